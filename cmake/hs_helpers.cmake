@@ -1,0 +1,75 @@
+# Target helpers so each CMakeLists.txt reads like a manifest (shaped like absl_cc_library).
+
+# Warnings-as-errors and arch flags for our own targets only; third-party includes are SYSTEM.
+add_library(hs_internal_flags INTERFACE)
+target_compile_options(hs_internal_flags INTERFACE
+  -Wall -Wextra -Wpedantic -Werror -Wno-unused-parameter
+  $<$<CXX_COMPILER_ID:GNU>:-Wno-stringop-overflow>
+  -fno-omit-frame-pointer)
+if(HS_MARCH)
+  target_compile_options(hs_internal_flags INTERFACE -march=${HS_MARCH})
+endif()
+if(HS_SANITIZE)
+  target_compile_options(hs_internal_flags INTERFACE -fsanitize=address,undefined -fno-sanitize-recover=undefined)
+  target_link_options(hs_internal_flags INTERFACE -fsanitize=address,undefined)
+  target_compile_definitions(hs_internal_flags INTERFACE HS_SANITIZED=1)
+endif()
+if(HS_TSAN)
+  target_compile_options(hs_internal_flags INTERFACE -fsanitize=thread)
+  target_link_options(hs_internal_flags INTERFACE -fsanitize=thread)
+  target_compile_definitions(hs_internal_flags INTERFACE HS_SANITIZED=1)
+endif()
+
+# hs_cc_library(NAME x [HDRS ...] [SRCS ...] [DEPS ...])  -> target hs_x, alias hs::x
+function(hs_cc_library)
+  cmake_parse_arguments(A "" "NAME" "HDRS;SRCS;DEPS" ${ARGN})
+  set(tgt hs_${A_NAME})
+  if(A_SRCS)
+    add_library(${tgt} STATIC ${A_SRCS} ${A_HDRS})
+    target_include_directories(${tgt} PUBLIC ${PROJECT_SOURCE_DIR})
+    target_link_libraries(${tgt} PUBLIC ${A_DEPS} PRIVATE hs_internal_flags)
+    # Sanitizer/arch flags must reach consumers' link lines too.
+    target_link_libraries(${tgt} INTERFACE hs_internal_flags)
+  else()
+    add_library(${tgt} INTERFACE ${A_HDRS})
+    target_include_directories(${tgt} INTERFACE ${PROJECT_SOURCE_DIR})
+    target_link_libraries(${tgt} INTERFACE ${A_DEPS} hs_internal_flags)
+  endif()
+  add_library(hs::${A_NAME} ALIAS ${tgt})
+endfunction()
+
+# hs_cc_binary(NAME homeostat SRCS ... DEPS ...)
+function(hs_cc_binary)
+  cmake_parse_arguments(A "" "NAME" "SRCS;DEPS" ${ARGN})
+  add_executable(${A_NAME} ${A_SRCS})
+  target_link_libraries(${A_NAME} PRIVATE ${A_DEPS} hs_internal_flags)
+endfunction()
+
+# hs_cc_test(NAME x SRCS ... DEPS ... [LABELS ...] [TIMEOUT s] [NO_MAIN])
+function(hs_cc_test)
+  cmake_parse_arguments(A "NO_MAIN" "NAME;TIMEOUT" "SRCS;DEPS;LABELS" ${ARGN})
+  add_executable(${A_NAME} ${A_SRCS})
+  if(A_NO_MAIN)
+    target_link_libraries(${A_NAME} PRIVATE ${A_DEPS} GTest::gtest GTest::gmock hs_internal_flags)
+  else()
+    target_link_libraries(${A_NAME} PRIVATE ${A_DEPS} GTest::gtest_main GTest::gmock hs_internal_flags)
+  endif()
+  target_compile_definitions(${A_NAME} PRIVATE
+    HS_SOURCE_DIR="${PROJECT_SOURCE_DIR}" HS_BIN_DIR="${CMAKE_BINARY_DIR}/bin"
+    HS_VENUE_SAMPLES_DIR="${PROJECT_SOURCE_DIR}/tests/fixtures/venues")
+  add_test(NAME ${A_NAME} COMMAND ${A_NAME})
+  if(NOT A_TIMEOUT)
+    set(A_TIMEOUT 120)
+  endif()
+  set_tests_properties(${A_NAME} PROPERTIES TIMEOUT ${A_TIMEOUT})
+  if(A_LABELS)
+    set_tests_properties(${A_NAME} PROPERTIES LABELS "${A_LABELS}")
+  endif()
+endfunction()
+
+# hs_cc_benchmark(NAME x SRCS ... DEPS ...)
+function(hs_cc_benchmark)
+  cmake_parse_arguments(A "" "NAME" "SRCS;DEPS" ${ARGN})
+  add_executable(${A_NAME} ${A_SRCS})
+  target_link_libraries(${A_NAME} PRIVATE ${A_DEPS} benchmark::benchmark hs_internal_flags)
+endfunction()

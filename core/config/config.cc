@@ -1,0 +1,253 @@
+#include "core/config/config.h"
+
+#include <set>
+
+#include "absl/status/status.h"
+#include "core/base/decimal.h"
+#include "core/config/toml_reader.h"
+
+namespace hs::config {
+
+const char* VenueKindName(VenueKind k) noexcept {
+  switch (k) {
+    case VenueKind::kBinance:
+      return "binance";
+    case VenueKind::kOkx:
+      return "okx";
+    case VenueKind::kBybit:
+      return "bybit";
+    case VenueKind::kKraken:
+      return "kraken";
+    case VenueKind::kCoinbase:
+      return "coinbase";
+  }
+  return "?";
+}
+
+bool ParseVenueKind(const std::string& s, VenueKind* out) noexcept {
+  for (VenueKind k : {VenueKind::kBinance, VenueKind::kOkx, VenueKind::kBybit, VenueKind::kKraken,
+                      VenueKind::kCoinbase}) {
+    if (s == VenueKindName(k)) {
+      *out = k;
+      return true;
+    }
+  }
+  return false;
+}
+
+const InstrumentConfig* Config::FindInstrument(const std::string& n) const {
+  for (const auto& i : instruments)
+    if (i.name == n) return &i;
+  return nullptr;
+}
+const VenueConfig* Config::FindVenue(const std::string& n) const {
+  for (const auto& v : venues)
+    if (v.name == n) return &v;
+  return nullptr;
+}
+const AssetConfig* Config::FindAsset(const std::string& n) const {
+  for (const auto& a : assets)
+    if (a.name == n) return &a;
+  return nullptr;
+}
+
+namespace {
+
+ThreadConfig ReadThread(const Node& n, ThreadConfig dflt) {
+  n.AllowOnly({"cpu", "idle"});
+  ThreadConfig t = dflt;
+  t.cpu = static_cast<int>(n.Int("cpu", -1, 1023, dflt.cpu));
+  if (n.Has("idle")) {
+    const std::string idle = n.String("idle");
+    if (!runtime::ParseIdleKind(idle, &t.idle)) n.Fail("idle", "\"" + idle + "\" is not an idle strategy (busy-spin or backoff)");
+  }
+  return t;
+}
+
+void CheckUrl(const Node& n, const std::string& key, const std::string& url, bool websocket) {
+  if (url.empty()) return;
+  const bool ok = websocket ? (url.rfind("ws://", 0) == 0 || url.rfind("wss://", 0) == 0)
+                            : (url.rfind("http://", 0) == 0 || url.rfind("https://", 0) == 0);
+  if (!ok) n.Fail(key, "\"" + url + "\" must start with " + (websocket ? "ws:// or wss://" : "http:// or https://"));
+}
+
+Config Parse(const std::string& text, const std::string& origin) {
+  const toml::value doc = ParseToml(text, origin);
+  const Node root(&doc, "", origin);
+  // [sim] belongs to homeostat-sim, which reads the same file.
+  root.AllowOnly({"engine", "admin", "journal", "log", "threads", "strategy", "risk", "assets", "instruments",
+                  "venues", "sim"});
+  Config c;
+  c.origin = origin;
+
+  const Node engine = root.Child("engine");
+  engine.AllowOnly({"name"});
+  c.name = engine.String("name");
+
+  const Node admin = root.Child("admin");
+  admin.AllowOnly({"socket"});
+  c.admin_socket = admin.String("socket");
+  if (c.admin_socket.empty()) admin.Fail("socket", "must not be empty");
+  if (c.admin_socket.size() >= 100) admin.Fail("socket", "path longer than 99 bytes does not fit a Unix socket address");
+
+  const Node journal = root.Child("journal");
+  journal.AllowOnly({"path", "flush_interval_us", "fsync", "ring_capacity"});
+  c.journal.path = journal.String("path");
+  if (c.journal.path.empty()) journal.Fail("path", "must not be empty");
+  c.journal.flush_interval_us = journal.Int("flush_interval_us", 10, 1'000'000, 1000);
+  c.journal.fsync = journal.Bool("fsync", true);
+  c.journal.ring_capacity = static_cast<int>(journal.Int("ring_capacity", 1024, 1 << 22, 1 << 16));
+  if ((c.journal.ring_capacity & (c.journal.ring_capacity - 1)) != 0) journal.Fail("ring_capacity", "must be a power of two");
+
+  if (root.Has("log")) {
+    const Node log = root.Child("log");
+    log.AllowOnly({"path"});
+    c.log_path = log.String("path", "");
+  }
+
+  ThreadConfig venue_default;
+  if (root.Has("threads")) {
+    const Node th = root.Child("threads");
+    th.AllowOnly({"core", "venues", "journal"});
+    if (th.Has("core")) c.core_thread = ReadThread(th.Child("core"), c.core_thread);
+    if (th.Has("venues")) venue_default = ReadThread(th.Child("venues"), venue_default);
+    if (th.Has("journal")) c.journal_thread = ReadThread(th.Child("journal"), c.journal_thread);
+  }
+
+  const Node strategy = root.Child("strategy");
+  strategy.AllowOnly({"enabled", "min_edge", "max_leg_notional", "cooldown_ms"});
+  c.strategy.enabled = strategy.Bool("enabled", true);
+  c.strategy.min_edge = strategy.Decimal<Rate>("min_edge");
+  c.strategy.max_leg_notional = strategy.Decimal<Notional>("max_leg_notional");
+  if (!c.strategy.max_leg_notional.is_positive()) strategy.Fail("max_leg_notional", "must be > 0");
+  c.strategy.cooldown_ms = strategy.Int("cooldown_ms", 0, 3'600'000, 250);
+
+  const Node risk = root.Child("risk");
+  risk.AllowOnly({"max_order_notional", "max_order_qty"});
+  c.risk.max_order_notional = risk.Decimal<Notional>("max_order_notional");
+  if (!c.risk.max_order_notional.is_positive()) risk.Fail("max_order_notional", "must be > 0");
+  c.risk.max_order_qty = risk.Decimal<Qty>("max_order_qty", Qty::Zero());
+
+  // Assets.
+  std::set<std::string> seen;
+  for (const std::string& a : root.Strings("assets")) {
+    if (a.empty()) root.Fail("assets", "asset names must not be empty");
+    if (!seen.insert(a).second) root.Fail("assets", "duplicate asset \"" + a + "\"");
+    if (c.assets.size() >= static_cast<size_t>(kMaxAssets)) root.Fail("assets", "too many assets");
+    c.assets.push_back({AssetId{static_cast<uint16_t>(c.assets.size())}, a});
+  }
+  if (c.assets.empty()) root.Fail("assets", "at least one asset is required");
+
+  // Instruments.
+  seen.clear();
+  for (const Node& in : root.Array("instruments")) {
+    in.AllowOnly({"name", "base", "quote", "tick", "lot", "min_notional"});
+    InstrumentConfig ic;
+    ic.id = InstrumentId{static_cast<uint16_t>(c.instruments.size())};
+    ic.name = in.String("name");
+    if (!seen.insert(ic.name).second) in.Fail("name", "duplicate instrument \"" + ic.name + "\"");
+    const std::string base = in.String("base");
+    const std::string quote = in.String("quote");
+    const AssetConfig* b = c.FindAsset(base);
+    const AssetConfig* q = c.FindAsset(quote);
+    if (b == nullptr) in.Fail("base", "unknown asset \"" + base + "\" (not in assets)");
+    if (q == nullptr) in.Fail("quote", "unknown asset \"" + quote + "\" (not in assets)");
+    if (b->id == q->id) in.Fail("quote", "base and quote must differ");
+    ic.base = b->id;
+    ic.quote = q->id;
+    ic.tick = in.Decimal<Price>("tick");
+    ic.lot = in.Decimal<Qty>("lot");
+    if (!ic.tick.is_positive()) in.Fail("tick", "must be > 0");
+    if (!ic.lot.is_positive()) in.Fail("lot", "must be > 0");
+    ic.min_notional = in.Decimal<Notional>("min_notional", Notional::Zero());
+    if (c.instruments.size() >= static_cast<size_t>(kMaxInstruments)) in.FailSelf("too many instruments");
+    c.instruments.push_back(ic);
+  }
+  if (c.instruments.empty()) root.Fail("instruments", "at least one instrument is required");
+
+  // Venues.
+  seen.clear();
+  for (const Node& vn : root.Array("venues")) {
+    vn.AllowOnly({"name", "kind", "market_data_url", "rest_url", "order_url", "api_key_env", "api_secret_env",
+                  "passphrase_env", "taker_fee", "trading", "depth", "idle_timeout_ms", "reconnect_min_ms",
+                  "reconnect_max_ms", "thread", "symbols"});
+    VenueConfig v;
+    v.id = VenueId{static_cast<uint8_t>(c.venues.size())};
+    v.name = vn.String("name");
+    if (v.name.empty()) vn.Fail("name", "must not be empty");
+    if (!seen.insert(v.name).second) vn.Fail("name", "duplicate venue \"" + v.name + "\"");
+    const std::string kind = vn.String("kind");
+    if (!ParseVenueKind(kind, &v.kind)) vn.Fail("kind", "\"" + kind + "\" is not a venue kind (binance, okx, bybit, kraken, coinbase)");
+    v.market_data_url = vn.String("market_data_url");
+    CheckUrl(vn, "market_data_url", v.market_data_url, true);
+    v.rest_url = vn.String("rest_url", "");
+    CheckUrl(vn, "rest_url", v.rest_url, false);
+    v.order_url = vn.String("order_url", "");
+    CheckUrl(vn, "order_url", v.order_url, true);
+    v.api_key_env = vn.String("api_key_env", "");
+    v.api_secret_env = vn.String("api_secret_env", "");
+    v.passphrase_env = vn.String("passphrase_env", "");
+    v.taker_fee = vn.Decimal<Rate>("taker_fee");
+    if (v.taker_fee.raw() >= Rate::kScale / 10) vn.Fail("taker_fee", "must be below 0.1 (10%)");
+    v.trading = vn.Bool("trading", !v.order_url.empty());
+    if (v.trading && v.order_url.empty()) vn.Fail("order_url", "required when trading = true");
+    if (v.trading && (v.api_key_env.empty() || v.api_secret_env.empty()))
+      vn.Fail("api_key_env", "api_key_env and api_secret_env are required when trading = true");
+    v.depth = static_cast<int>(vn.Int("depth", 0, 5000, 0));
+    v.idle_timeout_ms = vn.Int("idle_timeout_ms", 100, 600'000, 30'000);
+    v.reconnect_min_ms = vn.Int("reconnect_min_ms", 1, 60'000, 250);
+    v.reconnect_max_ms = vn.Int("reconnect_max_ms", v.reconnect_min_ms, 600'000, 10'000);
+    v.thread = vn.Has("thread") ? ReadThread(vn.Child("thread"), venue_default) : venue_default;
+
+    const Node syms = vn.Child("symbols");
+    for (const auto& [inst_name, sn] : syms.Entries()) {
+      const InstrumentConfig* ic = c.FindInstrument(inst_name);
+      if (ic == nullptr) syms.Fail(inst_name, "unknown instrument (not in instruments)");
+      VenueSymbolConfig s;
+      s.instrument = ic->id;
+      s.tick = ic->tick;
+      s.lot = ic->lot;
+      if (sn.IsString()) {
+        s.symbol = sn.AsString();
+      } else {
+        sn.AllowOnly({"symbol", "tick", "lot"});
+        s.symbol = sn.String("symbol");
+        s.tick = sn.Decimal<Price>("tick", ic->tick);
+        s.lot = sn.Decimal<Qty>("lot", ic->lot);
+        if (!s.tick.is_positive()) sn.Fail("tick", "must be > 0");
+        if (!s.lot.is_positive()) sn.Fail("lot", "must be > 0");
+      }
+      if (s.symbol.empty() || s.symbol.size() > 32) syms.Fail(inst_name, "venue symbol must be 1 to 32 characters");
+      s.price_decimals = DecimalsNeeded(s.tick.raw(), Price::kDecimals);
+      s.qty_decimals = DecimalsNeeded(s.lot.raw(), Qty::kDecimals);
+      v.symbols.push_back(s);
+    }
+    if (v.symbols.empty()) vn.Fail("symbols", "at least one symbol is required");
+    if (c.venues.size() >= static_cast<size_t>(kMaxVenues)) vn.FailSelf("too many venues");
+    c.venues.push_back(std::move(v));
+  }
+  if (c.venues.empty()) root.Fail("venues", "at least one venue is required");
+  return c;
+}
+
+}  // namespace
+
+absl::StatusOr<Config> ParseConfig(const std::string& text, const std::string& origin) {
+  try {
+    return Parse(text, origin);
+  } catch (const ConfigError& e) {
+    return absl::InvalidArgumentError(e.what());
+  }
+}
+
+absl::StatusOr<Config> LoadConfig(const std::string& path) {
+  std::string text;
+  try {
+    text = ReadFile(path);
+  } catch (const ConfigError& e) {
+    return absl::NotFoundError(e.what());
+  }
+  return ParseConfig(text, path);
+}
+
+}  // namespace hs::config

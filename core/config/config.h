@@ -1,0 +1,121 @@
+// hs::config — the engine's configuration, loaded once at startup from TOML.
+//
+// Holds venues (URLs, credential variable names, fees, symbols), instruments (tick, lot, min
+// notional), strategy and risk limits, threads (CPU, idle strategy), journal and admin socket.
+// Assets, instruments and venues get dense ids here in file order (DESIGN §3). Secrets are not
+// read here: only the *names* of the environment variables that hold them (see Credentials).
+// Loading is all-or-nothing: any malformed field is an absl::Status naming it and its value.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "core/base/fixed_point.h"
+#include "core/base/ids.h"
+#include "core/runtime/idle.h"
+
+namespace hs::config {
+
+struct ThreadConfig {
+  int cpu = -1;  // -1 = unpinned
+  runtime::IdleKind idle = runtime::IdleKind::kBackoff;
+};
+
+struct AssetConfig {
+  AssetId id;
+  std::string name;
+};
+
+struct InstrumentConfig {
+  InstrumentId id;
+  std::string name;  // "BTC/USDT"
+  AssetId base;
+  AssetId quote;
+  Price tick;
+  Qty lot;
+  Notional min_notional;
+};
+
+// One instrument as a venue lists it. Tick and lot default to the instrument's.
+struct VenueSymbolConfig {
+  InstrumentId instrument;
+  std::string symbol;  // venue text: "BTCUSDT", "BTC-USDT", "BTC/USD"
+  Price tick;
+  Qty lot;
+  int price_decimals = 0;  // decimals of tick, e.g. 2 for 0.01 (Kraken checksum, order text)
+  int qty_decimals = 0;    // decimals of lot
+};
+
+enum class VenueKind : uint8_t { kBinance = 0, kOkx, kBybit, kKraken, kCoinbase };
+const char* VenueKindName(VenueKind k) noexcept;
+bool ParseVenueKind(const std::string& s, VenueKind* out) noexcept;
+
+struct VenueConfig {
+  VenueId id;
+  std::string name;  // unique label: "binance", "okx", ...
+  VenueKind kind = VenueKind::kBinance;
+  std::string market_data_url;  // ws:// or wss:// base
+  std::string rest_url;         // http:// or https:// base (snapshots, tokens)
+  std::string order_url;        // ws:// or wss:// base for order entry; empty = no trading
+  std::string api_key_env;      // names of environment variables, never the values
+  std::string api_secret_env;
+  std::string passphrase_env;
+  Rate taker_fee;
+  bool trading = true;
+  int depth = 0;  // book depth to subscribe/keep; 0 = venue default
+  int64_t idle_timeout_ms = 30'000;
+  int64_t reconnect_min_ms = 250;
+  int64_t reconnect_max_ms = 10'000;
+  ThreadConfig thread;
+  std::vector<VenueSymbolConfig> symbols;
+};
+
+struct StrategyConfig {
+  bool enabled = true;
+  Rate min_edge;                 // required edge beyond both taker fees, as a fraction of price
+  Notional max_leg_notional;     // cap per arbitrage leg
+  int64_t cooldown_ms = 250;     // per instrument and venue pair after an attempt
+};
+
+struct RiskConfig {
+  Notional max_order_notional;
+  Qty max_order_qty;  // 0 = no separate qty cap
+};
+
+struct JournalConfig {
+  std::string path;
+  int64_t flush_interval_us = 1000;  // group-commit window
+  bool fsync = true;                 // fdatasync after each group write
+  int ring_capacity = 1 << 16;
+};
+
+struct Config {
+  std::string origin;  // file path or "<embedded demo config>"
+  std::string name;
+  std::string admin_socket;
+  std::string log_path;
+  JournalConfig journal;
+  ThreadConfig core_thread;
+  ThreadConfig journal_thread;
+  StrategyConfig strategy;
+  RiskConfig risk;
+  std::vector<AssetConfig> assets;
+  std::vector<InstrumentConfig> instruments;
+  std::vector<VenueConfig> venues;
+
+  const InstrumentConfig* FindInstrument(const std::string& name) const;
+  const VenueConfig* FindVenue(const std::string& name) const;
+  const AssetConfig* FindAsset(const std::string& name) const;
+};
+
+// Parses config text. `origin` names it in errors.
+absl::StatusOr<Config> ParseConfig(const std::string& text, const std::string& origin);
+// Reads and parses a file.
+absl::StatusOr<Config> LoadConfig(const std::string& path);
+
+// The demo configuration compiled into the binaries (configs/demo.toml).
+const std::string& EmbeddedDemoConfig();
+
+}  // namespace hs::config

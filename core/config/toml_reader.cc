@@ -1,0 +1,165 @@
+#include "core/config/toml_reader.h"
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+
+namespace hs::config {
+namespace {
+
+const char* TypeName(const toml::value& v) {
+  switch (v.type()) {
+    case toml::value_t::boolean:
+      return "a boolean";
+    case toml::value_t::integer:
+      return "an integer";
+    case toml::value_t::floating:
+      return "a float";
+    case toml::value_t::string:
+      return "a string";
+    case toml::value_t::array:
+      return "an array";
+    case toml::value_t::table:
+      return "a table";
+    case toml::value_t::empty:
+      return "empty";
+    default:
+      return "a date/time";
+  }
+}
+
+}  // namespace
+
+toml::value ParseToml(const std::string& text, const std::string& origin) {
+  std::istringstream in(text);
+  try {
+    return toml::parse(in, origin);
+  } catch (const std::exception& e) {
+    // toml11's message already carries the file name, line and a caret under the column.
+    throw ConfigError(std::string("TOML syntax error: ") + e.what());
+  }
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) throw ConfigError("cannot open config file '" + path + "'");
+  std::ostringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+void Node::Fail(const std::string& key, const std::string& what) const {
+  throw ConfigError(origin_ + ": " + Key(key) + ": " + what);
+}
+
+void Node::FailSelf(const std::string& what) const {
+  throw ConfigError(origin_ + ": " + (path_.empty() ? std::string("(top level)") : path_) + ": " + what);
+}
+
+bool Node::IsString() const { return v_->is_string(); }
+bool Node::IsTable() const { return v_->is_table(); }
+std::string Node::AsString() const {
+  if (!v_->is_string()) FailSelf(std::string("expected a string, found ") + TypeName(*v_));
+  return v_->as_string().str;
+}
+
+bool Node::Has(const std::string& key) const { return v_->is_table() && v_->as_table().count(key) != 0; }
+
+void Node::AllowOnly(std::initializer_list<std::string_view> allowed) const {
+  if (!v_->is_table()) FailSelf(std::string("expected a table, found ") + TypeName(*v_));
+  for (const auto& [k, _] : v_->as_table()) {
+    if (std::find(allowed.begin(), allowed.end(), k) == allowed.end()) {
+      std::string list;
+      for (auto a : allowed) {
+        if (!list.empty()) list += ", ";
+        list += a;
+      }
+      Fail(k, "unknown key (expected one of: " + list + ")");
+    }
+  }
+}
+
+const toml::value& Node::Get(const std::string& key) const {
+  if (!v_->is_table()) FailSelf(std::string("expected a table, found ") + TypeName(*v_));
+  const auto& t = v_->as_table();
+  auto it = t.find(key);
+  if (it == t.end()) Fail(key, "missing required key");
+  return it->second;
+}
+
+Node Node::Child(const std::string& key) const { return Node(&Get(key), Key(key), origin_); }
+
+std::vector<Node> Node::Array(const std::string& key) const {
+  const toml::value& v = Get(key);
+  if (!v.is_array()) Fail(key, std::string("expected an array, found ") + TypeName(v));
+  std::vector<Node> out;
+  const auto& arr = v.as_array();
+  for (size_t i = 0; i < arr.size(); ++i) out.emplace_back(&arr[i], Key(key) + "[" + std::to_string(i) + "]", origin_);
+  return out;
+}
+
+std::vector<std::pair<std::string, Node>> Node::Entries() const {
+  if (!v_->is_table()) FailSelf(std::string("expected a table, found ") + TypeName(*v_));
+  std::vector<std::pair<std::string, Node>> out;
+  for (const auto& [k, v] : v_->as_table()) out.emplace_back(k, Node(&v, Key(k), origin_));
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  return out;
+}
+
+std::string Node::String(const std::string& key) const {
+  const toml::value& v = Get(key);
+  if (!v.is_string()) Fail(key, std::string("expected a string, found ") + TypeName(v));
+  return v.as_string().str;
+}
+
+std::string Node::String(const std::string& key, const std::string& dflt) const {
+  return Has(key) ? String(key) : dflt;
+}
+
+int64_t Node::Int(const std::string& key, int64_t lo, int64_t hi) const {
+  const toml::value& v = Get(key);
+  if (!v.is_integer()) Fail(key, std::string("expected an integer, found ") + TypeName(v));
+  const int64_t x = v.as_integer();
+  if (x < lo || x > hi) {
+    Fail(key, std::to_string(x) + " is out of range [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
+  }
+  return x;
+}
+
+int64_t Node::Int(const std::string& key, int64_t lo, int64_t hi, int64_t dflt) const {
+  return Has(key) ? Int(key, lo, hi) : dflt;
+}
+
+bool Node::Bool(const std::string& key, bool dflt) const {
+  if (!Has(key)) return dflt;
+  const toml::value& v = Get(key);
+  if (!v.is_boolean()) Fail(key, std::string("expected a boolean, found ") + TypeName(v));
+  return v.as_boolean();
+}
+
+double Node::Double(const std::string& key, double lo, double hi, double dflt) const {
+  if (!Has(key)) return dflt;
+  const toml::value& v = Get(key);
+  double x = 0;
+  if (v.is_floating()) {
+    x = v.as_floating();
+  } else if (v.is_integer()) {
+    x = static_cast<double>(v.as_integer());
+  } else {
+    Fail(key, std::string("expected a number, found ") + TypeName(v));
+  }
+  if (!(x >= lo && x <= hi)) {
+    std::ostringstream ss;
+    ss << x << " is out of range [" << lo << ", " << hi << "]";
+    Fail(key, ss.str());
+  }
+  return x;
+}
+
+std::vector<std::string> Node::Strings(const std::string& key) const {
+  std::vector<std::string> out;
+  for (const Node& n : Array(key)) out.push_back(n.AsString());
+  return out;
+}
+
+}  // namespace hs::config

@@ -1,0 +1,487 @@
+#include "core/engine/decision_core.h"
+
+#include <algorithm>
+
+#include "core/base/clock.h"
+#include "core/config/config.h"
+#include "core/journal/journal_format.h"
+
+namespace hs::engine {
+
+EngineParams ParamsFromConfig(const config::Config& cfg, uint64_t client_id_base) {
+  EngineParams p;
+  p.venues = static_cast<int>(cfg.venues.size());
+  p.instruments = static_cast<int>(cfg.instruments.size());
+  p.assets = static_cast<int>(cfg.assets.size());
+  for (const auto& ic : cfg.instruments) {
+    p.instrument[ic.id.value] = InstrumentParams{ic.base, ic.quote, ic.tick, ic.lot, ic.min_notional};
+  }
+  for (const auto& vc : cfg.venues) {
+    VenueParams& v = p.venue[vc.id.value];
+    v.present = true;
+    v.trading = vc.trading;
+    v.taker_fee = vc.taker_fee;
+    for (const auto& s : vc.symbols) {
+      v.lists[s.instrument.value] = true;
+      v.lot[s.instrument.value] = s.lot;
+    }
+  }
+  p.valuation_asset = cfg.instruments.front().quote;
+  p.strategy_enabled = cfg.strategy.enabled;
+  p.min_edge = cfg.strategy.min_edge;
+  p.max_leg_notional = cfg.strategy.max_leg_notional;
+  p.cooldown = Nanos::FromMillis(cfg.strategy.cooldown_ms);
+  p.limits = risk::Limits{cfg.risk.max_order_notional, cfg.risk.max_order_qty};
+  p.client_id_base = client_id_base;
+  return p;
+}
+
+DecisionCore::DecisionCore(const EngineParams& params, Wiring wiring)
+    : p_(params), w_(std::move(wiring)), risk_(params.limits), next_client_id_(params.client_id_base) {
+  tel_.venues = p_.venues;
+  tel_.instruments = p_.instruments;
+  tel_.assets = p_.assets;
+  publish_interval_ticks_ = static_cast<uint64_t>(50'000'000.0 * TscClock::ticks_per_ns());
+}
+
+void DecisionCore::Begin(Nanos wall_time) noexcept {
+  journal::SessionStart s;
+  s.wall_ns = wall_time.value;
+  s.venues = static_cast<uint32_t>(p_.venues);
+  s.instruments = static_cast<uint32_t>(p_.instruments);
+  s.tsc_ticks_per_ms = static_cast<uint64_t>(TscClock::ticks_per_ns() * 1e6);
+  w_.journal.Append(journal::RecordType::kSessionStart, s);
+}
+
+int DecisionCore::DoWork() noexcept {
+  int work = 0;
+  if (w_.journal_failed != nullptr && !journal_halted_ && w_.journal_failed->load(std::memory_order_acquire)) {
+    // A journal that cannot persist means no trading (DESIGN §8); latched like a kill.
+    journal_halted_ = true;
+    risk_.SetGlobal(risk::TradingState::kHalted);
+    tel_.journal_failed = true;
+    tel_.global_state = static_cast<uint8_t>(risk::TradingState::kHalted);
+  }
+  if (w_.from_control.valid()) {
+    for (int n = 0; n < 16; ++n) {
+      const ControlCommand* c = w_.from_control.Front();
+      if (c == nullptr) break;
+      w_.journal.Append(journal::RecordType::kControl, *c);
+      Handle(*c);
+      w_.from_control.Pop();
+      ++work;
+    }
+  }
+  // Bounded batch per venue so one noisy venue cannot starve the others (STYLE §7).
+  for (auto& ring : w_.from_venues) {
+    if (!ring.valid()) continue;
+    for (int n = 0; n < 64; ++n) {
+      const VenueMsg* m = ring.Front();
+      if (m == nullptr) break;
+      w_.journal.Append(journal::RecordType::kVenueMsg, *m);
+      Handle(*m);
+      ring.Pop();
+      ++work;
+    }
+  }
+  const uint64_t now = TscNow().ticks;
+  if (now - last_publish_tsc_ >= publish_interval_ticks_) {
+    last_publish_tsc_ = now;
+    PublishTelemetry();
+  }
+  return work;
+}
+
+void DecisionCore::Park(int64_t max_ns) noexcept {
+  if (w_.waker == nullptr) {
+    timespec ts{0, static_cast<long>(max_ns < 1'000'000 ? max_ns : 1'000'000)};
+    nanosleep(&ts, nullptr);
+    return;
+  }
+  w_.waker->BeginPark();
+  bool pending = w_.from_control.valid() && !w_.from_control.Empty();
+  for (auto& ring : w_.from_venues) pending = pending || (ring.valid() && !ring.Empty());
+  if (!pending) w_.waker->Block(std::min<int64_t>(max_ns, 50'000'000));
+  w_.waker->EndPark();
+}
+
+void DecisionCore::OnClose() noexcept {
+  journal::SessionEnd e;
+  e.wall_ns = WallNow().value;
+  e.records = w_.journal.last_seq() + 1;
+  w_.journal.Append(journal::RecordType::kSessionEnd, e);
+  PublishTelemetry();
+}
+
+void DecisionCore::PublishTelemetry() noexcept {
+  RecomputePnl();
+  tel_.version++;
+  tel_.counters.journal_stalls = w_.journal.stalls();
+  if (w_.telemetry != nullptr && !w_.telemetry->TryPublish(tel_)) ++tel_.counters.telemetry_drops;
+}
+
+void DecisionCore::Handle(const ControlCommand& cmd) noexcept {
+  switch (cmd.op) {
+    case ControlOp::kKill:
+    case ControlOp::kHalt:
+      killed_ = killed_ || cmd.op == ControlOp::kKill;
+      if (cmd.venue.valid()) {
+        risk_.SetVenue(cmd.venue, risk::TradingState::kHalted);
+      } else {
+        risk_.SetGlobal(risk::TradingState::kHalted);
+      }
+      break;
+    case ControlOp::kReduce:
+      if (cmd.venue.valid()) {
+        risk_.SetVenue(cmd.venue, risk::TradingState::kReducing);
+      } else {
+        risk_.SetGlobal(risk::TradingState::kReducing);
+      }
+      break;
+    case ControlOp::kResume:
+      if (journal_halted_) break;  // a failed journal is not something an operator resumes
+      killed_ = false;
+      if (cmd.venue.valid()) {
+        risk_.SetVenue(cmd.venue, risk::TradingState::kActive);
+      } else {
+        risk_.SetGlobal(risk::TradingState::kActive);
+      }
+      break;
+    default:
+      break;
+  }
+  tel_.global_state = static_cast<uint8_t>(risk_.global_state());
+  for (int v = 0; v < p_.venues; ++v)
+    tel_.venue[v].trading_state = static_cast<uint8_t>(risk_.venue_state(VenueId{static_cast<uint8_t>(v)}));
+}
+
+void DecisionCore::Handle(const VenueMsg& msg) noexcept {
+  ++tel_.counters.messages;
+  switch (msg.kind) {
+    case VenueMsg::Kind::kBookTop:
+      OnBookTop(msg.top, msg.recv_time);
+      break;
+    case VenueMsg::Kind::kStatus:
+      OnStatus(msg.status);
+      break;
+    case VenueMsg::Kind::kExec:
+      OnExec(msg.exec);
+      break;
+    case VenueMsg::Kind::kBalance:
+      if (msg.balance.venue.valid() && msg.balance.venue.value < p_.venues) {
+        portfolio_.ApplySnapshot(msg.balance);
+        VenueView& vv = tel_.venue[msg.balance.venue.value];
+        if (msg.balance.asset.valid() && msg.balance.asset.value < p_.assets)
+          vv.balances[msg.balance.asset.value] = portfolio_.free(msg.balance.venue, msg.balance.asset);
+        vv.balances_known = portfolio_.known(msg.balance.venue);
+      }
+      break;
+  }
+}
+
+void DecisionCore::OnStatus(const VenueStatus& st) noexcept {
+  if (!st.venue.valid() || st.venue.value >= p_.venues) return;
+  VenueView& vv = tel_.venue[st.venue.value];
+  if (!st.instrument.valid()) {
+    // Connection-level status: applies to every book of the venue.
+    vv.state = st.state;
+    vv.connected = st.state != FeedState::kDisconnected && st.state != FeedState::kConnecting;
+    vv.orders_connected = st.orders_connected;
+    vv.gaps = st.gaps;
+    vv.checksum_failures = st.checksum_failures;
+    vv.crossed = st.crossed;
+    vv.resyncs = st.resyncs;
+    vv.parse_errors = st.parse_errors;
+    if (!st.usable) {
+      for (int i = 0; i < p_.instruments; ++i) {
+        books_[st.venue.value][i].usable = false;
+        vv.books[i].usable = false;
+        vv.books[i].state = st.state;
+      }
+    }
+    return;
+  }
+  if (st.instrument.value >= p_.instruments) return;
+  BookState& b = books_[st.venue.value][st.instrument.value];
+  // A status never makes a book usable by itself: only a BookTop from a validated book does.
+  if (!st.usable) b.usable = false;
+  vv.books[st.instrument.value].usable = b.usable;
+  vv.books[st.instrument.value].state = st.state;
+  vv.gaps = std::max(vv.gaps, st.gaps);
+  vv.checksum_failures = std::max(vv.checksum_failures, st.checksum_failures);
+  vv.crossed = std::max(vv.crossed, st.crossed);
+  vv.resyncs = std::max(vv.resyncs, st.resyncs);
+  vv.parse_errors = std::max(vv.parse_errors, st.parse_errors);
+}
+
+bool DecisionCore::CanTrade(VenueId v) const noexcept {
+  const VenueParams& vp = p_.venue[v.value];
+  const VenueView& vv = tel_.venue[v.value];
+  return vp.trading && vv.orders_connected && portfolio_.known(v) &&
+         risk_.effective_state(v) == risk::TradingState::kActive;
+}
+
+void DecisionCore::OnBookTop(const BookTop& top, Nanos now) noexcept {
+  if (!top.venue.valid() || top.venue.value >= p_.venues || !top.instrument.valid() ||
+      top.instrument.value >= p_.instruments)
+    return;
+  ++tel_.counters.book_tops;
+  BookState& b = books_[top.venue.value][top.instrument.value];
+  b.top = top;
+  b.has_top = top.bid_count > 0 && top.ask_count > 0;
+  b.usable = b.has_top;  // venues publish tops only from books that validated
+  BookView& bv = tel_.venue[top.venue.value].books[top.instrument.value];
+  bv.has_top = b.has_top;
+  bv.usable = b.usable;
+  bv.state = FeedState::kSynced;
+  bv.updates++;
+  if (top.bid_count > 0) {
+    bv.bid = top.bids[0].px;
+    bv.bid_qty = top.bids[0].qty;
+  }
+  if (top.ask_count > 0) {
+    bv.ask = top.asks[0].px;
+    bv.ask_qty = top.asks[0].qty;
+  }
+  UpdateReference(top.instrument);
+  if (!p_.strategy_enabled || !b.usable) return;
+  for (int w = 0; w < p_.venues; ++w) {
+    if (w == top.venue.value) continue;
+    const BookState& other = books_[w][top.instrument.value];
+    if (!other.usable) continue;
+    const VenueId vw{static_cast<uint8_t>(w)};
+    EvaluatePair(top.instrument, top.venue, vw, top, now);  // buy here, sell there
+    EvaluatePair(top.instrument, vw, top.venue, top, now);  // buy there, sell here
+  }
+}
+
+void DecisionCore::EvaluatePair(InstrumentId inst, VenueId buy, VenueId sell, const BookTop& trigger,
+                                Nanos now) noexcept {
+  const BookTop& a = books_[buy.value][inst.value].top;
+  const BookTop& b = books_[sell.value][inst.value].top;
+  const VenueParams& va = p_.venue[buy.value];
+  const VenueParams& vb = p_.venue[sell.value];
+  const InstrumentParams& ip = p_.instrument[inst.value];
+  if (!va.lists[inst.value] || !vb.lists[inst.value]) return;
+
+  ArbInputs in{a.asks, a.ask_count, b.bids, b.bid_count, va.taker_fee, vb.taker_fee, p_.min_edge};
+  // Caps: what the buy venue's quote and the sell venue's base allow, and the per-leg limits.
+  ArbCaps caps;
+  const Price top_bid = b.bids[0].px;
+  Qty max_qty = QtyFromAmount(portfolio_.available(sell, ip.base), Rounding::kFloor);
+  max_qty = Min(max_qty, QtyForNotional(p_.max_leg_notional, top_bid, Rounding::kFloor));
+  max_qty = Min(max_qty, QtyForNotional(p_.limits.max_order_notional, top_bid, Rounding::kFloor));
+  if (p_.limits.max_order_qty.is_positive()) max_qty = Min(max_qty, p_.limits.max_order_qty);
+  caps.max_qty = max_qty;
+  caps.max_buy_notional = Min(NotionalFromAmount(portfolio_.available(buy, ip.quote)),
+                              Min(p_.max_leg_notional, p_.limits.max_order_notional));
+  const Qty lot_a = va.lot[inst.value];
+  const Qty lot_b = vb.lot[inst.value];
+  caps.lot = Max(lot_a, lot_b);
+  if (!IsMultipleOf(caps.lot.raw(), Min(lot_a, lot_b).raw())) return;  // no common lot
+  caps.min_notional = ip.min_notional;
+
+  const ArbPlan plan = FindArbitrage(in, caps);
+  bool& episode = episode_[inst.value][buy.value][sell.value];
+  if (!plan.crossed) {
+    episode = false;
+    return;
+  }
+  if (!episode) {
+    episode = true;
+    ++tel_.counters.opportunities;
+  }
+  if (!CanTrade(buy) || !CanTrade(sell)) return;
+  if (now < cooldown_until_[inst.value][buy.value][sell.value]) return;
+  if (!plan.qty.is_positive()) {
+    ++tel_.counters.opportunities_capped;
+    cooldown_until_[inst.value][buy.value][sell.value] = now + p_.cooldown;
+    return;
+  }
+
+  const TscStamp decided = TscNow();
+  OrderIntent legs[2];
+  legs[0].venue = buy;
+  legs[0].side = Side::kBuy;
+  legs[0].limit_px = plan.buy_limit;
+  legs[1].venue = sell;
+  legs[1].side = Side::kSell;
+  legs[1].limit_px = plan.sell_limit;
+  const uint32_t group = next_group_++;
+  for (OrderIntent& leg : legs) {
+    leg.instrument = inst;
+    leg.tif = TimeInForce::kIoc;
+    leg.qty = plan.qty;
+    leg.group = group;
+    leg.origin_stamp = trigger.recv_stamp;
+    leg.decision_stamp = decided;
+    leg.decision_time = now;
+  }
+  cooldown_until_[inst.value][buy.value][sell.value] = now + p_.cooldown;
+
+  // Risk first, both legs: one leg alone is a position, not an arbitrage.
+  for (const OrderIntent& leg : legs) {
+    const risk::Verdict v = risk_.Check(leg);
+    if (v != risk::Verdict::kAccept) {
+      ++tel_.counters.risk_rejects;
+      journal::RiskReject rr{leg, static_cast<uint8_t>(v)};
+      w_.journal.Append(journal::RecordType::kRiskReject, rr);
+      return;
+    }
+  }
+  // Room for both in the venues' intent rings and in the order table, or neither is sent.
+  auto& ring_a = w_.to_venues[buy.value];
+  auto& ring_b = w_.to_venues[sell.value];
+  if (!ring_a.valid() || !ring_b.valid() || !ring_a.HasRoom() || !ring_b.HasRoom()) {
+    ++tel_.counters.intent_ring_full;
+    return;
+  }
+  const ClientOrderId ids[2] = {ClientOrderId{next_client_id_}, ClientOrderId{next_client_id_ + 1}};
+  OrderSlot* slots[2] = {&orders_[ids[0].value % kOrderSlots], &orders_[ids[1].value % kOrderSlots]};
+  if (slots[0]->active || slots[1]->active) {
+    ++tel_.counters.intent_ring_full;  // order table full: same treatment as a full ring
+    return;
+  }
+  next_client_id_ += 2;
+  Group& g = groups_[group % kGroups];
+  g = Group{group, 0, {Qty::Zero(), Qty::Zero()}};
+
+  for (int k = 0; k < 2; ++k) {
+    OrderIntent& leg = legs[k];
+    leg.client_id = ids[k];
+    OrderSlot& s = *slots[k];
+    s = OrderSlot{};
+    s.active = true;
+    s.id = ids[k];
+    s.venue = leg.venue;
+    s.instrument = inst;
+    s.side = leg.side;
+    s.qty = leg.qty;
+    s.group = group;
+    if (leg.side == Side::kBuy) {
+      s.reserved_asset = ip.quote;
+      s.reserved = AmountFromNotional(MulNotional(NetBuyCost(leg.limit_px, va.taker_fee), leg.qty, Rounding::kCeil));
+    } else {
+      s.reserved_asset = ip.base;
+      s.reserved = AmountFromQty(leg.qty);
+    }
+    portfolio_.Reserve(leg.venue, s.reserved_asset, s.reserved);
+    ++open_orders_;
+    const bool pushed = w_.to_venues[leg.venue.value].TryPush(leg);
+    HS_DCHECK(pushed, "ring room was checked");
+    (void)pushed;
+    if (w_.venue_wakers.size() > leg.venue.value && w_.venue_wakers[leg.venue.value] != nullptr)
+      w_.venue_wakers[leg.venue.value]->Wake();
+    w_.journal.Append(journal::RecordType::kIntent, leg);
+    ++tel_.counters.orders_sent;
+  }
+  ++tel_.counters.opportunities_taken;
+  if (w_.metrics != nullptr) w_.metrics->decision_ns.Record(TscClock::Elapsed(trigger.recv_stamp, decided));
+}
+
+DecisionCore::OrderSlot* DecisionCore::FindOrder(ClientOrderId id) noexcept {
+  OrderSlot& s = orders_[id.value % kOrderSlots];
+  return (s.active && s.id == id) ? &s : nullptr;
+}
+
+void DecisionCore::CloseOrder(OrderSlot* o) noexcept {
+  portfolio_.Release(o->venue, o->reserved_asset, o->reserved);
+  Group& g = groups_[o->group % kGroups];
+  if (g.id == o->group) {
+    g.filled[o->side == Side::kBuy ? 0 : 1] = o->filled;
+    if (++g.legs_done == 2 && g.filled[0] != g.filled[1]) ++tel_.counters.legs_unbalanced;
+  }
+  o->active = false;
+  --open_orders_;
+}
+
+void DecisionCore::OnExec(const ExecReport& ex) noexcept {
+  OrderSlot* o = FindOrder(ex.client_id);
+  switch (ex.kind) {
+    case ExecKind::kAck:
+      ++tel_.counters.acks;
+      break;
+    case ExecKind::kFill:
+      ++tel_.counters.fills;
+      break;
+    case ExecKind::kCanceled:
+      ++tel_.counters.cancels;
+      break;
+    case ExecKind::kRejected:
+      ++tel_.counters.rejects;
+      break;
+    case ExecKind::kUnknown:
+      ++tel_.counters.unknown;
+      break;
+  }
+  if (o == nullptr) {
+    ++tel_.counters.unknown_exec;
+    return;
+  }
+  if (ex.kind == ExecKind::kFill && ex.fill_qty.is_positive()) {
+    const InstrumentParams& ip = p_.instrument[o->instrument.value];
+    portfolio_.ApplyFill(o->venue, ip.base, ip.quote, o->side, ex.fill_qty, ex.fill_quote, ex.fee_asset, ex.fee);
+    o->filled += ex.fill_qty;
+    VenueView& vv = tel_.venue[o->venue.value];
+    vv.balances[ip.base.value] = portfolio_.free(o->venue, ip.base);
+    vv.balances[ip.quote.value] = portfolio_.free(o->venue, ip.quote);
+    if (ex.fee_asset.valid() && ex.fee_asset.value < kMaxAssets) {
+      vv.balances[ex.fee_asset.value] = portfolio_.free(o->venue, ex.fee_asset);
+      if (ex.fee_asset == p_.valuation_asset) {
+        tel_.fees_quote += ex.fee;
+      } else {
+        for (int i = 0; i < p_.instruments; ++i) {
+          if (p_.instrument[i].base == ex.fee_asset && p_.instrument[i].quote == p_.valuation_asset &&
+              tel_.reference[i].is_positive()) {
+            tel_.fees_quote += MulPrice(ex.fee, tel_.reference[i], Rounding::kCeil);
+            break;
+          }
+        }
+      }
+    }
+  }
+  // kUnknown keeps the reservation: the order may exist until reconciled.
+  if (ex.final && ex.kind != ExecKind::kUnknown) CloseOrder(o);
+}
+
+void DecisionCore::UpdateReference(InstrumentId inst) noexcept {
+  // Median of usable venues' mids (robust to one venue dislocating).
+  Price mids[kMaxVenues];
+  int n = 0;
+  for (int v = 0; v < p_.venues; ++v) {
+    const BookState& b = books_[v][inst.value];
+    if (!b.usable || b.top.bid_count == 0 || b.top.ask_count == 0) continue;
+    mids[n++] = Price::FromRaw((b.top.bids[0].px.raw() + b.top.asks[0].px.raw()) / 2);
+  }
+  if (n == 0) return;
+  std::sort(mids, mids + n);
+  tel_.reference[inst.value] = (n % 2 == 1) ? mids[n / 2] : Price::FromRaw((mids[n / 2 - 1].raw() + mids[n / 2].raw()) / 2);
+}
+
+void DecisionCore::RecomputePnl() noexcept {
+  // Σ over venues and assets of (balance − initial) valued at reference mids.
+  Amount pnl = Amount::Zero();
+  for (int v = 0; v < p_.venues; ++v) {
+    const VenueId vid{static_cast<uint8_t>(v)};
+    if (!portfolio_.known(vid)) continue;
+    for (int a = 0; a < p_.assets; ++a) {
+      const AssetId aid{static_cast<uint16_t>(a)};
+      const Amount delta = portfolio_.free(vid, aid) - portfolio_.initial(vid, aid);
+      if (delta.is_zero()) continue;
+      if (aid == p_.valuation_asset) {
+        pnl += delta;
+        continue;
+      }
+      for (int i = 0; i < p_.instruments; ++i) {
+        if (p_.instrument[i].base == aid && p_.instrument[i].quote == p_.valuation_asset &&
+            tel_.reference[i].is_positive()) {
+          pnl += MulPrice(delta, tel_.reference[i], Rounding::kFloor);
+          break;
+        }
+      }
+    }
+  }
+  tel_.pnl_quote = pnl;
+}
+
+}  // namespace hs::engine

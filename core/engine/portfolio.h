@@ -1,0 +1,50 @@
+// hs::engine — balances per venue and asset, reservations for orders in flight, and PnL.
+//
+// Owned by the decision core. Balances start from each venue's account snapshot and then move
+// only with the venue's own fill reports (quote exchanged and fee exactly as the venue accounts
+// them), so the core's view equals the venue's. Orders in flight reserve what they could spend,
+// so two opportunities never spend the same balance. PnL is Σ (balance − starting balance) ×
+// reference price, in the valuation asset: exact integers, valued at current mids.
+#pragma once
+
+#include <array>
+
+#include "core/base/fixed_point.h"
+#include "core/base/ids.h"
+#include "core/messages/messages.h"
+
+namespace hs::engine {
+
+class Portfolio {
+ public:
+  // Applies one entry of a venue's account snapshot. The first complete snapshot of a venue
+  // also fixes its starting balances for PnL.
+  void ApplySnapshot(const BalanceUpdate& b) noexcept;
+  bool known(VenueId v) const noexcept { return known_[v.value]; }
+
+  Amount free(VenueId v, AssetId a) const noexcept { return free_[v.value][a.value]; }
+  Amount reserved(VenueId v, AssetId a) const noexcept { return reserved_[v.value][a.value]; }
+  Amount available(VenueId v, AssetId a) const noexcept {
+    const Amount x = free_[v.value][a.value] - reserved_[v.value][a.value];
+    return x.is_negative() ? Amount::Zero() : x;
+  }
+  Amount initial(VenueId v, AssetId a) const noexcept { return initial_[v.value][a.value]; }
+
+  void Reserve(VenueId v, AssetId a, Amount x) noexcept { reserved_[v.value][a.value] += x; }
+  void Release(VenueId v, AssetId a, Amount x) noexcept {
+    reserved_[v.value][a.value] -= x;
+    if (reserved_[v.value][a.value].is_negative()) reserved_[v.value][a.value] = Amount::Zero();
+  }
+
+  // A fill of `qty` base for `quote` on venue v; fee charged in fee_asset.
+  void ApplyFill(VenueId v, AssetId base, AssetId quote, Side side, Qty qty, Amount quote_amount, AssetId fee_asset,
+                 Amount fee) noexcept;
+
+ private:
+  std::array<std::array<Amount, kMaxAssets>, kMaxVenues> free_{};
+  std::array<std::array<Amount, kMaxAssets>, kMaxVenues> reserved_{};
+  std::array<std::array<Amount, kMaxAssets>, kMaxVenues> initial_{};
+  std::array<bool, kMaxVenues> known_{};
+};
+
+}  // namespace hs::engine

@@ -1,0 +1,81 @@
+// hs::journal — the on-disk format of the journal, shared by writer, reader and replay.
+//
+// A journal file is a 64-byte FileHeader followed by records. Each record is a 24-byte
+// RecordHeader and `length` payload bytes, padded with zeros to a multiple of 8. The payload
+// is the message struct's bytes as the core saw them (messages are trivially copyable and the
+// file is read back on the same architecture; `layout` versions the structs). `seq` counts
+// records from 1 with no gaps; `crc` is CRC-32C over the header's first 16 bytes and the
+// payload. Little-endian throughout.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <type_traits>
+
+#include "core/messages/messages.h"
+
+namespace hs::journal {
+
+inline constexpr char kFileMagic[8] = {'H', 'S', 'J', 'O', 'U', 'R', 'N', '1'};
+inline constexpr uint32_t kFormatVersion = 1;
+inline constexpr uint16_t kLayoutVersion = 1;  // bump when a message struct changes
+
+struct FileHeader {
+  char magic[8];
+  uint32_t version = kFormatVersion;
+  uint32_t header_size = sizeof(FileHeader);
+  int64_t created_wall_ns = 0;
+  uint32_t record_header_size = 24;
+  uint32_t reserved0 = 0;
+  char engine_name[32] = {};
+};
+static_assert(sizeof(FileHeader) == 64);
+
+enum class RecordType : uint16_t {
+  kSessionStart = 1,  // SessionStart
+  kVenueMsg = 2,      // VenueMsg: a core input from a venue thread
+  kControl = 3,       // ControlCommand: a core input from the control thread
+  kIntent = 4,        // OrderIntent: a core output
+  kRiskReject = 5,    // RiskReject: an intent the risk gate refused
+  kSessionEnd = 6,    // SessionEnd
+};
+const char* RecordTypeName(RecordType t) noexcept;
+
+struct RecordHeader {
+  uint32_t length = 0;  // payload bytes, before padding
+  uint16_t type = 0;
+  uint16_t layout = kLayoutVersion;
+  uint64_t seq = 0;
+  uint32_t crc = 0;
+  uint32_t reserved = 0;
+};
+static_assert(sizeof(RecordHeader) == 24);
+
+struct SessionStart {
+  int64_t wall_ns = 0;
+  uint32_t venues = 0;
+  uint32_t instruments = 0;
+  uint64_t tsc_ticks_per_ms = 0;
+};
+
+struct RiskReject {
+  OrderIntent intent;
+  uint8_t verdict = 0;  // risk::Verdict
+};
+
+struct SessionEnd {
+  int64_t wall_ns = 0;
+  uint64_t records = 0;
+};
+
+// Largest payload a record carries (sizes the ring slots and the reader's buffer).
+inline constexpr size_t kMaxPayload = 256;
+static_assert(sizeof(VenueMsg) <= kMaxPayload);
+static_assert(sizeof(RiskReject) <= kMaxPayload);
+
+inline constexpr size_t Padded(size_t n) noexcept { return (n + 7) & ~size_t{7}; }
+
+// CRC-32C of a record: header bytes [0,16) then the payload.
+uint32_t RecordCrc(const RecordHeader& h, const void* payload) noexcept;
+
+}  // namespace hs::journal

@@ -1,0 +1,43 @@
+#include "core/messages/messages.h"
+
+namespace hs {
+
+const char* FeedStateName(FeedState s) noexcept {
+  switch (s) {
+    case FeedState::kDisconnected:
+      return "disconnected";
+    case FeedState::kConnecting:
+      return "connecting";
+    case FeedState::kSyncing:
+      return "syncing";
+    case FeedState::kSynced:
+      return "synced";
+    case FeedState::kGap:
+      return "gap";
+    case FeedState::kChecksumFailed:
+      return "checksum_failed";
+    case FeedState::kCrossed:
+      return "crossed";
+    case FeedState::kStale:
+      return "stale";
+  }
+  return "unknown";
+}
+
+const char* ExecKindName(ExecKind k) noexcept {
+  switch (k) {
+    case ExecKind::kAck:
+      return "ack";
+    case ExecKind::kFill:
+      return "fill";
+    case ExecKind::kCanceled:
+      return "canceled";
+    case ExecKind::kRejected:
+      return "rejected";
+    case ExecKind::kUnknown:
+      return "unknown";
+  }
+  return "?";
+}
+
+}  // namespace hs

@@ -1,0 +1,178 @@
+// hs::messages — the structs that cross threads, and nothing else (STYLE §1).
+//
+// Every message is trivially copyable and fits a small budget of cache lines: rings copy them
+// by value and the journal writes their bytes as they are. They are the only contract between
+// venue threads and the decision core (ports and adapters): venue code never sees core state
+// and the core never sees venue wire formats.
+#pragma once
+
+#include <cstdint>
+#include <type_traits>
+
+#include "core/base/clock.h"
+#include "core/base/fixed_point.h"
+#include "core/base/ids.h"
+
+namespace hs {
+
+// Levels per side carried in a BookTop. The arbitrage walks these to size a trade.
+inline constexpr int kBookTopDepth = 5;
+
+struct Level {
+  Price px;
+  Qty qty;
+};
+
+// Top-N of one (venue, instrument) book, from a book that validated. Published by a venue
+// thread after each applied change; the core keeps only the newest per (venue, instrument).
+struct BookTop {
+  VenueId venue;
+  InstrumentId instrument;
+  uint8_t bid_count = 0;
+  uint8_t ask_count = 0;
+  uint64_t venue_seq = 0;     // venue's update id / sequence, for diagnostics and staleness
+  Nanos exchange_time;        // venue's event time, 0 when the venue sends none
+  TscStamp recv_stamp;        // frame received (start of tick-to-order)
+  TscStamp publish_stamp;     // pushed into the ring
+  Level bids[kBookTopDepth];  // best first
+  Level asks[kBookTopDepth];  // best first
+};
+
+enum class FeedState : uint8_t {
+  kDisconnected = 0,
+  kConnecting,
+  kSyncing,        // subscribed or fetching a snapshot, book not yet valid
+  kSynced,         // book validated, BookTops flow
+  kGap,            // sequence gap seen; resync follows
+  kChecksumFailed, // checksum mismatch; resync follows
+  kCrossed,        // best bid >= best ask; resync follows
+  kStale,          // no update within the venue's idle timeout
+};
+const char* FeedStateName(FeedState s) noexcept;
+
+// Book usability of one (venue, instrument), or of every instrument of the venue when
+// `instrument` is invalid. A status with usable=false reaches the core before any further
+// BookTop of that book (same ring, FIFO ahead of conflated tops).
+struct VenueStatus {
+  VenueId venue;
+  InstrumentId instrument;  // Invalid() = whole venue (connection state)
+  FeedState state = FeedState::kDisconnected;
+  bool usable = false;
+  bool orders_connected = false;
+  TscStamp stamp;
+  uint32_t gaps = 0;
+  uint32_t checksum_failures = 0;
+  uint32_t crossed = 0;
+  uint32_t resyncs = 0;
+  uint32_t parse_errors = 0;
+};
+
+enum class Side : uint8_t { kBuy = 0, kSell = 1 };
+enum class TimeInForce : uint8_t { kIoc = 0, kGtc = 1, kFok = 2 };
+
+// An order the core wants on one venue. Produced only by the core after the risk gate.
+struct OrderIntent {
+  ClientOrderId client_id;
+  VenueId venue;
+  InstrumentId instrument;
+  Side side = Side::kBuy;
+  TimeInForce tif = TimeInForce::kIoc;
+  Price limit_px;
+  Qty qty;
+  uint32_t group = 0;       // arbitrage pair id shared by both legs
+  TscStamp origin_stamp;    // recv_stamp of the tick that triggered the decision
+  TscStamp decision_stamp;  // when the core emitted it
+  Nanos decision_time;      // core's logical time (exchange/receive time of the trigger)
+};
+
+enum class ExecKind : uint8_t {
+  kAck = 0,     // accepted, nothing filled yet (resting or pending)
+  kFill,        // a fill; `final` says whether the order is done
+  kCanceled,    // done with no (further) fill, e.g. IOC remainder expired
+  kRejected,    // refused by the venue or by the order session (kill, not connected)
+  kUnknown,     // outcome unknown (5xx, timeout): must be reconciled
+};
+const char* ExecKindName(ExecKind k) noexcept;
+
+enum class RejectReason : uint16_t {
+  kNone = 0,
+  kVenue,           // the venue said no; `venue_code` holds its code
+  kHalted,          // kill switch was set when the session went to send
+  kNotConnected,    // no order session
+  kEncodeFailed,    // could not render the order at the instrument's precision
+  kBackpressure,    // the session's outbound queue was full
+  kRateLimited,     // the session's rate budget was exhausted
+};
+
+// What happened to an order. A FULL-style venue reply can carry several fills: the venue
+// thread emits one kFill per fill, the last with final=true.
+struct ExecReport {
+  ClientOrderId client_id;
+  VenueId venue;
+  InstrumentId instrument;
+  ExecKind kind = ExecKind::kAck;
+  Side side = Side::kBuy;
+  bool final = false;
+  RejectReason reason = RejectReason::kNone;
+  int32_t venue_code = 0;
+  Price fill_px;            // average price of this report's fill
+  Qty fill_qty;             // base filled by this report
+  Amount fill_quote;        // quote exchanged by this report, exactly as the venue accounts it
+  Qty cum_qty;              // total filled so far on the order
+  Amount fee;               // charged in fee_asset
+  AssetId fee_asset;
+  uint64_t venue_order_id = 0;
+  Nanos venue_time;
+  TscStamp recv_stamp;      // reply received
+  TscStamp wire_stamp;      // the order's bytes were handed to the socket
+};
+
+// Account balance snapshot for one asset on one venue (from the venue's account query).
+struct BalanceUpdate {
+  VenueId venue;
+  AssetId asset;
+  bool final_of_snapshot = false;  // last entry of one account snapshot
+  Amount free;
+  Amount locked;
+};
+
+// Everything a venue thread sends the core, in one FIFO per venue. `recv_time` (wall clock
+// when the venue thread received the bytes) is the core's notion of time: the core never reads
+// a clock, so a replay of the same messages makes the same decisions.
+struct VenueMsg {
+  enum class Kind : uint8_t { kBookTop = 0, kStatus, kExec, kBalance };
+  Kind kind = Kind::kBookTop;
+  Nanos recv_time;
+  union {
+    BookTop top;
+    VenueStatus status;
+    ExecReport exec;
+    BalanceUpdate balance;
+  };
+  VenueMsg() noexcept : top{} {}
+};
+
+enum class ControlOp : uint8_t { kNone = 0, kHalt, kReduce, kResume, kKill, kShutdown, kTimer };
+
+// From the control thread to the core.
+struct ControlCommand {
+  ControlOp op = ControlOp::kNone;
+  VenueId venue;     // Invalid() = global
+  uint64_t request_id = 0;
+  Nanos time;        // control thread's clock when it issued the command: the core's time input
+};
+
+// Compile-time budgets: cheap to copy, safe to memcpy into a ring or a journal.
+static_assert(std::is_trivially_copyable_v<BookTop>);
+static_assert(std::is_trivially_copyable_v<VenueStatus>);
+static_assert(std::is_trivially_copyable_v<OrderIntent>);
+static_assert(std::is_trivially_copyable_v<ExecReport>);
+static_assert(std::is_trivially_copyable_v<BalanceUpdate>);
+static_assert(std::is_trivially_copyable_v<VenueMsg>);
+static_assert(std::is_trivially_copyable_v<ControlCommand>);
+static_assert(sizeof(BookTop) <= 4 * 64, "BookTop budget: four cache lines");
+static_assert(sizeof(OrderIntent) <= 64, "OrderIntent budget: one cache line");
+static_assert(sizeof(ExecReport) <= 2 * 64, "ExecReport budget: two cache lines");
+static_assert(sizeof(VenueMsg) <= 4 * 64, "VenueMsg budget: four cache lines");
+
+}  // namespace hs

@@ -1,0 +1,33 @@
+// hs::binance — the Binance Spot venue adapter: market data (Feed) + order entry (Orders) on
+// one venue thread, and the venue-wide status the core sees.
+#pragma once
+
+#include <memory>
+
+#include "venues/binance/binance_feed.h"
+#include "venues/binance/binance_orders.h"
+#include "venues/common/symbol_table.h"
+#include "venues/common/venue_thread.h"
+
+namespace hs::binance {
+
+class Venue final : public venues::VenueAdapter {
+ public:
+  explicit Venue(venues::VenueContext ctx);
+  absl::Status Init() override;
+  void Start() noexcept override;
+  void OnIntent(const OrderIntent& intent) noexcept override;
+  void Stop() noexcept override;
+
+  Feed& feed() { return *feed_; }
+  Orders& orders() { return *orders_; }
+
+ private:
+  void PublishVenueStatus() noexcept;
+  venues::VenueContext ctx_;
+  venues::SymbolTable symbols_;
+  std::unique_ptr<Feed> feed_;
+  std::unique_ptr<Orders> orders_;
+};
+
+}  // namespace hs::binance

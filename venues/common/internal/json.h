@@ -1,0 +1,64 @@
+// hs::venues::internal — small simdjson On-Demand helpers shared by the venues' *_parse.cc
+// files, and only by them (STYLE §2: simdjson stays inside the parsers).
+//
+// Everything returns a ParseStatus; nothing throws (simdjson's error-code API only) and nothing
+// allocates. Views returned point into the parser's buffers or the input frame: borrowed
+// until the next parse.
+#pragma once
+
+#include <simdjson.h>
+
+#include <cstdint>
+#include <cstring>
+#include <string_view>
+
+#include "core/base/decimal.h"
+#include "venues/common/parse_status.h"
+
+namespace hs::venues::internal {
+
+namespace od = simdjson::ondemand;
+
+// Key comparison against a literal without unescaping (keys we look for never need escapes).
+template <size_t N>
+inline bool KeyIs(const od::raw_json_string& k, const char (&lit)[N]) noexcept {
+  const char* r = k.raw();
+  return std::memcmp(r, lit, N - 1) == 0 && r[N - 1] == '"';
+}
+
+inline ParseStatus GetString(od::value v, std::string_view* out) noexcept {
+  return v.get_string().get(*out) ? ParseStatus::kBadField : ParseStatus::kOk;
+}
+
+inline ParseStatus GetUint(od::value v, uint64_t* out) noexcept {
+  return v.get_uint64().get(*out) ? ParseStatus::kBadField : ParseStatus::kOk;
+}
+
+inline ParseStatus GetInt(od::value v, int64_t* out) noexcept {
+  return v.get_int64().get(*out) ? ParseStatus::kBadField : ParseStatus::kOk;
+}
+
+// A decimal sent as a JSON string ("25.35190000").
+template <typename T>
+inline ParseStatus GetDecimalString(od::value v, T* out, Sign sign = Sign::kNonNegative) noexcept {
+  std::string_view s;
+  if (v.get_string().get(s)) return ParseStatus::kBadField;
+  const ParseResult<T> r = ParseDecimal<T>(s, sign);
+  if (!r.ok()) return ParseStatus::kBadNumber;
+  *out = r.value;
+  return ParseStatus::kOk;
+}
+
+// The raw text of a JSON number token (Kraken sends prices as numbers and checksums use the
+// digits): trims the trailing whitespace simdjson may include.
+inline ParseStatus GetNumberText(od::value v, std::string_view* out) noexcept {
+  od::json_type t;
+  if (v.type().get(t) || t != od::json_type::number) return ParseStatus::kBadField;
+  std::string_view tok = v.raw_json_token();
+  while (!tok.empty() && (tok.back() == ' ' || tok.back() == '\n' || tok.back() == '\r' || tok.back() == '\t'))
+    tok.remove_suffix(1);
+  *out = tok;
+  return ParseStatus::kOk;
+}
+
+}  // namespace hs::venues::internal

@@ -1,0 +1,97 @@
+// hs::venues — appends text into a caller-owned fixed buffer (order encoding on the hot path).
+// No allocation, no locale, no printf. Overflow is sticky: ok() turns false and further
+// appends are dropped, so one check after encoding suffices.
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+#include <string_view>
+
+#include "core/base/decimal.h"
+
+namespace hs::venues {
+
+class TextWriter {
+ public:
+  TextWriter(char* buf, size_t cap) noexcept : begin_(buf), p_(buf), end_(buf + cap) {}
+
+  TextWriter& Str(std::string_view s) noexcept {
+    if (static_cast<size_t>(end_ - p_) < s.size()) {
+      ok_ = false;
+      return *this;
+    }
+    std::memcpy(p_, s.data(), s.size());
+    p_ += s.size();
+    return *this;
+  }
+  TextWriter& Char(char c) noexcept {
+    if (p_ == end_) {
+      ok_ = false;
+      return *this;
+    }
+    *p_++ = c;
+    return *this;
+  }
+  TextWriter& U64(uint64_t v) noexcept {
+    char tmp[20];
+    int n = 0;
+    do {
+      tmp[n++] = static_cast<char>('0' + v % 10);
+      v /= 10;
+    } while (v != 0);
+    if (end_ - p_ < n) {
+      ok_ = false;
+      return *this;
+    }
+    while (n > 0) *p_++ = tmp[--n];
+    return *this;
+  }
+  TextWriter& I64(int64_t v) noexcept {
+    if (v < 0) {
+      Char('-');
+      return U64(0 - static_cast<uint64_t>(v));
+    }
+    return U64(static_cast<uint64_t>(v));
+  }
+  // Fixed-point value with exactly `decimals` fraction digits. Fails (ok()=false) when the
+  // value has digits beyond `decimals`: an order is never silently rounded.
+  template <typename T>
+  TextWriter& Fixed(T v, int decimals) noexcept {
+    if (end_ - p_ < kMaxDecimalText) {
+      ok_ = false;
+      return *this;
+    }
+    const int n = FormatFixed(v, decimals, p_);
+    if (n < 0) {
+      ok_ = false;
+      return *this;
+    }
+    p_ += n;
+    return *this;
+  }
+  char* Reserve(size_t n) noexcept {  // returns where n bytes go, or nullptr
+    if (static_cast<size_t>(end_ - p_) < n) {
+      ok_ = false;
+      return nullptr;
+    }
+    char* r = p_;
+    p_ += n;
+    return r;
+  }
+
+  bool ok() const noexcept { return ok_; }
+  size_t size() const noexcept { return static_cast<size_t>(p_ - begin_); }
+  std::string_view view() const noexcept { return {begin_, size()}; }
+  void Clear() noexcept {
+    p_ = begin_;
+    ok_ = true;
+  }
+
+ private:
+  char* begin_;
+  char* p_;
+  char* end_;
+  bool ok_ = true;
+};
+
+}  // namespace hs::venues

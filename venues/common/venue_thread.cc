@@ -1,0 +1,102 @@
+#include "venues/common/venue_thread.h"
+
+#include <boost/asio.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+
+#include <chrono>
+
+namespace hs::venues {
+
+namespace asio = boost::asio;
+
+struct Timer::Impl {
+  explicit Impl(asio::io_context& ioc) : t(ioc) {}
+  asio::steady_timer t;
+};
+
+Timer::Timer(asio::io_context& ioc) : impl_(std::make_unique<Impl>(ioc)) {}
+Timer::~Timer() = default;
+
+void Timer::After(int64_t ms, std::function<void()> fn) {
+  impl_->t.expires_after(std::chrono::milliseconds(ms));
+  impl_->t.async_wait([fn = std::move(fn)](const boost::system::error_code& ec) {
+    if (!ec) fn();
+  });
+}
+
+void Timer::Cancel() { impl_->t.cancel(); }
+
+struct VenueThread::Io {
+  asio::io_context ioc{1};
+  std::unique_ptr<asio::posix::stream_descriptor> wake_fd;
+};
+
+VenueThread::VenueThread(VenueId id, IntentRing::Consumer intents, VenueRing::Producer to_core,
+                         runtime::Waker* core_waker, runtime::VenueCounters* counters)
+    : id_(id), io_(std::make_unique<Io>()), intents_(std::move(intents)), counters_(counters) {
+  publisher_ = std::make_unique<VenuePublisher>(std::move(to_core), core_waker, counters);
+}
+
+VenueThread::~VenueThread() {
+  adapter_.reset();  // before the io_context: its handlers are destroyed with it, never run
+}
+
+asio::io_context& VenueThread::ioc() noexcept { return io_->ioc; }
+
+namespace {
+void ArmWake(asio::posix::stream_descriptor* d, runtime::Waker* w) {
+  d->async_wait(asio::posix::stream_descriptor::wait_read, [d, w](const boost::system::error_code& ec) {
+    if (ec) return;
+    w->Drain();
+    ArmWake(d, w);
+  });
+}
+}  // namespace
+
+absl::Status VenueThread::Init() {
+  if (!adapter_) return absl::FailedPreconditionError("venue thread has no adapter");
+  // The descriptor gets a dup so asio can own (and close) its copy.
+  io_->wake_fd = std::make_unique<asio::posix::stream_descriptor>(io_->ioc, ::dup(waker_.fd()));
+  return adapter_->Init();
+}
+
+void VenueThread::OnStart() noexcept {
+  ArmWake(io_->wake_fd.get(), &waker_);
+  adapter_->Start();
+}
+
+int VenueThread::DoWork() noexcept {
+  int work = static_cast<int>(io_->ioc.poll());
+  for (int n = 0; n < 32; ++n) {
+    const OrderIntent* in = intents_.Front();
+    if (in == nullptr) break;
+    adapter_->OnIntent(*in);
+    intents_.Pop();
+    ++work;
+  }
+  work += publisher_->Flush();
+  return work;
+}
+
+void VenueThread::Park(int64_t max_ns) noexcept {
+  waker_.BeginPark();
+  if (intents_.Empty() && publisher_->idle()) {
+    io_->ioc.run_one_for(std::chrono::nanoseconds(max_ns));
+  }
+  waker_.EndPark();
+}
+
+void VenueThread::OnClose() noexcept {
+  adapter_->Stop();
+  // Let close frames and final replies go out, bounded.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(300);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (io_->ioc.run_one_for(std::chrono::milliseconds(20)) == 0) break;
+    publisher_->Flush();
+  }
+  publisher_->Flush();
+  boost::system::error_code ec;
+  io_->wake_fd->cancel(ec);
+}
+
+}  // namespace hs::venues

@@ -1,0 +1,100 @@
+// hs::venues — the venue I/O agent: one thread per venue, owning that venue's io_context,
+// sessions, parsers, books and order session (DESIGN §1).
+//
+// Each duty cycle: run ready I/O handlers (frames are parsed and published from inside them),
+// take up to 32 intents from the core and hand them to the adapter, flush waiting messages to
+// the core. When idle it parks inside the io_context (epoll) with the Waker's eventfd
+// registered, so a socket or the core's Wake() ends the park at once.
+//
+// A VenueAdapter is one venue's implementation (feed + orders), built by the binary's wiring
+// code; the thread calls it only from its own loop.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "absl/status/status.h"
+#include "core/config/config.h"
+#include "core/messages/rings.h"
+#include "core/runtime/idle.h"
+#include "core/runtime/kill_switch.h"
+#include "core/runtime/log.h"
+#include "core/runtime/venue_counters.h"
+#include "venues/common/venue_publisher.h"
+
+namespace boost::asio {
+class io_context;
+}
+
+namespace hs::venues {
+
+// What every adapter is given. Pointers outlive the adapter.
+struct VenueContext {
+  VenueId id;
+  const config::VenueConfig* venue = nullptr;
+  const config::Config* config = nullptr;
+  VenuePublisher* publisher = nullptr;
+  runtime::VenueCounters* counters = nullptr;
+  runtime::KillSwitch* kill = nullptr;
+  runtime::LogChannel* log = nullptr;
+  boost::asio::io_context* ioc = nullptr;
+  std::string ca_file;  // extra trusted CA for TLS endpoints (optional)
+};
+
+class VenueAdapter {
+ public:
+  virtual ~VenueAdapter() = default;
+  // Cold: read credentials, build sessions. Errors name what is missing (never a secret).
+  virtual absl::Status Init() = 0;
+  // On the venue thread: connect everything.
+  virtual void Start() noexcept = 0;
+  // On the venue thread: one intent from the core.
+  virtual void OnIntent(const OrderIntent& intent) noexcept = 0;
+  // On the venue thread: close sessions (no reconnect).
+  virtual void Stop() noexcept = 0;
+};
+
+// Cold-path timer on the venue thread's io_context (reconnect, resync retries, heartbeats).
+class Timer {
+ public:
+  explicit Timer(boost::asio::io_context& ioc);
+  ~Timer();
+  void After(int64_t ms, std::function<void()> fn);
+  void Cancel();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+class VenueThread {
+ public:
+  VenueThread(VenueId id, IntentRing::Consumer intents, VenueRing::Producer to_core, runtime::Waker* core_waker,
+              runtime::VenueCounters* counters);
+  ~VenueThread();
+
+  boost::asio::io_context& ioc() noexcept;
+  VenuePublisher& publisher() noexcept { return *publisher_; }
+  runtime::Waker& waker() noexcept { return waker_; }
+  void SetAdapter(std::unique_ptr<VenueAdapter> a) { adapter_ = std::move(a); }
+  absl::Status Init();
+
+  // Agent interface.
+  void OnStart() noexcept;
+  int DoWork() noexcept;
+  void Park(int64_t max_ns) noexcept;
+  void OnClose() noexcept;
+
+ private:
+  struct Io;
+  VenueId id_;
+  std::unique_ptr<Io> io_;  // declared before the adapter: destroyed after it
+  runtime::Waker waker_;
+  IntentRing::Consumer intents_;
+  std::unique_ptr<VenuePublisher> publisher_;
+  runtime::VenueCounters* counters_;
+  std::unique_ptr<VenueAdapter> adapter_;
+};
+
+}  // namespace hs::venues
