@@ -1,0 +1,88 @@
+// hs::app — the engine: builds every agent from the config, wires their rings, runs them on
+// their threads, and serves the control side (admin socket, status line, log) on the calling
+// thread until a signal, a timeout or a shutdown. No singletons: everything is owned here and
+// handed to the agents (STYLE §12).
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "core/config/config.h"
+#include "core/control/admin_server.h"
+#include "core/engine/decision_core.h"
+#include "core/engine/telemetry.h"
+#include "core/journal/journal_writer.h"
+#include "core/messages/rings.h"
+#include "core/runtime/agent_runner.h"
+#include "core/runtime/kill_switch.h"
+#include "core/runtime/log.h"
+#include "core/runtime/venue_counters.h"
+#include "venues/common/venue_thread.h"
+
+namespace hs::app {
+
+struct RunOptions {
+  std::string journal_path;   // overrides [journal].path
+  std::string socket_path;    // overrides [admin].socket
+  std::string log_path;       // overrides [log].path
+  std::string summary_path;   // write summary JSON here on exit
+  std::string ca_file;        // extra trusted CA for TLS venues
+  double seconds = 0;         // stop after this long (0 = until signal)
+  bool status_line = false;   // print a live status line to stdout every second
+};
+
+class Engine {
+ public:
+  Engine(config::Config cfg, RunOptions opts);
+  ~Engine();
+
+  absl::Status Init();
+  void Start();
+  // Serves control until stop; returns when everything has stopped.
+  void Run();
+  // Requests a stop (signal-safe: only sets a flag).
+  void RequestStop() noexcept { stop_requested_.store(true, std::memory_order_release); }
+
+  std::string StatusJson();
+  std::string SummaryJson();
+  std::string StatusLine();
+
+ private:
+  std::string HandleAdmin(const control::AdminCommand& cmd);
+  void Shutdown();
+  void ReadTelemetry();
+
+  config::Config cfg_;
+  RunOptions opts_;
+  std::unique_ptr<runtime::Logger> logger_;
+  runtime::LogChannel* main_log_ = nullptr;
+  runtime::KillSwitch kill_;
+  runtime::Waker core_waker_;
+  std::vector<std::unique_ptr<VenueRing>> venue_rings_;
+  std::vector<std::unique_ptr<IntentRing>> intent_rings_;
+  std::unique_ptr<ControlRing> control_ring_;
+  ControlRing::Producer control_;
+  std::unique_ptr<journal::EntryRing> journal_ring_;
+  std::vector<std::unique_ptr<runtime::VenueCounters>> counters_;
+  std::vector<std::unique_ptr<venues::VenueThread>> venue_threads_;
+  std::unique_ptr<journal::JournalWriter> journal_;
+  std::unique_ptr<engine::DecisionCore> core_;
+  engine::TelemetrySlot telemetry_;
+  engine::CoreMetrics metrics_;
+  engine::CoreTelemetry tel_;  // control thread's copy
+  std::vector<std::unique_ptr<runtime::AgentRunner>> venue_runners_;
+  std::unique_ptr<runtime::AgentRunner> core_runner_;
+  std::unique_ptr<runtime::AgentRunner> journal_runner_;
+  std::unique_ptr<control::AdminServer> admin_;
+  std::atomic<bool> stop_requested_{false};
+  std::atomic<bool> agent_failed_{false};
+  int64_t started_mono_ns_ = 0;
+  uint64_t request_id_ = 0;
+  bool started_ = false;
+  bool stopped_ = false;
+};
+
+}  // namespace hs::app

@@ -1,0 +1,135 @@
+// hs::sim — the simulator's servers: one Beast listener per configured venue port, speaking
+// HTTP and websocket on it, and a protocol handler per venue kind that renders that venue's
+// real wire format (market data, order entry, REST). Plus the control socket that tests and
+// demos use to script the market (pause, set a book, dislocate, inject raw frames, faults)
+// and to read account balances. Single-threaded: everything runs on one io_context.
+#pragma once
+
+#include <cstdint>
+#include <cstdio>
+#include <memory>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "core/base/clock.h"
+#include "venues/sim/sim_config.h"
+#include "venues/sim/sim_market.h"
+
+namespace boost::asio {
+class io_context;
+}
+
+namespace hs::sim {
+
+class Server;
+
+// One accepted websocket connection.
+class Peer {
+ public:
+  virtual ~Peer() = default;
+  virtual void Send(std::string text) = 0;
+  virtual void SendBinary(std::string bytes) = 0;
+  virtual void Close() = 0;
+  virtual bool open() const = 0;
+
+  int venue = 0;
+  std::string target;  // request path and query
+  uint64_t id = 0;
+  // Subscriptions: (channel code, instrument id); channel codes are the protocol's own.
+  std::set<std::pair<int, int>> subs;
+  bool combined = false;  // Binance: /stream?streams= wrapper
+  bool authed = false;    // logged in (OKX, Bybit trade)
+  bool stalled = false;   // fault injection: stop sending market data to this peer
+  uint64_t sent_seq = 0;  // per-connection sequence (Coinbase sequence_num)
+};
+
+struct HttpResult {
+  int status = 404;
+  std::string body = "{\"code\":-1,\"msg\":\"not found\"}";
+  std::string content_type = "application/json";
+};
+
+// What a venue kind's protocol does. Implementations live in sim_<venue>.cc.
+class Protocol {
+ public:
+  virtual ~Protocol() = default;
+  virtual void OnOpen(Peer& p) = 0;
+  virtual void OnText(Peer& p, std::string_view msg) = 0;
+  virtual void OnClose(Peer& p) {}
+  // Push a book change to subscribed market-data peers.
+  virtual void OnBookChange(const BookChange& c) = 0;
+  // Periodic hook (each market tick).
+  virtual void OnTick(Nanos now) {}
+  virtual bool OnHttp(const std::string& method, const std::string& target, const std::string& body,
+                      HttpResult* out) {
+    return false;
+  }
+};
+
+// Fault injection switches (set from flags or the control socket), per venue.
+struct Faults {
+  int drop_next = 0;          // drop the next N market-data messages (creates a gap)
+  int corrupt_checksum_next = 0;  // send the next N checksummed messages with a wrong checksum
+  int cross_next = 0;         // publish the next N books crossed (bid above ask)
+  bool stall = false;         // stop sending market data until cleared
+};
+
+class Server {
+ public:
+  Server(boost::asio::io_context& ioc, const SimConfig& cfg, Market* market);
+  ~Server();
+
+  // Binds every venue port and the control socket. Errors name the address.
+  absl::Status Listen(const std::string& control_path);
+  void SetOrderLog(std::FILE* f) { order_log_ = f; }
+  // Runs the market clock.
+  void StartClock();
+  void Stop();
+
+  // For protocols.
+  const SimConfig& config() const { return cfg_; }
+  Market& market() { return *market_; }
+  Account& account(int venue) { return accounts_[static_cast<size_t>(venue)]; }
+  const std::string& api_key(int venue) const { return keys_[static_cast<size_t>(venue)]; }
+  const std::string& api_secret(int venue) const { return secrets_[static_cast<size_t>(venue)]; }
+  const std::string& passphrase(int venue) const { return passphrases_[static_cast<size_t>(venue)]; }
+  std::vector<Peer*> Peers(int venue) const;
+  Faults& faults(int venue) { return faults_[static_cast<size_t>(venue)]; }
+  // Appends one JSON object line to the order log (adds the arrival time).
+  void LogOrder(int venue, Nanos arrived, const std::string& json_fields);
+  // Applies fills' level changes and pushes them out.
+  void PublishChange(const BookChange& c);
+  uint64_t orders_received() const { return orders_received_; }
+  void CountOrder() { ++orders_received_; }
+
+  // Internal: session bookkeeping.
+  void AddPeer(Peer* p);
+  void RemovePeer(Peer* p);
+  Protocol* protocol(int venue) { return protocols_[static_cast<size_t>(venue)].get(); }
+  bool HandleHttp(int venue, const std::string& method, const std::string& target, const std::string& body,
+                  HttpResult* out);
+  std::string HandleControl(std::string_view line);
+
+  struct Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+  const SimConfig& cfg_;
+  Market* market_;
+  std::vector<Account> accounts_;
+  std::vector<std::string> keys_, secrets_, passphrases_;
+  std::vector<std::unique_ptr<Protocol>> protocols_;
+  std::vector<Faults> faults_;
+  std::vector<Peer*> peers_;
+  std::FILE* order_log_ = nullptr;
+  uint64_t orders_received_ = 0;
+  uint64_t next_peer_id_ = 1;
+};
+
+// Builds the protocol handler for a venue kind.
+std::unique_ptr<Protocol> MakeBinanceProtocol(Server* s, int venue);
+
+}  // namespace hs::sim
