@@ -319,6 +319,7 @@ std::string Engine::StatusJson() {
     o += std::string(",\"connected\":") + (c.md_connected.load() ? "true" : "false");
     o += std::string(",\"orders_connected\":") + (c.orders_connected.load() ? "true" : "false");
     o += ",\"trading_state\":" + Q(risk::TradingStateName(static_cast<risk::TradingState>(vv.trading_state)));
+    o += std::string(",\"balances_known\":") + (vv.balances_known ? "true" : "false");
     o += ",\"books\":[";
     for (size_t k = 0; k < vc.symbols.size(); ++k) {
       const auto& s = vc.symbols[k];

@@ -29,7 +29,6 @@ ArbPlan FindArbitrage(const ArbInputs& in, const ArbCaps& caps) noexcept {
   Qty ask_left = in.asks[0].qty;
   Qty bid_left = in.bids[0].qty;
   Qty total = Qty::Zero();
-  Notional buy_cost = Notional::Zero();  // at level prices, to respect the quote cap
   Price buy_limit = in.asks[0].px;
   Price sell_limit = in.bids[0].px;
   Qty cap = caps.max_qty;
@@ -37,13 +36,13 @@ ArbPlan FindArbitrage(const ArbInputs& in, const ArbCaps& caps) noexcept {
   while (i < in.ask_count && j < in.bid_count && LevelPairPays(in.asks[i].px, in.bids[j].px, in)) {
     const Qty avail = Min(ask_left, bid_left);
     Qty take = Min(avail, cap - total);
-    // Respect the quote budget on the buy venue (fee included, at this level's price).
+    // The quote budget binds the whole order at its limit price (the venue locks limit × qty,
+    // fee included), and the limit is this level's price once we take from it.
     const Qty afford =
-        QtyForNotional(caps.max_buy_notional - buy_cost, NetBuyCost(in.asks[i].px, in.buy_fee), Rounding::kFloor);
+        QtyForNotional(caps.max_buy_notional, NetBuyCost(in.asks[i].px, in.buy_fee), Rounding::kFloor) - total;
     take = Min(take, afford);
     if (!take.is_positive()) break;
     total += take;
-    buy_cost += MulNotional(NetBuyCost(in.asks[i].px, in.buy_fee), take, Rounding::kCeil);
     buy_limit = in.asks[i].px;
     sell_limit = in.bids[j].px;
     if (take < avail) break;  // a cap bound us: deeper levels cannot help

@@ -27,7 +27,7 @@ struct ArbInputs {
 
 struct ArbCaps {
   Qty max_qty = Qty::Max();      // from balances, risk and strategy caps (already combined)
-  Notional max_buy_notional = Notional::Max();  // quote available to spend on the buy venue
+  Notional max_buy_notional = Notional::Max();  // quote to spend on the buy venue, at the limit price, fee included
   Qty lot;                       // result is floored to this; REQUIRES > 0
   Notional min_notional;         // each leg's notional at its limit price must reach this
 };

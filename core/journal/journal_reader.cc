@@ -56,12 +56,13 @@ absl::StatusOr<JournalReader> JournalReader::FromBytes(std::string bytes, const 
 }
 
 ReadOutcome JournalReader::Next(RecordView* out) {
-  if (!error_.empty()) return ReadOutcome::kEnd;
+  if (stuck_ != ReadOutcome::kRecord) return stuck_;
   const uint64_t size = bytes_.size();
   if (pos_ == size) return ReadOutcome::kEnd;
   const uint64_t index = index_ + 1;
   auto fail = [&](ReadOutcome o, const std::string& what) {
     error_ = "record " + std::to_string(index) + " at byte " + std::to_string(pos_) + ": " + what;
+    stuck_ = o;
     return o;
   };
   if (size - pos_ < sizeof(RecordHeader)) return fail(ReadOutcome::kTruncated, "file ends inside a record header");

@@ -55,6 +55,7 @@ class JournalReader {
   uint64_t index_ = 0;
   uint64_t last_seq_ = 0;
   std::string error_;
+  ReadOutcome stuck_ = ReadOutcome::kRecord;
 };
 
 struct VerifyResult {

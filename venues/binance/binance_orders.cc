@@ -30,14 +30,15 @@ Orders::~Orders() = default;
 
 absl::Status Orders::Init() {
   const config::VenueConfig& v = *ctx_.venue;
+  std::string key;
   std::string secret;
-  if (!venues::ReadSecretEnv(v.api_key_env, &api_key_))
+  if (!venues::ReadSecretEnv(v.api_key_env, &key))
     return absl::FailedPreconditionError("venue " + v.name + ": environment variable " + v.api_key_env +
                                          " (API key) is not set");
   if (!venues::ReadSecretEnv(v.api_secret_env, &secret))
     return absl::FailedPreconditionError("venue " + v.name + ": environment variable " + v.api_secret_env +
                                          " (API secret) is not set");
-  hmac_.SetKey(secret);
+  encoder_.Reset(symbols_, std::move(key), secret);
   std::fill(secret.begin(), secret.end(), '\0');
   venues::WsOptions o;
   o.url = venues::JoinUrl(v.order_url, std::string(kWsApiPath));
@@ -63,23 +64,28 @@ void Orders::OnWsOpen() noexcept {
 }
 
 void Orders::RequestAccount() noexcept {
-  char payload[512];
-  char* out = buf_.get();
-  venues::TextWriter p(payload, sizeof payload);
-  const int64_t ts = WallNow().value / 1'000'000;
-  p.Str("apiKey=").Str(api_key_).Str("&timestamp=").I64(ts);
-  char sig[64];
-  hmac_.SignHex(payload, p.size(), sig);
-  venues::TextWriter w(out, kBufBytes);
-  w.Str("{\"id\":\"").Str(kAccountIdPrefix).U64(++account_requests_).Str("\",\"method\":\"")
-      .Str(kMethodAccountStatus).Str("\",\"params\":{\"apiKey\":\"").Str(api_key_).Str("\",\"timestamp\":").I64(ts)
-      .Str(",\"signature\":\"").Str(std::string_view(sig, 64)).Str("\"}}");
-  if (!w.ok() || !ws_->Send(w.view())) {
+  const size_t n = encoder_.EncodeAccountStatus(++account_requests_, WallNow().value / 1'000'000, buf_.get(), kBufBytes);
+  if (n == 0 || !ws_->Send(std::string_view(buf_.get(), n))) {
     ctx_.log->Log(runtime::LogLevel::kWarn, "%s: could not send account.status", ctx_.venue->name.c_str());
   }
 }
 
-size_t Orders::EncodeOrder(const OrderIntent& in, int64_t ts, char* out, size_t cap) const noexcept {
+size_t OrderEncoder::EncodeAccountStatus(uint64_t request_no, int64_t ts, char* out, size_t cap) const noexcept {
+  char payload[512];
+  venues::TextWriter p(payload, sizeof payload);
+  p.Str("apiKey=").Str(api_key_).Str("&timestamp=").I64(ts);
+  if (!p.ok()) return 0;
+  char sig[64];
+  hmac_.SignHex(payload, p.size(), sig);
+  venues::TextWriter w(out, cap);
+  w.Str("{\"id\":\"").Str(kAccountIdPrefix).U64(request_no).Str("\",\"method\":\"")
+      .Str(kMethodAccountStatus).Str("\",\"params\":{\"apiKey\":\"").Str(api_key_).Str("\",\"timestamp\":").I64(ts)
+      .Str(",\"signature\":\"").Str(std::string_view(sig, 64)).Str("\"}}");
+  return w.ok() ? w.size() : 0;
+}
+
+size_t OrderEncoder::Encode(const OrderIntent& in, int64_t ts, char* out, size_t cap) const noexcept {
+  if (symbols_ == nullptr) return 0;
   const venues::SymbolInfo* sym = symbols_->ForInstrument(in.instrument);
   if (sym == nullptr) return 0;
   const std::string_view side = in.side == Side::kBuy ? "BUY" : "SELL";
@@ -144,7 +150,7 @@ void Orders::OnIntent(const OrderIntent& in) noexcept {
   if (ctx_.publisher->overflowed()) return Reject(in, RejectReason::kBackpressure);
   InFlight& slot = inflight_[in.client_id.value % kInFlight];
   if (slot.active) return Reject(in, RejectReason::kBackpressure);
-  const size_t n = EncodeOrder(in, WallNow().value / 1'000'000, buf_.get(), kBufBytes);
+  const size_t n = encoder_.Encode(in, WallNow().value / 1'000'000, buf_.get(), kBufBytes);
   if (n == 0) return Reject(in, RejectReason::kEncodeFailed);
   // Order bytes are ready: this closes the tick-to-order interval.
   const TscStamp ready = TscNow();

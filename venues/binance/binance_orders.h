@@ -25,6 +25,31 @@
 
 namespace hs::binance {
 
+// Renders an intent as a signed `order.place` request. Pure (no I/O); used by Orders on the hot
+// path and by tests and benchmarks directly.
+class OrderEncoder {
+ public:
+  OrderEncoder() = default;
+  OrderEncoder(const venues::SymbolTable* symbols, std::string api_key, std::string_view secret) {
+    Reset(symbols, std::move(api_key), secret);
+  }
+  void Reset(const venues::SymbolTable* symbols, std::string api_key, std::string_view secret) {
+    symbols_ = symbols;
+    api_key_ = std::move(api_key);
+    hmac_.SetKey(secret);
+  }
+  // Writes the request into out and returns its length, or 0 when the intent cannot be
+  // rendered exactly (unknown instrument, price or quantity off the symbol's precision, no room).
+  size_t Encode(const OrderIntent& in, int64_t timestamp_ms, char* out, size_t cap) const noexcept;
+  // A signed account.status request.
+  size_t EncodeAccountStatus(uint64_t request_no, int64_t timestamp_ms, char* out, size_t cap) const noexcept;
+
+ private:
+  const venues::SymbolTable* symbols_ = nullptr;
+  std::string api_key_;
+  venues::HmacSha256 hmac_;
+};
+
 class Orders final : public venues::WsListener {
  public:
   // on_state(): called when orders_connected changes.
@@ -36,11 +61,6 @@ class Orders final : public venues::WsListener {
   void Stop() noexcept;
   void OnIntent(const OrderIntent& in) noexcept;
   bool connected() const noexcept { return ready_; }
-
-  // Encodes a signed order.place request into out; returns its length, or 0 when the intent
-  // cannot be rendered (price/qty off the symbol's precision, unknown instrument).
-  // Exposed for tests and benchmarks.
-  size_t EncodeOrder(const OrderIntent& in, int64_t timestamp_ms, char* out, size_t cap) const noexcept;
 
   // WsListener.
   void OnWsOpen() noexcept override;
@@ -68,8 +88,7 @@ class Orders final : public venues::WsListener {
   venues::VenueContext ctx_;
   const venues::SymbolTable* symbols_;
   std::function<void()> on_state_;
-  std::string api_key_;
-  venues::HmacSha256 hmac_;
+  OrderEncoder encoder_;
   std::unique_ptr<venues::WsClient> ws_;
   Parser parser_;
   std::array<InFlight, kInFlight> inflight_{};

@@ -1,0 +1,40 @@
+#include "core/base/crc32.h"
+
+#include <gtest/gtest.h>
+#include <zlib.h>
+
+#include <random>
+#include <string>
+
+namespace hs {
+namespace {
+
+TEST(Crc32, KnownCheckValues) {
+  EXPECT_EQ(Crc32Ieee("123456789"), 0xCBF43926u);  // the standard check value
+  EXPECT_EQ(Crc32c("123456789", 9), 0xE3069283u);
+  EXPECT_EQ(Crc32Ieee(""), 0u);
+}
+
+TEST(Crc32, VenueChecksumStrings) {
+  // vectors.json: okx_book_checksum_examples (signed reinterpretation) and kraken.
+  EXPECT_EQ(static_cast<int32_t>(Crc32Ieee("3366.1:7:3366.8:9:3366:6:3368:8")), -1881014294);
+  EXPECT_EQ(static_cast<int32_t>(Crc32Ieee("3366.1:7:3366.8:9:3368:8:3372:8")), 831078360);
+}
+
+// Differential against zlib over random lengths and split points (seeded).
+TEST(Crc32, MatchesZlibIncrementally) {
+  std::mt19937_64 rng(42);
+  for (int i = 0; i < 2000; ++i) {
+    std::string s(rng() % 300, '\0');
+    for (char& c : s) c = static_cast<char>(rng());
+    const size_t cut = s.empty() ? 0 : rng() % s.size();
+    const uint32_t a = Crc32IeeeUpdate(Crc32IeeeUpdate(0, s.data(), cut), s.data() + cut, s.size() - cut);
+    const uint32_t z = static_cast<uint32_t>(crc32(0, reinterpret_cast<const Bytef*>(s.data()), static_cast<uInt>(s.size())));
+    ASSERT_EQ(a, z) << "len " << s.size();
+    // CRC-32C is incremental too.
+    ASSERT_EQ(Crc32cUpdate(Crc32cUpdate(0, s.data(), cut), s.data() + cut, s.size() - cut), Crc32c(s.data(), s.size()));
+  }
+}
+
+}  // namespace
+}  // namespace hs

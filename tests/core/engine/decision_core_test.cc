@@ -1,0 +1,258 @@
+#include "core/engine/decision_core.h"
+
+#include <gtest/gtest.h>
+
+#include "core/base/decimal.h"
+#include "core/config/config.h"
+
+namespace hs::engine {
+namespace {
+
+Price P(const char* s) { return ParseDecimal<Price>(s).value; }
+Qty Q(const char* s) { return ParseDecimal<Qty>(s).value; }
+Amount A(const char* s) { return ParseDecimal<Amount>(s, Sign::kAllowNegative).value; }
+
+// The core with two venues from the demo config, driven directly (no threads).
+class CoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto c = config::ParseConfig(config::EmbeddedDemoConfig(), "demo");
+    ASSERT_TRUE(c.ok());
+    cfg_ = *c;
+    params_ = ParamsFromConfig(cfg_, 1000);
+    params_.cooldown = Nanos::FromMillis(100);
+    DecisionCore::Wiring w;
+    for (int v = 0; v < 2; ++v) {
+      intents_.push_back(std::make_unique<IntentRing>(16));
+      w.to_venues.push_back(intents_.back()->TakeProducer());
+      out_.push_back(intents_.back()->TakeConsumer());
+    }
+    core_ = std::make_unique<DecisionCore>(params_, std::move(w));
+    for (int v = 0; v < 2; ++v) {
+      Connect(v);
+      Balance(v, "BTC", "2");
+      Balance(v, "ETH", "10");
+      Balance(v, "USDT", "100000", true);
+    }
+  }
+
+  void Send(const VenueMsg& m) { core_->Handle(m); }
+  void Connect(int v) {
+    VenueMsg m;
+    m.kind = VenueMsg::Kind::kStatus;
+    m.status.venue = VenueId{static_cast<uint8_t>(v)};
+    m.status.state = FeedState::kSyncing;
+    m.status.usable = true;
+    m.status.orders_connected = true;
+    Send(m);
+  }
+  void Balance(int v, const char* asset, const char* amount, bool last = false) {
+    VenueMsg m;
+    m.kind = VenueMsg::Kind::kBalance;
+    m.balance.venue = VenueId{static_cast<uint8_t>(v)};
+    m.balance.asset = cfg_.FindAsset(asset)->id;
+    m.balance.free = A(amount);
+    m.balance.final_of_snapshot = last;
+    Send(m);
+  }
+  void Top(int v, const char* bid, const char* bid_qty, const char* ask, const char* ask_qty, int64_t t_ms = 1000) {
+    VenueMsg m;
+    m.kind = VenueMsg::Kind::kBookTop;
+    m.recv_time = Nanos::FromMillis(t_ms);
+    m.top.venue = VenueId{static_cast<uint8_t>(v)};
+    m.top.instrument = InstrumentId{0};
+    m.top.bid_count = 1;
+    m.top.ask_count = 1;
+    m.top.bids[0] = {P(bid), Q(bid_qty)};
+    m.top.asks[0] = {P(ask), Q(ask_qty)};
+    Send(m);
+  }
+  std::vector<OrderIntent> Drain(int v) {
+    std::vector<OrderIntent> out;
+    OrderIntent in;
+    while (out_[static_cast<size_t>(v)].TryPop(in)) out.push_back(in);
+    return out;
+  }
+  void Fill(const OrderIntent& in, const char* qty, const char* quote, const char* fee, const char* fee_asset) {
+    VenueMsg m;
+    m.kind = VenueMsg::Kind::kExec;
+    m.exec.client_id = in.client_id;
+    m.exec.venue = in.venue;
+    m.exec.instrument = in.instrument;
+    m.exec.kind = ExecKind::kFill;
+    m.exec.final = true;
+    m.exec.fill_qty = Q(qty);
+    m.exec.fill_quote = A(quote);
+    m.exec.fee = A(fee);
+    m.exec.fee_asset = cfg_.FindAsset(fee_asset)->id;
+    Send(m);
+  }
+  Amount Bal(int v, const char* asset) {
+    return core_->portfolio().free(VenueId{static_cast<uint8_t>(v)}, cfg_.FindAsset(asset)->id);
+  }
+
+  config::Config cfg_;
+  EngineParams params_;
+  std::vector<std::unique_ptr<IntentRing>> intents_;
+  std::vector<IntentRing::Consumer> out_;
+  std::unique_ptr<DecisionCore> core_;
+};
+
+TEST_F(CoreTest, CrossedMarketEmitsTwoIocLegs) {
+  Top(0, "29999", "1", "30000", "0.8");
+  Top(1, "30200", "0.05", "30201", "1");
+  const auto buys = Drain(0);
+  const auto sells = Drain(1);
+  ASSERT_EQ(buys.size(), 1u);
+  ASSERT_EQ(sells.size(), 1u);
+  EXPECT_EQ(buys[0].side, Side::kBuy);
+  EXPECT_EQ(buys[0].tif, TimeInForce::kIoc);
+  EXPECT_EQ(buys[0].limit_px, P("30000"));
+  EXPECT_EQ(buys[0].qty, Q("0.05"));
+  EXPECT_EQ(sells[0].side, Side::kSell);
+  EXPECT_EQ(sells[0].limit_px, P("30200"));
+  EXPECT_EQ(sells[0].qty, Q("0.05"));
+  EXPECT_EQ(buys[0].group, sells[0].group);
+  EXPECT_NE(buys[0].client_id, sells[0].client_id);
+  EXPECT_EQ(core_->telemetry().counters.opportunities, 1u);
+  EXPECT_EQ(core_->telemetry().counters.orders_sent, 2u);
+}
+
+TEST_F(CoreTest, LegSizeRespectsMaxLegNotionalAndBalances) {
+  // max_leg_notional 3000 at a 30200 bid → 0.09933 BTC.
+  Top(0, "29999", "5", "30000", "5");
+  Top(1, "30200", "5", "30201", "5");
+  const auto buys = Drain(0);
+  ASSERT_EQ(buys.size(), 1u);
+  EXPECT_EQ(buys[0].qty, Q("0.09933"));
+}
+
+TEST_F(CoreTest, FillsMoveBalancesExactlyAndReleaseReservations) {
+  Top(0, "29999", "1", "30000", "0.8");
+  Top(1, "30200", "0.05", "30201", "1");
+  const auto buy = Drain(0).at(0);
+  const auto sell = Drain(1).at(0);
+  EXPECT_GT(core_->portfolio().reserved(VenueId{0}, cfg_.FindAsset("USDT")->id), Amount::Zero());
+  Fill(buy, "0.05", "1500", "0.00005", "BTC");
+  Fill(sell, "0.05", "1510", "1.51", "USDT");
+  EXPECT_EQ(Bal(0, "BTC"), A("2.04995"));
+  EXPECT_EQ(Bal(0, "USDT"), A("98500"));
+  EXPECT_EQ(Bal(1, "BTC"), A("1.95"));
+  EXPECT_EQ(Bal(1, "USDT"), A("101508.49"));  // +1510 − 1.51 fee
+  EXPECT_EQ(core_->portfolio().reserved(VenueId{0}, cfg_.FindAsset("USDT")->id), Amount::Zero());
+  EXPECT_EQ(core_->portfolio().reserved(VenueId{1}, cfg_.FindAsset("BTC")->id), Amount::Zero());
+  EXPECT_EQ(core_->telemetry().counters.fills, 2u);
+  EXPECT_EQ(core_->telemetry().counters.legs_unbalanced, 0u);
+}
+
+TEST_F(CoreTest, CooldownThenNewEpisode) {
+  Top(0, "29999", "1", "30000", "0.8", 1000);
+  Top(1, "30200", "0.05", "30201", "1", 1000);
+  EXPECT_EQ(Drain(0).size(), 1u);
+  Drain(1);
+  Top(1, "30200", "0.05", "30201", "1", 1050);  // within cooldown: nothing
+  EXPECT_TRUE(Drain(0).empty());
+  Top(1, "30200", "0.05", "30201", "1", 1200);  // after cooldown: again
+  EXPECT_EQ(Drain(0).size(), 1u);
+  EXPECT_EQ(core_->telemetry().counters.opportunities, 1u) << "same episode";
+}
+
+TEST_F(CoreTest, KillHaltsAndResumeRestores) {
+  ControlCommand kill;
+  kill.op = ControlOp::kKill;
+  core_->Handle(kill);
+  Top(0, "29999", "1", "30000", "0.8");
+  Top(1, "30200", "0.05", "30201", "1");
+  EXPECT_TRUE(Drain(0).empty());
+  EXPECT_TRUE(Drain(1).empty());
+  EXPECT_EQ(core_->telemetry().counters.opportunities, 1u) << "still counted, not traded";
+  ControlCommand resume;
+  resume.op = ControlOp::kResume;
+  core_->Handle(resume);
+  Top(1, "30200", "0.05", "30201", "1", 5000);
+  EXPECT_EQ(Drain(0).size(), 1u);
+}
+
+TEST_F(CoreTest, UnusableBookTakesNoPart) {
+  Top(0, "29999", "1", "30000", "0.8");
+  VenueMsg st;
+  st.kind = VenueMsg::Kind::kStatus;
+  st.status.venue = VenueId{0};
+  st.status.instrument = InstrumentId{0};
+  st.status.state = FeedState::kGap;
+  st.status.usable = false;
+  Send(st);
+  Top(1, "30200", "0.05", "30201", "1");
+  EXPECT_TRUE(Drain(0).empty());
+  EXPECT_TRUE(Drain(1).empty());
+}
+
+TEST_F(CoreTest, VenueHaltBlocksBothLegs) {
+  ControlCommand halt;
+  halt.op = ControlOp::kHalt;
+  halt.venue = VenueId{1};
+  core_->Handle(halt);
+  EXPECT_EQ(core_->risk_gate().effective_state(VenueId{1}), risk::TradingState::kHalted);
+  EXPECT_EQ(core_->risk_gate().effective_state(VenueId{0}), risk::TradingState::kActive);
+  Top(0, "29999", "1", "30000", "0.8");
+  Top(1, "30200", "0.05", "30201", "1");
+  EXPECT_TRUE(Drain(0).empty()) << "one leg alone is a position, not an arbitrage";
+  EXPECT_TRUE(Drain(1).empty());
+}
+
+TEST_F(CoreTest, FullIntentRingRejectsTheWholePair) {
+  // Venue 1's intent ring holds two intents and nobody drains it.
+  DecisionCore::Wiring w;
+  auto a = std::make_unique<IntentRing>(16);
+  auto b = std::make_unique<IntentRing>(2);
+  w.to_venues.push_back(a->TakeProducer());
+  w.to_venues.push_back(b->TakeProducer());
+  auto out_a = a->TakeConsumer();
+  [[maybe_unused]] auto out_b = b->TakeConsumer();  // never drained
+  core_ = std::make_unique<DecisionCore>(params_, std::move(w));
+  for (int v = 0; v < 2; ++v) {
+    Connect(v);
+    Balance(v, "BTC", "2");
+    Balance(v, "USDT", "100000", true);
+  }
+  // Two pairs fill ring b (capacity 2); the third finds it full.
+  for (int k = 0; k < 3; ++k) {
+    Top(0, "29999", "1", "30000", "0.8", 1000 + 1000 * k);
+    Top(1, "30200", "0.01", "30201", "1", 1000 + 1000 * k);
+  }
+  EXPECT_EQ(core_->telemetry().counters.orders_sent, 4u);
+  EXPECT_EQ(core_->telemetry().counters.intent_ring_full, 1u);
+  OrderIntent in;
+  int na = 0;
+  while (out_a.TryPop(in)) ++na;
+  EXPECT_EQ(na, 2) << "the buy leg was not sent without its sell leg";
+}
+
+TEST_F(CoreTest, UnknownExecIsCountedNotApplied) {
+  VenueMsg m;
+  m.kind = VenueMsg::Kind::kExec;
+  m.exec.client_id = ClientOrderId{424242};
+  m.exec.venue = VenueId{0};
+  m.exec.kind = ExecKind::kFill;
+  m.exec.fill_qty = Q("1");
+  m.exec.fill_quote = A("30000");
+  const Amount before = Bal(0, "USDT");
+  Send(m);
+  EXPECT_EQ(Bal(0, "USDT"), before);
+  EXPECT_EQ(core_->telemetry().counters.unknown_exec, 1u);
+}
+
+TEST_F(CoreTest, OutOfRangeIdsAreIgnored) {
+  VenueMsg m;
+  m.kind = VenueMsg::Kind::kBookTop;
+  m.top.venue = VenueId{9};
+  m.top.instrument = InstrumentId{0};
+  Send(m);
+  m.top.venue = VenueId{0};
+  m.top.instrument = InstrumentId{63};
+  Send(m);
+  EXPECT_EQ(core_->telemetry().counters.book_tops, 0u);
+}
+
+}  // namespace
+}  // namespace hs::engine

@@ -1,0 +1,191 @@
+// The hot path — venue thread parse → ring → core → order encode — allocates nothing after
+// start-up (STYLE §8). Replaces the global operator new with a counting one, warms up, then
+// replays a few thousand bookTicker frames across two venues with dislocations that make the
+// core trade, and expects zero allocations while intents are produced and encoded.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <new>
+#include <random>
+
+#include "core/config/config.h"
+#include "core/engine/decision_core.h"
+#include "core/journal/journal_writer.h"
+#include "core/runtime/log.h"
+#include "venues/binance/binance_feed.h"
+#include "venues/binance/binance_orders.h"
+
+namespace {
+std::atomic<bool> g_counting{false};
+std::atomic<uint64_t> g_allocs{0};
+void* Count(size_t n) {
+  if (g_counting.load(std::memory_order_relaxed)) g_allocs.fetch_add(1, std::memory_order_relaxed);
+  void* p = std::malloc(n == 0 ? 1 : n);
+  if (p == nullptr) throw std::bad_alloc();
+  return p;
+}
+void* CountAligned(size_t n, std::align_val_t a) {
+  if (g_counting.load(std::memory_order_relaxed)) g_allocs.fetch_add(1, std::memory_order_relaxed);
+  void* p = std::aligned_alloc(static_cast<size_t>(a), (n + static_cast<size_t>(a) - 1) / static_cast<size_t>(a) * static_cast<size_t>(a));
+  if (p == nullptr) throw std::bad_alloc();
+  return p;
+}
+}  // namespace
+
+void* operator new(size_t n) { return Count(n); }
+void* operator new[](size_t n) { return Count(n); }
+void* operator new(size_t n, const std::nothrow_t&) noexcept { return Count(n); }
+void* operator new[](size_t n, const std::nothrow_t&) noexcept { return Count(n); }
+void* operator new(size_t n, std::align_val_t a) { return CountAligned(n, a); }
+void* operator new[](size_t n, std::align_val_t a) { return CountAligned(n, a); }
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete[](void* p) noexcept { std::free(p); }
+void operator delete(void* p, size_t) noexcept { std::free(p); }
+void operator delete[](void* p, size_t) noexcept { std::free(p); }
+void operator delete(void* p, std::align_val_t) noexcept { std::free(p); }
+void operator delete[](void* p, std::align_val_t) noexcept { std::free(p); }
+void operator delete(void* p, size_t, std::align_val_t) noexcept { std::free(p); }
+void operator delete[](void* p, size_t, std::align_val_t) noexcept { std::free(p); }
+
+namespace hs {
+namespace {
+
+std::string Ticker(const char* sym, uint64_t u, int64_t bid_cents, int64_t ask_cents) {
+  char buf[256];
+  std::snprintf(buf, sizeof buf,
+                "{\"stream\":\"btcusdt@bookTicker\",\"data\":{\"u\":%llu,\"s\":\"%s\",\"b\":\"%lld.%02lld\",\"B\":\"0.25000000\","
+                "\"a\":\"%lld.%02lld\",\"A\":\"0.40000000\"}}",
+                static_cast<unsigned long long>(u), sym, static_cast<long long>(bid_cents / 100),
+                static_cast<long long>(bid_cents % 100), static_cast<long long>(ask_cents / 100),
+                static_cast<long long>(ask_cents % 100));
+  return std::string(buf) + std::string(64, '\0');
+}
+
+TEST(HotPath, ParseRingCoreEncodeAllocatesNothingInSteadyState) {
+  auto cfg = config::ParseConfig(config::EmbeddedDemoConfig(), "demo");
+  ASSERT_TRUE(cfg.ok());
+  TscClock::Calibrate();
+  runtime::Logger logger("/dev/null", false);
+  runtime::KillSwitch kill;
+
+  // Two venue threads' worth of parts, driven on this thread.
+  struct VenueParts {
+    std::unique_ptr<VenueRing> ring;
+    std::unique_ptr<runtime::VenueCounters> counters;
+    std::unique_ptr<venues::VenuePublisher> pub;
+    std::unique_ptr<venues::SymbolTable> symbols;
+    std::unique_ptr<binance::Feed> feed;
+    binance::OrderEncoder encoder;
+  };
+  std::vector<VenueParts> v(2);
+  std::vector<std::unique_ptr<IntentRing>> intent_rings;
+  std::vector<IntentRing::Consumer> intents;
+  engine::DecisionCore::Wiring w;
+  journal::EntryRing jring(1 << 14);
+  auto jconsumer = jring.TakeConsumer();
+  w.journal = journal::JournalSink(jring.TakeProducer());
+  engine::TelemetrySlot slot;
+  engine::CoreMetrics metrics;
+  w.telemetry = &slot;
+  w.metrics = &metrics;
+  for (int i = 0; i < 2; ++i) {
+    VenueParts& p = v[static_cast<size_t>(i)];
+    p.ring = std::make_unique<VenueRing>(4096);
+    p.counters = std::make_unique<runtime::VenueCounters>();
+    p.pub = std::make_unique<venues::VenuePublisher>(p.ring->TakeProducer(), nullptr, p.counters.get());
+    p.symbols = std::make_unique<venues::SymbolTable>(*cfg, cfg->venues[static_cast<size_t>(i)]);
+    venues::VenueContext ctx;
+    ctx.id = VenueId{static_cast<uint8_t>(i)};
+    ctx.venue = &cfg->venues[static_cast<size_t>(i)];
+    ctx.config = &*cfg;
+    ctx.publisher = p.pub.get();
+    ctx.counters = p.counters.get();
+    ctx.kill = &kill;
+    ctx.log = logger.MakeChannel("v");
+    p.feed = std::make_unique<binance::Feed>(ctx, p.symbols.get(), nullptr);
+    p.encoder.Reset(p.symbols.get(), "key", "secret");
+    w.from_venues.push_back(p.ring->TakeConsumer());
+    intent_rings.push_back(std::make_unique<IntentRing>(256));
+    w.to_venues.push_back(intent_rings.back()->TakeProducer());
+    intents.push_back(intent_rings.back()->TakeConsumer());
+    // The order session is up and the account is known.
+    VenueStatus st;
+    st.venue = ctx.id;
+    st.usable = true;
+    st.orders_connected = true;
+    p.pub->PublishStatus(st, Nanos{});
+    for (const auto& a : cfg->assets) {
+      BalanceUpdate b;
+      b.venue = ctx.id;
+      b.asset = a.id;
+      b.free = Amount::FromUnits(1'000'000);
+      b.final_of_snapshot = a.id.value + 1 == cfg->assets.size();
+      p.pub->PublishBalance(b, Nanos{});
+    }
+  }
+  auto params = engine::ParamsFromConfig(*cfg, 1);
+  params.cooldown = Nanos{0};
+  engine::DecisionCore core(params, std::move(w));
+
+  // Frames prepared before counting: a random walk with a dislocation every 25th frame.
+  std::mt19937_64 rng(5);
+  std::vector<std::string> frames;
+  std::vector<int> venue_of;
+  int64_t mid = 3'000'000;  // cents
+  for (int i = 0; i < 6000; ++i) {
+    mid += static_cast<int64_t>(rng() % 21) - 10;
+    const int venue = i % 2;
+    int64_t shift = (i % 25 == 0) ? 20'000 : 0;  // +200 USDT on venue 1: crosses beyond fees
+    if (venue == 0) shift = 0;
+    frames.push_back(Ticker("BTCUSDT", 1'000'000 + static_cast<uint64_t>(i), mid - 5 + shift, mid + 5 + shift));
+    venue_of.push_back(venue);
+  }
+  const std::string reply =
+      std::string(R"({"id":"hs1","status":200,"result":{"orderId":1,"clientOrderId":"hs1","executedQty":"0.00000000",)"
+                  R"("cummulativeQuoteQty":"0.00000000","status":"EXPIRED","fills":[]}})") + std::string(64, '\0');
+  binance::Parser reply_parser(1 << 16);
+
+  char order_buf[2048];
+  uint64_t encoded = 0;
+  auto run = [&](size_t from, size_t to) {
+    for (size_t i = from; i < to; ++i) {
+      VenueParts& p = v[static_cast<size_t>(venue_of[i])];
+      p.feed->OnFrame(frames[i].data(), frames[i].size() - 64, TscNow(), Nanos{static_cast<int64_t>(i) * 1'000'000});
+      p.pub->Flush();
+      core.DoWork();
+      for (int k = 0; k < 2; ++k) {
+        OrderIntent in;
+        while (intents[static_cast<size_t>(k)].TryPop(in)) {
+          const size_t n = v[static_cast<size_t>(k)].encoder.Encode(in, 1'700'000'000'000, order_buf, sizeof order_buf);
+          ASSERT_GT(n, 0u);
+          ++encoded;
+          // The venue's reply comes back through the same path: parse, then an ExecReport.
+          binance::ApiReply r;
+          ASSERT_EQ(reply_parser.ParseApiReply(reply.data(), reply.size() - 64, &r), venues::ParseStatus::kOk);
+          ExecReport ex;
+          ex.client_id = in.client_id;
+          ex.venue = in.venue;
+          ex.kind = ExecKind::kCanceled;
+          ex.final = true;
+          v[static_cast<size_t>(k)].pub->PublishExec(ex, Nanos{});
+        }
+      }
+      journal::Entry e;
+      while (jconsumer.TryPop(e)) {
+      }
+    }
+  };
+  run(0, 1000);  // warm-up: first touches, lazily-sized internals
+  const uint64_t warm_encoded = encoded;
+  g_allocs = 0;
+  g_counting = true;
+  run(1000, frames.size());
+  g_counting = false;
+  EXPECT_EQ(g_allocs.load(), 0u) << "allocations on the hot path in steady state";
+  EXPECT_GT(encoded - warm_encoded, 100u) << "the replay must actually trade for this test to mean anything";
+  EXPECT_EQ(v[0].counters->parse_errors.load(), 0u);
+}
+
+}  // namespace
+}  // namespace hs

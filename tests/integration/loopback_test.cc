@@ -1,0 +1,344 @@
+// Loopback integration: the real homeostat and homeostat-sim binaries, real sockets, real
+// websocket framing, real io_uring journal. The simulator is scripted through its control
+// socket; the engine is observed through its admin socket and its journal.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <thread>
+
+#include "core/base/decimal.h"
+#include "core/control/admin_server.h"
+#include "core/journal/journal_reader.h"
+#include "tests/support/test_support.h"
+
+namespace hs {
+namespace {
+
+using json = nlohmann::json;
+using namespace std::chrono_literals;
+using testing::Process;
+using testing::TempDir;
+using testing::WaitFor;
+
+const std::string kSecretA = "SECRET-A-do-not-print-8c1f";
+const std::string kSecretB = "SECRET-B-do-not-print-77d2";
+
+struct Options {
+  int64_t dislocation_every_ms = 0;  // 0 = only scripted dislocations
+  std::string cooldown_ms = "100";
+};
+
+class Loopback : public ::testing::Test {
+ protected:
+  void Start(const Options& o = {}, bool paused = true) {
+    port_a_ = testing::FreePort();
+    port_b_ = testing::FreePort();
+    while (port_b_ == port_a_) port_b_ = testing::FreePort();
+    env_ = {{"HS_LB_A_KEY", "key-a"}, {"HS_LB_A_SECRET", kSecretA}, {"HS_LB_B_KEY", "key-b"}, {"HS_LB_B_SECRET", kSecretB}};
+    config_ = dir_.File("loopback.toml");
+    testing::WriteFileOrDie(config_, ConfigText(o));
+    std::vector<std::string> sim_args = {"--config", config_, "--control", dir_.File("sim.sock"), "--order-log",
+                                         dir_.File("sim-orders.jsonl")};
+    if (paused) sim_args.push_back("--paused");
+    sim_ = std::make_unique<Process>(std::string(HS_BIN_DIR) + "/homeostat-sim", sim_args, env_, dir_.File("sim.out"));
+    ASSERT_TRUE(WaitFor([&] { return SimCmd({{"cmd", "stats"}}).value("ok", false); }, 20s)) << sim_->Output();
+  }
+
+  void StartEngine() {
+    engine_ = std::make_unique<Process>(std::string(HS_BIN_DIR) + "/homeostat",
+                                        std::vector<std::string>{"run", "--config", config_}, env_, dir_.File("engine.out"));
+    ASSERT_TRUE(WaitFor([&] { return Ready(); }, 30s)) << engine_->Output() << "\nstatus: " << Status().dump();
+  }
+
+  std::string ConfigText(const Options& o) {
+    std::string c = R"(assets = ["BTC", "USDT"]
+[engine]
+name = "loopback"
+[admin]
+socket = "@DIR@/admin.sock"
+[journal]
+path = "@DIR@/journal.hsj"
+[log]
+path = "@DIR@/engine.log"
+[strategy]
+min_edge = "0.0005"
+max_leg_notional = "100000"
+cooldown_ms = @COOLDOWN@
+[risk]
+max_order_notional = "100000"
+max_order_qty = "10"
+[[instruments]]
+name = "BTC/USDT"
+base = "BTC"
+quote = "USDT"
+tick = "0.01"
+lot = "0.00001"
+min_notional = "5"
+[[venues]]
+name = "binance_a"
+kind = "binance"
+market_data_url = "ws://127.0.0.1:@PA@"
+rest_url = "http://127.0.0.1:@PA@"
+order_url = "ws://127.0.0.1:@PA@"
+api_key_env = "HS_LB_A_KEY"
+api_secret_env = "HS_LB_A_SECRET"
+taker_fee = "0.001"
+symbols = { "BTC/USDT" = "BTCUSDT" }
+[[venues]]
+name = "binance_b"
+kind = "binance"
+market_data_url = "ws://127.0.0.1:@PB@"
+rest_url = "http://127.0.0.1:@PB@"
+order_url = "ws://127.0.0.1:@PB@"
+api_key_env = "HS_LB_B_KEY"
+api_secret_env = "HS_LB_B_SECRET"
+taker_fee = "0.001"
+symbols = { "BTC/USDT" = "BTCUSDT" }
+[sim]
+seed = 11
+tick_interval_ms = 20
+dislocation_every_ms = @DISLOC@
+dislocation_bps = 60
+dislocation_ms = 150
+[sim.prices]
+"BTC/USDT" = "30000"
+[sim.accounts.binance_a]
+taker_fee = "0.001"
+balances = { BTC = "2", USDT = "100000" }
+[sim.accounts.binance_b]
+taker_fee = "0.001"
+balances = { BTC = "2", USDT = "100000" }
+)";
+    auto sub = [&](const std::string& k, const std::string& v) {
+      for (size_t at; (at = c.find(k)) != std::string::npos;) c.replace(at, k.size(), v);
+    };
+    sub("@DIR@", dir_.path());
+    sub("@PA@", std::to_string(port_a_));
+    sub("@PB@", std::to_string(port_b_));
+    sub("@DISLOC@", std::to_string(o.dislocation_every_ms));
+    sub("@COOLDOWN@", o.cooldown_ms);
+    return c;
+  }
+
+  json SimCmd(const json& cmd) {
+    std::string reply;
+    if (!control::AdminRequest(dir_.File("sim.sock"), cmd.dump(), &reply, 5000).ok()) return json::object();
+    return json::parse(reply, nullptr, false);
+  }
+  json Status() {
+    std::string reply;
+    if (!control::AdminRequest(dir_.File("admin.sock"), R"({"cmd":"status"})", &reply, 5000).ok()) return json::object();
+    return json::parse(reply, nullptr, false);
+  }
+  bool Ready() {
+    const json s = Status();
+    if (!s.value("ok", false)) return false;
+    for (const auto& v : s["venues"]) {
+      if (!v.value("connected", false) || !v.value("orders_connected", false) || !v.value("balances_known", false))
+        return false;
+      for (const auto& b : v["books"])
+        if (!b.value("usable", false)) return false;
+    }
+    return true;
+  }
+  void SetBook(const std::string& venue, const json& bids, const json& asks) {
+    const json r = SimCmd({{"cmd", "set_book"}, {"venue", venue}, {"instrument", "BTC/USDT"}, {"bids", bids}, {"asks", asks}});
+    ASSERT_TRUE(r.value("ok", false)) << r.dump();
+  }
+  uint64_t SimOrders() { return SimCmd({{"cmd", "orders"}}).value("orders", uint64_t{0}); }
+  std::vector<json> OrderLog() {
+    std::vector<json> out;
+    std::istringstream in(testing::ReadFileOrDie(dir_.File("sim-orders.jsonl")));
+    std::string line;
+    while (std::getline(in, line))
+      if (!line.empty()) out.push_back(json::parse(line));
+    return out;
+  }
+  const json* VenueOf(const json& status, const std::string& name) {
+    for (const auto& v : status["venues"])
+      if (v["name"] == name) return &v;
+    return nullptr;
+  }
+  int StopEngine() { return engine_ ? engine_->Stop(SIGTERM, 20s) : 0; }
+  Amount Amt(const std::string& s) { return ParseDecimal<Amount>(s, Sign::kAllowNegative).value; }
+
+  void TearDown() override {
+    if (engine_) engine_->Stop(SIGTERM, 10s);
+    if (sim_) sim_->Stop(SIGTERM, 10s);
+    // Secrets never appear in what the engine wrote or printed.
+    for (const char* f : {"engine.log", "engine.out", "journal.hsj"}) {
+      std::string text;
+      try {
+        text = testing::ReadFileOrDie(dir_.File(f));
+      } catch (...) {
+        continue;
+      }
+      EXPECT_EQ(text.find(kSecretA), std::string::npos) << f;
+      EXPECT_EQ(text.find(kSecretB), std::string::npos) << f;
+    }
+  }
+
+  TempDir dir_;
+  int port_a_ = 0, port_b_ = 0;
+  std::string config_;
+  std::map<std::string, std::string> env_;
+  std::unique_ptr<Process> sim_, engine_;
+};
+
+TEST_F(Loopback, ScriptedDislocationSendsExactlyTheTwoExpectedLegsAndBalancesAgree) {
+  Start();
+  SetBook("binance_a", json::array({{"29999.00", "1"}}), json::array({{"30000.00", "1"}}));
+  SetBook("binance_b", json::array({{"29999.50", "1"}}), json::array({{"30000.50", "1"}}));
+  StartEngine();
+  EXPECT_EQ(SimOrders(), 0u) << "no edge yet";
+  // binance_b's bid jumps 200 USDT above binance_a's ask: 0.67% gross, beyond 0.2% fees + 0.05%.
+  SetBook("binance_b", json::array({{"30200.00", "0.5"}}), json::array({{"30201.00", "1"}}));
+  ASSERT_TRUE(WaitFor([&] { return Status()["counters"].value("fills", 0) >= 2; }, 20s)) << Status().dump();
+  std::this_thread::sleep_for(500ms);  // anything further would show up now
+
+  const std::vector<json> orders = OrderLog();
+  ASSERT_EQ(orders.size(), 2u);
+  const json& buy = orders[0]["venue"] == "binance_a" ? orders[0] : orders[1];
+  const json& sell = orders[0]["venue"] == "binance_a" ? orders[1] : orders[0];
+  EXPECT_EQ(buy["venue"], "binance_a");
+  EXPECT_EQ(buy["side"], "BUY");
+  EXPECT_EQ(buy["price"], "30000.00");
+  EXPECT_EQ(buy["quantity"], "0.50000");
+  EXPECT_EQ(buy["timeInForce"], "IOC");
+  EXPECT_EQ(buy["result"], "filled");
+  EXPECT_EQ(sell["venue"], "binance_b");
+  EXPECT_EQ(sell["side"], "SELL");
+  EXPECT_EQ(sell["price"], "30200.00");
+  EXPECT_EQ(sell["quantity"], "0.50000");
+  EXPECT_EQ(sell["result"], "filled");
+
+  // The engine's balances equal the simulator's accounts, exactly.
+  const json st = Status();
+  const json accounts = SimCmd({{"cmd", "accounts"}})["accounts"];
+  for (const char* venue : {"binance_a", "binance_b"}) {
+    const json* v = VenueOf(st, venue);
+    ASSERT_NE(v, nullptr);
+    for (const char* asset : {"BTC", "USDT"}) {
+      EXPECT_EQ(Amt((*v)["balances"][asset]), Amt(accounts[venue][asset])) << venue << " " << asset;
+    }
+  }
+  EXPECT_EQ(Amt(accounts["binance_a"]["BTC"]), Amt("2.4995"));   // +0.5 − 0.0005 commission
+  EXPECT_EQ(Amt(accounts["binance_a"]["USDT"]), Amt("85000"));
+  EXPECT_EQ(Amt(accounts["binance_b"]["BTC"]), Amt("1.5"));
+  EXPECT_EQ(Amt(accounts["binance_b"]["USDT"]), Amt("115084.9"));  // +15100 − 15.1 commission
+  EXPECT_EQ(st["counters"]["orders_sent"], 2);
+  EXPECT_EQ(st["counters"]["legs_unbalanced"], 0);
+
+  // The journal validates: every CRC, consecutive sequence numbers; both intents are in it.
+  ASSERT_EQ(StopEngine(), 0) << engine_->Output();
+  std::string out;
+  EXPECT_EQ(testing::RunCommand(std::string(HS_BIN_DIR) + "/homeostat", {"journal", "verify", dir_.File("journal.hsj")}, &out), 0)
+      << out;
+  EXPECT_NE(out.find("OK"), std::string::npos) << out;
+  auto v = journal::VerifyJournal(dir_.File("journal.hsj"));
+  ASSERT_TRUE(v.ok());
+  EXPECT_TRUE(v->ok) << v->error;
+  EXPECT_EQ(v->counts[static_cast<int>(journal::RecordType::kIntent)], 2u);
+  EXPECT_EQ(v->counts[static_cast<int>(journal::RecordType::kSessionStart)], 1u);
+  EXPECT_EQ(v->counts[static_cast<int>(journal::RecordType::kSessionEnd)], 1u);
+  EXPECT_GT(v->counts[static_cast<int>(journal::RecordType::kVenueMsg)], 10u);
+}
+
+TEST_F(Loopback, NoOrderReachesTheVenueAfterKillReturns) {
+  Options o;
+  o.dislocation_every_ms = 150;  // orders flowing when the kill lands
+  o.cooldown_ms = "20";
+  Start(o, /*paused=*/false);
+  StartEngine();
+  ASSERT_TRUE(WaitFor([&] { return SimOrders() >= 2; }, 60s)) << Status().dump();
+  std::string out;
+  ASSERT_EQ(testing::RunCommand(std::string(HS_BIN_DIR) + "/homeostat",
+                                {"ctl", "kill", "--socket", dir_.File("admin.sock")}, &out),
+            0)
+      << out;
+  EXPECT_NE(out.find("\"halted\":true"), std::string::npos) << out;
+  std::this_thread::sleep_for(300ms);  // replies to orders sent before the kill may still land
+  const uint64_t after_kill = SimOrders();
+  const uint64_t opp_at_kill = Status()["counters"].value("opportunities", uint64_t{0});
+  // Dislocations continue, scripted on top of the random ones.
+  for (int k = 0; k < 8; ++k) {
+    const std::string bid = std::to_string(30300 + k) + ".00";
+    SetBook("binance_b", json::array({{bid, "0.5"}}), json::array({{std::to_string(30301 + k) + ".00", "1"}}));
+    std::this_thread::sleep_for(250ms);
+  }
+  EXPECT_EQ(SimOrders(), after_kill) << "an order reached the venue after the kill was acknowledged";
+  const json st = Status();
+  EXPECT_EQ(st["kill_switch"], true);
+  EXPECT_EQ(st["state"], "HALTED");
+  EXPECT_GT(st["counters"].value("opportunities", uint64_t{0}), opp_at_kill) << "the engine kept seeing the market";
+}
+
+TEST_F(Loopback, MalformedBookTickersAreCountedAndDroppedAndTheBookStands) {
+  Start();
+  SetBook("binance_a", json::array({{"29999.00", "1"}}), json::array({{"30000.00", "1"}}));
+  SetBook("binance_b", json::array({{"29999.50", "1"}}), json::array({{"30000.50", "1"}}));
+  StartEngine();
+  const json before = Status();
+  const json book_before = (*VenueOf(before, "binance_a"))["books"][0];
+  const std::vector<json> bad = {
+      {{"text", R"({"stream":"btcusdt@bookTicker","data":{"u":999999999,"s":"BTCUSDT","b":"1.00","B":"1","a":"2.00"}})"}},
+      {{"text", R"({"stream":"btcusdt@bookTicker","data":{"u":999999999,"s":"BTCUSDT","b":"abc","B":"1","a":"2.00","A":"1"}})"}},
+      {{"text", R"({"stream":"btcusdt@bookTicker","data":{"u":999999999,"s":"BTCU)"}},
+      {{"hex", "00ff13377f80c0ffee0a0d00"}},
+  };
+  for (json b : bad) {
+    b["cmd"] = "raw";
+    b["venue"] = "binance_a";
+    ASSERT_EQ(SimCmd(b).value("sent", 0), 1) << b.dump();
+  }
+  ASSERT_TRUE(WaitFor([&] { return (*VenueOf(Status(), "binance_a"))["parse_errors"] == 4; }, 10s)) << Status().dump();
+  const json after = Status();
+  const json& va = *VenueOf(after, "binance_a");
+  EXPECT_EQ(va["connected"], true);
+  EXPECT_EQ(va["books"][0]["bid"], book_before["bid"]) << "the book stays at its last good state";
+  EXPECT_EQ(va["books"][0]["ask"], book_before["ask"]);
+  EXPECT_EQ(va["books"][0]["usable"], true);
+  EXPECT_TRUE(engine_->Running());
+  // And a good message afterwards still applies.
+  json good = {{"cmd", "raw"},
+               {"venue", "binance_a"},
+               {"text", R"({"stream":"btcusdt@bookTicker","data":{"u":999999999999,"s":"BTCUSDT","b":"29990.00","B":"1","a":"29991.00","A":"1"}})"}};
+  ASSERT_EQ(SimCmd(good).value("sent", 0), 1);
+  ASSERT_TRUE(WaitFor([&] { return (*VenueOf(Status(), "binance_a"))["books"][0]["bid"] == "29990"; }, 10s))
+      << Status().dump();
+  EXPECT_EQ(SimOrders(), 0u);
+}
+
+TEST(LoopbackBinaries, MalformedConfigGetsAnErrorNamingTheField) {
+  TempDir dir;
+  std::string text = testing::ReadFileOrDie(std::string(HS_SOURCE_DIR) + "/configs/demo.toml");
+  text.replace(text.find("taker_fee = \"0.001\""), 19, "taker_fee = \"0.001x\"");
+  testing::WriteFileOrDie(dir.File("bad.toml"), text);
+  std::string out;
+  EXPECT_EQ(testing::RunCommand(std::string(HS_BIN_DIR) + "/homeostat", {"run", "--config", dir.File("bad.toml")}, &out), 2);
+  EXPECT_NE(out.find("venues[0].taker_fee"), std::string::npos) << out;
+  EXPECT_EQ(testing::RunCommand(std::string(HS_BIN_DIR) + "/homeostat-sim", {"--config", dir.File("bad.toml")}, &out), 2);
+  EXPECT_NE(out.find("venues[0].taker_fee"), std::string::npos) << out;
+  EXPECT_EQ(testing::RunCommand(std::string(HS_BIN_DIR) + "/homeostat", {"run", "--config", dir.File("missing.toml")}, &out), 2);
+  EXPECT_NE(out.find("missing.toml"), std::string::npos) << out;
+  // Bad command-line arguments are refused with a message, not a crash.
+  EXPECT_NE(testing::RunCommand(std::string(HS_BIN_DIR) + "/homeostat", {"run", "--seconds", "-3"}, &out), 0);
+  EXPECT_NE(testing::RunCommand(std::string(HS_BIN_DIR) + "/homeostat", {"ctl", "explode"}, &out), 0);
+  EXPECT_NE(out.find("explode"), std::string::npos) << out;
+  EXPECT_EQ(testing::RunCommand(std::string(HS_BIN_DIR) + "/homeostat", {"ctl", "status", "--socket", dir.File("none.sock")}, &out), 2);
+  EXPECT_NE(out.find("is the engine running"), std::string::npos) << out;
+  // A secret variable that is not set is named, never guessed at.
+  EXPECT_EQ(testing::RunCommand(std::string(HS_BIN_DIR) + "/homeostat",
+                                {"run", "--journal", dir.File("j.hsj"), "--socket", dir.File("a.sock"), "--log", dir.File("l.log")},
+                                &out, {{"HS_DEMO_BINANCE_A_KEY", ""}}),
+            2);
+  EXPECT_NE(out.find("HS_DEMO_BINANCE_A_KEY"), std::string::npos) << out;
+  // A damaged journal is named by record.
+  testing::WriteFileOrDie(dir.File("j2.hsj"), "HSJOURN1 but not really");
+  EXPECT_NE(testing::RunCommand(std::string(HS_BIN_DIR) + "/homeostat", {"journal", "verify", dir.File("j2.hsj")}, &out), 0);
+}
+
+}  // namespace
+}  // namespace hs
