@@ -21,6 +21,7 @@ void TscClock::Calibrate() noexcept {
     }
   }
   ticks_per_ns_ = best > 0 ? best : 1.0;
+  ns_per_tick_ = 1.0 / ticks_per_ns_;
 }
 
 }  // namespace hs

@@ -31,6 +31,57 @@ const char* DecimalErrorText(DecimalError e) noexcept {
 }
 
 namespace decimal_internal {
+
+DecimalError ParseRawChecked(std::string_view text, int scale, Sign sign, int64_t* out) noexcept {
+  const char* p = text.data();
+  const char* const end = p + text.size();
+  if (p == end) return DecimalError::kEmpty;
+  bool negative = false;
+  if (*p == '-') {
+    if (sign == Sign::kNonNegative) return DecimalError::kSignNotAllowed;
+    negative = true;
+    ++p;
+  }
+  // The magnitude may reach 2^63 only for a negative value.
+  const uint64_t limit = negative ? (uint64_t{1} << 63) : (uint64_t{1} << 63) - 1;
+  uint64_t acc = 0;
+  const char* const int_begin = p;
+  while (p != end && IsDigit(*p)) {
+    const uint64_t d = static_cast<uint64_t>(*p - '0');
+    if (__builtin_mul_overflow(acc, 10, &acc) || __builtin_add_overflow(acc, d, &acc) || acc > limit)
+      return DecimalError::kOverflow;
+    ++p;
+  }
+  const bool has_int = p != int_begin;
+  int frac = 0;
+  if (p != end && *p == '.') {
+    ++p;
+    const char* const frac_begin = p;
+    while (p != end && IsDigit(*p)) {
+      const uint64_t d = static_cast<uint64_t>(*p - '0');
+      if (frac < scale) {
+        if (__builtin_mul_overflow(acc, 10, &acc) || __builtin_add_overflow(acc, d, &acc) || acc > limit)
+          return DecimalError::kOverflow;
+        ++frac;
+      } else if (d != 0) {
+        // Keep scanning only to tell "1.2.3" (a syntax error) from a real precision loss.
+        const char* q = p;
+        while (q != end && IsDigit(*q)) ++q;
+        if (q != end) return ClassifyTrailing(*q);
+        return DecimalError::kTooPrecise;
+      }
+      ++p;
+    }
+    if (p == frac_begin && p == end) return DecimalError::kNoDigits;  // "1." or "."
+  }
+  if (p != end) return ClassifyTrailing(*p);
+  if (!has_int) return DecimalError::kNoDigits;  // "-", ".5"
+  const uint64_t mul = kPow10[scale - frac];
+  if (__builtin_mul_overflow(acc, mul, &acc) || acc > limit) return DecimalError::kOverflow;
+  *out = negative ? static_cast<int64_t>(0 - acc) : static_cast<int64_t>(acc);
+  return DecimalError::kOk;
+}
+
 DecimalError ClassifyTrailing(char c) noexcept {
   switch (c) {
     case '.':

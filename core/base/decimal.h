@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <string_view>
 
 #include "core/base/fixed_point.h"
@@ -63,58 +64,136 @@ inline constexpr uint64_t kPow10[] = {1ull,
 
 [[gnu::cold]] DecimalError ClassifyTrailing(char c) noexcept;
 
+// The exact, fully checked parser: every error classified, every overflow caught. The fast
+// path below defers to it for anything unusual.
+DecimalError ParseRawChecked(std::string_view text, int scale, Sign sign, int64_t* out) noexcept;
+
+inline bool IsDigit(char c) noexcept { return static_cast<unsigned char>(c - '0') < 10; }
+
+// True when the 8 bytes at p are all ASCII digits.
+inline bool EightDigits(uint64_t chunk) noexcept {
+  return ((chunk & 0xF0F0F0F0F0F0F0F0ull) | (((chunk + 0x0606060606060606ull) & 0xF0F0F0F0F0F0F0F0ull) >> 4)) ==
+         0x3333333333333333ull;
+}
+// The value of 8 ASCII digits (little-endian load), by pairwise multiply-combine.
+inline uint64_t EightDigitsValue(uint64_t chunk) noexcept {
+  chunk -= 0x3030303030303030ull;
+  chunk = (chunk * 10) + (chunk >> 8);  // pairs
+  chunk = (((chunk & 0x000000FF000000FFull) * (100 + (1000000ull << 32))) +
+           (((chunk >> 16) & 0x000000FF000000FFull) * (1 + (10000ull << 32)))) >>
+          32;
+  return chunk;
+}
+
 // Parses text into a raw count at 10^-scale. Inline: it sits inside every venue parser.
+// Fast path: when integer digits + scale <= 18 the value cannot overflow int64, so digits
+// accumulate unchecked (eight fraction digits at a time). Everything else — errors, digits
+// beyond the scale, huge values — goes to ParseRawChecked, which decides exactly.
 inline DecimalError ParseRaw(std::string_view text, int scale, Sign sign, int64_t* out) noexcept {
   const char* p = text.data();
   const char* const end = p + text.size();
-  if (p == end) return DecimalError::kEmpty;
   bool negative = false;
-  if (*p == '-') {
+  if (p != end && *p == '-') {
     if (sign == Sign::kNonNegative) return DecimalError::kSignNotAllowed;
     negative = true;
     ++p;
   }
-  // The magnitude may reach 2^63 only for a negative value.
-  const uint64_t limit = negative ? (uint64_t{1} << 63) : (uint64_t{1} << 63) - 1;
   uint64_t acc = 0;
   const char* const int_begin = p;
-  while (p != end && static_cast<unsigned char>(*p - '0') < 10) {
-    const uint64_t d = static_cast<uint64_t>(*p - '0');
-    if (__builtin_mul_overflow(acc, 10, &acc) || __builtin_add_overflow(acc, d, &acc) || acc > limit)
-      return DecimalError::kOverflow;
+  while (p != end && IsDigit(*p)) {
+    acc = acc * 10 + static_cast<uint64_t>(*p - '0');
     ++p;
   }
-  const bool has_int = p != int_begin;
+  const long int_digits = p - int_begin;
+  if (int_digits == 0 || int_digits + scale > 18) return ParseRawChecked(text, scale, sign, out);
   int frac = 0;
-  bool has_frac = false;
-  if (p != end && *p == '.') {
+  if (p != end) {
+    if (*p != '.') return ParseRawChecked(text, scale, sign, out);
     ++p;
-    const char* const frac_begin = p;
-    while (p != end && static_cast<unsigned char>(*p - '0') < 10) {
-      const uint64_t d = static_cast<uint64_t>(*p - '0');
-      if (frac < scale) {
-        if (__builtin_mul_overflow(acc, 10, &acc) || __builtin_add_overflow(acc, d, &acc) || acc > limit)
-          return DecimalError::kOverflow;
-        ++frac;
-      } else if (d != 0) {
-        // Keep scanning only to tell "1.2.3" (a syntax error) from a real precision loss.
-        const char* q = p;
-        while (q != end && static_cast<unsigned char>(*q - '0') < 10) ++q;
-        if (q != end) return ClassifyTrailing(*q);
-        return DecimalError::kTooPrecise;
-      }
-      ++p;
+    while (end - p >= 8 && frac + 8 <= scale) {
+      uint64_t chunk;
+      std::memcpy(&chunk, p, 8);
+      if (!EightDigits(chunk)) break;
+      acc = acc * 100000000ull + EightDigitsValue(chunk);
+      p += 8;
+      frac += 8;
     }
-    has_frac = p != frac_begin;
-    if (!has_frac && p == end) return DecimalError::kNoDigits;  // "1." or "."
+    while (p != end && frac < scale && IsDigit(*p)) {
+      acc = acc * 10 + static_cast<uint64_t>(*p - '0');
+      ++p;
+      ++frac;
+    }
+    // No fraction digits, digits beyond the scale, or anything else: let the checked path judge.
+    if (p != end || frac == 0) return ParseRawChecked(text, scale, sign, out);
   }
-  if (p != end) return ClassifyTrailing(*p);
-  if (!has_int) return DecimalError::kNoDigits;  // "-", ".5"
-  const uint64_t mul = kPow10[scale - frac];
-  if (__builtin_mul_overflow(acc, mul, &acc) || acc > limit) return DecimalError::kOverflow;
-  *out = negative ? static_cast<int64_t>(0 - acc) : static_cast<int64_t>(acc);
+  acc *= kPow10[scale - frac];
+  *out = negative ? -static_cast<int64_t>(acc) : static_cast<int64_t>(acc);
   return DecimalError::kOk;
 }
+// Parses the decimal inside a JSON string in one pass: `p` points at the opening quote; on
+// success returns the pointer after the closing quote and sets *raw and *text. On failure
+// returns nullptr and sets *err (kBadChar for a non-string or an escape). Never reads past
+// `end`. Non-negative values only (venue prices and sizes).
+inline const char* ParseQuotedRaw(const char* p, const char* end, int scale, int64_t* raw, std::string_view* text,
+                                  DecimalError* err) noexcept {
+  if (p == end || *p != '"') {
+    *err = DecimalError::kBadChar;
+    return nullptr;
+  }
+  const char* const begin = ++p;
+  uint64_t acc = 0;
+  while (p != end && IsDigit(*p)) {
+    acc = acc * 10 + static_cast<uint64_t>(*p - '0');
+    ++p;
+  }
+  const long int_digits = p - begin;
+  int frac = 0;
+  bool fast = int_digits > 0 && int_digits + scale <= 18;
+  if (fast && p != end && *p == '.') {
+    ++p;
+    while (end - p >= 8 && frac + 8 <= scale) {
+      uint64_t chunk;
+      std::memcpy(&chunk, p, 8);
+      if (!EightDigits(chunk)) break;
+      acc = acc * 100000000ull + EightDigitsValue(chunk);
+      p += 8;
+      frac += 8;
+    }
+    while (p != end && frac < scale && IsDigit(*p)) {
+      acc = acc * 10 + static_cast<uint64_t>(*p - '0');
+      ++p;
+      ++frac;
+    }
+    fast = frac > 0;
+  }
+  if (fast && p != end && *p == '"') {
+    *raw = static_cast<int64_t>(acc * kPow10[scale - frac]);
+    *text = std::string_view(begin, static_cast<size_t>(p - begin));
+    return p + 1;
+  }
+  // Slow path: find the closing quote, then let the checked parser judge the text.
+  const char* q = p;
+  while (q != end && *q != '"') {
+    if (*q == '\\') {
+      *err = DecimalError::kBadChar;
+      return nullptr;
+    }
+    ++q;
+  }
+  if (q == end) {
+    *err = DecimalError::kBadChar;
+    return nullptr;
+  }
+  const std::string_view t(begin, static_cast<size_t>(q - begin));
+  const DecimalError e = ParseRawChecked(t, scale, Sign::kNonNegative, raw);
+  if (e != DecimalError::kOk) {
+    *err = e;
+    return nullptr;
+  }
+  *text = t;
+  return q + 1;
+}
+
 }  // namespace decimal_internal
 
 // Parses decimal text into T (Price, Qty, Notional, Rate) at T's scale.

@@ -15,6 +15,7 @@
 #include <compare>
 #include <cstdint>
 #include <limits>
+#include <type_traits>
 
 namespace hs {
 
@@ -77,8 +78,45 @@ enum class Rounding : uint8_t { kFloor, kCeil };
 
 namespace fp_internal {
 __extension__ typedef __int128 Int128;  // __extension__: -Wpedantic accepts the GNU type
+__extension__ typedef unsigned __int128 UInt128;
 // Divides a 128-bit value by a positive divisor with the named direction.
 constexpr Int128 Div(Int128 num, Int128 den, Rounding r) noexcept {
+  // Fast path: most products fit 64 bits, and a 64-bit division by the (usually constant)
+  // scale compiles to a multiply; the 128-bit path calls __divti3 (~10x slower).
+  if (num >= INT64_MIN && num <= INT64_MAX && den > 0 && den <= INT64_MAX) {
+    const int64_t n = static_cast<int64_t>(num);
+    const int64_t d = static_cast<int64_t>(den);
+    int64_t q = n / d;
+    const int64_t rem = n % d;
+    if (rem != 0) {
+      if (r == Rounding::kFloor && n < 0) --q;
+      if (r == Rounding::kCeil && n > 0) ++q;
+    }
+    return q;
+  }
+#if defined(__x86_64__)
+  // 128÷64 with a 64-bit quotient: one `divq` instead of a __divti3 call (2-4x faster here).
+  // Only when the quotient fits, which `divq` requires (it faults otherwise).
+  if (!std::is_constant_evaluated() && den > 0 && den <= INT64_MAX) {
+    const bool negative = num < 0;
+    const UInt128 mag = negative ? -static_cast<UInt128>(num) : static_cast<UInt128>(num);
+    const uint64_t hi = static_cast<uint64_t>(mag >> 64);
+    const uint64_t lo = static_cast<uint64_t>(mag);
+    const uint64_t d = static_cast<uint64_t>(den);
+    if (hi < d) {
+      uint64_t q;
+      uint64_t rem;
+      __asm__("divq %4" : "=a"(q), "=d"(rem) : "a"(lo), "d"(hi), "rm"(d) : "cc");
+      Int128 qq = static_cast<Int128>(q);
+      if (negative) qq = -qq;
+      if (rem != 0) {
+        if (r == Rounding::kFloor && negative) --qq;
+        if (r == Rounding::kCeil && !negative) ++qq;
+      }
+      return qq;
+    }
+  }
+#endif
   Int128 q = num / den;
   Int128 rem = num % den;
   if (rem != 0) {
@@ -100,6 +138,14 @@ constexpr int64_t Saturate(Int128 v) noexcept {
 constexpr Notional MulNotional(Price p, Qty q, Rounding r) noexcept {
   const fp_internal::Int128 prod = static_cast<fp_internal::Int128>(p.raw()) * q.raw();  // scale 10^-17
   return Notional::FromRaw(fp_internal::Saturate(fp_internal::Div(prod, Qty::kScale, r)));
+}
+
+// price × qty <= limit, decided by a 128-bit multiply-compare (no division, no rounding).
+constexpr bool NotionalAtMost(Price p, Qty q, Notional limit) noexcept {
+  return static_cast<fp_internal::Int128>(p.raw()) * q.raw() <= static_cast<fp_internal::Int128>(limit.raw()) * Qty::kScale;
+}
+constexpr bool NotionalAtLeast(Price p, Qty q, Notional floor) noexcept {
+  return static_cast<fp_internal::Int128>(p.raw()) * q.raw() >= static_cast<fp_internal::Int128>(floor.raw()) * Qty::kScale;
 }
 
 // notional × rate → notional (fees, edges).

@@ -18,6 +18,10 @@ bool LevelPairPays(Price ask, Price bid, const ArbInputs& in) noexcept {
 }
 }  // namespace
 
+bool TopOfBookPays(const ArbInputs& in) noexcept {
+  return in.ask_count > 0 && in.bid_count > 0 && LevelPairPays(in.asks[0].px, in.bids[0].px, in);
+}
+
 ArbPlan FindArbitrage(const ArbInputs& in, const ArbCaps& caps) noexcept {
   ArbPlan plan;
   if (in.ask_count <= 0 || in.bid_count <= 0) return plan;
@@ -31,16 +35,17 @@ ArbPlan FindArbitrage(const ArbInputs& in, const ArbCaps& caps) noexcept {
   Qty total = Qty::Zero();
   Price buy_limit = in.asks[0].px;
   Price sell_limit = in.bids[0].px;
-  Qty cap = caps.max_qty;
 
   while (i < in.ask_count && j < in.bid_count && LevelPairPays(in.asks[i].px, in.bids[j].px, in)) {
     const Qty avail = Min(ask_left, bid_left);
-    Qty take = Min(avail, cap - total);
-    // The quote budget binds the whole order at its limit price (the venue locks limit × qty,
-    // fee included), and the limit is this level's price once we take from it.
-    const Qty afford =
-        QtyForNotional(caps.max_buy_notional, NetBuyCost(in.asks[i].px, in.buy_fee), Rounding::kFloor) - total;
-    take = Min(take, afford);
+    Qty take = Min(avail, caps.max_qty - total);
+    // Both legs are single limit orders: the buy budget binds at this ask (fee included) and the
+    // sell cap at this bid, for the whole quantity so far.
+    const Price cost = NetBuyCost(in.asks[i].px, in.buy_fee);
+    if (!NotionalAtMost(cost, total + take, caps.max_buy_notional))
+      take = Min(take, QtyForNotional(caps.max_buy_notional, cost, Rounding::kFloor) - total);
+    if (!NotionalAtMost(in.bids[j].px, total + take, caps.max_sell_notional))
+      take = Min(take, QtyForNotional(caps.max_sell_notional, in.bids[j].px, Rounding::kFloor) - total);
     if (!take.is_positive()) break;
     total += take;
     buy_limit = in.asks[i].px;
@@ -53,11 +58,9 @@ ArbPlan FindArbitrage(const ArbInputs& in, const ArbCaps& caps) noexcept {
   }
 
   Qty q = FloorToLot(total, caps.lot);
-  if (q.is_positive()) {
-    const Notional buy_n = MulNotional(buy_limit, q, Rounding::kFloor);
-    const Notional sell_n = MulNotional(sell_limit, q, Rounding::kFloor);
-    if (buy_n < caps.min_notional || sell_n < caps.min_notional) q = Qty::Zero();
-  }
+  if (q.is_positive() && (!NotionalAtLeast(buy_limit, q, caps.min_notional) ||
+                          !NotionalAtLeast(sell_limit, q, caps.min_notional)))
+    q = Qty::Zero();
   if (!q.is_positive()) {
     plan.capped = true;
     return plan;
@@ -66,8 +69,8 @@ ArbPlan FindArbitrage(const ArbInputs& in, const ArbCaps& caps) noexcept {
   plan.buy_limit = buy_limit;
   plan.sell_limit = sell_limit;
   // Profit at the limits is a lower bound: IOC fills can only be better.
-  plan.expected_profit = MulNotional(NetSellPrice(sell_limit, in.sell_fee), q, Rounding::kFloor) -
-                         MulNotional(NetBuyCost(buy_limit, in.buy_fee), q, Rounding::kCeil);
+  plan.expected_profit = MulNotional(NetSellPrice(sell_limit, in.sell_fee) - NetBuyCost(buy_limit, in.buy_fee), q,
+                                     Rounding::kFloor);
   return plan;
 }
 

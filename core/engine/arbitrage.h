@@ -6,6 +6,8 @@
 // on each side) that maximize profit. Because asks rise and bids fall, the marginal profit only
 // shrinks as we walk, so the greedy walk is optimal. The caller's caps (balances, max notional,
 // lot, min notional) bound the result. Integer arithmetic only; no allocation; no clock.
+// Caps are tested by 128-bit multiply-compare; an exact (dividing) limit is computed only when
+// a cap actually binds, since each 128-bit division costs ~40 cycles on the hot path.
 #pragma once
 
 #include <cstdint>
@@ -26,8 +28,9 @@ struct ArbInputs {
 };
 
 struct ArbCaps {
-  Qty max_qty = Qty::Max();      // from balances, risk and strategy caps (already combined)
+  Qty max_qty = Qty::Max();      // from the sell venue's base balance and the qty limit
   Notional max_buy_notional = Notional::Max();  // quote to spend on the buy venue, at the limit price, fee included
+  Notional max_sell_notional = Notional::Max(); // per-leg notional cap at the sell limit price
   Qty lot;                       // result is floored to this; REQUIRES > 0
   Notional min_notional;         // each leg's notional at its limit price must reach this
 };
@@ -46,5 +49,9 @@ Price NetSellPrice(Price p, Rate fee) noexcept;
 Price NetBuyCost(Price p, Rate fee) noexcept;
 
 ArbPlan FindArbitrage(const ArbInputs& in, const ArbCaps& caps) noexcept;
+
+// True when the best ask and best bid alone beat both fees and the minimum edge (the cheap
+// test that rules out most ticks before any sizing).
+bool TopOfBookPays(const ArbInputs& in) noexcept;
 
 }  // namespace hs::engine

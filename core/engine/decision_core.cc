@@ -265,16 +265,19 @@ void DecisionCore::EvaluatePair(InstrumentId inst, VenueId buy, VenueId sell, co
   if (!va.lists[inst.value] || !vb.lists[inst.value]) return;
 
   ArbInputs in{a.asks, a.ask_count, b.bids, b.bid_count, va.taker_fee, vb.taker_fee, p_.min_edge};
+  bool& episode = episode_[inst.value][buy.value][sell.value];
+  // Most ticks show no edge: decide that from the two top levels before computing any caps.
+  if (!TopOfBookPays(in)) {
+    episode = false;
+    return;
+  }
   // Caps: what the buy venue's quote and the sell venue's base allow, and the per-leg limits.
   ArbCaps caps;
-  const Price top_bid = b.bids[0].px;
-  Qty max_qty = QtyFromAmount(portfolio_.available(sell, ip.base), Rounding::kFloor);
-  max_qty = Min(max_qty, QtyForNotional(p_.max_leg_notional, top_bid, Rounding::kFloor));
-  max_qty = Min(max_qty, QtyForNotional(p_.limits.max_order_notional, top_bid, Rounding::kFloor));
-  if (p_.limits.max_order_qty.is_positive()) max_qty = Min(max_qty, p_.limits.max_order_qty);
-  caps.max_qty = max_qty;
-  caps.max_buy_notional = Min(NotionalFromAmount(portfolio_.available(buy, ip.quote)),
-                              Min(p_.max_leg_notional, p_.limits.max_order_notional));
+  caps.max_qty = QtyFromAmount(portfolio_.available(sell, ip.base), Rounding::kFloor);
+  if (p_.limits.max_order_qty.is_positive()) caps.max_qty = Min(caps.max_qty, p_.limits.max_order_qty);
+  const Notional leg_cap = Min(p_.max_leg_notional, p_.limits.max_order_notional);
+  caps.max_buy_notional = Min(NotionalFromAmount(portfolio_.available(buy, ip.quote)), leg_cap);
+  caps.max_sell_notional = leg_cap;
   const Qty lot_a = va.lot[inst.value];
   const Qty lot_b = vb.lot[inst.value];
   caps.lot = Max(lot_a, lot_b);
@@ -282,7 +285,6 @@ void DecisionCore::EvaluatePair(InstrumentId inst, VenueId buy, VenueId sell, co
   caps.min_notional = ip.min_notional;
 
   const ArbPlan plan = FindArbitrage(in, caps);
-  bool& episode = episode_[inst.value][buy.value][sell.value];
   if (!plan.crossed) {
     episode = false;
     return;
@@ -454,7 +456,12 @@ void DecisionCore::UpdateReference(InstrumentId inst) noexcept {
     mids[n++] = Price::FromRaw((b.top.bids[0].px.raw() + b.top.asks[0].px.raw()) / 2);
   }
   if (n == 0) return;
-  std::sort(mids, mids + n);
+  for (int i = 1; i < n; ++i) {  // insertion sort: n is a handful of venues
+    const Price x = mids[i];
+    int j = i;
+    for (; j > 0 && x < mids[j - 1]; --j) mids[j] = mids[j - 1];
+    mids[j] = x;
+  }
   tel_.reference[inst.value] = (n % 2 == 1) ? mids[n / 2] : Price::FromRaw((mids[n / 2 - 1].raw() + mids[n / 2].raw()) / 2);
 }
 

@@ -14,11 +14,12 @@
 
 namespace hs::journal {
 
-void JournalSink::PushBlocking() noexcept {
-  if (ring_.TryPush(scratch_)) return;
+Entry* JournalSink::ClaimBlocking() noexcept {
   ++stalls_;
   // The writer drains every flush interval at the latest; losing a record is not an option.
-  while (!ring_.TryPush(scratch_)) sched_yield();
+  Entry* e;
+  while ((e = ring_.TryClaim()) == nullptr) sched_yield();
+  return e;
 }
 
 namespace {

@@ -45,19 +45,20 @@ class JournalSink {
   void Append(RecordType type, const T& msg) noexcept {
     static_assert(std::is_trivially_copyable_v<T> && sizeof(T) <= kMaxPayload);
     if (!ring_.valid()) return;
-    scratch_.type = static_cast<uint16_t>(type);
-    scratch_.length = static_cast<uint16_t>(sizeof(T));
-    scratch_.seq = ++seq_;
-    std::memcpy(scratch_.payload, &msg, sizeof(T));
-    PushBlocking();
+    Entry* e = ring_.TryClaim();
+    if (e == nullptr) e = ClaimBlocking();
+    e->type = static_cast<uint16_t>(type);
+    e->length = static_cast<uint16_t>(sizeof(T));
+    e->seq = ++seq_;
+    std::memcpy(e->payload, &msg, sizeof(T));  // written in place: one copy
+    ring_.Commit();
   }
   uint64_t last_seq() const noexcept { return seq_; }
   uint64_t stalls() const noexcept { return stalls_; }
 
  private:
-  void PushBlocking() noexcept;
+  Entry* ClaimBlocking() noexcept;
   EntryRing::Producer ring_;
-  Entry scratch_{};
   uint64_t seq_ = 0;
   uint64_t stalls_ = 0;
 };

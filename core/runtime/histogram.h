@@ -1,6 +1,6 @@
 // hs::runtime — latency histogram with log-linear buckets (HdrHistogram-like, ~3% resolution).
 //
-// One writer records (the thread that owns it); any thread may read a snapshot. Recording is a
+// Exactly one writer records (the thread that owns it); any thread may read a snapshot. Recording is a
 // relaxed atomic increment on the owner's cache lines: no lock, no allocation. Covers 0 ns to
 // ~68 s; larger values land in the last bucket and in max().
 #pragma once
@@ -18,10 +18,12 @@ class LatencyHistogram {
   static constexpr int kMaxExp = 36;
   static constexpr int kBuckets = (kMaxExp + 1) * kSub;
 
+  // Single writer: plain load+store pairs, no locked read-modify-write on the hot path.
   void Record(int64_t ns) noexcept {
     const uint64_t v = ns < 0 ? 0 : static_cast<uint64_t>(ns);
-    counts_[Index(v)].fetch_add(1, std::memory_order_relaxed);
-    count_.fetch_add(1, std::memory_order_relaxed);
+    auto& bucket = counts_[Index(v)];
+    bucket.store(bucket.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+    count_.store(count_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
     if (v > max_.load(std::memory_order_relaxed)) max_.store(v, std::memory_order_relaxed);
   }
 

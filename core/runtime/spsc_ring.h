@@ -50,6 +50,10 @@ class SpscRing {
 
     // Copies msg into the ring. Returns false, leaving the ring unchanged, when it is full.
     [[nodiscard]] bool TryPush(const T& msg) noexcept { return ring_->TryPushImpl(msg); }
+    // Two-step push for large messages built in place: TryClaim() returns the next slot (or
+    // nullptr when full), the caller fills it, Commit() publishes it. REQUIRES: one claim at a time.
+    [[nodiscard]] T* TryClaim() noexcept { return ring_->TryClaimImpl(); }
+    void Commit() noexcept { ring_->CommitImpl(); }
     // Room for at least one message (may be stale-low, never stale-high).
     bool HasRoom() noexcept { return ring_->HasRoomImpl(); }
     size_t capacity() const noexcept { return ring_->capacity_; }
@@ -121,6 +125,15 @@ class SpscRing {
     write_.store(w + 1, std::memory_order_release);
     return true;
   }
+  T* TryClaimImpl() noexcept {
+    const uint64_t w = write_.load(std::memory_order_relaxed);
+    if (w - read_cache_ >= capacity_) {
+      read_cache_ = read_.load(std::memory_order_acquire);
+      if (w - read_cache_ >= capacity_) return nullptr;
+    }
+    return &slots_[w & mask_];
+  }
+  void CommitImpl() noexcept { write_.store(write_.load(std::memory_order_relaxed) + 1, std::memory_order_release); }
   bool HasRoomImpl() noexcept {
     const uint64_t w = write_.load(std::memory_order_relaxed);
     if (w - read_cache_ < capacity_) return true;

@@ -120,7 +120,7 @@ TEST(HotPath, ParseRingCoreEncodeAllocatesNothingInSteadyState) {
       b.venue = ctx.id;
       b.asset = a.id;
       b.free = Amount::FromUnits(1'000'000);
-      b.final_of_snapshot = a.id.value + 1 == cfg->assets.size();
+      b.final_of_snapshot = static_cast<size_t>(a.id.value) + 1 == cfg->assets.size();
       p.pub->PublishBalance(b, Nanos{});
     }
   }

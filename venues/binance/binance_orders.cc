@@ -84,46 +84,80 @@ size_t OrderEncoder::EncodeAccountStatus(uint64_t request_no, int64_t ts, char* 
   return w.ok() ? w.size() : 0;
 }
 
+namespace {
+// Unchecked append: Encode checks the worst-case length once before writing.
+inline char* Put(char* p, std::string_view s) noexcept {
+  std::memcpy(p, s.data(), s.size());
+  return p + s.size();
+}
+}  // namespace
+
 size_t OrderEncoder::Encode(const OrderIntent& in, int64_t ts, char* out, size_t cap) const noexcept {
   if (symbols_ == nullptr) return 0;
   const venues::SymbolInfo* sym = symbols_->ForInstrument(in.instrument);
-  if (sym == nullptr) return 0;
-  const std::string_view side = in.side == Side::kBuy ? "BUY" : "SELL";
-  const std::string_view tif = in.tif == TimeInForce::kIoc ? "IOC" : (in.tif == TimeInForce::kFok ? "FOK" : "GTC");
-  // Price and quantity text, rendered once and used in both the signature and the JSON.
+  if (sym == nullptr || ts < 0) return 0;
+  // The variable texts, rendered once and used in both the signature payload and the JSON.
+  char cid[20];
+  const std::string_view cid_s(cid, static_cast<size_t>(venues::U64ToChars(in.client_id.value, cid)));
+  char tsd[20];
+  const std::string_view ts_s(tsd, static_cast<size_t>(venues::U64ToChars(static_cast<uint64_t>(ts), tsd)));
   char px[kMaxDecimalText];
   char qty[kMaxDecimalText];
   const int pxn = FormatFixed(in.limit_px, sym->price_decimals, px);
   const int qn = FormatFixed(in.qty, sym->qty_decimals, qty);
-  if (pxn < 0 || qn < 0) return 0;
-  // Signature payload: every param but `signature`, sorted by key (ASCII), key=value joined by &.
-  char payload[1024];
-  venues::TextWriter p(payload, sizeof payload);
-  p.Str("apiKey=").Str(api_key_)
-      .Str("&newClientOrderId=hs").U64(in.client_id.value)
-      .Str("&newOrderRespType=FULL")
-      .Str("&price=").Str(std::string_view(px, static_cast<size_t>(pxn)))
-      .Str("&quantity=").Str(std::string_view(qty, static_cast<size_t>(qn)))
-      .Str("&side=").Str(side)
-      .Str("&symbol=").Str(sym->symbol)
-      .Str("&timeInForce=").Str(tif)
-      .Str("&timestamp=").I64(ts)
-      .Str("&type=LIMIT");
-  if (!p.ok()) return 0;
+  if (pxn < 0 || qn < 0) return 0;  // off the symbol's precision: never round an order
+  const std::string_view px_s(px, static_cast<size_t>(pxn));
+  const std::string_view qty_s(qty, static_cast<size_t>(qn));
+  const std::string_view side = in.side == Side::kBuy ? "BUY" : "SELL";
+  const std::string_view tif = in.tif == TimeInForce::kIoc ? "IOC" : (in.tif == TimeInForce::kFok ? "FOK" : "GTC");
+  // Worst case: fixed text (< 400 bytes) plus every variable piece, some twice.
+  const size_t worst = 400 + api_key_.size() + sym->symbol.size() + 2 * (cid_s.size() + ts_s.size() + px_s.size() + qty_s.size()) + 64;
+  if (cap < worst) return 0;
+
+  // Signature payload after the pre-absorbed "apiKey=<key>&newClientOrderId=hs": the rest of
+  // the params, sorted by key, as key=value joined by '&' (venues/README §1.6).
+  char payload[512];
+  char* p = payload;
+  p = Put(p, cid_s);
+  p = Put(p, "&newOrderRespType=FULL&price=");
+  p = Put(p, px_s);
+  p = Put(p, "&quantity=");
+  p = Put(p, qty_s);
+  p = Put(p, "&side=");
+  p = Put(p, side);
+  p = Put(p, "&symbol=");
+  p = Put(p, sym->symbol);
+  p = Put(p, "&timeInForce=");
+  p = Put(p, tif);
+  p = Put(p, "&timestamp=");
+  p = Put(p, ts_s);
+  p = Put(p, "&type=LIMIT");
   char sig[64];
-  hmac_.SignHex(payload, p.size(), sig);
-  venues::TextWriter w(out, cap);
-  w.Str("{\"id\":\"hs").U64(in.client_id.value).Str("\",\"method\":\"order.place\",\"params\":{\"apiKey\":\"")
-      .Str(api_key_)
-      .Str("\",\"newClientOrderId\":\"hs").U64(in.client_id.value)
-      .Str("\",\"newOrderRespType\":\"FULL\",\"price\":\"").Str(std::string_view(px, static_cast<size_t>(pxn)))
-      .Str("\",\"quantity\":\"").Str(std::string_view(qty, static_cast<size_t>(qn)))
-      .Str("\",\"side\":\"").Str(side)
-      .Str("\",\"symbol\":\"").Str(sym->symbol)
-      .Str("\",\"timeInForce\":\"").Str(tif)
-      .Str("\",\"timestamp\":").I64(ts)
-      .Str(",\"type\":\"LIMIT\",\"signature\":\"").Str(std::string_view(sig, 64)).Str("\"}}");
-  return w.ok() ? w.size() : 0;
+  hmac_.SignHexWithPrefix(prefix_, payload, static_cast<size_t>(p - payload), sig);
+
+  char* w = out;
+  w = Put(w, "{\"id\":\"hs");
+  w = Put(w, cid_s);
+  w = Put(w, "\",\"method\":\"order.place\",\"params\":{\"apiKey\":\"");
+  w = Put(w, api_key_);
+  w = Put(w, "\",\"newClientOrderId\":\"hs");
+  w = Put(w, cid_s);
+  w = Put(w, "\",\"newOrderRespType\":\"FULL\",\"price\":\"");
+  w = Put(w, px_s);
+  w = Put(w, "\",\"quantity\":\"");
+  w = Put(w, qty_s);
+  w = Put(w, "\",\"side\":\"");
+  w = Put(w, side);
+  w = Put(w, "\",\"symbol\":\"");
+  w = Put(w, sym->symbol);
+  w = Put(w, "\",\"timeInForce\":\"");
+  w = Put(w, tif);
+  w = Put(w, "\",\"timestamp\":");
+  w = Put(w, ts_s);
+  w = Put(w, ",\"type\":\"LIMIT\",\"signature\":\"");
+  w = Put(w, std::string_view(sig, 64));
+  w = Put(w, "\"}}");
+  return static_cast<size_t>(w - out);
 }
 
 Orders::InFlight* Orders::Find(ClientOrderId id) noexcept {

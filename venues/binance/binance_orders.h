@@ -37,6 +37,8 @@ class OrderEncoder {
     symbols_ = symbols;
     api_key_ = std::move(api_key);
     hmac_.SetKey(secret);
+    // Every order's signature payload starts with these bytes: absorb them once.
+    prefix_ = hmac_.MakePrefix("apiKey=" + api_key_ + "&newClientOrderId=hs");
   }
   // Writes the request into out and returns its length, or 0 when the intent cannot be
   // rendered exactly (unknown instrument, price or quantity off the symbol's precision, no room).
@@ -48,6 +50,7 @@ class OrderEncoder {
   const venues::SymbolTable* symbols_ = nullptr;
   std::string api_key_;
   venues::HmacSha256 hmac_;
+  venues::HmacSha256::Prefix prefix_;
 };
 
 class Orders final : public venues::WsListener {

@@ -2,6 +2,7 @@
 
 #include "core/base/check.h"
 #include "venues/common/internal/json.h"
+#include "venues/common/internal/levels.h"
 
 namespace hs::binance {
 
@@ -41,27 +42,9 @@ namespace {
 ParseStatus ParseLevels(od::value v, DepthLevel* out, int cap, int* count) noexcept {
   od::array arr;
   if (v.get_array().get(arr)) return ParseStatus::kBadField;
-  int n = 0;
-  for (auto item : arr) {
-    od::array pair;
-    if (item.get_array().get(pair)) return ParseStatus::kBadField;
-    if (n >= cap) return ParseStatus::kTooManyLevels;
-    int k = 0;
-    for (auto e : pair) {
-      od::value ev;
-      if (e.get(ev)) return ParseStatus::kBadJson;
-      if (k == 0) {
-        HS_TRY(GetDecimalString<Price>(ev, &out[n].px));
-      } else if (k == 1) {
-        HS_TRY(GetDecimalString<Qty>(ev, &out[n].qty));
-      }
-      ++k;
-    }
-    if (k < 2) return ParseStatus::kMissingField;
-    ++n;
-  }
-  *count = n;
-  return ParseStatus::kOk;
+  std::string_view raw;
+  if (arr.raw_json().get(raw)) return ParseStatus::kBadJson;
+  return venues::internal::ScanStringLevels(raw, out, cap, count);
 }
 
 enum : uint32_t {

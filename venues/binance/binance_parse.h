@@ -14,15 +14,13 @@
 
 #include "core/base/fixed_point.h"
 #include "venues/common/parse_status.h"
+#include "venues/common/wire_level.h"
 
 namespace hs::binance {
 
 using venues::ParseStatus;
 
-struct DepthLevel {
-  Price px;
-  Qty qty;  // zero = delete the level
-};
+using DepthLevel = venues::WireLevel;  // px, qty (zero = delete) and their wire text
 
 enum class FrameKind : uint8_t {
   kBookTicker = 0,  // <symbol>@bookTicker

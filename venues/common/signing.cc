@@ -58,6 +58,28 @@ void HmacSha256::SignHex(const void* data, size_t len, char out[2 * kDigestSize]
   HexEncode(d, sizeof d, out);
 }
 
+HmacSha256::Prefix HmacSha256::MakePrefix(std::string_view prefix) const noexcept {
+  Prefix p;
+  SHA256_CTX c;
+  std::memcpy(&c, inner_, sizeof c);
+  SHA256_Update(&c, prefix.data(), prefix.size());
+  std::memcpy(p.inner, &c, sizeof c);
+  OPENSSL_cleanse(&c, sizeof c);
+  return p;
+}
+
+void HmacSha256::SignHexWithPrefix(const Prefix& prefix, const void* data, size_t len, char out[64]) const noexcept {
+  SHA256_CTX c;
+  std::memcpy(&c, prefix.inner, sizeof c);
+  SHA256_Update(&c, data, len);
+  unsigned char d[32];
+  SHA256_Final(d, &c);
+  std::memcpy(&c, outer_, sizeof c);
+  SHA256_Update(&c, d, sizeof d);
+  SHA256_Final(d, &c);
+  HexEncode(d, sizeof d, out);
+}
+
 void HexEncode(const unsigned char* data, size_t len, char* out) noexcept {
   static constexpr char kHex[] = "0123456789abcdef";
   for (size_t i = 0; i < len; ++i) {

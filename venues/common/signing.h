@@ -27,10 +27,17 @@ class HmacSha256 {
   void SetKey(std::string_view key) noexcept;
   bool has_key() const noexcept { return has_key_; }
 
-  // Incremental use: Begin, Update..., Finish.
   void Sign(const void* data, size_t len, unsigned char out[kDigestSize]) const noexcept;
   // Writes 64 lowercase hex characters (no NUL).
   void SignHex(const void* data, size_t len, char out[2 * kDigestSize]) const noexcept;
+
+  // A message prefix absorbed once: signing prefix+data then costs only data's blocks.
+  struct Prefix {
+    alignas(16) unsigned char inner[128] = {};
+  };
+  Prefix MakePrefix(std::string_view prefix) const noexcept;
+  // HMAC of (prefix + data), as 64 lowercase hex characters.
+  void SignHexWithPrefix(const Prefix& prefix, const void* data, size_t len, char out[2 * kDigestSize]) const noexcept;
 
  private:
   alignas(16) unsigned char inner_[128] = {};  // SHA256_CTX after the ipad block

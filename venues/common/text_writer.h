@@ -11,6 +11,31 @@
 
 namespace hs::venues {
 
+// Decimal digits of v into out (no NUL); returns the count (1..20). Two digits per step.
+inline int U64ToChars(uint64_t v, char* out) noexcept {
+  static constexpr char kPairs[] =
+      "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+      "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+      "8081828384858687888990919293949596979899";
+  char tmp[20];
+  int n = 20;
+  while (v >= 100) {
+    const unsigned r = static_cast<unsigned>(v % 100);
+    v /= 100;
+    tmp[--n] = kPairs[2 * r + 1];
+    tmp[--n] = kPairs[2 * r];
+  }
+  if (v >= 10) {
+    tmp[--n] = kPairs[2 * v + 1];
+    tmp[--n] = kPairs[2 * v];
+  } else {
+    tmp[--n] = static_cast<char>('0' + v);
+  }
+  const int len = 20 - n;
+  std::memcpy(out, tmp + n, static_cast<size_t>(len));
+  return len;
+}
+
 class TextWriter {
  public:
   TextWriter(char* buf, size_t cap) noexcept : begin_(buf), p_(buf), end_(buf + cap) {}
@@ -33,17 +58,11 @@ class TextWriter {
     return *this;
   }
   TextWriter& U64(uint64_t v) noexcept {
-    char tmp[20];
-    int n = 0;
-    do {
-      tmp[n++] = static_cast<char>('0' + v % 10);
-      v /= 10;
-    } while (v != 0);
-    if (end_ - p_ < n) {
+    if (end_ - p_ < 20) {
       ok_ = false;
       return *this;
     }
-    while (n > 0) *p_++ = tmp[--n];
+    p_ += U64ToChars(v, p_);
     return *this;
   }
   TextWriter& I64(int64_t v) noexcept {

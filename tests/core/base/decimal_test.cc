@@ -192,3 +192,64 @@ TEST(DecimalParse, ExhaustiveShortStrings) {
 
 }  // namespace
 }  // namespace hs
+
+namespace hs {
+namespace {
+// The inline fast path and the fully checked path agree on every input: same value, same error
+// (seeded random strings over a decimal-ish alphabet, all lengths up to 30, scales 0..9).
+TEST(DecimalParse, FastPathAgreesWithCheckedPath) {
+  const uint64_t seed = 0xdec1;
+  std::mt19937_64 rng(seed);
+  const char alphabet[] = "00000123456789999...-e x";
+  for (int i = 0; i < 400000; ++i) {
+    std::string s(rng() % 31, '0');
+    for (char& c : s) c = alphabet[rng() % (sizeof alphabet - 1)];
+    if (i % 2 == 0 && s.size() > 3) s[rng() % s.size()] = '.';
+    const int scale = static_cast<int>(rng() % 10);
+    for (Sign sign : {Sign::kNonNegative, Sign::kAllowNegative}) {
+      int64_t a = 123, b = 456;
+      const DecimalError ea = decimal_internal::ParseRaw(s, scale, sign, &a);
+      const DecimalError eb = decimal_internal::ParseRawChecked(s, scale, sign, &b);
+      ASSERT_EQ(ea, eb) << "'" << s << "' scale " << scale << " seed " << seed;
+      if (ea == DecimalError::kOk) {
+        ASSERT_EQ(a, b) << "'" << s << "' scale " << scale;
+      }
+    }
+  }
+}
+}  // namespace
+}  // namespace hs
+
+namespace hs {
+namespace {
+// The one-pass quoted parser agrees with the checked parser on the string's contents (seeded).
+TEST(DecimalParse, QuotedOnePassAgreesWithChecked) {
+  const uint64_t seed = 0x9007e;
+  std::mt19937_64 rng(seed);
+  const char alphabet[] = "00000123456789999...-e x\\";
+  for (int i = 0; i < 300000; ++i) {
+    std::string s(rng() % 31, '0');
+    for (char& c : s) c = alphabet[rng() % (sizeof alphabet - 1)];
+    const int scale = static_cast<int>(rng() % 10);
+    const std::string quoted = "\"" + s + "\"],[";
+    int64_t a = 0, b = 0;
+    std::string_view text;
+    DecimalError err = DecimalError::kOk;
+    const char* next = decimal_internal::ParseQuotedRaw(quoted.data(), quoted.data() + quoted.size(), scale, &a, &text, &err);
+    const DecimalError eb = decimal_internal::ParseRawChecked(s, scale, Sign::kNonNegative, &b);
+    if (s.find('\\') != std::string::npos) {
+      ASSERT_EQ(next, nullptr) << s;
+      continue;
+    }
+    ASSERT_EQ(next != nullptr, eb == DecimalError::kOk) << "'" << s << "' scale " << scale << " seed " << seed;
+    if (next != nullptr) {
+      ASSERT_EQ(a, b) << s;
+      ASSERT_EQ(text, s);
+      ASSERT_EQ(*next, ']');
+    } else {
+      ASSERT_EQ(err, eb) << s;
+    }
+  }
+}
+}  // namespace
+}  // namespace hs

@@ -47,7 +47,9 @@ void WriteJournal(const std::string& path, int n, bool fsync = true) {
   t.join();
   EXPECT_FALSE(w.failed()) << w.failure();
   EXPECT_EQ(w.records_written(), static_cast<uint64_t>(n));
-  if (fsync) EXPECT_EQ(w.durable_seq(), static_cast<uint64_t>(n));
+  if (fsync) {
+    EXPECT_EQ(w.durable_seq(), static_cast<uint64_t>(n));
+  }
 }
 
 TEST(Journal, WritesAndVerifiesThroughIoUring) {

@@ -203,7 +203,9 @@ TEST(Log, ChannelsDrainInOrderAndCountDrops) {
   char line[512];
   int n = 0;
   while (fgets(line, sizeof line, f)) {
-    if (n == 0) EXPECT_NE(std::string(line).find("[venue-x] message 0"), std::string::npos) << line;
+    if (n == 0) {
+      EXPECT_NE(std::string(line).find("[venue-x] message 0"), std::string::npos) << line;
+    }
     ++n;
   }
   fclose(f);

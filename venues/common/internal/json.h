@@ -38,14 +38,34 @@ inline ParseStatus GetInt(od::value v, int64_t* out) noexcept {
   return v.get_int64().get(*out) ? ParseStatus::kBadField : ParseStatus::kOk;
 }
 
-// A decimal sent as a JSON string ("25.35190000").
+// A decimal sent as a JSON string ("25.35190000"), parsed straight from the input bytes: no
+// unescaping copy (decimal text never holds escapes; one that does is a bad number).
 template <typename T>
 inline ParseStatus GetDecimalString(od::value v, T* out, Sign sign = Sign::kNonNegative) noexcept {
-  std::string_view s;
-  if (v.get_string().get(s)) return ParseStatus::kBadField;
-  const ParseResult<T> r = ParseDecimal<T>(s, sign);
-  if (!r.ok()) return ParseStatus::kBadNumber;
-  *out = r.value;
+  od::raw_json_string r;
+  if (v.get_raw_json_string().get(r)) return ParseStatus::kBadField;
+  const char* const begin = r.raw();
+  if (sign == Sign::kNonNegative) {
+    // One pass from the opening quote; the document's padding bounds the scan (stage 1 indexed
+    // this string's closing quote).
+    int64_t raw = 0;
+    std::string_view text;
+    DecimalError err = DecimalError::kOk;
+    const char* end = begin;
+    while (*end != '"') ++end;
+    if (decimal_internal::ParseQuotedRaw(begin - 1, end + 1, T::kDecimals, &raw, &text, &err) == nullptr)
+      return ParseStatus::kBadNumber;
+    *out = T::FromRaw(raw);
+    return ParseStatus::kOk;
+  }
+  const char* e = begin;
+  while (*e != '"') {
+    if (*e == '\\') return ParseStatus::kBadNumber;
+    ++e;
+  }
+  const ParseResult<T> res = ParseDecimal<T>(std::string_view(begin, static_cast<size_t>(e - begin)), sign);
+  if (!res.ok()) return ParseStatus::kBadNumber;
+  *out = res.value;
   return ParseStatus::kOk;
 }
 
