@@ -73,3 +73,28 @@ function(hs_cc_benchmark)
   add_executable(${A_NAME} ${A_SRCS})
   target_link_libraries(${A_NAME} PRIVATE ${A_DEPS} benchmark::benchmark hs_internal_flags)
 endfunction()
+
+# hs_cc_fuzz(NAME x SRCS ... DEPS ... [SEEDS dir...] [SECONDS n])
+# A libFuzzer target (clang only). The sources listed here — the fuzz entry point *and* the
+# code under test — are compiled with coverage instrumentation; the ctest entry runs the fuzzer
+# for a bounded time over the seed directories (read-only) plus a scratch corpus in the build tree.
+function(hs_cc_fuzz)
+  cmake_parse_arguments(A "" "NAME;SECONDS" "SRCS;DEPS;SEEDS" ${ARGN})
+  if(NOT CMAKE_CXX_COMPILER_ID MATCHES "Clang")
+    return()
+  endif()
+  add_executable(${A_NAME} ${A_SRCS})
+  target_include_directories(${A_NAME} PRIVATE ${PROJECT_SOURCE_DIR})
+  target_compile_options(${A_NAME} PRIVATE -fsanitize=fuzzer)
+  target_link_options(${A_NAME} PRIVATE -fsanitize=fuzzer)
+  target_link_libraries(${A_NAME} PRIVATE ${A_DEPS} hs_internal_flags)
+  if(NOT A_SECONDS)
+    set(A_SECONDS 15)
+  endif()
+  set(corpus ${CMAKE_BINARY_DIR}/fuzz_corpus/${A_NAME})
+  file(MAKE_DIRECTORY ${corpus})
+  add_test(NAME ${A_NAME}
+    COMMAND ${A_NAME} -max_total_time=${A_SECONDS} -timeout=10 -rss_limit_mb=3072 -seed=1 -print_final_stats=1
+            ${corpus} ${A_SEEDS})
+  set_tests_properties(${A_NAME} PROPERTIES LABELS fuzz TIMEOUT 300)
+endfunction()

@@ -2,6 +2,7 @@
 //   homeostat run [--config FILE] [--seconds N] [--status-line] [--summary FILE] ...
 //   homeostat ctl status|kill|resume|halt|reduce [--venue NAME] [--socket PATH] [--config FILE]
 //   homeostat journal verify FILE
+//   homeostat feed-check --venue V --symbol S --file capture.jsonl [--depth N]
 #include <signal.h>
 
 #include <CLI/CLI.hpp>
@@ -10,6 +11,7 @@
 #include <string>
 
 #include "core/app/engine.h"
+#include "core/app/feed_check.h"
 #include "core/config/config.h"
 #include "core/control/admin_server.h"
 #include "core/journal/journal_reader.h"
@@ -128,7 +130,25 @@ int main(int argc, char** argv) {
   std::string journal_file;
   verify->add_option("file", journal_file, "journal file")->required();
 
+  auto* fc = app.add_subcommand("feed-check",
+                                "replay a recorded capture (one raw message per line) through a venue's real parser and "
+                                "book; prints one JSON line per message and a summary; exit 0 clean, 1 on any gap, "
+                                "checksum mismatch, crossed book or parse error");
+  hs::app::FeedCheckArgs fca;
+  fc->add_option("--venue", fca.venue, "binance | okx | bybit | kraken | coinbase")->required();
+  fc->add_option("--symbol", fca.symbol, "venue symbol as it appears in the messages (BTCUSDT, BTC-USDT, BTC/USD)")
+      ->required();
+  fc->add_option("--file", fca.file, "capture file: one raw message per line, exactly as received")->required();
+  fc->add_option("--depth", fca.depth, "levels per side to print (default 1: best bid and ask)")->check(CLI::Range(1, 1000));
+  fc->add_option("--book-depth", fca.book_depth, "levels per side the book keeps (default: the venue's)")
+      ->check(CLI::Range(1, 5000));
+  fc->add_option("--price-precision", fca.price_precision, "Kraken: price decimals for the checksum")
+      ->check(CLI::Range(0, 9));
+  fc->add_option("--qty-precision", fca.qty_precision, "Kraken: quantity decimals for the checksum")
+      ->check(CLI::Range(0, 8));
+
   CLI11_PARSE(app, argc, argv);
+  if (*fc) return hs::app::RunFeedCheck(fca);
   if (*run) return Run(config_path, opts);
   if (*ctl) return Ctl(verb, venue, socket, ctl_config);
   if (*verify) return Verify(journal_file);

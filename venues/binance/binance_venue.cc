@@ -2,6 +2,10 @@
 
 namespace hs::binance {
 
+absl::StatusOr<std::unique_ptr<venues::VenueAdapter>> MakeVenue(const venues::VenueContext& ctx) {
+  return std::unique_ptr<venues::VenueAdapter>(std::make_unique<Venue>(ctx));
+}
+
 Venue::Venue(venues::VenueContext ctx) : ctx_(ctx), symbols_(*ctx.config, *ctx.venue) {
   feed_ = std::make_unique<Feed>(ctx_, &symbols_, [this] { PublishVenueStatus(); });
   orders_ = std::make_unique<Orders>(ctx_, &symbols_, [this] { PublishVenueStatus(); });

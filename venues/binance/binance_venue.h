@@ -4,12 +4,17 @@
 
 #include <memory>
 
+#include "absl/status/statusor.h"
+
 #include "venues/binance/binance_feed.h"
 #include "venues/binance/binance_orders.h"
 #include "venues/common/symbol_table.h"
 #include "venues/common/venue_thread.h"
 
 namespace hs::binance {
+
+// The adapter for a configured Binance venue (what core/app's venue factory calls).
+absl::StatusOr<std::unique_ptr<venues::VenueAdapter>> MakeVenue(const venues::VenueContext& ctx);
 
 class Venue final : public venues::VenueAdapter {
  public:

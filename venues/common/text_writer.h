@@ -58,11 +58,14 @@ class TextWriter {
     return *this;
   }
   TextWriter& U64(uint64_t v) noexcept {
-    if (end_ - p_ < 20) {
+    char tmp[20];
+    const int n = U64ToChars(v, tmp);
+    if (end_ - p_ < n) {
       ok_ = false;
       return *this;
     }
-    p_ += U64ToChars(v, p_);
+    std::memcpy(p_, tmp, static_cast<size_t>(n));
+    p_ += n;
     return *this;
   }
   TextWriter& I64(int64_t v) noexcept {

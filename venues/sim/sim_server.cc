@@ -206,8 +206,17 @@ Server::Server(asio::io_context& ioc, const SimConfig& cfg, Market* market)
       case config::VenueKind::kBinance:
         protocols_.push_back(MakeBinanceProtocol(this, v.id.value));
         break;
-      default:
-        protocols_.push_back(MakeBinanceProtocol(this, v.id.value));
+      case config::VenueKind::kOkx:
+        protocols_.push_back(MakeOkxProtocol(this, v.id.value));
+        break;
+      case config::VenueKind::kBybit:
+        protocols_.push_back(MakeBybitProtocol(this, v.id.value));
+        break;
+      case config::VenueKind::kKraken:
+        protocols_.push_back(MakeKrakenProtocol(this, v.id.value));
+        break;
+      case config::VenueKind::kCoinbase:
+        protocols_.push_back(MakeCoinbaseProtocol(this, v.id.value));
         break;
     }
   }

@@ -129,7 +129,11 @@ class Server {
   uint64_t next_peer_id_ = 1;
 };
 
-// Builds the protocol handler for a venue kind.
+// Builds the protocol handler for a venue kind (one sim_<venue>.cc each).
 std::unique_ptr<Protocol> MakeBinanceProtocol(Server* s, int venue);
+std::unique_ptr<Protocol> MakeOkxProtocol(Server* s, int venue);
+std::unique_ptr<Protocol> MakeBybitProtocol(Server* s, int venue);
+std::unique_ptr<Protocol> MakeKrakenProtocol(Server* s, int venue);
+std::unique_ptr<Protocol> MakeCoinbaseProtocol(Server* s, int venue);
 
 }  // namespace hs::sim

@@ -1,0 +1,105 @@
+// hs::book — an L2 order book in preallocated arrays, for venue threads.
+//
+// Each side is a sorted array with the *best level at the back* (bids ascending, asks
+// descending), so the changes that dominate a feed — near the touch — move only a few entries.
+// Capacity is fixed at construction: nothing allocates afterwards. A side may hold up to its
+// capacity; venues keep it at their subscribed depth with Truncate() (Kraken, for one, never
+// sends deletions for levels that fall out of the window).
+//
+// Optionally each level keeps the price and size text exactly as the venue sent it (OKX computes
+// its checksum from that text). Text longer than kMaxText is refused (the caller counts it as a
+// malformed message): venue decimals are far shorter.
+//
+// Owned by one venue thread. Not thread-safe; not for the core (which sees BookTop snapshots).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string_view>
+
+#include "core/base/fixed_point.h"
+#include "core/messages/messages.h"
+
+namespace hs::book {
+
+enum class SetResult : uint8_t {
+  kInserted = 0,
+  kUpdated,
+  kRemoved,
+  kAbsentRemove,   // a delete for a price we do not hold (harmless; counted by some venues)
+  kBeyondDepth,    // a new level worse than every held level while the side is full: dropped
+  kTextTooLong,    // keep_text and the wire text exceeds kMaxText
+};
+
+class BookSide {
+ public:
+  static constexpr int kMaxText = 23;
+
+  BookSide(bool is_bid, int capacity, bool keep_text);
+
+  // Sets the size at px; zero removes the level. Text (when kept) is stored as given.
+  SetResult Set(Price px, Qty qty, std::string_view px_text = {}, std::string_view qty_text = {}) noexcept;
+  void Clear() noexcept { size_ = 0; }
+  // Keeps the best `depth` levels.
+  void Truncate(int depth) noexcept;
+
+  int size() const noexcept { return size_; }
+  int capacity() const noexcept { return cap_; }
+  bool empty() const noexcept { return size_ == 0; }
+  // i-th best level, 0 = best. REQUIRES: i < size().
+  const Level& level(int i) const noexcept { return levels_[size_ - 1 - i]; }
+  std::string_view px_text(int i) const noexcept;
+  std::string_view qty_text(int i) const noexcept;
+  bool is_bid() const noexcept { return bid_; }
+
+ private:
+  struct Text {
+    char px[kMaxText];
+    uint8_t px_len;
+    char qty[kMaxText];
+    uint8_t qty_len;
+  };
+  // True when a is strictly better than b for this side.
+  bool Better(Price a, Price b) const noexcept { return bid_ ? a > b : a < b; }
+  // Index of px in the array (worst..best), or the insertion point with *found=false.
+  int Find(Price px, bool* found) const noexcept;
+
+  bool bid_;
+  int cap_;
+  int size_ = 0;
+  std::unique_ptr<Level[]> levels_;  // worst ... best
+  std::unique_ptr<Text[]> text_;     // parallel to levels_, when kept
+};
+
+class OrderBook {
+ public:
+  OrderBook(int capacity_per_side, bool keep_text = false)
+      : bids_(true, capacity_per_side, keep_text), asks_(false, capacity_per_side, keep_text) {}
+
+  BookSide& bids() noexcept { return bids_; }
+  BookSide& asks() noexcept { return asks_; }
+  const BookSide& bids() const noexcept { return bids_; }
+  const BookSide& asks() const noexcept { return asks_; }
+
+  void Clear() noexcept {
+    bids_.Clear();
+    asks_.Clear();
+  }
+  void Truncate(int depth) noexcept {
+    bids_.Truncate(depth);
+    asks_.Truncate(depth);
+  }
+  // Best bid at or above best ask: not a market anyone can trade against.
+  bool crossed() const noexcept {
+    return !bids_.empty() && !asks_.empty() && bids_.level(0).px >= asks_.level(0).px;
+  }
+  bool has_both_sides() const noexcept { return !bids_.empty() && !asks_.empty(); }
+  // Copies the top kBookTopDepth levels per side into t (counts, levels; other fields untouched).
+  void FillTop(BookTop* t) const noexcept;
+
+ private:
+  BookSide bids_;
+  BookSide asks_;
+};
+
+}  // namespace hs::book

@@ -1,0 +1,113 @@
+#include "core/book/order_book.h"
+
+#include <gtest/gtest.h>
+
+#include <functional>
+#include <map>
+#include <random>
+
+namespace hs::book {
+namespace {
+
+Price P(int64_t units) { return Price::FromUnits(units); }
+Qty Q(int64_t units) { return Qty::FromUnits(units); }
+
+TEST(BookSide, KeepsBestFirstForBothSides) {
+  OrderBook b(8);
+  b.bids().Set(P(100), Q(1));
+  b.bids().Set(P(102), Q(2));
+  b.bids().Set(P(101), Q(3));
+  b.asks().Set(P(105), Q(1));
+  b.asks().Set(P(103), Q(2));
+  ASSERT_EQ(b.bids().size(), 3);
+  EXPECT_EQ(b.bids().level(0).px, P(102));
+  EXPECT_EQ(b.bids().level(2).px, P(100));
+  EXPECT_EQ(b.asks().level(0).px, P(103));
+  EXPECT_FALSE(b.crossed());
+  EXPECT_EQ(b.bids().Set(P(101), Q(9)), SetResult::kUpdated);
+  EXPECT_EQ(b.bids().level(1).qty, Q(9));
+  EXPECT_EQ(b.bids().Set(P(102), Q(0)), SetResult::kRemoved);
+  EXPECT_EQ(b.bids().level(0).px, P(101));
+  EXPECT_EQ(b.bids().Set(P(99), Q(0)), SetResult::kAbsentRemove);
+  b.bids().Set(P(104), Q(1));
+  EXPECT_TRUE(b.crossed());
+}
+
+TEST(BookSide, FullSideDropsTheWorstOrRefusesBeyondDepth) {
+  BookSide asks(false, 3, false);
+  asks.Set(P(10), Q(1));
+  asks.Set(P(11), Q(1));
+  asks.Set(P(12), Q(1));
+  EXPECT_EQ(asks.Set(P(13), Q(1)), SetResult::kBeyondDepth);
+  EXPECT_EQ(asks.Set(P(9), Q(1)), SetResult::kInserted);  // better: the worst (12) goes
+  ASSERT_EQ(asks.size(), 3);
+  EXPECT_EQ(asks.level(0).px, P(9));
+  EXPECT_EQ(asks.level(2).px, P(11));
+  asks.Truncate(1);
+  ASSERT_EQ(asks.size(), 1);
+  EXPECT_EQ(asks.level(0).px, P(9));
+}
+
+TEST(BookSide, KeepsWireTextAndRefusesOverlongText) {
+  BookSide bids(true, 4, true);
+  bids.Set(P(8476), Q(256), "8476.97", "256");
+  bids.Set(P(8477), Q(7), "8477", "7");
+  EXPECT_EQ(bids.px_text(0), "8477");
+  EXPECT_EQ(bids.qty_text(1), "256");
+  bids.Set(P(8477), Q(0), "8477", "0");
+  EXPECT_EQ(bids.px_text(0), "8476.97");
+  EXPECT_EQ(bids.Set(P(1), Q(1), std::string(30, '1'), "1"), SetResult::kTextTooLong);
+  EXPECT_EQ(bids.size(), 1);
+}
+
+TEST(OrderBook, FillTopCopiesTheBestLevels) {
+  OrderBook b(16);
+  for (int i = 0; i < 8; ++i) {
+    b.bids().Set(P(100 - i), Q(i + 1));
+    b.asks().Set(P(101 + i), Q(i + 1));
+  }
+  BookTop t;
+  b.FillTop(&t);
+  EXPECT_EQ(t.bid_count, kBookTopDepth);
+  EXPECT_EQ(t.bids[0].px, P(100));
+  EXPECT_EQ(t.asks[4].px, P(105));
+}
+
+// Differential (seeded): random sets and deletes on both a BookSide and a std::map give the same
+// book after every operation, for either side and with the capacity never binding.
+TEST(BookSide, DifferentialAgainstStdMap) {
+  const uint64_t seed = 0xb00c;
+  std::mt19937_64 rng(seed);
+  for (bool bid : {true, false}) {
+    BookSide side(bid, 512, true);
+    std::map<int64_t, int64_t> ref;
+    for (int op = 0; op < 50000; ++op) {
+      const int64_t px = 1000 + static_cast<int64_t>(rng() % 300);
+      const int64_t qty = (rng() % 4 == 0) ? 0 : 1 + static_cast<int64_t>(rng() % 1000);
+      side.Set(Price::FromRaw(px), Qty::FromRaw(qty), std::to_string(px), std::to_string(qty));
+      if (qty == 0) {
+        ref.erase(px);
+      } else {
+        ref[px] = qty;
+      }
+      ASSERT_EQ(side.size(), static_cast<int>(ref.size())) << "seed " << seed << " op " << op;
+      if (op % 97 == 0 || op < 200) {
+        int i = 0;
+        auto check = [&](int64_t p, int64_t q) {
+          ASSERT_EQ(side.level(i).px.raw(), p) << "op " << op << " level " << i;
+          ASSERT_EQ(side.level(i).qty.raw(), q);
+          ASSERT_EQ(side.px_text(i), std::to_string(p));
+          ++i;
+        };
+        if (bid) {
+          for (auto it = ref.rbegin(); it != ref.rend(); ++it) check(it->first, it->second);
+        } else {
+          for (auto& [p, q] : ref) check(p, q);
+        }
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace hs::book

@@ -1,0 +1,12 @@
+// hs::bybit — bybit market data through `homeostat feed-check`.
+#pragma once
+
+#include <memory>
+
+#include "venues/common/feed_check.h"
+
+namespace hs::bybit {
+
+std::unique_ptr<venues::FeedChecker> MakeFeedChecker(const venues::FeedCheckOptions& opts);
+
+}  // namespace hs::bybit

@@ -1,0 +1,13 @@
+// hs::kraken — the kraken venue adapter.
+#pragma once
+
+#include <memory>
+
+#include "absl/status/statusor.h"
+#include "venues/common/venue_thread.h"
+
+namespace hs::kraken {
+
+absl::StatusOr<std::unique_ptr<venues::VenueAdapter>> MakeVenue(const venues::VenueContext& ctx);
+
+}  // namespace hs::kraken
