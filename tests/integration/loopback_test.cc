@@ -11,6 +11,7 @@
 #include "core/base/decimal.h"
 #include "core/control/admin_server.h"
 #include "core/journal/journal_reader.h"
+#include "tests/support/journal_check.h"
 #include "tests/support/test_support.h"
 
 namespace hs {
@@ -28,6 +29,8 @@ const std::string kSecretB = "SECRET-B-do-not-print-77d2";
 struct Options {
   int64_t dislocation_every_ms = 0;  // 0 = only scripted dislocations
   std::string cooldown_ms = "100";
+  int depth = 0;                     // > 0: Binance L2 mode (diff depth + REST snapshots)
+  std::vector<std::string> sim_args; // e.g. periodic fault flags
 };
 
 class Loopback : public ::testing::Test {
@@ -42,6 +45,7 @@ class Loopback : public ::testing::Test {
     std::vector<std::string> sim_args = {"--config", config_, "--control", dir_.File("sim.sock"), "--order-log",
                                          dir_.File("sim-orders.jsonl")};
     if (paused) sim_args.push_back("--paused");
+    sim_args.insert(sim_args.end(), o.sim_args.begin(), o.sim_args.end());
     sim_ = std::make_unique<Process>(std::string(HS_BIN_DIR) + "/homeostat-sim", sim_args, env_, dir_.File("sim.out"));
     ASSERT_TRUE(WaitFor([&] { return SimCmd({{"cmd", "stats"}}).value("ok", false); }, 20s)) << sim_->Output();
   }
@@ -82,6 +86,7 @@ kind = "binance"
 market_data_url = "ws://127.0.0.1:@PA@"
 rest_url = "http://127.0.0.1:@PA@"
 order_url = "ws://127.0.0.1:@PA@"
+depth = @DEPTH@
 api_key_env = "HS_LB_A_KEY"
 api_secret_env = "HS_LB_A_SECRET"
 taker_fee = "0.001"
@@ -92,6 +97,7 @@ kind = "binance"
 market_data_url = "ws://127.0.0.1:@PB@"
 rest_url = "http://127.0.0.1:@PB@"
 order_url = "ws://127.0.0.1:@PB@"
+depth = @DEPTH@
 api_key_env = "HS_LB_B_KEY"
 api_secret_env = "HS_LB_B_SECRET"
 taker_fee = "0.001"
@@ -119,6 +125,7 @@ balances = { BTC = "2", USDT = "100000" }
     sub("@PB@", std::to_string(port_b_));
     sub("@DISLOC@", std::to_string(o.dislocation_every_ms));
     sub("@COOLDOWN@", o.cooldown_ms);
+    sub("@DEPTH@", std::to_string(o.depth));
     return c;
   }
 
@@ -309,6 +316,37 @@ TEST_F(Loopback, MalformedBookTickersAreCountedAndDroppedAndTheBookStands) {
   ASSERT_TRUE(WaitFor([&] { return (*VenueOf(Status(), "binance_a"))["books"][0]["bid"] == "29990"; }, 10s))
       << Status().dump();
   EXPECT_EQ(SimOrders(), 0u);
+}
+
+// Binance L2 through the live path: the simulator drops depth messages (gaps) and sends crossing
+// updates; the engine marks the book unusable at once, resyncs from REST by itself, and the core
+// never receives a BookTop from a book that failed validation (checked in the journal).
+TEST_F(Loopback, BinanceGapsAndCrossedBooksResyncAndNoTopLeaksFromAFailedBook) {
+  Options o;
+  o.depth = 50;
+  o.dislocation_every_ms = 400;
+  o.sim_args = {"--fault-venue", "binance_a", "--fault-drop-every-ms", "700", "--fault-cross-every-ms", "1900"};
+  Start(o, /*paused=*/false);
+  StartEngine();
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        const json s = Status();
+        const json* a = VenueOf(s, "binance_a");
+        return a && (*a)["gaps"].get<int>() >= 3 && (*a)["crossed_books"].get<int>() >= 1 &&
+               (*a)["resyncs"].get<int>() >= 4;
+      },
+      60s))
+      << Status().dump();
+  // The books come back by themselves.
+  ASSERT_TRUE(WaitFor([&] { return Ready(); }, 30s)) << Status().dump();
+  ASSERT_EQ(StopEngine(), 0) << engine_->Output();
+  testing::CoreInputSummary sum = testing::SummarizeCoreInputs(dir_.File("journal.hsj"));
+  ASSERT_TRUE(sum.ok) << sum.error;
+  EXPECT_TRUE(sum.tops_while_unusable.empty()) << "first offending journal record: " << sum.tops_while_unusable.front();
+  EXPECT_GE(sum.statuses[0][FeedState::kGap], 3);
+  EXPECT_GE(sum.statuses[0][FeedState::kCrossed], 1);
+  EXPECT_GT(sum.tops_after_failure[0], 10u) << "binance_a kept publishing after recovering";
+  EXPECT_EQ(sum.statuses[1][FeedState::kGap], 0) << "faults were injected on binance_a only";
 }
 
 TEST(LoopbackBinaries, MalformedConfigGetsAnErrorNamingTheField) {

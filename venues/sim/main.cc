@@ -5,7 +5,10 @@
 #include <CLI/CLI.hpp>
 #include <boost/asio.hpp>
 #include <cstdio>
+#include <functional>
 #include <iostream>
+#include <memory>
+#include <vector>
 
 #include "core/config/config.h"
 #include "core/config/toml_reader.h"
@@ -26,6 +29,20 @@ int main(int argc, char** argv) {
   app.add_option("--seconds", seconds, "stop after this many seconds (default: run until SIGINT/SIGTERM)")->check(CLI::NonNegativeNumber);
   app.add_option("--seed", seed, "override [sim].seed");
   app.add_flag("--paused", paused, "start with the random walk paused (books move only by control commands)");
+  std::string fault_venue;
+  int64_t drop_every = 0, corrupt_every = 0, cross_every = 0, disconnect_every = 0, stall_every = 0, stall_ms = 2000;
+  app.add_option("--fault-venue", fault_venue, "apply the periodic faults below to this venue only (default: every venue)");
+  app.add_option("--fault-drop-every-ms", drop_every, "every N ms, drop one market-data message (a sequence gap)")
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--fault-corrupt-every-ms", corrupt_every, "every N ms, send one message with a wrong checksum")
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--fault-cross-every-ms", cross_every, "every N ms, send one message that crosses the book")
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--fault-disconnect-every-ms", disconnect_every, "every N ms, disconnect every client of the venue")
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--fault-stall-every-ms", stall_every, "every N ms, stall the market-data stream for --fault-stall-ms")
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--fault-stall-ms", stall_ms, "length of each stall (default 2000)")->check(CLI::PositiveNumber);
   CLI11_PARSE(app, argc, argv);
 
   std::string text;
@@ -65,6 +82,53 @@ int main(int argc, char** argv) {
     return 2;
   }
   server.StartClock();
+  // Periodic faults: one timer per kind, re-armed forever.
+  std::vector<int> fault_targets;
+  for (const auto& v : cfg->base.venues)
+    if (fault_venue.empty() || v.name == fault_venue) fault_targets.push_back(v.id.value);
+  if (!fault_venue.empty() && fault_targets.empty()) {
+    std::fprintf(stderr, "homeostat-sim: --fault-venue: no venue named '%s'\n", fault_venue.c_str());
+    return 2;
+  }
+  // A timer that fires `fire` every `ms` until the io_context stops (no self-referencing
+  // handler: the object owns the timer and outlives it).
+  struct Periodic {
+    Periodic(boost::asio::io_context& io, int64_t period, std::function<void()> f) : t(io), ms(period), fire(std::move(f)) {}
+    void Arm() {
+      t.expires_after(std::chrono::milliseconds(ms));
+      t.async_wait([this](const boost::system::error_code& ec) {
+        if (ec) return;
+        fire();
+        Arm();
+      });
+    }
+    boost::asio::steady_timer t;
+    int64_t ms;
+    std::function<void()> fire;
+  };
+  std::vector<std::unique_ptr<Periodic>> fault_timers;
+  auto every = [&](int64_t ms, std::function<void(hs::sim::Faults&, int)> apply) {
+    if (ms <= 0) return;
+    fault_timers.push_back(std::make_unique<Periodic>(ioc, ms, [apply, &server, &fault_targets] {
+      for (int v : fault_targets) apply(server.faults(v), v);
+    }));
+    fault_timers.back()->Arm();
+  };
+  every(drop_every, [](hs::sim::Faults& f, int) { ++f.drop_next; });
+  every(corrupt_every, [](hs::sim::Faults& f, int) { ++f.corrupt_checksum_next; });
+  every(cross_every, [](hs::sim::Faults& f, int) { ++f.cross_next; });
+  every(disconnect_every, [&server](hs::sim::Faults&, int v) {
+    for (hs::sim::Peer* p : server.Peers(v)) p->Close();
+  });
+  auto unstall = std::make_shared<boost::asio::steady_timer>(ioc);
+  every(stall_every, [unstall, stall_ms, &server, &fault_targets](hs::sim::Faults& f, int) {
+    f.stall = true;
+    unstall->expires_after(std::chrono::milliseconds(stall_ms));
+    unstall->async_wait([&server, &fault_targets](const boost::system::error_code& ec) {
+      if (ec) return;
+      for (int v : fault_targets) server.faults(v).stall = false;
+    });
+  });
   boost::asio::signal_set signals(ioc, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code&, int) {
     server.Stop();

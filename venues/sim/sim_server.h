@@ -69,12 +69,19 @@ class Protocol {
   }
 };
 
-// Fault injection switches (set from flags or the control socket), per venue.
+// Fault injection switches (set from --fault-* flags or the control socket), per venue. Each
+// protocol honours them on its market-data stream:
+//   drop_next              skip the next N book messages entirely (subscribers see a gap)
+//   corrupt_checksum_next  send the next N checksummed messages with a wrong checksum (venues
+//                          without a checksum ignore it)
+//   cross_next             add a level that crosses the book to the next N messages
+//   stall                  send no market data while set (heartbeats too): an idle stream
+// Disconnects are done by the server (Peer::Close) and need nothing from the protocol.
 struct Faults {
-  int drop_next = 0;          // drop the next N market-data messages (creates a gap)
-  int corrupt_checksum_next = 0;  // send the next N checksummed messages with a wrong checksum
-  int cross_next = 0;         // publish the next N books crossed (bid above ask)
-  bool stall = false;         // stop sending market data until cleared
+  int drop_next = 0;
+  int corrupt_checksum_next = 0;
+  int cross_next = 0;
+  bool stall = false;
 };
 
 class Server {

@@ -1,0 +1,57 @@
+#include "tests/support/journal_check.h"
+
+#include <cstring>
+
+#include "core/journal/journal_reader.h"
+
+namespace hs::testing {
+
+CoreInputSummary SummarizeCoreInputs(const std::string& path) {
+  CoreInputSummary s;
+  auto r = journal::JournalReader::Open(path);
+  if (!r.ok()) {
+    s.error = std::string(r.status().message());
+    return s;
+  }
+  // usable[venue][instrument]; venue-wide statuses apply to every instrument.
+  std::map<std::pair<int, int>, bool> usable;
+  std::map<int, bool> failed_once;
+  journal::RecordView v;
+  journal::ReadOutcome o;
+  while ((o = r->Next(&v)) == journal::ReadOutcome::kRecord) {
+    ++s.records;
+    if (v.header.type != static_cast<uint16_t>(journal::RecordType::kVenueMsg)) continue;
+    VenueMsg m;
+    std::memcpy(&m, v.payload, sizeof m);
+    if (m.kind == VenueMsg::Kind::kStatus) {
+      const int venue = m.status.venue.value;
+      if (!m.status.instrument.valid()) {
+        if (!m.status.usable)
+          for (auto& [k, u] : usable)
+            if (k.first == venue) u = false;
+        continue;
+      }
+      usable[{venue, m.status.instrument.value}] = m.status.usable;
+      ++s.statuses[venue][m.status.state];
+      if (m.status.state == FeedState::kGap || m.status.state == FeedState::kChecksumFailed ||
+          m.status.state == FeedState::kCrossed)
+        failed_once[venue] = true;
+    } else if (m.kind == VenueMsg::Kind::kBookTop) {
+      const int venue = m.top.venue.value;
+      ++s.tops[venue];
+      if (failed_once[venue]) ++s.tops_after_failure[venue];
+      auto it = usable.find({venue, m.top.instrument.value});
+      // A top before any status of its book is fine only if no failure was ever reported for it.
+      if (it != usable.end() && !it->second) s.tops_while_unusable.push_back(v.header.seq);
+      usable[{venue, m.top.instrument.value}] = true;  // tops only come from valid books
+    }
+  }
+  if (o != journal::ReadOutcome::kEnd) {
+    s.error = r->error();
+    return s;
+  }
+  s.ok = true;
+  return s;
+}
+
+}  // namespace hs::testing
