@@ -8,10 +8,12 @@
 #include <rapidjson/document.h>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "core/base/decimal.h"
 #include "core/config/config.h"
 #include "venues/binance/binance_orders.h"
+#include "venues/binance/binance_book.h"
 #include "venues/binance/binance_parse.h"
 
 namespace hs {
@@ -156,6 +158,95 @@ void BM_Binance_Depth20_RapidJson(benchmark::State& st) {
   st.SetItemsProcessed(st.iterations());
 }
 BENCHMARK(BM_Binance_Depth20_RapidJson);
+
+// ---- Binance depthUpdate parse + apply to a synced 1000-level book, 20 levels per update ----
+
+// Alternates two updates that move the same 20 levels back and forth, so the book stays the same
+// size and every apply does real inserts, updates and deletes.
+void BM_Binance_Depth20_ParseApply(benchmark::State& st) {
+  binance::Parser p(1 << 20);
+  binance::DepthBook book(1000);
+  std::string snap = "{\"lastUpdateId\":100,\"bids\":[";
+  for (int i = 0; i < 500; ++i) snap += (i ? "," : "") + std::string("[\"") + std::to_string(29000 + i) + ".00\",\"1.5\"]";
+  snap += "],\"asks\":[";
+  for (int i = 0; i < 500; ++i) snap += (i ? "," : "") + std::string("[\"") + std::to_string(30001 + i) + ".00\",\"1.5\"]";
+  snap += "]}";
+  const std::string sb = Padded(snap);
+  binance::MarketFrame f;
+  p.ParseMarket(sb.data(), snap.size(), &f);
+  book.OnSnapshot(f, &p);
+  auto update = [](uint64_t id, bool phase) {
+    std::string b = "[", a = "[";
+    for (int i = 0; i < 10; ++i) {
+      const char* q = phase ? "2.25" : (i % 3 == 0 ? "0" : "1.5");
+      b += (i ? "," : "") + std::string("[\"") + std::to_string(29490 + i) + ".00\",\"" + q + "\"]";
+      a += (i ? "," : "") + std::string("[\"") + std::to_string(30001 + i) + ".00\",\"" + q + "\"]";
+    }
+    return "{\"e\":\"depthUpdate\",\"E\":1,\"s\":\"BTCUSDT\",\"U\":" + std::to_string(id) + ",\"u\":" + std::to_string(id) +
+           ",\"b\":" + b + "],\"a\":" + a + "]}";
+  };
+  // Ids must chain, so prepare a long run of alternating updates.
+  std::vector<std::string> msgs;
+  for (uint64_t id = 101; id < 101 + 4096; ++id) msgs.push_back(Padded(update(id, id % 2 == 0)));
+  size_t k = 0;
+  for (auto _ : st) {
+    if (k == msgs.size()) {
+      st.PauseTiming();
+      book.Reset();
+      p.ParseMarket(sb.data(), snap.size(), &f);
+      book.OnSnapshot(f, &p);
+      k = 0;
+      st.ResumeTiming();
+    }
+    const std::string& m = msgs[k++];
+    p.ParseMarket(m.data(), m.size() - 64, &f);
+    benchmark::DoNotOptimize(book.OnDiff(f, m.data(), m.size() - 64));
+  }
+  st.SetItemsProcessed(st.iterations());
+}
+BENCHMARK(BM_Binance_Depth20_ParseApply);
+
+// A 100-level REST snapshot (what a resync costs on the venue thread).
+void BM_Binance_Snapshot100_ParseApply(benchmark::State& st) {
+  binance::Parser p(1 << 20);
+  binance::DepthBook book(1000);
+  std::string snap = "{\"lastUpdateId\":100,\"bids\":[";
+  for (int i = 0; i < 50; ++i) snap += (i ? "," : "") + std::string("[\"") + std::to_string(29000 + i) + ".00\",\"1.50000000\"]";
+  snap += "],\"asks\":[";
+  for (int i = 0; i < 50; ++i) snap += (i ? "," : "") + std::string("[\"") + std::to_string(30001 + i) + ".00\",\"1.50000000\"]";
+  snap += "]}";
+  const std::string sb = Padded(snap);
+  binance::MarketFrame f;
+  for (auto _ : st) {
+    book.Reset();
+    p.ParseMarket(sb.data(), snap.size(), &f);
+    benchmark::DoNotOptimize(book.OnSnapshot(f, &p));
+  }
+  st.SetItemsProcessed(st.iterations());
+}
+BENCHMARK(BM_Binance_Snapshot100_ParseApply);
+
+void BM_Binance_Snapshot100_Nlohmann(benchmark::State& st) {
+  std::string snap = "{\"lastUpdateId\":100,\"bids\":[";
+  for (int i = 0; i < 50; ++i) snap += (i ? "," : "") + std::string("[\"") + std::to_string(29000 + i) + ".00\",\"1.50000000\"]";
+  snap += "],\"asks\":[";
+  for (int i = 0; i < 50; ++i) snap += (i ? "," : "") + std::string("[\"") + std::to_string(30001 + i) + ".00\",\"1.50000000\"]";
+  snap += "]}";
+  binance::DepthLevel lv[100];
+  for (auto _ : st) {
+    auto j = nlohmann::json::parse(snap);
+    int n = 0;
+    for (const char* side : {"bids", "asks"})
+      for (const auto& l : j[side]) {
+        lv[n].px = ParseDecimal<Price>(l[0].get_ref<const std::string&>()).value;
+        lv[n].qty = ParseDecimal<Qty>(l[1].get_ref<const std::string&>()).value;
+        ++n;
+      }
+    benchmark::DoNotOptimize(lv);
+  }
+  st.SetItemsProcessed(st.iterations());
+}
+BENCHMARK(BM_Binance_Snapshot100_Nlohmann);
 
 // ---- Binance order.place encode + HMAC-SHA256 sign (the last step before the socket) ----
 
