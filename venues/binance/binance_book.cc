@@ -29,13 +29,20 @@ void DepthBook::Reset() noexcept {
   overflowed_ = false;
 }
 
-BookEvent DepthBook::Fail(BookEvent e, const char* fmt, unsigned long long a, unsigned long long b) noexcept {
-  char buf[160];
-  std::snprintf(buf, sizeof buf, fmt, a, b);
-  detail_.assign(buf);
+BookEvent DepthBook::Fail(BookEvent e, const char* why) noexcept {
+  detail_.assign(why);
   Reset();
   return e;
 }
+
+namespace {
+// Formats a failure detail into a stack buffer (the detail string has reserved capacity).
+struct Why {
+  char text[160];
+  Why(const char* fmt, unsigned long long a, unsigned long long b) noexcept { std::snprintf(text, sizeof text, fmt, a, b); }
+  Why(const char* fmt, unsigned long long a) noexcept { std::snprintf(text, sizeof text, fmt, a); }
+};
+}  // namespace
 
 bool DepthBook::Buffer(const char* raw, size_t len, uint64_t first_u) noexcept {
   if (offsets_.size() >= max_buffered_ || arena_used_ + len + kPad > arena_cap_) {
@@ -58,8 +65,8 @@ BookEvent DepthBook::Apply(const MarketFrame& f) noexcept {
     if (book_.asks().Set(f.asks[i].px, f.asks[i].qty) == book::SetResult::kTextTooLong) return BookEvent::kParseError;
   }
   if (book_.crossed()) {
-    return Fail(BookEvent::kCrossed, "crossed after update id %llu (best bid >= best ask)%.0llu",
-                static_cast<unsigned long long>(f.last_id), 0ull);
+    return Fail(BookEvent::kCrossed,
+                Why("crossed after update id %llu (best bid >= best ask)", static_cast<unsigned long long>(f.last_id)).text);
   }
   return BookEvent::kApplied;
 }
@@ -77,8 +84,9 @@ BookEvent DepthBook::OnDiff(const MarketFrame& f, const char* raw, size_t len) n
     return BookEvent::kIgnored;
   }
   if (f.first_id > book_id_ + 1) {
-    return Fail(BookEvent::kGap, "gap: U=%llu but the book is at %llu", static_cast<unsigned long long>(f.first_id),
-                static_cast<unsigned long long>(book_id_));
+    return Fail(BookEvent::kGap, Why("gap: U=%llu but the book is at %llu", static_cast<unsigned long long>(f.first_id),
+                                     static_cast<unsigned long long>(book_id_))
+                                     .text);
   }
   const BookEvent e = Apply(f);
   if (e != BookEvent::kApplied) return e;
@@ -107,7 +115,7 @@ BookEvent DepthBook::OnSnapshot(const MarketFrame& f, Parser* parser) noexcept {
   for (int i = 0; i < f.ask_count; ++i) book_.asks().Set(f.asks[i].px, f.asks[i].qty);
   book_.Truncate(depth_);
   book_id_ = last;
-  if (book_.crossed()) return Fail(BookEvent::kCrossed, "snapshot %llu is crossed%.0llu", last, 0ull);
+  if (book_.crossed()) return Fail(BookEvent::kCrossed, Why("snapshot %llu is crossed", static_cast<unsigned long long>(last)).text);
   state_ = State::kSynced;
   // Replay what was buffered: drop u <= lastUpdateId; the first kept must straddle it.
   bool first = true;
@@ -122,13 +130,15 @@ BookEvent DepthBook::OnSnapshot(const MarketFrame& f, Parser* parser) noexcept {
       continue;  // it parsed when buffered; a mismatch here would be a bug, not data
     if (d.last_id <= book_id_) continue;
     if (first && !(d.first_id <= book_id_ + 1 && book_id_ + 1 <= d.last_id)) {
-      result = Fail(BookEvent::kGap, "first diff after the snapshot does not straddle it: U=%llu, book %llu",
-                    static_cast<unsigned long long>(d.first_id), static_cast<unsigned long long>(book_id_));
+      result = Fail(BookEvent::kGap, Why("first diff after the snapshot does not straddle it: U=%llu, book %llu",
+                                         static_cast<unsigned long long>(d.first_id), static_cast<unsigned long long>(book_id_))
+                                         .text);
       break;
     }
     if (!first && d.first_id > book_id_ + 1) {
-      result = Fail(BookEvent::kGap, "gap in buffered diffs: U=%llu but the book is at %llu",
-                    static_cast<unsigned long long>(d.first_id), static_cast<unsigned long long>(book_id_));
+      result = Fail(BookEvent::kGap, Why("gap in buffered diffs: U=%llu but the book is at %llu",
+                                         static_cast<unsigned long long>(d.first_id), static_cast<unsigned long long>(book_id_))
+                                         .text);
       break;
     }
     first = false;
@@ -174,7 +184,8 @@ BookEvent DepthBook::OnTicker(const MarketFrame& f) noexcept {
     } else if (f.ask_qty.is_positive() && book_.bids().level(0).px >= f.ask_px) {
       book_.bids().Set(book_.bids().level(0).px, Qty::Zero());
     } else {
-      return Fail(BookEvent::kCrossed, "bookTicker %llu crossed the book%.0llu", static_cast<unsigned long long>(f.last_id), 0ull);
+      return Fail(BookEvent::kCrossed,
+                  Why("bookTicker %llu crossed the book", static_cast<unsigned long long>(f.last_id)).text);
     }
   }
   return BookEvent::kApplied;

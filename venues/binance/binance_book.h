@@ -49,7 +49,8 @@ class DepthBook {
 
  private:
   venues::BookEvent Apply(const MarketFrame& f) noexcept;  // levels of a diff or snapshot
-  venues::BookEvent Fail(venues::BookEvent e, const char* fmt, unsigned long long a, unsigned long long b) noexcept;
+  // Records why, resets to waiting for a snapshot, returns e.
+  venues::BookEvent Fail(venues::BookEvent e, const char* why) noexcept;
   bool Buffer(const char* raw, size_t len, uint64_t first_u) noexcept;
 
   book::OrderBook book_;

@@ -114,3 +114,43 @@ TEST(VenuePublisher, FifoOverflowIsFlagged) {
 
 }  // namespace
 }  // namespace hs::venues
+
+#include "core/config/config.h"
+#include "venues/common/symbol_table.h"
+
+namespace hs::venues {
+namespace {
+
+// One instrument, each venue's own spelling: the ids agree, the text stays per venue.
+TEST(SymbolTable, PerVenueSpellingsMapToOneInstrument) {
+  std::string text = config::EmbeddedDemoConfig();
+  const std::string from = "symbols = { \"BTC/USDT\" = \"BTCUSDT\", \"ETH/USDT\" = \"ETHUSDT\" }";
+  const size_t second = text.find(from, text.find(from) + 1);
+  ASSERT_NE(second, std::string::npos);
+  text.replace(second, from.size(),
+               "symbols = { \"BTC/USDT\" = { symbol = \"BTC-USDT\", tick = \"0.1\" }, \"ETH/USDT\" = \"ETH-USDT\" }");
+  auto cfg = config::ParseConfig(text, "t");
+  ASSERT_TRUE(cfg.ok()) << cfg.status();
+  const SymbolTable a(*cfg, cfg->venues[0]);
+  const SymbolTable b(*cfg, cfg->venues[1]);
+  const int ia = a.Find("BTCUSDT");
+  const int ib = b.Find("BTC-USDT");
+  ASSERT_GE(ia, 0);
+  ASSERT_GE(ib, 0);
+  EXPECT_EQ(a.infos()[static_cast<size_t>(ia)].instrument, b.infos()[static_cast<size_t>(ib)].instrument);
+  EXPECT_EQ(a.Find("BTC-USDT"), -1);
+  EXPECT_EQ(b.Find("BTCUSDT"), -1);
+  EXPECT_EQ(a.Find("BTCUSD"), -1);
+  EXPECT_EQ(a.infos()[static_cast<size_t>(ia)].lower, "btcusdt");
+  EXPECT_EQ(a.infos()[static_cast<size_t>(ia)].price_decimals, 2);
+  EXPECT_EQ(b.infos()[static_cast<size_t>(ib)].price_decimals, 1) << "per-venue tick override";
+  const InstrumentId eth = cfg->FindInstrument("ETH/USDT")->id;
+  ASSERT_NE(b.ForInstrument(eth), nullptr);
+  EXPECT_EQ(b.ForInstrument(eth)->symbol, "ETH-USDT");
+  EXPECT_EQ(b.ForInstrument(InstrumentId{40}), nullptr);
+  EXPECT_EQ(a.FindAsset("USDT"), cfg->FindAsset("USDT")->id);
+  EXPECT_FALSE(a.FindAsset("XBT").valid());
+}
+
+}  // namespace
+}  // namespace hs::venues
