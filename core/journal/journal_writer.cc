@@ -33,7 +33,16 @@ struct JournalWriter::Impl {
     unsigned char* data = nullptr;
     size_t used = 0;
     int pending_ops = 0;  // completions still expected
+    bool busy = false;    // submitted and not yet retired from the in-order fifo
     uint64_t last_seq = 0;
+  };
+  // Submissions in order. Completions arrive out of order (io-wq runs independent write+sync
+  // chains in parallel), so durable_seq advances only over the completed prefix: a later
+  // buffer's fdatasync does not cover an earlier write still in flight.
+  struct Submitted {
+    size_t buffer = 0;
+    uint64_t last_seq = 0;
+    bool done = false;
   };
 
   WriterOptions opts;
@@ -46,6 +55,9 @@ struct JournalWriter::Impl {
   size_t cur = 0;
   int64_t first_unflushed_ns = 0;
   uint64_t in_flight = 0;
+  std::vector<Submitted> fifo;  // ring of capacity buffers.size(); at most that many in flight
+  size_t fifo_head = 0;
+  size_t fifo_len = 0;
   std::mutex failure_mu;  // cold: guards failure text only
   std::string failure_text;
 
@@ -83,6 +95,7 @@ absl::Status JournalWriter::Open() {
   if (rc < 0) return absl::UnavailableError(std::string("journal: io_uring_queue_init failed: ") + strerror(-rc));
   m.uring_ok = true;
   m.buffers.resize(static_cast<size_t>(m.opts.buffers));
+  m.fifo.resize(m.buffers.size());
   for (auto& b : m.buffers) {
     b.data = static_cast<unsigned char*>(std::aligned_alloc(4096, m.opts.buffer_bytes));
     if (b.data == nullptr) return absl::ResourceExhaustedError("journal: buffer allocation failed");
@@ -137,9 +150,24 @@ int Reap(const Ctx& c, bool wait_one) {
       Fail(&m, c.failed, std::string("journal fdatasync failed: ") + strerror(-res));
     }
     if (--b.pending_ops == 0) {
-      if (!c.failed->load(std::memory_order_relaxed)) c.durable_seq->store(b.last_seq, std::memory_order_relaxed);
-      b.used = 0;
-      --m.in_flight;
+      const size_t cap = m.fifo.size();
+      for (size_t i = 0; i < m.fifo_len; ++i) {
+        JournalWriter::Impl::Submitted& s = m.fifo[(m.fifo_head + i) % cap];
+        if (!s.done && s.buffer == bi) {
+          s.done = true;
+          break;
+        }
+      }
+      // A buffer is reused only once retired, so the fifo never holds more than buffers.size().
+      while (m.fifo_len > 0 && m.fifo[m.fifo_head].done) {
+        const JournalWriter::Impl::Submitted& s = m.fifo[m.fifo_head];
+        if (!c.failed->load(std::memory_order_relaxed)) c.durable_seq->store(s.last_seq, std::memory_order_relaxed);
+        m.buffers[s.buffer].used = 0;
+        m.buffers[s.buffer].busy = false;
+        --m.in_flight;
+        m.fifo_head = (m.fifo_head + 1) % cap;
+        --m.fifo_len;
+      }
     }
     ++n;
   }
@@ -177,13 +205,16 @@ void Submit(const Ctx& c) {
     return;
   }
   m.file_off += b.used;
+  b.busy = true;
   ++m.in_flight;
+  m.fifo[(m.fifo_head + m.fifo_len) % m.fifo.size()] = {m.cur, b.last_seq, false};
+  ++m.fifo_len;
   m.first_unflushed_ns = 0;
   // Move to a free buffer; wait for a completion when every buffer is in flight.
   for (;;) {
     for (size_t i = 1; i <= m.buffers.size(); ++i) {
       const size_t k = (m.cur + i) % m.buffers.size();
-      if (m.buffers[k].pending_ops == 0) {
+      if (!m.buffers[k].busy) {
         m.cur = k;
         m.buffers[k].used = 0;
         return;
