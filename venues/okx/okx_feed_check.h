@@ -1,4 +1,7 @@
-// hs::okx — okx market data through `homeostat feed-check`.
+// hs::okx — OKX market data through `homeostat feed-check`: book pushes on `books`,
+// `books-l2-tbt`, `books50-l2-tbt`, `books5` and `bbo-tbt` for one instId, through the real
+// parser and L2Book (sequence continuity, checksum, crossing). Events and "pong" lines are
+// ignored; pushes for other instruments are ignored. --book-depth sets the levels kept.
 #pragma once
 
 #include <memory>

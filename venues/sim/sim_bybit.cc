@@ -1,16 +1,555 @@
-// PLACEHOLDER — replaced by the simulator's bybit protocol.
+// Bybit v5 spot as the simulator speaks it (formats per venues/README §5):
+//   /v5/public/spot  {"op":"subscribe","args":["orderbook.<depth>.<symbol>"]} → an ack, a
+//                    snapshot, then one delta per book change; u = the simulator book's seq
+//                    (it moves by one per published change, so deltas chain u = u' + 1), seq =
+//                    its update id. Depths 1 (snapshots only, as the venue), 50, 200, 1000: each
+//                    topic's deltas are the changes inside its top-<depth> window, so a level
+//                    entering the window is sent as an insert. {"op":"ping"} → pong.
+//   /v5/trade        {"op":"auth"} with the HMAC-SHA256 signature of "GET/realtime<expires>"
+//                    checked against the venue's secret; order.create (spot, Limit, IOC or FOK)
+//                    filled against the book at once; the reply only acknowledges.
+//   /v5/private      auth, then subscribe order / execution / wallet: each fill is pushed as an
+//                    `execution`, each finished order as an `order`, balances as a `wallet`
+//                    (also pushed right after the wallet subscription).
+//   GET /v5/account/wallet-balance  the same balances as a REST body.
+// Faults: drop_next skips one book message (subscribers see a gap), cross_next adds a crossing
+// bid to one message, stall sends no market data (pongs included); corrupt_checksum_next does
+// not apply (Bybit has no checksum).
+//
+// Deliberate differences from the venue: orders fill or expire at once (no resting orders);
+// the REST wallet endpoint does not check the X-BAPI-SIGN header, because Protocol::OnHttp is
+// not handed the request headers (the websocket auth and orders are fully checked).
+#include <algorithm>
+#include <cstring>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "core/base/decimal.h"
+#include "venues/common/signing.h"
 #include "venues/sim/sim_server.h"
 
 namespace hs::sim {
 namespace {
-class Unimplemented final : public Protocol {
- public:
-  void OnOpen(Peer& p) override { p.Close(); }
-  void OnText(Peer&, std::string_view) override {}
-  void OnBookChange(const BookChange&) override {}
+
+using json = nlohmann::json;
+
+std::string Fmt(int64_t raw, int scale, int decimals) {
+  char buf[kMaxDecimalText];
+  if (FormatDecimalFixed(raw, scale, decimals, buf) < 0) FormatDecimal(raw, scale, buf);
+  return buf;
+}
+std::string Amt(Amount a) { return Fmt(a.raw(), Amount::kDecimals, 8); }
+int64_t NowMs() { return WallNow().value / 1'000'000; }
+
+constexpr std::string_view kPublic = "/v5/public/spot";
+constexpr std::string_view kTrade = "/v5/trade";
+constexpr std::string_view kPrivate = "/v5/private";
+constexpr std::string_view kWalletRest = "/v5/account/wallet-balance";
+
+bool IsDepth(int d) { return d == 1 || d == 50 || d == 200 || d == 1000; }
+
+// One topic's window: the top-<depth> levels last published.
+struct Window {
+  std::map<int64_t, Qty, std::greater<int64_t>> bids;
+  std::map<int64_t, Qty> asks;
 };
+
+class BybitProtocol final : public Protocol {
+ public:
+  BybitProtocol(Server* s, int venue) : s_(s), venue_(venue), cfg_(s->config().base.venues[static_cast<size_t>(venue)]) {
+    for (const auto& sym : cfg_.symbols) by_symbol_[sym.symbol] = &sym;
+  }
+
+  void OnOpen(Peer& p) override {
+    const std::string& t = p.target;
+    if (t == kPublic || t == kTrade || t == kPrivate) return;
+    p.Close();  // Bybit serves nothing else on these hosts
+  }
+
+  void OnClose(Peer& p) override { private_subs_.erase(p.id); }
+
+  void OnText(Peer& p, std::string_view msg) override {
+    json j = json::parse(msg, nullptr, false);
+    if (p.target == kTrade) return OnTrade(p, j);
+    if (p.target == kPrivate) return OnPrivate(p, j);
+    OnPublic(p, j);
+  }
+
+  void OnBookChange(const BookChange& c) override {
+    Faults& f = s_->faults(venue_);
+    bool drop = false, cross = false;
+    if (f.drop_next > 0) {
+      --f.drop_next;
+      drop = true;
+    }
+    if (f.cross_next > 0) {
+      --f.cross_next;
+      cross = true;
+    }
+    const SimBook& book = s_->market().book(c.venue, c.instrument);
+    const config::VenueSymbolConfig* sym = SymbolOf(c.instrument);
+    if (sym == nullptr) return;
+    const std::vector<Peer*> peers = s_->Peers(venue_);
+    for (auto& [key, win] : windows_) {
+      if (key.first != c.instrument) continue;
+      const int depth = key.second;
+      std::vector<Level> nb, na;
+      book.Top(depth, &nb, &na);
+      std::vector<Level> db, da;
+      Diff(&win.bids, nb, &db);
+      Diff(&win.asks, na, &da);
+      if (drop || f.stall) continue;  // the window moved on; subscribers miss this message
+      std::string text;
+      if (depth == 1) {
+        // Level-1 topics push snapshots, and only when the top changed.
+        if (db.empty() && da.empty() && !cross) continue;
+        if (cross && !nb.empty() && !na.empty()) nb = {Crossing(book)};
+        text = Message(*sym, depth, "snapshot", nb, na, c.seq, c.last_update_id);
+      } else {
+        if (cross && book.has_top()) db.push_back(Crossing(book));
+        text = Message(*sym, depth, "delta", db, da, c.seq, c.last_update_id);
+      }
+      for (Peer* p : peers) {
+        if (p->stalled || p->target != kPublic || !p->subs.count({depth, c.instrument})) continue;
+        p->Send(text);
+      }
+    }
+  }
+
+  bool OnHttp(const std::string& method, const std::string& target, const std::string&, HttpResult* out) override {
+    if (method != "GET" || target.rfind(std::string(kWalletRest), 0) != 0) return false;
+    json body = {{"retCode", 0},
+                 {"retMsg", "OK"},
+                 {"result", {{"list", json::array({WalletEntry()})}}},
+                 {"retExtInfo", json::object()},
+                 {"time", NowMs()}};
+    out->status = 200;
+    out->body = body.dump();
+    return true;
+  }
+
+ private:
+  // ---- public stream ----
+
+  static Level Crossing(const SimBook& book) {
+    return {book.best_ask().px + book.best_ask().px - book.best_bid().px, Qty::FromRaw(100000)};
+  }
+
+  // Makes the window equal to `now` and appends what changed (size 0 = removed).
+  template <typename Side>
+  static void Diff(Side* side, const std::vector<Level>& now, std::vector<Level>* out) {
+    std::map<int64_t, Qty> want;
+    for (const Level& l : now) want[l.px.raw()] = l.qty;
+    for (auto it = side->begin(); it != side->end();) {
+      if (!want.count(it->first)) {
+        out->push_back({Price::FromRaw(it->first), Qty::Zero()});
+        it = side->erase(it);
+      } else {
+        ++it;
+      }
+    }
+    for (const auto& [px, q] : want) {
+      auto it = side->find(px);
+      if (it == side->end() || it->second != q) {
+        out->push_back({Price::FromRaw(px), q});
+        (*side)[px] = q;
+      }
+    }
+  }
+
+  std::string Levels(const config::VenueSymbolConfig& sym, std::vector<Level> ls, bool bids) const {
+    // The venue sends each side best first.
+    std::sort(ls.begin(), ls.end(), [bids](const Level& a, const Level& b) { return bids ? a.px > b.px : a.px < b.px; });
+    std::string s = "[";
+    for (size_t k = 0; k < ls.size(); ++k) {
+      if (k) s += ',';
+      s += "[\"" + Fmt(ls[k].px.raw(), Price::kDecimals, sym.price_decimals) + "\",\"" +
+           Fmt(ls[k].qty.raw(), Qty::kDecimals, sym.qty_decimals) + "\"]";
+    }
+    return s + "]";
+  }
+
+  // Spot key order: topic, ts, type, data, cts (README §5.3).
+  std::string Message(const config::VenueSymbolConfig& sym, int depth, const char* type, const std::vector<Level>& b,
+                      const std::vector<Level>& a, uint64_t u, uint64_t seq) const {
+    const int64_t now = NowMs();
+    return "{\"topic\":\"orderbook." + std::to_string(depth) + "." + sym.symbol + "\",\"ts\":" + std::to_string(now) +
+           ",\"type\":\"" + type + "\",\"data\":{\"s\":\"" + sym.symbol + "\",\"b\":" + Levels(sym, b, true) +
+           ",\"a\":" + Levels(sym, a, false) + ",\"u\":" + std::to_string(u) + ",\"seq\":" + std::to_string(seq) +
+           "},\"cts\":" + std::to_string(now - 1) + "}";
+  }
+
+  static std::string ConnId(const Peer& p) { return "sim-" + std::to_string(p.id); }
+
+  void PublicReply(Peer& p, const json& j, const std::string& op, bool ok, const std::string& msg) {
+    json r = {{"success", ok}, {"ret_msg", msg}, {"conn_id", ConnId(p)}, {"op", op}};
+    if (j.is_object() && j.contains("req_id")) r["req_id"] = j["req_id"];
+    p.Send(r.dump());
+  }
+
+  // "orderbook.<depth>.<symbol>" → (depth, instrument).
+  bool ParseTopic(const std::string& t, int* depth, int* inst) const {
+    const std::string prefix = "orderbook.";
+    if (t.rfind(prefix, 0) != 0) return false;
+    const size_t dot = t.find('.', prefix.size());
+    if (dot == std::string::npos) return false;
+    const std::string d = t.substr(prefix.size(), dot - prefix.size());
+    if (d.empty() || d.size() > 4 || d.find_first_not_of("0123456789") != std::string::npos) return false;
+    *depth = std::stoi(d);
+    auto it = by_symbol_.find(t.substr(dot + 1));
+    if (!IsDepth(*depth) || it == by_symbol_.end()) return false;
+    *inst = it->second->instrument.value;
+    return true;
+  }
+
+  void OnPublic(Peer& p, const json& j) {
+    if (j.is_discarded() || !j.is_object() || !j.contains("op") || !j["op"].is_string())
+      return PublicReply(p, j, "", false, "error:invalid request");
+    const std::string op = j["op"];
+    if (op == "ping") {
+      if (s_->faults(venue_).stall || p.stalled) return;  // a stalled stream answers nothing
+      return PublicReply(p, j, "ping", true, "pong");
+    }
+    if (op != "subscribe" && op != "unsubscribe") return PublicReply(p, j, op, false, "error:unknown op");
+    if (!j.contains("args") || !j["args"].is_array()) return PublicReply(p, j, op, false, "error:args must be an array");
+    std::vector<std::pair<int, int>> topics;
+    for (const auto& a : j["args"]) {
+      int depth = 0, inst = 0;
+      if (!a.is_string() || !ParseTopic(a.get<std::string>(), &depth, &inst))
+        return PublicReply(p, j, op, false, "error:handler not found,topic:" + (a.is_string() ? a.get<std::string>() : a.dump()));
+      const bool has = p.subs.count({depth, inst}) > 0;
+      if (op == "subscribe" && has)
+        return PublicReply(p, j, op, false, "error:already subscribed,topic:" + a.get<std::string>());
+      topics.emplace_back(depth, inst);
+    }
+    if (op == "unsubscribe") {
+      for (const auto& t : topics) p.subs.erase(t);
+      return PublicReply(p, j, op, true, "");
+    }
+    PublicReply(p, j, op, true, "subscribe");
+    for (const auto& [depth, inst] : topics) {
+      p.subs.insert({depth, inst});
+      const SimBook& book = s_->market().book(venue_, inst);
+      std::vector<Level> b, a;
+      book.Top(depth, &b, &a);
+      Window& w = windows_[{inst, depth}];  // current by construction: kept on every change
+      w.bids.clear();
+      w.asks.clear();
+      for (const Level& l : b) w.bids[l.px.raw()] = l.qty;
+      for (const Level& l : a) w.asks[l.px.raw()] = l.qty;
+      if (s_->faults(venue_).stall || p.stalled) continue;
+      p.Send(Message(*SymbolOf(inst), depth, "snapshot", b, a, book.seq, book.update_id));
+    }
+  }
+
+  // ---- authentication (trade and private) ----
+
+  // Empty when {"op":"auth","args":[key, expires, signature]} is good, else the reason.
+  std::string CheckAuth(const json& j) const {
+    if (!j.contains("args") || !j["args"].is_array() || j["args"].size() != 3) return "Params Error: args";
+    const json& a = j["args"];
+    if (!a[0].is_string() || !a[1].is_number_integer() || !a[2].is_string()) return "Params Error: args types";
+    const std::string& key = s_->api_key(venue_);
+    if (key.empty() || a[0].get<std::string>() != key) return "Invalid apikey";
+    const int64_t expires = a[1].get<int64_t>();
+    const std::string expect =
+        venues::HexEncode(venues::HmacSha256Raw(s_->api_secret(venue_), "GET/realtime" + std::to_string(expires)));
+    if (a[2].get<std::string>() != expect) return "Signature Error";
+    if (expires <= NowMs()) return "Params Error: auth expired";
+    return "";
+  }
+
+  // ---- trade session ----
+
+  json TradeReply(const Peer& p, const std::string& op, int code, const std::string& msg) const {
+    return {{"retCode", code}, {"retMsg", msg}, {"op", op}, {"connId", ConnId(p)}};
+  }
+
+  void OnTrade(Peer& p, const json& j) {
+    if (j.is_discarded() || !j.is_object() || !j.contains("op") || !j["op"].is_string())
+      return p.Send(TradeReply(p, "", 10001, "Params Error: invalid request").dump());
+    const std::string op = j["op"];
+    if (op == "auth") {
+      if (p.authed) return p.Send(TradeReply(p, op, 20001, "Repeat auth").dump());
+      const std::string err = CheckAuth(j);
+      if (!err.empty()) return p.Send(TradeReply(p, op, err == "Signature Error" ? 10004 : 10001, err).dump());
+      p.authed = true;
+      return p.Send(TradeReply(p, op, 0, "OK").dump());
+    }
+    if (op == "ping") {
+      json r = TradeReply(p, "pong", 0, "OK");
+      r["data"] = json::array({std::to_string(NowMs())});
+      return p.Send(r.dump());
+    }
+    if (op == "order.create") return PlaceOrder(p, j);
+    p.Send(TradeReply(p, op, 10001, "Params Error: unknown op").dump());
+  }
+
+  void PlaceOrder(Peer& p, const json& j) {
+    const Nanos arrived = WallNow();
+    s_->CountOrder();
+    const json req_id = j.contains("reqId") ? j["reqId"] : json("");
+    const json args = j.contains("args") && j["args"].is_array() && j["args"].size() == 1 && j["args"][0].is_object()
+                          ? j["args"][0]
+                          : json::object();
+    auto str = [&](const char* k) { return args.contains(k) && args[k].is_string() ? args[k].get<std::string>() : std::string(); };
+    auto log = [&](const std::string& result, const std::string& extra) {
+      std::string f = "\"op\":\"order.create\",\"reqId\":" + req_id.dump();
+      for (const char* k : {"symbol", "side", "orderType", "timeInForce", "price", "qty", "orderLinkId", "category"})
+        if (args.contains(k)) f += std::string(",\"") + k + "\":" + args[k].dump();
+      f += ",\"result\":\"" + result + "\"" + extra;
+      s_->LogOrder(venue_, arrived, f);
+    };
+    auto refuse = [&](int code, const std::string& msg, const std::string& why) {
+      log("rejected", ",\"reason\":\"" + why + "\"");
+      json r = TradeReply(p, "order.create", code, msg);
+      r["reqId"] = req_id;
+      r["data"] = json::object();
+      r["retExtInfo"] = json::object();
+      p.Send(r.dump());
+    };
+    if (!p.authed) return refuse(10003, "Request not authorized: authenticate first", "auth");
+    if (!req_id.is_string() || req_id.get<std::string>().size() > 36) return refuse(10001, "Params Error: reqId", "reqId");
+    // header: X-BAPI-TIMESTAMP within X-BAPI-RECV-WINDOW of now.
+    const json hdr = j.contains("header") && j["header"].is_object() ? j["header"] : json::object();
+    auto hstr = [&](const char* k) { return hdr.contains(k) && hdr[k].is_string() ? hdr[k].get<std::string>() : std::string(); };
+    const std::string ts_s = hstr("X-BAPI-TIMESTAMP");
+    const std::string win_s = hstr("X-BAPI-RECV-WINDOW");
+    if (ts_s.empty() || ts_s.find_first_not_of("0123456789") != std::string::npos || ts_s.size() > 15)
+      return refuse(10001, "Params Error: X-BAPI-TIMESTAMP", "timestamp");
+    const int64_t ts = std::stoll(ts_s);
+    int64_t window = 5000;
+    if (!win_s.empty() && win_s.find_first_not_of("0123456789") == std::string::npos && win_s.size() < 9) window = std::stoll(win_s);
+    const int64_t now = NowMs();
+    if (ts > now + 1000 || now - ts > window)
+      return refuse(10002, "invalid request, please check your server timestamp or recv_window param", "timestamp");
+    if (str("category") != "spot") return refuse(10001, "Params Error: category (the simulator serves spot)", "category");
+    const std::string symbol = str("symbol"), side_s = str("side"), type = str("orderType"), tif = str("timeInForce");
+    const std::string link_id = str("orderLinkId");
+    auto it = by_symbol_.find(symbol);
+    if (it == by_symbol_.end()) return refuse(10001, "params error: symbol invalid", "symbol");
+    const config::VenueSymbolConfig& vs = *it->second;
+    const int inst = vs.instrument.value;
+    if (side_s != "Buy" && side_s != "Sell") return refuse(10001, "params error: side invalid", "side");
+    if (type != "Limit") return refuse(10001, "params error: orderType (the simulator takes Limit)", "orderType");
+    if (tif != "IOC" && tif != "FOK") return refuse(10001, "params error: timeInForce (the simulator fills IOC and FOK only)", "timeInForce");
+    if (link_id.size() > 36) return refuse(10001, "params error: orderLinkId too long", "orderLinkId");
+    auto px = ParseDecimal<Price>(str("price"));
+    auto qty = ParseDecimal<Qty>(str("qty"));
+    if (!px.ok() || !qty.ok() || !px.value.is_positive() || !qty.value.is_positive())
+      return refuse(10001, "params error: price or qty", "decimal");
+    if (!IsMultipleOf(px.value.raw(), vs.tick.raw())) return refuse(170134, "Order price has too many decimals.", "tick");
+    if (!IsMultipleOf(qty.value.raw(), vs.lot.raw())) return refuse(170136, "Order quantity has too many decimals.", "lot");
+    const auto& ic = s_->config().base.instruments[static_cast<size_t>(inst)];
+    const std::string& base = s_->config().base.assets[ic.base.value].name;
+    const std::string& quote = s_->config().base.assets[ic.quote.value].name;
+    Account& acct = s_->account(venue_);
+    const Side side = side_s == "Buy" ? Side::kBuy : Side::kSell;
+    if (side == Side::kBuy ? acct.balance(quote) < AmountFromNotional(MulNotional(px.value, qty.value, Rounding::kCeil))
+                           : acct.balance(base) < AmountFromQty(qty.value))
+      return refuse(170131, "Insufficient balance.", "balance");
+
+    // Accepted: the reply says only that.
+    const std::string order_id = std::to_string(++order_id_);
+    json ok = TradeReply(p, "order.create", 0, "OK");
+    ok["reqId"] = req_id;
+    ok["data"] = {{"orderId", order_id}, {"orderLinkId", link_id}};
+    ok["retExtInfo"] = json::object();
+    ok["header"] = {{"X-Bapi-Limit", "20"}, {"X-Bapi-Limit-Status", "19"},
+                    {"X-Bapi-Limit-Reset-Timestamp", std::to_string(now)}, {"Traceid", "sim" + order_id},
+                    {"Timenow", std::to_string(now)}};
+    p.Send(ok.dump());
+
+    SimBook& book = s_->market().book(venue_, inst);
+    bool fill = true;
+    if (tif == "FOK") {
+      Qty avail = Qty::Zero();
+      if (side == Side::kBuy) {
+        for (const auto& [lp, lq] : book.asks)
+          if (lp <= px.value.raw()) avail += lq;
+      } else {
+        for (const auto& [lp, lq] : book.bids)
+          if (lp >= px.value.raw()) avail += lq;
+      }
+      fill = avail >= qty.value;
+    }
+    std::vector<FillPart> parts;
+    std::vector<BookDelta> deltas;
+    if (fill) book.Take(side, px.value, qty.value, &parts, &deltas);
+    Qty filled = Qty::Zero();
+    Amount quote_total = Amount::Zero();
+    Amount fee_total = Amount::Zero();
+    json execs = json::array();
+    for (const FillPart& fp : parts) {
+      const Amount qa = AmountFromNotional(MulNotional(fp.px, fp.qty, Rounding::kFloor));
+      const Account::Booked b = acct.Apply(base, quote, side, fp.qty, qa);
+      filled += fp.qty;
+      quote_total += qa;
+      fee_total += b.commission;
+      execs.push_back({{"category", "spot"},
+                       {"symbol", symbol},
+                       {"isLeverage", "0"},
+                       {"orderId", order_id},
+                       {"orderLinkId", link_id},
+                       {"side", side_s},
+                       {"orderPrice", str("price")},
+                       {"orderQty", str("qty")},
+                       {"leavesQty", Q(vs, qty.value - filled)},
+                       {"createType", "CreateByUser"},
+                       {"orderType", "Limit"},
+                       {"stopOrderType", ""},
+                       {"execFee", Amt(b.commission)},
+                       {"execId", std::to_string(++exec_id_)},
+                       {"execPrice", P(vs, fp.px)},
+                       {"execQty", Q(vs, fp.qty)},
+                       {"execType", "Trade"},
+                       {"execValue", Amt(qa)},
+                       {"execTime", std::to_string(NowMs())},
+                       {"isMaker", false},
+                       {"feeRate", Fmt(acct.fee().raw(), Rate::kDecimals, 4)},
+                       {"tradeIv", ""},
+                       {"markIv", ""},
+                       {"markPrice", ""},
+                       {"indexPrice", ""},
+                       {"underlyingPrice", ""},
+                       {"blockTradeId", ""},
+                       {"closedSize", ""},
+                       {"seq", exec_id_},
+                       {"feeCurrency", b.commission_asset}});
+    }
+    if (!deltas.empty()) s_->PublishChange(s_->market().Record(venue_, inst, std::move(deltas)));
+    const std::string status = filled == qty.value ? "Filled" : (filled.is_positive() ? "PartiallyFilledCanceled" : "Cancelled");
+    log(filled == qty.value ? "filled" : (filled.is_positive() ? "partial" : "expired"),
+        ",\"executedQty\":\"" + Q(vs, filled) + "\",\"orderId\":\"" + order_id + "\"");
+    // Private pushes, in the order a client can rely on: fills, the order's end, balances.
+    if (!execs.empty()) Push("execution", execs);
+    const std::string ms = std::to_string(NowMs());
+    Push("order", json::array({{{"category", "spot"},
+                                {"symbol", symbol},
+                                {"orderId", order_id},
+                                {"orderLinkId", link_id},
+                                {"side", side_s},
+                                {"orderStatus", status},
+                                {"cancelType", filled == qty.value ? "UNKNOWN" : "CancelByUser"},
+                                {"rejectReason", "EC_NoError"},
+                                {"price", str("price")},
+                                {"qty", str("qty")},
+                                {"avgPrice", filled.is_positive() ? P(vs, AveragePrice(quote_total, filled, Rounding::kFloor)) : "0"},
+                                {"leavesQty", "0"},
+                                {"leavesValue", "0"},
+                                {"cumExecQty", Q(vs, filled)},
+                                {"cumExecValue", Amt(quote_total)},
+                                {"cumExecFee", Amt(fee_total)},
+                                {"timeInForce", tif},
+                                {"orderType", "Limit"},
+                                {"createdTime", ms},
+                                {"updatedTime", ms},
+                                {"feeCurrency", side == Side::kBuy ? base : quote}}}));
+    if (filled.is_positive()) Push("wallet", json::array({WalletEntry()}));
+  }
+
+  static std::string P(const config::VenueSymbolConfig& vs, Price px) { return Fmt(px.raw(), Price::kDecimals, vs.price_decimals); }
+  static std::string Q(const config::VenueSymbolConfig& vs, Qty q) { return Fmt(q.raw(), Qty::kDecimals, vs.qty_decimals); }
+
+  // The unified account's wallet entry: every asset the account holds.
+  json WalletEntry() {
+    json coins = json::array();
+    for (const auto& [asset, amt] : s_->account(venue_).balances()) {
+      char buf[kMaxDecimalText];
+      FormatDecimal(amt.raw(), Amount::kDecimals, buf);
+      coins.push_back({{"coin", asset},
+                       {"equity", buf},
+                       {"usdValue", ""},
+                       {"walletBalance", buf},
+                       {"availableToWithdraw", buf},
+                       {"locked", "0"},
+                       {"borrowAmount", "0"},
+                       {"cumRealisedPnl", "0"},
+                       {"unrealisedPnl", "0"},
+                       {"marginCollateral", true}});
+    }
+    return {{"accountType", "UNIFIED"}, {"accountIMRate", "0"}, {"totalEquity", ""}, {"coin", coins}};
+  }
+
+  // ---- private stream ----
+
+  void Push(const std::string& topic, const json& data) {
+    json m = {{"id", std::to_string(++push_id_)}, {"topic", topic}, {"creationTime", NowMs()}, {"data", data}};
+    const std::string text = m.dump();
+    for (Peer* p : s_->Peers(venue_)) {
+      if (p->target != kPrivate || !p->authed) continue;
+      auto it = private_subs_.find(p->id);
+      if (it != private_subs_.end() && it->second.count(topic)) p->Send(text);
+    }
+  }
+
+  void OnPrivate(Peer& p, const json& j) {
+    auto reply = [&](const std::string& op, bool ok, const std::string& msg) {
+      json r = {{"success", ok}, {"ret_msg", msg}, {"op", op}, {"conn_id", ConnId(p)}};
+      if (j.is_object() && j.contains("req_id")) r["req_id"] = j["req_id"];
+      p.Send(r.dump());
+    };
+    if (j.is_discarded() || !j.is_object() || !j.contains("op") || !j["op"].is_string())
+      return reply("", false, "error:invalid request");
+    const std::string op = j["op"];
+    if (op == "ping") {
+      json r = {{"req_id", j.value("req_id", "")}, {"op", "pong"}, {"args", json::array({std::to_string(NowMs())})},
+                {"conn_id", ConnId(p)}};
+      return p.Send(r.dump());
+    }
+    if (op == "auth") {
+      if (p.authed) return reply(op, false, "error:repeat auth");
+      const std::string err = CheckAuth(j);
+      if (!err.empty()) return reply(op, false, err);
+      p.authed = true;
+      return reply(op, true, "");
+    }
+    if (op != "subscribe" && op != "unsubscribe") return reply(op, false, "error:unknown op");
+    if (!p.authed) return reply(op, false, "error:not authenticated");
+    if (!j.contains("args") || !j["args"].is_array()) return reply(op, false, "error:args must be an array");
+    std::set<std::string>& subs = private_subs_[p.id];
+    std::vector<std::string> topics;
+    for (const auto& a : j["args"]) {
+      const std::string t = a.is_string() ? a.get<std::string>() : std::string();
+      if (t != "order" && t != "execution" && t != "wallet") return reply(op, false, "error:handler not found,topic:" + t);
+      topics.push_back(t);
+    }
+    for (const auto& t : topics) {
+      if (op == "subscribe") {
+        subs.insert(t);
+      } else {
+        subs.erase(t);
+      }
+    }
+    reply(op, true, "");
+    // The wallet as it stands, right after its subscription.
+    if (op == "subscribe" && std::find(topics.begin(), topics.end(), "wallet") != topics.end()) {
+      json m = {{"id", std::to_string(++push_id_)}, {"topic", "wallet"}, {"creationTime", NowMs()},
+                {"data", json::array({WalletEntry()})}};
+      p.Send(m.dump());
+    }
+  }
+
+  const config::VenueSymbolConfig* SymbolOf(int inst) const {
+    for (const auto& s : cfg_.symbols)
+      if (s.instrument.value == inst) return &s;
+    return nullptr;
+  }
+
+  Server* s_;
+  int venue_;
+  const config::VenueConfig& cfg_;
+  std::map<std::string, const config::VenueSymbolConfig*> by_symbol_;
+  std::map<std::pair<int, int>, Window> windows_;        // (instrument, depth) → last published window
+  std::map<uint64_t, std::set<std::string>> private_subs_;  // private peer id → topics
+  uint64_t order_id_ = 1'321'003'749'386'327'552ull;
+  uint64_t exec_id_ = 100'000;
+  uint64_t push_id_ = 0;
+};
+
 }  // namespace
 
-std::unique_ptr<Protocol> MakeBybitProtocol(Server*, int) { return std::make_unique<Unimplemented>(); }
+std::unique_ptr<Protocol> MakeBybitProtocol(Server* s, int venue) { return std::make_unique<BybitProtocol>(s, venue); }
 
 }  // namespace hs::sim

@@ -1,0 +1,556 @@
+#include "venues/okx/okx_parse.h"
+
+#include <cstring>
+
+#include "core/base/check.h"
+#include "core/base/decimal.h"
+#include "venues/common/internal/json.h"
+#include "venues/common/internal/levels.h"
+
+namespace hs::okx {
+
+namespace od = simdjson::ondemand;
+using venues::internal::GetDecimalString;
+using venues::internal::GetInt;
+using venues::internal::GetString;
+using venues::internal::KeyIs;
+
+int ChannelDepth(Channel c) noexcept {
+  switch (c) {
+    case Channel::kBooks:
+    case Channel::kBooksL2Tbt:
+      return kBooksDepth;
+    case Channel::kBooks50L2Tbt:
+      return kBooks50Depth;
+    case Channel::kBooks5:
+      return kBooks5Depth;
+    case Channel::kBboTbt:
+      return kBboDepth;
+    default:
+      return 0;
+  }
+}
+
+const char* ChannelName(Channel c) noexcept {
+  switch (c) {
+    case Channel::kNone:
+      return "";
+    case Channel::kBooks:
+      return "books";
+    case Channel::kBooksL2Tbt:
+      return "books-l2-tbt";
+    case Channel::kBooks50L2Tbt:
+      return "books50-l2-tbt";
+    case Channel::kBooks5:
+      return "books5";
+    case Channel::kBboTbt:
+      return "bbo-tbt";
+    case Channel::kAccount:
+      return "account";
+    case Channel::kOrders:
+      return "orders";
+    case Channel::kOther:
+      return "other";
+  }
+  return "?";
+}
+
+ParseStatus BalanceAmounts(const BalanceItem& b, Amount* free, Amount* locked) noexcept {
+  const std::string_view avail = !b.avail_text.empty() ? b.avail_text : b.cash_text;
+  if (avail.empty()) return ParseStatus::kMissingField;
+  const ParseResult<Amount> f = ParseDecimal<Amount>(avail, Sign::kAllowNegative);
+  if (!f.ok()) return ParseStatus::kBadNumber;
+  *free = f.value;
+  *locked = Amount::Zero();
+  if (!b.frozen_text.empty()) {
+    const ParseResult<Amount> l = ParseDecimal<Amount>(b.frozen_text, Sign::kAllowNegative);
+    if (!l.ok()) return ParseStatus::kBadNumber;
+    *locked = l.value;
+  }
+  return ParseStatus::kOk;
+}
+
+struct Parser::Impl {
+  explicit Impl(size_t max) : parser(max) {
+    // Size every buffer now so parsing never allocates (STYLE §8).
+    HS_CHECK(parser.allocate(max) == simdjson::SUCCESS, "simdjson parser allocation failed");
+    bids = std::make_unique<BookLevel[]>(kMaxLevels);
+    asks = std::make_unique<BookLevel[]>(kMaxLevels);
+    orders = std::make_unique<OrderItem[]>(kMaxOrderItems);
+    balances = std::make_unique<BalanceItem[]>(kMaxBalances);
+  }
+  od::parser parser;
+  std::unique_ptr<BookLevel[]> bids;
+  std::unique_ptr<BookLevel[]> asks;
+  std::unique_ptr<OrderItem[]> orders;
+  std::unique_ptr<BalanceItem[]> balances;
+};
+
+Parser::Parser(size_t max_message_bytes) : impl_(std::make_unique<Impl>(max_message_bytes)) {}
+Parser::~Parser() = default;
+
+namespace {
+
+#define HS_TRY(expr)                               \
+  do {                                             \
+    const ParseStatus hs_st_ = (expr);             \
+    if (hs_st_ != ParseStatus::kOk) return hs_st_; \
+  } while (0)
+
+bool IsPong(const char* data, size_t len) noexcept {
+  return len == kPong.size() && std::memcmp(data, kPong.data(), kPong.size()) == 0;
+}
+
+Channel ClassifyChannel(std::string_view c) noexcept {
+  if (c == kChannelBooks) return Channel::kBooks;
+  if (c == kChannelBboTbt) return Channel::kBboTbt;
+  if (c == kChannelBooks5) return Channel::kBooks5;
+  if (c == kChannelBooksL2Tbt) return Channel::kBooksL2Tbt;
+  if (c == kChannelBooks50L2Tbt) return Channel::kBooks50L2Tbt;
+  if (c == kChannelOrders) return Channel::kOrders;
+  if (c == kChannelAccount) return Channel::kAccount;
+  return Channel::kOther;
+}
+
+EventKind ClassifyEvent(std::string_view e) noexcept {
+  if (e == "subscribe") return EventKind::kSubscribe;
+  if (e == "error") return EventKind::kError;
+  if (e == "unsubscribe") return EventKind::kUnsubscribe;
+  if (e == "login") return EventKind::kLogin;
+  return EventKind::kOther;
+}
+
+// OKX sends millisecond times as decimal strings ("1597026383085"); "" means absent.
+ParseStatus GetMillisString(od::value v, int64_t* out) noexcept {
+  std::string_view s;
+  HS_TRY(GetString(v, &s));
+  if (s.size() > 18) return ParseStatus::kBadNumber;
+  int64_t n = 0;
+  for (char c : s) {
+    if (c < '0' || c > '9') return ParseStatus::kBadNumber;
+    n = n * 10 + (c - '0');
+  }
+  *out = n;
+  return ParseStatus::kOk;
+}
+
+// A code sent as a string ("0", "60009") or, defensively, as a number: the raw text either way.
+ParseStatus GetCode(od::value v, std::string_view* out) noexcept {
+  od::json_type t;
+  if (v.type().get(t)) return ParseStatus::kBadJson;
+  if (t == od::json_type::string) return GetString(v, out);
+  if (t == od::json_type::number) return venues::internal::GetNumberText(v, out);
+  return ParseStatus::kBadField;
+}
+
+// A decimal string where OKX uses "" for "not applicable" (fillPx on a non-fill push).
+template <typename T>
+ParseStatus GetOptionalDecimal(od::value v, T* out, bool* present, Sign sign = Sign::kNonNegative) noexcept {
+  std::string_view s;
+  HS_TRY(GetString(v, &s));
+  if (s.empty()) {
+    *present = false;
+    return ParseStatus::kOk;
+  }
+  const ParseResult<T> r = ParseDecimal<T>(s, sign);
+  if (!r.ok()) return ParseStatus::kBadNumber;
+  *out = r.value;
+  *present = true;
+  return ParseStatus::kOk;
+}
+
+// Reads one JSON string with no escapes at p (which must point at '"'); returns the byte after
+// its closing quote, or nullptr.
+inline const char* SkipPlainString(const char* p, const char* end) noexcept {
+  if (p == end || *p != '"') return nullptr;
+  ++p;
+  while (p != end && *p != '"' && *p != '\\') ++p;
+  return (p != end && *p == '"') ? p + 1 : nullptr;
+}
+
+// The fast path for OKX's compact level arrays, [["px","sz","0","n"],...] with no whitespace:
+// one pass, no per-token whitespace checks. It accepts a strict subset of what the generic
+// ScanStringLevels accepts and produces the same levels; on anything else (whitespace, escapes,
+// other element types, too few strings, a bad number, too many levels) it returns false and the
+// generic scanner decides, error status included.
+bool ScanCompactLevels(std::string_view arr, BookLevel* out, int cap, int* count) noexcept {
+  const char* p = arr.data();
+  const char* const end = p + arr.size();
+  if (p == end || *p != '[') return false;
+  ++p;
+  int n = 0;
+  if (p != end && *p == ']') {
+    if (p + 1 != end) return false;
+    *count = 0;
+    return true;
+  }
+  for (;;) {
+    if (end - p < 2 || p[0] != '[' || p[1] != '"' || n >= cap) return false;
+    BookLevel& lv = out[n];
+    int64_t raw = 0;
+    DecimalError err = DecimalError::kOk;
+    const char* q = decimal_internal::ParseQuotedRaw(p + 1, end, Price::kDecimals, &raw, &lv.px_text, &err);
+    if (q == nullptr || end - q < 2 || q[0] != ',' || q[1] != '"') return false;
+    lv.px = Price::FromRaw(raw);
+    q = decimal_internal::ParseQuotedRaw(q + 1, end, Qty::kDecimals, &raw, &lv.qty_text, &err);
+    if (q == nullptr) return false;
+    lv.qty = Qty::FromRaw(raw);
+    while (q != end && *q == ',') {  // the retired field and the order count: strings, skipped
+      q = SkipPlainString(q + 1, end);
+      if (q == nullptr) return false;
+    }
+    if (q == end || *q != ']') return false;
+    ++n;
+    p = q + 1;
+    if (p != end && *p == ',') {
+      ++p;
+      continue;
+    }
+    if (p != end && *p == ']' && p + 1 == end) break;
+    return false;
+  }
+  *count = n;
+  return true;
+}
+
+ParseStatus ParseLevels(od::value v, BookLevel* out, int* count, bool compact) noexcept {
+  od::array arr;
+  if (v.get_array().get(arr)) return ParseStatus::kBadField;
+  std::string_view raw;
+  if (arr.raw_json().get(raw)) return ParseStatus::kBadJson;
+  if (compact && ScanCompactLevels(raw, out, Parser::kMaxLevels, count)) return ParseStatus::kOk;
+  return venues::internal::ScanStringLevels(raw, out, Parser::kMaxLevels, count);
+}
+
+// arg: {"channel":"books","instId":"BTC-USDT", ...}
+ParseStatus ParseArg(od::value v, Channel* channel, std::string_view* inst_id) noexcept {
+  od::object arg;
+  if (v.get_object().get(arg)) return ParseStatus::kBadField;
+  for (auto field : arg) {
+    od::raw_json_string key;
+    if (field.key().get(key)) return ParseStatus::kBadJson;
+    od::value fv;
+    if (field.value().get(fv)) return ParseStatus::kBadJson;
+    if (KeyIs(key, "channel")) {
+      std::string_view c;
+      HS_TRY(GetString(fv, &c));
+      *channel = ClassifyChannel(c);
+    } else if (KeyIs(key, "instId")) {
+      HS_TRY(GetString(fv, inst_id));
+    }
+  }
+  return ParseStatus::kOk;
+}
+
+enum : uint32_t {
+  kFArg = 1u << 0,
+  kFData = 1u << 1,
+  kFAsks = 1u << 2,
+  kFBids = 1u << 3,
+  kFSeq = 1u << 4,
+  kFPrev = 1u << 5,
+  kFChecksum = 1u << 6,
+  kFAction = 1u << 7,
+  kFEvent = 1u << 8,
+};
+
+// One book entry of `data`: asks, bids, ts, checksum, seqId, prevSeqId (instId and others skipped).
+ParseStatus ParseBookEntry(od::object entry, MarketFrame* out, BookLevel* bids, BookLevel* asks, uint32_t* seen,
+                           bool compact) noexcept {
+  for (auto field : entry) {
+    od::raw_json_string key;
+    if (field.key().get(key)) return ParseStatus::kBadJson;
+    od::value v;
+    if (field.value().get(v)) return ParseStatus::kBadJson;
+    if (KeyIs(key, "asks")) {
+      HS_TRY(ParseLevels(v, asks, &out->ask_count, compact));
+      *seen |= kFAsks;
+    } else if (KeyIs(key, "bids")) {
+      HS_TRY(ParseLevels(v, bids, &out->bid_count, compact));
+      *seen |= kFBids;
+    } else if (KeyIs(key, "seqId")) {
+      HS_TRY(GetInt(v, &out->seq_id));
+      *seen |= kFSeq;
+    } else if (KeyIs(key, "prevSeqId")) {
+      HS_TRY(GetInt(v, &out->prev_seq_id));
+      out->has_prev_seq = true;
+      *seen |= kFPrev;
+    } else if (KeyIs(key, "checksum")) {
+      int64_t c = 0;
+      HS_TRY(GetInt(v, &c));
+      if (c < INT32_MIN || c > INT32_MAX) return ParseStatus::kBadNumber;  // a signed 32-bit CRC
+      out->checksum = static_cast<int32_t>(c);
+      out->has_checksum = true;
+      *seen |= kFChecksum;
+    } else if (KeyIs(key, "ts")) {
+      HS_TRY(GetMillisString(v, &out->ts_ms));
+    }
+  }
+  return ParseStatus::kOk;
+}
+
+}  // namespace
+
+ParseStatus Parser::ParseMarket(const char* data, size_t len, MarketFrame* out) noexcept {
+  *out = MarketFrame{};
+  out->bids = impl_->bids.get();
+  out->asks = impl_->asks.get();
+  if (IsPong(data, len)) {
+    out->kind = FrameKind::kPong;
+    return ParseStatus::kOk;
+  }
+  od::document doc;
+  if (impl_->parser.iterate(data, len, len + simdjson::SIMDJSON_PADDING).get(doc)) return ParseStatus::kBadJson;
+  od::object obj;
+  if (doc.get_object().get(obj)) return ParseStatus::kBadJson;
+  uint32_t seen = 0;
+  int entries = 0;
+  for (auto field : obj) {
+    od::raw_json_string key;
+    if (field.key().get(key)) return ParseStatus::kBadJson;
+    od::value v;
+    if (field.value().get(v)) return ParseStatus::kBadJson;
+    if (KeyIs(key, "data")) {
+      seen |= kFData;
+      // OKX sends arg first; when it names a channel we do not use, skip its payload unread.
+      if ((seen & kFArg) && !IsBookChannel(out->channel)) continue;
+      od::array arr;
+      if (v.get_array().get(arr)) return ParseStatus::kBadField;
+      for (auto item : arr) {
+        od::object entry;
+        if (item.get_object().get(entry)) return ParseStatus::kBadField;
+        if (++entries > 1) return ParseStatus::kBadField;  // one book per push
+        HS_TRY(ParseBookEntry(entry, out, impl_->bids.get(), impl_->asks.get(), &seen, compact_levels_));
+      }
+    } else if (KeyIs(key, "arg")) {
+      HS_TRY(ParseArg(v, &out->channel, &out->inst_id));
+      seen |= kFArg;
+    } else if (KeyIs(key, "action")) {
+      std::string_view a;
+      HS_TRY(GetString(v, &a));
+      if (a == "snapshot") {
+        out->action = Action::kSnapshot;
+      } else if (a == "update") {
+        out->action = Action::kUpdate;
+      } else {
+        return ParseStatus::kBadField;
+      }
+      seen |= kFAction;
+    } else if (KeyIs(key, "event")) {
+      std::string_view e;
+      HS_TRY(GetString(v, &e));
+      out->event = ClassifyEvent(e);
+      seen |= kFEvent;
+    } else if (KeyIs(key, "code")) {
+      HS_TRY(GetCode(v, &out->code));
+    } else if (KeyIs(key, "msg")) {
+      HS_TRY(GetString(v, &out->msg));
+    }
+  }
+  if (seen & kFEvent) {
+    out->kind = FrameKind::kEvent;
+    return ParseStatus::kOk;
+  }
+  if (!(seen & kFArg)) return (seen & kFData) ? ParseStatus::kMissingField : ParseStatus::kUnknown;
+  if (!IsBookChannel(out->channel)) return out->channel == Channel::kNone ? ParseStatus::kMissingField : ParseStatus::kUnknown;
+  if (out->inst_id.empty() || entries == 0) return ParseStatus::kMissingField;
+  constexpr uint32_t need = kFAsks | kFBids | kFSeq;
+  if ((seen & need) != need) return ParseStatus::kMissingField;
+  if (IsIncremental(out->channel)) {
+    constexpr uint32_t need_inc = kFAction | kFPrev | kFChecksum;
+    if ((seen & need_inc) != need_inc) return ParseStatus::kMissingField;
+  }
+  out->kind = FrameKind::kBook;
+  return ParseStatus::kOk;
+}
+
+namespace {
+
+// data[].details[]: {"ccy":"BTC","availBal":"1.5","cashBal":"1.5","frozenBal":"0",...}
+ParseStatus ParseDetails(od::value v, BalanceItem* out, int* count) noexcept {
+  od::array arr;
+  if (v.get_array().get(arr)) return ParseStatus::kBadField;
+  int n = 0;
+  for (auto item : arr) {
+    od::object d;
+    if (item.get_object().get(d)) return ParseStatus::kBadField;
+    if (n >= Parser::kMaxBalances) return ParseStatus::kTooManyLevels;
+    BalanceItem& b = out[n];
+    b = BalanceItem{};
+    for (auto field : d) {
+      od::raw_json_string key;
+      if (field.key().get(key)) return ParseStatus::kBadJson;
+      od::value fv;
+      if (field.value().get(fv)) return ParseStatus::kBadJson;
+      if (KeyIs(key, "ccy")) {
+        HS_TRY(GetString(fv, &b.ccy));
+      } else if (KeyIs(key, "availBal")) {
+        HS_TRY(GetString(fv, &b.avail_text));
+      } else if (KeyIs(key, "cashBal")) {
+        HS_TRY(GetString(fv, &b.cash_text));
+      } else if (KeyIs(key, "frozenBal")) {
+        HS_TRY(GetString(fv, &b.frozen_text));
+      }
+    }
+    if (b.ccy.empty()) return ParseStatus::kMissingField;
+    ++n;
+  }
+  *count = n;
+  return ParseStatus::kOk;
+}
+
+// One data entry of a private message: an order reply result, an orders push, or the account
+// entry (which carries `details`). Fields of all three shapes are read; the caller decides.
+ParseStatus ParsePrivateEntry(od::object entry, OrderItem* o, BalanceItem* balances, int* balance_count,
+                              bool* has_details) noexcept {
+  for (auto field : entry) {
+    od::raw_json_string key;
+    if (field.key().get(key)) return ParseStatus::kBadJson;
+    od::value v;
+    if (field.value().get(v)) return ParseStatus::kBadJson;
+    const char* k = key.raw();
+    switch (k[0]) {
+      case 'a':
+        if (KeyIs(key, "accFillSz")) HS_TRY(GetOptionalDecimal<Qty>(v, &o->acc_fill_sz, &o->has_acc_fill_sz));
+        break;
+      case 'c':
+        if (KeyIs(key, "clOrdId")) HS_TRY(GetString(v, &o->cl_ord_id));
+        break;
+      case 'd':
+        if (KeyIs(key, "details")) {
+          HS_TRY(ParseDetails(v, balances, balance_count));
+          *has_details = true;
+        }
+        break;
+      case 'f':
+        if (KeyIs(key, "fillPx")) {
+          HS_TRY(GetOptionalDecimal<Price>(v, &o->fill_px, &o->has_fill_px));
+        } else if (KeyIs(key, "fillSz")) {
+          bool present = false;
+          HS_TRY(GetOptionalDecimal<Qty>(v, &o->fill_sz, &present));
+        } else if (KeyIs(key, "fee")) {
+          bool present = false;
+          HS_TRY(GetOptionalDecimal<Amount>(v, &o->fee, &present, Sign::kAllowNegative));
+        } else if (KeyIs(key, "feeCcy")) {
+          HS_TRY(GetString(v, &o->fee_ccy));
+        } else if (KeyIs(key, "fillFee")) {
+          bool present = false;
+          HS_TRY(GetOptionalDecimal<Amount>(v, &o->fill_fee, &present, Sign::kAllowNegative));
+        } else if (KeyIs(key, "fillFeeCcy")) {
+          HS_TRY(GetString(v, &o->fill_fee_ccy));
+        }
+        break;
+      case 'i':
+        if (KeyIs(key, "instId")) HS_TRY(GetString(v, &o->inst_id));
+        break;
+      case 'o':
+        if (KeyIs(key, "ordId")) HS_TRY(GetString(v, &o->ord_id));
+        break;
+      case 's':
+        if (KeyIs(key, "sCode")) {
+          HS_TRY(GetCode(v, &o->s_code));
+          o->has_s_code = true;
+        } else if (KeyIs(key, "sMsg")) {
+          HS_TRY(GetString(v, &o->s_msg));
+        } else if (KeyIs(key, "state")) {
+          std::string_view s;
+          HS_TRY(GetString(v, &s));
+          o->state = ParseOrderState(s);
+        }
+        break;
+      case 'u':
+        if (KeyIs(key, "uTime")) HS_TRY(GetMillisString(v, &o->u_time_ms));
+        break;
+      default:
+        break;
+    }
+  }
+  return ParseStatus::kOk;
+}
+
+}  // namespace
+
+ParseStatus Parser::ParsePrivate(const char* data, size_t len, PrivateMsg* out) noexcept {
+  *out = PrivateMsg{};
+  if (IsPong(data, len)) {
+    out->kind = PrivateKind::kPong;
+    return ParseStatus::kOk;
+  }
+  od::document doc;
+  if (impl_->parser.iterate(data, len, len + simdjson::SIMDJSON_PADDING).get(doc)) return ParseStatus::kBadJson;
+  od::object obj;
+  if (doc.get_object().get(obj)) return ParseStatus::kBadJson;
+  bool has_event = false;
+  bool has_data = false;
+  bool has_details = false;
+  int n = 0;
+  OrderItem* items = impl_->orders.get();
+  for (auto field : obj) {
+    od::raw_json_string key;
+    if (field.key().get(key)) return ParseStatus::kBadJson;
+    od::value v;
+    if (field.value().get(v)) return ParseStatus::kBadJson;
+    if (KeyIs(key, "data")) {
+      has_data = true;
+      od::array arr;
+      if (v.get_array().get(arr)) return ParseStatus::kBadField;
+      for (auto item : arr) {
+        od::object entry;
+        if (item.get_object().get(entry)) return ParseStatus::kBadField;
+        if (n >= kMaxOrderItems) return ParseStatus::kTooManyLevels;
+        items[n] = OrderItem{};
+        HS_TRY(ParsePrivateEntry(entry, &items[n], impl_->balances.get(), &out->balance_count, &has_details));
+        ++n;
+      }
+    } else if (KeyIs(key, "arg")) {
+      std::string_view inst;
+      HS_TRY(ParseArg(v, &out->channel, &inst));
+    } else if (KeyIs(key, "event")) {
+      std::string_view e;
+      HS_TRY(GetString(v, &e));
+      out->event = ClassifyEvent(e);
+      has_event = true;
+    } else if (KeyIs(key, "op")) {
+      HS_TRY(GetString(v, &out->op));
+    } else if (KeyIs(key, "id")) {
+      HS_TRY(GetString(v, &out->id));
+    } else if (KeyIs(key, "code")) {
+      HS_TRY(GetCode(v, &out->code));
+    } else if (KeyIs(key, "msg")) {
+      HS_TRY(GetString(v, &out->msg));
+    }
+  }
+  out->orders = items;
+  out->order_count = n;
+  out->balances = impl_->balances.get();
+  if (has_event) {
+    out->kind = PrivateKind::kEvent;
+    return ParseStatus::kOk;
+  }
+  if (!out->op.empty()) {
+    if (out->op != "order") return ParseStatus::kUnknown;
+    if (out->id.empty() || out->code.empty() || !has_data) return ParseStatus::kMissingField;
+    for (int i = 0; i < n; ++i)
+      if (!items[i].has_s_code) return ParseStatus::kMissingField;
+    out->kind = PrivateKind::kOrderReply;
+    return ParseStatus::kOk;
+  }
+  if (out->channel == Channel::kOrders) {
+    if (!has_data) return ParseStatus::kMissingField;
+    for (int i = 0; i < n; ++i)
+      if (items[i].cl_ord_id.empty() || items[i].state == OrderState::kNone || !items[i].has_acc_fill_sz)
+        return ParseStatus::kMissingField;
+    out->kind = PrivateKind::kOrders;
+    return ParseStatus::kOk;
+  }
+  if (out->channel == Channel::kAccount) {
+    if (!has_data) return ParseStatus::kMissingField;
+    if (n > 0 && !has_details) return ParseStatus::kMissingField;
+    out->kind = PrivateKind::kAccount;
+    return ParseStatus::kOk;
+  }
+  if (out->channel == Channel::kNone) return has_data ? ParseStatus::kMissingField : ParseStatus::kUnknown;
+  return ParseStatus::kUnknown;
+}
+
+}  // namespace hs::okx
