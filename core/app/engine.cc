@@ -358,6 +358,7 @@ std::string Engine::StatusJson() {
        ",\"intent_ring_full\":" + std::to_string(cc.intent_ring_full) +
        ",\"legs_unbalanced\":" + std::to_string(cc.legs_unbalanced) +
        ",\"telemetry_drops\":" + std::to_string(cc.telemetry_drops) +
+       ",\"stale_quotes\":" + std::to_string(cc.stale_quotes) +
        ",\"journal_stalls\":" + std::to_string(cc.journal_stalls) + "}";
   o += ",\"pnl_quote\":" + Dec(t.pnl_quote) + ",\"fees_quote\":" + Dec(t.fees_quote);
   o += ",\"valuation_asset\":" + Q(cfg_.assets[cfg_.instruments.front().quote.value].name);

@@ -115,12 +115,13 @@ Config Parse(const std::string& text, const std::string& origin) {
   }
 
   const Node strategy = root.Child("strategy");
-  strategy.AllowOnly({"enabled", "min_edge", "max_leg_notional", "cooldown_ms"});
+  strategy.AllowOnly({"enabled", "min_edge", "max_leg_notional", "cooldown_ms", "max_quote_age_ms"});
   c.strategy.enabled = strategy.Bool("enabled", true);
   c.strategy.min_edge = strategy.Decimal<Rate>("min_edge");
   c.strategy.max_leg_notional = strategy.Decimal<Notional>("max_leg_notional");
   if (!c.strategy.max_leg_notional.is_positive()) strategy.Fail("max_leg_notional", "must be > 0");
   c.strategy.cooldown_ms = strategy.Int("cooldown_ms", 0, 3'600'000, 250);
+  c.strategy.max_quote_age_ms = strategy.Int("max_quote_age_ms", 1, 3'600'000, 5'000);
 
   const Node risk = root.Child("risk");
   risk.AllowOnly({"max_order_notional", "max_order_qty"});

@@ -77,6 +77,7 @@ struct StrategyConfig {
   Rate min_edge;                 // required edge beyond both taker fees, as a fraction of price
   Notional max_leg_notional;     // cap per arbitrage leg
   int64_t cooldown_ms = 250;     // per instrument and venue pair after an attempt
+  int64_t max_quote_age_ms = 5'000;  // a resting top older than this never prices a trade
 };
 
 struct RiskConfig {

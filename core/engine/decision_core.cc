@@ -31,6 +31,7 @@ EngineParams ParamsFromConfig(const config::Config& cfg, uint64_t client_id_base
   p.min_edge = cfg.strategy.min_edge;
   p.max_leg_notional = cfg.strategy.max_leg_notional;
   p.cooldown = Nanos::FromMillis(cfg.strategy.cooldown_ms);
+  p.max_quote_age = Nanos::FromMillis(cfg.strategy.max_quote_age_ms);
   p.limits = risk::Limits{cfg.risk.max_order_notional, cfg.risk.max_order_qty};
   p.client_id_base = client_id_base;
   return p;
@@ -228,6 +229,7 @@ void DecisionCore::OnBookTop(const BookTop& top, Nanos now) noexcept {
   ++tel_.counters.book_tops;
   BookState& b = books_[top.venue.value][top.instrument.value];
   b.top = top;
+  b.recv_time = now;
   b.has_top = top.bid_count > 0 && top.ask_count > 0;
   b.usable = b.has_top;  // venues publish tops only from books that validated
   BookView& bv = tel_.venue[top.venue.value].books[top.instrument.value];
@@ -249,6 +251,10 @@ void DecisionCore::OnBookTop(const BookTop& top, Nanos now) noexcept {
     if (w == top.venue.value) continue;
     const BookState& other = books_[w][top.instrument.value];
     if (!other.usable) continue;
+    if (now.value - other.recv_time.value > p_.max_quote_age.value) {
+      ++tel_.counters.stale_quotes;
+      continue;
+    }
     const VenueId vw{static_cast<uint8_t>(w)};
     EvaluatePair(top.instrument, top.venue, vw, top, now);  // buy here, sell there
     EvaluatePair(top.instrument, vw, top.venue, top, now);  // buy there, sell here

@@ -62,6 +62,9 @@ struct EngineParams {
   Rate min_edge;
   Notional max_leg_notional;
   Nanos cooldown;
+  // The other side of a pair must have been received within this much of the trigger: a
+  // stalled stream (connection alive, no data) leaves a book that validated but is stale.
+  Nanos max_quote_age = Nanos::FromMillis(5'000);
   risk::Limits limits;
   uint64_t client_id_base = 1;  // first client order id (unique per session)
 };
@@ -109,6 +112,7 @@ class DecisionCore {
     BookTop top{};
     bool has_top = false;
     bool usable = false;
+    Nanos recv_time;
   };
   struct OrderSlot {
     bool active = false;

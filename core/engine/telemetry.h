@@ -58,6 +58,7 @@ struct CoreCounters {
   uint64_t legs_unbalanced = 0;      // both legs done with different filled quantities
   uint64_t unknown_exec = 0;         // reports for client ids the core does not know
   uint64_t telemetry_drops = 0;
+  uint64_t stale_quotes = 0;         // pairs skipped: the other venue's top was older than max_quote_age
   uint64_t journal_stalls = 0;
 };
 

@@ -370,9 +370,9 @@ TEST(LoopbackBinaries, MalformedConfigGetsAnErrorNamingTheField) {
   // A secret variable that is not set is named, never guessed at.
   EXPECT_EQ(testing::RunCommand(std::string(HS_BIN_DIR) + "/homeostat",
                                 {"run", "--journal", dir.File("j.hsj"), "--socket", dir.File("a.sock"), "--log", dir.File("l.log")},
-                                &out, {{"HS_DEMO_BINANCE_A_KEY", ""}}),
+                                &out, {{"HS_DEMO_BINANCE_KEY", ""}}),
             2);
-  EXPECT_NE(out.find("HS_DEMO_BINANCE_A_KEY"), std::string::npos) << out;
+  EXPECT_NE(out.find("HS_DEMO_BINANCE_KEY"), std::string::npos) << out;
   // A damaged journal is named by record.
   testing::WriteFileOrDie(dir.File("j2.hsj"), "HSJOURN1 but not really");
   EXPECT_NE(testing::RunCommand(std::string(HS_BIN_DIR) + "/homeostat", {"journal", "verify", dir.File("j2.hsj")}, &out), 0);

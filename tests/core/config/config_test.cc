@@ -30,7 +30,18 @@ TEST(Config, EmbeddedDemoParses) {
   auto c = ParseConfig(Demo(), "demo");
   ASSERT_TRUE(c.ok()) << c.status();
   EXPECT_EQ(c->name, "demo");
-  ASSERT_GE(c->venues.size(), 2u);
+  // One venue per wire format; Kraken and Coinbase are market data only.
+  ASSERT_EQ(c->venues.size(), 5u);
+  const VenueKind kinds[] = {VenueKind::kBinance, VenueKind::kOkx, VenueKind::kBybit, VenueKind::kKraken,
+                             VenueKind::kCoinbase};
+  const bool trading[] = {true, true, true, false, false};
+  for (size_t i = 0; i < 5; ++i) {
+    EXPECT_EQ(c->venues[i].kind, kinds[i]) << i;
+    EXPECT_EQ(c->venues[i].trading, trading[i]) << c->venues[i].name;
+  }
+  EXPECT_EQ(c->venues[0].depth, 100);
+  EXPECT_EQ(c->venues[1].passphrase_env, "HS_DEMO_OKX_PASSPHRASE");
+  EXPECT_EQ(c->strategy.max_quote_age_ms, 2000);
   ASSERT_EQ(c->instruments.size(), 2u);
   const InstrumentConfig& btc = c->instruments[0];
   EXPECT_EQ(btc.name, "BTC/USDT");
@@ -66,8 +77,10 @@ TEST(Config, ErrorsNameTheField) {
       {"core    = { cpu = -1, idle = \"backoff\" }", "core    = { cpu = -1, idle = \"sleepy\" }", "threads.core.idle: \"sleepy\" is not an idle strategy"},
       {"core    = { cpu = -1, idle = \"backoff\" }", "core    = { cpu = -1, idel = \"backoff\" }", "threads.core.idel: unknown key"},
       {"[risk]", "[risky]", "risky: unknown key"},
-      {"name = \"binance_b\"", "name = \"binance_a\"", "venues[1].name: duplicate venue \"binance_a\""},
-      {"api_key_env = \"HS_DEMO_BINANCE_A_KEY\"\n", "", "venues[0].api_key_env: api_key_env and api_secret_env are required"},
+      {"name = \"okx\"", "name = \"binance\"", "venues[1].name: duplicate venue \"binance\""},
+      {"api_key_env = \"HS_DEMO_BINANCE_KEY\"\n", "", "venues[0].api_key_env: api_key_env and api_secret_env are required"},
+      {"max_quote_age_ms = 2000", "max_quote_age_ms = 0", "strategy.max_quote_age_ms: 0 is out of range"},
+      {"depth = 100 ", "depth = 100000 ", "venues[0].depth: 100000 is out of range"},
   };
   for (const Case& c : cases) {
     const std::string err = ErrorOf(DemoWith(c.from, c.to));

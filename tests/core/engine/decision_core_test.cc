@@ -157,6 +157,22 @@ TEST_F(CoreTest, CooldownThenNewEpisode) {
   EXPECT_EQ(core_->telemetry().counters.opportunities, 1u) << "same episode";
 }
 
+// A stalled stream leaves a book that validated but stopped moving: a dislocation against it
+// is not traded, and is counted. The same quote, refreshed, trades.
+TEST_F(CoreTest, StaleQuoteOnTheOtherVenueIsNotTraded) {
+  const int64_t max_age_ms = params_.max_quote_age.value / 1'000'000;  // 2000 in the demo config
+  ASSERT_GT(max_age_ms, 0);
+  Top(0, "29999", "1", "30000", "0.8", 1000);
+  Top(1, "30200", "0.05", "30201", "1", 1000 + max_age_ms + 1);  // venue 0's top is just too old
+  EXPECT_TRUE(Drain(0).empty());
+  EXPECT_TRUE(Drain(1).empty());
+  EXPECT_EQ(core_->telemetry().counters.stale_quotes, 1u);
+  Top(0, "29999", "1", "30000", "0.8", 1000 + max_age_ms + 2);  // fresh again: venue 1's top is 1 ms old
+  EXPECT_EQ(Drain(0).size(), 1u);
+  EXPECT_EQ(Drain(1).size(), 1u);
+  EXPECT_EQ(core_->telemetry().counters.stale_quotes, 1u);
+}
+
 TEST_F(CoreTest, KillHaltsAndResumeRestores) {
   ControlCommand kill;
   kill.op = ControlOp::kKill;
@@ -169,7 +185,7 @@ TEST_F(CoreTest, KillHaltsAndResumeRestores) {
   ControlCommand resume;
   resume.op = ControlOp::kResume;
   core_->Handle(resume);
-  Top(1, "30200", "0.05", "30201", "1", 5000);
+  Top(1, "30200", "0.05", "30201", "1", 1500);  // past the cooldown, venue 0's top still fresh
   EXPECT_EQ(Drain(0).size(), 1u);
 }
 
