@@ -82,7 +82,7 @@ struct CoreRig {
   journal::EntryRing::Consumer jout;
   std::unique_ptr<engine::DecisionCore> core;
   explicit CoreRig(bool with_journal) {
-    cfg = *config::ParseConfig(config::EmbeddedDemoConfig(), "demo");
+    cfg = *config::ParseConfig(config::EmbeddedBenchConfig(), "bench");
     engine::DecisionCore::Wiring w;
     jring = std::make_unique<journal::EntryRing>(1 << 12);
     jout = jring->TakeConsumer();

@@ -96,7 +96,7 @@ struct Pipeline {
   engine::CoreMetrics metrics;
 
   bool Build(bool with_journal, const std::string& journal_path) {
-    auto c = config::ParseConfig(config::EmbeddedDemoConfig(), "demo");
+    auto c = config::ParseConfig(config::EmbeddedBenchConfig(), "bench");
     if (!c.ok()) return false;
     cfg = *c;
     engine::DecisionCore::Wiring w;

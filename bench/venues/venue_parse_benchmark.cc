@@ -251,7 +251,7 @@ BENCHMARK(BM_Binance_Snapshot100_Nlohmann);
 // ---- Binance order.place encode + HMAC-SHA256 sign (the last step before the socket) ----
 
 void BM_Binance_EncodeSignOrder(benchmark::State& st) {
-  auto cfg = config::ParseConfig(config::EmbeddedDemoConfig(), "demo");
+  auto cfg = config::ParseConfig(config::EmbeddedBenchConfig(), "bench");
   venues::SymbolTable symbols(*cfg, cfg->venues[0]);
   binance::OrderEncoder enc(&symbols, "vmPUZE6mv9SD5VNHk4HlWFsOr6aKE2zvsw0MuIgwCIPy6utIco14y7Ju91duEh8A",
                             "NhqPtmdSJYdKjVHjA7PZj4Mge3R5YNiP1e3UZjInClVN65XAbvqqM6A7H5fATj0j");

@@ -118,5 +118,8 @@ absl::StatusOr<Config> LoadConfig(const std::string& path);
 
 // The demo configuration compiled into the binaries (configs/demo.toml).
 const std::string& EmbeddedDemoConfig();
+// Two Binance-format venues, top of book only (configs/bench.toml): the benchmarks' and the
+// hot-path tests' fixed setup.
+const std::string& EmbeddedBenchConfig();
 
 }  // namespace hs::config

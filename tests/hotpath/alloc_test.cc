@@ -15,38 +15,8 @@
 #include "core/runtime/log.h"
 #include "venues/binance/binance_feed.h"
 #include "venues/binance/binance_orders.h"
+#include "tests/support/alloc_counter.h"
 
-namespace {
-std::atomic<bool> g_counting{false};
-std::atomic<uint64_t> g_allocs{0};
-void* Count(size_t n) {
-  if (g_counting.load(std::memory_order_relaxed)) g_allocs.fetch_add(1, std::memory_order_relaxed);
-  void* p = std::malloc(n == 0 ? 1 : n);
-  if (p == nullptr) throw std::bad_alloc();
-  return p;
-}
-void* CountAligned(size_t n, std::align_val_t a) {
-  if (g_counting.load(std::memory_order_relaxed)) g_allocs.fetch_add(1, std::memory_order_relaxed);
-  void* p = std::aligned_alloc(static_cast<size_t>(a), (n + static_cast<size_t>(a) - 1) / static_cast<size_t>(a) * static_cast<size_t>(a));
-  if (p == nullptr) throw std::bad_alloc();
-  return p;
-}
-}  // namespace
-
-void* operator new(size_t n) { return Count(n); }
-void* operator new[](size_t n) { return Count(n); }
-void* operator new(size_t n, const std::nothrow_t&) noexcept { return Count(n); }
-void* operator new[](size_t n, const std::nothrow_t&) noexcept { return Count(n); }
-void* operator new(size_t n, std::align_val_t a) { return CountAligned(n, a); }
-void* operator new[](size_t n, std::align_val_t a) { return CountAligned(n, a); }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, size_t) noexcept { std::free(p); }
-void operator delete[](void* p, size_t) noexcept { std::free(p); }
-void operator delete(void* p, std::align_val_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::align_val_t) noexcept { std::free(p); }
-void operator delete(void* p, size_t, std::align_val_t) noexcept { std::free(p); }
-void operator delete[](void* p, size_t, std::align_val_t) noexcept { std::free(p); }
 
 namespace hs {
 namespace {
@@ -63,7 +33,7 @@ std::string Ticker(const char* sym, uint64_t u, int64_t bid_cents, int64_t ask_c
 }
 
 TEST(HotPath, ParseRingCoreEncodeAllocatesNothingInSteadyState) {
-  auto cfg = config::ParseConfig(config::EmbeddedDemoConfig(), "demo");
+  auto cfg = config::ParseConfig(config::EmbeddedBenchConfig(), "bench");
   ASSERT_TRUE(cfg.ok());
   TscClock::Calibrate();
   runtime::Logger logger("/dev/null", false);
@@ -178,11 +148,9 @@ TEST(HotPath, ParseRingCoreEncodeAllocatesNothingInSteadyState) {
   };
   run(0, 1000);  // warm-up: first touches, lazily-sized internals
   const uint64_t warm_encoded = encoded;
-  g_allocs = 0;
-  g_counting = true;
+  testing::StartCountingAllocations();
   run(1000, frames.size());
-  g_counting = false;
-  EXPECT_EQ(g_allocs.load(), 0u) << "allocations on the hot path in steady state";
+  EXPECT_EQ(testing::StopCountingAllocations(), 0u) << "allocations on the hot path in steady state";
   EXPECT_GT(encoded - warm_encoded, 100u) << "the replay must actually trade for this test to mean anything";
   EXPECT_EQ(v[0].counters->parse_errors.load(), 0u);
 }

@@ -352,7 +352,7 @@ BENCHMARK(BM_Bybit_Snapshot50_ParseApply_Ours);
 // ---- order.create encoding (the last step before the socket) ----
 
 void BM_Bybit_EncodeOrder(benchmark::State& st) {
-  auto cfg = config::ParseConfig(config::EmbeddedDemoConfig(), "demo");
+  auto cfg = config::ParseConfig(config::EmbeddedBenchConfig(), "bench");
   venues::SymbolTable symbols(*cfg, cfg->venues[0]);
   bybit::OrderEncoder enc(&symbols, "XXXXXXXXXXXXXXXXXX", "YYYYYYYYYYYYYYYYYYYYYYYYYYYYYYYYYYYY");
   OrderIntent in;

@@ -16,39 +16,8 @@
 #include "venues/bybit/bybit_feed.h"
 #include "venues/bybit/bybit_orders.h"
 #include "venues/bybit/bybit_parse.h"
+#include "tests/support/alloc_counter.h"
 
-namespace {
-std::atomic<bool> g_counting{false};
-std::atomic<uint64_t> g_allocs{0};
-void* Count(size_t n) {
-  if (g_counting.load(std::memory_order_relaxed)) g_allocs.fetch_add(1, std::memory_order_relaxed);
-  void* p = std::malloc(n == 0 ? 1 : n);
-  if (p == nullptr) throw std::bad_alloc();
-  return p;
-}
-void* CountAligned(size_t n, std::align_val_t a) {
-  if (g_counting.load(std::memory_order_relaxed)) g_allocs.fetch_add(1, std::memory_order_relaxed);
-  const size_t al = static_cast<size_t>(a);
-  void* p = std::aligned_alloc(al, (n + al - 1) / al * al);
-  if (p == nullptr) throw std::bad_alloc();
-  return p;
-}
-}  // namespace
-
-void* operator new(size_t n) { return Count(n); }
-void* operator new[](size_t n) { return Count(n); }
-void* operator new(size_t n, const std::nothrow_t&) noexcept { return Count(n); }
-void* operator new[](size_t n, const std::nothrow_t&) noexcept { return Count(n); }
-void* operator new(size_t n, std::align_val_t a) { return CountAligned(n, a); }
-void* operator new[](size_t n, std::align_val_t a) { return CountAligned(n, a); }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, size_t) noexcept { std::free(p); }
-void operator delete[](void* p, size_t) noexcept { std::free(p); }
-void operator delete(void* p, std::align_val_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::align_val_t) noexcept { std::free(p); }
-void operator delete(void* p, size_t, std::align_val_t) noexcept { std::free(p); }
-void operator delete[](void* p, size_t, std::align_val_t) noexcept { std::free(p); }
 
 namespace hs::bybit {
 namespace {
@@ -161,11 +130,9 @@ TEST(BybitHotPath, ParserAndBookAllocateNothingInSteadyState) {
     }
   };
   run(0, 500);  // warm-up
-  g_allocs = 0;
-  g_counting = true;
+  testing::StartCountingAllocations();
   run(500, frames.size());
-  g_counting = false;
-  EXPECT_EQ(g_allocs.load(), 0u) << "allocations while parsing and applying";
+  EXPECT_EQ(testing::StopCountingAllocations(), 0u) << "allocations while parsing and applying";
   EXPECT_GT(counts[static_cast<int>(venues::BookEvent::kApplied)], 4000);
   EXPECT_GT(counts[static_cast<int>(venues::BookEvent::kGap)], 5) << "the failure paths ran too";
   EXPECT_GT(counts[static_cast<int>(venues::BookEvent::kCrossed)], 5);
@@ -203,11 +170,9 @@ TEST(BybitHotPath, FeedIntoTheCoreRingAllocatesNothingInSteadyState) {
     }
   };
   run(0, 500);
-  g_allocs = 0;
-  g_counting = true;
+  testing::StartCountingAllocations();
   run(500, frames.size());
-  g_counting = false;
-  EXPECT_EQ(g_allocs.load(), 0u) << "allocations on the feed's hot path";
+  EXPECT_EQ(testing::StopCountingAllocations(), 0u) << "allocations on the feed's hot path";
   EXPECT_GT(tops, 3000u);
   EXPECT_GT(counters.gaps.load(), 5u);
   EXPECT_GT(counters.parse_errors.load(), 5u);
@@ -263,11 +228,9 @@ TEST(BybitHotPath, OrderEncodingAndPrivateStreamAllocateNothing) {
     }
   };
   run(1, 200);
-  g_allocs = 0;
-  g_counting = true;
+  testing::StartCountingAllocations();
   run(200, 3001);
-  g_counting = false;
-  EXPECT_EQ(g_allocs.load(), 0u) << "allocations while encoding orders and handling private pushes";
+  EXPECT_EQ(testing::StopCountingAllocations(), 0u) << "allocations while encoding orders and handling private pushes";
   EXPECT_EQ(reports, 2u * 3000u) << "a fill and a cancel of the remainder per order";
   EXPECT_EQ(tracker.active(), 0);
 }

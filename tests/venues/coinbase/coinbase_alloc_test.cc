@@ -13,26 +13,8 @@
 
 #include "venues/coinbase/coinbase_book.h"
 #include "venues/coinbase/coinbase_parse.h"
+#include "tests/support/alloc_counter.h"
 
-namespace {
-std::atomic<bool> g_counting{false};
-std::atomic<uint64_t> g_allocs{0};
-void* Count(size_t n) {
-  if (g_counting.load(std::memory_order_relaxed)) g_allocs.fetch_add(1, std::memory_order_relaxed);
-  void* p = std::malloc(n == 0 ? 1 : n);
-  if (p == nullptr) throw std::bad_alloc();
-  return p;
-}
-}  // namespace
-
-void* operator new(size_t n) { return Count(n); }
-void* operator new[](size_t n) { return Count(n); }
-void* operator new(size_t n, const std::nothrow_t&) noexcept { return Count(n); }
-void* operator new[](size_t n, const std::nothrow_t&) noexcept { return Count(n); }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, size_t) noexcept { std::free(p); }
-void operator delete[](void* p, size_t) noexcept { std::free(p); }
 
 namespace hs::coinbase {
 namespace {
@@ -109,11 +91,9 @@ TEST(CoinbaseHotPath, ReplayAllocatesNothingAfterWarmUp) {
     }
   };
   run(0, 500);
-  g_allocs = 0;
-  g_counting = true;
+  testing::StartCountingAllocations();
   run(500, frames.size());
-  g_counting = false;
-  EXPECT_EQ(g_allocs.load(), 0u);
+  EXPECT_EQ(testing::StopCountingAllocations(), 0u);
   EXPECT_EQ(applied, frames.size());
   EXPECT_EQ(gaps, 1) << "the gap was seen and recovered within the same frame";
   EXPECT_EQ(expect_gap.size(), 1u);
@@ -123,13 +103,12 @@ TEST(CoinbaseHotPath, ReplayAllocatesNothingAfterWarmUp) {
                         Level(true, 3'100'000, "1") + "]}]}" + std::string(64, '\0');
   std::string snap = Head(seq++) + Snapshot("BTC-USD", 3'000'000, 300) + "]}" + std::string(64, '\0');
   Frame f;
-  g_counting = true;
+  testing::StartCountingAllocations();
   ASSERT_EQ(parser.Parse(crossed.data(), crossed.size() - 64, &f), ParseStatus::kOk);
   EXPECT_EQ(books.OnFrame(f, 0), venues::BookEvent::kCrossed);
   ASSERT_EQ(parser.Parse(snap.data(), snap.size() - 64, &f), ParseStatus::kOk);
   EXPECT_EQ(books.OnFrame(f, 0), venues::BookEvent::kSnapshot);
-  g_counting = false;
-  EXPECT_EQ(g_allocs.load(), 0u);
+  EXPECT_EQ(testing::StopCountingAllocations(), 0u);
 }
 
 }  // namespace

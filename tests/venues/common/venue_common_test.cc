@@ -123,7 +123,7 @@ namespace {
 
 // One instrument, each venue's own spelling: the ids agree, the text stays per venue.
 TEST(SymbolTable, PerVenueSpellingsMapToOneInstrument) {
-  std::string text = config::EmbeddedDemoConfig();
+  std::string text = config::EmbeddedBenchConfig();
   const std::string from = "symbols = { \"BTC/USDT\" = \"BTCUSDT\", \"ETH/USDT\" = \"ETHUSDT\" }";
   const size_t second = text.find(from, text.find(from) + 1);
   ASSERT_NE(second, std::string::npos);

@@ -18,26 +18,8 @@
 #include "venues/kraken/kraken_book.h"
 #include "venues/kraken/kraken_feed.h"
 #include "venues/kraken/kraken_parse.h"
+#include "tests/support/alloc_counter.h"
 
-namespace {
-std::atomic<bool> g_counting{false};
-std::atomic<uint64_t> g_allocs{0};
-void* Count(size_t n) {
-  if (g_counting.load(std::memory_order_relaxed)) g_allocs.fetch_add(1, std::memory_order_relaxed);
-  void* p = std::malloc(n == 0 ? 1 : n);
-  if (p == nullptr) throw std::bad_alloc();
-  return p;
-}
-}  // namespace
-
-void* operator new(size_t n) { return Count(n); }
-void* operator new[](size_t n) { return Count(n); }
-void* operator new(size_t n, const std::nothrow_t&) noexcept { return Count(n); }
-void* operator new[](size_t n, const std::nothrow_t&) noexcept { return Count(n); }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, size_t) noexcept { std::free(p); }
-void operator delete[](void* p, size_t) noexcept { std::free(p); }
 
 namespace hs::kraken {
 namespace {
@@ -109,11 +91,9 @@ TEST(KrakenHotPath, ParserAndBookReplayAllocatesNothingAfterWarmUp) {
     }
   };
   run(0, 500);
-  g_allocs = 0;
-  g_counting = true;
+  testing::StartCountingAllocations();
   run(500, frames.size());
-  g_counting = false;
-  EXPECT_EQ(g_allocs.load(), 0u);
+  EXPECT_EQ(testing::StopCountingAllocations(), 0u);
   EXPECT_EQ(validated, book.validated());
   EXPECT_GT(validated, 4000u);
   EXPECT_TRUE(book.usable());
@@ -167,11 +147,9 @@ symbols = { "BTC/USDT" = "BTC/USDT" }
     }
   };
   run(0, 500);
-  g_allocs = 0;
-  g_counting = true;
+  testing::StartCountingAllocations();
   run(500, frames.size());
-  g_counting = false;
-  EXPECT_EQ(g_allocs.load(), 0u);
+  EXPECT_EQ(testing::StopCountingAllocations(), 0u);
   EXPECT_EQ(counters.parse_errors.load(), 0u);
   EXPECT_EQ(counters.checksum_failures.load(), 0u);
   EXPECT_EQ(counters.resyncs.load(), 0u);

@@ -18,26 +18,8 @@
 #include "venues/okx/okx_book.h"
 #include "venues/okx/okx_orders.h"
 #include "venues/okx/okx_parse.h"
+#include "tests/support/alloc_counter.h"
 
-namespace {
-std::atomic<bool> g_counting{false};
-std::atomic<uint64_t> g_allocs{0};
-void* Count(size_t n) {
-  if (g_counting.load(std::memory_order_relaxed)) g_allocs.fetch_add(1, std::memory_order_relaxed);
-  void* p = std::malloc(n == 0 ? 1 : n);
-  if (p == nullptr) throw std::bad_alloc();
-  return p;
-}
-}  // namespace
-
-void* operator new(size_t n) { return Count(n); }
-void* operator new[](size_t n) { return Count(n); }
-void* operator new(size_t n, const std::nothrow_t&) noexcept { return Count(n); }
-void* operator new[](size_t n, const std::nothrow_t&) noexcept { return Count(n); }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, size_t) noexcept { std::free(p); }
-void operator delete[](void* p, size_t) noexcept { std::free(p); }
 
 namespace hs::okx {
 namespace {
@@ -153,11 +135,9 @@ TEST(OkxHotPath, BooksReplayAllocatesNothingAfterWarmUp) {
     }
   };
   run(0, 300);
-  g_allocs = 0;
-  g_counting = true;
+  testing::StartCountingAllocations();
   run(300, frames.size());
-  g_counting = false;
-  EXPECT_EQ(g_allocs.load(), 0u);
+  EXPECT_EQ(testing::StopCountingAllocations(), 0u);
   EXPECT_GT(applied, 3000u);
   EXPECT_TRUE(book.usable());
 }
@@ -183,15 +163,13 @@ TEST(OkxHotPath, FailuresAndDetailTextsAllocateNothing) {
     feed(gap);
     feed(bad);
   }
-  g_allocs = 0;
-  g_counting = true;
+  testing::StartCountingAllocations();
   for (int i = 0; i < 500; ++i) {
     EXPECT_EQ(feed(snap), venues::BookEvent::kSnapshot);
     EXPECT_EQ(feed(gap), venues::BookEvent::kGap);
     EXPECT_EQ(feed(bad), venues::BookEvent::kParseError);
   }
-  g_counting = false;
-  EXPECT_EQ(g_allocs.load(), 0u);
+  EXPECT_EQ(testing::StopCountingAllocations(), 0u);
 }
 
 TEST(OkxHotPath, OrderRepliesPushesAndEncodingAllocateNothing) {
@@ -265,11 +243,9 @@ symbols = { "BTC/USDT" = "BTC-USDT" }
     }
   };
   run(0, 100);
-  g_allocs = 0;
-  g_counting = true;
+  testing::StartCountingAllocations();
   run(100, 2000);
-  g_counting = false;
-  EXPECT_EQ(g_allocs.load(), 0u);
+  EXPECT_EQ(testing::StopCountingAllocations(), 0u);
 }
 
 }  // namespace
