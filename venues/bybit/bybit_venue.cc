@@ -31,18 +31,7 @@ void Venue::Stop() noexcept {
 }
 
 void Venue::PublishVenueStatus() noexcept {
-  VenueStatus s;
-  s.venue = ctx_.id;
-  s.instrument = InstrumentId::Invalid();
-  s.state = feed_->connected() ? FeedState::kSyncing : FeedState::kDisconnected;
-  s.usable = feed_->connected();
-  s.orders_connected = ctx_.venue->trading && orders_->connected();
-  s.gaps = static_cast<uint32_t>(ctx_.counters->gaps.load(std::memory_order_relaxed));
-  s.crossed = static_cast<uint32_t>(ctx_.counters->crossed_books.load(std::memory_order_relaxed));
-  s.resyncs = static_cast<uint32_t>(ctx_.counters->resyncs.load(std::memory_order_relaxed));
-  s.parse_errors = static_cast<uint32_t>(ctx_.counters->parse_errors.load(std::memory_order_relaxed));
-  s.stamp = TscNow();
-  ctx_.publisher->PublishStatus(s, WallNow());
+  venues::PublishVenueLevelStatus(ctx_, feed_->connected(), orders_ != nullptr && orders_->connected());
 }
 
 }  // namespace hs::bybit

@@ -40,16 +40,7 @@ void Venue::OnIntent(const OrderIntent& in) noexcept {
 void Venue::Stop() noexcept { feed_->Stop(); }
 
 void Venue::PublishVenueStatus() noexcept {
-  VenueStatus s;
-  s.venue = ctx_.id;
-  s.instrument = InstrumentId::Invalid();
-  s.state = feed_->connected() ? FeedState::kSyncing : FeedState::kDisconnected;
-  s.usable = feed_->connected();
-  s.orders_connected = false;
-  s.parse_errors = static_cast<uint32_t>(ctx_.counters->parse_errors.load(std::memory_order_relaxed));
-  s.crossed = static_cast<uint32_t>(ctx_.counters->crossed_books.load(std::memory_order_relaxed));
-  s.stamp = TscNow();
-  ctx_.publisher->PublishStatus(s, WallNow());
+  venues::PublishVenueLevelStatus(ctx_, feed_->connected(), false);
 }
 
 }  // namespace hs::coinbase

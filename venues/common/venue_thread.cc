@@ -1,5 +1,9 @@
 #include "venues/common/venue_thread.h"
 
+#include "core/base/clock.h"
+#include "core/runtime/venue_counters.h"
+#include "venues/common/venue_publisher.h"
+
 #include <boost/asio.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 
@@ -97,6 +101,25 @@ void VenueThread::OnClose() noexcept {
   publisher_->Flush();
   boost::system::error_code ec;
   io_->wake_fd->cancel(ec);
+}
+
+void PublishVenueLevelStatus(const VenueContext& ctx, bool md_connected, bool orders_connected) noexcept {
+  const auto count = [](const runtime::VenueCounters::C& c) {
+    return static_cast<uint32_t>(c.load(std::memory_order_relaxed));
+  };
+  VenueStatus s;
+  s.venue = ctx.id;
+  s.instrument = InstrumentId::Invalid();
+  s.state = md_connected ? FeedState::kSyncing : FeedState::kDisconnected;
+  s.usable = md_connected;
+  s.orders_connected = ctx.venue->trading && orders_connected;
+  s.gaps = count(ctx.counters->gaps);
+  s.checksum_failures = count(ctx.counters->checksum_failures);
+  s.resyncs = count(ctx.counters->resyncs);
+  s.parse_errors = count(ctx.counters->parse_errors);
+  s.crossed = count(ctx.counters->crossed_books);
+  s.stamp = TscNow();
+  ctx.publisher->PublishStatus(s, WallNow());
 }
 
 }  // namespace hs::venues

@@ -42,6 +42,11 @@ struct VenueContext {
   std::string ca_file;  // extra trusted CA for TLS endpoints (optional)
 };
 
+// Publishes the venue-level status (instrument = Invalid): feed connection, order session, and
+// every integrity counter so far. Each adapter calls it on connect/disconnect; per-book state
+// comes from the book feeds. Venue thread only.
+void PublishVenueLevelStatus(const VenueContext& ctx, bool md_connected, bool orders_connected) noexcept;
+
 class VenueAdapter {
  public:
   virtual ~VenueAdapter() = default;
