@@ -3,6 +3,7 @@
 #include "venues/binance/binance_wire.h"
 #include "venues/common/text_writer.h"
 #include "venues/common/url.h"
+#include "venues/common/order_path.h"
 
 namespace hs::binance {
 
@@ -166,17 +167,7 @@ Orders::InFlight* Orders::Find(ClientOrderId id) noexcept {
 }
 
 void Orders::Reject(const OrderIntent& in, RejectReason why) noexcept {
-  ExecReport r;
-  r.client_id = in.client_id;
-  r.venue = ctx_.id;
-  r.instrument = in.instrument;
-  r.kind = ExecKind::kRejected;
-  r.side = in.side;
-  r.final = true;
-  r.reason = why;
-  r.recv_stamp = TscNow();
-  ctx_.publisher->PublishExec(r, WallNow());
-  ctx_.counters->Add(ctx_.counters->order_rejects);
+  venues::PublishLocalReject(ctx_, in, why);
 }
 
 void Orders::OnIntent(const OrderIntent& in) noexcept {
@@ -186,25 +177,10 @@ void Orders::OnIntent(const OrderIntent& in) noexcept {
   if (slot.active) return Reject(in, RejectReason::kBackpressure);
   const size_t n = encoder_.Encode(in, WallNow().value / 1'000'000, buf_.get(), kBufBytes);
   if (n == 0) return Reject(in, RejectReason::kEncodeFailed);
-  // Order bytes are ready: this closes the tick-to-order interval.
-  const TscStamp ready = TscNow();
-  ctx_.counters->tick_to_order_ns.Record(TscClock::Elapsed(in.origin_stamp, ready));
+  // Order bytes are ready: SendOrderFrame closes the tick-to-order interval and sends.
   TscStamp wire;
-  const auto res = ws_->SendOrder(std::string_view(buf_.get(), n), ctx_.kill, ctx_.id, in.client_id.value, &wire);
-  switch (res) {
-    case venues::WsClient::SendResult::kWritten:
-    case venues::WsClient::SendResult::kQueued:
-      slot = InFlight{true, in.client_id, in.instrument, in.side, Qty::Zero(), wire};
-      ctx_.counters->Add(ctx_.counters->orders_sent);
-      return;
-    case venues::WsClient::SendResult::kHalted:
-      ctx_.counters->Add(ctx_.counters->orders_halted);
-      return Reject(in, RejectReason::kHalted);
-    case venues::WsClient::SendResult::kNotOpen:
-      return Reject(in, RejectReason::kNotConnected);
-    case venues::WsClient::SendResult::kQueueFull:
-      return Reject(in, RejectReason::kBackpressure);
-  }
+  if (!venues::SendOrderFrame(ctx_, *ws_, in, std::string_view(buf_.get(), n), &wire)) return;
+  slot = InFlight{true, in.client_id, in.instrument, in.side, Qty::Zero(), wire};
 }
 
 void Orders::OnWsOrderSent(uint64_t tag, bool sent, TscStamp wire) noexcept {

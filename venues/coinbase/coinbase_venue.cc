@@ -1,6 +1,7 @@
 #include "venues/coinbase/coinbase_venue.h"
 
 #include "absl/status/status.h"
+#include "venues/common/order_path.h"
 
 namespace hs::coinbase {
 
@@ -23,18 +24,8 @@ void Venue::Start() noexcept {
 }
 
 void Venue::OnIntent(const OrderIntent& in) noexcept {
-  // Market data only: no order session exists to send it on.
-  ExecReport r;
-  r.client_id = in.client_id;
-  r.venue = ctx_.id;
-  r.instrument = in.instrument;
-  r.kind = ExecKind::kRejected;
-  r.side = in.side;
-  r.final = true;
-  r.reason = RejectReason::kNotConnected;
-  r.recv_stamp = TscNow();
-  ctx_.publisher->PublishExec(r, WallNow());
-  ctx_.counters->Add(ctx_.counters->order_rejects);
+  // Market data only: an intent routed here (a misconfiguration) is refused, never dropped.
+  venues::PublishLocalReject(ctx_, in, RejectReason::kNotConnected);
 }
 
 void Venue::Stop() noexcept { feed_->Stop(); }

@@ -1,6 +1,7 @@
 #include "venues/kraken/kraken_venue.h"
 
 #include "absl/status/status.h"
+#include "venues/common/order_path.h"
 
 namespace hs::kraken {
 
@@ -23,17 +24,8 @@ void Venue::Start() noexcept {
 }
 
 void Venue::OnIntent(const OrderIntent& in) noexcept {
-  ExecReport r;
-  r.client_id = in.client_id;
-  r.venue = ctx_.id;
-  r.instrument = in.instrument;
-  r.kind = ExecKind::kRejected;
-  r.side = in.side;
-  r.final = true;
-  r.reason = RejectReason::kNotConnected;
-  r.recv_stamp = TscNow();
-  ctx_.publisher->PublishExec(r, WallNow());
-  ctx_.counters->Add(ctx_.counters->order_rejects);
+  // Market data only: an intent routed here (a misconfiguration) is refused, never dropped.
+  venues::PublishLocalReject(ctx_, in, RejectReason::kNotConnected);
 }
 
 void Venue::Stop() noexcept { feed_->Stop(); }
