@@ -32,12 +32,6 @@ Parser::~Parser() = default;
 
 namespace {
 
-#define HS_TRY(expr)                          \
-  do {                                        \
-    const ParseStatus hs_st_ = (expr);        \
-    if (hs_st_ != ParseStatus::kOk) return hs_st_; \
-  } while (0)
-
 // [[price, qty], ...] with both as decimal strings; extra elements in a level are ignored.
 ParseStatus ParseLevels(od::value v, DepthLevel* out, int cap, int* count) noexcept {
   od::array arr;
@@ -84,52 +78,52 @@ ParseStatus ParsePayload(od::object obj, MarketFrame* out, DepthLevel* bids, Dep
     if (k[1] == '"') {  // single-character keys: the stream payload fields
       switch (k[0]) {
         case 'u':
-          HS_TRY(GetUint(v, &out->last_id));
+          HS_PARSE_TRY(GetUint(v, &out->last_id));
           seen |= kFu;
           break;
         case 'U':
-          HS_TRY(GetUint(v, &out->first_id));
+          HS_PARSE_TRY(GetUint(v, &out->first_id));
           seen |= kFU;
           break;
         case 's':
-          HS_TRY(GetString(v, &out->symbol));
+          HS_PARSE_TRY(GetString(v, &out->symbol));
           seen |= kFs;
           break;
         case 'E':
-          HS_TRY(GetInt(v, &out->event_time_ms));
+          HS_PARSE_TRY(GetInt(v, &out->event_time_ms));
           seen |= kFE;
           break;
         case 'e': {
           std::string_view e;
-          HS_TRY(GetString(v, &e));
+          HS_PARSE_TRY(GetString(v, &e));
           is_depth_event = e == "depthUpdate";
           seen |= kFe;
           break;
         }
         case 'b':
           if (IsStringValue(v)) {
-            HS_TRY(GetDecimalString<Price>(v, &out->bid_px));
+            HS_PARSE_TRY(GetDecimalString<Price>(v, &out->bid_px));
             seen |= kFbStr;
           } else {
-            HS_TRY(ParseLevels(v, bids, Parser::kMaxLevels, &out->bid_count));
+            HS_PARSE_TRY(ParseLevels(v, bids, Parser::kMaxLevels, &out->bid_count));
             seen |= kFbArr;
           }
           break;
         case 'a':
           if (IsStringValue(v)) {
-            HS_TRY(GetDecimalString<Price>(v, &out->ask_px));
+            HS_PARSE_TRY(GetDecimalString<Price>(v, &out->ask_px));
             seen |= kFaStr;
           } else {
-            HS_TRY(ParseLevels(v, asks, Parser::kMaxLevels, &out->ask_count));
+            HS_PARSE_TRY(ParseLevels(v, asks, Parser::kMaxLevels, &out->ask_count));
             seen |= kFaArr;
           }
           break;
         case 'B':
-          HS_TRY(GetDecimalString<Qty>(v, &out->bid_qty));
+          HS_PARSE_TRY(GetDecimalString<Qty>(v, &out->bid_qty));
           seen |= kFB;
           break;
         case 'A':
-          HS_TRY(GetDecimalString<Qty>(v, &out->ask_qty));
+          HS_PARSE_TRY(GetDecimalString<Qty>(v, &out->ask_qty));
           seen |= kFA;
           break;
         default:
@@ -142,14 +136,14 @@ ParseStatus ParsePayload(od::object obj, MarketFrame* out, DepthLevel* bids, Dep
       if (v.get_object().get(inner)) return ParseStatus::kBadField;
       return ParsePayload(inner, out, bids, asks, false);
     } else if (KeyIs(key, "lastUpdateId")) {
-      HS_TRY(GetUint(v, &out->last_id));
+      HS_PARSE_TRY(GetUint(v, &out->last_id));
       out->first_id = out->last_id;
       seen |= kFLast;
     } else if (KeyIs(key, "bids")) {
-      HS_TRY(ParseLevels(v, bids, Parser::kMaxLevels, &out->bid_count));
+      HS_PARSE_TRY(ParseLevels(v, bids, Parser::kMaxLevels, &out->bid_count));
       seen |= kFBids;
     } else if (KeyIs(key, "asks")) {
-      HS_TRY(ParseLevels(v, asks, Parser::kMaxLevels, &out->ask_count));
+      HS_PARSE_TRY(ParseLevels(v, asks, Parser::kMaxLevels, &out->ask_count));
       seen |= kFAsks;
     } else if (KeyIs(key, "result")) {
       seen |= kFResult;
@@ -197,19 +191,19 @@ ParseStatus ParseOrderResult(od::object obj, ApiReply* out, Balance* balances) n
     od::value v;
     if (field.value().get(v)) return ParseStatus::kBadJson;
     if (KeyIs(key, "clientOrderId")) {
-      HS_TRY(GetString(v, &out->client_order_id));
+      HS_PARSE_TRY(GetString(v, &out->client_order_id));
       out->has_order = true;
     } else if (KeyIs(key, "orderId")) {
-      HS_TRY(GetUint(v, &out->order_id));
+      HS_PARSE_TRY(GetUint(v, &out->order_id));
       out->has_order = true;
     } else if (KeyIs(key, "status")) {
-      HS_TRY(GetString(v, &out->order_status));
+      HS_PARSE_TRY(GetString(v, &out->order_status));
     } else if (KeyIs(key, "executedQty")) {
-      HS_TRY(GetDecimalString<Qty>(v, &out->executed_qty));
+      HS_PARSE_TRY(GetDecimalString<Qty>(v, &out->executed_qty));
     } else if (KeyIs(key, "cummulativeQuoteQty")) {
-      HS_TRY(GetDecimalString<Amount>(v, &out->cum_quote));
+      HS_PARSE_TRY(GetDecimalString<Amount>(v, &out->cum_quote));
     } else if (KeyIs(key, "transactTime")) {
-      HS_TRY(GetInt(v, &out->transact_time_ms));
+      HS_PARSE_TRY(GetInt(v, &out->transact_time_ms));
     } else if (KeyIs(key, "fills")) {
       od::array arr;
       if (v.get_array().get(arr)) return ParseStatus::kBadField;
@@ -223,11 +217,11 @@ ParseStatus ParseOrderResult(od::object obj, ApiReply* out, Balance* balances) n
           if (ff.value().get(fv)) return ParseStatus::kBadJson;
           if (KeyIs(fk, "commission")) {
             Amount c;
-            HS_TRY(GetDecimalString<Amount>(fv, &c));
+            HS_PARSE_TRY(GetDecimalString<Amount>(fv, &c));
             out->commission += c;
           } else if (KeyIs(fk, "commissionAsset")) {
             std::string_view a;
-            HS_TRY(GetString(fv, &a));
+            HS_PARSE_TRY(GetString(fv, &a));
             if (out->commission_asset.empty()) {
               out->commission_asset = a;
             } else if (out->commission_asset != a) {
@@ -254,13 +248,13 @@ ParseStatus ParseOrderResult(od::object obj, ApiReply* out, Balance* balances) n
           od::value bv;
           if (bf.value().get(bv)) return ParseStatus::kBadJson;
           if (KeyIs(bk, "asset")) {
-            HS_TRY(GetString(bv, &bal.asset));
+            HS_PARSE_TRY(GetString(bv, &bal.asset));
             seen |= 1;
           } else if (KeyIs(bk, "free")) {
-            HS_TRY(GetDecimalString<Amount>(bv, &bal.free));
+            HS_PARSE_TRY(GetDecimalString<Amount>(bv, &bal.free));
             seen |= 2;
           } else if (KeyIs(bk, "locked")) {
-            HS_TRY(GetDecimalString<Amount>(bv, &bal.locked));
+            HS_PARSE_TRY(GetDecimalString<Amount>(bv, &bal.locked));
             seen |= 4;
           }
         }
@@ -303,12 +297,12 @@ ParseStatus Parser::ParseApiReply(const char* data, size_t len, ApiReply* out) n
       od::json_type t;
       if (v.type().get(t)) return ParseStatus::kBadJson;
       if (t == od::json_type::string) {
-        HS_TRY(GetString(v, &out->id));
+        HS_PARSE_TRY(GetString(v, &out->id));
       } else {
         out->id = v.raw_json_token();
       }
     } else if (KeyIs(key, "status")) {
-      HS_TRY(GetInt(v, &out->status));
+      HS_PARSE_TRY(GetInt(v, &out->status));
       has_status = true;
     } else if (KeyIs(key, "result")) {
       od::json_type t;
@@ -316,7 +310,7 @@ ParseStatus Parser::ParseApiReply(const char* data, size_t len, ApiReply* out) n
       if (t == od::json_type::object) {
         od::object r;
         if (v.get_object().get(r)) return ParseStatus::kBadField;
-        HS_TRY(ParseOrderResult(r, out, impl_->balances.get()));
+        HS_PARSE_TRY(ParseOrderResult(r, out, impl_->balances.get()));
       }
     } else if (KeyIs(key, "error")) {
       od::object e;
@@ -328,9 +322,9 @@ ParseStatus Parser::ParseApiReply(const char* data, size_t len, ApiReply* out) n
         od::value ev;
         if (ef.value().get(ev)) return ParseStatus::kBadJson;
         if (KeyIs(ek, "code")) {
-          HS_TRY(GetInt(ev, &out->error_code));
+          HS_PARSE_TRY(GetInt(ev, &out->error_code));
         } else if (KeyIs(ek, "msg")) {
-          HS_TRY(GetString(ev, &out->error_msg));
+          HS_PARSE_TRY(GetString(ev, &out->error_msg));
         }
       }
     }

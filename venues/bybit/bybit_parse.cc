@@ -53,12 +53,6 @@ bool ParseOrderbookTopic(std::string_view topic, int* depth, std::string_view* s
 
 namespace {
 
-#define HS_TRY(expr)                               \
-  do {                                             \
-    const ParseStatus hs_st_ = (expr);             \
-    if (hs_st_ != ParseStatus::kOk) return hs_st_; \
-  } while (0)
-
 // [[price, size], ...] as decimal strings, scanned from the array's raw span.
 ParseStatus ParseLevels(od::value v, BookLevel* out, int* count) noexcept {
   od::array arr;
@@ -92,26 +86,26 @@ ParseStatus ParseBookData(od::value v, MarketFrame* out, BookLevel* bids, BookLe
     if (k[1] == '"') {
       switch (k[0]) {
         case 'b':
-          HS_TRY(ParseLevels(fv, bids, &out->bid_count));
+          HS_PARSE_TRY(ParseLevels(fv, bids, &out->bid_count));
           *seen |= kDb;
           break;
         case 'a':
-          HS_TRY(ParseLevels(fv, asks, &out->ask_count));
+          HS_PARSE_TRY(ParseLevels(fv, asks, &out->ask_count));
           *seen |= kDa;
           break;
         case 'u':
-          HS_TRY(GetUint(fv, &out->update_id));
+          HS_PARSE_TRY(GetUint(fv, &out->update_id));
           *seen |= kDu;
           break;
         case 's':
-          HS_TRY(GetString(fv, &out->symbol));
+          HS_PARSE_TRY(GetString(fv, &out->symbol));
           *seen |= kDs;
           break;
         default:
           break;
       }
     } else if (KeyIs(key, "seq")) {
-      HS_TRY(GetUint(fv, &out->cross_seq));
+      HS_PARSE_TRY(GetUint(fv, &out->cross_seq));
       *seen |= kDseq;
     }
   }
@@ -148,7 +142,7 @@ ParseStatus GetMillis(od::value v, int64_t* out) noexcept {
   if (v.type().get(t)) return ParseStatus::kBadJson;
   if (t == od::json_type::number) return GetInt(v, out);
   std::string_view s;
-  HS_TRY(GetString(v, &s));
+  HS_PARSE_TRY(GetString(v, &s));
   int64_t x = 0;
   for (char c : s) {
     if (c < '0' || c > '9' || x > (INT64_MAX - 9) / 10) return ParseStatus::kBadNumber;
@@ -193,14 +187,14 @@ ParseStatus ParseCoins(od::value v, AccountMsg* out, Coin* coins) noexcept {
       od::value fv;
       if (f.value().get(fv)) return ParseStatus::kBadJson;
       if (KeyIs(key, "coin")) {
-        HS_TRY(GetString(fv, &c.coin));
+        HS_PARSE_TRY(GetString(fv, &c.coin));
         has_name = true;
       } else if (KeyIs(key, "walletBalance")) {
-        HS_TRY(GetOptDecimal<Amount>(fv, &c.wallet_balance, &c.has_wallet_balance, Sign::kAllowNegative));
+        HS_PARSE_TRY(GetOptDecimal<Amount>(fv, &c.wallet_balance, &c.has_wallet_balance, Sign::kAllowNegative));
       } else if (KeyIs(key, "free")) {
-        HS_TRY(GetOptDecimal<Amount>(fv, &c.free, &c.has_free, Sign::kAllowNegative));
+        HS_PARSE_TRY(GetOptDecimal<Amount>(fv, &c.free, &c.has_free, Sign::kAllowNegative));
       } else if (KeyIs(key, "locked")) {
-        HS_TRY(GetOptDecimal<Amount>(fv, &c.locked, &c.has_locked, Sign::kAllowNegative));
+        HS_PARSE_TRY(GetOptDecimal<Amount>(fv, &c.locked, &c.has_locked, Sign::kAllowNegative));
       }
     }
     if (!has_name || (!c.has_wallet_balance && !c.has_free)) return ParseStatus::kMissingField;
@@ -224,66 +218,66 @@ ParseStatus ParseItem(od::object o, AccountMsg* out, const Buffers& b, uint32_t*
     switch (k[0]) {
       case 'o':
         if (KeyIs(key, "orderLinkId")) {
-          HS_TRY(GetString(fv, &ex.order_link_id));
+          HS_PARSE_TRY(GetString(fv, &ex.order_link_id));
           ou.order_link_id = ex.order_link_id;
           seen |= kIOrderLinkId;
         } else if (KeyIs(key, "orderId")) {
-          HS_TRY(GetString(fv, &ex.order_id));
+          HS_PARSE_TRY(GetString(fv, &ex.order_id));
           ou.order_id = ex.order_id;
           seen |= kIOrderId;
         } else if (KeyIs(key, "orderStatus")) {
-          HS_TRY(GetString(fv, &ou.status_text));
+          HS_PARSE_TRY(GetString(fv, &ou.status_text));
           ou.status = OrderStatusFromText(ou.status_text);
           seen |= kIOrderStatus;
         }
         break;
       case 'e':
         if (KeyIs(key, "execQty")) {
-          HS_TRY(GetDecimalString<Qty>(fv, &ex.exec_qty));
+          HS_PARSE_TRY(GetDecimalString<Qty>(fv, &ex.exec_qty));
           seen |= kIExecQty;
         } else if (KeyIs(key, "execPrice")) {
-          HS_TRY(GetDecimalString<Price>(fv, &ex.exec_price));
+          HS_PARSE_TRY(GetDecimalString<Price>(fv, &ex.exec_price));
           seen |= kIExecPrice;
         } else if (KeyIs(key, "execFee")) {
           bool present = false;
-          HS_TRY(GetOptDecimal<Amount>(fv, &ex.exec_fee, &present, Sign::kAllowNegative));
+          HS_PARSE_TRY(GetOptDecimal<Amount>(fv, &ex.exec_fee, &present, Sign::kAllowNegative));
           if (present) seen |= kIExecFee;
         } else if (KeyIs(key, "execId")) {
-          HS_TRY(GetString(fv, &ex.exec_id));
+          HS_PARSE_TRY(GetString(fv, &ex.exec_id));
         } else if (KeyIs(key, "execTime")) {
-          HS_TRY(GetMillis(fv, &ex.exec_time_ms));
+          HS_PARSE_TRY(GetMillis(fv, &ex.exec_time_ms));
         }
         break;
       case 's':
         if (KeyIs(key, "symbol")) {
-          HS_TRY(GetString(fv, &ex.symbol));
+          HS_PARSE_TRY(GetString(fv, &ex.symbol));
           ou.symbol = ex.symbol;
           seen |= kISymbol;
         } else if (KeyIs(key, "side")) {
-          HS_TRY(GetString(fv, &ex.side));
+          HS_PARSE_TRY(GetString(fv, &ex.side));
           seen |= kISide;
         }
         break;
       case 'f':
-        if (KeyIs(key, "feeCurrency")) HS_TRY(GetString(fv, &ex.fee_currency));
+        if (KeyIs(key, "feeCurrency")) HS_PARSE_TRY(GetString(fv, &ex.fee_currency));
         break;
       case 'l':
-        if (KeyIs(key, "leavesQty")) HS_TRY(GetOptDecimal<Qty>(fv, &ex.leaves_qty, &ex.has_leaves_qty, Sign::kNonNegative));
+        if (KeyIs(key, "leavesQty")) HS_PARSE_TRY(GetOptDecimal<Qty>(fv, &ex.leaves_qty, &ex.has_leaves_qty, Sign::kNonNegative));
         break;
       case 'c':
         if (KeyIs(key, "cumExecQty")) {
-          HS_TRY(GetDecimalString<Qty>(fv, &ou.cum_exec_qty));
+          HS_PARSE_TRY(GetDecimalString<Qty>(fv, &ou.cum_exec_qty));
           seen |= kICumExecQty;
         } else if (KeyIs(key, "coin")) {
-          HS_TRY(ParseCoins(fv, out, b.coins));
+          HS_PARSE_TRY(ParseCoins(fv, out, b.coins));
           seen |= kICoin;
         }
         break;
       case 'r':
-        if (KeyIs(key, "rejectReason")) HS_TRY(GetString(fv, &ou.reject_reason));
+        if (KeyIs(key, "rejectReason")) HS_PARSE_TRY(GetString(fv, &ou.reject_reason));
         break;
       case 'u':
-        if (KeyIs(key, "updatedTime")) HS_TRY(GetMillis(fv, &ou.updated_time_ms));
+        if (KeyIs(key, "updatedTime")) HS_PARSE_TRY(GetMillis(fv, &ou.updated_time_ms));
         break;
       default:
         break;
@@ -325,7 +319,7 @@ ParseStatus ParseItems(od::value v, AccountMsg* out, const Buffers& b, uint32_t*
     }
     od::object o;
     if (iv.get_object().get(o)) return ParseStatus::kBadField;
-    HS_TRY(ParseItem(o, out, b, kinds_seen));
+    HS_PARSE_TRY(ParseItem(o, out, b, kinds_seen));
   }
   return ParseStatus::kOk;
 }
@@ -355,17 +349,17 @@ ParseStatus Parser::ParseMarket(const char* data, size_t len, MarketFrame* out) 
     switch (k[0]) {
       case 't':
         if (KeyIs(key, "topic")) {
-          HS_TRY(GetString(v, &topic));
+          HS_PARSE_TRY(GetString(v, &topic));
           has_topic = true;
         } else if (KeyIs(key, "type")) {
-          HS_TRY(GetString(v, &type));
+          HS_PARSE_TRY(GetString(v, &type));
           has_type = true;
         } else if (KeyIs(key, "ts")) {
-          HS_TRY(GetInt(v, &out->ts_ms));
+          HS_PARSE_TRY(GetInt(v, &out->ts_ms));
         }
         break;
       case 'c':
-        if (KeyIs(key, "cts")) HS_TRY(GetInt(v, &out->cts_ms));
+        if (KeyIs(key, "cts")) HS_PARSE_TRY(GetInt(v, &out->cts_ms));
         break;
       case 'd':
         if (KeyIs(key, "data")) {
@@ -378,7 +372,7 @@ ParseStatus Parser::ParseMarket(const char* data, size_t len, MarketFrame* out) 
         break;
       case 'o':
         if (KeyIs(key, "op")) {
-          HS_TRY(GetString(v, &op));
+          HS_PARSE_TRY(GetString(v, &op));
           has_op = true;
         }
         break;
@@ -389,8 +383,8 @@ ParseStatus Parser::ParseMarket(const char* data, size_t len, MarketFrame* out) 
         }
         break;
       case 'r':
-        if (KeyIs(key, "ret_msg")) HS_TRY(GetString(v, &out->ret_msg));
-        if (KeyIs(key, "req_id")) HS_TRY(GetString(v, &out->req_id));
+        if (KeyIs(key, "ret_msg")) HS_PARSE_TRY(GetString(v, &out->ret_msg));
+        if (KeyIs(key, "req_id")) HS_PARSE_TRY(GetString(v, &out->req_id));
         break;
       default:
         break;
@@ -451,18 +445,18 @@ ParseStatus Parser::ParseAccount(const char* data, size_t len, AccountMsg* out) 
     switch (k[0]) {
       case 'o':
         if (KeyIs(key, "op")) {
-          HS_TRY(GetString(v, &out->op));
+          HS_PARSE_TRY(GetString(v, &out->op));
           has_op = true;
         }
         break;
       case 'r':
         if (KeyIs(key, "retCode")) {
-          HS_TRY(GetInt(v, &out->ret_code));
+          HS_PARSE_TRY(GetInt(v, &out->ret_code));
           out->has_ret_code = true;
         } else if (KeyIs(key, "retMsg") || KeyIs(key, "ret_msg")) {
-          HS_TRY(GetString(v, &out->ret_msg));
+          HS_PARSE_TRY(GetString(v, &out->ret_msg));
         } else if (KeyIs(key, "reqId") || KeyIs(key, "req_id")) {
-          HS_TRY(GetString(v, &out->req_id));
+          HS_PARSE_TRY(GetString(v, &out->req_id));
         } else if (KeyIs(key, "result")) {
           // REST: {"result":{"list":[{"coin":[...]}]}}; other results are not ours.
           od::json_type t;
@@ -476,7 +470,7 @@ ParseStatus Parser::ParseAccount(const char* data, size_t len, AccountMsg* out) 
             od::value rv;
             if (rf.value().get(rv)) return ParseStatus::kBadJson;
             if (KeyIs(rk, "list")) {
-              HS_TRY(ParseItems(rv, out, bufs, &kinds, &non_objects));
+              HS_PARSE_TRY(ParseItems(rv, out, bufs, &kinds, &non_objects));
               has_list = true;
             }
           }
@@ -490,7 +484,7 @@ ParseStatus Parser::ParseAccount(const char* data, size_t len, AccountMsg* out) 
         break;
       case 't':
         if (KeyIs(key, "topic")) {
-          HS_TRY(GetString(v, &out->topic));
+          HS_PARSE_TRY(GetString(v, &out->topic));
           has_topic = true;
         }
         break;
@@ -500,7 +494,7 @@ ParseStatus Parser::ParseAccount(const char* data, size_t len, AccountMsg* out) 
           od::json_type t;
           if (v.type().get(t)) return ParseStatus::kBadJson;
           if (t == od::json_type::array) {
-            HS_TRY(ParseItems(v, out, bufs, &kinds, &non_objects));
+            HS_PARSE_TRY(ParseItems(v, out, bufs, &kinds, &non_objects));
           } else if (t == od::json_type::object) {
             // order.create reply: {"orderId":"..","orderLinkId":".."}.
             od::object d;
@@ -511,9 +505,9 @@ ParseStatus Parser::ParseAccount(const char* data, size_t len, AccountMsg* out) 
               od::value dv;
               if (df.value().get(dv)) return ParseStatus::kBadJson;
               if (KeyIs(dk, "orderId")) {
-                HS_TRY(GetString(dv, &out->order_id));
+                HS_PARSE_TRY(GetString(dv, &out->order_id));
               } else if (KeyIs(dk, "orderLinkId")) {
-                HS_TRY(GetString(dv, &out->order_link_id));
+                HS_PARSE_TRY(GetString(dv, &out->order_link_id));
               }
             }
           }

@@ -60,12 +60,6 @@ int Parser::max_levels() const noexcept { return impl_->max_levels; }
 
 namespace {
 
-#define HS_TRY(expr)                               \
-  do {                                             \
-    const ParseStatus hs_st_ = (expr);             \
-    if (hs_st_ != ParseStatus::kOk) return hs_st_; \
-  } while (0)
-
 // ---------------------------------------------------------------------------------------------
 // A strict scanner for the `events` array of an envelope. It runs over input simdjson's stage 1
 // already saw (UTF-8 validated) and checks the grammar itself: JSON whitespace anywhere, keys in
@@ -338,18 +332,18 @@ ParseStatus ScanUpdate(const char** pp, const char* end, L2Level* lv) noexcept {
     if (p == nullptr) return ParseStatus::kBadJson;
     switch (key) {
       case Key::kPriceLevel:
-        HS_TRY(ScanDecimal<Price>(&p, end, &lv->px));
+        HS_PARSE_TRY(ScanDecimal<Price>(&p, end, &lv->px));
         if (!lv->px.is_positive()) return ParseStatus::kBadNumber;
         has_px = true;
         break;
       case Key::kNewQuantity:
-        HS_TRY(ScanDecimal<Qty>(&p, end, &lv->qty));
+        HS_PARSE_TRY(ScanDecimal<Qty>(&p, end, &lv->qty));
         has_qty = true;
         break;
       case Key::kSide: {
         // "ask", "buy", ...: not Advanced Trade's vocabulary.
         int which = 0;
-        HS_TRY(ScanWord(&p, end, "\"bid\"", "\"offer\"", &which));
+        HS_PARSE_TRY(ScanWord(&p, end, "\"bid\"", "\"offer\"", &which));
         lv->bid = which == 0;
         has_side = true;
         break;
@@ -413,7 +407,7 @@ ParseStatus ScanUpdates(const char** pp, const char* end, L2Level* levels, int c
   for (bool more = true; more;) {
     if (p == end || *p != '{') return ParseStatus::kBadField;
     if (*count >= cap) return ParseStatus::kTooManyLevels;
-    if (!ScanUpdateCanonical(&p, end, &levels[*count])) HS_TRY(ScanUpdate(&p, end, &levels[*count]));
+    if (!ScanUpdateCanonical(&p, end, &levels[*count])) HS_PARSE_TRY(ScanUpdate(&p, end, &levels[*count]));
     ++*count;
     p = NextMember(p, end, ']', &more);
     if (p == nullptr) return ParseStatus::kBadJson;
@@ -435,13 +429,13 @@ ParseStatus ScanEvent(const char** pp, const char* end, L2Event* ev, L2Level* le
       case Key::kUpdates:
         if (has_updates) return ParseStatus::kBadField;  // twice: which one is the book?
         ev->first = static_cast<uint32_t>(*count);
-        HS_TRY(ScanUpdates(&p, end, levels, cap, count));
+        HS_PARSE_TRY(ScanUpdates(&p, end, levels, cap, count));
         ev->count = static_cast<uint32_t>(*count) - ev->first;
         has_updates = true;
         break;
       case Key::kType: {
         int which = 0;
-        HS_TRY(ScanWord(&p, end, "\"update\"", "\"snapshot\"", &which));
+        HS_PARSE_TRY(ScanWord(&p, end, "\"update\"", "\"snapshot\"", &which));
         ev->type = which == 0 ? EventType::kUpdate : EventType::kSnapshot;
         has_type = true;
         break;
@@ -485,7 +479,7 @@ ParseStatus ScanEvents(const char** pp, const char* end, L2Event* events, int* e
     if (*event_count >= Parser::kMaxEvents) return ParseStatus::kTooManyLevels;
     L2Event& ev = events[*event_count];
     ev = L2Event{};
-    HS_TRY(ScanEvent(&p, end, &ev, levels, cap, level_count));
+    HS_PARSE_TRY(ScanEvent(&p, end, &ev, levels, cap, level_count));
     ++*event_count;
     p = NextMember(p, end, ']', &more);
     if (p == nullptr) return ParseStatus::kBadJson;
@@ -499,7 +493,7 @@ ParseStatus ScanEventsSpan(std::string_view span, L2Event* events, int* event_co
                            int* level_count) noexcept {
   const char* p = SkipWs(span.data(), span.data() + span.size());
   const char* const end = span.data() + span.size();
-  HS_TRY(ScanEvents(&p, end, events, event_count, levels, cap, level_count));
+  HS_PARSE_TRY(ScanEvents(&p, end, events, event_count, levels, cap, level_count));
   return SkipWs(p, end) == end ? ParseStatus::kOk : ParseStatus::kBadJson;
 }
 
@@ -538,10 +532,10 @@ ParseStatus ScanChanges(std::string_view span, L2Level* out, int cap, int* count
       if (p == nullptr) return ParseStatus::kBadJson;
       if (!inner) return ParseStatus::kMissingField;
       if (field == 0) {
-        HS_TRY(ScanDecimal<Price>(&p, end, &lv.px));
+        HS_PARSE_TRY(ScanDecimal<Price>(&p, end, &lv.px));
         if (!lv.px.is_positive()) return ParseStatus::kBadNumber;
       } else {
-        HS_TRY(ScanDecimal<Qty>(&p, end, &lv.qty));
+        HS_PARSE_TRY(ScanDecimal<Qty>(&p, end, &lv.qty));
       }
     }
     p = NextMember(p, end, ']', &inner);
@@ -568,7 +562,7 @@ ParseStatus GetArraySpan(od::value v, std::string_view* span) noexcept {
 
 ParseStatus GetTime(od::value v, Nanos* out) noexcept {
   std::string_view s;
-  HS_TRY(GetString(v, &s));
+  HS_PARSE_TRY(GetString(v, &s));
   return ParseRfc3339(s, out) ? ParseStatus::kOk : ParseStatus::kBadField;
 }
 
@@ -656,10 +650,10 @@ ParseStatus Parser::Parse(const char* data, size_t len, Frame* out) noexcept {
     od::value v;
     if (field.value().get(v)) return ParseStatus::kBadJson;
     if (KeyIs(key, "channel")) {
-      HS_TRY(GetString(v, &out->channel));
+      HS_PARSE_TRY(GetString(v, &out->channel));
       has_channel = true;
     } else if (KeyIs(key, "sequence_num")) {
-      HS_TRY(GetUint(v, &out->sequence_num));
+      HS_PARSE_TRY(GetUint(v, &out->sequence_num));
       out->has_sequence = true;
     } else if (KeyIs(key, "events")) {
       if (has_channel && out->has_sequence && !has_events) {
@@ -670,7 +664,7 @@ ParseStatus Parser::Parse(const char* data, size_t len, Frame* out) noexcept {
         if (out->channel == "l2_data") {
           out->events = m.events.get();
           out->levels = m.levels.get();
-          HS_TRY(ScanEvents(&p, frame_end, m.events.get(), &out->event_count, m.levels.get(), m.max_levels,
+          HS_PARSE_TRY(ScanEvents(&p, frame_end, m.events.get(), &out->event_count, m.levels.get(), m.max_levels,
                             &out->level_count));
           events_scanned = true;
         } else {
@@ -686,15 +680,15 @@ ParseStatus Parser::Parse(const char* data, size_t len, Frame* out) noexcept {
         continue;  // more keys follow: On-Demand carries on (and steps over the array)
       }
       // Kept as a span and scanned once the channel is known (keys come in any order).
-      HS_TRY(GetArraySpan(v, &events));
+      HS_PARSE_TRY(GetArraySpan(v, &events));
       has_events = true;
     } else if (KeyIs(key, "timestamp")) {
-      HS_TRY(GetTime(v, &out->timestamp));
+      HS_PARSE_TRY(GetTime(v, &out->timestamp));
     } else if (KeyIs(key, "type")) {
-      HS_TRY(GetString(v, &type));
+      HS_PARSE_TRY(GetString(v, &type));
       has_type = true;
     } else if (KeyIs(key, "message")) {
-      HS_TRY(GetString(v, &out->error_message));
+      HS_PARSE_TRY(GetString(v, &out->error_message));
     }
   }
   if (!done && !AtEnd(doc)) return ParseStatus::kBadJson;  // trailing bytes after the object
@@ -755,50 +749,50 @@ ParseStatus Parser::ParseExchange(const char* data, size_t len, ExchangeFrame* o
     od::value v;
     if (field.value().get(v)) return ParseStatus::kBadJson;
     if (KeyIs(key, "type")) {
-      HS_TRY(GetString(v, &type));
+      HS_PARSE_TRY(GetString(v, &type));
       has_type = true;
     } else if (KeyIs(key, "product_id")) {
-      HS_TRY(GetString(v, &out->product_id));
+      HS_PARSE_TRY(GetString(v, &out->product_id));
       seen |= kProduct;
     } else if (KeyIs(key, "bids") || KeyIs(key, "asks")) {
       const bool bids = KeyIs(key, "bids");
       std::string_view span;
-      HS_TRY(GetArraySpan(v, &span));
-      HS_TRY(venues::internal::ScanStringLevels(span, bids ? m.bids.get() : m.asks.get(), m.exchange_levels,
+      HS_PARSE_TRY(GetArraySpan(v, &span));
+      HS_PARSE_TRY(venues::internal::ScanStringLevels(span, bids ? m.bids.get() : m.asks.get(), m.exchange_levels,
                                                 bids ? &out->bid_count : &out->ask_count));
       seen |= bids ? kBids : kAsks;
     } else if (KeyIs(key, "changes")) {
       std::string_view span;
-      HS_TRY(GetArraySpan(v, &span));
-      HS_TRY(ScanChanges(span, m.changes.get(), m.exchange_levels, &out->change_count));
+      HS_PARSE_TRY(GetArraySpan(v, &span));
+      HS_PARSE_TRY(ScanChanges(span, m.changes.get(), m.exchange_levels, &out->change_count));
       seen |= kChanges;
     } else if (KeyIs(key, "time")) {
-      HS_TRY(GetTime(v, &out->time));
+      HS_PARSE_TRY(GetTime(v, &out->time));
     } else if (KeyIs(key, "sequence")) {
-      HS_TRY(GetUint(v, &out->sequence));
+      HS_PARSE_TRY(GetUint(v, &out->sequence));
       seen |= kSequence;
     } else if (KeyIs(key, "trade_id")) {
-      HS_TRY(GetUint(v, &out->trade_id));
+      HS_PARSE_TRY(GetUint(v, &out->trade_id));
     } else if (KeyIs(key, "price")) {
-      HS_TRY(venues::internal::GetDecimalString<Price>(v, &out->price));
+      HS_PARSE_TRY(venues::internal::GetDecimalString<Price>(v, &out->price));
       seen |= kPrice;
     } else if (KeyIs(key, "last_size")) {
-      HS_TRY(venues::internal::GetDecimalString<Qty>(v, &out->last_size));
+      HS_PARSE_TRY(venues::internal::GetDecimalString<Qty>(v, &out->last_size));
     } else if (KeyIs(key, "best_bid")) {
-      HS_TRY(venues::internal::GetDecimalString<Price>(v, &out->best_bid));
+      HS_PARSE_TRY(venues::internal::GetDecimalString<Price>(v, &out->best_bid));
       seen |= kBestBid;
     } else if (KeyIs(key, "best_ask")) {
-      HS_TRY(venues::internal::GetDecimalString<Price>(v, &out->best_ask));
+      HS_PARSE_TRY(venues::internal::GetDecimalString<Price>(v, &out->best_ask));
       seen |= kBestAsk;
     } else if (KeyIs(key, "best_bid_size")) {
-      HS_TRY(venues::internal::GetDecimalString<Qty>(v, &out->best_bid_size));
+      HS_PARSE_TRY(venues::internal::GetDecimalString<Qty>(v, &out->best_bid_size));
       out->has_best_bid_size = true;
     } else if (KeyIs(key, "best_ask_size")) {
-      HS_TRY(venues::internal::GetDecimalString<Qty>(v, &out->best_ask_size));
+      HS_PARSE_TRY(venues::internal::GetDecimalString<Qty>(v, &out->best_ask_size));
       out->has_best_ask_size = true;
     } else if (KeyIs(key, "side")) {
       std::string_view s;
-      HS_TRY(GetString(v, &s));
+      HS_PARSE_TRY(GetString(v, &s));
       if (s != "buy" && s != "sell") return ParseStatus::kBadField;
       out->buy_side = s == "buy";
     }

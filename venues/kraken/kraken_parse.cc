@@ -62,12 +62,6 @@ Parser::~Parser() = default;
 
 namespace {
 
-#define HS_TRY(expr)                               \
-  do {                                             \
-    const ParseStatus hs_st_ = (expr);             \
-    if (hs_st_ != ParseStatus::kOk) return hs_st_; \
-  } while (0)
-
 // What a simdjson error means for the message: the wrong JSON type for a field we know, a
 // number that does not fit, or a document that is not JSON at all.
 ParseStatus FromError(simdjson::error_code e) noexcept {
@@ -106,7 +100,7 @@ ParseStatus GetNumber(od::value v, T* out, std::string_view* text) noexcept {
     return FromError(v.type().get(t)) == ParseStatus::kOk ? ParseStatus::kBadField : ParseStatus::kBadJson;
   }
   int64_t raw = 0;
-  HS_TRY(NumberTextToRaw(*text, T::kDecimals, &raw));
+  HS_PARSE_TRY(NumberTextToRaw(*text, T::kDecimals, &raw));
   *out = T::FromRaw(raw);
   return ParseStatus::kOk;
 }
@@ -120,7 +114,7 @@ ParseStatus LevelsOnDemand(od::array arr, BookLevel* out, int cap, int* count) n
   int n = 0;
   for (auto item : arr) {
     od::object o;
-    HS_TRY(FromError(item.get_object().get(o)));
+    HS_PARSE_TRY(FromError(item.get_object().get(o)));
     if (n >= cap) return ParseStatus::kTooManyLevels;
     BookLevel& lv = out[n];
     bool has_px = false;
@@ -131,10 +125,10 @@ ParseStatus LevelsOnDemand(od::array arr, BookLevel* out, int cap, int* count) n
       od::value v;
       if (field.value().get(v)) return ParseStatus::kBadJson;
       if (KeyIs(key, "price")) {
-        HS_TRY(GetNumber(v, &lv.px, &lv.px_text));
+        HS_PARSE_TRY(GetNumber(v, &lv.px, &lv.px_text));
         has_px = true;
       } else if (KeyIs(key, "qty")) {
-        HS_TRY(GetNumber(v, &lv.qty, &lv.qty_text));
+        HS_PARSE_TRY(GetNumber(v, &lv.qty, &lv.qty_text));
         has_qty = true;
       }
     }
@@ -147,7 +141,7 @@ ParseStatus LevelsOnDemand(od::array arr, BookLevel* out, int cap, int* count) n
 
 ParseStatus ParseLevels(od::value v, BookLevel* out, int cap, int* count) noexcept {
   od::array arr;
-  HS_TRY(FromError(v.get_array().get(arr)));
+  HS_PARSE_TRY(FromError(v.get_array().get(arr)));
   return LevelsOnDemand(arr, out, cap, count);
 }
 
@@ -155,13 +149,13 @@ enum : uint32_t { kFSymbol = 1, kFBids = 2, kFAsks = 4, kFChecksum = 8 };
 
 ParseStatus ParseEntries(od::value v, Parser::Impl& im, Message* out) noexcept {
   od::array arr;
-  HS_TRY(FromError(v.get_array().get(arr)));
+  HS_PARSE_TRY(FromError(v.get_array().get(arr)));
   int n = 0;
   im.bids_used = 0;
   im.asks_used = 0;
   for (auto item : arr) {
     od::object o;
-    HS_TRY(FromError(item.get_object().get(o)));
+    HS_PARSE_TRY(FromError(item.get_object().get(o)));
     if (n >= Parser::kMaxEntries) return ParseStatus::kTooManyLevels;
     BookEntry& e = im.entries[static_cast<size_t>(n)];
     e = BookEntry{};
@@ -172,14 +166,14 @@ ParseStatus ParseEntries(od::value v, Parser::Impl& im, Message* out) noexcept {
       od::value fv;
       if (field.value().get(fv)) return ParseStatus::kBadJson;
       if (KeyIs(key, "symbol")) {
-        HS_TRY(GetStr(fv, &e.symbol));
+        HS_PARSE_TRY(GetStr(fv, &e.symbol));
         seen |= kFSymbol;
       } else if (KeyIs(key, "bids") || KeyIs(key, "asks")) {
         const bool bid = key.raw()[0] == 'b';
         BookLevel* pool = bid ? im.bids.get() : im.asks.get();
         int& used = bid ? im.bids_used : im.asks_used;
         int cnt = 0;
-        HS_TRY(ParseLevels(fv, pool + used, Parser::kMaxLevels - used, &cnt));
+        HS_PARSE_TRY(ParseLevels(fv, pool + used, Parser::kMaxLevels - used, &cnt));
         if (bid) {
           e.bids = pool + used;
           e.bid_count = cnt;
@@ -191,13 +185,13 @@ ParseStatus ParseEntries(od::value v, Parser::Impl& im, Message* out) noexcept {
         seen |= bid ? kFBids : kFAsks;
       } else if (KeyIs(key, "checksum")) {
         uint64_t c = 0;
-        HS_TRY(FromError(fv.get_uint64().get(c)));
+        HS_PARSE_TRY(FromError(fv.get_uint64().get(c)));
         if (c > std::numeric_limits<uint32_t>::max()) return ParseStatus::kBadNumber;
         e.checksum = static_cast<uint32_t>(c);
         seen |= kFChecksum;
       } else if (KeyIs(key, "timestamp")) {
         std::string_view ts;
-        HS_TRY(GetStr(fv, &ts));
+        HS_PARSE_TRY(GetStr(fv, &ts));
         if (!ParseRfc3339(ts, &e.timestamp)) return ParseStatus::kBadField;
       }
     }
@@ -213,16 +207,16 @@ ParseStatus ParseEntries(od::value v, Parser::Impl& im, Message* out) noexcept {
 
 ParseStatus ParseStatusData(od::value v, Message* out) noexcept {
   od::array arr;
-  HS_TRY(FromError(v.get_array().get(arr)));
+  HS_PARSE_TRY(FromError(v.get_array().get(arr)));
   for (auto item : arr) {
     od::object o;
-    HS_TRY(FromError(item.get_object().get(o)));
+    HS_PARSE_TRY(FromError(item.get_object().get(o)));
     for (auto field : o) {
       od::raw_json_string key;
       if (field.key().get(key)) return ParseStatus::kBadJson;
       od::value fv;
       if (field.value().get(fv)) return ParseStatus::kBadJson;
-      if (KeyIs(key, "system")) HS_TRY(GetStr(fv, &out->system));
+      if (KeyIs(key, "system")) HS_PARSE_TRY(GetStr(fv, &out->system));
     }
   }
   return ParseStatus::kOk;
@@ -230,18 +224,18 @@ ParseStatus ParseStatusData(od::value v, Message* out) noexcept {
 
 ParseStatus ParseResult(od::value v, Message* out) noexcept {
   od::object o;
-  HS_TRY(FromError(v.get_object().get(o)));
+  HS_PARSE_TRY(FromError(v.get_object().get(o)));
   for (auto field : o) {
     od::raw_json_string key;
     if (field.key().get(key)) return ParseStatus::kBadJson;
     od::value fv;
     if (field.value().get(fv)) return ParseStatus::kBadJson;
     if (KeyIs(key, "channel")) {
-      HS_TRY(GetStr(fv, &out->ack_channel));
+      HS_PARSE_TRY(GetStr(fv, &out->ack_channel));
     } else if (KeyIs(key, "symbol")) {
-      HS_TRY(GetStr(fv, &out->symbol));
+      HS_PARSE_TRY(GetStr(fv, &out->symbol));
     } else if (KeyIs(key, "depth")) {
-      HS_TRY(FromError(fv.get_int64().get(out->ack_depth)));
+      HS_PARSE_TRY(FromError(fv.get_int64().get(out->ack_depth)));
     }
   }
   return ParseStatus::kOk;
@@ -271,47 +265,47 @@ ParseStatus ParseTop(od::object obj, Parser::Impl& im, Message* out, Top* t) noe
     if (field.value().get(v)) return ParseStatus::kBadJson;
     if (KeyIs(key, "channel")) {
       std::string_view c;
-      HS_TRY(GetStr(v, &c));
+      HS_PARSE_TRY(GetStr(v, &c));
       t->channel = c == kChannelBook        ? Channel::kBook
                    : c == kChannelHeartbeat ? Channel::kHeartbeat
                    : c == kChannelStatus    ? Channel::kStatus
                                             : Channel::kOther;
     } else if (KeyIs(key, "type")) {
       std::string_view s;
-      HS_TRY(GetStr(v, &s));
+      HS_PARSE_TRY(GetStr(v, &s));
       t->type = s == "snapshot" ? BookType::kSnapshot : s == "update" ? BookType::kUpdate : BookType::kOther;
     } else if (KeyIs(key, "data")) {
       t->has_data = true;
       if (t->channel == Channel::kBook && t->type != BookType::kOther) {
-        HS_TRY(ParseEntries(v, im, out));
+        HS_PARSE_TRY(ParseEntries(v, im, out));
         t->data_parsed = true;
       } else if (t->channel == Channel::kStatus) {
-        HS_TRY(ParseStatusData(v, out));
+        HS_PARSE_TRY(ParseStatusData(v, out));
         t->data_parsed = true;
       }  // otherwise decided after the pass: a later key may say what `data` is
     } else if (KeyIs(key, "method")) {
       std::string_view m;
-      HS_TRY(GetStr(v, &m));
+      HS_PARSE_TRY(GetStr(v, &m));
       t->method = m == kMethodSubscribe     ? Method::kSubscribe
                   : m == kMethodUnsubscribe ? Method::kUnsubscribe
                   : m == kMethodPong        ? Method::kPong
                                             : Method::kOther;
     } else if (KeyIs(key, "success")) {
-      HS_TRY(FromError(v.get_bool().get(out->success)));
+      HS_PARSE_TRY(FromError(v.get_bool().get(out->success)));
       t->has_success = true;
     } else if (KeyIs(key, "req_id")) {
-      HS_TRY(FromError(v.get_int64().get(out->req_id)));
+      HS_PARSE_TRY(FromError(v.get_int64().get(out->req_id)));
     } else if (KeyIs(key, "result")) {
       od::json_type rt;
-      HS_TRY(FromError(v.type().get(rt)));
-      if (rt == od::json_type::object) HS_TRY(ParseResult(v, out));
+      HS_PARSE_TRY(FromError(v.type().get(rt)));
+      if (rt == od::json_type::object) HS_PARSE_TRY(ParseResult(v, out));
     } else if (KeyIs(key, "error")) {
       // WS v2 errors are strings; anything else (REST's "error":[]) is not an ack's error.
       od::json_type et;
-      HS_TRY(FromError(v.type().get(et)));
-      if (et == od::json_type::string) HS_TRY(GetStr(v, &out->error));
+      HS_PARSE_TRY(FromError(v.type().get(et)));
+      if (et == od::json_type::string) HS_PARSE_TRY(GetStr(v, &out->error));
     } else if (KeyIs(key, "symbol")) {
-      HS_TRY(GetStr(v, &out->symbol));
+      HS_PARSE_TRY(GetStr(v, &out->symbol));
     }
   }
   return ParseStatus::kOk;
@@ -339,7 +333,7 @@ ParseStatus ParseMessage(Parser::Impl& im, const char* data, size_t len, Message
   od::object obj;
   if (doc.get_object().get(obj)) return ParseStatus::kBadJson;
   Top t;
-  HS_TRY(ParseTop(obj, im, out, &t));
+  HS_PARSE_TRY(ParseTop(obj, im, out, &t));
   // Nothing may follow the object (simdjson 3.0 reports the end as OUT_OF_BOUNDS).
   const char* trailing = nullptr;
   if (doc.current_location().get(trailing) != simdjson::OUT_OF_BOUNDS) return ParseStatus::kBadJson;
@@ -349,14 +343,14 @@ ParseStatus ParseMessage(Parser::Impl& im, const char* data, size_t len, Message
         if (t.type == BookType::kNone) return ParseStatus::kMissingField;
         if (t.type == BookType::kOther) return ParseStatus::kUnknown;
         if (!t.has_data) return ParseStatus::kMissingField;
-        if (!t.data_parsed) HS_TRY(ParseDeferredData(doc, im, out, t.channel));
+        if (!t.data_parsed) HS_PARSE_TRY(ParseDeferredData(doc, im, out, t.channel));
         out->kind = t.type == BookType::kSnapshot ? MessageKind::kBookSnapshot : MessageKind::kBookUpdate;
         return ParseStatus::kOk;
       case Channel::kHeartbeat:
         out->kind = MessageKind::kHeartbeat;
         return ParseStatus::kOk;
       case Channel::kStatus:
-        if (t.has_data && !t.data_parsed) HS_TRY(ParseDeferredData(doc, im, out, t.channel));
+        if (t.has_data && !t.data_parsed) HS_PARSE_TRY(ParseDeferredData(doc, im, out, t.channel));
         out->kind = MessageKind::kStatus;
         return ParseStatus::kOk;
       default:
@@ -377,7 +371,6 @@ ParseStatus ParseMessage(Parser::Impl& im, const char* data, size_t len, Message
   }
 }
 
-#undef HS_TRY
 
 }  // namespace
 

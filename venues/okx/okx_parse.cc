@@ -91,12 +91,6 @@ Parser::~Parser() = default;
 
 namespace {
 
-#define HS_TRY(expr)                               \
-  do {                                             \
-    const ParseStatus hs_st_ = (expr);             \
-    if (hs_st_ != ParseStatus::kOk) return hs_st_; \
-  } while (0)
-
 bool IsPong(const char* data, size_t len) noexcept {
   return len == kPong.size() && std::memcmp(data, kPong.data(), kPong.size()) == 0;
 }
@@ -123,7 +117,7 @@ EventKind ClassifyEvent(std::string_view e) noexcept {
 // OKX sends millisecond times as decimal strings ("1597026383085"); "" means absent.
 ParseStatus GetMillisString(od::value v, int64_t* out) noexcept {
   std::string_view s;
-  HS_TRY(GetString(v, &s));
+  HS_PARSE_TRY(GetString(v, &s));
   if (s.size() > 18) return ParseStatus::kBadNumber;
   int64_t n = 0;
   for (char c : s) {
@@ -147,7 +141,7 @@ ParseStatus GetCode(od::value v, std::string_view* out) noexcept {
 template <typename T>
 ParseStatus GetOptionalDecimal(od::value v, T* out, bool* present, Sign sign = Sign::kNonNegative) noexcept {
   std::string_view s;
-  HS_TRY(GetString(v, &s));
+  HS_PARSE_TRY(GetString(v, &s));
   if (s.empty()) {
     *present = false;
     return ParseStatus::kOk;
@@ -233,10 +227,10 @@ ParseStatus ParseArg(od::value v, Channel* channel, std::string_view* inst_id) n
     if (field.value().get(fv)) return ParseStatus::kBadJson;
     if (KeyIs(key, "channel")) {
       std::string_view c;
-      HS_TRY(GetString(fv, &c));
+      HS_PARSE_TRY(GetString(fv, &c));
       *channel = ClassifyChannel(c);
     } else if (KeyIs(key, "instId")) {
-      HS_TRY(GetString(fv, inst_id));
+      HS_PARSE_TRY(GetString(fv, inst_id));
     }
   }
   return ParseStatus::kOk;
@@ -263,27 +257,27 @@ ParseStatus ParseBookEntry(od::object entry, MarketFrame* out, BookLevel* bids, 
     od::value v;
     if (field.value().get(v)) return ParseStatus::kBadJson;
     if (KeyIs(key, "asks")) {
-      HS_TRY(ParseLevels(v, asks, &out->ask_count, compact));
+      HS_PARSE_TRY(ParseLevels(v, asks, &out->ask_count, compact));
       *seen |= kFAsks;
     } else if (KeyIs(key, "bids")) {
-      HS_TRY(ParseLevels(v, bids, &out->bid_count, compact));
+      HS_PARSE_TRY(ParseLevels(v, bids, &out->bid_count, compact));
       *seen |= kFBids;
     } else if (KeyIs(key, "seqId")) {
-      HS_TRY(GetInt(v, &out->seq_id));
+      HS_PARSE_TRY(GetInt(v, &out->seq_id));
       *seen |= kFSeq;
     } else if (KeyIs(key, "prevSeqId")) {
-      HS_TRY(GetInt(v, &out->prev_seq_id));
+      HS_PARSE_TRY(GetInt(v, &out->prev_seq_id));
       out->has_prev_seq = true;
       *seen |= kFPrev;
     } else if (KeyIs(key, "checksum")) {
       int64_t c = 0;
-      HS_TRY(GetInt(v, &c));
+      HS_PARSE_TRY(GetInt(v, &c));
       if (c < INT32_MIN || c > INT32_MAX) return ParseStatus::kBadNumber;  // a signed 32-bit CRC
       out->checksum = static_cast<int32_t>(c);
       out->has_checksum = true;
       *seen |= kFChecksum;
     } else if (KeyIs(key, "ts")) {
-      HS_TRY(GetMillisString(v, &out->ts_ms));
+      HS_PARSE_TRY(GetMillisString(v, &out->ts_ms));
     }
   }
   return ParseStatus::kOk;
@@ -320,14 +314,14 @@ ParseStatus Parser::ParseMarket(const char* data, size_t len, MarketFrame* out) 
         od::object entry;
         if (item.get_object().get(entry)) return ParseStatus::kBadField;
         if (++entries > 1) return ParseStatus::kBadField;  // one book per push
-        HS_TRY(ParseBookEntry(entry, out, impl_->bids.get(), impl_->asks.get(), &seen, compact_levels_));
+        HS_PARSE_TRY(ParseBookEntry(entry, out, impl_->bids.get(), impl_->asks.get(), &seen, compact_levels_));
       }
     } else if (KeyIs(key, "arg")) {
-      HS_TRY(ParseArg(v, &out->channel, &out->inst_id));
+      HS_PARSE_TRY(ParseArg(v, &out->channel, &out->inst_id));
       seen |= kFArg;
     } else if (KeyIs(key, "action")) {
       std::string_view a;
-      HS_TRY(GetString(v, &a));
+      HS_PARSE_TRY(GetString(v, &a));
       if (a == "snapshot") {
         out->action = Action::kSnapshot;
       } else if (a == "update") {
@@ -338,13 +332,13 @@ ParseStatus Parser::ParseMarket(const char* data, size_t len, MarketFrame* out) 
       seen |= kFAction;
     } else if (KeyIs(key, "event")) {
       std::string_view e;
-      HS_TRY(GetString(v, &e));
+      HS_PARSE_TRY(GetString(v, &e));
       out->event = ClassifyEvent(e);
       seen |= kFEvent;
     } else if (KeyIs(key, "code")) {
-      HS_TRY(GetCode(v, &out->code));
+      HS_PARSE_TRY(GetCode(v, &out->code));
     } else if (KeyIs(key, "msg")) {
-      HS_TRY(GetString(v, &out->msg));
+      HS_PARSE_TRY(GetString(v, &out->msg));
     }
   }
   if (seen & kFEvent) {
@@ -383,13 +377,13 @@ ParseStatus ParseDetails(od::value v, BalanceItem* out, int* count) noexcept {
       od::value fv;
       if (field.value().get(fv)) return ParseStatus::kBadJson;
       if (KeyIs(key, "ccy")) {
-        HS_TRY(GetString(fv, &b.ccy));
+        HS_PARSE_TRY(GetString(fv, &b.ccy));
       } else if (KeyIs(key, "availBal")) {
-        HS_TRY(GetString(fv, &b.avail_text));
+        HS_PARSE_TRY(GetString(fv, &b.avail_text));
       } else if (KeyIs(key, "cashBal")) {
-        HS_TRY(GetString(fv, &b.cash_text));
+        HS_PARSE_TRY(GetString(fv, &b.cash_text));
       } else if (KeyIs(key, "frozenBal")) {
-        HS_TRY(GetString(fv, &b.frozen_text));
+        HS_PARSE_TRY(GetString(fv, &b.frozen_text));
       }
     }
     if (b.ccy.empty()) return ParseStatus::kMissingField;
@@ -411,55 +405,55 @@ ParseStatus ParsePrivateEntry(od::object entry, OrderItem* o, BalanceItem* balan
     const char* k = key.raw();
     switch (k[0]) {
       case 'a':
-        if (KeyIs(key, "accFillSz")) HS_TRY(GetOptionalDecimal<Qty>(v, &o->acc_fill_sz, &o->has_acc_fill_sz));
+        if (KeyIs(key, "accFillSz")) HS_PARSE_TRY(GetOptionalDecimal<Qty>(v, &o->acc_fill_sz, &o->has_acc_fill_sz));
         break;
       case 'c':
-        if (KeyIs(key, "clOrdId")) HS_TRY(GetString(v, &o->cl_ord_id));
+        if (KeyIs(key, "clOrdId")) HS_PARSE_TRY(GetString(v, &o->cl_ord_id));
         break;
       case 'd':
         if (KeyIs(key, "details")) {
-          HS_TRY(ParseDetails(v, balances, balance_count));
+          HS_PARSE_TRY(ParseDetails(v, balances, balance_count));
           *has_details = true;
         }
         break;
       case 'f':
         if (KeyIs(key, "fillPx")) {
-          HS_TRY(GetOptionalDecimal<Price>(v, &o->fill_px, &o->has_fill_px));
+          HS_PARSE_TRY(GetOptionalDecimal<Price>(v, &o->fill_px, &o->has_fill_px));
         } else if (KeyIs(key, "fillSz")) {
           bool present = false;
-          HS_TRY(GetOptionalDecimal<Qty>(v, &o->fill_sz, &present));
+          HS_PARSE_TRY(GetOptionalDecimal<Qty>(v, &o->fill_sz, &present));
         } else if (KeyIs(key, "fee")) {
           bool present = false;
-          HS_TRY(GetOptionalDecimal<Amount>(v, &o->fee, &present, Sign::kAllowNegative));
+          HS_PARSE_TRY(GetOptionalDecimal<Amount>(v, &o->fee, &present, Sign::kAllowNegative));
         } else if (KeyIs(key, "feeCcy")) {
-          HS_TRY(GetString(v, &o->fee_ccy));
+          HS_PARSE_TRY(GetString(v, &o->fee_ccy));
         } else if (KeyIs(key, "fillFee")) {
           bool present = false;
-          HS_TRY(GetOptionalDecimal<Amount>(v, &o->fill_fee, &present, Sign::kAllowNegative));
+          HS_PARSE_TRY(GetOptionalDecimal<Amount>(v, &o->fill_fee, &present, Sign::kAllowNegative));
         } else if (KeyIs(key, "fillFeeCcy")) {
-          HS_TRY(GetString(v, &o->fill_fee_ccy));
+          HS_PARSE_TRY(GetString(v, &o->fill_fee_ccy));
         }
         break;
       case 'i':
-        if (KeyIs(key, "instId")) HS_TRY(GetString(v, &o->inst_id));
+        if (KeyIs(key, "instId")) HS_PARSE_TRY(GetString(v, &o->inst_id));
         break;
       case 'o':
-        if (KeyIs(key, "ordId")) HS_TRY(GetString(v, &o->ord_id));
+        if (KeyIs(key, "ordId")) HS_PARSE_TRY(GetString(v, &o->ord_id));
         break;
       case 's':
         if (KeyIs(key, "sCode")) {
-          HS_TRY(GetCode(v, &o->s_code));
+          HS_PARSE_TRY(GetCode(v, &o->s_code));
           o->has_s_code = true;
         } else if (KeyIs(key, "sMsg")) {
-          HS_TRY(GetString(v, &o->s_msg));
+          HS_PARSE_TRY(GetString(v, &o->s_msg));
         } else if (KeyIs(key, "state")) {
           std::string_view s;
-          HS_TRY(GetString(v, &s));
+          HS_PARSE_TRY(GetString(v, &s));
           o->state = ParseOrderState(s);
         }
         break;
       case 'u':
-        if (KeyIs(key, "uTime")) HS_TRY(GetMillisString(v, &o->u_time_ms));
+        if (KeyIs(key, "uTime")) HS_PARSE_TRY(GetMillisString(v, &o->u_time_ms));
         break;
       default:
         break;
@@ -499,25 +493,25 @@ ParseStatus Parser::ParsePrivate(const char* data, size_t len, PrivateMsg* out) 
         if (item.get_object().get(entry)) return ParseStatus::kBadField;
         if (n >= kMaxOrderItems) return ParseStatus::kTooManyLevels;
         items[n] = OrderItem{};
-        HS_TRY(ParsePrivateEntry(entry, &items[n], impl_->balances.get(), &out->balance_count, &has_details));
+        HS_PARSE_TRY(ParsePrivateEntry(entry, &items[n], impl_->balances.get(), &out->balance_count, &has_details));
         ++n;
       }
     } else if (KeyIs(key, "arg")) {
       std::string_view inst;
-      HS_TRY(ParseArg(v, &out->channel, &inst));
+      HS_PARSE_TRY(ParseArg(v, &out->channel, &inst));
     } else if (KeyIs(key, "event")) {
       std::string_view e;
-      HS_TRY(GetString(v, &e));
+      HS_PARSE_TRY(GetString(v, &e));
       out->event = ClassifyEvent(e);
       has_event = true;
     } else if (KeyIs(key, "op")) {
-      HS_TRY(GetString(v, &out->op));
+      HS_PARSE_TRY(GetString(v, &out->op));
     } else if (KeyIs(key, "id")) {
-      HS_TRY(GetString(v, &out->id));
+      HS_PARSE_TRY(GetString(v, &out->id));
     } else if (KeyIs(key, "code")) {
-      HS_TRY(GetCode(v, &out->code));
+      HS_PARSE_TRY(GetCode(v, &out->code));
     } else if (KeyIs(key, "msg")) {
-      HS_TRY(GetString(v, &out->msg));
+      HS_PARSE_TRY(GetString(v, &out->msg));
     }
   }
   out->orders = items;

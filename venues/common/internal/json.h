@@ -15,6 +15,13 @@
 #include "core/base/decimal.h"
 #include "venues/common/parse_status.h"
 
+// Returns the ParseStatus of `expr` from the enclosing function unless it is kOk.
+#define HS_PARSE_TRY(expr)                              \
+  do {                                                  \
+    const ::hs::venues::ParseStatus hs_st_ = (expr);            \
+    if (hs_st_ != ::hs::venues::ParseStatus::kOk) return hs_st_; \
+  } while (0)
+
 namespace hs::venues::internal {
 
 namespace od = simdjson::ondemand;
