@@ -2,24 +2,19 @@
 // websocket framing, real io_uring journal. The simulator is scripted through its control
 // socket; the engine is observed through its admin socket and its journal.
 #include <gtest/gtest.h>
-#include <signal.h>
 
 #include <nlohmann/json.hpp>
-#include <sstream>
 #include <thread>
 
-#include "core/base/decimal.h"
-#include "core/control/admin_server.h"
 #include "core/journal/journal_reader.h"
-#include "tests/support/journal_check.h"
-#include "tests/support/test_support.h"
+#include "tests/support/loopback.h"
 
 namespace hs {
 namespace {
 
 using json = nlohmann::json;
 using namespace std::chrono_literals;
-using testing::Process;
+using testing::BinPath;
 using testing::TempDir;
 using testing::WaitFor;
 
@@ -33,76 +28,23 @@ struct Options {
   std::vector<std::string> sim_args; // e.g. periodic fault flags
 };
 
-class Loopback : public ::testing::Test {
+class Loopback : public testing::LoopbackFixture {
  protected:
   void Start(const Options& o = {}, bool paused = true) {
-    port_a_ = testing::FreePort();
-    port_b_ = testing::FreePort();
-    while (port_b_ == port_a_) port_b_ = testing::FreePort();
-    env_ = {{"HS_LB_A_KEY", "key-a"}, {"HS_LB_A_SECRET", kSecretA}, {"HS_LB_B_KEY", "key-b"}, {"HS_LB_B_SECRET", kSecretB}};
-    config_ = dir_.File("loopback.toml");
-    testing::WriteFileOrDie(config_, ConfigText(o));
-    std::vector<std::string> sim_args = {"--config", config_, "--control", dir_.File("sim.sock"), "--order-log",
-                                         dir_.File("sim-orders.jsonl")};
-    if (paused) sim_args.push_back("--paused");
-    sim_args.insert(sim_args.end(), o.sim_args.begin(), o.sim_args.end());
-    sim_ = std::make_unique<Process>(std::string(HS_BIN_DIR) + "/homeostat-sim", sim_args, env_, dir_.File("sim.out"));
-    ASSERT_TRUE(WaitFor([&] { return SimCmd({{"cmd", "stats"}}).value("ok", false); }, 20s)) << sim_->Output();
+    SetEnv({{"HS_LB_A_KEY", "key-a"}, {"HS_LB_A_SECRET", kSecretA}, {"HS_LB_B_KEY", "key-b"}, {"HS_LB_B_SECRET", kSecretB}},
+           {kSecretA, kSecretB});
+    WriteConfig("loopback.toml", ConfigText(o));
+    StartSim(paused, o.sim_args, /*order_log=*/true);
   }
 
-  void StartEngine() {
-    engine_ = std::make_unique<Process>(std::string(HS_BIN_DIR) + "/homeostat",
-                                        std::vector<std::string>{"run", "--config", config_}, env_, dir_.File("engine.out"));
-    ASSERT_TRUE(WaitFor([&] { return Ready(); }, 30s)) << engine_->Output() << "\nstatus: " << Status().dump();
-  }
-
-  std::string ConfigText(const Options& o) {
-    std::string c = R"(assets = ["BTC", "USDT"]
-[engine]
-name = "loopback"
-[admin]
-socket = "@DIR@/admin.sock"
-[journal]
-path = "@DIR@/journal.hsj"
-[log]
-path = "@DIR@/engine.log"
-[strategy]
-min_edge = "0.0005"
-max_leg_notional = "100000"
-cooldown_ms = @COOLDOWN@
-[risk]
-max_order_notional = "100000"
-max_order_qty = "10"
-[[instruments]]
-name = "BTC/USDT"
-base = "BTC"
-quote = "USDT"
-tick = "0.01"
-lot = "0.00001"
-min_notional = "5"
-[[venues]]
-name = "binance_a"
-kind = "binance"
-market_data_url = "ws://127.0.0.1:@PA@"
-rest_url = "http://127.0.0.1:@PA@"
-order_url = "ws://127.0.0.1:@PA@"
-depth = @DEPTH@
-api_key_env = "HS_LB_A_KEY"
-api_secret_env = "HS_LB_A_SECRET"
-taker_fee = "0.001"
-symbols = { "BTC/USDT" = "BTCUSDT" }
-[[venues]]
-name = "binance_b"
-kind = "binance"
-market_data_url = "ws://127.0.0.1:@PB@"
-rest_url = "http://127.0.0.1:@PB@"
-order_url = "ws://127.0.0.1:@PB@"
-depth = @DEPTH@
-api_key_env = "HS_LB_B_KEY"
-api_secret_env = "HS_LB_B_SECRET"
-taker_fee = "0.001"
-symbols = { "BTC/USDT" = "BTCUSDT" }
-[sim]
+  static std::string ConfigText(const Options& o) {
+    const std::vector<int> ports = testing::DistinctFreePorts(2);
+    const std::string depth = "depth = " + std::to_string(o.depth) + "\n";
+    const std::string c = testing::EngineToml(R"("BTC", "USDT")", "loopback", "100000", "10", o.cooldown_ms) +
+                          testing::kBtcUsdtInstrumentToml +
+                          testing::BinanceVenueToml("binance_a", "@PA@", "HS_LB_A_KEY", "HS_LB_A_SECRET", depth) +
+                          testing::BinanceVenueToml("binance_b", "@PB@", "HS_LB_B_KEY", "HS_LB_B_SECRET", depth) +
+                          R"([sim]
 seed = 11
 tick_interval_ms = 20
 dislocation_every_ms = @DISLOC@
@@ -110,88 +52,11 @@ dislocation_bps = 60
 dislocation_ms = 150
 [sim.prices]
 "BTC/USDT" = "30000"
-[sim.accounts.binance_a]
-taker_fee = "0.001"
-balances = { BTC = "2", USDT = "100000" }
-[sim.accounts.binance_b]
-taker_fee = "0.001"
-balances = { BTC = "2", USDT = "100000" }
-)";
-    auto sub = [&](const std::string& k, const std::string& v) {
-      for (size_t at; (at = c.find(k)) != std::string::npos;) c.replace(at, k.size(), v);
-    };
-    sub("@DIR@", dir_.path());
-    sub("@PA@", std::to_string(port_a_));
-    sub("@PB@", std::to_string(port_b_));
-    sub("@DISLOC@", std::to_string(o.dislocation_every_ms));
-    sub("@COOLDOWN@", o.cooldown_ms);
-    sub("@DEPTH@", std::to_string(o.depth));
-    return c;
+)" + testing::SimAccountToml("binance_a") + testing::SimAccountToml("binance_b");
+    return testing::Substitute(c, {{"@PA@", std::to_string(ports[0])},
+                                   {"@PB@", std::to_string(ports[1])},
+                                   {"@DISLOC@", std::to_string(o.dislocation_every_ms)}});
   }
-
-  json SimCmd(const json& cmd) {
-    std::string reply;
-    if (!control::AdminRequest(dir_.File("sim.sock"), cmd.dump(), &reply, 5000).ok()) return json::object();
-    return json::parse(reply, nullptr, false);
-  }
-  json Status() {
-    std::string reply;
-    if (!control::AdminRequest(dir_.File("admin.sock"), R"({"cmd":"status"})", &reply, 5000).ok()) return json::object();
-    return json::parse(reply, nullptr, false);
-  }
-  bool Ready() {
-    const json s = Status();
-    if (!s.value("ok", false)) return false;
-    for (const auto& v : s["venues"]) {
-      if (!v.value("connected", false) || !v.value("orders_connected", false) || !v.value("balances_known", false))
-        return false;
-      for (const auto& b : v["books"])
-        if (!b.value("usable", false)) return false;
-    }
-    return true;
-  }
-  void SetBook(const std::string& venue, const json& bids, const json& asks) {
-    const json r = SimCmd({{"cmd", "set_book"}, {"venue", venue}, {"instrument", "BTC/USDT"}, {"bids", bids}, {"asks", asks}});
-    ASSERT_TRUE(r.value("ok", false)) << r.dump();
-  }
-  uint64_t SimOrders() { return SimCmd({{"cmd", "orders"}}).value("orders", uint64_t{0}); }
-  std::vector<json> OrderLog() {
-    std::vector<json> out;
-    std::istringstream in(testing::ReadFileOrDie(dir_.File("sim-orders.jsonl")));
-    std::string line;
-    while (std::getline(in, line))
-      if (!line.empty()) out.push_back(json::parse(line));
-    return out;
-  }
-  const json* VenueOf(const json& status, const std::string& name) {
-    for (const auto& v : status["venues"])
-      if (v["name"] == name) return &v;
-    return nullptr;
-  }
-  int StopEngine() { return engine_ ? engine_->Stop(SIGTERM, 20s) : 0; }
-  Amount Amt(const std::string& s) { return ParseDecimal<Amount>(s, Sign::kAllowNegative).value; }
-
-  void TearDown() override {
-    if (engine_) engine_->Stop(SIGTERM, 10s);
-    if (sim_) sim_->Stop(SIGTERM, 10s);
-    // Secrets never appear in what the engine wrote or printed.
-    for (const char* f : {"engine.log", "engine.out", "journal.hsj"}) {
-      std::string text;
-      try {
-        text = testing::ReadFileOrDie(dir_.File(f));
-      } catch (...) {
-        continue;
-      }
-      EXPECT_EQ(text.find(kSecretA), std::string::npos) << f;
-      EXPECT_EQ(text.find(kSecretB), std::string::npos) << f;
-    }
-  }
-
-  TempDir dir_;
-  int port_a_ = 0, port_b_ = 0;
-  std::string config_;
-  std::map<std::string, std::string> env_;
-  std::unique_ptr<Process> sim_, engine_;
 };
 
 TEST_F(Loopback, ScriptedDislocationSendsExactlyTheTwoExpectedLegsAndBalancesAgree) {
@@ -202,7 +67,7 @@ TEST_F(Loopback, ScriptedDislocationSendsExactlyTheTwoExpectedLegsAndBalancesAgr
   EXPECT_EQ(SimOrders(), 0u) << "no edge yet";
   // binance_b's bid jumps 200 USDT above binance_a's ask: 0.67% gross, beyond 0.2% fees + 0.05%.
   SetBook("binance_b", json::array({{"30200.00", "0.5"}}), json::array({{"30201.00", "1"}}));
-  ASSERT_TRUE(WaitFor([&] { return Status()["counters"].value("fills", 0) >= 2; }, 20s)) << Status().dump();
+  ASSERT_TRUE(WaitFor([&] { return EngineCount("fills") >= 2; }, 20s)) << Status().dump();
   std::this_thread::sleep_for(500ms);  // anything further would show up now
 
   const std::vector<json> orders = OrderLog();
@@ -222,15 +87,9 @@ TEST_F(Loopback, ScriptedDislocationSendsExactlyTheTwoExpectedLegsAndBalancesAgr
   EXPECT_EQ(sell["result"], "filled");
 
   // The engine's balances equal the simulator's accounts, exactly.
+  ASSERT_NO_FATAL_FAILURE(ExpectBalancesEqualTheSimulator({"binance_a", "binance_b"}));
   const json st = Status();
-  const json accounts = SimCmd({{"cmd", "accounts"}})["accounts"];
-  for (const char* venue : {"binance_a", "binance_b"}) {
-    const json* v = VenueOf(st, venue);
-    ASSERT_NE(v, nullptr);
-    for (const char* asset : {"BTC", "USDT"}) {
-      EXPECT_EQ(Amt((*v)["balances"][asset]), Amt(accounts[venue][asset])) << venue << " " << asset;
-    }
-  }
+  const json accounts = SimAccounts();
   EXPECT_EQ(Amt(accounts["binance_a"]["BTC"]), Amt("2.4995"));   // +0.5 − 0.0005 commission
   EXPECT_EQ(Amt(accounts["binance_a"]["USDT"]), Amt("85000"));
   EXPECT_EQ(Amt(accounts["binance_b"]["BTC"]), Amt("1.5"));
@@ -241,7 +100,7 @@ TEST_F(Loopback, ScriptedDislocationSendsExactlyTheTwoExpectedLegsAndBalancesAgr
   // The journal validates: every CRC, consecutive sequence numbers; both intents are in it.
   ASSERT_EQ(StopEngine(), 0) << engine_->Output();
   std::string out;
-  EXPECT_EQ(testing::RunCommand(std::string(HS_BIN_DIR) + "/homeostat", {"journal", "verify", dir_.File("journal.hsj")}, &out), 0)
+  EXPECT_EQ(testing::RunCommand(BinPath("homeostat"), {"journal", "verify", dir_.File("journal.hsj")}, &out), 0)
       << out;
   EXPECT_NE(out.find("OK"), std::string::npos) << out;
   auto v = journal::VerifyJournal(dir_.File("journal.hsj"));
@@ -261,7 +120,7 @@ TEST_F(Loopback, NoOrderReachesTheVenueAfterKillReturns) {
   StartEngine();
   ASSERT_TRUE(WaitFor([&] { return SimOrders() >= 2; }, 60s)) << Status().dump();
   std::string out;
-  ASSERT_EQ(testing::RunCommand(std::string(HS_BIN_DIR) + "/homeostat",
+  ASSERT_EQ(testing::RunCommand(BinPath("homeostat"),
                                 {"ctl", "kill", "--socket", dir_.File("admin.sock")}, &out),
             0)
       << out;
@@ -295,11 +154,7 @@ TEST_F(Loopback, MalformedBookTickersAreCountedAndDroppedAndTheBookStands) {
       {{"text", R"({"stream":"btcusdt@bookTicker","data":{"u":999999999,"s":"BTCU)"}},
       {{"hex", "00ff13377f80c0ffee0a0d00"}},
   };
-  for (json b : bad) {
-    b["cmd"] = "raw";
-    b["venue"] = "binance_a";
-    ASSERT_EQ(SimCmd(b).value("sent", 0), 1) << b.dump();
-  }
+  ASSERT_NO_FATAL_FAILURE(SendRaw("binance_a", bad));
   ASSERT_TRUE(WaitFor([&] { return (*VenueOf(Status(), "binance_a"))["parse_errors"] == 4; }, 10s)) << Status().dump();
   const json after = Status();
   const json& va = *VenueOf(after, "binance_a");
@@ -309,10 +164,9 @@ TEST_F(Loopback, MalformedBookTickersAreCountedAndDroppedAndTheBookStands) {
   EXPECT_EQ(va["books"][0]["usable"], true);
   EXPECT_TRUE(engine_->Running());
   // And a good message afterwards still applies.
-  json good = {{"cmd", "raw"},
-               {"venue", "binance_a"},
-               {"text", R"({"stream":"btcusdt@bookTicker","data":{"u":999999999999,"s":"BTCUSDT","b":"29990.00","B":"1","a":"29991.00","A":"1"}})"}};
-  ASSERT_EQ(SimCmd(good).value("sent", 0), 1);
+  ASSERT_NO_FATAL_FAILURE(SendRaw(
+      "binance_a",
+      {{{"text", R"({"stream":"btcusdt@bookTicker","data":{"u":999999999999,"s":"BTCUSDT","b":"29990.00","B":"1","a":"29991.00","A":"1"}})"}}}));
   ASSERT_TRUE(WaitFor([&] { return (*VenueOf(Status(), "binance_a"))["books"][0]["bid"] == "29990"; }, 10s))
       << Status().dump();
   EXPECT_EQ(SimOrders(), 0u);
@@ -339,10 +193,8 @@ TEST_F(Loopback, BinanceGapsAndCrossedBooksResyncAndNoTopLeaksFromAFailedBook) {
       << Status().dump();
   // The books come back by themselves.
   ASSERT_TRUE(WaitFor([&] { return Ready(); }, 30s)) << Status().dump();
-  ASSERT_EQ(StopEngine(), 0) << engine_->Output();
-  testing::CoreInputSummary sum = testing::SummarizeCoreInputs(dir_.File("journal.hsj"));
-  ASSERT_TRUE(sum.ok) << sum.error;
-  EXPECT_TRUE(sum.tops_while_unusable.empty()) << "first offending journal record: " << sum.tops_while_unusable.front();
+  testing::CoreInputSummary sum;
+  ASSERT_NO_FATAL_FAILURE(StopEngineAndCheckJournal(&sum));
   EXPECT_GE(sum.statuses[0][FeedState::kGap], 3);
   EXPECT_GE(sum.statuses[0][FeedState::kCrossed], 1);
   EXPECT_GT(sum.tops_after_failure[0], 10u) << "binance_a kept publishing after recovering";
@@ -355,27 +207,27 @@ TEST(LoopbackBinaries, MalformedConfigGetsAnErrorNamingTheField) {
   text.replace(text.find("taker_fee = \"0.001\""), 19, "taker_fee = \"0.001x\"");
   testing::WriteFileOrDie(dir.File("bad.toml"), text);
   std::string out;
-  EXPECT_EQ(testing::RunCommand(std::string(HS_BIN_DIR) + "/homeostat", {"run", "--config", dir.File("bad.toml")}, &out), 2);
+  EXPECT_EQ(testing::RunCommand(BinPath("homeostat"), {"run", "--config", dir.File("bad.toml")}, &out), 2);
   EXPECT_NE(out.find("venues[0].taker_fee"), std::string::npos) << out;
-  EXPECT_EQ(testing::RunCommand(std::string(HS_BIN_DIR) + "/homeostat-sim", {"--config", dir.File("bad.toml")}, &out), 2);
+  EXPECT_EQ(testing::RunCommand(BinPath("homeostat-sim"), {"--config", dir.File("bad.toml")}, &out), 2);
   EXPECT_NE(out.find("venues[0].taker_fee"), std::string::npos) << out;
-  EXPECT_EQ(testing::RunCommand(std::string(HS_BIN_DIR) + "/homeostat", {"run", "--config", dir.File("missing.toml")}, &out), 2);
+  EXPECT_EQ(testing::RunCommand(BinPath("homeostat"), {"run", "--config", dir.File("missing.toml")}, &out), 2);
   EXPECT_NE(out.find("missing.toml"), std::string::npos) << out;
   // Bad command-line arguments are refused with a message, not a crash.
-  EXPECT_NE(testing::RunCommand(std::string(HS_BIN_DIR) + "/homeostat", {"run", "--seconds", "-3"}, &out), 0);
-  EXPECT_NE(testing::RunCommand(std::string(HS_BIN_DIR) + "/homeostat", {"ctl", "explode"}, &out), 0);
+  EXPECT_NE(testing::RunCommand(BinPath("homeostat"), {"run", "--seconds", "-3"}, &out), 0);
+  EXPECT_NE(testing::RunCommand(BinPath("homeostat"), {"ctl", "explode"}, &out), 0);
   EXPECT_NE(out.find("explode"), std::string::npos) << out;
-  EXPECT_EQ(testing::RunCommand(std::string(HS_BIN_DIR) + "/homeostat", {"ctl", "status", "--socket", dir.File("none.sock")}, &out), 2);
+  EXPECT_EQ(testing::RunCommand(BinPath("homeostat"), {"ctl", "status", "--socket", dir.File("none.sock")}, &out), 2);
   EXPECT_NE(out.find("is the engine running"), std::string::npos) << out;
   // A secret variable that is not set is named, never guessed at.
-  EXPECT_EQ(testing::RunCommand(std::string(HS_BIN_DIR) + "/homeostat",
+  EXPECT_EQ(testing::RunCommand(BinPath("homeostat"),
                                 {"run", "--journal", dir.File("j.hsj"), "--socket", dir.File("a.sock"), "--log", dir.File("l.log")},
                                 &out, {{"HS_DEMO_BINANCE_KEY", ""}}),
             2);
   EXPECT_NE(out.find("HS_DEMO_BINANCE_KEY"), std::string::npos) << out;
   // A damaged journal is named by record.
   testing::WriteFileOrDie(dir.File("j2.hsj"), "HSJOURN1 but not really");
-  EXPECT_NE(testing::RunCommand(std::string(HS_BIN_DIR) + "/homeostat", {"journal", "verify", dir.File("j2.hsj")}, &out), 0);
+  EXPECT_NE(testing::RunCommand(BinPath("homeostat"), {"journal", "verify", dir.File("j2.hsj")}, &out), 0);
 }
 
 }  // namespace

@@ -5,22 +5,16 @@
 // must never receive a BookTop from a book that failed validation (checked in the journal).
 // Coinbase is market-data only here (trading = false).
 #include <gtest/gtest.h>
-#include <signal.h>
 
 #include <nlohmann/json.hpp>
-#include <thread>
 
-#include "core/control/admin_server.h"
-#include "tests/support/journal_check.h"
-#include "tests/support/test_support.h"
+#include "tests/support/loopback.h"
 
 namespace hs {
 namespace {
 
 using json = nlohmann::json;
 using namespace std::chrono_literals;
-using testing::Process;
-using testing::TempDir;
 using testing::WaitFor;
 
 struct Options {
@@ -30,58 +24,16 @@ struct Options {
   bool trading = false;
 };
 
-class CoinbaseLoopback : public ::testing::Test {
+class CoinbaseLoopback : public testing::LoopbackFixture {
  protected:
   void Start(const Options& o, bool paused = false) {
-    port_ = testing::FreePort();
-    config_ = dir_.File("coinbase.toml");
-    testing::WriteFileOrDie(config_, ConfigText(o));
-    std::vector<std::string> args = {"--config", config_, "--control", dir_.File("sim.sock")};
-    if (paused) args.push_back("--paused");
-    args.insert(args.end(), o.sim_args.begin(), o.sim_args.end());
-    sim_ = std::make_unique<Process>(std::string(HS_BIN_DIR) + "/homeostat-sim", args, std::map<std::string, std::string>{},
-                                     dir_.File("sim.out"));
-    ASSERT_TRUE(WaitFor([&] { return SimCmd({{"cmd", "stats"}}).value("ok", false); }, 20s)) << sim_->Output();
+    WriteConfig("coinbase.toml", ConfigText(o));
+    StartSim(paused, o.sim_args, /*order_log=*/false);
   }
 
-  void StartEngine() {
-    engine_ = std::make_unique<Process>(std::string(HS_BIN_DIR) + "/homeostat",
-                                        std::vector<std::string>{"run", "--config", config_},
-                                        std::map<std::string, std::string>{}, dir_.File("engine.out"));
-    ASSERT_TRUE(WaitFor([&] { return Ready(); }, 30s)) << engine_->Output() << "\nstatus: " << Status().dump();
-  }
-
-  std::string ConfigText(const Options& o) {
-    std::string c = R"(assets = ["BTC", "ETH", "USDT"]
-[engine]
-name = "coinbase-loopback"
-[admin]
-socket = "@DIR@/admin.sock"
-[journal]
-path = "@DIR@/journal.hsj"
-[log]
-path = "@DIR@/engine.log"
-[strategy]
-min_edge = "0.0005"
-max_leg_notional = "1000"
-[risk]
-max_order_notional = "1000"
-max_order_qty = "1"
-[[instruments]]
-name = "BTC/USDT"
-base = "BTC"
-quote = "USDT"
-tick = "0.01"
-lot = "0.00001"
-min_notional = "5"
-[[instruments]]
-name = "ETH/USDT"
-base = "ETH"
-quote = "USDT"
-tick = "0.01"
-lot = "0.0001"
-min_notional = "5"
-[[venues]]
+  static std::string ConfigText(const Options& o) {
+    const std::string c = testing::EngineToml(R"("BTC", "ETH", "USDT")", "coinbase-loopback", "1000", "1", "") +
+                          testing::kBtcUsdtInstrumentToml + testing::kEthUsdtInstrumentToml + R"([[venues]]
 name = "coinbase"
 kind = "coinbase"
 market_data_url = "ws://127.0.0.1:@PORT@"
@@ -104,66 +56,29 @@ dislocation_ms = 150
 taker_fee = "0.006"
 balances = { BTC = "1", ETH = "10", USDT = "10000" }
 )";
-    auto sub = [&](const std::string& k, const std::string& v) {
-      for (size_t at; (at = c.find(k)) != std::string::npos;) c.replace(at, k.size(), v);
-    };
-    sub("@DIR@", dir_.path());
-    sub("@PORT@", std::to_string(port_));
-    sub("@IDLE@", std::to_string(o.idle_timeout_ms));
-    sub("@DISLOC@", std::to_string(o.dislocation_every_ms));
-    sub("@TRADING@", o.trading ? "trading = true\norder_url = \"ws://127.0.0.1:" + std::to_string(port_) +
-                                     "\"\napi_key_env = \"HS_CB_KEY\"\napi_secret_env = \"HS_CB_SECRET\""
-                               : "trading = false");
-    return c;
+    return testing::Substitute(
+        c, {{"@TRADING@", o.trading ? "trading = true\norder_url = \"ws://127.0.0.1:@PORT@\"\napi_key_env = "
+                                      "\"HS_CB_KEY\"\napi_secret_env = \"HS_CB_SECRET\""
+                                    : "trading = false"},
+            {"@PORT@", std::to_string(testing::FreePort())},
+            {"@IDLE@", std::to_string(o.idle_timeout_ms)},
+            {"@DISLOC@", std::to_string(o.dislocation_every_ms)}});
   }
 
-  json SimCmd(const json& cmd) {
-    std::string reply;
-    if (!control::AdminRequest(dir_.File("sim.sock"), cmd.dump(), &reply, 5000).ok()) return json::object();
-    return json::parse(reply, nullptr, false);
-  }
-  json Status() {
-    std::string reply;
-    if (!control::AdminRequest(dir_.File("admin.sock"), R"({"cmd":"status"})", &reply, 5000).ok()) return json::object();
-    return json::parse(reply, nullptr, false);
-  }
-  json Venue() {
-    const json s = Status();
-    if (!s.value("ok", false) || s["venues"].empty()) return json::object();
-    return s["venues"][0];
-  }
-  int Count(const char* counter) { return Venue().value(counter, 0); }
+  json Venue() { return VenueStatus("coinbase"); }
+  int Count(const char* counter) { return static_cast<int>(VenueCount("coinbase", counter, 0)); }
   // Market data only: connected and every book usable.
-  bool Ready() {
-    const json v = Venue();
-    if (!v.value("connected", false) || !v.contains("books")) return false;
-    for (const auto& b : v["books"])
-      if (!b.value("usable", false)) return false;
-    return true;
-  }
-  int StopEngine() { return engine_ ? engine_->Stop(SIGTERM, 20s) : 0; }
+  bool Ready() override { return MarketDataReady("coinbase"); }
 
   void ExpectNoTopFromAFailedBook(int min_gaps, int min_crossed, bool integrity_failures = true) {
-    ASSERT_EQ(StopEngine(), 0) << engine_->Output();
-    testing::CoreInputSummary sum = testing::SummarizeCoreInputs(dir_.File("journal.hsj"));
-    ASSERT_TRUE(sum.ok) << sum.error;
-    EXPECT_TRUE(sum.tops_while_unusable.empty()) << "first offending journal record: " << sum.tops_while_unusable.front();
+    testing::CoreInputSummary sum;
+    ASSERT_NO_FATAL_FAILURE(StopEngineAndCheckJournal(&sum));
     EXPECT_GE(sum.statuses[0][FeedState::kGap], min_gaps);
     EXPECT_GE(sum.statuses[0][FeedState::kCrossed], min_crossed);
     if (integrity_failures) {
       EXPECT_GT(sum.tops_after_failure[0], 10u) << "the venue kept publishing after recovering";
     }
   }
-
-  void TearDown() override {
-    if (engine_) engine_->Stop(SIGTERM, 10s);
-    if (sim_) sim_->Stop(SIGTERM, 10s);
-  }
-
-  TempDir dir_;
-  int port_ = 0;
-  std::string config_;
-  std::unique_ptr<Process> sim_, engine_;
 };
 
 TEST_F(CoinbaseLoopback, GapsAndCrossedBooksResyncAndNoTopLeaksFromAFailedBook) {
@@ -193,11 +108,11 @@ TEST_F(CoinbaseLoopback, DisconnectAndStallRecoverByThemselves) {
   Start(o);
   StartEngine();
   // A disconnect: every book unusable at once, then a new connection with fresh snapshots.
-  ASSERT_EQ(SimCmd({{"cmd", "fault"}, {"venue", "coinbase"}, {"disconnect", true}}).value("disconnected", 0), 1);
+  ASSERT_EQ(SimFault("coinbase", {{"disconnect", true}}).value("disconnected", 0), 1);
   ASSERT_TRUE(WaitFor([&] { return Count("disconnects") >= 1; }, 10s)) << Status().dump();
   ASSERT_TRUE(WaitFor([&] { return Ready(); }, 20s)) << Status().dump();
   // A stall: nothing at all arrives (heartbeats neither), while the socket still answers pings.
-  ASSERT_TRUE(SimCmd({{"cmd", "fault"}, {"venue", "coinbase"}, {"stall", true}}).value("ok", false));
+  ASSERT_TRUE(SimFault("coinbase", {{"stall", true}}).value("ok", false));
   ASSERT_TRUE(WaitFor(
       [&] {
         const json v = Venue();
@@ -205,7 +120,7 @@ TEST_F(CoinbaseLoopback, DisconnectAndStallRecoverByThemselves) {
       },
       15s))
       << Status().dump();
-  ASSERT_TRUE(SimCmd({{"cmd", "fault"}, {"venue", "coinbase"}, {"stall", false}}).value("ok", false));
+  ASSERT_TRUE(SimFault("coinbase", {{"stall", false}}).value("ok", false));
   ASSERT_TRUE(WaitFor([&] { return Ready(); }, 20s)) << Status().dump();
   // After the stall the market moves on and the books follow it.
   const json before = Venue()["books"][0];
@@ -227,11 +142,7 @@ TEST_F(CoinbaseLoopback, MalformedFramesAreCountedAndDroppedAndTheBookStands) {
       {{"hex", "00ff13377f80c0ffee0a0d00"}},
       {{"text", R"({"hello":"world"})"}},
   };
-  for (json b : bad) {
-    b["cmd"] = "raw";
-    b["venue"] = "coinbase";
-    ASSERT_EQ(SimCmd(b).value("sent", 0), 1) << b.dump();
-  }
+  ASSERT_NO_FATAL_FAILURE(SendRaw("coinbase", bad));
   ASSERT_TRUE(WaitFor([&] { return Count("parse_errors") == 4 && Count("unknown_messages") == 1; }, 10s)) << Status().dump();
   const json v = Venue();
   EXPECT_EQ(v["connected"], true);
@@ -240,12 +151,7 @@ TEST_F(CoinbaseLoopback, MalformedFramesAreCountedAndDroppedAndTheBookStands) {
   EXPECT_EQ(v["books"][0]["usable"], true);
   EXPECT_EQ(v.value("gaps", -1), 0) << "a dropped frame that was never an envelope of the stream is no gap";
   // The scripted book reaches the engine through the live stream.
-  ASSERT_TRUE(SimCmd({{"cmd", "set_book"},
-                      {"venue", "coinbase"},
-                      {"instrument", "BTC/USDT"},
-                      {"bids", json::array({{"29990.00", "1"}})},
-                      {"asks", json::array({{"29991.00", "2"}})}})
-                  .value("ok", false));
+  ASSERT_NO_FATAL_FAILURE(SetBook("coinbase", json::array({{"29990.00", "1"}}), json::array({{"29991.00", "2"}})));
   ASSERT_TRUE(WaitFor([&] { return Venue()["books"][0]["bid"] == "29990" && Venue()["books"][0]["ask"] == "29991"; }, 10s))
       << Status().dump();
   EXPECT_TRUE(engine_->Running());
@@ -256,7 +162,7 @@ TEST_F(CoinbaseLoopback, TradingTrueIsRefusedAtStartup) {
   o.trading = true;
   Start(o, /*paused=*/true);
   std::string out;
-  EXPECT_EQ(testing::RunCommand(std::string(HS_BIN_DIR) + "/homeostat", {"run", "--config", config_}, &out,
+  EXPECT_EQ(testing::RunCommand(testing::BinPath("homeostat"), {"run", "--config", config_}, &out,
                                 {{"HS_CB_KEY", "k"}, {"HS_CB_SECRET", "s"}}),
             2)
       << out;

@@ -5,24 +5,17 @@
 // engine with the books recovering by themselves, and — from the journal after the engine
 // stops — that the core never received a BookTop from a book that failed validation.
 #include <gtest/gtest.h>
-#include <signal.h>
 
 #include <nlohmann/json.hpp>
-#include <sstream>
 #include <thread>
 
-#include "core/base/decimal.h"
-#include "core/control/admin_server.h"
-#include "tests/support/journal_check.h"
-#include "tests/support/test_support.h"
+#include "tests/support/loopback.h"
 
 namespace hs {
 namespace {
 
 using json = nlohmann::json;
 using namespace std::chrono_literals;
-using testing::Process;
-using testing::TempDir;
 using testing::WaitFor;
 
 const std::string kSecretA = "SECRET-A-do-not-print-5e0b";
@@ -39,71 +32,25 @@ struct Options {
   std::vector<std::string> sim_args;
 };
 
-class OkxLoopback : public ::testing::Test {
+class OkxLoopback : public testing::LoopbackFixture {
  protected:
   void Start(const Options& o = {}) {
-    port_a_ = testing::FreePort();
-    do {
-      port_o_ = testing::FreePort();
-    } while (port_o_ == port_a_);
-    env_ = {{"HS_LB_A_KEY", "key-a"},   {"HS_LB_A_SECRET", kSecretA}, {"HS_LB_O_KEY", "key-o"},
-            {"HS_LB_O_SECRET", kSecretO}, {"HS_LB_O_PASS", kPassO}};
-    config_ = dir_.File("okx-loopback.toml");
-    testing::WriteFileOrDie(config_, ConfigText(o));
-    std::vector<std::string> args = {"--config", config_, "--control", dir_.File("sim.sock"), "--order-log",
-                                     dir_.File("sim-orders.jsonl")};
-    if (o.paused) args.push_back("--paused");
-    args.insert(args.end(), o.sim_args.begin(), o.sim_args.end());
-    sim_ = std::make_unique<Process>(std::string(HS_BIN_DIR) + "/homeostat-sim", args, env_, dir_.File("sim.out"));
-    ASSERT_TRUE(WaitFor([&] { return SimCmd({{"cmd", "stats"}}).value("ok", false); }, 20s)) << sim_->Output();
-    engine_env_ = env_;
+    SetEnv({{"HS_LB_A_KEY", "key-a"},
+            {"HS_LB_A_SECRET", kSecretA},
+            {"HS_LB_O_KEY", "key-o"},
+            {"HS_LB_O_SECRET", kSecretO},
+            {"HS_LB_O_PASS", kPassO}},
+           {kSecretA, kSecretO, kPassO});
+    WriteConfig("okx-loopback.toml", ConfigText(o));
+    StartSim(o.paused, o.sim_args, /*order_log=*/true);
     engine_env_["HS_LB_O_PASS"] = o.okx_passphrase;
   }
 
-  void StartEngine(bool wait_ready = true) {
-    engine_ = std::make_unique<Process>(std::string(HS_BIN_DIR) + "/homeostat",
-                                        std::vector<std::string>{"run", "--config", config_}, engine_env_,
-                                        dir_.File("engine.out"));
-    if (wait_ready) {
-      ASSERT_TRUE(WaitFor([&] { return Ready(); }, 30s)) << engine_->Output() << "\nstatus: " << Status().dump();
-    }
-  }
-
-  std::string ConfigText(const Options& o) {
-    std::string c = R"(assets = ["BTC", "USDT"]
-[engine]
-name = "okx-loopback"
-[admin]
-socket = "@DIR@/admin.sock"
-[journal]
-path = "@DIR@/journal.hsj"
-[log]
-path = "@DIR@/engine.log"
-[strategy]
-min_edge = "0.0005"
-max_leg_notional = "100000"
-cooldown_ms = 100
-[risk]
-max_order_notional = "100000"
-max_order_qty = "10"
-[[instruments]]
-name = "BTC/USDT"
-base = "BTC"
-quote = "USDT"
-tick = "0.01"
-lot = "0.00001"
-min_notional = "5"
-[[venues]]
-name = "binance_a"
-kind = "binance"
-market_data_url = "ws://127.0.0.1:@PA@"
-rest_url = "http://127.0.0.1:@PA@"
-order_url = "ws://127.0.0.1:@PA@"
-api_key_env = "HS_LB_A_KEY"
-api_secret_env = "HS_LB_A_SECRET"
-taker_fee = "0.001"
-symbols = { "BTC/USDT" = "BTCUSDT" }
-[[venues]]
+  static std::string ConfigText(const Options& o) {
+    const std::vector<int> ports = testing::DistinctFreePorts(2);
+    const std::string c = testing::EngineToml(R"("BTC", "USDT")", "okx-loopback", "100000", "10", "100") +
+                          testing::kBtcUsdtInstrumentToml +
+                          testing::BinanceVenueToml("binance_a", "@PA@", "HS_LB_A_KEY", "HS_LB_A_SECRET") + R"([[venues]]
 name = "okx"
 kind = "okx"
 market_data_url = "ws://127.0.0.1:@PO@"
@@ -125,53 +72,15 @@ dislocation_bps = 60
 dislocation_ms = 150
 [sim.prices]
 "BTC/USDT" = "30000"
-[sim.accounts.binance_a]
-taker_fee = "0.001"
-balances = { BTC = "2", USDT = "100000" }
-[sim.accounts.okx]
-taker_fee = "0.001"
-balances = { BTC = "2", USDT = "100000" }
-)";
-    auto sub = [&](const std::string& k, const std::string& v) {
-      for (size_t at; (at = c.find(k)) != std::string::npos;) c.replace(at, k.size(), v);
-    };
-    sub("@DIR@", dir_.path());
-    sub("@PA@", std::to_string(port_a_));
-    sub("@PO@", std::to_string(port_o_));
-    sub("@DISLOC@", std::to_string(o.dislocation_every_ms));
-    sub("@ODEPTH@", std::to_string(o.okx_depth));
-    return c;
+)" + testing::SimAccountToml("binance_a") + testing::SimAccountToml("okx");
+    return testing::Substitute(c, {{"@PA@", std::to_string(ports[0])},
+                                   {"@PO@", std::to_string(ports[1])},
+                                   {"@DISLOC@", std::to_string(o.dislocation_every_ms)},
+                                   {"@ODEPTH@", std::to_string(o.okx_depth)}});
   }
 
-  json SimCmd(const json& cmd) {
-    std::string reply;
-    if (!control::AdminRequest(dir_.File("sim.sock"), cmd.dump(), &reply, 5000).ok()) return json::object();
-    return json::parse(reply, nullptr, false);
-  }
-  json Status() {
-    std::string reply;
-    if (!control::AdminRequest(dir_.File("admin.sock"), R"({"cmd":"status"})", &reply, 5000).ok()) return json::object();
-    return json::parse(reply, nullptr, false);
-  }
-  bool Ready() {
-    const json s = Status();
-    if (!s.value("ok", false)) return false;
-    for (const auto& v : s["venues"]) {
-      if (!v.value("connected", false) || !v.value("orders_connected", false) || !v.value("balances_known", false))
-        return false;
-      for (const auto& b : v["books"])
-        if (!b.value("usable", false)) return false;
-    }
-    return true;
-  }
-  json Okx() {
-    const json s = Status();
-    if (!s.contains("venues")) return json::object();
-    for (const auto& v : s["venues"])
-      if (v["name"] == "okx") return v;
-    return json::object();
-  }
-  int OkxCount(const char* key) { return Okx().value(key, -1); }
+  json Okx() { return VenueStatus("okx"); }
+  int OkxCount(const char* key) { return static_cast<int>(VenueCount("okx", key, -1)); }
   bool OkxBookUsable() {
     const json v = Okx();
     return v.contains("books") && !v["books"].empty() && v["books"][0].value("usable", false);
@@ -185,10 +94,6 @@ balances = { BTC = "2", USDT = "100000" }
   // new top means the resubscribe's snapshot validated (the usable flag alone could still be
   // the core's view from before the failure).
   bool RecoveredSince(int tops_before) { return OkxBookUsable() && OkxTops() > tops_before; }
-  void SetBook(const std::string& venue, const json& bids, const json& asks) {
-    const json r = SimCmd({{"cmd", "set_book"}, {"venue", venue}, {"instrument", "BTC/USDT"}, {"bids", bids}, {"asks", asks}});
-    ASSERT_TRUE(r.value("ok", false)) << r.dump();
-  }
   // A scripted change of the OKX book (each call moves the best bid by one cent).
   void NudgeOkx() {
     ++nudge_;
@@ -196,54 +101,11 @@ balances = { BTC = "2", USDT = "100000" }
             json::array({{"30000.50", "1"}, {"30001.00", "3"}}));
   }
   void Fault(const json& f) {
-    json cmd = f;
-    cmd["cmd"] = "fault";
-    cmd["venue"] = "okx";
-    const json r = SimCmd(cmd);
+    const json r = SimFault("okx", f);
     ASSERT_TRUE(r.value("ok", false)) << r.dump();
   }
-  uint64_t SimOrders() { return SimCmd({{"cmd", "orders"}}).value("orders", uint64_t{0}); }
-  std::vector<json> OrderLog() {
-    std::vector<json> out;
-    std::istringstream in(testing::ReadFileOrDie(dir_.File("sim-orders.jsonl")));
-    std::string line;
-    while (std::getline(in, line))
-      if (!line.empty()) out.push_back(json::parse(line));
-    return out;
-  }
-  int StopEngine() { return engine_ ? engine_->Stop(SIGTERM, 20s) : 0; }
-  Amount Amt(const std::string& s) { return ParseDecimal<Amount>(s, Sign::kAllowNegative).value; }
-  // The journal property: no BookTop reached the core from a book after it failed validation.
-  testing::CoreInputSummary CheckJournal() {
-    EXPECT_EQ(StopEngine(), 0) << engine_->Output();
-    testing::CoreInputSummary sum = testing::SummarizeCoreInputs(dir_.File("journal.hsj"));
-    EXPECT_TRUE(sum.ok) << sum.error;
-    EXPECT_TRUE(sum.tops_while_unusable.empty())
-        << "first offending journal record: " << (sum.tops_while_unusable.empty() ? 0 : sum.tops_while_unusable.front());
-    return sum;
-  }
 
-  void TearDown() override {
-    if (engine_) engine_->Stop(SIGTERM, 10s);
-    if (sim_) sim_->Stop(SIGTERM, 10s);
-    // Secrets never appear in what the engine wrote or printed.
-    for (const char* f : {"engine.log", "engine.out", "journal.hsj"}) {
-      std::string text;
-      try {
-        text = testing::ReadFileOrDie(dir_.File(f));
-      } catch (...) {
-        continue;
-      }
-      for (const std::string& secret : {kSecretA, kSecretO, kPassO}) EXPECT_EQ(text.find(secret), std::string::npos) << f;
-    }
-  }
-
-  TempDir dir_;
-  int port_a_ = 0, port_o_ = 0;
   int nudge_ = 0;
-  std::string config_;
-  std::map<std::string, std::string> env_, engine_env_;
-  std::unique_ptr<Process> sim_, engine_;
 };
 
 // The OKX bid jumps above Binance's ask: the engine buys on Binance and sells on OKX with two
@@ -256,7 +118,7 @@ TEST_F(OkxLoopback, ScriptedDislocationSendsTheTwoIocLegsAndBalancesAgree) {
   StartEngine();
   EXPECT_EQ(SimOrders(), 0u) << "no edge yet";
   SetBook("okx", json::array({{"30200.00", "0.5"}}), json::array({{"30201.00", "1"}}));
-  ASSERT_TRUE(WaitFor([&] { return Status()["counters"].value("fills", 0) >= 2; }, 20s)) << Status().dump();
+  ASSERT_TRUE(WaitFor([&] { return EngineCount("fills") >= 2; }, 20s)) << Status().dump();
   std::this_thread::sleep_for(500ms);  // anything further would show up now
 
   const std::vector<json> orders = OrderLog();
@@ -280,16 +142,9 @@ TEST_F(OkxLoopback, ScriptedDislocationSendsTheTwoIocLegsAndBalancesAgree) {
   EXPECT_EQ(sell["result"], "filled");
   EXPECT_EQ(sell["accFillSz"], "0.5");
 
+  ASSERT_NO_FATAL_FAILURE(ExpectBalancesEqualTheSimulator({"binance_a", "okx"}));
   const json st = Status();
-  const json accounts = SimCmd({{"cmd", "accounts"}})["accounts"];
-  for (const char* venue : {"binance_a", "okx"}) {
-    const json* v = nullptr;
-    for (const auto& x : st["venues"])
-      if (x["name"] == venue) v = &x;
-    ASSERT_NE(v, nullptr);
-    for (const char* asset : {"BTC", "USDT"})
-      EXPECT_EQ(Amt((*v)["balances"][asset]), Amt(accounts[venue][asset])) << venue << " " << asset;
-  }
+  const json accounts = SimAccounts();
   EXPECT_EQ(Amt(accounts["okx"]["BTC"]), Amt("1.5"));
   EXPECT_EQ(Amt(accounts["okx"]["USDT"]), Amt("115084.9"));  // +15100 − 15.1 commission
   EXPECT_EQ(Amt(accounts["binance_a"]["BTC"]), Amt("2.4995"));
@@ -308,15 +163,10 @@ TEST_F(OkxLoopback, IocWalkingTwoLevelsFillsTwiceAndBalancesStayExact) {
   StartEngine();
   // OKX's asks drop far below Binance's bid: buy on OKX (two levels), sell on Binance.
   SetBook("okx", json::array({{"29700.00", "1"}}), json::array({{"29800.00", "0.12345"}, {"29800.50", "0.2"}}));
-  ASSERT_TRUE(WaitFor([&] { return Status()["counters"].value("fills", 0) >= 3; }, 20s)) << Status().dump();
+  ASSERT_TRUE(WaitFor([&] { return EngineCount("fills") >= 3; }, 20s)) << Status().dump();
   std::this_thread::sleep_for(500ms);
+  ExpectBalancesEqualTheSimulator({"binance_a", "okx"});
   const json st = Status();
-  const json accounts = SimCmd({{"cmd", "accounts"}})["accounts"];
-  for (const auto& v : st["venues"]) {
-    const std::string name = v["name"];
-    for (const char* asset : {"BTC", "USDT"})
-      EXPECT_EQ(Amt(v["balances"][asset]), Amt(accounts[name][asset])) << name << " " << asset;
-  }
   int okx_orders = 0;
   for (const json& o : OrderLog()) {
     if (o["venue"] != "okx") continue;
@@ -384,7 +234,8 @@ TEST_F(OkxLoopback, ControlSocketFaultsAreCountedAndTheBookRecovers) {
   EXPECT_EQ(OkxCount("parse_errors"), 0);
   EXPECT_EQ(SimOrders(), 0u);
 
-  testing::CoreInputSummary sum = CheckJournal();
+  testing::CoreInputSummary sum;
+  ASSERT_NO_FATAL_FAILURE(StopEngineAndCheckJournal(&sum));
   EXPECT_EQ(sum.statuses[kOkx][FeedState::kGap], 2);
   EXPECT_EQ(sum.statuses[kOkx][FeedState::kChecksumFailed], 1);
   EXPECT_EQ(sum.statuses[kOkx][FeedState::kCrossed], 1);
@@ -414,7 +265,8 @@ TEST_F(OkxLoopback, PeriodicFaultFlagsAreCountedResyncedAndNoTopLeaksFromAFailed
   const json v = Okx();
   EXPECT_EQ(v["parse_errors"], 0);
   EXPECT_GT(v["md_messages"].get<int>(), 100);
-  testing::CoreInputSummary sum = CheckJournal();
+  testing::CoreInputSummary sum;
+  ASSERT_NO_FATAL_FAILURE(StopEngineAndCheckJournal(&sum));
   EXPECT_GE(sum.statuses[kOkx][FeedState::kGap], 3);
   EXPECT_GE(sum.statuses[kOkx][FeedState::kChecksumFailed], 2);
   EXPECT_GE(sum.statuses[kOkx][FeedState::kCrossed], 1);
@@ -437,11 +289,7 @@ TEST_F(OkxLoopback, MalformedFramesAreDroppedAndQuietConnectionsStayAlive) {
       {{"text", R"({"arg":{"channel":"books","instId":"BTC-U)"}},
       {{"hex", "00ff13377f80c0ffee0a0d00"}},
   };
-  for (json b : bad) {
-    b["cmd"] = "raw";
-    b["venue"] = "okx";
-    ASSERT_EQ(SimCmd(b).value("sent", 0), 1) << b.dump();
-  }
+  ASSERT_NO_FATAL_FAILURE(SendRaw("okx", bad));
   ASSERT_TRUE(WaitFor([&] { return OkxCount("parse_errors") == 4; }, 10s)) << Okx().dump();
   const json after = Okx();
   EXPECT_EQ(after["books"][0]["bid"], before["books"][0]["bid"]);
