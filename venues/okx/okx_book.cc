@@ -4,8 +4,8 @@
 #include <cstdio>
 #include <cstring>
 
+#include "core/base/crc32.h"
 #include "core/base/decimal.h"
-#include "venues/okx/internal/crc32_clmul.h"
 
 namespace hs::okx {
 
@@ -63,7 +63,7 @@ int32_t Checksum(const book::OrderBook& b) noexcept {
   }
   if (p != buf) --p;  // no separator after the last piece
   // C++20: the conversion to a signed type is modular, i.e. the two's-complement reinterpretation.
-  return static_cast<int32_t>(internal::Crc32Ieee(buf, static_cast<size_t>(p - buf)));
+  return static_cast<int32_t>(Crc32IeeeUpdate(0, buf, static_cast<size_t>(p - buf)));
 }
 
 L2Book::L2Book(int depth) : book_(ClampDepth(depth), /*keep_text=*/true), depth_(ClampDepth(depth)) {

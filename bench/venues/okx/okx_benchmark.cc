@@ -12,12 +12,12 @@
 #include <string>
 #include <vector>
 
+#include "core/base/crc32.h"
 #include "core/base/decimal.h"
 #include "core/book/order_book.h"
 #include "core/config/config.h"
 #include "venues/okx/okx_book.h"
 #include "venues/okx/okx_orders.h"
-#include "venues/okx/internal/crc32_clmul.h"
 #include "venues/okx/okx_parse.h"
 
 namespace hs {
@@ -315,14 +315,14 @@ std::string CheckString() {
 }
 void BM_Okx_Crc32_Table(benchmark::State& st) {
   const std::string s = CheckString();
-  for (auto _ : st) benchmark::DoNotOptimize(okx::internal::Crc32IeeeTable(s.data(), s.size()));
+  for (auto _ : st) benchmark::DoNotOptimize(Crc32IeeeTableUpdate(0, s.data(), s.size()));
   st.SetBytesProcessed(static_cast<int64_t>(st.iterations() * s.size()));
 }
 BENCHMARK(BM_Okx_Crc32_Table);
 void BM_Okx_Crc32_Folded(benchmark::State& st) {
   const std::string s = CheckString();
-  if (!okx::internal::ClmulAvailable()) st.SkipWithError("no PCLMULQDQ on this CPU");
-  for (auto _ : st) benchmark::DoNotOptimize(okx::internal::Crc32Ieee(s.data(), s.size()));
+  if (!Crc32IeeeFolds()) st.SkipWithError("no PCLMULQDQ on this CPU");
+  for (auto _ : st) benchmark::DoNotOptimize(Crc32IeeeUpdate(0, s.data(), s.size()));
   st.SetBytesProcessed(static_cast<int64_t>(st.iterations() * s.size()));
 }
 BENCHMARK(BM_Okx_Crc32_Folded);

@@ -13,7 +13,6 @@
 
 #include "core/base/crc32.h"
 #include "tests/support/test_support.h"
-#include "venues/okx/internal/crc32_clmul.h"
 
 namespace hs::okx {
 namespace {
@@ -335,22 +334,6 @@ TEST_F(OkxBook, OverlongLevelTextIsAParseErrorAndDropsTheBook) {
   EXPECT_EQ(book_.OnFrame(f), BookEvent::kParseError);
   EXPECT_NE(book_.detail().find("longer than 23 characters"), std::string::npos) << book_.detail();
   EXPECT_FALSE(book_.usable());
-}
-
-// The folded (PCLMULQDQ) CRC equals the table CRC on every length and alignment (seeded).
-TEST(OkxCrc, FoldedCrcMatchesTheTable) {
-  std::printf("okx crc: carry-less multiply %s\n", internal::ClmulAvailable() ? "in use" : "not available");
-  std::mt19937_64 rng(99);
-  std::string buf(4200, '\0');
-  for (char& c : buf) c = static_cast<char>(rng());
-  for (size_t len = 0; len < 2100; ++len) {
-    const size_t off = rng() % 64;
-    ASSERT_EQ(internal::Crc32Ieee(buf.data() + off, len), Crc32Ieee(std::string_view(buf.data() + off, len))) << len;
-    ASSERT_EQ(internal::Crc32IeeeTable(buf.data() + off, len), Crc32Ieee(std::string_view(buf.data() + off, len)));
-  }
-  EXPECT_EQ(internal::Crc32Ieee("123456789", 9), 0xCBF43926u) << "the CRC-32 check value";
-  const std::string s = "3366.1:7:3366.8:9:3366:6:3368:8";
-  EXPECT_EQ(static_cast<int32_t>(internal::Crc32Ieee(s.data(), s.size())), -1881014294);
 }
 
 }  // namespace
