@@ -35,7 +35,11 @@ class Fetch : public std::enable_shared_from_this<Fetch> {
       ctx_.emplace(asio::ssl::context::tls_client);
       beast::error_code ec;
       ctx_->set_default_verify_paths(ec);
-      if (!req_.ca_file.empty()) ctx_->load_verify_file(req_.ca_file, ec);
+      if (ec) return Finish(0, "TLS: cannot load the system trust store: " + ec.message());
+      if (!req_.ca_file.empty()) {
+        ctx_->load_verify_file(req_.ca_file, ec);
+        if (ec) return Finish(0, "TLS: cannot load CA file '" + req_.ca_file + "': " + ec.message());
+      }
       ctx_->set_verify_mode(asio::ssl::verify_peer);
       tls_.emplace(ioc_, *ctx_);
       SSL_set_tlsext_host_name(tls_->native_handle(), url_.host.c_str());
