@@ -128,7 +128,14 @@ bool ComputeChecksum(const book::OrderBook& b, int price_precision, int qty_prec
 // longer than any value the fixed-point types hold (the caller then formats the value).
 inline int WireDigits(std::string_view t, int prec, char* out) noexcept {
   if (t.size() > 21) return -1;
-  const char* const dot = static_cast<const char*>(std::memchr(t.data(), '.', t.size()));
+  // An inline scan: at most 21 bytes, where a libc memchr call costs more than it saves.
+  const char* dot = nullptr;
+  for (size_t i = 0; i < t.size(); ++i) {
+    if (t[i] == '.') {
+      dot = t.data() + i;
+      break;
+    }
+  }
   if (dot == nullptr) {  // "8477"
     if (prec != 0) return -1;
     if (t.size() == 1 && t[0] == '0') return 0;
