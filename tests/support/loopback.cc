@@ -40,24 +40,6 @@ std::string EngineToml(const std::string& assets, const std::string& name, const
          "[risk]\nmax_order_notional = \"" + max_notional + "\"\nmax_order_qty = \"" + max_qty + "\"\n";
 }
 
-const char kBtcUsdtInstrumentToml[] = R"([[instruments]]
-name = "BTC/USDT"
-base = "BTC"
-quote = "USDT"
-tick = "0.01"
-lot = "0.00001"
-min_notional = "5"
-)";
-
-const char kEthUsdtInstrumentToml[] = R"([[instruments]]
-name = "ETH/USDT"
-base = "ETH"
-quote = "USDT"
-tick = "0.01"
-lot = "0.0001"
-min_notional = "5"
-)";
-
 std::string BinanceVenueToml(const std::string& name, const std::string& port, const std::string& key_env,
                              const std::string& secret_env, const std::string& extra) {
   return "[[venues]]\nname = \"" + name + "\"\nkind = \"binance\"\n" +                       //

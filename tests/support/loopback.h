@@ -37,8 +37,6 @@ std::string Substitute(std::string text, const std::vector<std::pair<std::string
 // and log under @DIR@, [strategy] (min_edge 0.0005; cooldown_ms only when given) and [risk].
 std::string EngineToml(const std::string& assets, const std::string& name, const std::string& max_notional,
                        const std::string& max_qty, const std::string& cooldown_ms);
-extern const char kBtcUsdtInstrumentToml[];
-extern const char kEthUsdtInstrumentToml[];
 // A Binance venue (order entry included) on 127.0.0.1:<port>, trading BTC/USDT as BTCUSDT with a
 // 0.001 taker fee; `extra` lines go after the URLs (e.g. "depth = 50\n").
 std::string BinanceVenueToml(const std::string& name, const std::string& port, const std::string& key_env,

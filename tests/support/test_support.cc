@@ -33,6 +33,41 @@ TempDir::~TempDir() {
   std::filesystem::remove_all(path_, ec);
 }
 
+std::string UnitConfigToml(const std::string& assets, const std::string& body) {
+  return "assets = [" + assets + "]\n" + R"([engine]
+name = "t"
+[admin]
+socket = "/tmp/unused.sock"
+[journal]
+path = "/tmp/unused.hsj"
+[log]
+path = "/tmp/unused.log"
+[strategy]
+min_edge = "0.0005"
+max_leg_notional = "1000"
+[risk]
+max_order_notional = "1000"
+)" + body;
+}
+
+const char kBtcUsdtInstrumentToml[] = R"([[instruments]]
+name = "BTC/USDT"
+base = "BTC"
+quote = "USDT"
+tick = "0.01"
+lot = "0.00001"
+min_notional = "5"
+)";
+
+const char kEthUsdtInstrumentToml[] = R"([[instruments]]
+name = "ETH/USDT"
+base = "ETH"
+quote = "USDT"
+tick = "0.01"
+lot = "0.0001"
+min_notional = "5"
+)";
+
 std::string ReadFileOrDie(const std::string& path) {
   std::ifstream f(path, std::ios::binary);
   if (!f) throw std::runtime_error("cannot read " + path);

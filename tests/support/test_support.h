@@ -30,6 +30,15 @@ std::string VenueFixture(const std::string& rel);
 // A file's text followed by 64 bytes of padding (what the websocket client provides).
 std::string Padded(const std::string& s);
 
+// A whole config for tests that parse one but never start the engine: `assets` (e.g.
+// `"BTC", "USDT"`), the engine/admin/journal/log/strategy/risk sections with placeholder paths
+// and 1000 USDT limits, then `body` (instruments and venues).
+std::string UnitConfigToml(const std::string& assets, const std::string& body);
+// [[instruments]] BTC/USDT (tick 0.01, lot 0.00001) and ETH/USDT (tick 0.01, lot 0.0001), both
+// with a 5 USDT minimum notional.
+extern const char kBtcUsdtInstrumentToml[];
+extern const char kEthUsdtInstrumentToml[];
+
 // A loopback TCP port that was free a moment ago.
 int FreePort();
 

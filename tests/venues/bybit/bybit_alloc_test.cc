@@ -17,33 +17,13 @@
 #include "venues/bybit/bybit_orders.h"
 #include "venues/bybit/bybit_parse.h"
 #include "tests/support/alloc_counter.h"
+#include "tests/support/test_support.h"
 
 
 namespace hs::bybit {
 namespace {
 
-const char* kConfig = R"(assets = ["BTC", "USDT"]
-[engine]
-name = "t"
-[admin]
-socket = "/tmp/unused.sock"
-[journal]
-path = "/tmp/unused.hsj"
-[log]
-path = "/tmp/unused.log"
-[strategy]
-min_edge = "0.0005"
-max_leg_notional = "1000"
-[risk]
-max_order_notional = "1000"
-[[instruments]]
-name = "BTC/USDT"
-base = "BTC"
-quote = "USDT"
-tick = "0.01"
-lot = "0.00001"
-min_notional = "5"
-[[venues]]
+const std::string kConfig = testing::UnitConfigToml(R"("BTC", "USDT")", std::string(testing::kBtcUsdtInstrumentToml) + R"([[venues]]
 name = "bybit"
 kind = "bybit"
 market_data_url = "ws://127.0.0.1:1"
@@ -52,7 +32,7 @@ api_key_env = "K"
 api_secret_env = "S"
 taker_fee = "0.001"
 symbols = { "BTC/USDT" = "BTCUSDT" }
-)";
+)");
 
 std::string Px(int64_t cents) {
   char b[32];

@@ -10,35 +10,7 @@
 namespace hs::bybit {
 namespace {
 
-const char* kConfig = R"(assets = ["BTC", "ETH", "USDT"]
-[engine]
-name = "t"
-[admin]
-socket = "/tmp/unused.sock"
-[journal]
-path = "/tmp/unused.hsj"
-[log]
-path = "/tmp/unused.log"
-[strategy]
-min_edge = "0.0005"
-max_leg_notional = "1000"
-[risk]
-max_order_notional = "1000"
-[[instruments]]
-name = "BTC/USDT"
-base = "BTC"
-quote = "USDT"
-tick = "0.01"
-lot = "0.00001"
-min_notional = "5"
-[[instruments]]
-name = "ETH/USDT"
-base = "ETH"
-quote = "USDT"
-tick = "0.01"
-lot = "0.0001"
-min_notional = "5"
-[[venues]]
+const std::string kConfig = testing::UnitConfigToml(R"("BTC", "ETH", "USDT")", std::string(testing::kBtcUsdtInstrumentToml) + testing::kEthUsdtInstrumentToml + R"([[venues]]
 name = "bybit"
 kind = "bybit"
 market_data_url = "ws://127.0.0.1:1"
@@ -48,7 +20,7 @@ api_secret_env = "S"
 taker_fee = "0.001"
 depth = 20
 symbols = { "BTC/USDT" = "BTCUSDT", "ETH/USDT" = "ETHUSDT" }
-)";
+)");
 
 std::string Msg(const char* type, uint64_t u, const std::string& b, const std::string& a, const char* sym = "BTCUSDT",
                 int depth = 50) {

@@ -19,6 +19,7 @@
 #include "venues/okx/okx_orders.h"
 #include "venues/okx/okx_parse.h"
 #include "tests/support/alloc_counter.h"
+#include "tests/support/test_support.h"
 
 
 namespace hs::okx {
@@ -173,19 +174,7 @@ TEST(OkxHotPath, FailuresAndDetailTextsAllocateNothing) {
 }
 
 TEST(OkxHotPath, OrderRepliesPushesAndEncodingAllocateNothing) {
-  auto cfg = config::ParseConfig(R"(assets = ["BTC", "USDT"]
-[engine]
-name = "t"
-[admin]
-socket = "/tmp/unused.sock"
-[journal]
-path = "/tmp/unused.hsj"
-[strategy]
-min_edge = "0.0005"
-max_leg_notional = "1000"
-[risk]
-max_order_notional = "1000"
-[[instruments]]
+  auto cfg = config::ParseConfig(testing::UnitConfigToml(R"("BTC", "USDT")", R"([[instruments]]
 name = "BTC/USDT"
 base = "BTC"
 quote = "USDT"
@@ -201,7 +190,7 @@ api_secret_env = "S"
 passphrase_env = "P"
 taker_fee = "0.001"
 symbols = { "BTC/USDT" = "BTC-USDT" }
-)",
+)"),
                                  "test");
   ASSERT_TRUE(cfg.ok()) << cfg.status();
   const venues::SymbolTable symbols(*cfg, cfg->venues[0]);

@@ -14,19 +14,7 @@
 namespace hs::okx {
 namespace {
 
-const char* kConfig = R"(assets = ["BTC", "ETH", "USDT"]
-[engine]
-name = "t"
-[admin]
-socket = "/tmp/unused.sock"
-[journal]
-path = "/tmp/unused.hsj"
-[strategy]
-min_edge = "0.0005"
-max_leg_notional = "1000"
-[risk]
-max_order_notional = "1000"
-[[instruments]]
+const std::string kConfig = testing::UnitConfigToml(R"("BTC", "ETH", "USDT")", R"([[instruments]]
 name = "BTC/USDT"
 base = "BTC"
 quote = "USDT"
@@ -48,7 +36,7 @@ api_secret_env = "S"
 passphrase_env = "P"
 taker_fee = "0.001"
 symbols = { "BTC/USDT" = "BTC-USDT", "ETH/USDT" = "ETH-USDT" }
-)";
+)");
 
 class OkxOrders : public ::testing::Test {
  protected:
