@@ -115,13 +115,6 @@ void Feed::OnWsMessage(char* data, size_t len, TscStamp recv, Nanos recv_time) n
   OnFrame(data, len, recv, recv_time);
 }
 
-void Feed::CountParseError(ParseStatus st, size_t len) noexcept {
-  ctx_.counters->Add(ctx_.counters->parse_errors);
-  if (log_limit_.Allow())
-    ctx_.log->Log(runtime::LogLevel::kWarn, "%s: dropped malformed market-data frame (%s, %zu bytes)",
-                  ctx_.venue->name.c_str(), venues::ParseStatusName(st), len);
-}
-
 void Feed::OnFrame(const char* data, size_t len, TscStamp recv, Nanos recv_time) noexcept {
   ctx_.counters->Add(ctx_.counters->md_messages);
   ctx_.counters->Add(ctx_.counters->md_bytes, len);
@@ -131,7 +124,7 @@ void Feed::OnFrame(const char* data, size_t len, TscStamp recv, Nanos recv_time)
     ctx_.counters->Add(ctx_.counters->unknown_messages);
     return;
   }
-  if (st != ParseStatus::kOk) return CountParseError(st, len);
+  if (st != ParseStatus::kOk) return venues::CountMalformedFrame(ctx_, &log_limit_, st, len);
   switch (f.kind) {
     case FrameKind::kBookTicker:
       return OnBookTicker(f, recv, recv_time);
@@ -176,7 +169,7 @@ void Feed::OnDepth(const MarketFrame& f, const char* data, size_t len, TscStamp 
       if (!s.fetch_pending) ScheduleSnapshot(sym, 200);
       return;
     case BookEvent::kParseError:
-      return CountParseError(ParseStatus::kBadField, len);
+      return venues::CountMalformedFrame(ctx_, &log_limit_, ParseStatus::kBadField, len);
     default:
       return Fail(sym, e, s.book->detail());
   }
@@ -276,7 +269,7 @@ void Feed::OnSnapshotBody(int sym, uint64_t generation, int status, const std::s
   MarketFrame f;
   const ParseStatus st = snapshot_parser_.ParseMarket(snapshot_buf_.data(), body.size(), &f);
   if (st != ParseStatus::kOk || f.kind != FrameKind::kDepthSnapshot) {
-    CountParseError(st == ParseStatus::kOk ? ParseStatus::kUnknown : st, body.size());
+    venues::CountMalformedFrame(ctx_, &log_limit_, st == ParseStatus::kOk ? ParseStatus::kUnknown : st, body.size());
     return ScheduleSnapshot(sym, 500);
   }
   const BookEvent e = s.book->OnSnapshot(f, &snapshot_parser_);

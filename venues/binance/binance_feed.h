@@ -68,7 +68,6 @@ class Feed final : public venues::WsListener {
   void FetchSnapshot(int sym) noexcept;
   void OnSnapshotBody(int sym, uint64_t generation, int status, const std::string& body) noexcept;
   void PublishTickerTop(int sym, const MarketFrame& f, TscStamp recv, Nanos recv_time) noexcept;
-  void CountParseError(ParseStatus st, size_t len) noexcept;
   InstrumentId Inst(int sym) const noexcept { return symbols_->infos()[static_cast<size_t>(sym)].instrument; }
 
   venues::VenueContext ctx_;

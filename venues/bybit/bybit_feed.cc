@@ -106,13 +106,6 @@ void Feed::OnWsMessage(char* data, size_t len, TscStamp recv, Nanos recv_time) n
   OnFrame(data, len, recv, recv_time);
 }
 
-void Feed::CountParseError(ParseStatus st, size_t len) noexcept {
-  ctx_.counters->Add(ctx_.counters->parse_errors);
-  if (log_limit_.Allow())
-    ctx_.log->Log(runtime::LogLevel::kWarn, "%s: dropped malformed market-data frame (%s, %zu bytes)",
-                  ctx_.venue->name.c_str(), venues::ParseStatusName(st), len);
-}
-
 void Feed::OnFrame(const char* data, size_t len, TscStamp recv, Nanos recv_time) noexcept {
   ctx_.counters->Add(ctx_.counters->md_messages);
   ctx_.counters->Add(ctx_.counters->md_bytes, len);
@@ -122,7 +115,7 @@ void Feed::OnFrame(const char* data, size_t len, TscStamp recv, Nanos recv_time)
     ctx_.counters->Add(ctx_.counters->unknown_messages);
     return;
   }
-  if (st != ParseStatus::kOk) return CountParseError(st, len);
+  if (st != ParseStatus::kOk) return venues::CountMalformedFrame(ctx_, &log_limit_, st, len);
   switch (f.kind) {
     case MarketKind::kBookSnapshot:
     case MarketKind::kBookDelta:
@@ -163,7 +156,7 @@ void Feed::OnBook(const MarketFrame& f, TscStamp recv, Nanos recv_time) noexcept
       ctx_.counters->Add(ctx_.counters->stale_dropped);
       return;
     case BookEvent::kParseError:
-      return CountParseError(ParseStatus::kBadField, 0);
+      return venues::CountMalformedFrame(ctx_, &log_limit_, ParseStatus::kBadField, 0);
     default:
       return Fail(sym, e);
   }

@@ -88,7 +88,6 @@ class Feed final : public venues::WsListener {
   void OnWatchdog() noexcept;
   int64_t stale_after_ms() const noexcept;
   bool SendRequest(std::string_view type, std::string_view channel, const uint8_t* only) noexcept;
-  void CountParseError(ParseStatus st, size_t len) noexcept;
   InstrumentId Inst(int sym) const noexcept { return symbols_->infos()[static_cast<size_t>(sym)].instrument; }
 
   venues::VenueContext ctx_;

@@ -103,6 +103,13 @@ void VenueThread::OnClose() noexcept {
   io_->wake_fd->cancel(ec);
 }
 
+void CountMalformedFrame(const VenueContext& ctx, runtime::RateLimited* limit, ParseStatus st, size_t len) noexcept {
+  ctx.counters->Add(ctx.counters->parse_errors);
+  if (limit->Allow())
+    ctx.log->Log(runtime::LogLevel::kWarn, "%s: dropped malformed market-data frame (%s, %zu bytes)",
+                 ctx.venue->name.c_str(), ParseStatusName(st), len);
+}
+
 void PublishVenueLevelStatus(const VenueContext& ctx, bool md_connected, bool orders_connected) noexcept {
   const auto count = [](const runtime::VenueCounters::C& c) {
     return static_cast<uint32_t>(c.load(std::memory_order_relaxed));

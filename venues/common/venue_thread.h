@@ -21,6 +21,7 @@
 #include "core/runtime/kill_switch.h"
 #include "core/runtime/log.h"
 #include "core/runtime/venue_counters.h"
+#include "venues/common/parse_status.h"
 #include "venues/common/venue_publisher.h"
 
 namespace boost::asio {
@@ -46,6 +47,10 @@ struct VenueContext {
 // every integrity counter so far. Each adapter calls it on connect/disconnect; per-book state
 // comes from the book feeds. Venue thread only.
 void PublishVenueLevelStatus(const VenueContext& ctx, bool md_connected, bool orders_connected) noexcept;
+
+// A market-data frame the parser refused: counted (parse_errors) and logged through `limit`
+// (the venue, what was wrong, the frame's size; never its bytes). Venue thread only.
+void CountMalformedFrame(const VenueContext& ctx, runtime::RateLimited* limit, ParseStatus st, size_t len) noexcept;
 
 class VenueAdapter {
  public:

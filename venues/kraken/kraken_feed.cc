@@ -158,13 +158,6 @@ void Feed::OnWsMessage(char* data, size_t len, TscStamp recv, Nanos recv_time) n
   OnFrame(data, len, recv, recv_time);
 }
 
-void Feed::CountParseError(ParseStatus st, size_t len) noexcept {
-  ctx_.counters->Add(ctx_.counters->parse_errors);
-  if (log_limit_.Allow())
-    ctx_.log->Log(runtime::LogLevel::kWarn, "%s: dropped malformed market-data frame (%s, %zu bytes)",
-                  ctx_.venue->name.c_str(), venues::ParseStatusName(st), len);
-}
-
 void Feed::OnFrame(const char* data, size_t len, TscStamp recv, Nanos recv_time) noexcept {
   ctx_.counters->Add(ctx_.counters->md_messages);
   ctx_.counters->Add(ctx_.counters->md_bytes, len);
@@ -175,7 +168,7 @@ void Feed::OnFrame(const char* data, size_t len, TscStamp recv, Nanos recv_time)
     ctx_.counters->Add(ctx_.counters->unknown_messages);
     return;
   }
-  if (st != ParseStatus::kOk) return CountParseError(st, len);
+  if (st != ParseStatus::kOk) return venues::CountMalformedFrame(ctx_, &log_limit_, st, len);
   switch (m.kind) {
     case MessageKind::kBookSnapshot:
     case MessageKind::kBookUpdate:

@@ -89,7 +89,6 @@ class Feed final : public venues::WsListener {
   void Housekeeping() noexcept;
   void ArmHousekeeping() noexcept;
   int SymbolForAck(const Message& m) const noexcept;
-  void CountParseError(ParseStatus st, size_t len) noexcept;
   InstrumentId Inst(int sym) const noexcept { return symbols_->infos()[static_cast<size_t>(sym)].instrument; }
   const char* Name(int sym) const noexcept { return symbols_->infos()[static_cast<size_t>(sym)].symbol.c_str(); }
 

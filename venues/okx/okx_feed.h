@@ -73,7 +73,6 @@ class Feed final : public venues::WsListener {
   void Resubscribe(int sym) noexcept;
   void ArmWatchdog(int sym) noexcept;
   void OnWatchdog(int sym, uint64_t generation) noexcept;
-  void CountParseError(ParseStatus st, size_t len) noexcept;
   InstrumentId Inst(int sym) const noexcept { return symbols_->infos()[static_cast<size_t>(sym)].instrument; }
   const char* Name(int sym) const noexcept { return symbols_->infos()[static_cast<size_t>(sym)].symbol.c_str(); }
 
