@@ -68,7 +68,8 @@ inline int Digits(uint64_t v, char* out) noexcept {
 // zeros stripped — which is simply the integer raw/10^(scale-prec) in decimal ("" for zero).
 // False when raw has non-zero digits beyond prec (never rounded).
 inline bool LevelDigits(int64_t raw, int scale, int prec, char* out, int* len) noexcept {
-  if (raw < 0) return false;
+  // Both exponents index the 19-entry power table: anything outside 0..18 is not writable.
+  if (raw < 0 || prec < 0 || scale < 0 || prec > 18 || scale > 18) return false;
   uint64_t v = static_cast<uint64_t>(raw);
   if (prec <= scale) {
     const uint64_t q = DivPow10(v, scale - prec);
