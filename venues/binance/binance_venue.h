@@ -1,38 +1,21 @@
-// hs::binance — the Binance Spot venue adapter: market data (Feed) + order entry (Orders) on
-// one venue thread, and the venue-wide status the core sees.
+// hs::binance — the Binance Spot venue adapter: market data (binance_feed.*) and order entry
+// (binance_orders.*) on one venue thread, as venues::FeedAdapter puts them together.
 #pragma once
 
 #include <memory>
 
 #include "absl/status/statusor.h"
-
+#include "venues/common/venue_adapter.h"
 #include "venues/binance/binance_feed.h"
 #include "venues/binance/binance_orders.h"
-#include "venues/common/symbol_table.h"
-#include "venues/common/venue_thread.h"
 
 namespace hs::binance {
 
+using Venue = venues::FeedAdapter<Feed, Orders>;
+
 // The adapter for a configured Binance venue (what core/app's venue factory calls).
-absl::StatusOr<std::unique_ptr<venues::VenueAdapter>> MakeVenue(const venues::VenueContext& ctx);
-
-class Venue final : public venues::VenueAdapter {
- public:
-  explicit Venue(venues::VenueContext ctx);
-  absl::Status Init() override;
-  void Start() noexcept override;
-  void OnIntent(const OrderIntent& intent) noexcept override;
-  void Stop() noexcept override;
-
-  Feed& feed() { return *feed_; }
-  Orders& orders() { return *orders_; }
-
- private:
-  void PublishVenueStatus() noexcept;
-  venues::VenueContext ctx_;
-  venues::SymbolTable symbols_;
-  std::unique_ptr<Feed> feed_;
-  std::unique_ptr<Orders> orders_;
-};
+inline absl::StatusOr<std::unique_ptr<venues::VenueAdapter>> MakeVenue(const venues::VenueContext& ctx) {
+  return venues::MakeFeedAdapter<Feed, Orders>(ctx, "Binance");
+}
 
 }  // namespace hs::binance
