@@ -12,6 +12,10 @@
 #include <cstring>
 #include <string_view>
 
+#if defined(__SSE4_1__)
+#include <immintrin.h>
+#endif
+
 #include "core/base/fixed_point.h"
 
 namespace hs {
@@ -130,6 +134,51 @@ inline DecimalError ParseRaw(std::string_view text, int scale, Sign sign, int64_
   *out = negative ? -static_cast<int64_t>(acc) : static_cast<int64_t>(acc);
   return DecimalError::kOk;
 }
+#if defined(__SSE4_1__)
+// The common case of a quoted decimal, in one 16-byte vector: `begin` is the byte after the
+// opening quote and 16 bytes from it are readable. Accepts exactly what the scalar fast path in
+// ParseQuotedRaw accepts when the closing quote lies within those 16 bytes — 1+ integer digits,
+// optionally '.' and 1..scale fraction digits, integer digits + scale <= 18 — and returns false
+// for everything else (the caller then takes the scalar path, which decides). On success *acc
+// is the value at 10^-scale and *len the number's length (the closing quote is begin[*len]).
+//
+// The digits are gathered right-aligned, the dot squeezed out, by one byte shuffle; then the
+// usual multiply-add ladder (10, 100, 10^4) turns 16 digit bytes into two 8-digit halves.
+inline bool QuotedDecimal16(const char* begin, int scale, uint64_t* acc, int* len) noexcept {
+  const __m128i chunk = _mm_loadu_si128(reinterpret_cast<const __m128i*>(begin));
+  const __m128i d = _mm_sub_epi8(chunk, _mm_set1_epi8('0'));
+  const __m128i is_digit = _mm_cmpeq_epi8(_mm_min_epu8(d, _mm_set1_epi8(9)), d);
+  // Bits 16..31 set: a stop past the vector, so every count below is at most 16.
+  const uint32_t non_digit = ~static_cast<uint32_t>(_mm_movemask_epi8(is_digit));
+  const int int_len = __builtin_ctz(non_digit);
+  if (int_len == 0 || int_len == 16 || int_len + scale > 18) return false;
+  int frac_len = 0;
+  int quote = int_len;
+  if (begin[int_len] == '.') {
+    frac_len = __builtin_ctz(non_digit >> (int_len + 1));
+    quote = int_len + 1 + frac_len;
+    if (frac_len == 0 || frac_len > scale || quote >= 16) return false;
+  }
+  if (begin[quote] != '"') return false;
+  const int n = int_len + frac_len;  // digits, at most 15
+  // Lane j takes digit t = j - (16 - n); digits after the dot sit one byte further on. Lanes
+  // with t < 0 have the top bit set, which the shuffle turns into zero.
+  const __m128i t = _mm_sub_epi8(_mm_setr_epi8(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+                                 _mm_set1_epi8(static_cast<char>(16 - n)));
+  const __m128i src = _mm_sub_epi8(t, _mm_cmpgt_epi8(t, _mm_set1_epi8(static_cast<char>(int_len - 1))));
+  __m128i v = _mm_shuffle_epi8(d, src);
+  v = _mm_maddubs_epi16(v, _mm_setr_epi8(10, 1, 10, 1, 10, 1, 10, 1, 10, 1, 10, 1, 10, 1, 10, 1));
+  v = _mm_madd_epi16(v, _mm_setr_epi16(100, 1, 100, 1, 100, 1, 100, 1));
+  v = _mm_packus_epi32(v, v);
+  v = _mm_madd_epi16(v, _mm_setr_epi16(10000, 1, 10000, 1, 10000, 1, 10000, 1));
+  const uint64_t hi = static_cast<uint32_t>(_mm_cvtsi128_si32(v));
+  const uint64_t lo = static_cast<uint32_t>(_mm_extract_epi32(v, 1));
+  *acc = (hi * 100000000ull + lo) * kPow10[scale - frac_len];
+  *len = quote;
+  return true;
+}
+#endif
+
 // Parses the decimal inside a JSON string in one pass: `p` points at the opening quote; on
 // success returns the pointer after the closing quote and sets *raw and *text. On failure
 // returns nullptr and sets *err (kBadChar for a non-string or an escape). Never reads past
@@ -142,6 +191,17 @@ inline const char* ParseQuotedRaw(const char* p, const char* end, int scale, int
   }
   const char* const begin = ++p;
   uint64_t acc = 0;
+#if defined(__SSE4_1__)
+  if (end - begin >= 16) {
+    int len = 0;
+    if (QuotedDecimal16(begin, scale, &acc, &len)) {
+      *raw = static_cast<int64_t>(acc);
+      *text = std::string_view(begin, static_cast<size_t>(len));
+      return begin + len + 1;
+    }
+    acc = 0;
+  }
+#endif
   while (p != end && IsDigit(*p)) {
     acc = acc * 10 + static_cast<uint64_t>(*p - '0');
     ++p;

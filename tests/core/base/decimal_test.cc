@@ -222,16 +222,19 @@ TEST(DecimalParse, FastPathAgreesWithCheckedPath) {
 
 namespace hs {
 namespace {
-// The one-pass quoted parser agrees with the checked parser on the string's contents (seeded).
+// The one-pass quoted parser (vector and scalar paths) agrees with the checked parser on the
+// string's contents (seeded).
 TEST(DecimalParse, QuotedOnePassAgreesWithChecked) {
   const uint64_t seed = 0x9007e;
   std::mt19937_64 rng(seed);
   const char alphabet[] = "00000123456789999...-e x\\";
-  for (int i = 0; i < 300000; ++i) {
+  for (int i = 0; i < 600000; ++i) {
     std::string s(rng() % 31, '0');
     for (char& c : s) c = alphabet[rng() % (sizeof alphabet - 1)];
     const int scale = static_cast<int>(rng() % 10);
-    const std::string quoted = "\"" + s + "\"],[";
+    // Half the time a long tail follows the closing quote, as in a real message, so the 16-byte
+    // vector path runs; the short tail keeps the scalar path covered.
+    const std::string quoted = "\"" + s + (i % 2 == 0 ? "\"],[" : "\"],[\"7.25\",\"0.5\"]]");
     int64_t a = 0, b = 0;
     std::string_view text;
     DecimalError err = DecimalError::kOk;
@@ -250,6 +253,50 @@ TEST(DecimalParse, QuotedOnePassAgreesWithChecked) {
       ASSERT_EQ(err, eb) << s;
     }
   }
+}
+}  // namespace
+}  // namespace hs
+
+namespace hs {
+namespace {
+// Every shape a venue sends — 1..17 integer digits, no dot or 1..11 fraction digits, every
+// scale — through the quoted parser with a message-like tail (the vector path where it applies,
+// the scalar path beyond it): the same value and text as the checked parser, or the same error.
+TEST(DecimalParse, QuotedEveryShapeAgreesWithChecked) {
+  const uint64_t seed = 0x5eed16;
+  std::mt19937_64 rng(seed);
+  int vector_sized = 0;
+  for (int int_len = 1; int_len <= 17; ++int_len) {
+    for (int frac_len = 0; frac_len <= 11; ++frac_len) {
+      for (int scale = 0; scale <= 9; ++scale) {
+        for (int rep = 0; rep < 20; ++rep) {
+          std::string s;
+          for (int i = 0; i < int_len; ++i) s += static_cast<char>('0' + (i == 0 && int_len > 1 ? 1 + rng() % 9 : rng() % 10));
+          if (frac_len > 0) {
+            s += '.';
+            for (int i = 0; i < frac_len; ++i) s += static_cast<char>('0' + rng() % 10);
+          }
+          const std::string quoted = "\"" + s + "\",\"0\",\"12\"],[\"30000.5\",\"1\"]]";
+          int64_t a = -1, b = -2;
+          std::string_view text;
+          DecimalError err = DecimalError::kOk;
+          const char* next =
+              decimal_internal::ParseQuotedRaw(quoted.data(), quoted.data() + quoted.size(), scale, &a, &text, &err);
+          const DecimalError eb = decimal_internal::ParseRawChecked(s, scale, Sign::kNonNegative, &b);
+          ASSERT_EQ(next != nullptr, eb == DecimalError::kOk) << "'" << s << "' scale " << scale << " seed " << seed;
+          if (next != nullptr) {
+            ASSERT_EQ(a, b) << "'" << s << "' scale " << scale;
+            ASSERT_EQ(text, s);
+            ASSERT_EQ(*next, ',');
+          } else {
+            ASSERT_EQ(err, eb) << s;
+          }
+          if (s.size() < 16) ++vector_sized;
+        }
+      }
+    }
+  }
+  EXPECT_GT(vector_sized, 10000);  // the generator reaches the vector path's range
 }
 }  // namespace
 }  // namespace hs
