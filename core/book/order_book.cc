@@ -12,37 +12,49 @@ BookSide::BookSide(bool is_bid, int capacity, bool keep_text)
   if (keep_text) text_.reset(new Text[static_cast<size_t>(capacity)]);
 }
 
+namespace {
+
+// True when a is strictly better than b on a bid (kBid) or ask side.
+template <bool kBid>
+inline bool BetterOn(int64_t a, int64_t b) noexcept {
+  return kBid ? a > b : a < b;
+}
+
+// Index of px in levels[0..size) (worst..best), or the insertion point with *found=false.
+// Most updates land within a few levels of the touch, so the last kProbe levels are walked
+// first (one mispredicted exit instead of a binary search's several); the rest of the side is
+// searched without branches on the comparisons (conditional moves), so deep levels cost a
+// predictable ~log2(size) dependent loads.
+template <bool kBid>
+inline int FindOn(const Level* levels, int size, int64_t px, bool* found) noexcept {
+  constexpr int kProbe = 12;
+  const int stop = size > kProbe ? size - kProbe : 0;
+  for (int i = size - 1; i >= stop; --i) {
+    const int64_t m = levels[i].px.raw();
+    if (!BetterOn<kBid>(m, px)) {
+      *found = m == px;
+      return *found ? i : i + 1;
+    }
+  }
+  // Every probed level is better than px: px belongs in [0, stop].
+  const Level* first = levels;
+  int len = stop;
+  while (len > 1) {
+    const int half = len / 2;
+    first = BetterOn<kBid>(px, first[half - 1].px.raw()) ? first + half : first;
+    len -= half;
+  }
+  if (len == 1 && BetterOn<kBid>(px, first->px.raw())) ++first;
+  const int at = static_cast<int>(first - levels);
+  *found = at < stop && levels[at].px.raw() == px;
+  return at;
+}
+
+}  // namespace
+
 int BookSide::Find(Price px, bool* found) const noexcept {
-  // Most updates are near the touch: look at the back first.
-  if (size_ > 0) {
-    const Price best = levels_[size_ - 1].px;
-    if (px == best) {
-      *found = true;
-      return size_ - 1;
-    }
-    if (Better(px, best)) {
-      *found = false;
-      return size_;
-    }
-  }
-  // Binary search over worst..best (ascending "goodness").
-  int lo = 0;
-  int hi = size_;
-  while (lo < hi) {
-    const int mid = (lo + hi) / 2;
-    const Price m = levels_[mid].px;
-    if (m == px) {
-      *found = true;
-      return mid;
-    }
-    if (Better(px, m)) {
-      lo = mid + 1;
-    } else {
-      hi = mid;
-    }
-  }
-  *found = false;
-  return lo;
+  return bid_ ? FindOn<true>(levels_.get(), size_, px.raw(), found)
+              : FindOn<false>(levels_.get(), size_, px.raw(), found);
 }
 
 SetResult BookSide::Set(Price px, Qty qty, std::string_view px_text, std::string_view qty_text) noexcept {
@@ -78,10 +90,14 @@ SetResult BookSide::Set(Price px, Qty qty, std::string_view px_text, std::string
   levels_[at].qty = qty;
   if (text_) {
     Text& t = text_[at];
-    std::memcpy(t.px, px_text.data(), px_text.size());
-    t.px_len = static_cast<uint8_t>(px_text.size());
-    std::memcpy(t.qty, qty_text.data(), qty_text.size());
-    t.qty_len = static_cast<uint8_t>(qty_text.size());
+    const size_t np = px_text.size();
+    const size_t nq = qty_text.size();
+    std::memcpy(t.joined, px_text.data(), np);
+    t.joined[np] = ':';
+    std::memcpy(t.joined + np + 1, qty_text.data(), nq);
+    t.joined[np + 1 + nq] = ':';
+    t.px_len = static_cast<uint8_t>(np);
+    t.qty_len = static_cast<uint8_t>(nq);
   }
   return result;
 }
@@ -97,13 +113,19 @@ void BookSide::Truncate(int depth) noexcept {
 std::string_view BookSide::px_text(int i) const noexcept {
   if (!text_) return {};
   const Text& t = text_[size_ - 1 - i];
-  return {t.px, t.px_len};
+  return {t.joined, t.px_len};
 }
 
 std::string_view BookSide::qty_text(int i) const noexcept {
   if (!text_) return {};
   const Text& t = text_[size_ - 1 - i];
-  return {t.qty, t.qty_len};
+  return {t.joined + t.px_len + 1, t.qty_len};
+}
+
+std::string_view BookSide::joined_text(int i) const noexcept {
+  if (!text_) return {};
+  const Text& t = text_[size_ - 1 - i];
+  return {t.joined, static_cast<size_t>(t.px_len) + t.qty_len + 2};
 }
 
 void OrderBook::FillTop(BookTop* t) const noexcept {

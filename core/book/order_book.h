@@ -7,8 +7,10 @@
 // sends deletions for levels that fall out of the window).
 //
 // Optionally each level keeps the price and size text exactly as the venue sent it (OKX computes
-// its checksum from that text). Text longer than kMaxText is refused (the caller counts it as a
-// malformed message): venue decimals are far shorter.
+// its checksum from that text, Kraken from its digits), stored joined as "px:qty:" in one
+// 48-byte record so that OKX's checksum string is a run of fixed-size copies. Text longer than
+// kMaxText is refused (the caller counts it as a malformed message): venue decimals are far
+// shorter.
 //
 // Owned by one venue thread. Not thread-safe; not for the core (which sees BookTop snapshots).
 #pragma once
@@ -33,7 +35,9 @@ enum class SetResult : uint8_t {
 
 class BookSide {
  public:
-  static constexpr int kMaxText = 23;
+  static constexpr int kMaxText = 22;
+  // Bytes readable from joined_text(i).data(): a copy of this fixed size is always safe.
+  static constexpr int kJoinedReadable = 48;
 
   BookSide(bool is_bid, int capacity, bool keep_text);
 
@@ -50,17 +54,17 @@ class BookSide {
   const Level& level(int i) const noexcept { return levels_[size_ - 1 - i]; }
   std::string_view px_text(int i) const noexcept;
   std::string_view qty_text(int i) const noexcept;
+  // Level i's texts as "px:qty:" (empty when text is not kept).
+  std::string_view joined_text(int i) const noexcept;
   bool is_bid() const noexcept { return bid_; }
 
  private:
   struct Text {
-    char px[kMaxText];
+    char joined[2 * kMaxText + 2];  // px ':' qty ':'
     uint8_t px_len;
-    char qty[kMaxText];
     uint8_t qty_len;
   };
-  // True when a is strictly better than b for this side.
-  bool Better(Price a, Price b) const noexcept { return bid_ ? a > b : a < b; }
+  static_assert(sizeof(Text) == kJoinedReadable);
   // Index of px in the array (worst..best), or the insertion point with *found=false.
   int Find(Price px, bool* found) const noexcept;
 

@@ -13,33 +13,12 @@ using venues::BookEvent;
 
 namespace {
 
-// Copies n <= 32 bytes with fixed-size, possibly overlapping moves: no call to memcpy for the
-// short texts a level holds (the check string is ~100 of them).
-inline char* CopyShort(char* dst, std::string_view s) noexcept {
-  const char* src = s.data();
-  const size_t n = s.size();
-  if (n >= 16) {
-    std::memcpy(dst, src, 16);
-    std::memcpy(dst + n - 16, src + n - 16, 16);
-  } else if (n >= 8) {
-    std::memcpy(dst, src, 8);
-    std::memcpy(dst + n - 8, src + n - 8, 8);
-  } else if (n >= 4) {
-    std::memcpy(dst, src, 4);
-    std::memcpy(dst + n - 4, src + n - 4, 4);
-  } else {
-    for (size_t i = 0; i < n; ++i) dst[i] = src[i];
-  }
-  return dst + n;
-}
-
-// Appends "px:qty:" for level i of side.
+// Appends level i's "px:qty:" with one fixed-size copy (the book's text record is that long;
+// the bytes past the piece are overwritten by the next one or ignored).
 inline char* AppendLevel(char* p, const book::BookSide& side, int i) noexcept {
-  p = CopyShort(p, side.px_text(i));
-  *p++ = ':';
-  p = CopyShort(p, side.qty_text(i));
-  *p++ = ':';
-  return p;
+  const std::string_view piece = side.joined_text(i);
+  std::memcpy(p, piece.data(), book::BookSide::kJoinedReadable);
+  return p + piece.size();
 }
 
 int ClampDepth(int depth) noexcept {
@@ -50,9 +29,9 @@ int ClampDepth(int depth) noexcept {
 }  // namespace
 
 int32_t Checksum(const book::OrderBook& b) noexcept {
-  // Worst case: 25 levels per side, two texts of kMaxText plus two separators each.
-  static_assert(book::BookSide::kMaxText <= 32, "CopyShort copies at most 32 bytes");
-  char buf[2 * kChecksumLevels * (2 * book::BookSide::kMaxText + 2)];
+  // Worst case: 25 levels per side, two texts of kMaxText plus two separators each, plus the
+  // over-copy of the last piece.
+  char buf[2 * kChecksumLevels * (2 * book::BookSide::kMaxText + 2) + book::BookSide::kJoinedReadable];
   char* p = buf;
   const int nb = std::min(b.bids().size(), kChecksumLevels);
   const int na = std::min(b.asks().size(), kChecksumLevels);

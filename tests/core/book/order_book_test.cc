@@ -56,8 +56,17 @@ TEST(BookSide, KeepsWireTextAndRefusesOverlongText) {
   EXPECT_EQ(bids.qty_text(1), "256");
   bids.Set(P(8477), Q(0), "8477", "0");
   EXPECT_EQ(bids.px_text(0), "8476.97");
+  EXPECT_EQ(bids.joined_text(0), "8476.97:256:");  // the piece OKX's checksum concatenates
   EXPECT_EQ(bids.Set(P(1), Q(1), std::string(30, '1'), "1"), SetResult::kTextTooLong);
+  EXPECT_EQ(bids.Set(P(1), Q(1), "1", std::string(BookSide::kMaxText + 1, '1')), SetResult::kTextTooLong);
   EXPECT_EQ(bids.size(), 1);
+  // The longest texts kept, on both fields at once, come back whole.
+  const std::string px(BookSide::kMaxText, '9'), qty(BookSide::kMaxText, '8');
+  EXPECT_EQ(bids.Set(P(9000), Q(1), px, qty), SetResult::kInserted);
+  EXPECT_EQ(bids.px_text(0), px);
+  EXPECT_EQ(bids.qty_text(0), qty);
+  EXPECT_EQ(bids.joined_text(0), px + ":" + qty + ":");
+  EXPECT_EQ(bids.px_text(1), "8476.97");
 }
 
 TEST(OrderBook, FillTopCopiesTheBestLevels) {

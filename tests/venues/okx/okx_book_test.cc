@@ -332,7 +332,7 @@ TEST_F(OkxBook, OverlongLevelTextIsAParseErrorAndDropsTheBook) {
   MarketFrame f;
   ASSERT_EQ(parser_.ParseMarket(buf_.data(), buf_.size() - 64, &f), ParseStatus::kOk);
   EXPECT_EQ(book_.OnFrame(f), BookEvent::kParseError);
-  EXPECT_NE(book_.detail().find("longer than 23 characters"), std::string::npos) << book_.detail();
+  EXPECT_NE(book_.detail().find("longer than " + std::to_string(book::BookSide::kMaxText) + " characters"), std::string::npos) << book_.detail();
   EXPECT_FALSE(book_.usable());
 }
 
