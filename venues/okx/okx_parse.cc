@@ -115,9 +115,7 @@ EventKind ClassifyEvent(std::string_view e) noexcept {
 }
 
 // OKX sends millisecond times as decimal strings ("1597026383085"); "" means absent.
-ParseStatus GetMillisString(od::value v, int64_t* out) noexcept {
-  std::string_view s;
-  HS_PARSE_TRY(GetString(v, &s));
+ParseStatus MillisText(std::string_view s, int64_t* out) noexcept {
   if (s.size() > 18) return ParseStatus::kBadNumber;
   int64_t n = 0;
   for (char c : s) {
@@ -126,6 +124,12 @@ ParseStatus GetMillisString(od::value v, int64_t* out) noexcept {
   }
   *out = n;
   return ParseStatus::kOk;
+}
+
+ParseStatus GetMillisString(od::value v, int64_t* out) noexcept {
+  std::string_view s;
+  HS_PARSE_TRY(GetString(v, &s));
+  return MillisText(s, out);
 }
 
 // A code sent as a string ("0", "60009") or, defensively, as a number: the raw text either way.
@@ -162,49 +166,52 @@ inline const char* SkipPlainString(const char* p, const char* end) noexcept {
   return (p != end && *p == '"') ? p + 1 : nullptr;
 }
 
-// The fast path for OKX's compact level arrays, [["px","sz","0","n"],...] with no whitespace:
-// one pass, no per-token whitespace checks. It accepts a strict subset of what the generic
-// ScanStringLevels accepts and produces the same levels; on anything else (whitespace, escapes,
-// other element types, too few strings, a bad number, too many levels) it returns false and the
-// generic scanner decides, error status included.
-bool ScanCompactLevels(std::string_view arr, BookLevel* out, int cap, int* count) noexcept {
-  const char* p = arr.data();
-  const char* const end = p + arr.size();
-  if (p == end || *p != '[') return false;
+// The fast path for OKX's compact level arrays, [["px","sz","0","n"],...] with no whitespace,
+// read from `p` (its '['): one pass, no per-token whitespace checks. Returns the byte after the
+// closing ']', or nullptr. It accepts a strict subset of what the generic ScanStringLevels
+// accepts and produces the same levels; on anything else (whitespace, escapes, other element
+// types, too few strings, a bad number, too many levels) it returns nullptr and the generic
+// scanner decides, error status included.
+const char* ScanCompactLevelsAt(const char* p, const char* end, BookLevel* out, int cap, int* count) noexcept {
+  if (p == end || *p != '[') return nullptr;
   ++p;
   int n = 0;
   if (p != end && *p == ']') {
-    if (p + 1 != end) return false;
     *count = 0;
-    return true;
+    return p + 1;
   }
   for (;;) {
-    if (end - p < 2 || p[0] != '[' || p[1] != '"' || n >= cap) return false;
+    if (end - p < 2 || p[0] != '[' || p[1] != '"' || n >= cap) return nullptr;
     BookLevel& lv = out[n];
     int64_t raw = 0;
     DecimalError err = DecimalError::kOk;
     const char* q = decimal_internal::ParseQuotedRaw(p + 1, end, Price::kDecimals, &raw, &lv.px_text, &err);
-    if (q == nullptr || end - q < 2 || q[0] != ',' || q[1] != '"') return false;
+    if (q == nullptr || end - q < 2 || q[0] != ',' || q[1] != '"') return nullptr;
     lv.px = Price::FromRaw(raw);
     q = decimal_internal::ParseQuotedRaw(q + 1, end, Qty::kDecimals, &raw, &lv.qty_text, &err);
-    if (q == nullptr) return false;
+    if (q == nullptr) return nullptr;
     lv.qty = Qty::FromRaw(raw);
     while (q != end && *q == ',') {  // the retired field and the order count: strings, skipped
       q = SkipPlainString(q + 1, end);
-      if (q == nullptr) return false;
+      if (q == nullptr) return nullptr;
     }
-    if (q == end || *q != ']') return false;
+    if (q == end || *q != ']') return nullptr;
     ++n;
     p = q + 1;
     if (p != end && *p == ',') {
       ++p;
       continue;
     }
-    if (p != end && *p == ']' && p + 1 == end) break;
-    return false;
+    if (p != end && *p == ']') break;
+    return nullptr;
   }
   *count = n;
-  return true;
+  return p + 1;
+}
+
+bool ScanCompactLevels(std::string_view arr, BookLevel* out, int cap, int* count) noexcept {
+  const char* const end = arr.data() + arr.size();
+  return ScanCompactLevelsAt(arr.data(), end, out, cap, count) == end;
 }
 
 ParseStatus ParseLevels(od::value v, BookLevel* out, int* count, bool compact) noexcept {
@@ -283,6 +290,95 @@ ParseStatus ParseBookEntry(od::object entry, MarketFrame* out, BookLevel* bids, 
   return ParseStatus::kOk;
 }
 
+// A JSON integer in canonical form — '-'?, then "0" or 1..18 digits with no leading zero, not
+// followed by a fraction or an exponent — at p. Returns the byte after it, or nullptr for
+// anything else (On-Demand then reads the same bytes and decides).
+inline const char* ScanCanonicalInt(const char* p, const char* end, int64_t* out) noexcept {
+  const bool negative = p != end && *p == '-';
+  if (negative) ++p;
+  const char* const begin = p;
+  int64_t v = 0;
+  while (p != end && decimal_internal::IsDigit(*p)) {
+    v = v * 10 + (*p - '0');
+    ++p;
+  }
+  const long n = p - begin;
+  if (n == 0 || n > 18 || (n > 1 && *begin == '0')) return nullptr;
+  if (p != end && (*p == '.' || *p == 'e' || *p == 'E')) return nullptr;
+  *out = negative ? -v : v;
+  return p;
+}
+
+// The one book entry of `data`, read in place from its '[': [{"asks":[...],"bids":[...],
+// "ts":"...","checksum":n,"prevSeqId":n,"seqId":n}] with no whitespace, keys in any order, each
+// at most once, other keys only with string values, and after it only the envelope's closing
+// brace (whitespace allowed) up to frame_end. On success fills *out (levels into bids/asks),
+// adds the fields seen to *seen and returns true. On anything else returns false having
+// changed nothing the caller keeps: On-Demand then reads the same bytes (ParseBookEntry), and
+// its verdict — error status included — stands.
+//
+// Why: OKX sends `data` last. Stepping On-Demand's iterator over every token of the level arrays
+// (raw_json() on each) just to reach the closing brace costs more than this scan.
+bool ScanDataInPlace(const char* p, const char* end, MarketFrame* out, BookLevel* bids, BookLevel* asks,
+                     uint32_t* seen) noexcept {
+  constexpr uint32_t kFTs = 1u << 31;  // local: catches a repeated "ts"
+  if (end - p < 2 || p[0] != '[' || p[1] != '{') return false;
+  p += 2;
+  MarketFrame f = *out;
+  uint32_t got = 0;
+  for (;;) {
+    if (p == end || *p != '"') return false;
+    const char* const key = p + 1;
+    const char* q = SkipPlainString(p, end);
+    if (q == nullptr || q == end || *q != ':') return false;
+    const std::string_view k(key, static_cast<size_t>(q - 1 - key));
+    p = q + 1;
+    uint32_t bit = 0;
+    if (k == "asks") {
+      bit = kFAsks;
+      p = ScanCompactLevelsAt(p, end, asks, Parser::kMaxLevels, &f.ask_count);
+    } else if (k == "bids") {
+      bit = kFBids;
+      p = ScanCompactLevelsAt(p, end, bids, Parser::kMaxLevels, &f.bid_count);
+    } else if (k == "seqId") {
+      bit = kFSeq;
+      p = ScanCanonicalInt(p, end, &f.seq_id);
+    } else if (k == "prevSeqId") {
+      bit = kFPrev;
+      p = ScanCanonicalInt(p, end, &f.prev_seq_id);
+      f.has_prev_seq = true;
+    } else if (k == "checksum") {
+      bit = kFChecksum;
+      int64_t c = 0;
+      p = ScanCanonicalInt(p, end, &c);
+      if (c < INT32_MIN || c > INT32_MAX) return false;
+      f.checksum = static_cast<int32_t>(c);
+      f.has_checksum = true;
+    } else if (k == "ts") {
+      bit = kFTs;
+      const char* const ts = p + 1;
+      p = SkipPlainString(p, end);
+      if (p != nullptr && MillisText(std::string_view(ts, static_cast<size_t>(p - 1 - ts)), &f.ts_ms) != ParseStatus::kOk)
+        return false;
+    } else {
+      p = SkipPlainString(p, end);  // instId, and string fields OKX may add
+    }
+    if (p == nullptr || (got & bit) != 0) return false;
+    got |= bit;
+    if (p != end && *p == ',') {
+      ++p;
+      continue;
+    }
+    if (end - p >= 2 && p[0] == '}' && p[1] == ']') break;
+    return false;
+  }
+  p = venues::internal::SkipWs(p + 2, end);
+  if (p == end || *p != '}' || venues::internal::SkipWs(p + 1, end) != end) return false;
+  *out = f;
+  *seen |= got & ~kFTs;
+  return true;
+}
+
 }  // namespace
 
 ParseStatus Parser::ParseMarket(const char* data, size_t len, MarketFrame* out) noexcept {
@@ -308,6 +404,14 @@ ParseStatus Parser::ParseMarket(const char* data, size_t len, MarketFrame* out) 
       seen |= kFData;
       // OKX sends arg first; when it names a channel we do not use, skip its payload unread.
       if ((seen & kFArg) && !IsBookChannel(out->channel)) continue;
+      if ((seen & kFArg) && compact_levels_ && entries == 0) {
+        // `data` last, as OKX sends it: scan it in place and, when only the closing brace
+        // follows, finish here without stepping On-Demand over it.
+        if (ScanDataInPlace(v.raw_json_token().data(), data + len, out, impl_->bids.get(), impl_->asks.get(), &seen)) {
+          entries = 1;
+          break;
+        }
+      }
       od::array arr;
       if (v.get_array().get(arr)) return ParseStatus::kBadField;
       for (auto item : arr) {

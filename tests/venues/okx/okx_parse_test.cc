@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <random>
 #include <string>
+#include <vector>
 
 #include "core/base/decimal.h"
 #include "tests/support/test_support.h"
@@ -357,9 +358,10 @@ TEST_F(OkxParse, MalformedPrivateInputs) {
   }
 }
 
-// The compact-form fast path and the generic strict scanner agree on every input: the same
-// status and, on success, the same levels and text. Hand-picked shapes, then seeded random
-// mutations of a valid push (the seed is printed).
+// The compact-form fast paths (level arrays, and `data` scanned in place when it ends the
+// message) and the generic On-Demand path agree on every input: the same status and, on
+// success, the same frame — levels and text, sequence numbers, checksum, time. Hand-picked
+// shapes, then seeded random mutations of valid pushes (the seed is printed).
 TEST(OkxParseCompact, FastPathMatchesTheGenericScanner) {
   Parser fast(1 << 16);
   Parser generic(1 << 16);
@@ -370,7 +372,18 @@ TEST(OkxParseCompact, FastPathMatchesTheGenericScanner) {
     const ParseStatus sa = fast.ParseMarket(buf.data(), text.size(), &a);
     const ParseStatus sb = generic.ParseMarket(buf.data(), text.size(), &b);
     ASSERT_EQ(sa, sb) << text;
-    if (sa != ParseStatus::kOk || a.kind != FrameKind::kBook) return;
+    if (sa != ParseStatus::kOk) return;
+    ASSERT_EQ(a.kind, b.kind) << text;
+    if (a.kind != FrameKind::kBook) return;
+    ASSERT_EQ(a.channel, b.channel) << text;
+    ASSERT_EQ(a.action, b.action) << text;
+    ASSERT_EQ(a.inst_id, b.inst_id) << text;
+    ASSERT_EQ(a.seq_id, b.seq_id) << text;
+    ASSERT_EQ(a.prev_seq_id, b.prev_seq_id) << text;
+    ASSERT_EQ(a.has_prev_seq, b.has_prev_seq) << text;
+    ASSERT_EQ(a.checksum, b.checksum) << text;
+    ASSERT_EQ(a.has_checksum, b.has_checksum) << text;
+    ASSERT_EQ(a.ts_ms, b.ts_ms) << text;
     ASSERT_EQ(a.bid_count, b.bid_count) << text;
     ASSERT_EQ(a.ask_count, b.ask_count) << text;
     for (int i = 0; i < a.bid_count; ++i) {
@@ -398,6 +411,47 @@ TEST(OkxParseCompact, FastPathMatchesTheGenericScanner) {
         std::string(R"([["00002.50","1.000","0","1"]])"), std::string(R"([["2","1","0","1"],["3","1","0","1"]] )")}) {
     same(book(asks));
   }
+  // The in-place `data` scan: what it must hand back to On-Demand, and what it must read alike.
+  const std::string head = R"({"arg":{"channel":"books","instId":"BTC-USDT"},"action":"update","data":)";
+  const std::string lv = R"([["8476.98","415","0","13"]])";
+  for (const std::string& data : std::vector<std::string>{
+           R"([{"asks":)" + lv + R"(,"bids":)" + lv + R"(,"ts":"1597026383085","checksum":-855196043,"prevSeqId":1,"seqId":2}]})",
+           R"([{"instId":"BTC-USDT","asks":)" + lv + R"(,"bids":[],"checksum":0,"prevSeqId":-1,"seqId":0}]})",
+           R"([{"asks":)" + lv + R"(,"bids":[],"checksum":1,"prevSeqId":1,"seqId":2}]} )",
+           R"([{"asks":)" + lv + R"(,"bids":[],"checksum":1,"prevSeqId":1,"seqId":2}] })",
+           R"([{"asks":)" + lv + R"(,"bids":[],"checksum":1,"prevSeqId":1,"seqId":2}],"more":1})",
+           R"([{"asks":)" + lv + R"(,"bids":[],"checksum":1,"prevSeqId":1,"seqId":2}]}x)",
+           R"([{"asks":)" + lv + R"(,"bids":[],"checksum":1,"prevSeqId":1,"seqId":2},{}]})",
+           R"([{"asks":)" + lv + R"(,"bids":[],"checksum":1,"prevSeqId":1,"seqId":2}])",
+           R"([{"asks":)" + lv + R"(,"asks":[],"bids":[],"checksum":1,"prevSeqId":1,"seqId":2}]})",
+           R"([{"asks":)" + lv + R"(,"bids":[],"checksum":1,"prevSeqId":1,"seqId":2,"seqId":3}]})",
+           R"([{"asks":)" + lv + R"(,"bids":[],"ts":"1","ts":"2","checksum":1,"prevSeqId":1,"seqId":2}]})",
+           R"([{"asks":)" + lv + R"(,"bids":[],"checksum":2147483648,"prevSeqId":1,"seqId":2}]})",
+           R"([{"asks":)" + lv + R"(,"bids":[],"checksum":-2147483648,"prevSeqId":1,"seqId":2}]})",
+           R"([{"asks":)" + lv + R"(,"bids":[],"checksum":01,"prevSeqId":1,"seqId":2}]})",
+           R"([{"asks":)" + lv + R"(,"bids":[],"checksum":-0,"prevSeqId":1,"seqId":2}]})",
+           R"([{"asks":)" + lv + R"(,"bids":[],"checksum":1.0,"prevSeqId":1,"seqId":2}]})",
+           R"([{"asks":)" + lv + R"(,"bids":[],"checksum":1e3,"prevSeqId":1,"seqId":2}]})",
+           R"([{"asks":)" + lv + R"(,"bids":[],"checksum":"1","prevSeqId":1,"seqId":2}]})",
+           R"([{"asks":)" + lv + R"(,"bids":[],"checksum":1,"prevSeqId":1,"seqId":12345678901234567890}]})",
+           R"([{"asks":)" + lv + R"(,"bids":[],"checksum":1,"prevSeqId":1,"seqId":123456789012345678}]})",
+           R"([{"asks":)" + lv + R"(,"bids":[],"ts":"17x","checksum":1,"prevSeqId":1,"seqId":2}]})",
+           R"([{"asks":)" + lv + R"(,"bids":[],"ts":"","checksum":1,"prevSeqId":1,"seqId":2}]})",
+           R"([{"asks":)" + lv + R"(,"bids":[],"extra":7,"checksum":1,"prevSeqId":1,"seqId":2}]})",
+           R"([{"asks":)" + lv + R"(,"bids":[],"extra":{"a":1},"checksum":1,"prevSeqId":1,"seqId":2}]})",
+           R"([{"asks":)" + lv + R"(,"bids":[],"extra":"a"b","checksum":1,"prevSeqId":1,"seqId":2}]})",
+           R"([{"asks":)" + lv + R"(,"bids":[] ,"checksum":1,"prevSeqId":1,"seqId":2}]})",
+           R"([{"asks":)" + lv + R"(,"bids":[],"checksum":1,"prevSeqId":1}]})",
+           R"([{"asks":)" + lv + R"(,"bids":[],"checksum":1,"prevSeqId":1,"seqId":2})",
+           std::string(R"([{}]})"),
+           std::string(R"([]})"),
+           R"([{"asks":[["1","1","0","1"],["2","1","0","1"],["3","1","0","1"]],"bids":[],"checksum":1,"prevSeqId":1,"seqId":2}]})",
+       }) {
+    same(head + data);
+    if (::testing::Test::HasFatalFailure()) return;
+  }
+  same(R"({"arg":{"channel":"account"},"data":[{"asks":[],"bids":[],"checksum":1,"prevSeqId":1,"seqId":2}]})");
+  same(R"({"data":[{"asks":[],"bids":[],"checksum":1,"prevSeqId":1,"seqId":2}],"arg":{"channel":"books","instId":"X"},"action":"update"})");
   // Minified, so the unmutated levels take the fast path.
   const std::string base = nlohmann::json::parse(testing::VenueFixture("okx/books5.json")).dump();
   const uint64_t seed = 20261124;
@@ -406,6 +460,31 @@ TEST(OkxParseCompact, FastPathMatchesTheGenericScanner) {
   const char alphabet[] = "[]\",. 0123456789-e\\abc";
   for (int i = 0; i < 20000; ++i) {
     std::string t = base;
+    const int edits = 1 + static_cast<int>(rng() % 3);
+    for (int e = 0; e < edits; ++e) {
+      const size_t at = rng() % t.size();
+      switch (rng() % 3) {
+        case 0:
+          t[at] = alphabet[rng() % (sizeof alphabet - 1)];
+          break;
+        case 1:
+          t.erase(at, 1);
+          break;
+        default:
+          t.insert(at, 1, alphabet[rng() % (sizeof alphabet - 1)]);
+          break;
+      }
+    }
+    same(t);
+    if (::testing::Test::HasFatalFailure()) return;
+  }
+  // An incremental `books` update, mutated the same way: the in-place `data` scan against
+  // On-Demand's reading of the same bytes.
+  const std::string update = head + R"([{"asks":[["8476.98","415","0","13"],["8477","7","0","2"]],)" +
+                             R"("bids":[["8476.97","256","0","12"],["8475.55","101","0","1"]],"ts":"1597026383085",)" +
+                             R"("checksum":-855196043,"prevSeqId":123456,"seqId":123457}]})";
+  for (int i = 0; i < 20000; ++i) {
+    std::string t = update;
     const int edits = 1 + static_cast<int>(rng() % 3);
     for (int e = 0; e < edits; ++e) {
       const size_t at = rng() % t.size();
