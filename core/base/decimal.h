@@ -135,16 +135,16 @@ inline DecimalError ParseRaw(std::string_view text, int scale, Sign sign, int64_
   return DecimalError::kOk;
 }
 #if defined(__SSE4_1__)
-// The common case of a quoted decimal, in one 16-byte vector: `begin` is the byte after the
-// opening quote and 16 bytes from it are readable. Accepts exactly what the scalar fast path in
-// ParseQuotedRaw accepts when the closing quote lies within those 16 bytes — 1+ integer digits,
-// optionally '.' and 1..scale fraction digits, integer digits + scale <= 18 — and returns false
-// for everything else (the caller then takes the scalar path, which decides). On success *acc
-// is the value at 10^-scale and *len the number's length (the closing quote is begin[*len]).
+// The common case of a decimal in one 16-byte vector: `begin` is its first byte and 16 bytes
+// from it are readable. Reads 1+ integer digits, then optionally '.' and 1..scale fraction
+// digits, and stops at the first byte after them, which must lie within the 16; integer digits
+// + scale must be <= 18. On success *acc is the value at 10^-scale and *len the number's length
+// (the caller checks the byte at begin[*len]: a closing quote, a JSON delimiter). Returns false
+// for anything else; the caller then takes the scalar path, which decides.
 //
 // The digits are gathered right-aligned, the dot squeezed out, by one byte shuffle; then the
 // usual multiply-add ladder (10, 100, 10^4) turns 16 digit bytes into two 8-digit halves.
-inline bool QuotedDecimal16(const char* begin, int scale, uint64_t* acc, int* len) noexcept {
+inline bool Decimal16(const char* begin, int scale, uint64_t* acc, int* len) noexcept {
   const __m128i chunk = _mm_loadu_si128(reinterpret_cast<const __m128i*>(begin));
   const __m128i d = _mm_sub_epi8(chunk, _mm_set1_epi8('0'));
   const __m128i is_digit = _mm_cmpeq_epi8(_mm_min_epu8(d, _mm_set1_epi8(9)), d);
@@ -153,13 +153,12 @@ inline bool QuotedDecimal16(const char* begin, int scale, uint64_t* acc, int* le
   const int int_len = __builtin_ctz(non_digit);
   if (int_len == 0 || int_len == 16 || int_len + scale > 18) return false;
   int frac_len = 0;
-  int quote = int_len;
+  int stop = int_len;
   if (begin[int_len] == '.') {
     frac_len = __builtin_ctz(non_digit >> (int_len + 1));
-    quote = int_len + 1 + frac_len;
-    if (frac_len == 0 || frac_len > scale || quote >= 16) return false;
+    stop = int_len + 1 + frac_len;
+    if (frac_len == 0 || frac_len > scale || stop >= 16) return false;
   }
-  if (begin[quote] != '"') return false;
   const int n = int_len + frac_len;  // digits, at most 15
   // Lane j takes digit t = j - (16 - n); digits after the dot sit one byte further on. Lanes
   // with t < 0 have the top bit set, which the shuffle turns into zero.
@@ -174,7 +173,7 @@ inline bool QuotedDecimal16(const char* begin, int scale, uint64_t* acc, int* le
   const uint64_t hi = static_cast<uint32_t>(_mm_cvtsi128_si32(v));
   const uint64_t lo = static_cast<uint32_t>(_mm_extract_epi32(v, 1));
   *acc = (hi * 100000000ull + lo) * kPow10[scale - frac_len];
-  *len = quote;
+  *len = stop;
   return true;
 }
 #endif
@@ -194,7 +193,7 @@ inline const char* ParseQuotedRaw(const char* p, const char* end, int scale, int
 #if defined(__SSE4_1__)
   if (end - begin >= 16) {
     int len = 0;
-    if (QuotedDecimal16(begin, scale, &acc, &len)) {
+    if (Decimal16(begin, scale, &acc, &len) && begin[len] == '"') {
       *raw = static_cast<int64_t>(acc);
       *text = std::string_view(begin, static_cast<size_t>(len));
       return begin + len + 1;
@@ -252,6 +251,31 @@ inline const char* ParseQuotedRaw(const char* p, const char* end, int scale, int
   }
   *text = t;
   return q + 1;
+}
+
+// Parses the non-negative decimal that starts at p and ends at the first byte that is neither a
+// digit nor '.' (a JSON number token: Kraken sends prices as numbers). Returns that first byte
+// (at most `end`) and sets *raw and *text, or nullptr when the text is not a decimal at
+// `scale` (an exponent, a sign, digits beyond the scale, ...). The caller checks what follows.
+inline const char* ParseNumberRaw(const char* p, const char* end, int scale, int64_t* raw,
+                                  std::string_view* text) noexcept {
+#if defined(__SSE4_1__)
+  if (end - p >= 16) {
+    uint64_t acc = 0;
+    int len = 0;
+    if (Decimal16(p, scale, &acc, &len) && p[len] != '.' && !IsDigit(p[len])) {
+      *raw = static_cast<int64_t>(acc);
+      *text = std::string_view(p, static_cast<size_t>(len));
+      return p + len;
+    }
+  }
+#endif
+  const char* q = p;
+  while (q != end && (IsDigit(*q) || *q == '.')) ++q;
+  const std::string_view t(p, static_cast<size_t>(q - p));
+  if (ParseRaw(t, scale, Sign::kNonNegative, raw) != DecimalError::kOk) return nullptr;
+  *text = t;
+  return q;
 }
 
 }  // namespace decimal_internal

@@ -7,6 +7,7 @@
 #include "core/base/check.h"
 #include "core/base/decimal.h"
 #include "venues/common/internal/json.h"
+#include "venues/common/internal/levels.h"
 #include "venues/kraken/kraken_wire.h"
 
 namespace hs::kraken {
@@ -205,6 +206,166 @@ ParseStatus ParseEntries(od::value v, Parser::Impl& im, Message* out) noexcept {
   return ParseStatus::kOk;
 }
 
+// ---- `data` of a book message read in place ----
+//
+// Kraken sends `data` last. Stepping On-Demand over every level object (and through its
+// fields) costs more than reading the compact form directly; these scanners accept exactly that
+// form — [{"symbol":"BTC/USD","bids":[{"price":45283.5,"qty":0.1},...],"asks":[...],
+// "checksum":3310070434,"timestamp":"2023-10-06T17:35:55.440295Z"}] with no whitespace, the
+// level keys in Kraken's order, entry keys in any order and each at most once — followed only by
+// the envelope's closing brace. Anything else returns false before the caller keeps anything,
+// and On-Demand reads the same bytes (ParseEntries): its verdict, error status included, stands.
+
+// A plain string (no escapes) at p, which must be '"'; returns the byte after its closing quote.
+inline const char* ScanPlain(const char* p, const char* end, std::string_view* out) noexcept {
+  if (p == end || *p != '"') return nullptr;
+  const char* const begin = ++p;
+  while (p != end && *p != '"' && *p != '\\') ++p;
+  if (p == end || *p != '"') return nullptr;
+  *out = std::string_view(begin, static_cast<size_t>(p - begin));
+  return p + 1;
+}
+
+// A price or quantity: a JSON number read as NumberTextToRaw reads its token.
+template <typename T>
+inline const char* ScanNumber(const char* p, const char* end, T* out, std::string_view* text) noexcept {
+  if (p == end || !decimal_internal::IsDigit(*p)) return nullptr;
+  if (p[0] == '0' && end - p > 1 && decimal_internal::IsDigit(p[1])) return nullptr;  // "012"
+  int64_t raw = 0;
+  p = decimal_internal::ParseNumberRaw(p, end, T::kDecimals, &raw, text);
+  if (p == nullptr || p == end || (*p != ',' && *p != '}')) return nullptr;
+  *out = T::FromRaw(raw);
+  return p;
+}
+
+// [{"price":N,"qty":N},...] from its '['; returns the byte after the ']'.
+const char* ScanLevelsInPlace(const char* p, const char* end, BookLevel* out, int cap, int* count) noexcept {
+  constexpr std::string_view kPrice = "{\"price\":";
+  constexpr std::string_view kQty = ",\"qty\":";
+  if (p == end || *p != '[') return nullptr;
+  ++p;
+  int n = 0;
+  if (p != end && *p == ']') {
+    *count = 0;
+    return p + 1;
+  }
+  for (;;) {
+    if (n >= cap || static_cast<size_t>(end - p) < kPrice.size() || std::memcmp(p, kPrice.data(), kPrice.size()) != 0)
+      return nullptr;
+    BookLevel& lv = out[n];
+    p = ScanNumber(p + kPrice.size(), end, &lv.px, &lv.px_text);
+    if (p == nullptr || static_cast<size_t>(end - p) < kQty.size() || std::memcmp(p, kQty.data(), kQty.size()) != 0)
+      return nullptr;
+    p = ScanNumber(p + kQty.size(), end, &lv.qty, &lv.qty_text);
+    if (p == nullptr || *p != '}') return nullptr;
+    ++n;
+    ++p;
+    if (p != end && *p == ',') {
+      ++p;
+      continue;
+    }
+    if (p != end && *p == ']') break;
+    return nullptr;
+  }
+  *count = n;
+  return p + 1;
+}
+
+// A checksum: 1..10 digits, no leading zero, within uint32 (as get_uint64 and the range check
+// in ParseEntries would have it).
+inline const char* ScanChecksum(const char* p, const char* end, uint32_t* out) noexcept {
+  const char* const begin = p;
+  uint64_t v = 0;
+  while (p != end && decimal_internal::IsDigit(*p) && p - begin < 11) {
+    v = v * 10 + static_cast<uint64_t>(*p - '0');
+    ++p;
+  }
+  const long n = p - begin;
+  if (n == 0 || n > 10 || (n > 1 && *begin == '0') || v > std::numeric_limits<uint32_t>::max()) return nullptr;
+  if (p == end || (*p != ',' && *p != '}')) return nullptr;
+  *out = static_cast<uint32_t>(v);
+  return p;
+}
+
+bool ScanDataInPlace(const char* p, const char* end, Parser::Impl& im, Message* out) noexcept {
+  constexpr uint32_t kFTimestamp = 1u << 31;  // local: catches a repeated "timestamp"
+  if (p == end || *p != '[') return false;
+  ++p;
+  int n = 0;
+  int bids_used = 0;
+  int asks_used = 0;
+  for (;;) {
+    if (p == end || *p != '{' || n >= Parser::kMaxEntries) return false;
+    ++p;
+    BookEntry e;
+    uint32_t seen = 0;
+    for (;;) {
+      std::string_view key;
+      p = ScanPlain(p, end, &key);
+      if (p == nullptr || p == end || *p != ':') return false;
+      ++p;
+      uint32_t bit = 0;
+      if (key == "bids" || key == "asks") {
+        const bool bid = key[0] == 'b';
+        bit = bid ? kFBids : kFAsks;
+        BookLevel* pool = bid ? im.bids.get() : im.asks.get();
+        int& used = bid ? bids_used : asks_used;
+        int cnt = 0;
+        p = ScanLevelsInPlace(p, end, pool + used, Parser::kMaxLevels - used, &cnt);
+        if (p == nullptr) return false;
+        if (bid) {
+          e.bids = pool + used;
+          e.bid_count = cnt;
+        } else {
+          e.asks = pool + used;
+          e.ask_count = cnt;
+        }
+        used += cnt;
+      } else if (key == "symbol") {
+        bit = kFSymbol;
+        p = ScanPlain(p, end, &e.symbol);
+      } else if (key == "checksum") {
+        bit = kFChecksum;
+        p = ScanChecksum(p, end, &e.checksum);
+      } else if (key == "timestamp") {
+        bit = kFTimestamp;
+        std::string_view ts;
+        p = ScanPlain(p, end, &ts);
+        if (p != nullptr && !ParseRfc3339(ts, &e.timestamp)) return false;
+      } else {
+        std::string_view ignored;
+        p = ScanPlain(p, end, &ignored);  // string fields Kraken may add
+      }
+      if (p == nullptr || (seen & bit) != 0) return false;
+      seen |= bit;
+      if (p != end && *p == ',') {
+        ++p;
+        continue;
+      }
+      if (p != end && *p == '}') break;
+      return false;
+    }
+    constexpr uint32_t kNeed = kFSymbol | kFBids | kFAsks | kFChecksum;
+    if ((seen & kNeed) != kNeed) return false;
+    im.entries[static_cast<size_t>(n)] = e;
+    ++n;
+    ++p;
+    if (p != end && *p == ',') {
+      ++p;
+      continue;
+    }
+    if (p != end && *p == ']') break;
+    return false;
+  }
+  p = venues::internal::SkipWs(p + 1, end);
+  if (p == end || *p != '}' || venues::internal::SkipWs(p + 1, end) != end) return false;
+  im.bids_used = bids_used;
+  im.asks_used = asks_used;
+  out->entries = im.entries.get();
+  out->entry_count = n;
+  return true;
+}
+
 ParseStatus ParseStatusData(od::value v, Message* out) noexcept {
   od::array arr;
   HS_PARSE_TRY(FromError(v.get_array().get(arr)));
@@ -252,12 +413,14 @@ struct Top {
   bool has_success = false;
   bool has_data = false;
   bool data_parsed = false;  // `data` read in the first pass; otherwise read after a rewind
+  bool done = false;         // `data` read in place and only the closing brace followed
+  bool in_place = true;      // Parser::set_in_place_data
 };
 
 // The document's top level in one pass. `data` is parsed in place when the channel (and, for
 // books, the type) is known by then — Kraken sends them first; otherwise it is skipped and read
 // after a rewind once the whole object has been seen.
-ParseStatus ParseTop(od::object obj, Parser::Impl& im, Message* out, Top* t) noexcept {
+ParseStatus ParseTop(od::object obj, const char* frame_end, Parser::Impl& im, Message* out, Top* t) noexcept {
   for (auto field : obj) {
     od::raw_json_string key;
     if (field.key().get(key)) return ParseStatus::kBadJson;
@@ -277,6 +440,11 @@ ParseStatus ParseTop(od::object obj, Parser::Impl& im, Message* out, Top* t) noe
     } else if (KeyIs(key, "data")) {
       t->has_data = true;
       if (t->channel == Channel::kBook && t->type != BookType::kOther) {
+        if (t->in_place && ScanDataInPlace(v.raw_json_token().data(), frame_end, im, out)) {
+          t->data_parsed = true;
+          t->done = true;
+          break;
+        }
         HS_PARSE_TRY(ParseEntries(v, im, out));
         t->data_parsed = true;
       } else if (t->channel == Channel::kStatus) {
@@ -326,17 +494,19 @@ ParseStatus ParseDeferredData(od::document& doc, Parser::Impl& im, Message* out,
   return ParseStatus::kMissingField;
 }
 
-ParseStatus ParseMessage(Parser::Impl& im, const char* data, size_t len, Message* out) noexcept {
+ParseStatus ParseMessage(Parser::Impl& im, const char* data, size_t len, bool in_place, Message* out) noexcept {
   *out = Message{};
   od::document doc;
   if (im.parser.iterate(data, len, len + simdjson::SIMDJSON_PADDING).get(doc)) return ParseStatus::kBadJson;
   od::object obj;
   if (doc.get_object().get(obj)) return ParseStatus::kBadJson;
   Top t;
-  HS_PARSE_TRY(ParseTop(obj, im, out, &t));
-  // Nothing may follow the object (simdjson 3.0 reports the end as OUT_OF_BOUNDS).
+  t.in_place = in_place;
+  HS_PARSE_TRY(ParseTop(obj, data + len, im, out, &t));
+  // Nothing may follow the object (simdjson 3.0 reports the end as OUT_OF_BOUNDS); the in-place
+  // scan of `data` has checked that itself.
   const char* trailing = nullptr;
-  if (doc.current_location().get(trailing) != simdjson::OUT_OF_BOUNDS) return ParseStatus::kBadJson;
+  if (!t.done && doc.current_location().get(trailing) != simdjson::OUT_OF_BOUNDS) return ParseStatus::kBadJson;
   if (t.channel != Channel::kNone) {
     switch (t.channel) {
       case Channel::kBook:
@@ -375,7 +545,7 @@ ParseStatus ParseMessage(Parser::Impl& im, const char* data, size_t len, Message
 }  // namespace
 
 ParseStatus Parser::Parse(const char* data, size_t len, Message* out) noexcept {
-  return ParseMessage(*impl_, data, len, out);
+  return ParseMessage(*impl_, data, len, in_place_data_, out);
 }
 
 namespace {

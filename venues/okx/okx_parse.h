@@ -164,7 +164,8 @@ class Parser {
   ParseStatus ParsePrivate(const char* data, size_t len, PrivateMsg* out) noexcept;
 
   // Ablation switch (benchmarks, tests): false sends every level array through the generic
-  // strict scanner instead of the compact-form fast path. Results are identical either way.
+  // strict scanner instead of the compact-form fast path, and a book push's `data` through
+  // On-Demand instead of the in-place scan. Results are identical either way.
   void set_compact_levels(bool on) noexcept { compact_levels_ = on; }
 
  private:

@@ -300,3 +300,35 @@ TEST(DecimalParse, QuotedEveryShapeAgreesWithChecked) {
 }
 }  // namespace
 }  // namespace hs
+
+namespace hs {
+namespace {
+// The number-token parser reads the longest run of digits and dots and judges it as the checked
+// parser does, through the vector path (a long tail) and the scalar path (a short one).
+TEST(DecimalParse, NumberTokenAgreesWithChecked) {
+  const uint64_t seed = 0x70ce;
+  std::mt19937_64 rng(seed);
+  const char alphabet[] = "0000012345678999..e-,}";
+  int ok = 0;
+  for (int i = 0; i < 300000; ++i) {
+    std::string s(1 + rng() % 20, '0');
+    for (char& c : s) c = alphabet[rng() % (sizeof alphabet - 1)];
+    const int scale = static_cast<int>(rng() % 10);
+    const std::string msg = s + (i % 2 == 0 ? "}" : ",\"qty\":0.5},{\"price\":1}]");
+    const size_t run = msg.find_first_not_of("0123456789.");
+    const std::string token = msg.substr(0, run);
+    int64_t a = -1, b = -2;
+    std::string_view text;
+    const char* next = decimal_internal::ParseNumberRaw(msg.data(), msg.data() + msg.size(), scale, &a, &text);
+    const DecimalError eb = decimal_internal::ParseRawChecked(token, scale, Sign::kNonNegative, &b);
+    ASSERT_EQ(next != nullptr, eb == DecimalError::kOk) << "'" << msg << "' scale " << scale << " seed " << seed;
+    if (next == nullptr) continue;
+    ++ok;
+    ASSERT_EQ(a, b) << msg;
+    ASSERT_EQ(text, token);
+    ASSERT_EQ(next, msg.data() + token.size());
+  }
+  EXPECT_GT(ok, 10000);
+}
+}  // namespace
+}  // namespace hs

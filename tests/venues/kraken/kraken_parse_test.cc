@@ -6,7 +6,9 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
+#include <random>
 #include <string>
+#include <vector>
 
 #include "core/base/decimal.h"
 #include "tests/support/test_support.h"
@@ -333,6 +335,128 @@ TEST(KrakenParse, Rfc3339Timestamps) {
                           "2023-02-29T17:35:55Z", "2023-10-06T24:00:00Z", "2023-10-06T17:35:55+01:00",
                           "2023-10-06 17:35:55Z", "2023-10-06T17:35:55ZZ", "9999-12-31T23:59:59Z"}) {
     EXPECT_FALSE(ParseRfc3339(bad, &t)) << bad;
+  }
+}
+
+
+// The in-place scan of a book message's `data` and On-Demand's reading of the same bytes agree
+// on every input: the same status and, on success, the same entries (symbol, checksum, time,
+// every level's value and text). Hand-picked edge cases of the compact form, then seeded random
+// mutations of the samples (the seed is printed).
+TEST(KrakenParse, InPlaceDataScanMatchesOnDemand) {
+  Parser fast;
+  Parser slow;
+  slow.set_in_place_data(false);
+  auto same = [&](const std::string& text) {
+    const std::string buf = Padded(text);
+    Message a, b;
+    const ParseStatus sa = fast.Parse(buf.data(), text.size(), &a);
+    const ParseStatus sb = slow.Parse(buf.data(), text.size(), &b);
+    ASSERT_EQ(sa, sb) << text;
+    if (sa != ParseStatus::kOk) return;
+    ASSERT_EQ(a.kind, b.kind) << text;
+    ASSERT_EQ(a.entry_count, b.entry_count) << text;
+    for (int i = 0; i < a.entry_count; ++i) {
+      const BookEntry& x = a.entries[i];
+      const BookEntry& y = b.entries[i];
+      ASSERT_EQ(x.symbol, y.symbol) << text;
+      ASSERT_EQ(x.checksum, y.checksum) << text;
+      ASSERT_EQ(x.timestamp, y.timestamp) << text;
+      ASSERT_EQ(x.bid_count, y.bid_count) << text;
+      ASSERT_EQ(x.ask_count, y.ask_count) << text;
+      for (int k = 0; k < x.bid_count; ++k) {
+        ASSERT_EQ(x.bids[k].px, y.bids[k].px) << text;
+        ASSERT_EQ(x.bids[k].qty, y.bids[k].qty) << text;
+        ASSERT_EQ(x.bids[k].px_text, y.bids[k].px_text) << text;
+        ASSERT_EQ(x.bids[k].qty_text, y.bids[k].qty_text) << text;
+      }
+      for (int k = 0; k < x.ask_count; ++k) {
+        ASSERT_EQ(x.asks[k].px, y.asks[k].px) << text;
+        ASSERT_EQ(x.asks[k].qty, y.asks[k].qty) << text;
+        ASSERT_EQ(x.asks[k].px_text, y.asks[k].px_text) << text;
+      }
+    }
+  };
+  const std::string head = R"({"channel":"book","type":"update","data":[{"symbol":"BTC/USD",)";
+  const std::string tail = R"(,"checksum":3310070434,"timestamp":"2023-10-06T17:35:55.440295Z"}]})";
+  for (const std::string& mid : std::vector<std::string>{
+           R"("bids":[{"price":45283.5,"qty":0.1}],"asks":[])",
+           R"("bids":[],"asks":[{"price":45285.2,"qty":0.0}])",
+           R"("bids":[{"price":45283.5,"qty":0}],"asks":[{"price":0.5,"qty":10}])",
+           R"("bids":[{"qty":0.1,"price":45283.5}],"asks":[])",
+           R"("bids":[{"price":45283.5,"qty":0.1,"x":1}],"asks":[])",
+           R"("bids":[{"price":45283.5}],"asks":[])",
+           R"("bids":[{"price":045283.5,"qty":0.1}],"asks":[])",
+           R"("bids":[{"price":45283.5e0,"qty":0.1}],"asks":[])",
+           R"("bids":[{"price":-45283.5,"qty":0.1}],"asks":[])",
+           R"("bids":[{"price":"45283.5","qty":0.1}],"asks":[])",
+           R"("bids":[{"price":45283.,"qty":0.1}],"asks":[])",
+           R"("bids":[{"price":45283.5000000001,"qty":0.1}],"asks":[])",
+           R"("bids":[{"price":1234567890123.5,"qty":0.1}],"asks":[])",
+           R"("bids":[{"price":45283.5 ,"qty":0.1}],"asks":[])",
+           R"("bids":[ {"price":45283.5,"qty":0.1}],"asks":[])",
+           R"("bids":[{"price":45283.5,"qty":0.1},],"asks":[])",
+           R"("bids":[{"price":45283.5,"qty":0.1}],"bids":[],"asks":[])",
+           R"("bids":[{"price":45283.5,"qty":0.1}])",
+           R"("bids":[],"asks":[],"extra":"x")",
+           R"("bids":[],"asks":[],"extra":7)",
+           R"("bids":[],"asks":[],"symbol":"ETH/USD")",
+       }) {
+    same(head + mid + tail);
+    if (::testing::Test::HasFatalFailure()) return;
+  }
+  const std::string lv = R"({"symbol":"BTC/USD","bids":[{"price":1.5,"qty":2}],"asks":[])";
+  for (const std::string& text : std::vector<std::string>{
+           R"({"channel":"book","type":"update","data":[)" + lv + R"(,"checksum":4294967295}]})",
+           R"({"channel":"book","type":"update","data":[)" + lv + R"(,"checksum":4294967296}]})",
+           R"({"channel":"book","type":"update","data":[)" + lv + R"(,"checksum":012}]})",
+           R"({"channel":"book","type":"update","data":[)" + lv + R"(,"checksum":0}]})",
+           R"({"channel":"book","type":"update","data":[)" + lv + R"(,"checksum":-1}]})",
+           R"({"channel":"book","type":"update","data":[)" + lv + R"(,"checksum":1.0}]})",
+           R"({"channel":"book","type":"update","data":[)" + lv + R"(,"checksum":1,"timestamp":"2023-13-06T17:35:55Z"}]})",
+           R"({"channel":"book","type":"update","data":[)" + lv + R"(,"checksum":1,"timestamp":"x","timestamp":"y"}]})",
+           R"({"channel":"book","type":"update","data":[)" + lv + R"(,"checksum":1}]} )",
+           R"({"channel":"book","type":"update","data":[)" + lv + R"(,"checksum":1}],"x":1})",
+           R"({"channel":"book","type":"update","data":[)" + lv + R"(,"checksum":1}]}})",
+           R"({"channel":"book","type":"update","data":[)" + lv + R"(,"checksum":1}]})" + "x",
+           R"({"channel":"book","type":"update","data":[)" + lv + R"(}]})",
+           R"({"channel":"book","type":"update","data":[)" + lv + R"(,"checksum":1},)" + lv + R"(,"checksum":2}]})",
+           R"({"channel":"book","type":"update","data":[]})",
+           R"({"channel":"book","data":[)" + lv + R"(,"checksum":1}]})",
+           R"({"channel":"book","data":[)" + lv + R"(,"checksum":1}],"type":"snapshot"})",
+           R"({"channel":"book","type":"bogus","data":[)" + lv + R"(,"checksum":1}]})",
+           R"({"type":"update","data":[)" + lv + R"(,"checksum":1}],"channel":"book"})",
+       }) {
+    same(text);
+    if (::testing::Test::HasFatalFailure()) return;
+  }
+  const uint64_t seed = 20261124;
+  std::printf("kraken in-place/On-Demand differential seed %llu\n", static_cast<unsigned long long>(seed));
+  std::mt19937_64 rng(seed);
+  const char alphabet[] = "[]{}\",.: 0123456789-eE\\a";
+  for (const char* sample : {"kraken/book_update.json", "kraken/book_snapshot.json", "kraken/book_update_multi.json"}) {
+    const std::string base = nlohmann::json::parse(VenueFixture(sample)).dump();  // compact, as Kraken sends
+    same(base);
+    for (int i = 0; i < 15000; ++i) {
+      std::string t = base;
+      const int edits = 1 + static_cast<int>(rng() % 3);
+      for (int e = 0; e < edits; ++e) {
+        const size_t at = rng() % t.size();
+        switch (rng() % 3) {
+          case 0:
+            t[at] = alphabet[rng() % (sizeof alphabet - 1)];
+            break;
+          case 1:
+            t.erase(at, 1);
+            break;
+          default:
+            t.insert(at, 1, alphabet[rng() % (sizeof alphabet - 1)]);
+            break;
+        }
+      }
+      same(t);
+      if (::testing::Test::HasFatalFailure()) return;
+    }
   }
 }
 
