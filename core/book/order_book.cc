@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "core/base/check.h"
+#include "core/base/short_copy.h"
 
 namespace hs::book {
 
@@ -92,9 +93,9 @@ SetResult BookSide::Set(Price px, Qty qty, std::string_view px_text, std::string
     Text& t = text_[at];
     const size_t np = px_text.size();
     const size_t nq = qty_text.size();
-    std::memcpy(t.joined, px_text.data(), np);
+    CopyShort(t.joined, px_text.data(), np);
     t.joined[np] = ':';
-    std::memcpy(t.joined + np + 1, qty_text.data(), nq);
+    CopyShort(t.joined + np + 1, qty_text.data(), nq);
     t.joined[np + 1 + nq] = ':';
     t.px_len = static_cast<uint8_t>(np);
     t.qty_len = static_cast<uint8_t>(nq);

@@ -38,6 +38,8 @@ class BookSide {
   static constexpr int kMaxText = 22;
   // Bytes readable from joined_text(i).data(): a copy of this fixed size is always safe.
   static constexpr int kJoinedReadable = 48;
+  // Bytes readable from px_text(i).data() and from qty_text(i).data(), likewise.
+  static constexpr int kTextReadable = 24;
 
   BookSide(bool is_bid, int capacity, bool keep_text);
 
@@ -65,6 +67,7 @@ class BookSide {
     uint8_t qty_len;
   };
   static_assert(sizeof(Text) == kJoinedReadable);
+  static_assert(kJoinedReadable - (kMaxText + 1) >= kTextReadable, "qty text starts after px text and ':'");
   // Index of px in the array (worst..best), or the insertion point with *found=false.
   int Find(Price px, bool* found) const noexcept;
 

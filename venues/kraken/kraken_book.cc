@@ -8,6 +8,7 @@
 #include "core/base/check.h"
 #include "core/base/crc32.h"
 #include "core/base/decimal.h"
+#include "core/base/short_copy.h"
 #include "venues/common/text_writer.h"
 
 namespace hs::kraken {
@@ -140,7 +141,7 @@ inline int WireDigits(std::string_view t, int prec, char* out) noexcept {
   if (dot == nullptr) {  // "8477"
     if (prec != 0) return -1;
     if (t.size() == 1 && t[0] == '0') return 0;
-    std::memcpy(out, t.data(), t.size());
+    CopyShort(out, t.data(), t.size());
     return static_cast<int>(t.size());
   }
   const size_t int_len = static_cast<size_t>(dot - t.data());
@@ -148,13 +149,13 @@ inline int WireDigits(std::string_view t, int prec, char* out) noexcept {
   if (frac_len != static_cast<size_t>(prec)) return -1;
   const char* const frac = dot + 1;
   if (!(int_len == 1 && t[0] == '0')) {  // "45283.5"
-    std::memcpy(out, t.data(), int_len);
-    std::memcpy(out + int_len, frac, frac_len);
+    CopyShort(out, t.data(), int_len);
+    CopyShort(out + int_len, frac, frac_len);
     return static_cast<int>(int_len + frac_len);
   }
   size_t z = 0;  // "0.00100000": the fraction without its leading zeros
   while (z < frac_len && frac[z] == '0') ++z;
-  std::memcpy(out, frac + z, frac_len - z);
+  CopyShort(out, frac + z, frac_len - z);
   return static_cast<int>(frac_len - z);
 }
 
@@ -217,17 +218,20 @@ bool Book::Unwritable(const char* what, int64_t raw, int scale, int prec) noexce
 }
 
 uint32_t Book::ChecksumOfBook() const noexcept {
-  // The kept digits of the top 10 per side, asks then bids, in one buffer, one CRC.
-  char text[2 * kMaxChecksumSideText];
+  // The kept digits of the top 10 per side, asks then bids, in one buffer, one CRC. Each text
+  // is moved with one fixed-size copy (the book guarantees kTextReadable bytes behind it); the
+  // bytes past its end are overwritten by the next piece or ignored.
+  static_assert(book::BookSide::kMaxText <= book::BookSide::kTextReadable);
+  char text[2 * kMaxChecksumSideText + book::BookSide::kTextReadable];
   size_t n = 0;
   for (const book::BookSide* side : {&book_.asks(), &book_.bids()}) {
     const int levels = side->size() < kChecksumLevels ? side->size() : kChecksumLevels;
     for (int i = 0; i < levels; ++i) {
       const std::string_view p = side->px_text(i);
       const std::string_view q = side->qty_text(i);
-      std::memcpy(text + n, p.data(), p.size());
+      std::memcpy(text + n, p.data(), book::BookSide::kTextReadable);
       n += p.size();
-      std::memcpy(text + n, q.data(), q.size());
+      std::memcpy(text + n, q.data(), book::BookSide::kTextReadable);
       n += q.size();
     }
   }
