@@ -138,9 +138,15 @@ class Parser {
 
   int max_levels() const noexcept;
 
+  // Ablation switch (benchmarks, tests): false sends l2_data envelopes through the full
+  // On-Demand parse instead of the envelope-only fast path. Results are identical either way.
+  void set_l2_fast_path(bool on) noexcept { l2_fast_path_ = on; }
+
  private:
   struct Impl;
+  bool ParseL2Envelope(const char* data, size_t len, Frame* out) noexcept;
   std::unique_ptr<Impl> impl_;
+  bool l2_fast_path_ = true;
 };
 
 // RFC 3339 UTC time ("2023-02-09T20:32:50.714964855Z", up to 9 fraction digits, "Z" or a

@@ -3,7 +3,11 @@
 
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+#include <random>
 #include <sstream>
+#include <string>
+#include <vector>
 
 #include "tests/support/test_support.h"
 #include "venues/coinbase/coinbase_book.h"
@@ -376,6 +380,109 @@ TEST(CoinbaseParse, Rfc3339) {
                           "2023-13-01T00:00:00Z", "2023-02-29T00:00:00Z", "2023-02-09T24:00:00Z", "2023-02-09 20:32:50Z",
                           "2023-02-09T20:32:50Zjunk", "1969-12-31T23:59:59Z", "2023-02-09T20:32:50+0100"}) {
     EXPECT_FALSE(ParseRfc3339(bad, &t)) << bad;
+  }
+}
+
+
+// The l2_data envelope fast path (stage 1 over the envelope only, events scanned in place) and
+// the full On-Demand parse agree on every input: the same status and, on success, the same
+// frame. Hand-picked edge cases of the compact form, then seeded random mutations of the
+// samples (the seed is printed).
+TEST(CoinbaseParse, L2FastPathMatchesTheFullParse) {
+  Parser fast;
+  Parser full;
+  full.set_l2_fast_path(false);
+  auto same = [&](const std::string& text) {
+    const std::string buf = Padded(text);
+    Frame a, b;
+    const ParseStatus sa = fast.Parse(buf.data(), text.size(), &a);
+    const ParseStatus sb = full.Parse(buf.data(), text.size(), &b);
+    ASSERT_EQ(sa, sb) << text;
+    if (sa != ParseStatus::kOk) return;
+    ASSERT_EQ(a.kind, b.kind) << text;
+    ASSERT_EQ(a.has_sequence, b.has_sequence) << text;
+    ASSERT_EQ(a.sequence_num, b.sequence_num) << text;
+    ASSERT_EQ(a.timestamp, b.timestamp) << text;
+    ASSERT_EQ(a.channel, b.channel) << text;
+    ASSERT_EQ(a.error_message, b.error_message) << text;
+    ASSERT_EQ(a.event_count, b.event_count) << text;
+    ASSERT_EQ(a.level_count, b.level_count) << text;
+    for (int i = 0; i < a.event_count; ++i) {
+      ASSERT_EQ(a.events[i].type, b.events[i].type) << text;
+      ASSERT_EQ(a.events[i].product_id, b.events[i].product_id) << text;
+      ASSERT_EQ(a.events[i].first, b.events[i].first) << text;
+      ASSERT_EQ(a.events[i].count, b.events[i].count) << text;
+    }
+    for (int i = 0; i < a.level_count; ++i) {
+      ASSERT_EQ(a.levels[i].bid, b.levels[i].bid) << text;
+      ASSERT_EQ(a.levels[i].px, b.levels[i].px) << text;
+      ASSERT_EQ(a.levels[i].qty, b.levels[i].qty) << text;
+    }
+  };
+  const std::string up = R"({"type":"update","product_id":"BTC-USD","updates":[{"side":"bid","event_time":"2023-02-09T20:32:50.801223Z","price_level":"21921.73","new_quantity":"0"}]})";
+  const std::string head = R"({"channel":"l2_data","client_id":"","timestamp":"2023-02-09T20:32:50.814964855Z","sequence_num":2,"events":[)";
+  for (const std::string& text : std::vector<std::string>{
+           head + up + "]}",
+           head + up + "]} ",
+           head + up + "]}\n",
+           head + up + "] }",
+           head + up + "]}x",
+           head + up + "]",
+           head + up + R"(],"more":1})",
+           head + up + "," + up + "]}",
+           head + "]}",
+           R"({"channel":"l2_data","sequence_num":2,"events":[)" + up + "]}",
+           R"({"channel":"l2_data","client_id":"","events":[)" + up + "]}",
+           R"({"channel":"l2_data","sequence_num":2,"sequence_num":3,"events":[)" + up + "]}",
+           R"({"channel":"l2_data","events":[],"sequence_num":2,"events":[)" + up + "]}",
+           R"({"channel":"l2_data","channel":"heartbeats","sequence_num":2,"events":[)" + up + "]}",
+           R"({"channel":"l2_data","sequence_num":-2,"events":[)" + up + "]}",
+           R"({"channel":"l2_data","sequence_num":2.5,"events":[)" + up + "]}",
+           R"({"channel":"l2_data","timestamp":"yesterday","sequence_num":2,"events":[)" + up + "]}",
+           R"({"channel":"l2_data","client_id":"a,\"events\":[","sequence_num":2,"events":[)" + up + "]}",
+           R"({"channel":"l2_data","meta":{"x":1,"events":[]},"sequence_num":2,"events":[)" + up + "]}",
+           R"({"channel":"l2_data","client_id":"caf)" "\xc3\xa9" R"(","sequence_num":2,"events":[)" + up + "]}",
+           head + R"({"type":"update","product_id":"BTC-)" "\xc3\xa9" R"(","updates":[]}]})",
+           head + R"({"type":"update","product_id":"BTC-)" "\xc3" R"(","updates":[]}]})",
+           head + R"({"type":"update","product_id":"BTC-USD","updates":[],"note":"a)" "\x01" R"("}]})",
+           head + R"({"type":"update","product_id":"BTC-USD","updates":[{"side":"ask","event_time":"","price_level":"1","new_quantity":"1"}]}]})",
+           head + R"({"type":"update","product_id":"BTC-USD","updates":[{"side":"bid","event_time":"","price_level":"-1","new_quantity":"1"}]}]})",
+           head + R"({"type":"snapshot","product_id":"BTC-USD","updates":[{"side":"offer","event_time":"","price_level":"1.5","new_quantity":"1e3"}]}]})",
+           std::string(R"({"channel":"heartbeats","client_id":"","timestamp":"2023-06-23T20:31:56.121961769Z","sequence_num":1,"events":[{"current_time":"x","heartbeat_counter":3749}]})"),
+           std::string(R"({"channel":"l2_data" ,"sequence_num":2,"events":[]})"),
+           std::string(R"({"type":"error","message":"failure"})"),
+       }) {
+    same(text);
+    if (::testing::Test::HasFatalFailure()) return;
+  }
+  const uint64_t seed = 20261124;
+  std::printf("coinbase l2 fast/full differential seed %llu\n", static_cast<unsigned long long>(seed));
+  std::mt19937_64 rng(seed);
+  const char alphabet[] = "[]{}\",.: 0123456789-eE\\a\x80";
+  for (const char* sample : {"coinbase/l2_data_update_constructed.json", "coinbase/l2_data_snapshot.json",
+                             "coinbase/heartbeats_constructed.json"}) {
+    const std::string base = nlohmann::json::parse(VenueFixture(sample)).dump();  // compact, as Coinbase sends
+    same(base);
+    for (int i = 0; i < 10000; ++i) {
+      std::string t = base;
+      const int edits = 1 + static_cast<int>(rng() % 3);
+      for (int e = 0; e < edits; ++e) {
+        const size_t at = rng() % t.size();
+        switch (rng() % 3) {
+          case 0:
+            t[at] = alphabet[rng() % (sizeof alphabet - 1)];
+            break;
+          case 1:
+            t.erase(at, 1);
+            break;
+          default:
+            t.insert(at, 1, alphabet[rng() % (sizeof alphabet - 1)]);
+            break;
+        }
+      }
+      same(t);
+      if (::testing::Test::HasFatalFailure()) return;
+    }
   }
 }
 
