@@ -1,7 +1,8 @@
 // libFuzzer: Kraken WebSocket v2 parsing and the Book rules on arbitrary bytes. Nothing may
 // crash, and a book that calls itself usable must be uncrossed, within its depth, and hold
 // exactly the checksum it last verified — recomputed from the values, independently of the
-// digits the book keeps per level.
+// digits the book keeps per level. The in-place `data` scan and On-Demand must agree on every
+// input (same status, same entries).
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -19,6 +20,19 @@ using hs::kraken::Parser;
 Parser& P() {
   static Parser p(1 << 20);
   return p;
+}
+Parser& OnDemandOnly() {
+  static Parser p(1 << 20);
+  static const bool off = (p.set_in_place_data(false), true);
+  (void)off;
+  return p;
+}
+
+bool SameLevels(const hs::kraken::BookLevel* a, const hs::kraken::BookLevel* b, int n) {
+  for (int i = 0; i < n; ++i)
+    if (a[i].px != b[i].px || a[i].qty != b[i].qty || a[i].px_text != b[i].px_text || a[i].qty_text != b[i].qty_text)
+      return false;
+  return true;
 }
 Book& Given() {
   static Book b(10, 1, 8);
@@ -49,7 +63,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string buf(reinterpret_cast<const char*>(data), size);
   buf.append(64, '\0');
   Message m;
-  if (P().Parse(buf.data(), size, &m) != hs::venues::ParseStatus::kOk) return 0;
+  Message od;
+  const hs::venues::ParseStatus st = P().Parse(buf.data(), size, &m);
+  Check(OnDemandOnly().Parse(buf.data(), size, &od) == st);
+  if (st != hs::venues::ParseStatus::kOk) return 0;
+  Check(m.kind == od.kind && m.entry_count == od.entry_count);
+  for (int i = 0; i < m.entry_count; ++i) {
+    const auto& a = m.entries[i];
+    const auto& b = od.entries[i];
+    Check(a.symbol == b.symbol && a.checksum == b.checksum && a.timestamp == b.timestamp &&
+          a.bid_count == b.bid_count && a.ask_count == b.ask_count && SameLevels(a.bids, b.bids, a.bid_count) &&
+          SameLevels(a.asks, b.asks, a.ask_count));
+  }
   if (m.kind != MessageKind::kBookSnapshot && m.kind != MessageKind::kBookUpdate) return 0;
   Check(m.entry_count > 0);
   for (int i = 0; i < m.entry_count; ++i) {

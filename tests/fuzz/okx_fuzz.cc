@@ -3,7 +3,9 @@
 // fresh book, so the fuzzer can build snapshot → update sequences. Nothing may crash, and:
 //   - a book that calls itself usable is never crossed;
 //   - a usable book built or updated from a checksummed frame reproduces that checksum;
-//   - parsed levels keep wire text that parses back to the same fixed-point value.
+//   - parsed levels keep wire text that parses back to the same fixed-point value;
+//   - the compact fast paths (level arrays, `data` scanned in place) and the generic path agree
+//     on every input: same status, same frame.
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -19,6 +21,18 @@ hs::okx::Parser& P() {
   static hs::okx::Parser p(1 << 20);
   return p;
 }
+hs::okx::Parser& Generic() {
+  static hs::okx::Parser p(1 << 20);
+  static const bool off = (p.set_compact_levels(false), true);
+  (void)off;
+  return p;
+}
+bool SameLevels(const hs::okx::BookLevel* a, const hs::okx::BookLevel* b, int n) {
+  for (int i = 0; i < n; ++i)
+    if (a[i].px != b[i].px || a[i].qty != b[i].qty || a[i].px_text != b[i].px_text || a[i].qty_text != b[i].qty_text)
+      return false;
+  return true;
+}
 
 void CheckLevels(const hs::okx::BookLevel* ls, int n) {
   for (int i = 0; i < n; ++i) {
@@ -30,7 +44,16 @@ void CheckLevels(const hs::okx::BookLevel* ls, int n) {
 
 void FeedMarket(const char* data, size_t len, hs::okx::L2Book* book) {
   hs::okx::MarketFrame f;
-  if (P().ParseMarket(data, len, &f) != hs::venues::ParseStatus::kOk) return;
+  hs::okx::MarketFrame g;
+  const hs::venues::ParseStatus st = P().ParseMarket(data, len, &f);
+  if (Generic().ParseMarket(data, len, &g) != st) std::abort();
+  if (st != hs::venues::ParseStatus::kOk) return;
+  if (f.kind != g.kind || f.channel != g.channel || f.action != g.action || f.inst_id != g.inst_id ||
+      f.seq_id != g.seq_id || f.prev_seq_id != g.prev_seq_id || f.has_prev_seq != g.has_prev_seq ||
+      f.checksum != g.checksum || f.has_checksum != g.has_checksum || f.ts_ms != g.ts_ms ||
+      f.bid_count != g.bid_count || f.ask_count != g.ask_count || !SameLevels(f.bids, g.bids, f.bid_count) ||
+      !SameLevels(f.asks, g.asks, f.ask_count))
+    std::abort();
   if (f.kind != hs::okx::FrameKind::kBook) return;
   CheckLevels(f.bids, f.bid_count);
   CheckLevels(f.asks, f.ask_count);

@@ -299,11 +299,12 @@ inline const char* ScanCanonicalInt(const char* p, const char* end, int64_t* out
   const char* const begin = p;
   int64_t v = 0;
   while (p != end && decimal_internal::IsDigit(*p)) {
+    if (p - begin == 18) return nullptr;  // a 19th digit: beyond what this path reads
     v = v * 10 + (*p - '0');
     ++p;
   }
   const long n = p - begin;
-  if (n == 0 || n > 18 || (n > 1 && *begin == '0')) return nullptr;
+  if (n == 0 || (n > 1 && *begin == '0')) return nullptr;
   if (p != end && (*p == '.' || *p == 'e' || *p == 'E')) return nullptr;
   *out = negative ? -v : v;
   return p;
