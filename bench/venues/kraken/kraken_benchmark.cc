@@ -314,6 +314,15 @@ BENCHMARK(BM_Kraken_Update20_Parse_Ours);
 BENCHMARK(BM_Kraken_Update20_Parse_Nlohmann);
 BENCHMARK(BM_Kraken_Update20_Parse_RapidJson);
 
+// The two-level update parsed alone: with the book's apply and checksum (the same cost on every
+// side) left out, the parsers' own ratio.
+void BM_Kraken_Update2_Parse_Ours(benchmark::State& st) { ParseOurs(st, UpdateStream(1).updates[0]); }
+void BM_Kraken_Update2_Parse_Nlohmann(benchmark::State& st) { ParseNlohmann(st, UpdateStream(1).updates[0]); }
+void BM_Kraken_Update2_Parse_RapidJson(benchmark::State& st) { ParseRapidJson(st, UpdateStream(1).updates[0]); }
+BENCHMARK(BM_Kraken_Update2_Parse_Ours);
+BENCHMARK(BM_Kraken_Update2_Parse_Nlohmann);
+BENCHMARK(BM_Kraken_Update2_Parse_RapidJson);
+
 void BM_Kraken_Snapshot10_Parse_Ours(benchmark::State& st) { ParseOurs(st, Snapshot10()); }
 void BM_Kraken_Snapshot10_Parse_Nlohmann(benchmark::State& st) { ParseNlohmann(st, Snapshot10()); }
 void BM_Kraken_Snapshot10_Parse_RapidJson(benchmark::State& st) { ParseRapidJson(st, Snapshot10()); }
