@@ -9,6 +9,7 @@
 #endif
 
 #include "core/base/check.h"
+#include "venues/common/internal/envelope.h"
 #include "venues/common/internal/json.h"
 #include "venues/common/internal/levels.h"
 
@@ -27,9 +28,6 @@ constexpr int kMaxExchangeLevels = 8192;  // the Exchange path is for samples an
 // is 50 bytes; 48 per level bounds the levels any frame within the capacity can hold.
 constexpr size_t kMinBytesPerLevel = 48;
 constexpr int kMaxJsonDepth = 64;  // nesting inside values we skip
-// The l2_data fast path looks for `events` within this many bytes of the start (Coinbase's
-// envelope before it is ~110 bytes).
-constexpr size_t kMaxEnvelope = 512;
 
 }  // namespace
 
@@ -48,7 +46,7 @@ struct Parser::Impl {
   }
   od::parser parser;
   // The l2_data fast path's copy of the envelope without `events` (see ParseL2Envelope).
-  char envelope[kMaxEnvelope + 1 + simdjson::SIMDJSON_PADDING] = {};
+  char envelope[venues::internal::kEnvelopeScratch] = {};
   int max_levels;
   int exchange_levels;
   std::unique_ptr<L2Level[]> levels;
@@ -668,23 +666,6 @@ ParseStatus EnvelopeMember(const od::raw_json_string& key, od::value v, Frame* o
   return ParseStatus::kOk;
 }
 
-// True when every byte of [p, end) is printable ASCII or DEL (0x20..0x7f): no control
-// character (which JSON forbids inside strings, and Coinbase's compact form has nowhere) and no
-// byte of a multi-byte UTF-8 sequence (which stage 1 would have to validate).
-bool AllPrintableAscii(const char* p, const char* end) noexcept {
-#if defined(__SSE2__)
-  const __m128i limit = _mm_set1_epi8(0x20);
-  for (; end - p >= 16; p += 16) {
-    // Signed compare: bytes >= 0x80 are negative, so one test catches both ranges.
-    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-    if (_mm_movemask_epi8(_mm_cmplt_epi8(v, limit)) != 0) return false;
-  }
-#endif
-  for (; p != end; ++p)
-    if (static_cast<signed char>(*p) < 0x20) return false;
-  return true;
-}
-
 }  // namespace
 
 // The l2_data fast path. Coinbase writes every l2_data envelope alike:
@@ -694,24 +675,19 @@ bool AllPrintableAscii(const char* p, const char* end) noexcept {
 // runs over the envelope alone: the bytes before `,"events":` are copied, closed with '}', and
 // read with On-Demand (EnvelopeMember, as the full parse reads them); the events array is
 // scanned in place (ScanEvents, as the full parse scans it); then only the closing brace may
-// follow. What stage 1 would have checked in the array — no control characters, valid UTF-8 —
-// is checked by requiring printable ASCII there. Anything else returns false and the full parse
+// follow (venues/common/internal/envelope.h). Anything else returns false and the full parse
 // reads the frame from scratch: its verdict, error status included, stands.
 bool Parser::ParseL2Envelope(const char* data, size_t len, Frame* out) noexcept {
   constexpr std::string_view kHead = "{\"channel\":\"l2_data\",";
   constexpr std::string_view kEvents = ",\"events\":[";
   if (len < kHead.size() || std::memcmp(data, kHead.data(), kHead.size()) != 0) return false;
-  const std::string_view window(data, len < kMaxEnvelope ? len : kMaxEnvelope);
-  const size_t at = window.find(kEvents);
-  if (at == std::string_view::npos) return false;
-  const char* const frame_end = data + len;
-  const char* p = data + at + kEvents.size() - 1;  // the array's '['
-  if (!AllPrintableAscii(p, frame_end)) return false;
   Impl& m = *impl_;
-  std::memcpy(m.envelope, data, at);
-  m.envelope[at] = '}';
+  const char* p = nullptr;  // the events array's '['
+  const size_t n = venues::internal::EnvelopeSplit(data, len, kEvents, m.envelope, &p);
+  if (n == 0) return false;
+  const char* const frame_end = data + len;
   od::document doc;
-  if (m.parser.iterate(m.envelope, at + 1, sizeof m.envelope).get(doc)) return false;
+  if (m.parser.iterate(m.envelope, n, sizeof m.envelope).get(doc)) return false;
   od::object obj;
   if (doc.get_object().get(obj)) return false;
   Envelope env;

@@ -6,6 +6,7 @@
 
 #include "core/base/check.h"
 #include "core/base/decimal.h"
+#include "venues/common/internal/envelope.h"
 #include "venues/common/internal/json.h"
 #include "venues/common/internal/levels.h"
 #include "venues/kraken/kraken_wire.h"
@@ -51,6 +52,7 @@ struct Parser::Impl {
     entries = std::make_unique<BookEntry[]>(kMaxEntries);
   }
   od::parser parser;
+  char envelope[venues::internal::kEnvelopeScratch] = {};  // ParseBookEnvelope's copy
   std::unique_ptr<BookLevel[]> bids;
   std::unique_ptr<BookLevel[]> asks;
   std::unique_ptr<BookEntry[]> entries;
@@ -494,33 +496,61 @@ ParseStatus ParseDeferredData(od::document& doc, Parser::Impl& im, Message* out,
   return ParseStatus::kMissingField;
 }
 
-ParseStatus ParseMessage(Parser::Impl& im, const char* data, size_t len, bool in_place, Message* out) noexcept {
-  *out = Message{};
+// A book message's fast path: stage 1 over the envelope alone (venues/common/internal/
+// envelope.h), read by ParseTop as the full parse reads it, then `data` scanned in place
+// (ScanDataInPlace, which also checks that only the closing brace follows). False on anything
+// else; the caller then parses the whole frame and its verdict stands.
+bool ParseBookEnvelope(Parser::Impl& im, const char* data, size_t len, Message* out, Top* t) noexcept {
+  const char* arr = nullptr;
+  const size_t n = venues::internal::EnvelopeSplit(data, len, ",\"data\":[", im.envelope, &arr);
+  if (n == 0) return false;
+  od::document doc;
+  if (im.parser.iterate(im.envelope, n, sizeof im.envelope).get(doc)) return false;
+  od::object obj;
+  if (doc.get_object().get(obj)) return false;
+  if (ParseTop(obj, im.envelope + n, im, out, t) != ParseStatus::kOk) return false;
+  if (doc.current_location().error() != simdjson::OUT_OF_BOUNDS) return false;  // not at the end
+  if (t->has_data || t->channel != Channel::kBook || (t->type != BookType::kSnapshot && t->type != BookType::kUpdate))
+    return false;
+  if (!ScanDataInPlace(arr, data + len, im, out)) return false;
+  t->has_data = true;
+  t->data_parsed = true;
+  t->done = true;
+  return true;
+}
+
+ParseStatus ParseWhole(Parser::Impl& im, const char* data, size_t len, Message* out, Top* t) noexcept {
   od::document doc;
   if (im.parser.iterate(data, len, len + simdjson::SIMDJSON_PADDING).get(doc)) return ParseStatus::kBadJson;
   od::object obj;
   if (doc.get_object().get(obj)) return ParseStatus::kBadJson;
-  Top t;
-  t.in_place = in_place;
-  HS_PARSE_TRY(ParseTop(obj, data + len, im, out, &t));
+  HS_PARSE_TRY(ParseTop(obj, data + len, im, out, t));
   // Nothing may follow the object (simdjson 3.0 reports the end as OUT_OF_BOUNDS); the in-place
   // scan of `data` has checked that itself.
   const char* trailing = nullptr;
-  if (!t.done && doc.current_location().get(trailing) != simdjson::OUT_OF_BOUNDS) return ParseStatus::kBadJson;
+  if (!t->done && doc.current_location().get(trailing) != simdjson::OUT_OF_BOUNDS) return ParseStatus::kBadJson;
+  if (t->channel == Channel::kBook && t->type != BookType::kNone && t->type != BookType::kOther && t->has_data &&
+      !t->data_parsed)
+    HS_PARSE_TRY(ParseDeferredData(doc, im, out, t->channel));
+  if (t->channel == Channel::kStatus && t->has_data && !t->data_parsed)
+    HS_PARSE_TRY(ParseDeferredData(doc, im, out, t->channel));
+  return ParseStatus::kOk;
+}
+
+// What the message is, once its members have been read.
+ParseStatus Classify(Message* out, const Top& t) noexcept {
   if (t.channel != Channel::kNone) {
     switch (t.channel) {
       case Channel::kBook:
         if (t.type == BookType::kNone) return ParseStatus::kMissingField;
         if (t.type == BookType::kOther) return ParseStatus::kUnknown;
         if (!t.has_data) return ParseStatus::kMissingField;
-        if (!t.data_parsed) HS_PARSE_TRY(ParseDeferredData(doc, im, out, t.channel));
         out->kind = t.type == BookType::kSnapshot ? MessageKind::kBookSnapshot : MessageKind::kBookUpdate;
         return ParseStatus::kOk;
       case Channel::kHeartbeat:
         out->kind = MessageKind::kHeartbeat;
         return ParseStatus::kOk;
       case Channel::kStatus:
-        if (t.has_data && !t.data_parsed) HS_PARSE_TRY(ParseDeferredData(doc, im, out, t.channel));
         out->kind = MessageKind::kStatus;
         return ParseStatus::kOk;
       default:
@@ -539,6 +569,18 @@ ParseStatus ParseMessage(Parser::Impl& im, const char* data, size_t len, bool in
     default:
       return ParseStatus::kUnknown;
   }
+}
+
+ParseStatus ParseMessage(Parser::Impl& im, const char* data, size_t len, bool in_place, Message* out) noexcept {
+  *out = Message{};
+  Top t;
+  if (!in_place || !ParseBookEnvelope(im, data, len, out, &t)) {
+    *out = Message{};
+    t = Top{};
+    t.in_place = in_place;
+    HS_PARSE_TRY(ParseWhole(im, data, len, out, &t));
+  }
+  return Classify(out, t);
 }
 
 

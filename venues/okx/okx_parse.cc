@@ -4,6 +4,7 @@
 
 #include "core/base/check.h"
 #include "core/base/decimal.h"
+#include "venues/common/internal/envelope.h"
 #include "venues/common/internal/json.h"
 #include "venues/common/internal/levels.h"
 
@@ -80,6 +81,7 @@ struct Parser::Impl {
     balances = std::make_unique<BalanceItem[]>(kMaxBalances);
   }
   od::parser parser;
+  char envelope[venues::internal::kEnvelopeScratch] = {};  // ParseMarketEnvelope's copy
   std::unique_ptr<BookLevel[]> bids;
   std::unique_ptr<BookLevel[]> asks;
   std::unique_ptr<OrderItem[]> orders;
@@ -382,6 +384,87 @@ bool ScanDataInPlace(const char* p, const char* end, MarketFrame* out, BookLevel
 
 }  // namespace
 
+namespace {
+
+// One top-level member of a market frame other than `data` (keys it does not interpret are
+// skipped). Shared by the full parse and the envelope fast path so that both read it alike.
+ParseStatus MarketMember(const od::raw_json_string& key, od::value v, MarketFrame* out, uint32_t* seen) noexcept {
+  if (KeyIs(key, "arg")) {
+    HS_PARSE_TRY(ParseArg(v, &out->channel, &out->inst_id));
+    *seen |= kFArg;
+  } else if (KeyIs(key, "action")) {
+    std::string_view a;
+    HS_PARSE_TRY(GetString(v, &a));
+    if (a == "snapshot") {
+      out->action = Action::kSnapshot;
+    } else if (a == "update") {
+      out->action = Action::kUpdate;
+    } else {
+      return ParseStatus::kBadField;
+    }
+    *seen |= kFAction;
+  } else if (KeyIs(key, "event")) {
+    std::string_view e;
+    HS_PARSE_TRY(GetString(v, &e));
+    out->event = ClassifyEvent(e);
+    *seen |= kFEvent;
+  } else if (KeyIs(key, "code")) {
+    HS_PARSE_TRY(GetCode(v, &out->code));
+  } else if (KeyIs(key, "msg")) {
+    HS_PARSE_TRY(GetString(v, &out->msg));
+  }
+  return ParseStatus::kOk;
+}
+
+// What a market frame is, once every member has been read.
+ParseStatus FinishMarket(MarketFrame* out, uint32_t seen, int entries) noexcept {
+  if (seen & kFEvent) {
+    out->kind = FrameKind::kEvent;
+    return ParseStatus::kOk;
+  }
+  if (!(seen & kFArg)) return (seen & kFData) ? ParseStatus::kMissingField : ParseStatus::kUnknown;
+  if (!IsBookChannel(out->channel)) return out->channel == Channel::kNone ? ParseStatus::kMissingField : ParseStatus::kUnknown;
+  if (out->inst_id.empty() || entries == 0) return ParseStatus::kMissingField;
+  constexpr uint32_t need = kFAsks | kFBids | kFSeq;
+  if ((seen & need) != need) return ParseStatus::kMissingField;
+  if (IsIncremental(out->channel)) {
+    constexpr uint32_t need_inc = kFAction | kFPrev | kFChecksum;
+    if ((seen & need_inc) != need_inc) return ParseStatus::kMissingField;
+  }
+  out->kind = FrameKind::kBook;
+  return ParseStatus::kOk;
+}
+
+}  // namespace
+
+// The book push's fast path: stage 1 over the envelope alone (venues/common/internal/
+// envelope.h), read by MarketMember as the full parse reads it, then `data` scanned in place
+// (ScanDataInPlace, which also checks that only the closing brace follows). False on anything
+// else; the caller then parses the whole frame and its verdict stands.
+bool Parser::ParseMarketEnvelope(const char* data, size_t len, MarketFrame* out, uint32_t* seen) noexcept {
+  Impl& m = *impl_;
+  const char* arr = nullptr;
+  const size_t n = venues::internal::EnvelopeSplit(data, len, ",\"data\":[", m.envelope, &arr);
+  if (n == 0) return false;
+  od::document doc;
+  if (m.parser.iterate(m.envelope, n, sizeof m.envelope).get(doc)) return false;
+  od::object obj;
+  if (doc.get_object().get(obj)) return false;
+  for (auto field : obj) {
+    od::raw_json_string key;
+    if (field.key().get(key)) return false;
+    od::value v;
+    if (field.value().get(v)) return false;
+    if (KeyIs(key, "data")) return false;  // twice: the full parse decides
+    if (MarketMember(key, v, out, seen) != ParseStatus::kOk) return false;
+  }
+  if (doc.current_location().error() != simdjson::OUT_OF_BOUNDS) return false;  // not at the end
+  if (!(*seen & kFArg) || (*seen & kFEvent) || !IsBookChannel(out->channel)) return false;
+  if (!ScanDataInPlace(arr, data + len, out, m.bids.get(), m.asks.get(), seen)) return false;
+  *seen |= kFData;
+  return true;
+}
+
 ParseStatus Parser::ParseMarket(const char* data, size_t len, MarketFrame* out) noexcept {
   *out = MarketFrame{};
   out->bids = impl_->bids.get();
@@ -390,12 +473,17 @@ ParseStatus Parser::ParseMarket(const char* data, size_t len, MarketFrame* out) 
     out->kind = FrameKind::kPong;
     return ParseStatus::kOk;
   }
+  uint32_t seen = 0;
+  int entries = 0;
+  if (compact_levels_ && ParseMarketEnvelope(data, len, out, &seen)) return FinishMarket(out, seen, 1);
+  *out = MarketFrame{};
+  out->bids = impl_->bids.get();
+  out->asks = impl_->asks.get();
+  seen = 0;
   od::document doc;
   if (impl_->parser.iterate(data, len, len + simdjson::SIMDJSON_PADDING).get(doc)) return ParseStatus::kBadJson;
   od::object obj;
   if (doc.get_object().get(obj)) return ParseStatus::kBadJson;
-  uint32_t seen = 0;
-  int entries = 0;
   for (auto field : obj) {
     od::raw_json_string key;
     if (field.key().get(key)) return ParseStatus::kBadJson;
@@ -421,46 +509,11 @@ ParseStatus Parser::ParseMarket(const char* data, size_t len, MarketFrame* out) 
         if (++entries > 1) return ParseStatus::kBadField;  // one book per push
         HS_PARSE_TRY(ParseBookEntry(entry, out, impl_->bids.get(), impl_->asks.get(), &seen, compact_levels_));
       }
-    } else if (KeyIs(key, "arg")) {
-      HS_PARSE_TRY(ParseArg(v, &out->channel, &out->inst_id));
-      seen |= kFArg;
-    } else if (KeyIs(key, "action")) {
-      std::string_view a;
-      HS_PARSE_TRY(GetString(v, &a));
-      if (a == "snapshot") {
-        out->action = Action::kSnapshot;
-      } else if (a == "update") {
-        out->action = Action::kUpdate;
-      } else {
-        return ParseStatus::kBadField;
-      }
-      seen |= kFAction;
-    } else if (KeyIs(key, "event")) {
-      std::string_view e;
-      HS_PARSE_TRY(GetString(v, &e));
-      out->event = ClassifyEvent(e);
-      seen |= kFEvent;
-    } else if (KeyIs(key, "code")) {
-      HS_PARSE_TRY(GetCode(v, &out->code));
-    } else if (KeyIs(key, "msg")) {
-      HS_PARSE_TRY(GetString(v, &out->msg));
+    } else {
+      HS_PARSE_TRY(MarketMember(key, v, out, &seen));
     }
   }
-  if (seen & kFEvent) {
-    out->kind = FrameKind::kEvent;
-    return ParseStatus::kOk;
-  }
-  if (!(seen & kFArg)) return (seen & kFData) ? ParseStatus::kMissingField : ParseStatus::kUnknown;
-  if (!IsBookChannel(out->channel)) return out->channel == Channel::kNone ? ParseStatus::kMissingField : ParseStatus::kUnknown;
-  if (out->inst_id.empty() || entries == 0) return ParseStatus::kMissingField;
-  constexpr uint32_t need = kFAsks | kFBids | kFSeq;
-  if ((seen & need) != need) return ParseStatus::kMissingField;
-  if (IsIncremental(out->channel)) {
-    constexpr uint32_t need_inc = kFAction | kFPrev | kFChecksum;
-    if ((seen & need_inc) != need_inc) return ParseStatus::kMissingField;
-  }
-  out->kind = FrameKind::kBook;
-  return ParseStatus::kOk;
+  return FinishMarket(out, seen, entries);
 }
 
 namespace {

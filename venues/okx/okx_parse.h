@@ -164,12 +164,14 @@ class Parser {
   ParseStatus ParsePrivate(const char* data, size_t len, PrivateMsg* out) noexcept;
 
   // Ablation switch (benchmarks, tests): false sends every level array through the generic
-  // strict scanner instead of the compact-form fast path, and a book push's `data` through
-  // On-Demand instead of the in-place scan. Results are identical either way.
+  // strict scanner instead of the compact-form fast path, and a book push through On-Demand
+  // over the whole frame instead of the envelope-only parse and the in-place scan of `data`.
+  // Results are identical either way.
   void set_compact_levels(bool on) noexcept { compact_levels_ = on; }
 
  private:
   struct Impl;
+  bool ParseMarketEnvelope(const char* data, size_t len, MarketFrame* out, uint32_t* seen) noexcept;
   std::unique_ptr<Impl> impl_;
   bool compact_levels_ = true;
 };

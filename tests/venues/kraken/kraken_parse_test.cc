@@ -426,6 +426,17 @@ TEST(KrakenParse, InPlaceDataScanMatchesOnDemand) {
            R"({"channel":"book","data":[)" + lv + R"(,"checksum":1}],"type":"snapshot"})",
            R"({"channel":"book","type":"bogus","data":[)" + lv + R"(,"checksum":1}]})",
            R"({"type":"update","data":[)" + lv + R"(,"checksum":1}],"channel":"book"})",
+           // The envelope-only stage 1: a key that only looks like `data`, bytes stage 1 would refuse.
+           R"({"channel":"book","type":"update","x":"a,\"data\":[","data":[)" + lv + R"(,"checksum":1}]})",
+           R"({"channel":"book","type":"update","x":{"data":[1]},"data":[)" + lv + R"(,"checksum":1}]})",
+           R"({"channel":"book","type":"update","data":[],"data":[)" + lv + R"(,"checksum":1}]})",
+           R"({"channel":"book" "type":"update","data":[)" + lv + R"(,"checksum":1}]})",
+           R"({"channel":"status","type":"update","data":[)" + lv + R"(,"checksum":1}]})",
+           R"({"channel":"book","type":"update","x":"caf)" "\xc3\xa9" R"(","data":[)" + lv + R"(,"checksum":1}]})",
+           R"({"channel":"book","type":"update","data":[)" + lv + R"(,"checksum":1,"x":"caf)" "\xc3\xa9" R"("}]})",
+           R"({"channel":"book","type":"update","data":[)" + lv + R"(,"checksum":1,"x":"caf)" "\xc3" R"("}]})",
+           R"({"channel":"book","type":"update","data":[)" + lv + R"(,"checksum":1,"x":"a)" "\x01" R"("}]})",
+           R"({"channel":"book","type":"update","data":[)" + lv + R"(,"checksum":1}])" "\t}",
        }) {
     same(text);
     if (::testing::Test::HasFatalFailure()) return;

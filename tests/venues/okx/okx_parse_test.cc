@@ -451,6 +451,25 @@ TEST(OkxParseCompact, FastPathMatchesTheGenericScanner) {
     if (::testing::Test::HasFatalFailure()) return;
   }
   same(R"({"arg":{"channel":"account"},"data":[{"asks":[],"bids":[],"checksum":1,"prevSeqId":1,"seqId":2}]})");
+  // The envelope-only stage 1: a key that only looks like `data`, bytes stage 1 would refuse.
+  const std::string entry = R"([{"asks":[["8476.98","415","0","13"]],"bids":[],"checksum":1,"prevSeqId":1,"seqId":2}]})";
+  for (const std::string& text : std::vector<std::string>{
+           R"({"arg":{"channel":"books","instId":"a,"data":["},"action":"update","data":)" + entry,
+           R"({"arg":{"channel":"books","instId":"X","data":[1]},"action":"update","data":)" + entry,
+           R"({"arg":{"channel":"books","instId":"X"},"action":"update","data":[],"data":)" + entry,
+           R"({"arg":{"channel":"books","instId":"X"},"action":"update","event":"error","data":)" + entry,
+           R"({"arg":{"channel":"books","instId":"X"},"action":"upd","data":)" + entry,
+           R"({"arg":{"channel":"books","instId":"X"} "action":"update","data":)" + entry,
+           R"({"arg":{"channel":"books","instId":"Xé"},"action":"update","data":)" + entry,
+           R"({"arg":{"channel":"books","instId":"X)" "\xc3\xa9" R"("},"action":"update","data":)" + entry,
+           R"({"arg":{"channel":"books","instId":"X"},"action":"update","data":[{"x":")" "\xc3\xa9" R"(",)" + entry.substr(2),
+           R"({"arg":{"channel":"books","instId":"X"},"action":"update","data":[{"x":")" "\xc3" R"(",)" + entry.substr(2),
+           R"({"arg":{"channel":"books","instId":"X"},"action":"update","data":[{"x":"a)" "\x01" R"(",)" + entry.substr(2),
+           R"({"arg":{"channel":"books","instId":"X"},"action":"update","data":)" + entry.substr(0, entry.size() - 1) + "\t}",
+       }) {
+    same(text);
+    if (::testing::Test::HasFatalFailure()) return;
+  }
   same(R"({"data":[{"asks":[],"bids":[],"checksum":1,"prevSeqId":1,"seqId":2}],"arg":{"channel":"books","instId":"X"},"action":"update"})");
   // Minified, so the unmutated levels take the fast path.
   const std::string base = nlohmann::json::parse(testing::VenueFixture("okx/books5.json")).dump();
