@@ -4,6 +4,9 @@
 #include "venues/common/text_writer.h"
 #include "venues/common/url.h"
 #include "venues/common/venue_publisher.h"
+#include "venues/common/internal/envelope.h"
+
+#include <string>
 
 namespace hs::venues {
 namespace {
@@ -122,6 +125,66 @@ namespace hs::venues {
 namespace {
 
 // One instrument, each venue's own spelling: the ids agree, the text stays per venue.
+// The vector scan (64-byte blocks, 16-byte blocks, one overlapping last block) against a byte
+// loop: every length up to 300 at every alignment of a 64-byte line, with one offending byte at
+// every position and of every offending kind, and the edge values that are allowed.
+TEST(Envelope, AllPrintableAsciiAgreesWithAByteLoop) {
+  auto reference = [](const char* p, const char* end) {
+    for (; p != end; ++p)
+      if (static_cast<unsigned char>(*p) < 0x20 || static_cast<unsigned char>(*p) > 0x7f) return false;
+    return true;
+  };
+  alignas(64) char buf[64 + 300];
+  const unsigned char bad[] = {0x00, 0x09, 0x0a, 0x1f, 0x80, 0xc3, 0xff};
+  const unsigned char good[] = {0x20, 0x7f, '"', '~'};
+  int checked = 0;
+  for (size_t align = 0; align < 64; align += 7) {
+    for (size_t len = 0; len <= 300; ++len) {
+      char* p = buf + align;
+      for (size_t i = 0; i < len; ++i) p[i] = static_cast<char>(good[(i + len) % 4]);
+      ASSERT_TRUE(internal::AllPrintableAscii(p, p + len)) << "len " << len;
+      for (size_t at = 0; at < len; at += (len > 40 ? 3 : 1)) {
+        const char keep = p[at];
+        for (unsigned char b : bad) {
+          p[at] = static_cast<char>(b);
+          ASSERT_EQ(internal::AllPrintableAscii(p, p + len), reference(p, p + len))
+              << "len " << len << " at " << at << " byte " << int{b};
+          ASSERT_FALSE(internal::AllPrintableAscii(p, p + len));
+          ++checked;
+        }
+        p[at] = keep;
+      }
+      // A bad byte just past the end is not part of the range.
+      if (align + len < sizeof buf - 64) {
+        p[len] = 0;
+        EXPECT_TRUE(internal::AllPrintableAscii(p, p + len)) << "len " << len;
+      }
+    }
+  }
+  EXPECT_GT(checked, 10000);
+}
+
+TEST(Envelope, SplitCopiesThePrefixAndClosesIt) {
+  const std::string msg = R"({"arg":{"channel":"books"},"action":"update","data":[{"asks":[]}]})";
+  char scratch[internal::kEnvelopeScratch];
+  const char* value = nullptr;
+  const size_t n = internal::EnvelopeSplit(msg.data(), msg.size(), ",\"data\":[", scratch, &value);
+  ASSERT_EQ(std::string(scratch, n), R"({"arg":{"channel":"books"},"action":"update"})");
+  ASSERT_NE(value, nullptr);
+  EXPECT_EQ(*value, '[');
+  EXPECT_EQ(value - msg.data(), static_cast<ptrdiff_t>(msg.find("[{")));
+  // Absent key, key at offset 0, a control byte after the array's start: no split.
+  EXPECT_EQ(internal::EnvelopeSplit(msg.data(), msg.size(), ",\"events\":[", scratch, &value), 0u);
+  const std::string at0 = R"(,"data":[1]})";
+  EXPECT_EQ(internal::EnvelopeSplit(at0.data(), at0.size(), ",\"data\":[", scratch, &value), 0u);
+  std::string ctl = msg;
+  ctl[ctl.size() - 5] = '\n';
+  EXPECT_EQ(internal::EnvelopeSplit(ctl.data(), ctl.size(), ",\"data\":[", scratch, &value), 0u);
+  // A key beyond kMaxEnvelope is not looked for.
+  const std::string far = "{\"pad\":\"" + std::string(internal::kMaxEnvelope, 'x') + "\",\"data\":[1]}";
+  EXPECT_EQ(internal::EnvelopeSplit(far.data(), far.size(), ",\"data\":[", scratch, &value), 0u);
+}
+
 TEST(SymbolTable, PerVenueSpellingsMapToOneInstrument) {
   std::string text = config::EmbeddedBenchConfig();
   const std::string from = "symbols = { \"BTC/USDT\" = \"BTCUSDT\", \"ETH/USDT\" = \"ETHUSDT\" }";

@@ -21,7 +21,7 @@
 #include <string_view>
 
 #if defined(__SSE2__)
-#include <emmintrin.h>
+#include <immintrin.h>
 #endif
 
 namespace hs::venues::internal {
@@ -31,14 +31,29 @@ inline constexpr size_t kMaxEnvelope = 512;
 // A scratch buffer for EnvelopeSplit: the prefix, its closing brace, simdjson's padding.
 inline constexpr size_t kEnvelopeScratch = kMaxEnvelope + 1 + simdjson::SIMDJSON_PADDING;
 
-// True when every byte of [p, end) is printable ASCII or DEL (0x20..0x7f).
+// True when every byte of [p, end) is printable ASCII or DEL (0x20..0x7f). Signed bytes: 0x80
+// and above are negative, so "every byte >= 0x20" is one signed minimum over the range. The
+// loop folds 64 bytes per branch (a 2.7 KB Coinbase frame is ~40 iterations, not ~170) and
+// finishes with one overlapping 16-byte load instead of a byte loop.
 inline bool AllPrintableAscii(const char* p, const char* end) noexcept {
 #if defined(__SSE2__)
-  const __m128i limit = _mm_set1_epi8(0x20);
-  for (; end - p >= 16; p += 16) {
-    // Signed compare: bytes >= 0x80 are negative, so one test catches both ranges.
-    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-    if (_mm_movemask_epi8(_mm_cmplt_epi8(v, limit)) != 0) return false;
+  if (end - p >= 16) {
+    const char* const last = end - 16;  // the final block, overlapping what was checked
+#if defined(__AVX2__)
+    const __m256i limit32 = _mm256_set1_epi8(0x1f);
+    for (; end - p >= 64; p += 64) {
+      const __m256i a = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
+      const __m256i b = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + 32));
+      if (_mm256_movemask_epi8(_mm256_cmpgt_epi8(_mm256_min_epi8(a, b), limit32)) != -1) return false;
+    }
+#endif
+    const __m128i limit = _mm_set1_epi8(0x1f);
+    for (; last - p > 0; p += 16) {
+      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+      if (_mm_movemask_epi8(_mm_cmpgt_epi8(v, limit)) != 0xffff) return false;
+    }
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(last));
+    return _mm_movemask_epi8(_mm_cmpgt_epi8(v, limit)) == 0xffff;
   }
 #endif
   for (; p != end; ++p)
