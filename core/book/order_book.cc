@@ -8,9 +8,10 @@
 namespace hs::book {
 
 BookSide::BookSide(bool is_bid, int capacity, bool keep_text)
-    : bid_(is_bid), cap_(capacity), levels_(new Level[static_cast<size_t>(capacity)]) {
-  HS_CHECK(capacity > 0, "book side capacity must be positive");
-  if (keep_text) text_.reset(new Text[static_cast<size_t>(capacity)]);
+    : bid_(is_bid), cap_(capacity), lo_(capacity) {
+  HS_CHECK(capacity > 0 && capacity <= (1 << 28), "book side capacity must be in 1..2^28");
+  levels_.reset(new Level[2 * static_cast<size_t>(capacity)]);
+  if (keep_text) text_.reset(new Text[2 * static_cast<size_t>(capacity)]);
 }
 
 namespace {
@@ -37,7 +38,12 @@ inline int FindOn(const Level* levels, int size, int64_t px, bool* found) noexce
       return *found ? i : i + 1;
     }
   }
-  // Every probed level is better than px: px belongs in [0, stop].
+  // Every probed level is better than px: px belongs in [0, stop]. A snapshot sent best first
+  // makes each level the new worst: one compare with the worst held level settles it.
+  if (stop > 0 && !BetterOn<kBid>(px, levels[0].px.raw())) {
+    *found = levels[0].px.raw() == px;
+    return 0;
+  }
   const Level* first = levels;
   int len = stop;
   while (len > 1) {
@@ -54,8 +60,52 @@ inline int FindOn(const Level* levels, int size, int64_t px, bool* found) noexce
 }  // namespace
 
 int BookSide::Find(Price px, bool* found) const noexcept {
-  return bid_ ? FindOn<true>(levels_.get(), size_, px.raw(), found)
-              : FindOn<false>(levels_.get(), size_, px.raw(), found);
+  return bid_ ? FindOn<true>(levels_.get() + lo_, size_, px.raw(), found)
+              : FindOn<false>(levels_.get() + lo_, size_, px.raw(), found);
+}
+
+// Rare (amortized over at least cap/2 one-sided moves): kept out of line, off the hot path.
+[[gnu::noinline, gnu::cold]] void BookSide::Recenter() noexcept {
+  const int lo = (2 * cap_ - size_) / 2;
+  std::memmove(&levels_[lo], &levels_[lo_], static_cast<size_t>(size_) * sizeof(Level));
+  if (text_) std::memmove(&text_[lo], &text_[lo_], static_cast<size_t>(size_) * sizeof(Text));
+  lo_ = lo;
+}
+
+// Requires size_ < cap_, so the two free ends hold at least cap_ slots together.
+int BookSide::OpenSlot(int at) noexcept {
+  const int worse = at;           // held levels before the slot
+  const int better = size_ - at;  // held levels from the slot on
+  const bool move_worse = worse < better;
+  if (move_worse ? lo_ == 0 : lo_ + size_ == 2 * cap_) Recenter();
+  int slot;
+  if (move_worse) {
+    std::memmove(&levels_[lo_ - 1], &levels_[lo_], static_cast<size_t>(worse) * sizeof(Level));
+    if (text_) std::memmove(&text_[lo_ - 1], &text_[lo_], static_cast<size_t>(worse) * sizeof(Text));
+    --lo_;
+    slot = lo_ + at;
+  } else {
+    slot = lo_ + at;
+    std::memmove(&levels_[slot + 1], &levels_[slot], static_cast<size_t>(better) * sizeof(Level));
+    if (text_) std::memmove(&text_[slot + 1], &text_[slot], static_cast<size_t>(better) * sizeof(Text));
+  }
+  ++size_;
+  return slot;
+}
+
+void BookSide::CloseSlot(int at) noexcept {
+  const int worse = at;
+  const int better = size_ - at - 1;
+  if (worse < better) {
+    std::memmove(&levels_[lo_ + 1], &levels_[lo_], static_cast<size_t>(worse) * sizeof(Level));
+    if (text_) std::memmove(&text_[lo_ + 1], &text_[lo_], static_cast<size_t>(worse) * sizeof(Text));
+    ++lo_;
+  } else {
+    const int slot = lo_ + at;
+    std::memmove(&levels_[slot], &levels_[slot + 1], static_cast<size_t>(better) * sizeof(Level));
+    if (text_) std::memmove(&text_[slot], &text_[slot + 1], static_cast<size_t>(better) * sizeof(Text));
+  }
+  --size_;
 }
 
 SetResult BookSide::Set(Price px, Qty qty, std::string_view px_text, std::string_view qty_text) noexcept {
@@ -65,32 +115,26 @@ SetResult BookSide::Set(Price px, Qty qty, std::string_view px_text, std::string
   int at = Find(px, &found);
   if (qty.is_zero()) {
     if (!found) return SetResult::kAbsentRemove;
-    const int tail = size_ - at - 1;
-    std::memmove(&levels_[at], &levels_[at + 1], static_cast<size_t>(tail) * sizeof(Level));
-    if (text_) std::memmove(&text_[at], &text_[at + 1], static_cast<size_t>(tail) * sizeof(Text));
-    --size_;
+    CloseSlot(at);
     return SetResult::kRemoved;
   }
   SetResult result = SetResult::kUpdated;
+  int slot = lo_ + at;
   if (!found) {
     if (size_ == cap_) {
       if (at == 0) return SetResult::kBeyondDepth;  // worse than everything we hold
       // Make room by dropping the worst level.
-      std::memmove(&levels_[0], &levels_[1], static_cast<size_t>(size_ - 1) * sizeof(Level));
-      if (text_) std::memmove(&text_[0], &text_[1], static_cast<size_t>(size_ - 1) * sizeof(Text));
+      ++lo_;
       --size_;
       --at;
     }
-    const int tail = size_ - at;
-    std::memmove(&levels_[at + 1], &levels_[at], static_cast<size_t>(tail) * sizeof(Level));
-    if (text_) std::memmove(&text_[at + 1], &text_[at], static_cast<size_t>(tail) * sizeof(Text));
-    ++size_;
-    levels_[at].px = px;
+    slot = OpenSlot(at);
+    levels_[slot].px = px;
     result = SetResult::kInserted;
   }
-  levels_[at].qty = qty;
+  levels_[slot].qty = qty;
   if (text_) {
-    Text& t = text_[at];
+    Text& t = text_[slot];
     const size_t np = px_text.size();
     const size_t nq = qty_text.size();
     CopyShort(t.joined, px_text.data(), np);
@@ -105,28 +149,23 @@ SetResult BookSide::Set(Price px, Qty qty, std::string_view px_text, std::string
 
 void BookSide::Truncate(int depth) noexcept {
   if (depth < 0 || size_ <= depth) return;
-  const int drop = size_ - depth;
-  std::memmove(&levels_[0], &levels_[drop], static_cast<size_t>(depth) * sizeof(Level));
-  if (text_) std::memmove(&text_[0], &text_[drop], static_cast<size_t>(depth) * sizeof(Text));
+  lo_ += size_ - depth;  // the worst levels are the front of the held run
   size_ = depth;
 }
 
 std::string_view BookSide::px_text(int i) const noexcept {
   if (!text_) return {};
-  const Text& t = text_[size_ - 1 - i];
-  return {t.joined, t.px_len};
+  return texts().px(i);
 }
 
 std::string_view BookSide::qty_text(int i) const noexcept {
   if (!text_) return {};
-  const Text& t = text_[size_ - 1 - i];
-  return {t.joined + t.px_len + 1, t.qty_len};
+  return texts().qty(i);
 }
 
 std::string_view BookSide::joined_text(int i) const noexcept {
   if (!text_) return {};
-  const Text& t = text_[size_ - 1 - i];
-  return {t.joined, static_cast<size_t>(t.px_len) + t.qty_len + 2};
+  return texts().joined(i);
 }
 
 void OrderBook::FillTop(BookTop* t) const noexcept {

@@ -2,6 +2,12 @@
 //
 // Each side is a sorted array with the *best level at the back* (bids ascending, asks
 // descending), so the changes that dominate a feed — near the touch — move only a few entries.
+// The array sits inside twice its capacity in slots, with free room on both ends: an insert or
+// delete moves whichever part of the side is shorter (the worse part toward the front, or the
+// better part toward the back), so a snapshot sent best first — each level a new worst — costs
+// O(1) per level instead of moving the whole side, and dropping the worst level (a full side,
+// Truncate) moves nothing. When the end that should move has no room the side is re-centred,
+// which amortizes to O(1): it leaves at least half the capacity free on each end.
 // Capacity is fixed at construction: nothing allocates afterwards. A side may hold up to its
 // capacity; venues keep it at their subscribed depth with Truncate() (Kraken, for one, never
 // sends deletions for levels that fall out of the window).
@@ -45,7 +51,10 @@ class BookSide {
 
   // Sets the size at px; zero removes the level. Text (when kept) is stored as given.
   SetResult Set(Price px, Qty qty, std::string_view px_text = {}, std::string_view qty_text = {}) noexcept;
-  void Clear() noexcept { size_ = 0; }
+  void Clear() noexcept {
+    size_ = 0;
+    lo_ = cap_;
+  }
   // Keeps the best `depth` levels.
   void Truncate(int depth) noexcept;
 
@@ -53,7 +62,7 @@ class BookSide {
   int capacity() const noexcept { return cap_; }
   bool empty() const noexcept { return size_ == 0; }
   // i-th best level, 0 = best. REQUIRES: i < size().
-  const Level& level(int i) const noexcept { return levels_[size_ - 1 - i]; }
+  const Level& level(int i) const noexcept { return levels_[lo_ + size_ - 1 - i]; }
   std::string_view px_text(int i) const noexcept;
   std::string_view qty_text(int i) const noexcept;
   // Level i's texts as "px:qty:" (empty when text is not kept).
@@ -68,13 +77,46 @@ class BookSide {
   };
   static_assert(sizeof(Text) == kJoinedReadable);
   static_assert(kJoinedReadable - (kMaxText + 1) >= kTextReadable, "qty text starts after px text and ':'");
+
+ public:
+  // The kept texts best first, resolved once: checksum loops that write text through a char*
+  // would otherwise re-read the side's members after every write (a char store may alias
+  // them). Valid until the side changes; only for a side that keeps text.
+  class TextsBestFirst {
+   public:
+    std::string_view joined(int i) const noexcept {
+      const Text& t = best_[-i];
+      return {t.joined, static_cast<size_t>(t.px_len) + t.qty_len + 2};
+    }
+    std::string_view px(int i) const noexcept {
+      const Text& t = best_[-i];
+      return {t.joined, t.px_len};
+    }
+    std::string_view qty(int i) const noexcept {
+      const Text& t = best_[-i];
+      return {t.joined + t.px_len + 1, t.qty_len};
+    }
+
+   private:
+    friend class BookSide;
+    explicit TextsBestFirst(const Text* best) noexcept : best_(best) {}
+    const Text* best_;  // the best level's record; worse levels at lower addresses
+  };
+  // REQUIRES: the side keeps text; index below size() only.
+  TextsBestFirst texts() const noexcept { return TextsBestFirst(text_.get() + (size_ > 0 ? lo_ + size_ - 1 : lo_)); }
+
+ private:
   // Index of px in the array (worst..best), or the insertion point with *found=false.
   int Find(Price px, bool* found) const noexcept;
+  int OpenSlot(int at) noexcept;    // makes room before the at-th held level; returns its slot
+  void CloseSlot(int at) noexcept;  // removes the at-th held level
+  void Recenter() noexcept;
 
   bool bid_;
   int cap_;
   int size_ = 0;
-  std::unique_ptr<Level[]> levels_;  // worst ... best
+  int lo_;                           // slot of the worst held level; held: [lo_, lo_ + size_)
+  std::unique_ptr<Level[]> levels_;  // 2 * cap_ slots: free ... worst ... best ... free
   std::unique_ptr<Text[]> text_;     // parallel to levels_, when kept
 };
 

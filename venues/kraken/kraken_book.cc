@@ -226,9 +226,10 @@ uint32_t Book::ChecksumOfBook() const noexcept {
   size_t n = 0;
   for (const book::BookSide* side : {&book_.asks(), &book_.bids()}) {
     const int levels = side->size() < kChecksumLevels ? side->size() : kChecksumLevels;
+    const book::BookSide::TextsBestFirst texts = side->texts();
     for (int i = 0; i < levels; ++i) {
-      const std::string_view p = side->px_text(i);
-      const std::string_view q = side->qty_text(i);
+      const std::string_view p = texts.px(i);
+      const std::string_view q = texts.qty(i);
       std::memcpy(text + n, p.data(), book::BookSide::kTextReadable);
       n += p.size();
       std::memcpy(text + n, q.data(), book::BookSide::kTextReadable);

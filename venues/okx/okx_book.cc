@@ -15,8 +15,8 @@ namespace {
 
 // Appends level i's "px:qty:" with one fixed-size copy (the book's text record is that long;
 // the bytes past the piece are overwritten by the next one or ignored).
-inline char* AppendLevel(char* p, const book::BookSide& side, int i) noexcept {
-  const std::string_view piece = side.joined_text(i);
+inline char* AppendLevel(char* p, const book::BookSide::TextsBestFirst& side, int i) noexcept {
+  const std::string_view piece = side.joined(i);
   std::memcpy(p, piece.data(), book::BookSide::kJoinedReadable);
   return p + piece.size();
 }
@@ -36,9 +36,11 @@ int32_t Checksum(const book::OrderBook& b) noexcept {
   const int nb = std::min(b.bids().size(), kChecksumLevels);
   const int na = std::min(b.asks().size(), kChecksumLevels);
   const int n = std::max(nb, na);
+  const book::BookSide::TextsBestFirst bids = b.bids().texts();
+  const book::BookSide::TextsBestFirst asks = b.asks().texts();
   for (int i = 0; i < n; ++i) {
-    if (i < nb) p = AppendLevel(p, b.bids(), i);
-    if (i < na) p = AppendLevel(p, b.asks(), i);
+    if (i < nb) p = AppendLevel(p, bids, i);
+    if (i < na) p = AppendLevel(p, asks, i);
   }
   if (p != buf) --p;  // no separator after the last piece
   // C++20: the conversion to a signed type is modular, i.e. the two's-complement reinterpretation.

@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <functional>
+#include <string>
+#include <vector>
 #include <map>
 #include <random>
 
@@ -113,6 +116,84 @@ TEST(BookSide, DifferentialAgainstStdMap) {
         } else {
           for (auto& [p, q] : ref) check(p, q);
         }
+      }
+    }
+  }
+}
+
+// Differential (seeded) with the capacity binding: a reference std::map that drops its worst
+// level when full (or refuses a new worst one), truncates and clears, against a small BookSide
+// driven by every kind of operation — touch updates, deep inserts and deletes at random
+// positions, snapshots loaded best first, worst first and shuffled, truncations, clears — so
+// both free ends of the slot array run out and the side re-centres many times. Every result
+// code, every level and every text is compared after every operation.
+TEST(BookSide, DifferentialWithCapacityTruncationAndSnapshots) {
+  const uint64_t seed = 0x51de;
+  std::mt19937_64 rng(seed);
+  for (bool bid : {true, false}) {
+    for (int cap : {1, 2, 7, 64}) {
+      BookSide side(bid, cap, true);
+      std::map<int64_t, int64_t> ref;  // ascending price
+      auto worst = [&]() { return bid ? ref.begin()->first : ref.rbegin()->first; };
+      auto better = [&](int64_t a, int64_t b) { return bid ? a > b : a < b; };
+      auto set = [&](int64_t px, int64_t qty) {
+        SetResult want;
+        if (qty == 0) {
+          want = ref.erase(px) ? SetResult::kRemoved : SetResult::kAbsentRemove;
+        } else if (ref.count(px)) {
+          ref[px] = qty;
+          want = SetResult::kUpdated;
+        } else if (static_cast<int>(ref.size()) == cap && !better(px, worst())) {
+          want = SetResult::kBeyondDepth;
+        } else {
+          if (static_cast<int>(ref.size()) == cap) ref.erase(worst());
+          ref[px] = qty;
+          want = SetResult::kInserted;
+        }
+        ASSERT_EQ(side.Set(Price::FromRaw(px), Qty::FromRaw(qty), std::to_string(px), std::to_string(qty)), want)
+            << "seed " << seed << " px " << px << " qty " << qty;
+      };
+      auto check = [&](int op) {
+        ASSERT_EQ(side.size(), static_cast<int>(ref.size())) << "seed " << seed << " cap " << cap << " op " << op;
+        int i = 0;
+        auto level = [&](int64_t p, int64_t q) {
+          ASSERT_EQ(side.level(i).px.raw(), p) << "op " << op << " level " << i;
+          ASSERT_EQ(side.level(i).qty.raw(), q) << "op " << op << " level " << i;
+          ASSERT_EQ(side.joined_text(i), std::to_string(p) + ":" + std::to_string(q) + ":");
+          ++i;
+        };
+        if (bid) {
+          for (auto it = ref.rbegin(); it != ref.rend(); ++it) level(it->first, it->second);
+        } else {
+          for (auto& [p, q] : ref) level(p, q);
+        }
+      };
+      for (int op = 0; op < 20000; ++op) {
+        const int kind = static_cast<int>(rng() % 100);
+        if (kind < 2) {  // a snapshot: clear, then up to 2*cap levels in some order
+          side.Clear();
+          ref.clear();
+          std::vector<int64_t> pxs;
+          const int n = static_cast<int>(rng() % (2 * cap + 1));
+          for (int k = 0; k < n; ++k) pxs.push_back(1000 + 3 * k);
+          const int order = static_cast<int>(rng() % 3);
+          if (order == 0 && bid) std::reverse(pxs.begin(), pxs.end());  // best first
+          if (order == 1 && !bid) std::reverse(pxs.begin(), pxs.end());  // worst first
+          if (order == 2) std::shuffle(pxs.begin(), pxs.end(), rng);
+          for (int64_t px : pxs) set(px, 1 + static_cast<int64_t>(rng() % 50));
+        } else if (kind < 4) {
+          const int depth = static_cast<int>(rng() % (cap + 2)) - 1;  // -1 (no-op) .. cap
+          side.Truncate(depth);
+          if (depth >= 0) {
+            while (static_cast<int>(ref.size()) > depth) ref.erase(worst());
+          }
+        } else {
+          const int64_t px = 1000 + static_cast<int64_t>(rng() % (6 * cap + 6));
+          const int64_t qty = (rng() % 3 == 0) ? 0 : 1 + static_cast<int64_t>(rng() % 1000);
+          set(px, qty);
+        }
+        check(op);
+        if (HasFatalFailure()) return;
       }
     }
   }

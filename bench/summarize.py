@@ -1,0 +1,69 @@
+#!/usr/bin/env python3
+"""Summarizes Google Benchmark JSON files written with --benchmark_repetitions.
+
+For every benchmark: the minimum and the median of its repetitions (ns per iteration), and,
+where the same suite has a nlohmann::json or RapidJSON counterpart (same name with _Nlohmann or
+/Nlohmann in place of _Ours or /Ours), how many times faster ours is, from the medians of the
+same run. The minimum is the machine's quiet figure; the median is what a noisy shared VM gives.
+
+  bench/summarize.py run/bench/okx.json [more.json ...]
+"""
+import json
+import sys
+
+
+def load(path):
+    with open(path) as f:
+        doc = json.load(f)
+    runs = {}
+    order = []
+    for b in doc.get("benchmarks", []):
+        if b.get("run_type") != "iteration" or b.get("error_occurred"):
+            continue
+        name = b["run_name"]
+        scale = {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}[b.get("time_unit", "ns")]
+        if name not in runs:
+            runs[name] = []
+            order.append(name)
+        runs[name].append(b["cpu_time"] * scale)
+    return order, runs
+
+
+def baseline_name(name, lib):
+    for ours in ("_Ours", "/Ours"):
+        if name.endswith(ours):
+            return name[: -len(ours)] + ours[0] + lib
+    return None
+
+
+def main(paths):
+    if not paths:
+        print(__doc__.strip(), file=sys.stderr)
+        return 2
+    for path in paths:
+        try:
+            order, runs = load(path)
+        except (OSError, ValueError, KeyError) as e:
+            print(f"{path}: cannot read benchmark JSON: {e}", file=sys.stderr)
+            return 1
+        print(f"== {path}")
+        print(f"  {'benchmark':46s} {'min ns':>10s} {'median ns':>10s}  {'x nlohmann':>10s} {'x rapidjson':>11s}")
+        med = {}
+        for name in order:
+            v = sorted(runs[name])
+            med[name] = v[len(v) // 2]
+        for name in order:
+            v = sorted(runs[name])
+            cols = []
+            for lib in ("Nlohmann", "RapidJson"):
+                base = baseline_name(name, lib)
+                if base in med and med[name] > 0:
+                    cols.append(f"{med[base] / med[name]:.1f}x")
+                else:
+                    cols.append("")
+            print(f"  {name:46s} {v[0]:10.0f} {med[name]:10.0f}  {cols[0]:>10s} {cols[1]:>11s}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
