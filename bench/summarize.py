@@ -16,7 +16,7 @@ def load(path):
     with open(path) as f:
         doc = json.load(f)
     runs = {}
-    order = []
+    family = {}
     for b in doc.get("benchmarks", []):
         if b.get("run_type") != "iteration" or b.get("error_occurred"):
             continue
@@ -24,8 +24,10 @@ def load(path):
         scale = {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}[b.get("time_unit", "ns")]
         if name not in runs:
             runs[name] = []
-            order.append(name)
+            family[name] = (b.get("family_index", 0), b.get("per_family_instance_index", 0))
         runs[name].append(b["cpu_time"] * scale)
+    # Interleaved runs arrive shuffled: list them in the suite's own order.
+    order = sorted(runs, key=lambda n: family[n])
     return order, runs
 
 
