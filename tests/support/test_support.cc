@@ -191,4 +191,28 @@ int RunCommand(const std::string& exe, const std::vector<std::string>& args, std
   return code;
 }
 
+std::string MutateText(const std::string& text, std::string_view alphabet, std::mt19937_64& rng) {
+  std::string t = text;
+  const int edits = 1 + static_cast<int>(rng() % 3);
+  for (int e = 0; e < edits; ++e) {
+    if (t.empty()) {
+      t.push_back(alphabet[rng() % alphabet.size()]);
+      continue;
+    }
+    const size_t at = rng() % t.size();
+    switch (rng() % 3) {
+      case 0:
+        t[at] = alphabet[rng() % alphabet.size()];
+        break;
+      case 1:
+        t.erase(at, 1);
+        break;
+      default:
+        t.insert(at, 1, alphabet[rng() % alphabet.size()]);
+        break;
+    }
+  }
+  return t;
+}
+
 }  // namespace hs::testing

@@ -6,7 +6,9 @@
 #include <chrono>
 #include <functional>
 #include <map>
+#include <random>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace hs::testing {
@@ -29,6 +31,9 @@ void WriteFileOrDie(const std::string& path, const std::string& text);
 std::string VenueFixture(const std::string& rel);
 // A file's text followed by 64 bytes of padding (what the websocket client provides).
 std::string Padded(const std::string& s);
+// `text` with one to three random byte edits (replace, delete or insert a byte drawn from
+// `alphabet`): near-valid input for differential tests that compare two parse paths.
+std::string MutateText(const std::string& text, std::string_view alphabet, std::mt19937_64& rng);
 
 // A whole config for tests that parse one but never start the engine: `assets` (e.g.
 // `"BTC", "USDT"`), the engine/admin/journal/log/strategy/risk sections with placeholder paths

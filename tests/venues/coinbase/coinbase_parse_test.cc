@@ -464,22 +464,7 @@ TEST(CoinbaseParse, L2FastPathMatchesTheFullParse) {
     const std::string base = nlohmann::json::parse(VenueFixture(sample)).dump();  // compact, as Coinbase sends
     same(base);
     for (int i = 0; i < 10000; ++i) {
-      std::string t = base;
-      const int edits = 1 + static_cast<int>(rng() % 3);
-      for (int e = 0; e < edits; ++e) {
-        const size_t at = rng() % t.size();
-        switch (rng() % 3) {
-          case 0:
-            t[at] = alphabet[rng() % (sizeof alphabet - 1)];
-            break;
-          case 1:
-            t.erase(at, 1);
-            break;
-          default:
-            t.insert(at, 1, alphabet[rng() % (sizeof alphabet - 1)]);
-            break;
-        }
-      }
+      const std::string t = hs::testing::MutateText(base, std::string_view(alphabet, sizeof alphabet - 1), rng);
       same(t);
       if (::testing::Test::HasFatalFailure()) return;
     }

@@ -478,22 +478,7 @@ TEST(OkxParseCompact, FastPathMatchesTheGenericScanner) {
   std::mt19937_64 rng(seed);
   const char alphabet[] = "[]\",. 0123456789-e\\abc";
   for (int i = 0; i < 20000; ++i) {
-    std::string t = base;
-    const int edits = 1 + static_cast<int>(rng() % 3);
-    for (int e = 0; e < edits; ++e) {
-      const size_t at = rng() % t.size();
-      switch (rng() % 3) {
-        case 0:
-          t[at] = alphabet[rng() % (sizeof alphabet - 1)];
-          break;
-        case 1:
-          t.erase(at, 1);
-          break;
-        default:
-          t.insert(at, 1, alphabet[rng() % (sizeof alphabet - 1)]);
-          break;
-      }
-    }
+    const std::string t = hs::testing::MutateText(base, std::string_view(alphabet, sizeof alphabet - 1), rng);
     same(t);
     if (::testing::Test::HasFatalFailure()) return;
   }
@@ -503,22 +488,7 @@ TEST(OkxParseCompact, FastPathMatchesTheGenericScanner) {
                              R"("bids":[["8476.97","256","0","12"],["8475.55","101","0","1"]],"ts":"1597026383085",)" +
                              R"("checksum":-855196043,"prevSeqId":123456,"seqId":123457}]})";
   for (int i = 0; i < 20000; ++i) {
-    std::string t = update;
-    const int edits = 1 + static_cast<int>(rng() % 3);
-    for (int e = 0; e < edits; ++e) {
-      const size_t at = rng() % t.size();
-      switch (rng() % 3) {
-        case 0:
-          t[at] = alphabet[rng() % (sizeof alphabet - 1)];
-          break;
-        case 1:
-          t.erase(at, 1);
-          break;
-        default:
-          t.insert(at, 1, alphabet[rng() % (sizeof alphabet - 1)]);
-          break;
-      }
-    }
+    const std::string t = hs::testing::MutateText(update, std::string_view(alphabet, sizeof alphabet - 1), rng);
     same(t);
     if (::testing::Test::HasFatalFailure()) return;
   }
