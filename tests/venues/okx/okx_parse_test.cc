@@ -394,6 +394,8 @@ TEST(OkxParseCompact, FastPathMatchesTheGenericScanner) {
     }
     for (int i = 0; i < a.ask_count; ++i) {
       ASSERT_EQ(a.asks[i].px, b.asks[i].px) << text;
+      ASSERT_EQ(a.asks[i].qty, b.asks[i].qty) << text;
+      ASSERT_EQ(a.asks[i].px_text, b.asks[i].px_text) << text;
       ASSERT_EQ(a.asks[i].qty_text, b.asks[i].qty_text) << text;
     }
   };
