@@ -15,6 +15,7 @@
 #include "venues/binance/binance_orders.h"
 #include "venues/binance/binance_book.h"
 #include "venues/binance/binance_parse.h"
+#include "tests/support/paths.h"
 
 namespace hs {
 namespace {

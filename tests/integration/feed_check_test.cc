@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "tests/support/test_support.h"
+#include "tests/support/paths.h"
 
 namespace hs {
 namespace {

@@ -8,6 +8,7 @@
 
 #include "core/journal/journal_reader.h"
 #include "tests/support/loopback.h"
+#include "tests/support/paths.h"
 
 namespace hs {
 namespace {

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "core/control/admin_server.h"
+#include "tests/support/paths.h"
 
 namespace hs::testing {
 

@@ -1,4 +1,5 @@
 #include "tests/support/test_support.h"
+#include "tests/support/paths.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>

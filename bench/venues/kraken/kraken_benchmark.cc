@@ -19,6 +19,7 @@
 #include "core/base/decimal.h"
 #include "venues/kraken/kraken_book.h"
 #include "venues/kraken/kraken_parse.h"
+#include "tests/support/paths.h"
 
 namespace hs::kraken {
 namespace {

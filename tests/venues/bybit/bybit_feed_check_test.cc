@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "tests/support/test_support.h"
+#include "tests/support/paths.h"
 
 namespace hs {
 namespace {

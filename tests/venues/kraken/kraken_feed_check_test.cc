@@ -7,6 +7,7 @@
 
 #include "tests/support/test_support.h"
 #include "tests/venues/kraken/kraken_test_util.h"
+#include "tests/support/paths.h"
 
 namespace hs {
 namespace {
