@@ -86,6 +86,17 @@ absl::Status Engine::Init() {
     if (path.empty()) continue;
     if (auto s = EnsureParent(path, what); !s.ok()) return s;
   }
+  // One engine per journal and per admin socket (DESIGN §9). Both locks come before anything
+  // is opened, so a second engine changes nothing: no log line, no journal opened for writing,
+  // no socket file unlinked. The kernel releases them however this process ends.
+  {
+    auto jl = runtime::InstanceLock::Acquire(runtime::LockPathFor(cfg_.journal.path), "journal " + cfg_.journal.path);
+    if (!jl.ok()) return jl.status();
+    journal_lock_.emplace(std::move(*jl));
+    auto sl = runtime::InstanceLock::Acquire(runtime::LockPathFor(cfg_.admin_socket), "admin socket " + cfg_.admin_socket);
+    if (!sl.ok()) return sl.status();
+    socket_lock_.emplace(std::move(*sl));
+  }
   logger_ = std::make_unique<runtime::Logger>(cfg_.log_path, /*echo_stderr=*/true);
   main_log_ = logger_->MakeChannel("control");
   logger_->Direct(runtime::LogLevel::kInfo, "homeostat starting: config %s, %zu venues, %zu instruments",
@@ -214,6 +225,10 @@ void Engine::Shutdown() {
   if (stopped_) return;
   stopped_ = true;
   logger_->Direct(runtime::LogLevel::kInfo, "homeostat stopping");
+  // The venues as they stand now, for the summary: after this they disconnect.
+  ReadTelemetry();
+  final_venues_json_ = VenuesJson();
+  stopped_mono_ns_ = MonoNow().value;
   for (auto& r : venue_runners_) r->RequestStop();
   for (auto& r : venue_runners_) r->Join();
   if (core_runner_) {
@@ -245,71 +260,131 @@ void Engine::Shutdown() {
 
 void Engine::ReadTelemetry() { telemetry_.Read(&tel_); }
 
-std::string Engine::HandleAdmin(const control::AdminCommand& cmd) {
-  VenueId venue = VenueId::Invalid();
-  if (!cmd.venue.empty()) {
-    const config::VenueConfig* v = cfg_.FindVenue(cmd.venue);
-    if (v == nullptr) return "{\"ok\":false,\"error\":" + Q("unknown venue \"" + cmd.venue + "\"") + "}";
-    venue = v->id;
+runtime::LatencyHistogram::Snapshot Engine::TickToOrder() const {
+  runtime::LatencyHistogram::Snapshot all;
+  for (const auto& c : counters_) {
+    runtime::LatencyHistogram::Snapshot one;
+    c->tick_to_order_ns.SnapshotInto(&one);
+    all.Merge(one);
   }
-  auto push = [&](ControlOp op) {
-    ControlCommand c;
-    c.op = op;
-    c.venue = venue;
-    c.request_id = ++request_id_;
-    c.time = WallNow();
-    const bool ok = control_.TryPush(c);
-    core_waker_.Wake();
-    return ok;
-  };
+  return all;
+}
+
+bool Engine::PushControl(ControlOp op, VenueId venue, uint32_t peer_uid, ControlOp refused_op) {
+  ControlCommand c;
+  c.op = op;
+  c.venue = venue;
+  c.refused_op = refused_op;
+  c.peer_uid = peer_uid;
+  c.request_id = ++request_id_;
+  c.time = WallNow();
+  const bool ok = control_.TryPush(c);
+  core_waker_.Wake();
+  return ok;
+}
+
+void Engine::AuditRefused(const control::AdminCommand& cmd, ControlOp asked, const std::string& why) {
+  logger_->Direct(runtime::LogLevel::kWarn, "ADMIN %s%s%s from uid %u (pid %d) REFUSED: %s", ControlOpName(asked),
+                  cmd.venue.empty() ? "" : " --venue ", cmd.venue.c_str(), cmd.peer_uid, cmd.peer_pid, why.c_str());
+  if (!PushControl(ControlOp::kRefused, VenueId::Invalid(), cmd.peer_uid, asked))
+    logger_->Direct(runtime::LogLevel::kError, "ADMIN audit record not journaled: the control ring is full");
+}
+
+std::string Engine::HandleAdmin(const control::AdminCommand& cmd) {
+  auto error = [](const std::string& msg) { return "{\"ok\":false,\"error\":" + Q(msg) + "}"; };
+  ControlOp op = ControlOp::kNone;
   switch (cmd.verb) {
     case control::AdminVerb::kStatus:
       return StatusJson();
-    case control::AdminVerb::kKill: {
+    case control::AdminVerb::kHelp:
+      return "{\"ok\":true,\"commands\":[\"status\",\"kill\",\"resume\",\"halt\",\"reduce\",\"help\"],"
+             "\"venue_scoped\":[\"halt\",\"reduce\",\"resume\"]}";
+    case control::AdminVerb::kKill:
+      op = ControlOp::kKill;
+      break;
+    case control::AdminVerb::kResume:
+      op = ControlOp::kResume;
+      break;
+    case control::AdminVerb::kHalt:
+      op = ControlOp::kHalt;
+      break;
+    case control::AdminVerb::kReduce:
+      op = ControlOp::kReduce;
+      break;
+  }
+  // Every state-changing command from here on is audited: logged with the peer's uid and the
+  // result, and journaled (the core journals what it receives; refusals go as kRefused).
+  VenueId venue = VenueId::Invalid();
+  if (!cmd.venue.empty()) {
+    const config::VenueConfig* v = cfg_.FindVenue(cmd.venue);
+    if (v == nullptr) {
+      std::string known;
+      for (const auto& vc : cfg_.venues) known += (known.empty() ? "" : ", ") + vc.name;
+      const std::string why = "unknown venue \"" + cmd.venue + "\" (venues: " + known + ")";
+      AuditRefused(cmd, op, why);
+      return error(why);
+    }
+    venue = v->id;
+  }
+  if (op == ControlOp::kKill && venue.valid()) {  // the parser refuses it too; kill is never scoped
+    const std::string why = "kill is always global; to stop one venue use halt with that venue";
+    AuditRefused(cmd, op, why);
+    return error(why);
+  }
+  const char* scope = venue.valid() ? cmd.venue.c_str() : "global";
+  switch (op) {
+    case ControlOp::kKill: {
       // The flag first, directly read by every order session; the core hears of it after.
       kill_.Trip();
-      const bool queued = push(ControlOp::kKill);
-      logger_->Direct(runtime::LogLevel::kWarn, "KILL by operator: kill switch set, no new orders will be sent");
+      const bool queued = PushControl(ControlOp::kKill, venue, cmd.peer_uid);
+      logger_->Direct(runtime::LogLevel::kWarn,
+                      "ADMIN kill from uid %u (pid %d): kill switch set, no new order leaves this engine; core %s",
+                      cmd.peer_uid, cmd.peer_pid, queued ? "notified" : "NOT notified (control ring full)");
       return std::string("{\"ok\":true,\"halted\":true,\"core_notified\":") + (queued ? "true" : "false") +
-             ",\"message\":\"kill switch set: no new order leaves this engine until resume\"}";
+             ",\"message\":\"kill switch set: no new order leaves this engine until a global resume\"}";
     }
-    case control::AdminVerb::kResume: {
-      if (journal_->failed())
-        return "{\"ok\":false,\"error\":\"the journal failed; trading cannot resume in this run\"}";
-      kill_.Reset();
-      const bool queued = push(ControlOp::kResume);
-      logger_->Direct(runtime::LogLevel::kWarn, "RESUME by operator%s%s", venue.valid() ? " for " : "",
-                      cmd.venue.c_str());
-      return std::string("{\"ok\":") + (queued ? "true" : "false") + ",\"halted\":false}";
+    case ControlOp::kResume: {
+      if (journal_->failed()) {
+        const std::string why = "the journal failed; trading cannot resume in this run";
+        AuditRefused(cmd, op, why);
+        return error(why);
+      }
+      // Only a global resume clears the kill latch; a venue resume leaves it (and the global
+      // state) exactly as it is.
+      if (!venue.valid()) kill_.Reset();
+      const bool queued = PushControl(ControlOp::kResume, venue, cmd.peer_uid);
+      const bool still_killed = kill_.halted();
+      logger_->Direct(runtime::LogLevel::kWarn, "ADMIN resume (%s) from uid %u (pid %d): %s%s", scope, cmd.peer_uid,
+                      cmd.peer_pid, queued ? "core notified" : "NOT delivered (control ring full)",
+                      still_killed ? "; the global kill switch stays set" : "");
+      if (!queued) return error("resume not delivered: the control ring is full; try again");
+      std::string o = std::string("{\"ok\":true,\"scope\":") + Q(scope) + ",\"kill_switch\":" + (still_killed ? "true" : "false");
+      if (still_killed)
+        o += ",\"message\":" + Q("venue " + cmd.venue + " resumed; the global kill switch stays set: only a global resume clears it");
+      return o + "}";
     }
-    case control::AdminVerb::kHalt:
-    case control::AdminVerb::kReduce: {
-      const bool queued = push(cmd.verb == control::AdminVerb::kHalt ? ControlOp::kHalt : ControlOp::kReduce);
-      return std::string("{\"ok\":") + (queued ? "true" : "false") + "}";
+    case ControlOp::kHalt:
+    case ControlOp::kReduce: {
+      if (op == ControlOp::kReduce && !venue.valid() && kill_.halted()) {
+        const std::string why = "the kill switch is set: a global reduce cannot relax it; use resume first";
+        AuditRefused(cmd, op, why);
+        return error(why);
+      }
+      const bool queued = PushControl(op, venue, cmd.peer_uid);
+      logger_->Direct(runtime::LogLevel::kWarn, "ADMIN %s (%s) from uid %u (pid %d): %s", ControlOpName(op), scope,
+                      cmd.peer_uid, cmd.peer_pid, queued ? "core notified" : "NOT delivered (control ring full)");
+      if (!queued) return error(std::string(ControlOpName(op)) + " not delivered: the control ring is full; try again");
+      return std::string("{\"ok\":true,\"scope\":") + Q(scope) + "}";
     }
-    case control::AdminVerb::kHelp:
-      return "{\"ok\":true,\"commands\":[\"status\",\"kill\",\"resume\",\"halt\",\"reduce\",\"help\"]}";
+    default:
+      break;
   }
-  return "{\"ok\":false,\"error\":\"unhandled\"}";
+  return error("unhandled command");
 }
 
-std::string Engine::StatusJson() {
-  ReadTelemetry();
+std::string Engine::VenuesJson() {
   const engine::CoreTelemetry& t = tel_;
-  runtime::LatencyHistogram::Snapshot t2o, dec;
-  for (auto& c : counters_) {
-    runtime::LatencyHistogram::Snapshot s;
-    c->tick_to_order_ns.SnapshotInto(&s);
-    t2o.Merge(s);
-  }
-  metrics_.decision_ns.SnapshotInto(&dec);
-  std::string o = "{\"ok\":true,\"engine\":" + Q(cfg_.name);
-  o += ",\"uptime_s\":" + std::to_string((MonoNow().value - started_mono_ns_) / 1'000'000'000);
-  o += ",\"state\":" + Q(risk::TradingStateName(static_cast<risk::TradingState>(t.global_state)));
-  o += std::string(",\"kill_switch\":") + (kill_.halted() ? "true" : "false");
-  o += ",\"journal\":{\"path\":" + Q(cfg_.journal.path) + ",\"records\":" + std::to_string(journal_->records_written()) +
-       ",\"durable_seq\":" + std::to_string(journal_->durable_seq()) + ",\"failed\":" + (journal_->failed() ? "true" : "false") + "}";
-  o += ",\"venues\":[";
+  std::string o = "[";
   for (size_t v = 0; v < cfg_.venues.size(); ++v) {
     const config::VenueConfig& vc = cfg_.venues[v];
     const engine::VenueView& vv = t.venue[v];
@@ -345,73 +420,95 @@ std::string Engine::StatusJson() {
          ",\"orders_sent\":" + n(c.orders_sent) + ",\"orders_halted\":" + n(c.orders_halted) +
          ",\"order_rejects\":" + n(c.order_rejects) + ",\"order_parse_errors\":" + n(c.order_parse_errors) + "}";
   }
-  o += "]";
+  return o + "]";
+}
+
+std::string Engine::StatusJson() {
+  ReadTelemetry();
+  const engine::CoreTelemetry& t = tel_;
+  const runtime::LatencyHistogram::Snapshot t2o = TickToOrder();
+  runtime::LatencyHistogram::Snapshot dec;
+  metrics_.decision_ns.SnapshotInto(&dec);
+  const int64_t now = stopped_mono_ns_ != 0 ? stopped_mono_ns_ : MonoNow().value;
+  std::string o = "{\"ok\":true,\"engine\":" + Q(cfg_.name);
+  o += ",\"uptime_s\":" + std::to_string((now - started_mono_ns_) / 1'000'000'000);
+  o += ",\"state\":" + Q(risk::TradingStateName(static_cast<risk::TradingState>(t.global_state)));
+  o += std::string(",\"kill_switch\":") + (kill_.halted() ? "true" : "false");
+  o += std::string(",\"kill_latched_in_core\":") + (t.killed ? "true" : "false");
+  o += ",\"journal\":{\"path\":" + Q(cfg_.journal.path) + ",\"records\":" + std::to_string(journal_->records_written()) +
+       ",\"durable_seq\":" + std::to_string(journal_->durable_seq()) + ",\"failed\":" + (journal_->failed() ? "true" : "false") + "}";
+  // After shutdown the venue threads are gone: show them as they were just before.
+  o += ",\"venues\":" + (final_venues_json_.empty() ? VenuesJson() : final_venues_json_);
   const engine::CoreCounters& cc = t.counters;
-  o += ",\"counters\":{\"messages\":" + std::to_string(cc.messages) + ",\"book_tops\":" + std::to_string(cc.book_tops) +
-       ",\"opportunities\":" + std::to_string(cc.opportunities) +
-       ",\"opportunities_taken\":" + std::to_string(cc.opportunities_taken) +
-       ",\"opportunities_capped\":" + std::to_string(cc.opportunities_capped) +
-       ",\"orders_sent\":" + std::to_string(cc.orders_sent) + ",\"acks\":" + std::to_string(cc.acks) +
-       ",\"fills\":" + std::to_string(cc.fills) + ",\"cancels\":" + std::to_string(cc.cancels) +
-       ",\"rejects\":" + std::to_string(cc.rejects) + ",\"unknown\":" + std::to_string(cc.unknown) +
-       ",\"risk_rejects\":" + std::to_string(cc.risk_rejects) +
-       ",\"intent_ring_full\":" + std::to_string(cc.intent_ring_full) +
-       ",\"legs_unbalanced\":" + std::to_string(cc.legs_unbalanced) +
-       ",\"telemetry_drops\":" + std::to_string(cc.telemetry_drops) +
-       ",\"stale_quotes\":" + std::to_string(cc.stale_quotes) +
-       ",\"journal_stalls\":" + std::to_string(cc.journal_stalls) + "}";
-  o += ",\"pnl_quote\":" + Dec(t.pnl_quote) + ",\"fees_quote\":" + Dec(t.fees_quote);
+  auto u = [](uint64_t x) { return std::to_string(x); };
+  o += ",\"counters\":{\"messages\":" + u(cc.messages) + ",\"book_tops\":" + u(cc.book_tops) +
+       ",\"opportunities\":" + u(cc.opportunities) + ",\"opportunities_taken\":" + u(cc.opportunities_taken) +
+       ",\"opportunities_capped\":" + u(cc.opportunities_capped) + ",\"arb_groups_sent\":" + u(cc.arb_groups_sent) +
+       ",\"orders_sent\":" + u(cc.orders_sent) + ",\"orders_filled\":" + u(cc.orders_filled) +
+       ",\"orders_partly_filled\":" + u(cc.orders_partly_filled) + ",\"orders_unfilled\":" + u(cc.orders_unfilled) +
+       ",\"orders_rejected\":" + u(cc.orders_rejected) + ",\"orders_open\":" + u(t.open_orders) +
+       ",\"ack_reports\":" + u(cc.ack_reports) + ",\"fill_reports\":" + u(cc.fill_reports) +
+       ",\"cancel_reports\":" + u(cc.cancel_reports) + ",\"reject_reports\":" + u(cc.reject_reports) +
+       ",\"unknown_reports\":" + u(cc.unknown_reports) + ",\"unknown_exec\":" + u(cc.unknown_exec) +
+       ",\"risk_rejects\":" + u(cc.risk_rejects) + ",\"intent_ring_full\":" + u(cc.intent_ring_full) +
+       ",\"legs_unbalanced\":" + u(cc.legs_unbalanced) + ",\"telemetry_drops\":" + u(cc.telemetry_drops) +
+       ",\"stale_quotes\":" + u(cc.stale_quotes) + ",\"journal_stalls\":" + u(cc.journal_stalls) + "}";
+  o += ",\"pnl_quote\":" + Q(Dec(t.pnl_quote)) + ",\"fees_quote\":" + Q(Dec(t.fees_quote));
   o += ",\"valuation_asset\":" + Q(cfg_.assets[cfg_.instruments.front().quote.value].name);
   o += ",\"tick_to_order_ns\":" + Hist(t2o) + ",\"decision_ns\":" + Hist(dec);
-  o += ",\"admin\":{\"commands\":" + std::to_string(admin_->commands()) + ",\"errors\":" + std::to_string(admin_->errors()) +
-       ",\"refused_peers\":" + std::to_string(admin_->refused_peers()) + "}";
+  o += ",\"admin\":{\"commands\":" + u(admin_->commands()) + ",\"errors\":" + u(admin_->errors()) +
+       ",\"refused_peers\":" + u(admin_->refused_peers()) + ",\"refused_commands\":" + u(t.refused_commands) + "}";
   o += "}";
   return o;
 }
 
 std::string Engine::SummaryJson() {
-  // The same figures as status, as the demo's summary file.
-  std::string s = StatusJson();
-  const double secs = static_cast<double>(MonoNow().value - started_mono_ns_) / 1e9;
+  // Status as it stands after shutdown (final counters), with the venues as they were just
+  // before it, and the headline figures on top. Every money value is a decimal string.
+  const std::string status = StatusJson();
+  const int64_t end = stopped_mono_ns_ != 0 ? stopped_mono_ns_ : MonoNow().value;
   const engine::CoreCounters& cc = tel_.counters;
-  runtime::LatencyHistogram::Snapshot t2o;
-  for (auto& c : counters_) {
-    runtime::LatencyHistogram::Snapshot x;
-    c->tick_to_order_ns.SnapshotInto(&x);
-    t2o.Merge(x);
-  }
-  char head[512];
-  std::snprintf(head, sizeof head,
-                "{\"duration_s\":%.1f,\"opportunities\":%llu,\"orders_sent\":%llu,\"fills\":%llu,\"pnl_quote\":%s,"
-                "\"tick_to_order_ns\":%s,\"status\":",
-                secs, static_cast<unsigned long long>(cc.opportunities), static_cast<unsigned long long>(cc.orders_sent),
-                static_cast<unsigned long long>(cc.fills), Dec(tel_.pnl_quote).c_str(), Hist(t2o).c_str());
-  return std::string(head) + s + "}";
+  const runtime::LatencyHistogram::Snapshot t2o = TickToOrder();
+  char secs[32];
+  std::snprintf(secs, sizeof secs, "%.1f", static_cast<double>(end - started_mono_ns_) / 1e9);
+  auto u = [](uint64_t x) { return std::to_string(x); };
+  std::string o = std::string("{\"duration_s\":") + secs;
+  o += ",\"opportunities\":{\"episodes\":" + u(cc.opportunities) + ",\"taken\":" + u(cc.opportunities_taken) +
+       ",\"capped\":" + u(cc.opportunities_capped) + ",\"groups_sent\":" + u(cc.arb_groups_sent) + "}";
+  o += ",\"orders\":{\"sent\":" + u(cc.orders_sent) + ",\"filled\":" + u(cc.orders_filled) +
+       ",\"partly_filled\":" + u(cc.orders_partly_filled) + ",\"unfilled\":" + u(cc.orders_unfilled) +
+       ",\"rejected\":" + u(cc.orders_rejected) + ",\"open\":" + u(tel_.open_orders) + "}";
+  o += ",\"pnl_quote\":" + Q(Dec(tel_.pnl_quote)) + ",\"fees_quote\":" + Q(Dec(tel_.fees_quote));
+  o += ",\"tick_to_order_ns\":" + Hist(t2o) + ",\"status\":" + status + "}";
+  return o;
 }
 
 std::string Engine::StatusLine() {
   ReadTelemetry();
   const engine::CoreTelemetry& t = tel_;
-  std::string line;
+  // One instrument fits a line: the config's first; `ctl status` shows every book.
+  const config::InstrumentConfig& shown = cfg_.instruments.front();
+  std::string line = shown.name;
+  if (cfg_.instruments.size() > 1)
+    line += " (1 of " + std::to_string(cfg_.instruments.size()) + " instruments; ctl status shows all)";
+  line += ": ";
   for (size_t v = 0; v < cfg_.venues.size(); ++v) {
     const config::VenueConfig& vc = cfg_.venues[v];
     const runtime::VenueCounters& c = *counters_[v];
-    const engine::BookView& b = t.venue[v].books[vc.symbols.front().instrument.value];
+    bool lists = false;
+    for (const auto& s : vc.symbols) lists = lists || s.instrument == shown.id;
+    if (!lists) continue;
+    const engine::BookView& b = t.venue[v].books[shown.id.value];
     const char* st = !c.md_connected.load() ? "down" : (b.usable ? "synced" : "sync..");
     line += vc.name + " " + st + " " + Dec(b.bid) + "/" + Dec(b.ask) + " | ";
   }
-  runtime::LatencyHistogram::Snapshot t2o;
-  for (auto& c : counters_) {
-    runtime::LatencyHistogram::Snapshot x;
-    c->tick_to_order_ns.SnapshotInto(&x);
-    t2o.Merge(x);
-  }
+  const runtime::LatencyHistogram::Snapshot t2o = TickToOrder();
   const engine::CoreCounters& cc = t.counters;
   char tail[256];
-  std::snprintf(tail, sizeof tail, "opp %llu sent %llu fills %llu pnl %s | t2o p50 %s p99 %s%s",
+  std::snprintf(tail, sizeof tail, "opp %llu sent %llu filled %llu pnl %s | t2o p50 %s p99 %s%s",
                 static_cast<unsigned long long>(cc.opportunities), static_cast<unsigned long long>(cc.orders_sent),
-                static_cast<unsigned long long>(cc.fills), Dec(t.pnl_quote).c_str(), Us(t2o.Percentile(0.5)).c_str(),
-                Us(t2o.Percentile(0.99)).c_str(), kill_.halted() ? " | KILLED" : "");
+                static_cast<unsigned long long>(cc.orders_filled + cc.orders_partly_filled), Dec(t.pnl_quote).c_str(),
+                Us(t2o.Percentile(0.5)).c_str(), Us(t2o.Percentile(0.99)).c_str(), kill_.halted() ? " | KILLED" : "");
   return line + tail;
 }
 

@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,7 @@
 #include "core/journal/journal_writer.h"
 #include "core/messages/rings.h"
 #include "core/runtime/agent_runner.h"
+#include "core/runtime/instance_lock.h"
 #include "core/runtime/kill_switch.h"
 #include "core/runtime/log.h"
 #include "core/runtime/venue_counters.h"
@@ -45,6 +47,8 @@ class Engine {
   void Run();
   // Requests a stop (signal-safe: only sets a flag).
   void RequestStop() noexcept { stop_requested_.store(true, std::memory_order_release); }
+  // An agent failed during the run (the kill switch was set and the engine stopped).
+  bool failed() const noexcept { return agent_failed_.load(std::memory_order_acquire); }
 
   std::string StatusJson();
   std::string SummaryJson();
@@ -52,11 +56,21 @@ class Engine {
 
  private:
   std::string HandleAdmin(const control::AdminCommand& cmd);
+  // Audit: logs an operator action with the peer's uid and its result; a refused one also goes
+  // to the core as ControlOp::kRefused so the journal holds it.
+  void AuditRefused(const control::AdminCommand& cmd, ControlOp asked, const std::string& why);
+  bool PushControl(ControlOp op, VenueId venue, uint32_t peer_uid, ControlOp refused_op = ControlOp::kNone);
+  std::string VenuesJson();
   void Shutdown();
   void ReadTelemetry();
+  runtime::LatencyHistogram::Snapshot TickToOrder() const;  // all venues' histograms merged
 
   config::Config cfg_;
   RunOptions opts_;
+  // One engine per journal and per admin socket: taken before either is touched, released
+  // last (declared first, destroyed last).
+  std::optional<runtime::InstanceLock> journal_lock_;
+  std::optional<runtime::InstanceLock> socket_lock_;
   std::unique_ptr<runtime::Logger> logger_;
   runtime::LogChannel* main_log_ = nullptr;
   runtime::KillSwitch kill_;
@@ -80,6 +94,8 @@ class Engine {
   std::atomic<bool> stop_requested_{false};
   std::atomic<bool> agent_failed_{false};
   int64_t started_mono_ns_ = 0;
+  int64_t stopped_mono_ns_ = 0;
+  std::string final_venues_json_;  // the venues as they were just before shutdown (summary)
   uint64_t request_id_ = 0;
   bool started_ = false;
   bool stopped_ = false;

@@ -1,20 +1,32 @@
 // homeostat: the engine binary.
 //   homeostat run [--config FILE] [--seconds N] [--status-line] [--summary FILE] ...
 //   homeostat ctl status|kill|resume|halt|reduce [--venue NAME] [--socket PATH] [--config FILE]
-//   homeostat journal verify FILE
+//   homeostat journal verify [--strict] FILE
 //   homeostat feed-check --venue V --symbol S --file capture.jsonl [--depth N]
+//   homeostat --version
+// Exit codes: 0 success; 1 a runtime failure (another engine holds the journal or socket, an
+// agent failed, the engine refused a command, a damaged journal); 2 a usage or configuration
+// error (bad arguments, bad config, missing credentials, no engine on the socket); 3 `journal
+// verify --strict` on a sound journal whose session did not close.
 #include <signal.h>
 
 #include <CLI/CLI.hpp>
 #include <atomic>
+#include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <string>
+#include <vector>
 
 #include "core/app/engine.h"
 #include "core/app/feed_check.h"
 #include "core/config/config.h"
 #include "core/control/admin_server.h"
-#include "core/journal/journal_reader.h"
+#include "core/journal/journal_verify.h"
+
+#ifndef HS_VERSION
+#define HS_VERSION "unknown"
+#endif
 
 namespace {
 
@@ -38,7 +50,8 @@ int Run(const std::string& config_path, hs::app::RunOptions opts) {
   hs::app::Engine engine(std::move(*cfg), std::move(opts));
   if (auto s = engine.Init(); !s.ok()) {
     std::fprintf(stderr, "homeostat: cannot start: %s\n", std::string(s.message()).c_str());
-    return 2;
+    // Another engine holding the journal or socket is not a usage error: the arguments are fine.
+    return absl::IsFailedPrecondition(s) ? 1 : 2;
   }
   g_engine.store(&engine);
   struct sigaction sa {};
@@ -50,10 +63,27 @@ int Run(const std::string& config_path, hs::app::RunOptions opts) {
   engine.Start();
   engine.Run();
   g_engine.store(nullptr);
-  return 0;
+  return engine.failed() ? 1 : 0;
 }
 
-int Ctl(const std::string& verb, const std::string& venue, std::string socket, const std::string& config_path) {
+int Ctl(const std::string& verb, const CLI::Option* venue_opt, const std::string& venue, std::string socket,
+        const std::string& config_path) {
+  // Usage errors first: they never reach the engine.
+  if (venue_opt->count() > 0 && venue.empty()) {
+    std::fprintf(stderr, "homeostat ctl: --venue needs a venue name (empty means nothing; leave --venue out for global)\n");
+    return 2;
+  }
+  if (verb == "kill" && !venue.empty()) {
+    std::fprintf(stderr,
+                 "homeostat ctl: kill is always global and cannot take --venue; to stop one venue use "
+                 "`homeostat ctl halt --venue %s`\n",
+                 venue.c_str());
+    return 2;
+  }
+  if ((verb == "status" || verb == "help") && !venue.empty()) {
+    std::fprintf(stderr, "homeostat ctl: %s does not take --venue (only halt, reduce and resume do)\n", verb.c_str());
+    return 2;
+  }
   if (socket.empty()) {
     auto cfg = LoadConfigOrDemo(config_path);
     if (!cfg.ok()) {
@@ -63,7 +93,22 @@ int Ctl(const std::string& verb, const std::string& venue, std::string socket, c
     socket = cfg->admin_socket;
   }
   std::string line = "{\"cmd\":\"" + verb + "\"";
-  if (!venue.empty()) line += ",\"venue\":\"" + venue + "\"";
+  if (!venue.empty()) {
+    line += ",\"venue\":\"";
+    for (char c : venue) {  // a JSON string, whatever the operator typed
+      if (c == '"' || c == '\\') {
+        line += '\\';
+        line += c;
+      } else if (static_cast<unsigned char>(c) < 0x20) {
+        char b[8];
+        std::snprintf(b, sizeof b, "\\u%04x", c);
+        line += b;
+      } else {
+        line += c;
+      }
+    }
+    line += "\"";
+  }
   line += "}";
   std::string reply;
   if (auto s = hs::control::AdminRequest(socket, line, &reply); !s.ok()) {
@@ -74,23 +119,35 @@ int Ctl(const std::string& verb, const std::string& venue, std::string socket, c
   return reply.rfind("{\"ok\":true", 0) == 0 ? 0 : 1;
 }
 
-int Verify(const std::string& path) {
-  auto r = hs::journal::VerifyJournal(path);
-  if (!r.ok()) {
-    std::fprintf(stderr, "homeostat journal verify: %s\n", std::string(r.status().message()).c_str());
-    return 2;
-  }
-  std::printf("%s: %llu records", path.c_str(), static_cast<unsigned long long>(r->records));
-  const char* names[] = {"", "session_start", "venue_msg", "control", "intent", "risk_reject", "session_end"};
-  for (int t = 1; t <= 6; ++t)
-    if (r->counts[t]) std::printf(", %s %llu", names[t], static_cast<unsigned long long>(r->counts[t]));
-  std::printf("\n");
-  if (!r->ok) {
-    std::printf("BAD: %s\n", r->error.c_str());
-    return 1;
-  }
-  std::printf("OK: every CRC and sequence number checks\n");
-  return 0;
+int Verify(const std::string& path, bool strict) {
+  std::string out;
+  const int rc = hs::journal::RunJournalVerify(path, strict, &out);
+  std::fputs(out.c_str(), rc == 2 ? stderr : stdout);
+  return rc;
+}
+
+// Seconds for --seconds: a plain non-negative number, with an error a person can read.
+std::string CheckSeconds(const std::string& text) {
+  char* end = nullptr;
+  const double v = std::strtod(text.c_str(), &end);
+  if (text.empty() || end == nullptr || *end != '\0' || !std::isfinite(v))
+    return "\"" + text + "\" is not a number of seconds";
+  if (v < 0) return text + " is negative; give 0 (run until stopped) or more";
+  if (v > 31'536'000) return text + " is more than a year (31536000); leave it out to run until stopped";
+  return "";
+}
+
+// CLI11 names neither an unknown subcommand nor its parent ("A subcommand is required"), so the
+// words where a subcommand belongs are checked first against what exists.
+bool CheckSubcommand(const std::string& where, const char* word, const std::vector<std::string>& known) {
+  if (word == nullptr || word[0] == '-') return true;
+  for (const auto& k : known)
+    if (k == word) return true;
+  std::string list;
+  for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
+  std::fprintf(stderr, "%s: unknown subcommand '%s' (expected one of: %s; see --help)\n", where.c_str(), word,
+               list.c_str());
+  return false;
 }
 
 }  // namespace
@@ -98,13 +155,18 @@ int Verify(const std::string& path) {
 int main(int argc, char** argv) {
   CLI::App app{"homeostat: low-latency cross-venue arbitrage and rebalancing engine"};
   app.require_subcommand(1);
+  app.set_version_flag("--version", std::string("homeostat ") + HS_VERSION);
+  if (!CheckSubcommand("homeostat", argc > 1 ? argv[1] : nullptr, {"run", "ctl", "journal", "feed-check"})) return 2;
+  if (argc > 1 && std::strcmp(argv[1], "journal") == 0 &&
+      !CheckSubcommand("homeostat journal", argc > 2 ? argv[2] : nullptr, {"verify"}))
+    return 2;
 
   auto* run = app.add_subcommand("run", "run the engine");
   std::string config_path;
   hs::app::RunOptions opts;
   run->add_option("--config", config_path, "TOML config (default: the embedded demo config, configs/demo.toml)");
   run->add_option("--seconds", opts.seconds, "stop after this many seconds (default: until SIGINT/SIGTERM)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(CLI::Validator(CheckSeconds, "SECONDS>=0", "seconds"));
   run->add_flag("--status-line", opts.status_line, "print a live status line every second");
   run->add_option("--summary", opts.summary_path, "write a JSON summary here on exit");
   run->add_option("--journal", opts.journal_path, "journal file (overrides [journal].path)");
@@ -120,15 +182,19 @@ int main(int argc, char** argv) {
   ctl->add_option("command", verb, "status | kill | resume | halt | reduce | help")
       ->required()
       ->check(CLI::IsMember({"status", "kill", "resume", "halt", "reduce", "help"}));
-  ctl->add_option("--venue", venue, "limit halt/reduce/resume to one venue");
+  CLI::Option* venue_opt = ctl->add_option("--venue", venue, "limit halt/reduce/resume to one venue (kill is always global)");
   ctl->add_option("--socket", socket, "admin socket path (default: the config's [admin].socket)");
   ctl->add_option("--config", ctl_config, "config whose [admin].socket to use (default: the demo config)");
 
   auto* journal = app.add_subcommand("journal", "journal tools");
   journal->require_subcommand(1);
-  auto* verify = journal->add_subcommand("verify", "check every record's CRC and sequence number");
+  auto* verify = journal->add_subcommand(
+      "verify", "check the header, every record's CRC and sequence number, and whether the session closed; exit 0 "
+                "sound, 1 damaged, 2 unreadable, 3 with --strict when sound but not closed");
   std::string journal_file;
+  bool strict = false;
   verify->add_option("file", journal_file, "journal file")->required();
+  verify->add_flag("--strict", strict, "exit 3 when the journal is sound but its session did not close (no session_end)");
 
   auto* fc = app.add_subcommand("feed-check",
                                 "replay a recorded capture (one raw message per line) through a venue's real parser and "
@@ -147,10 +213,18 @@ int main(int argc, char** argv) {
   fc->add_option("--qty-precision", fca.qty_precision, "Kraken: quantity decimals for the checksum")
       ->check(CLI::Range(0, 8));
 
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::Success& e) {  // --help, --version
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    // Every usage error exits 2 (CLI11's own codes run 101-120), with its message.
+    app.exit(e);
+    return 2;
+  }
   if (*fc) return hs::app::RunFeedCheck(fca);
   if (*run) return Run(config_path, opts);
-  if (*ctl) return Ctl(verb, venue, socket, ctl_config);
-  if (*verify) return Verify(journal_file);
+  if (*ctl) return Ctl(verb, venue_opt, venue, socket, ctl_config);
+  if (*verify) return Verify(journal_file, strict);
   return 2;
 }

@@ -14,6 +14,8 @@ enum class AdminVerb : uint8_t { kStatus = 0, kKill, kResume, kHalt, kReduce, kH
 struct AdminCommand {
   AdminVerb verb = AdminVerb::kStatus;
   std::string venue;  // empty = global
+  uint32_t peer_uid = 0;  // the client's credentials (SO_PEERCRED), for the audit log
+  int32_t peer_pid = 0;
 };
 
 // Returns true and fills cmd, or false with `error` saying what is wrong.

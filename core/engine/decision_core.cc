@@ -116,41 +116,52 @@ void DecisionCore::OnClose() noexcept {
 
 void DecisionCore::PublishTelemetry() noexcept {
   RecomputePnl();
+  tel_.open_orders = static_cast<uint64_t>(open_orders_);
   tel_.version++;
   tel_.counters.journal_stalls = w_.journal.stalls();
   if (w_.telemetry != nullptr && !w_.telemetry->TryPublish(tel_)) ++tel_.counters.telemetry_drops;
 }
 
 void DecisionCore::Handle(const ControlCommand& cmd) noexcept {
+  const bool venue_scoped = cmd.venue.valid() && cmd.venue.value < p_.venues;
   switch (cmd.op) {
     case ControlOp::kKill:
+      // Always global (the control thread refuses a venue): latched until a global resume.
+      killed_ = true;
+      risk_.SetGlobal(risk::TradingState::kHalted);
+      break;
     case ControlOp::kHalt:
-      killed_ = killed_ || cmd.op == ControlOp::kKill;
-      if (cmd.venue.valid()) {
+      if (venue_scoped) {
         risk_.SetVenue(cmd.venue, risk::TradingState::kHalted);
-      } else {
+      } else if (!cmd.venue.valid()) {
         risk_.SetGlobal(risk::TradingState::kHalted);
       }
       break;
     case ControlOp::kReduce:
-      if (cmd.venue.valid()) {
+      if (venue_scoped) {
         risk_.SetVenue(cmd.venue, risk::TradingState::kReducing);
-      } else {
+      } else if (!cmd.venue.valid() && !killed_ && !journal_halted_) {
+        // A latched kill or a failed journal keeps the engine HALTED: reduce cannot relax it.
         risk_.SetGlobal(risk::TradingState::kReducing);
       }
       break;
     case ControlOp::kResume:
       if (journal_halted_) break;  // a failed journal is not something an operator resumes
-      killed_ = false;
-      if (cmd.venue.valid()) {
+      if (venue_scoped) {
+        // Only that venue's own state: the global state (a kill above all) stays as it is.
         risk_.SetVenue(cmd.venue, risk::TradingState::kActive);
-      } else {
+      } else if (!cmd.venue.valid()) {
+        killed_ = false;
         risk_.SetGlobal(risk::TradingState::kActive);
       }
+      break;
+    case ControlOp::kRefused:
+      ++tel_.refused_commands;  // journaled by DoWork for the audit trail; changes nothing
       break;
     default:
       break;
   }
+  tel_.killed = killed_;
   tel_.global_state = static_cast<uint8_t>(risk_.global_state());
   for (int v = 0; v < p_.venues; ++v)
     tel_.venue[v].trading_state = static_cast<uint8_t>(risk_.venue_state(VenueId{static_cast<uint8_t>(v)}));
@@ -271,10 +282,10 @@ void DecisionCore::EvaluatePair(InstrumentId inst, VenueId buy, VenueId sell, co
   if (!va.lists[inst.value] || !vb.lists[inst.value]) return;
 
   ArbInputs in{a.asks, a.ask_count, b.bids, b.bid_count, va.taker_fee, vb.taker_fee, p_.min_edge};
-  bool& episode = episode_[inst.value][buy.value][sell.value];
+  uint8_t& episode = episode_[inst.value][buy.value][sell.value];
   // Most ticks show no edge: decide that from the two top levels before computing any caps.
   if (!TopOfBookPays(in)) {
-    episode = false;
+    episode = 0;
     return;
   }
   // Caps: what the buy venue's quote and the sell venue's base allow, and the per-leg limits.
@@ -292,17 +303,18 @@ void DecisionCore::EvaluatePair(InstrumentId inst, VenueId buy, VenueId sell, co
 
   const ArbPlan plan = FindArbitrage(in, caps);
   if (!plan.crossed) {
-    episode = false;
+    episode = 0;
     return;
   }
-  if (!episode) {
-    episode = true;
+  if (episode == 0) {
+    episode = kEpisodeOpen;
     ++tel_.counters.opportunities;
   }
   if (!CanTrade(buy) || !CanTrade(sell)) return;
   if (now < cooldown_until_[inst.value][buy.value][sell.value]) return;
   if (!plan.qty.is_positive()) {
-    ++tel_.counters.opportunities_capped;
+    if ((episode & kEpisodeCapped) == 0) ++tel_.counters.opportunities_capped;
+    episode |= kEpisodeCapped;
     cooldown_until_[inst.value][buy.value][sell.value] = now + p_.cooldown;
     return;
   }
@@ -383,7 +395,9 @@ void DecisionCore::EvaluatePair(InstrumentId inst, VenueId buy, VenueId sell, co
     w_.journal.Append(journal::RecordType::kIntent, leg);
     ++tel_.counters.orders_sent;
   }
-  ++tel_.counters.opportunities_taken;
+  ++tel_.counters.arb_groups_sent;
+  if ((episode & kEpisodeTaken) == 0) ++tel_.counters.opportunities_taken;
+  episode |= kEpisodeTaken;
   if (w_.metrics != nullptr) w_.metrics->decision_ns.Record(TscClock::Elapsed(trigger.recv_stamp, decided));
 }
 
@@ -392,7 +406,14 @@ DecisionCore::OrderSlot* DecisionCore::FindOrder(ClientOrderId id) noexcept {
   return (s.active && s.id == id) ? &s : nullptr;
 }
 
-void DecisionCore::CloseOrder(OrderSlot* o) noexcept {
+void DecisionCore::CloseOrder(OrderSlot* o, ExecKind last) noexcept {
+  // The order's outcome, once: filled + partly + unfilled + rejected + open = sent.
+  CoreCounters& c = tel_.counters;
+  if (o->filled.is_positive()) {
+    ++(o->filled >= o->qty ? c.orders_filled : c.orders_partly_filled);
+  } else {
+    ++(last == ExecKind::kRejected ? c.orders_rejected : c.orders_unfilled);
+  }
   portfolio_.Release(o->venue, o->reserved_asset, o->reserved);
   Group& g = groups_[o->group % kGroups];
   if (g.id == o->group) {
@@ -407,19 +428,19 @@ void DecisionCore::OnExec(const ExecReport& ex) noexcept {
   OrderSlot* o = FindOrder(ex.client_id);
   switch (ex.kind) {
     case ExecKind::kAck:
-      ++tel_.counters.acks;
+      ++tel_.counters.ack_reports;
       break;
     case ExecKind::kFill:
-      ++tel_.counters.fills;
+      ++tel_.counters.fill_reports;
       break;
     case ExecKind::kCanceled:
-      ++tel_.counters.cancels;
+      ++tel_.counters.cancel_reports;
       break;
     case ExecKind::kRejected:
-      ++tel_.counters.rejects;
+      ++tel_.counters.reject_reports;
       break;
     case ExecKind::kUnknown:
-      ++tel_.counters.unknown;
+      ++tel_.counters.unknown_reports;
       break;
   }
   if (o == nullptr) {
@@ -449,7 +470,7 @@ void DecisionCore::OnExec(const ExecReport& ex) noexcept {
     }
   }
   // kUnknown keeps the reservation: the order may exist until reconciled.
-  if (ex.final && ex.kind != ExecKind::kUnknown) CloseOrder(o);
+  if (ex.final && ex.kind != ExecKind::kUnknown) CloseOrder(o, ex.kind);
 }
 
 void DecisionCore::UpdateReference(InstrumentId inst) noexcept {

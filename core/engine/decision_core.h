@@ -140,7 +140,7 @@ class DecisionCore {
   void EvaluatePair(InstrumentId inst, VenueId buy, VenueId sell, const BookTop& trigger, Nanos now) noexcept;
   bool CanTrade(VenueId v) const noexcept;
   OrderSlot* FindOrder(ClientOrderId id) noexcept;
-  void CloseOrder(OrderSlot* o) noexcept;
+  void CloseOrder(OrderSlot* o, ExecKind last) noexcept;
   void UpdateReference(InstrumentId inst) noexcept;
   void RecomputePnl() noexcept;
 
@@ -153,7 +153,9 @@ class DecisionCore {
   std::array<Group, kGroups> groups_{};
   // [instrument][buy venue][sell venue]
   std::array<std::array<std::array<Nanos, kMaxVenues>, kMaxVenues>, kMaxInstruments> cooldown_until_{};
-  std::array<std::array<std::array<bool, kMaxVenues>, kMaxVenues>, kMaxInstruments> episode_{};
+  // Per ordered pair: the crossed-market episode under way (0 = none) and what happened in it.
+  static constexpr uint8_t kEpisodeOpen = 1, kEpisodeTaken = 2, kEpisodeCapped = 4;
+  std::array<std::array<std::array<uint8_t, kMaxVenues>, kMaxVenues>, kMaxInstruments> episode_{};
   uint64_t next_client_id_;
   uint32_t next_group_ = 1;
   int open_orders_ = 0;

@@ -44,15 +44,26 @@ struct VenueView {
 struct CoreCounters {
   uint64_t messages = 0;
   uint64_t book_tops = 0;
-  uint64_t opportunities = 0;        // distinct crossed-market episodes net of fees and edge
-  uint64_t opportunities_taken = 0;  // episodes that produced a pair of legs
-  uint64_t opportunities_capped = 0; // edge existed but balances/limits left nothing to trade
+  // Opportunities count episodes: a venue pair's market stays crossed (net of fees and edge)
+  // from the first top that shows it to the first that does not. taken <= opportunities and
+  // capped <= opportunities; one episode can send several groups (after each cooldown).
+  uint64_t opportunities = 0;          // distinct crossed-market episodes net of fees and edge
+  uint64_t opportunities_taken = 0;    // episodes in which at least one pair of legs went out
+  uint64_t opportunities_capped = 0;   // episodes in which balances/limits once left nothing to trade
+  uint64_t arb_groups_sent = 0;        // pairs of legs sent (>= opportunities_taken)
   uint64_t orders_sent = 0;
-  uint64_t acks = 0;
-  uint64_t fills = 0;
-  uint64_t cancels = 0;
-  uint64_t rejects = 0;
-  uint64_t unknown = 0;
+  // Each order's outcome, counted once when its last report arrives:
+  // orders_sent = filled + partly_filled + unfilled + rejected + open.
+  uint64_t orders_filled = 0;          // filled in full
+  uint64_t orders_partly_filled = 0;   // some, not all (IOC remainder expired)
+  uint64_t orders_unfilled = 0;        // IOC expired or canceled with nothing filled
+  uint64_t orders_rejected = 0;        // the venue (or the venue thread) refused it
+  // Reports as they arrive, by kind (one order can have several fill reports).
+  uint64_t ack_reports = 0;
+  uint64_t fill_reports = 0;
+  uint64_t cancel_reports = 0;
+  uint64_t reject_reports = 0;
+  uint64_t unknown_reports = 0;
   uint64_t risk_rejects = 0;
   uint64_t intent_ring_full = 0;
   uint64_t legs_unbalanced = 0;      // both legs done with different filled quantities
@@ -68,7 +79,10 @@ struct CoreTelemetry {
   int instruments = 0;
   int assets = 0;
   uint8_t global_state = 0;  // risk::TradingState
+  bool killed = false;       // an operator kill latched; only a global resume clears it
   bool journal_failed = false;
+  uint64_t open_orders = 0;  // orders sent whose outcome is not final yet (unknown ones included)
+  uint64_t refused_commands = 0;  // operator requests the control thread refused (journaled audit)
   CoreCounters counters;
   Amount pnl_quote;     // Σ Δbalance × reference price, in the valuation asset
   Amount fees_quote;    // fees paid, valued the same way

@@ -40,4 +40,26 @@ const char* ExecKindName(ExecKind k) noexcept {
   return "?";
 }
 
+const char* ControlOpName(ControlOp op) noexcept {
+  switch (op) {
+    case ControlOp::kNone:
+      return "none";
+    case ControlOp::kHalt:
+      return "halt";
+    case ControlOp::kReduce:
+      return "reduce";
+    case ControlOp::kResume:
+      return "resume";
+    case ControlOp::kKill:
+      return "kill";
+    case ControlOp::kShutdown:
+      return "shutdown";
+    case ControlOp::kTimer:
+      return "timer";
+    case ControlOp::kRefused:
+      return "refused";
+  }
+  return "?";
+}
+
 }  // namespace hs

@@ -152,14 +152,23 @@ struct VenueMsg {
   VenueMsg() noexcept : top{} {}
 };
 
-enum class ControlOp : uint8_t { kNone = 0, kHalt, kReduce, kResume, kKill, kShutdown, kTimer };
+// kRefused: an operator request the control thread turned down (a peer with another uid, an
+// unknown venue, ...). It changes nothing; it travels to the core only so that the journal holds
+// every operator action, refused ones included (audit).
+enum class ControlOp : uint8_t { kNone = 0, kHalt, kReduce, kResume, kKill, kShutdown, kTimer, kRefused };
+const char* ControlOpName(ControlOp op) noexcept;
+
+inline constexpr uint32_t kNoPeer = 0xFFFFFFFFu;  // a command the engine issued itself (no operator)
 
 // From the control thread to the core.
 struct ControlCommand {
   ControlOp op = ControlOp::kNone;
-  VenueId venue;     // Invalid() = global
+  VenueId venue;          // Invalid() = global
+  ControlOp refused_op = ControlOp::kNone;  // kRefused: what was asked (kNone: the peer itself)
+  uint8_t reserved = 0;
+  uint32_t peer_uid = kNoPeer;  // the operator's uid (admin socket peer credentials)
   uint64_t request_id = 0;
-  Nanos time;        // control thread's clock when it issued the command: the core's time input
+  Nanos time;             // control thread's clock when it issued the command: the core's time input
 };
 
 // Compile-time budgets: cheap to copy, safe to memcpy into a ring or a journal.
@@ -170,6 +179,7 @@ static_assert(std::is_trivially_copyable_v<ExecReport>);
 static_assert(std::is_trivially_copyable_v<BalanceUpdate>);
 static_assert(std::is_trivially_copyable_v<VenueMsg>);
 static_assert(std::is_trivially_copyable_v<ControlCommand>);
+static_assert(sizeof(ControlCommand) == 24, "ControlCommand: the operator's uid fits the old padding");
 static_assert(sizeof(BookTop) <= 4 * 64, "BookTop budget: four cache lines");
 static_assert(sizeof(OrderIntent) <= 64, "OrderIntent budget: one cache line");
 static_assert(sizeof(ExecReport) <= 2 * 64, "ExecReport budget: two cache lines");

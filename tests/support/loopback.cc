@@ -79,8 +79,9 @@ void LoopbackFixture::StartSim(bool paused, const std::vector<std::string>& extr
 }
 
 void LoopbackFixture::StartEngine(bool wait_ready) {
-  engine_ = std::make_unique<Process>(BinPath("homeostat"), std::vector<std::string>{"run", "--config", config_},
-                                      engine_env_, dir_.File("engine.out"));
+  std::vector<std::string> args{"run", "--config", config_};
+  args.insert(args.end(), engine_args_.begin(), engine_args_.end());
+  engine_ = std::make_unique<Process>(BinPath("homeostat"), args, engine_env_, dir_.File("engine.out"));
   if (wait_ready) {
     ASSERT_TRUE(WaitFor([&] { return Ready(); }, 30s)) << engine_->Output() << "\nstatus: " << Status().dump();
   }

@@ -112,6 +112,7 @@ class LoopbackFixture : public ::testing::Test {
   TempDir dir_;
   std::string config_;
   std::map<std::string, std::string> env_, engine_env_;
+  std::vector<std::string> engine_args_;  // appended to `homeostat run --config <config_>`
   std::vector<std::string> secrets_;
   std::unique_ptr<Process> sim_, engine_;
 };

@@ -141,7 +141,8 @@ TEST_F(CoreTest, FillsMoveBalancesExactlyAndReleaseReservations) {
   EXPECT_EQ(Bal(1, "USDT"), A("101508.49"));  // +1510 − 1.51 fee
   EXPECT_EQ(core_->portfolio().reserved(VenueId{0}, cfg_.FindAsset("USDT")->id), Amount::Zero());
   EXPECT_EQ(core_->portfolio().reserved(VenueId{1}, cfg_.FindAsset("BTC")->id), Amount::Zero());
-  EXPECT_EQ(core_->telemetry().counters.fills, 2u);
+  EXPECT_EQ(core_->telemetry().counters.fill_reports, 2u);
+  EXPECT_EQ(core_->telemetry().counters.orders_filled, 2u);
   EXPECT_EQ(core_->telemetry().counters.legs_unbalanced, 0u);
 }
 
@@ -187,6 +188,138 @@ TEST_F(CoreTest, KillHaltsAndResumeRestores) {
   core_->Handle(resume);
   Top(1, "30200", "0.05", "30201", "1", 1500);  // past the cooldown, venue 0's top still fresh
   EXPECT_EQ(Drain(0).size(), 1u);
+}
+
+// The kill latch: only a global resume clears it. A venue resume (even of a venue that does not
+// trade) resumes that venue's own state and nothing else; a global reduce cannot relax it.
+TEST_F(CoreTest, KillLatchesUntilAGlobalResume) {
+  auto cmd = [&](ControlOp op, int venue = -1) {
+    ControlCommand c;
+    c.op = op;
+    if (venue >= 0) c.venue = VenueId{static_cast<uint8_t>(venue)};
+    core_->Handle(c);
+  };
+  const VenueId okx{1};
+  const VenueId kraken = cfg_.FindVenue("kraken")->id;  // market data only
+  cmd(ControlOp::kKill);
+  EXPECT_TRUE(core_->telemetry().killed);
+  cmd(ControlOp::kResume, kraken.value);
+  cmd(ControlOp::kResume, okx.value);
+  EXPECT_TRUE(core_->telemetry().killed);
+  EXPECT_EQ(core_->risk_gate().global_state(), risk::TradingState::kHalted);
+  cmd(ControlOp::kReduce);
+  EXPECT_EQ(core_->risk_gate().global_state(), risk::TradingState::kHalted) << "reduce cannot relax a kill";
+  Top(0, "29999", "1", "30000", "0.8");
+  Top(1, "30200", "0.05", "30201", "1");
+  EXPECT_TRUE(Drain(0).empty());
+  EXPECT_TRUE(Drain(1).empty());
+  // A kill carrying a venue (the control thread refuses one) still halts everything.
+  cmd(ControlOp::kResume);
+  EXPECT_FALSE(core_->telemetry().killed);
+  EXPECT_EQ(core_->risk_gate().global_state(), risk::TradingState::kActive);
+  cmd(ControlOp::kKill, okx.value);
+  EXPECT_EQ(core_->risk_gate().global_state(), risk::TradingState::kHalted);
+  EXPECT_EQ(core_->risk_gate().venue_state(VenueId{0}), risk::TradingState::kActive);
+  cmd(ControlOp::kResume);
+  Top(1, "30200", "0.05", "30201", "1", 1500);
+  EXPECT_EQ(Drain(0).size(), 1u) << "trading again after the global resume";
+}
+
+TEST_F(CoreTest, VenueHaltAndResumeLeaveTheGlobalStateAlone) {
+  ControlCommand halt;
+  halt.op = ControlOp::kHalt;
+  halt.venue = VenueId{1};
+  core_->Handle(halt);
+  EXPECT_EQ(core_->risk_gate().venue_state(VenueId{1}), risk::TradingState::kHalted);
+  EXPECT_EQ(core_->risk_gate().global_state(), risk::TradingState::kActive);
+  Top(0, "29999", "1", "30000", "0.8");
+  Top(1, "30200", "0.05", "30201", "1");
+  EXPECT_TRUE(Drain(0).empty());
+  ControlCommand resume;
+  resume.op = ControlOp::kResume;
+  resume.venue = VenueId{1};
+  core_->Handle(resume);
+  EXPECT_EQ(core_->risk_gate().venue_state(VenueId{1}), risk::TradingState::kActive);
+  Top(1, "30200", "0.05", "30201", "1", 1500);
+  EXPECT_EQ(Drain(0).size(), 1u);
+}
+
+TEST_F(CoreTest, RefusedOperatorCommandIsCountedAndChangesNothing) {
+  ControlCommand refused;
+  refused.op = ControlOp::kRefused;
+  refused.refused_op = ControlOp::kKill;
+  refused.peer_uid = 65534;
+  core_->Handle(refused);
+  EXPECT_EQ(core_->telemetry().refused_commands, 1u);
+  EXPECT_FALSE(core_->telemetry().killed);
+  EXPECT_EQ(core_->risk_gate().global_state(), risk::TradingState::kActive);
+}
+
+// One episode traded twice (after the cooldown) is one opportunity taken, two groups sent:
+// taken never exceeds opportunities.
+TEST_F(CoreTest, OpportunitiesTakenNeverExceedOpportunities) {
+  Top(0, "29999", "1", "30000", "0.8", 1000);
+  Top(1, "30200", "0.05", "30201", "1", 1000);
+  Top(1, "30200", "0.05", "30201", "1", 1200);  // after the cooldown, same episode
+  Top(1, "30200", "0.05", "30201", "1", 1400);
+  const CoreCounters& c = core_->telemetry().counters;
+  EXPECT_EQ(c.opportunities, 1u);
+  EXPECT_EQ(c.opportunities_taken, 1u);
+  EXPECT_EQ(c.arb_groups_sent, 3u);
+  EXPECT_EQ(c.orders_sent, 6u);
+  // The market uncrosses, then crosses again: a second episode.
+  Top(1, "29999", "1", "30001", "1", 1500);
+  Top(1, "30200", "0.05", "30201", "1", 1700);
+  EXPECT_EQ(c.opportunities, 2u);
+  EXPECT_EQ(c.opportunities_taken, 2u);
+  EXPECT_LE(c.opportunities_taken, c.opportunities);
+}
+
+// Each order's outcome is counted once however many reports it gets: a leg filled in two
+// reports is one filled order, and the outcomes add up to the orders sent.
+TEST_F(CoreTest, OrderOutcomesAddUpToOrdersSent) {
+  Top(0, "29999", "1", "30000", "0.8", 1000);
+  Top(1, "30200", "0.05", "30201", "1", 1000);
+  const auto buy = Drain(0).at(0);
+  const auto sell = Drain(1).at(0);
+  auto report = [&](const OrderIntent& in, ExecKind kind, const char* qty, const char* quote, bool final) {
+    VenueMsg m;
+    m.kind = VenueMsg::Kind::kExec;
+    m.exec.client_id = in.client_id;
+    m.exec.venue = in.venue;
+    m.exec.instrument = in.instrument;
+    m.exec.kind = kind;
+    m.exec.final = final;
+    m.exec.fill_qty = Q(qty);
+    m.exec.fill_quote = A(quote);
+    m.exec.fee_asset = cfg_.FindAsset("USDT")->id;
+    Send(m);
+  };
+  report(buy, ExecKind::kFill, "0.02", "600", false);
+  report(buy, ExecKind::kFill, "0.03", "900", true);  // two fill reports, one filled order
+  report(sell, ExecKind::kFill, "0.01", "302", false);
+  report(sell, ExecKind::kCanceled, "0", "0", true);  // IOC remainder expired: partly filled
+  // A second group: one leg rejected, the other expires with nothing.
+  Top(1, "30200", "0.05", "30201", "1", 1200);
+  const auto buy2 = Drain(0).at(0);
+  const auto sell2 = Drain(1).at(0);
+  report(buy2, ExecKind::kRejected, "0", "0", true);
+  const CoreCounters& c = core_->telemetry().counters;
+  EXPECT_EQ(c.fill_reports, 3u);
+  EXPECT_EQ(c.orders_sent, 4u);
+  EXPECT_EQ(c.orders_filled, 1u);
+  EXPECT_EQ(c.orders_partly_filled, 1u);
+  EXPECT_EQ(c.orders_rejected, 1u);
+  EXPECT_EQ(c.orders_unfilled, 0u);
+  core_->PublishTelemetry();
+  EXPECT_EQ(core_->telemetry().open_orders, 1u) << "sell2 has no outcome yet";
+  report(sell2, ExecKind::kCanceled, "0", "0", true);
+  core_->PublishTelemetry();
+  EXPECT_EQ(c.orders_unfilled, 1u);
+  EXPECT_EQ(core_->telemetry().open_orders, 0u);
+  EXPECT_EQ(c.orders_filled + c.orders_partly_filled + c.orders_unfilled + c.orders_rejected +
+                core_->telemetry().open_orders,
+            c.orders_sent);
 }
 
 TEST_F(CoreTest, UnusableBookTakesNoPart) {
