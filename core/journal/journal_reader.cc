@@ -1,8 +1,12 @@
 #include "core/journal/journal_reader.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 
 #include "absl/status/status.h"
 
@@ -28,29 +32,78 @@ const char* ReadOutcomeName(ReadOutcome o) noexcept {
   return "?";
 }
 
+namespace {
+
+// The whole file, or why it cannot be read (never DataLoss: that code means damaged content).
+absl::StatusOr<std::string> ReadWholeFile(const std::string& path) {
+  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    const int err = errno;
+    const std::string what = "journal: cannot open '" + path + "': " + std::strerror(err);
+    if (err == ENOENT) return absl::NotFoundError(what);
+    if (err == EACCES || err == EPERM) return absl::PermissionDeniedError(what);
+    return absl::FailedPreconditionError(what);
+  }
+  std::string bytes;
+  struct stat st {};
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    close(fd);
+    return absl::FailedPreconditionError("journal: '" + path + "' is not a regular file");
+  }
+  bytes.resize(static_cast<size_t>(st.st_size));
+  size_t got = 0;
+  char more[4096];  // the file may have grown since fstat (the engine is still writing it)
+  for (;;) {
+    const bool into_bytes = got < bytes.size();
+    const ssize_t n = into_bytes ? read(fd, bytes.data() + got, bytes.size() - got) : read(fd, more, sizeof more);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      const int err = errno;
+      close(fd);
+      return absl::FailedPreconditionError("journal: cannot read '" + path + "': " + std::strerror(err));
+    }
+    if (n == 0) break;
+    if (!into_bytes) bytes.append(more, static_cast<size_t>(n));
+    got += static_cast<size_t>(n);
+  }
+  close(fd);
+  bytes.resize(got);
+  return bytes;
+}
+
+}  // namespace
+
 absl::StatusOr<JournalReader> JournalReader::Open(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) return absl::NotFoundError("journal: cannot open '" + path + "'");
-  std::ostringstream ss;
-  ss << f.rdbuf();
-  return FromBytes(ss.str(), path);
+  auto bytes = ReadWholeFile(path);
+  if (!bytes.ok()) return bytes.status();
+  return FromBytes(*std::move(bytes), path);
 }
 
 absl::StatusOr<JournalReader> JournalReader::FromBytes(std::string bytes, const std::string& origin) {
   JournalReader r;
   r.bytes_ = std::move(bytes);
   r.origin_ = origin;
+  const std::string where = "journal '" + origin + "': ";
   if (r.bytes_.size() < sizeof(FileHeader))
-    return absl::DataLossError("journal '" + origin + "': file is " + std::to_string(r.bytes_.size()) +
+    return absl::DataLossError(where + "file header: file is " + std::to_string(r.bytes_.size()) +
                                " bytes, shorter than its 64-byte header");
   std::memcpy(&r.header_, r.bytes_.data(), sizeof(FileHeader));
   if (std::memcmp(r.header_.magic, kFileMagic, sizeof kFileMagic) != 0)
-    return absl::DataLossError("journal '" + origin + "': not a homeostat journal (bad magic)");
+    return absl::DataLossError(where + "file header: bad magic (not a homeostat journal)");
+  // Before the CRC: a version-1 file has no header CRC, and saying so is more useful than a
+  // CRC mismatch.
   if (r.header_.version != kFormatVersion)
-    return absl::DataLossError("journal '" + origin + "': unsupported format version " +
-                               std::to_string(r.header_.version));
+    return absl::DataLossError(where + "file header: format version " + std::to_string(r.header_.version) +
+                               " is not supported: this build reads version " + std::to_string(kFormatVersion));
+  const uint32_t crc = FileHeaderCrc(r.header_);
+  if (crc != r.header_.header_crc) {
+    char buf[80];
+    std::snprintf(buf, sizeof buf, "file header CRC mismatch (stored %08x, computed %08x)", r.header_.header_crc, crc);
+    return absl::DataLossError(where + buf);
+  }
   if (r.header_.header_size != sizeof(FileHeader) || r.header_.record_header_size != sizeof(RecordHeader))
-    return absl::DataLossError("journal '" + origin + "': unexpected header sizes");
+    return absl::DataLossError(where + "file header: unexpected sizes (header " + std::to_string(r.header_.header_size) +
+                               ", record header " + std::to_string(r.header_.record_header_size) + ")");
   r.pos_ = sizeof(FileHeader);
   return r;
 }

@@ -1,8 +1,8 @@
 // hs::journal — reads a journal file back record by record and says exactly what is wrong.
 //
 // Used by `homeostat journal verify` and by replay. Reads the file into memory (cold path) and
-// walks it, checking the file header, each record header, its CRC-32C and that sequence numbers
-// run 1, 2, 3, ... with no gap. A journal file is input from outside: nothing in it can crash
+// walks it, checking the file header (magic, format version, its own CRC-32C), each record
+// header, its CRC-32C and that sequence numbers run 1, 2, 3, ... with no gap. A journal file is input from outside: nothing in it can crash
 // the reader; every defect is an Outcome naming the record and byte offset.
 #pragma once
 
@@ -35,7 +35,9 @@ const char* ReadOutcomeName(ReadOutcome o) noexcept;
 
 class JournalReader {
  public:
-  // Reads the file and checks its header. Errors name the file and the problem.
+  // Reads the file and checks its header. Errors name the file and the problem: DataLoss when
+  // the header is damaged, short, or of another format version (the text says "file header");
+  // NotFound, PermissionDenied or FailedPrecondition when the file cannot be read.
   static absl::StatusOr<JournalReader> Open(const std::string& path);
   // Same over bytes already in memory (tests, fuzzing).
   static absl::StatusOr<JournalReader> FromBytes(std::string bytes, const std::string& origin);

@@ -11,8 +11,16 @@
 namespace hs::journal {
 namespace {
 
-// Writes n records through the real io_uring writer on its own thread.
-void WriteJournal(const std::string& path, int n, bool fsync = true) {
+// Which session records frame the n body records (DecisionCore writes both).
+struct Framing {
+  bool session_start = false;
+  bool session_end = false;
+};
+constexpr Framing kSession{true, true};
+
+// Writes n records (every fifth an intent, the rest venue messages), framed as asked, through
+// the real io_uring writer on its own thread.
+void WriteJournal(const std::string& path, int n, bool fsync = true, Framing framing = {}) {
   EntryRing ring(1024);
   WriterOptions o;
   o.path = path;
@@ -30,6 +38,11 @@ void WriteJournal(const std::string& path, int n, bool fsync = true) {
     }
     w.OnClose();
   });
+  if (framing.session_start) {
+    SessionStart s;
+    s.wall_ns = 1;
+    sink.Append(RecordType::kSessionStart, s);
+  }
   for (int i = 0; i < n; ++i) {
     VenueMsg m;
     m.kind = VenueMsg::Kind::kBookTop;
@@ -43,23 +56,30 @@ void WriteJournal(const std::string& path, int n, bool fsync = true) {
       sink.Append(RecordType::kVenueMsg, m);
     }
   }
+  if (framing.session_end) {
+    SessionEnd e;
+    e.wall_ns = 2;
+    e.records = sink.last_seq() + 1;  // as DecisionCore::OnClose counts: itself included
+    sink.Append(RecordType::kSessionEnd, e);
+  }
   stop = true;
   t.join();
+  const uint64_t total = static_cast<uint64_t>(n) + framing.session_start + framing.session_end;
   EXPECT_FALSE(w.failed()) << w.failure();
-  EXPECT_EQ(w.records_written(), static_cast<uint64_t>(n));
+  EXPECT_EQ(w.records_written(), total);
   if (fsync) {
-    EXPECT_EQ(w.durable_seq(), static_cast<uint64_t>(n));
+    EXPECT_EQ(w.durable_seq(), total);
   }
 }
 
 TEST(Journal, WritesAndVerifiesThroughIoUring) {
   testing::TempDir dir;
   const std::string path = dir.File("j.hsj");
-  WriteJournal(path, 20000);
+  WriteJournal(path, 20000, true, kSession);
   auto r = VerifyJournal(path);
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_TRUE(r->ok) << r->error;
-  EXPECT_EQ(r->records, 20000u);
+  EXPECT_EQ(r->records, 20002u);
   EXPECT_EQ(r->counts[static_cast<int>(RecordType::kIntent)], 4000u);
 
   // Payloads come back byte for byte, in order.
@@ -72,11 +92,11 @@ TEST(Journal, WritesAndVerifiesThroughIoUring) {
     if (v.header.type == static_cast<uint16_t>(RecordType::kVenueMsg)) {
       VenueMsg m;
       std::memcpy(&m, v.payload, sizeof m);
-      EXPECT_EQ(m.top.venue_seq, i);
+      EXPECT_EQ(m.top.venue_seq, i - 1);  // record 1 is session_start
     }
     ++i;
   }
-  EXPECT_EQ(i, 20000u);
+  EXPECT_EQ(i, 20002u);
 }
 
 std::string Bytes(const std::string& path) { return testing::ReadFileOrDie(path); }
@@ -180,6 +200,24 @@ TEST(Journal, WriteFailureIsReported) {
   sink.Append(RecordType::kIntent, in);
   w.OnClose();
   EXPECT_TRUE(w.failed());
+}
+
+TEST(Journal, WriterStampsTheHeaderWithItsCrc) {
+  testing::TempDir dir;
+  const std::string path = dir.File("j.hsj");
+  WriteJournal(path, 1, false, kSession);
+  auto r = JournalReader::Open(path);
+  ASSERT_TRUE(r.ok()) << r.status();
+  const FileHeader& h = r->file_header();
+  EXPECT_EQ(h.version, 2u);
+  EXPECT_EQ(h.header_crc, FileHeaderCrc(h));
+  EXPECT_NE(h.header_crc, 0u);
+  EXPECT_STREQ(h.engine_name, "test");
+  EXPECT_GT(h.created_wall_ns, 0);
+  RecordView v;
+  ASSERT_EQ(r->Next(&v), ReadOutcome::kRecord);
+  EXPECT_EQ(v.header.layout, kLayoutVersion);
+  EXPECT_EQ(kLayoutVersion, 2);
 }
 
 }  // namespace
