@@ -147,23 +147,92 @@ ReadOutcome JournalReader::Next(RecordView* out) {
   return ReadOutcome::kRecord;
 }
 
-absl::StatusOr<VerifyResult> VerifyJournal(const std::string& path) {
-  auto reader = JournalReader::Open(path);
-  if (!reader.ok()) return reader.status();
+namespace {
+
+// The payload size DecisionCore writes for each record type.
+size_t PayloadSize(RecordType t) noexcept {
+  switch (t) {
+    case RecordType::kSessionStart:
+      return sizeof(SessionStart);
+    case RecordType::kVenueMsg:
+      return sizeof(VenueMsg);
+    case RecordType::kControl:
+      return sizeof(ControlCommand);
+    case RecordType::kIntent:
+      return sizeof(OrderIntent);
+    case RecordType::kRiskReject:
+      return sizeof(RiskReject);
+    case RecordType::kSessionEnd:
+      return sizeof(SessionEnd);
+  }
+  return 0;
+}
+
+// Empty when the record fits the session's shape so far, else what is wrong with it.
+std::string SessionDefect(const RecordView& v, uint64_t session_end_index) {
+  const auto type = static_cast<RecordType>(v.header.type);
+  const char* name = RecordTypeName(type);
+  if (session_end_index != 0)
+    return std::string(name) + " after session_end (record " + std::to_string(session_end_index) +
+           "): nothing may follow the end of the session";
+  if (v.index == 1 && type != RecordType::kSessionStart)
+    return std::string(name) + " where the first record must be session_start";
+  if (v.index != 1 && type == RecordType::kSessionStart) return "a second session_start (the first is record 1)";
+  if (v.header.length != PayloadSize(type))
+    return std::string(name) + " payload is " + std::to_string(v.header.length) + " bytes, expected " +
+           std::to_string(PayloadSize(type));
+  if (type == RecordType::kSessionEnd) {
+    SessionEnd e;
+    std::memcpy(&e, v.payload, sizeof e);
+    if (e.records != v.header.seq)
+      return "session_end counts " + std::to_string(e.records) + " records but has sequence " +
+             std::to_string(v.header.seq);
+  }
+  return {};
+}
+
+}  // namespace
+
+VerifyResult VerifyJournalBytes(std::string bytes, const std::string& origin) {
   VerifyResult r;
+  auto reader = JournalReader::FromBytes(std::move(bytes), origin);
+  if (!reader.ok()) {
+    r.ok = false;
+    r.header_ok = false;
+    r.error = std::string(reader.status().message());
+    return r;
+  }
   RecordView v;
+  uint64_t session_end_index = 0;
+  RecordType last = RecordType::kSessionStart;
   for (;;) {
     const ReadOutcome o = reader->Next(&v);
     if (o == ReadOutcome::kEnd) break;
     if (o != ReadOutcome::kRecord) {
       r.ok = false;
       r.error = reader->error();
-      break;
+      return r;
+    }
+    const std::string defect = SessionDefect(v, session_end_index);
+    if (!defect.empty()) {
+      r.ok = false;
+      r.error = "record " + std::to_string(v.index) + " at byte " + std::to_string(v.offset) + ": " + defect;
+      return r;
     }
     ++r.records;
-    if (v.header.type < 8) ++r.counts[v.header.type];
+    ++r.counts[v.header.type];  // < 8: Next() refuses unknown types
+    last = static_cast<RecordType>(v.header.type);
+    if (last == RecordType::kSessionEnd) session_end_index = v.index;
   }
+  r.header_only = r.records == 0;
+  r.closed = r.records > 0 && last == RecordType::kSessionEnd;
   return r;
+}
+
+absl::StatusOr<VerifyResult> VerifyJournal(const std::string& path) {
+  auto bytes = ReadWholeFile(path);
+  if (!bytes.ok()) return bytes.status();
+  return VerifyJournalBytes(*std::move(bytes), path);
 }
 
 }  // namespace hs::journal
