@@ -1,5 +1,7 @@
 #include "core/journal/journal_format.h"
 
+#include <cstring>
+
 #include "core/base/crc32.h"
 
 namespace hs::journal {
@@ -25,6 +27,13 @@ const char* RecordTypeName(RecordType t) noexcept {
 uint32_t RecordCrc(const RecordHeader& h, const void* payload) noexcept {
   uint32_t c = Crc32cUpdate(0, &h, 16);
   return Crc32cUpdate(c, payload, h.length);
+}
+
+uint32_t FileHeaderCrc(const FileHeader& h) noexcept {
+  FileHeader copy;
+  std::memcpy(&copy, &h, sizeof copy);
+  copy.header_crc = 0;
+  return Crc32c(&copy, sizeof copy);
 }
 
 }  // namespace hs::journal

@@ -1,6 +1,8 @@
 // hs::journal — the on-disk format of the journal, shared by writer, reader and replay.
 //
-// A journal file is a 64-byte FileHeader followed by records. Each record is a 24-byte
+// A journal file is a 64-byte FileHeader followed by records. The header carries its own
+// CRC-32C (`header_crc`, over the 64 header bytes with that field zeroed), so a flipped byte
+// anywhere in it — the engine name and creation time included — is caught. Each record is a 24-byte
 // RecordHeader and `length` payload bytes, padded with zeros to a multiple of 8. The payload
 // is the message struct's bytes as the core saw them (messages are trivially copyable and the
 // file is read back on the same architecture; `layout` versions the structs). `seq` counts
@@ -17,8 +19,11 @@
 namespace hs::journal {
 
 inline constexpr char kFileMagic[8] = {'H', 'S', 'J', 'O', 'U', 'R', 'N', '1'};
-inline constexpr uint32_t kFormatVersion = 1;
-inline constexpr uint16_t kLayoutVersion = 1;  // bump when a message struct changes
+// 2: the file header carries header_crc (version 1 had a zero reserved field there).
+inline constexpr uint32_t kFormatVersion = 2;
+// Bump when a message struct changes. 2: with format version 2 (ControlCommand's fields
+// change within the same size).
+inline constexpr uint16_t kLayoutVersion = 2;
 
 struct FileHeader {
   char magic[8];
@@ -26,10 +31,13 @@ struct FileHeader {
   uint32_t header_size = sizeof(FileHeader);
   int64_t created_wall_ns = 0;
   uint32_t record_header_size = 24;
-  uint32_t reserved0 = 0;
+  uint32_t header_crc = 0;  // FileHeaderCrc(); was reserved (zero) in format version 1
   char engine_name[32] = {};
 };
 static_assert(sizeof(FileHeader) == 64);
+static_assert(offsetof(FileHeader, header_crc) == 28);
+// No padding: the struct's bytes are exactly the file's 64 header bytes.
+static_assert(std::has_unique_object_representations_v<FileHeader>);
 
 enum class RecordType : uint16_t {
   kSessionStart = 1,  // SessionStart
@@ -77,5 +85,8 @@ inline constexpr size_t Padded(size_t n) noexcept { return (n + 7) & ~size_t{7};
 
 // CRC-32C of a record: header bytes [0,16) then the payload.
 uint32_t RecordCrc(const RecordHeader& h, const void* payload) noexcept;
+
+// CRC-32C of the 64 file header bytes with header_crc taken as zero (whatever it holds).
+uint32_t FileHeaderCrc(const FileHeader& h) noexcept;
 
 }  // namespace hs::journal

@@ -88,6 +88,7 @@ absl::Status JournalWriter::Open() {
   std::memcpy(fh.magic, kFileMagic, sizeof fh.magic);
   fh.created_wall_ns = WallNow().value;
   m.opts.engine_name.copy(fh.engine_name, sizeof fh.engine_name - 1);
+  fh.header_crc = FileHeaderCrc(fh);
   if (pwrite(m.fd, &fh, sizeof fh, 0) != static_cast<ssize_t>(sizeof fh))
     return absl::UnavailableError("journal: cannot write header to '" + m.opts.path + "': " + strerror(errno));
   m.file_off = sizeof fh;
