@@ -64,14 +64,18 @@ int DecisionCore::DoWork() noexcept {
     tel_.global_state = static_cast<uint8_t>(risk::TradingState::kHalted);
   }
   if (w_.from_control.valid()) {
+    bool operator_cmd = false;
     for (int n = 0; n < 16; ++n) {
       const ControlCommand* c = w_.from_control.Front();
       if (c == nullptr) break;
       w_.journal.Append(journal::RecordType::kControl, *c);
       Handle(*c);
+      operator_cmd = operator_cmd || c->op != ControlOp::kTimer;
       w_.from_control.Pop();
       ++work;
     }
+    // An operator's command shows in status at once, not at the next periodic publish.
+    if (operator_cmd) PublishTelemetry();
   }
   // Bounded batch per venue so one noisy venue cannot starve the others (STYLE §7).
   for (auto& ring : w_.from_venues) {
