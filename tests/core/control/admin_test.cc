@@ -48,6 +48,58 @@ TEST(AdminParse, MalformedLinesSayWhatIsWrong) {
   }
 }
 
+TEST(AdminParse, VenueOnlyWhereTaken) {
+  for (const char* verb : {"halt", "reduce", "resume"}) {
+    AdminCommand c;
+    std::string err;
+    const std::string line = std::string("{\"cmd\":\"") + verb + "\",\"venue\":\"okx\"}";
+    ASSERT_TRUE(ParseAdminCommand(line, &c, &err)) << line << ": " << err;
+    EXPECT_EQ(c.venue, "okx");
+    ASSERT_TRUE(ParseAdminCommand(std::string("{\"cmd\":\"") + verb + "\"}", &c, &err)) << err;
+    EXPECT_EQ(c.venue, "") << "a venue from an earlier parse must not stick";
+  }
+}
+
+TEST(AdminParse, DuplicateFieldsAreRejected) {
+  AdminCommand c;
+  std::string err;
+  // The old parser let the last "cmd" win: this line ran kill.
+  EXPECT_FALSE(ParseAdminCommand(R"({"cmd":"status","cmd":"kill"})", &c, &err));
+  EXPECT_EQ(err, "duplicate field \"cmd\"");
+  EXPECT_FALSE(ParseAdminCommand(R"({"cmd":"halt","venue":"okx","venue":"binance"})", &c, &err));
+  EXPECT_EQ(err, "duplicate field \"venue\"");
+}
+
+TEST(AdminParse, EmptyVenueIsRejected) {
+  AdminCommand c;
+  std::string err;
+  // The old parser took "" as "every venue".
+  EXPECT_FALSE(ParseAdminCommand(R"({"cmd":"halt","venue":""})", &c, &err));
+  EXPECT_NE(err.find("\"venue\" must not be empty"), std::string::npos) << err;
+}
+
+TEST(AdminParse, KillTakesNoVenue) {
+  AdminCommand c;
+  std::string err;
+  // The old parser accepted it and the engine killed every venue.
+  EXPECT_FALSE(ParseAdminCommand(R"({"cmd":"kill","venue":"okx"})", &c, &err));
+  EXPECT_EQ(err, "kill is always global and takes no \"venue\"; to stop one venue send {\"cmd\":\"halt\",\"venue\":\"okx\"}");
+  EXPECT_FALSE(ParseAdminCommand(R"({"venue":"binance_a","cmd":"kill"})", &c, &err));
+  EXPECT_NE(err.find(R"({"cmd":"halt","venue":"binance_a"})"), std::string::npos) << err;
+  // A name that would break the suggested JSON is not echoed.
+  EXPECT_FALSE(ParseAdminCommand(R"({"cmd":"kill","venue":"a\"b"})", &c, &err));
+  EXPECT_NE(err.find(R"({"cmd":"halt","venue":"okx"})"), std::string::npos) << err;
+}
+
+TEST(AdminParse, StatusAndHelpTakeNoVenue) {
+  AdminCommand c;
+  std::string err;
+  EXPECT_FALSE(ParseAdminCommand(R"({"cmd":"status","venue":"okx"})", &c, &err));
+  EXPECT_EQ(err, "\"status\" takes no \"venue\" (only halt, reduce and resume do)");
+  EXPECT_FALSE(ParseAdminCommand(R"({"cmd":"help","venue":"okx"})", &c, &err));
+  EXPECT_EQ(err, "\"help\" takes no \"venue\" (only halt, reduce and resume do)");
+}
+
 TEST(AdminServer, ServesLinesCountsErrorsAndIsOwnerOnly) {
   testing::TempDir dir;
   const std::string path = dir.File("admin.sock");
