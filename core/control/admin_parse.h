@@ -16,14 +16,17 @@ namespace hs::control {
 // The longest command line the parser accepts (bytes, without the newline).
 inline constexpr size_t kMaxAdminLineBytes = 4096;
 
+inline constexpr uint32_t kUnknownPeerUid = 0xFFFFFFFFu;
+
 enum class AdminVerb : uint8_t { kStatus = 0, kKill, kResume, kHalt, kReduce, kHelp };
 
 struct AdminCommand {
   AdminVerb verb = AdminVerb::kStatus;
   std::string venue;  // empty = global (halt, reduce, resume); never empty when given on the wire
   // Who sent it (SO_PEERCRED of the connection; filled in by AdminServer, not by the parser),
-  // so the engine can log and journal each command with its issuer.
-  uint32_t peer_uid = 0;
+  // so the engine can log and journal each command with its issuer. Until then: unknown
+  // (uid -1 as the kernel spells "no uid", pid 0), never mistakable for root.
+  uint32_t peer_uid = kUnknownPeerUid;
   int32_t peer_pid = 0;
 };
 
