@@ -24,8 +24,9 @@ constexpr size_t kOutHighWater = 64 * 1024;
 // cannot hold the control thread; poll is level-triggered and reports the rest next time.
 constexpr size_t kReadChunk = 4096;
 constexpr int kMaxReadsPerPoll = 16;
-// Connections accepted (or refused) per poll, for the same reason.
-constexpr int kMaxAcceptsPerPoll = 64;
+// Connections accepted (or refused) per poll, for the same reason: a burst of connections waits
+// for the next poll rather than the lines of connected clients (a kill) waiting for the burst.
+constexpr int kMaxAcceptsPerPoll = 8;
 // Listen backlog beyond max_clients: a burst of connections is answered (refused) rather than
 // left to fail in connect().
 constexpr int kExtraBacklog = 64;
@@ -155,6 +156,10 @@ void AdminServer::Accept(int64_t now_ms) {
       if (opts_.on_refused_peer) opts_.on_refused_peer(peer);
       continue;
     }
+    // A client that has hung up since the last poll still holds its slot: free those first, so
+    // a ctl that closes and reconnects at once is not refused. One poll(0) over at most
+    // max_clients fds, at most kMaxAcceptsPerPoll times per Poll.
+    if (clients_.size() >= static_cast<size_t>(opts_.max_clients)) SweepClients(now_ms);
     if (clients_.size() >= static_cast<size_t>(opts_.max_clients)) {
       ++refused_full_;
       SendAndClose(fd, full_reply_);
@@ -308,6 +313,38 @@ void AdminServer::DropClosed() {
                  clients_.end());
 }
 
+short AdminServer::PollEvents(const Client& c) {
+  short events = 0;
+  if (!c.closing && c.out.size() - c.out_sent < kOutHighWater) events |= POLLIN;
+  if (c.out_sent < c.out.size()) events |= POLLOUT;
+  return events;
+}
+
+void AdminServer::ServeReady(int64_t now_ms) {
+  // fds_[1 + i] is clients_[i]'s; neither changes until DropClosed.
+  for (size_t i = 0; i < clients_.size(); ++i) {
+    const short revents = fds_[i + 1].revents;
+    if (revents == 0) continue;
+    Client& c = clients_[i];
+    bool keep = true;
+    if (revents & (POLLIN | POLLHUP | POLLERR)) keep = ReadClient(c, now_ms);
+    if (keep) keep = FlushClient(c);
+    if (keep && c.closing && c.out.empty()) keep = false;
+    if (!keep) {
+      close(c.fd);
+      c.fd = -1;
+    }
+  }
+  DropClosed();
+}
+
+void AdminServer::SweepClients(int64_t now_ms) {
+  fds_.clear();
+  fds_.push_back({-1, 0, 0});  // the listening socket's place, ignored by poll
+  for (const Client& c : clients_) fds_.push_back({c.fd, PollEvents(c), 0});
+  if (::poll(fds_.data(), fds_.size(), 0) > 0) ServeReady(now_ms);
+}
+
 int AdminServer::Poll(int timeout_ms) {
   if (listen_fd_ < 0) return 0;
   const uint64_t before = commands_ + errors_;
@@ -319,31 +356,14 @@ int AdminServer::Poll(int timeout_ms) {
   }
   fds_.clear();
   fds_.push_back({listen_fd_, POLLIN, 0});
-  for (const Client& c : clients_) {
-    short events = 0;
-    if (!c.closing && c.out.size() - c.out_sent < kOutHighWater) events |= POLLIN;
-    if (c.out_sent < c.out.size()) events |= POLLOUT;
-    fds_.push_back({c.fd, events, 0});
-  }
+  for (const Client& c : clients_) fds_.push_back({c.fd, PollEvents(c), 0});
   const int rc = ::poll(fds_.data(), fds_.size(), timeout_ms);
   now = NowMs();
   if (rc > 0) {
-    // clients_ matches fds_[1..] until DropClosed and Accept below.
-    for (size_t i = 0; i < clients_.size(); ++i) {
-      const short revents = fds_[i + 1].revents;
-      if (revents == 0) continue;
-      Client& c = clients_[i];
-      bool keep = true;
-      if (revents & (POLLIN | POLLHUP | POLLERR)) keep = ReadClient(c, now);
-      if (keep) keep = FlushClient(c);
-      if (keep && c.closing && c.out.empty()) keep = false;
-      if (!keep) {
-        close(c.fd);
-        c.fd = -1;
-      }
-    }
-    DropClosed();
-    if (fds_[0].revents & POLLIN) Accept(now);
+    // Connected clients first: a kill on an open connection does not wait for new connections.
+    const bool listen_ready = (fds_[0].revents & POLLIN) != 0;
+    ServeReady(now);
+    if (listen_ready) Accept(now);
   }
   CloseIdle(now);
   return static_cast<int>(commands_ + errors_ - before);

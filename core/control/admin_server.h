@@ -95,6 +95,11 @@ class AdminServer {
   void ServeLine(Client& c, std::string_view line);
   void Reply(Client& c, std::string_view error);
   void ConsumeBytes(Client& c, const char* data, size_t n, int64_t now_ms);
+  static short PollEvents(const Client& c);
+  // Serves the clients whose fds_ entry reported activity and drops the finished ones.
+  void ServeReady(int64_t now_ms);
+  // Cap reached: a zero-timeout poll over the clients, so the ones that hung up free their slots.
+  void SweepClients(int64_t now_ms);
   void CloseIdle(int64_t now_ms);
   void DropClosed();
 
