@@ -50,7 +50,8 @@ struct AdminServerOptions {
 class AdminServer {
  public:
   using Options = AdminServerOptions;
-  // Returns the one-line JSON reply for a command.
+  // Returns the one-line JSON reply for a command (called on the polling thread; the command
+  // carries the sender's uid and pid).
   using Handler = std::function<std::string(const AdminCommand&)>;
 
   AdminServer(std::string path, Options opts, Handler handler);
@@ -67,12 +68,12 @@ class AdminServer {
   void Close();
 
   // Counters, read on the polling thread.
-  uint64_t commands() const { return commands_; }        // lines handed to the handler
-  uint64_t errors() const { return errors_; }            // lines answered with an error
-  uint64_t refused_peers() const { return refused_; }    // other uid
+  uint64_t commands() const { return commands_; }          // lines handed to the handler
+  uint64_t errors() const { return errors_; }              // lines answered with an error
+  uint64_t refused_peers() const { return refused_; }      // other uid
   uint64_t refused_full() const { return refused_full_; }  // max_clients already connected
-  uint64_t idle_closed() const { return idle_closed_; }  // closed for idle_timeout_ms
-  size_t clients() const { return clients_.size(); }     // connected now
+  uint64_t idle_closed() const { return idle_closed_; }    // closed after idle_timeout_ms
+  size_t clients() const { return clients_.size(); }       // connected now
   const std::string& path() const { return path_; }
   const Options& options() const { return opts_; }
 
@@ -80,12 +81,12 @@ class AdminServer {
   struct Client {
     int fd = -1;
     AdminPeer peer;
-    std::string in;         // the current line's bytes so far (at most max_line_bytes + 1)
-    bool discarding = false;  // inside an over-long line: drop bytes up to its newline
-    bool closing = false;     // peer sent EOF: flush the replies, then close
-    std::string out;        // replies not yet written
-    size_t out_sent = 0;    // bytes of `out` already written
-    int64_t last_line_ms = 0;
+    std::string in;            // the current line's bytes so far (at most max_line_bytes + 1)
+    bool discarding = false;   // inside an over-long line: drop bytes up to its newline
+    bool closing = false;      // peer sent EOF: flush the replies, then close
+    std::string out;           // replies not yet written
+    size_t out_sent = 0;       // bytes of `out` already written
+    int64_t last_line_ms = 0;  // when the last complete line arrived (or the connection)
   };
   int64_t NowMs() const;
   void Accept(int64_t now_ms);
@@ -93,7 +94,6 @@ class AdminServer {
   bool ReadClient(Client& c, int64_t now_ms);
   bool FlushClient(Client& c);
   void ServeLine(Client& c, std::string_view line);
-  void Reply(Client& c, std::string_view error);
   void ConsumeBytes(Client& c, const char* data, size_t n, int64_t now_ms);
   static short PollEvents(const Client& c);
   // Serves the clients whose fds_ entry reported activity and drops the finished ones.
