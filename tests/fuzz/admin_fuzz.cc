@@ -1,12 +1,22 @@
-// libFuzzer: admin command lines from outside never crash the parser.
+// libFuzzer: admin command lines from outside never crash the parser, and what it accepts keeps
+// the command rules (a venue only on halt/reduce/resume and never empty; no over-long line).
 #include <cstdint>
+#include <cstdlib>
 #include <string>
 
 #include "core/control/admin_parse.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  using hs::control::AdminVerb;
   hs::control::AdminCommand c;
   std::string err;
-  hs::control::ParseAdminCommand(std::string_view(reinterpret_cast<const char*>(data), size), &c, &err);
+  const std::string_view line(reinterpret_cast<const char*>(data), size);
+  if (!hs::control::ParseAdminCommand(line, &c, &err)) {
+    if (err.empty()) std::abort();  // a refusal always says why
+    return 0;
+  }
+  if (size == 0 || size > hs::control::kMaxAdminLineBytes) std::abort();
+  const bool takes_venue = c.verb == AdminVerb::kHalt || c.verb == AdminVerb::kReduce || c.verb == AdminVerb::kResume;
+  if (!takes_venue && !c.venue.empty()) std::abort();
   return 0;
 }
