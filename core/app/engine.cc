@@ -165,7 +165,9 @@ absl::Status Engine::Init() {
   const uint64_t cid_base = (static_cast<uint64_t>(WallNow().value / 1'000'000) % 100'000'000'000ull) << 20;
   core_ = std::make_unique<engine::DecisionCore>(engine::ParamsFromConfig(cfg_, cid_base), std::move(w));
 
-  admin_ = std::make_unique<control::AdminServer>(cfg_.admin_socket,
+  control::AdminServer::Options ao;
+  ao.on_refused_peer = [this](const control::AdminPeer& p) { OnRefusedPeer(p); };
+  admin_ = std::make_unique<control::AdminServer>(cfg_.admin_socket, std::move(ao),
                                                   [this](const control::AdminCommand& c) { return HandleAdmin(c); });
   if (auto s = admin_->Open(); !s.ok()) return s;
   return absl::OkStatus();
@@ -287,6 +289,13 @@ void Engine::AuditRefused(const control::AdminCommand& cmd, ControlOp asked, con
   logger_->Direct(runtime::LogLevel::kWarn, "ADMIN %s%s%s from uid %u (pid %d) REFUSED: %s", ControlOpName(asked),
                   cmd.venue.empty() ? "" : " --venue ", cmd.venue.c_str(), cmd.peer_uid, cmd.peer_pid, why.c_str());
   if (!PushControl(ControlOp::kRefused, VenueId::Invalid(), cmd.peer_uid, asked))
+    logger_->Direct(runtime::LogLevel::kError, "ADMIN audit record not journaled: the control ring is full");
+}
+
+void Engine::OnRefusedPeer(const control::AdminPeer& peer) {
+  logger_->Direct(runtime::LogLevel::kWarn, "ADMIN connection from uid %u (pid %d) REFUSED: not the engine's uid %u",
+                  peer.uid, peer.pid, static_cast<unsigned>(geteuid()));
+  if (!PushControl(ControlOp::kRefused, VenueId::Invalid(), peer.uid, ControlOp::kNone))
     logger_->Direct(runtime::LogLevel::kError, "ADMIN audit record not journaled: the control ring is full");
 }
 
@@ -457,7 +466,9 @@ std::string Engine::StatusJson() {
   o += ",\"valuation_asset\":" + Q(cfg_.assets[cfg_.instruments.front().quote.value].name);
   o += ",\"tick_to_order_ns\":" + Hist(t2o) + ",\"decision_ns\":" + Hist(dec);
   o += ",\"admin\":{\"commands\":" + u(admin_->commands()) + ",\"errors\":" + u(admin_->errors()) +
-       ",\"refused_peers\":" + u(admin_->refused_peers()) + ",\"refused_commands\":" + u(t.refused_commands) + "}";
+       ",\"refused_peers\":" + u(admin_->refused_peers()) + ",\"refused_full\":" + u(admin_->refused_full()) +
+       ",\"idle_closed\":" + u(admin_->idle_closed()) + ",\"clients\":" + u(admin_->clients()) +
+       ",\"refused_commands\":" + u(t.refused_commands) + "}";
   o += "}";
   return o;
 }

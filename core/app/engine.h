@@ -58,6 +58,7 @@ class Engine {
   std::string HandleAdmin(const control::AdminCommand& cmd);
   // Audit: logs an operator action with the peer's uid and its result; a refused one also goes
   // to the core as ControlOp::kRefused so the journal holds it.
+  void OnRefusedPeer(const control::AdminPeer& peer);
   void AuditRefused(const control::AdminCommand& cmd, ControlOp asked, const std::string& why);
   bool PushControl(ControlOp op, VenueId venue, uint32_t peer_uid, ControlOp refused_op = ControlOp::kNone);
   std::string VenuesJson();

@@ -113,6 +113,12 @@ absl::Status AdminServer::Open() {
   umask(old);
   if (rc != 0) return fail(absl::UnavailableError("admin socket: cannot bind " + path_ + ": " + strerror(errno)));
   chmod(path_.c_str(), 0600);
+  // The file this server owns: Close unlinks the path only while it is still this file.
+  struct stat mine;
+  if (lstat(path_.c_str(), &mine) == 0) {
+    bound_dev_ = mine.st_dev;
+    bound_ino_ = mine.st_ino;
+  }
   if (listen(listen_fd_, opts_.max_clients + kExtraBacklog) != 0) {
     const int e = errno;
     unlink(path_.c_str());
@@ -131,7 +137,11 @@ void AdminServer::Close() {
   if (listen_fd_ >= 0) {
     close(listen_fd_);
     listen_fd_ = -1;
-    unlink(path_.c_str());
+    // Never a socket this server did not create (another engine's, after ours was replaced).
+    struct stat st;
+    if (bound_ino_ != 0 && lstat(path_.c_str(), &st) == 0 && st.st_dev == bound_dev_ && st.st_ino == bound_ino_)
+      unlink(path_.c_str());
+    bound_ino_ = 0;
   }
 }
 

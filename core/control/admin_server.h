@@ -107,6 +107,8 @@ class AdminServer {
   Options opts_;
   Handler handler_;
   int listen_fd_ = -1;
+  uint64_t bound_dev_ = 0;  // the socket file this server bound (Close unlinks only that one)
+  uint64_t bound_ino_ = 0;
   uint32_t euid_ = 0;
   // Reply lines fixed by the options, built once.
   std::string too_long_reply_;

@@ -2,8 +2,11 @@
 // socket, the kill latch, audited admin commands, strict command-line handling and an honest
 // summary. Each test here fails on the engine as it was before these rules.
 #include <gtest/gtest.h>
+#include <grp.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <nlohmann/json.hpp>
@@ -203,6 +206,47 @@ TEST_F(OperatorSafety, KillLatchAndAuditedCommands) {
   EXPECT_EQ(kills, 1);
   EXPECT_EQ(resumes, 2);
   EXPECT_GE(refused, 2) << "the unknown venue and the global reduce under a kill";
+}
+
+// A peer with another uid is refused, and the refusal is logged with its uid and journaled
+// (it used to be only counted).
+TEST_F(OperatorSafety, RefusedPeerIsLoggedAndJournaled) {
+  if (geteuid() != 0) GTEST_SKIP() << "needs root to connect from another uid (setuid in a child)";
+  constexpr uid_t kNobody = 65534;
+  Start(/*disloc_ms=*/0);
+  StartEngine();
+  // Let the other uid reach the socket: the engine's uid check is what must refuse it.
+  ASSERT_EQ(chmod(dir_.path().c_str(), 0755), 0);
+  ASSERT_EQ(chmod(dir_.File("admin.sock").c_str(), 0666), 0);
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    if (setgroups(0, nullptr) != 0 || setgid(kNobody) != 0 || setuid(kNobody) != 0) _exit(2);
+    std::string reply;
+    const absl::Status s = control::AdminRequest(dir_.File("admin.sock"), R"({"cmd":"kill"})", &reply, 10000);
+    _exit(s.ok() && reply.find("permission denied") != std::string::npos ? 0 : 3);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0) << "the refused peer did not get the permission error";
+  EXPECT_FALSE(Status().value("kill_switch", true)) << "a refused peer's kill ran";
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        return testing::ReadFileOrDie(dir_.File("engine.log")).find("ADMIN connection from uid 65534") != std::string::npos;
+      },
+      10s))
+      << testing::ReadFileOrDie(dir_.File("engine.log"));
+  EXPECT_EQ(Status()["admin"].value("refused_peers", 0), 1);
+  ASSERT_EQ(StopEngine(), 0) << engine_->Output();
+  int refused = 0;
+  for (const ControlCommand& c : ControlRecords()) {
+    if (c.op != ControlOp::kRefused) continue;
+    ++refused;
+    EXPECT_EQ(c.peer_uid, kNobody);
+    EXPECT_EQ(c.refused_op, ControlOp::kNone) << "the peer itself was refused, before any command";
+  }
+  EXPECT_EQ(refused, 1);
 }
 
 // The summary's counts add up, its money values are decimal strings, its venue snapshot is

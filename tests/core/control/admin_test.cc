@@ -451,6 +451,36 @@ TEST(AdminServer, RefusesToStealALiveSocket) {
   const absl::Status s = b.Open();
   EXPECT_FALSE(s.ok());
   EXPECT_NE(std::string(s.message()).find("another process"), std::string::npos);
+  // The refused server goes away: the live socket stays (the old code unlinked it here).
+  b.Close();
+  struct stat st;
+  EXPECT_EQ(lstat(path.c_str(), &st), 0) << "the refused server unlinked the live socket";
+  std::string reply;
+  std::atomic<bool> done{false};
+  std::thread poller([&] {
+    while (!done.load()) a.Poll(10);
+  });
+  EXPECT_TRUE(AdminRequest(path, R"({"cmd":"status"})", &reply).ok());
+  done.store(true);
+  poller.join();
+  EXPECT_EQ(reply, "{}");
+}
+
+// A server closes only the socket file it created: one that replaced it (an operator removed
+// the file and started another server) is left alone.
+TEST(AdminServer, CloseLeavesASocketFileItDidNotCreate) {
+  testing::TempDir dir;
+  const std::string path = dir.File("admin.sock");
+  AdminServer a(path, [](const AdminCommand&) { return std::string("{}"); });
+  ASSERT_TRUE(a.Open().ok());
+  ASSERT_EQ(unlink(path.c_str()), 0);
+  AdminServer b(path, [](const AdminCommand&) { return std::string("{}"); });
+  ASSERT_TRUE(b.Open().ok());
+  a.Close();
+  struct stat st;
+  EXPECT_EQ(lstat(path.c_str(), &st), 0) << "a unlinked b's socket";
+  b.Close();
+  EXPECT_NE(lstat(path.c_str(), &st), 0) << "b removes its own socket";
 }
 
 TEST(AdminRequest, ClearErrorWhenNothingListens) {
