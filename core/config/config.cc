@@ -141,12 +141,15 @@ Config Parse(const std::string& text, const std::string& origin) {
 
   // Instruments.
   seen.clear();
-  for (const Node& in : root.Array("instruments")) {
-    in.AllowOnly({"name", "base", "quote", "tick", "lot", "min_notional"});
+  for (const Node& element : root.Array("instruments")) {
     InstrumentConfig ic;
     ic.id = InstrumentId{static_cast<uint16_t>(c.instruments.size())};
-    ic.name = in.String("name");
-    if (!seen.insert(ic.name).second) in.Fail("name", "duplicate instrument \"" + ic.name + "\"");
+    // Named by index until the name is known to be good, by name after.
+    ic.name = element.String("name");
+    if (ic.name.empty()) element.Fail("name", "must not be empty");
+    if (!seen.insert(ic.name).second) element.Fail("name", "duplicate instrument \"" + ic.name + "\"");
+    const Node in = element.Named(ic.name);
+    in.AllowOnly({"name", "base", "quote", "tick", "lot", "min_notional"});
     const std::string base = in.String("base");
     const std::string quote = in.String("quote");
     const AssetConfig* b = c.FindAsset(base);
@@ -168,15 +171,17 @@ Config Parse(const std::string& text, const std::string& origin) {
 
   // Venues.
   seen.clear();
-  for (const Node& vn : root.Array("venues")) {
+  for (const Node& element : root.Array("venues")) {
+    VenueConfig v;
+    v.id = VenueId{static_cast<uint8_t>(c.venues.size())};
+    // Named by index until the name is known to be good, by name after.
+    v.name = element.String("name");
+    if (v.name.empty()) element.Fail("name", "must not be empty");
+    if (!seen.insert(v.name).second) element.Fail("name", "duplicate venue \"" + v.name + "\"");
+    const Node vn = element.Named(v.name);
     vn.AllowOnly({"name", "kind", "market_data_url", "rest_url", "order_url", "api_key_env", "api_secret_env",
                   "passphrase_env", "taker_fee", "trading", "depth", "idle_timeout_ms", "reconnect_min_ms",
                   "reconnect_max_ms", "thread", "symbols"});
-    VenueConfig v;
-    v.id = VenueId{static_cast<uint8_t>(c.venues.size())};
-    v.name = vn.String("name");
-    if (v.name.empty()) vn.Fail("name", "must not be empty");
-    if (!seen.insert(v.name).second) vn.Fail("name", "duplicate venue \"" + v.name + "\"");
     const std::string kind = vn.String("kind");
     if (!ParseVenueKind(kind, &v.kind)) vn.Fail("kind", "\"" + kind + "\" is not a venue kind (binance, okx, bybit, kraken, coinbase)");
     v.market_data_url = vn.String("market_data_url");

@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "core/config/toml_reader.h"
 #include "tests/support/test_support.h"
 
 namespace hs::config {
@@ -20,10 +21,28 @@ std::string DemoWith(const std::string& from, const std::string& to) {
   return s;
 }
 
+// Replaces the first occurrence of `from` after `after` (e.g. `name = "okx"`, to reach the
+// second venue's keys).
+std::string DemoWithAfter(const std::string& after, const std::string& from, const std::string& to) {
+  std::string s = Demo();
+  const size_t start = s.find(after);
+  EXPECT_NE(start, std::string::npos) << "test bug: '" << after << "' not in the demo config";
+  const size_t at = start == std::string::npos ? start : s.find(from, start);
+  EXPECT_NE(at, std::string::npos) << "test bug: '" << from << "' not after '" << after << "'";
+  if (at != std::string::npos) s.replace(at, from.size(), to);
+  return s;
+}
+
 std::string ErrorOf(const std::string& text) {
   auto c = ParseConfig(text, "test.toml");
   EXPECT_FALSE(c.ok());
   return c.ok() ? "" : std::string(c.status().message());
+}
+
+// Expects `text` to be refused with a message containing `expect`.
+void ExpectError(const std::string& text, const std::string& expect) {
+  const std::string err = ErrorOf(text);
+  EXPECT_NE(err.find(expect), std::string::npos) << "want: " << expect << "\n got: " << err;
 }
 
 TEST(Config, EmbeddedDemoParses) {
@@ -61,16 +80,16 @@ TEST(Config, ErrorsNameTheField) {
     std::string from, to, expect;
   };
   const Case cases[] = {
-      {"taker_fee = \"0.001\"", "taker_fee = \"0.0x1\"", "venues[0].taker_fee: \"0.0x1\" is not a valid decimal (invalid character"},
-      {"taker_fee = \"0.001\"", "taker_fee = 0.001", "venues[0].taker_fee: expected a string, found a float"},
-      {"taker_fee = \"0.001\"", "taker_fee = \"0.5\"", "venues[0].taker_fee: must be below 0.1"},
-      {"tick = \"0.01\"", "tick = \"0.001.2\"", "instruments[0].tick: \"0.001.2\" is not a valid decimal (more than one decimal point)"},
-      {"tick = \"0.01\"", "tick = \"0\"", "instruments[0].tick: must be > 0"},
-      {"lot = \"0.00001\"", "lot = \"0.000000001\"", "instruments[0].lot: \"0.000000001\" is not a valid decimal (too many decimals for the scale)"},
-      {"kind = \"binance\"", "kind = \"ftx\"", "venues[0].kind: \"ftx\" is not a venue kind"},
-      {"market_data_url = \"ws://", "market_data_url = \"tcp://", "venues[0].market_data_url: \"tcp://"},
-      {"base = \"BTC\"", "base = \"XBT\"", "instruments[0].base: unknown asset \"XBT\""},
-      {"\"BTC/USDT\" = \"BTCUSDT\", ", "\"BTC/EUR\" = \"BTCEUR\", ", "venues[0].symbols.BTC/EUR: unknown instrument"},
+      {"taker_fee = \"0.001\"", "taker_fee = \"0.0x1\"", "venues.binance.taker_fee: \"0.0x1\" is not a valid decimal (invalid character"},
+      {"taker_fee = \"0.001\"", "taker_fee = 0.001", "venues.binance.taker_fee: expected a string, found a float"},
+      {"taker_fee = \"0.001\"", "taker_fee = \"0.5\"", "venues.binance.taker_fee: must be below 0.1"},
+      {"tick = \"0.01\"", "tick = \"0.001.2\"", "instruments.\"BTC/USDT\".tick: \"0.001.2\" is not a valid decimal (more than one decimal point)"},
+      {"tick = \"0.01\"", "tick = \"0\"", "instruments.\"BTC/USDT\".tick: must be > 0"},
+      {"lot = \"0.00001\"", "lot = \"0.000000001\"", "instruments.\"BTC/USDT\".lot: \"0.000000001\" is not a valid decimal (too many decimals for the scale)"},
+      {"kind = \"binance\"", "kind = \"ftx\"", "venues.binance.kind: \"ftx\" is not a venue kind"},
+      {"market_data_url = \"ws://", "market_data_url = \"tcp://", "venues.binance.market_data_url: \"tcp://"},
+      {"base = \"BTC\"", "base = \"XBT\"", "instruments.\"BTC/USDT\".base: unknown asset \"XBT\""},
+      {"\"BTC/USDT\" = \"BTCUSDT\", ", "\"BTC/EUR\" = \"BTCEUR\", ", "venues.binance.symbols.\"BTC/EUR\": unknown instrument"},
       {"min_edge = \"0.0005\"", "min_edge = \"-0.0005\"", "strategy.min_edge: \"-0.0005\" is not a valid decimal (negative value not allowed)"},
       {"max_order_notional = \"5000\"", "max_order_notional = \"0\"", "risk.max_order_notional: must be > 0"},
       {"cooldown_ms = 150", "cooldown_ms = -5", "strategy.cooldown_ms: -5 is out of range"},
@@ -78,9 +97,9 @@ TEST(Config, ErrorsNameTheField) {
       {"core    = { cpu = -1, idle = \"backoff\" }", "core    = { cpu = -1, idel = \"backoff\" }", "threads.core.idel: unknown key"},
       {"[risk]", "[risky]", "risky: unknown key"},
       {"name = \"okx\"", "name = \"binance\"", "venues[1].name: duplicate venue \"binance\""},
-      {"api_key_env = \"HS_DEMO_BINANCE_KEY\"\n", "", "venues[0].api_key_env: api_key_env and api_secret_env are required"},
+      {"api_key_env = \"HS_DEMO_BINANCE_KEY\"\n", "", "venues.binance.api_key_env: api_key_env and api_secret_env are required"},
       {"max_quote_age_ms = 2000", "max_quote_age_ms = 0", "strategy.max_quote_age_ms: 0 is out of range"},
-      {"depth = 100 ", "depth = 100000 ", "venues[0].depth: 100000 is out of range"},
+      {"depth = 100 ", "depth = 100000 ", "venues.binance.depth: 100000 is out of range"},
   };
   for (const Case& c : cases) {
     const std::string err = ErrorOf(DemoWith(c.from, c.to));
@@ -114,6 +133,39 @@ TEST(Config, VenueSymbolOverridesTickAndLot) {
   ASSERT_TRUE(c.ok()) << c.status();
   EXPECT_EQ(c->venues[0].symbols[0].price_decimals, 1);
   EXPECT_EQ(c->venues[0].symbols[0].qty_decimals, 4);
+}
+
+// Issue: errors named venues by index (`venues[1]`) rather than by name.
+TEST(Config, ErrorInTheSecondVenueNamesItByName) {
+  const std::string okx = "name = \"okx\"";
+  std::string err = ErrorOf(DemoWithAfter(okx, "depth = 0 ", "depth = 100000 "));
+  EXPECT_NE(err.find("test.toml: venues.okx.depth: 100000 is out of range [0, 5000]"), std::string::npos) << err;
+  EXPECT_EQ(err.find("venues[1]"), std::string::npos) << err;
+  ExpectError(DemoWithAfter(okx, "depth = 0 ", "dept = 0 "), "venues.okx.dept: unknown key");
+  ExpectError(DemoWithAfter(okx, "\"BTC/USDT\" = \"BTC-USDT\"", "\"BTC/USDT\" = { symbol = \"BTC-USDT\", tick = \"0\" }"),
+              "venues.okx.symbols.\"BTC/USDT\".tick: must be > 0");
+  // Without a usable name there is nothing but the index.
+  ExpectError(DemoWith(okx, "name = \"\""), "venues[1].name: must not be empty");
+  ExpectError(DemoWith(okx + "\n", ""), "venues[1].name: missing required key");
+}
+
+TEST(Config, ErrorInAnInstrumentNamesItByName) {
+  const std::string eth = "name = \"ETH/USDT\"";
+  ExpectError(DemoWithAfter(eth, "lot = \"0.0001\"", "lot = \"0\""), "test.toml: instruments.\"ETH/USDT\".lot: must be > 0");
+  ExpectError(DemoWithAfter(eth, "min_notional = \"5\"", "min_notional = \"5\"\nmin_notinal = \"5\""),
+              "instruments.\"ETH/USDT\".min_notinal: unknown key");
+  ExpectError(DemoWith(eth + "\n", ""), "instruments[1].name: missing required key");
+  ExpectError(DemoWith(eth, "name = \"BTC/USDT\""), "instruments[1].name: duplicate instrument \"BTC/USDT\"");
+  ExpectError(DemoWith(eth, "name = \"\""), "instruments[1].name: must not be empty");
+}
+
+TEST(Config, PathKeysAreWrittenAsTomlKeys) {
+  EXPECT_EQ(KeyText("okx"), "okx");
+  EXPECT_EQ(KeyText("taker_fee-2"), "taker_fee-2");
+  EXPECT_EQ(KeyText("BTC/USDT"), "\"BTC/USDT\"");
+  EXPECT_EQ(KeyText("a.b"), "\"a.b\"");
+  EXPECT_EQ(KeyText(""), "\"\"");
+  EXPECT_EQ(KeyText("say \"hi\"\\\n"), "\"say \\\"hi\\\"\\\\\\u000a\"");
 }
 
 }  // namespace
