@@ -117,7 +117,7 @@ Config Parse(const std::string& text, const std::string& origin) {
   const Node strategy = root.Child("strategy");
   strategy.AllowOnly({"enabled", "min_edge", "max_leg_notional", "cooldown_ms", "max_quote_age_ms"});
   c.strategy.enabled = strategy.Bool("enabled", true);
-  c.strategy.min_edge = strategy.Decimal<Rate>("min_edge");
+  c.strategy.min_edge = strategy.Fraction("min_edge", Rate::Zero(), kMinEdgeBound);
   c.strategy.max_leg_notional = strategy.Decimal<Notional>("max_leg_notional");
   if (!c.strategy.max_leg_notional.is_positive()) strategy.Fail("max_leg_notional", "must be > 0");
   c.strategy.cooldown_ms = strategy.Int("cooldown_ms", 0, 3'600'000, 250);
@@ -193,8 +193,7 @@ Config Parse(const std::string& text, const std::string& origin) {
     v.api_key_env = vn.String("api_key_env", "");
     v.api_secret_env = vn.String("api_secret_env", "");
     v.passphrase_env = vn.String("passphrase_env", "");
-    v.taker_fee = vn.Decimal<Rate>("taker_fee");
-    if (v.taker_fee.raw() >= Rate::kScale / 10) vn.Fail("taker_fee", "must be below 0.1 (10%)");
+    v.taker_fee = vn.Fraction("taker_fee", Rate::Zero(), kTakerFeeBound);
     v.trading = vn.Bool("trading", !v.order_url.empty());
     if (v.trading && v.order_url.empty()) vn.Fail("order_url", "required when trading = true");
     if (v.trading && (v.api_key_env.empty() || v.api_secret_env.empty()))

@@ -18,6 +18,12 @@
 
 namespace hs::config {
 
+// Exclusive upper bounds of the fraction-valued keys, each read in [0, bound). 10% is far beyond
+// any real taker fee or edge; a value that large is a percentage or bps count written where a
+// fraction belongs ("5" for 5 bps).
+inline constexpr Rate kTakerFeeBound = Rate::FromRaw(Rate::kScale / 10);
+inline constexpr Rate kMinEdgeBound = Rate::FromRaw(Rate::kScale / 10);
+
 struct ThreadConfig {
   int cpu = -1;  // -1 = unpinned
   runtime::IdleKind idle = runtime::IdleKind::kBackoff;

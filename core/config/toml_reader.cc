@@ -31,6 +31,12 @@ const char* TypeName(const toml::value& v) {
   }
 }
 
+std::string RateText(Rate r) {
+  char buf[kMaxDecimalText];
+  const int n = FormatDecimal(r.raw(), Rate::kDecimals, buf);
+  return std::string(buf, static_cast<size_t>(n));
+}
+
 }  // namespace
 
 std::string KeyText(std::string_view key) {
@@ -165,6 +171,20 @@ int64_t Node::Int(const std::string& key, int64_t lo, int64_t hi) const {
 
 int64_t Node::Int(const std::string& key, int64_t lo, int64_t hi, int64_t dflt) const {
   return Has(key) ? Int(key, lo, hi) : dflt;
+}
+
+Rate Node::Fraction(const std::string& key, Rate lo, Rate hi) const {
+  const std::string text = String(key);
+  const Rate r = ToDecimal<Rate>(text, Key(key), Sign::kAllowNegative);
+  if (r < lo || r >= hi) {
+    Fail(key, "\"" + text + "\" is outside [" + RateText(lo) + ", " + RateText(hi) +
+                  ") (a fraction: 0.001 = 0.1%)");
+  }
+  return r;
+}
+
+Rate Node::Fraction(const std::string& key, Rate lo, Rate hi, Rate dflt) const {
+  return Has(key) ? Fraction(key, lo, hi) : dflt;
 }
 
 bool Node::Bool(const std::string& key, bool dflt) const {

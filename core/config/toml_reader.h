@@ -20,6 +20,7 @@
 #include <toml.hpp>
 
 #include "core/base/decimal.h"
+#include "core/base/fixed_point.h"
 
 namespace hs::config {
 
@@ -66,6 +67,11 @@ class Node {
   T Decimal(const std::string& key, T dflt, Sign sign = Sign::kNonNegative) const {
     return Has(key) ? Decimal<T>(key, sign) : dflt;
   }
+  // A dimensionless fraction ("0.001" = 0.1%) in [lo, hi); outside is an error naming the bounds:
+  //   strategy.min_edge: "5" is outside [0, 0.1) (a fraction: 0.001 = 0.1%)
+  // A negative value is refused by the bounds when lo >= 0, not by the decimal parser.
+  Rate Fraction(const std::string& key, Rate lo, Rate hi) const;
+  Rate Fraction(const std::string& key, Rate lo, Rate hi, Rate dflt) const;
 
   bool IsString() const;
   bool IsTable() const;

@@ -40,7 +40,7 @@ absl::StatusOr<SimConfig> ParseSimConfig(const std::string& text, const std::str
       }
       const config::Node an = accounts.Child(vc.name);
       an.AllowOnly({"taker_fee", "balances"});
-      a.taker_fee = an.Decimal<Rate>("taker_fee", vc.taker_fee);
+      a.taker_fee = an.Fraction("taker_fee", Rate::Zero(), config::kTakerFeeBound, vc.taker_fee);
       if (an.Has("balances")) {
         const config::Node balances = an.Child("balances");
         for (const auto& [asset, node] : balances.Entries()) {

@@ -82,7 +82,7 @@ TEST(Config, ErrorsNameTheField) {
   const Case cases[] = {
       {"taker_fee = \"0.001\"", "taker_fee = \"0.0x1\"", "venues.binance.taker_fee: \"0.0x1\" is not a valid decimal (invalid character"},
       {"taker_fee = \"0.001\"", "taker_fee = 0.001", "venues.binance.taker_fee: expected a string, found a float"},
-      {"taker_fee = \"0.001\"", "taker_fee = \"0.5\"", "venues.binance.taker_fee: must be below 0.1"},
+      {"taker_fee = \"0.001\"", "taker_fee = \"0.5\"", "venues.binance.taker_fee: \"0.5\" is outside [0, 0.1)"},
       {"tick = \"0.01\"", "tick = \"0.001.2\"", "instruments.\"BTC/USDT\".tick: \"0.001.2\" is not a valid decimal (more than one decimal point)"},
       {"tick = \"0.01\"", "tick = \"0\"", "instruments.\"BTC/USDT\".tick: must be > 0"},
       {"lot = \"0.00001\"", "lot = \"0.000000001\"", "instruments.\"BTC/USDT\".lot: \"0.000000001\" is not a valid decimal (too many decimals for the scale)"},
@@ -90,7 +90,7 @@ TEST(Config, ErrorsNameTheField) {
       {"market_data_url = \"ws://", "market_data_url = \"tcp://", "venues.binance.market_data_url: \"tcp://"},
       {"base = \"BTC\"", "base = \"XBT\"", "instruments.\"BTC/USDT\".base: unknown asset \"XBT\""},
       {"\"BTC/USDT\" = \"BTCUSDT\", ", "\"BTC/EUR\" = \"BTCEUR\", ", "venues.binance.symbols.\"BTC/EUR\": unknown instrument"},
-      {"min_edge = \"0.0005\"", "min_edge = \"-0.0005\"", "strategy.min_edge: \"-0.0005\" is not a valid decimal (negative value not allowed)"},
+      {"min_edge = \"0.0005\"", "min_edge = \"0.0x5\"", "strategy.min_edge: \"0.0x5\" is not a valid decimal (invalid character"},
       {"max_order_notional = \"5000\"", "max_order_notional = \"0\"", "risk.max_order_notional: must be > 0"},
       {"cooldown_ms = 150", "cooldown_ms = -5", "strategy.cooldown_ms: -5 is out of range"},
       {"core    = { cpu = -1, idle = \"backoff\" }", "core    = { cpu = -1, idle = \"sleepy\" }", "threads.core.idle: \"sleepy\" is not an idle strategy"},
@@ -133,6 +133,30 @@ TEST(Config, VenueSymbolOverridesTickAndLot) {
   ASSERT_TRUE(c.ok()) << c.status();
   EXPECT_EQ(c->venues[0].symbols[0].price_decimals, 1);
   EXPECT_EQ(c->venues[0].symbols[0].qty_decimals, 4);
+}
+
+// Issue: `min_edge = "5"` (500%) started without a word.
+TEST(Config, MinEdgeAboveTheBoundIsRefused) {
+  ExpectError(DemoWith("min_edge = \"0.0005\"", "min_edge = \"5\""),
+              "test.toml: strategy.min_edge: \"5\" is outside [0, 0.1) (a fraction: 0.001 = 0.1%)");
+  ExpectError(DemoWith("min_edge = \"0.0005\"", "min_edge = \"0.1\""), "strategy.min_edge: \"0.1\" is outside [0, 0.1)");
+  for (const char* ok : {"0", "0.0999"}) {
+    auto c = ParseConfig(DemoWith("min_edge = \"0.0005\"", std::string("min_edge = \"") + ok + "\""), "t");
+    EXPECT_TRUE(c.ok()) << ok << ": " << c.status();
+  }
+}
+
+TEST(Config, NegativeMinEdgeIsRefusedNamingTheBound) {
+  ExpectError(DemoWith("min_edge = \"0.0005\"", "min_edge = \"-0.0005\""),
+              "strategy.min_edge: \"-0.0005\" is outside [0, 0.1) (a fraction: 0.001 = 0.1%)");
+}
+
+TEST(Config, TakerFeeOutOfBoundsNamesTheVenue) {
+  const std::string okx = "name = \"okx\"";
+  ExpectError(DemoWithAfter(okx, "taker_fee = \"0.001\"", "taker_fee = \"0.1\""),
+              "test.toml: venues.okx.taker_fee: \"0.1\" is outside [0, 0.1) (a fraction: 0.001 = 0.1%)");
+  ExpectError(DemoWithAfter(okx, "taker_fee = \"0.001\"", "taker_fee = \"-0.001\""),
+              "venues.okx.taker_fee: \"-0.001\" is outside [0, 0.1)");
 }
 
 // Issue: errors named venues by index (`venues[1]`) rather than by name.
