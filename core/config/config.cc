@@ -1,5 +1,9 @@
 #include "core/config/config.h"
 
+#include <sched.h>
+
+#include <algorithm>
+#include <cerrno>
 #include <set>
 
 #include "absl/status/status.h"
@@ -51,12 +55,54 @@ const AssetConfig* Config::FindAsset(const std::string& n) const {
   return nullptr;
 }
 
+std::vector<int> AllowedCpus() {
+  // cpu_set_t holds 1024 CPUs; a kernel built for more refuses it (EINVAL), so grow until the
+  // mask fits.
+  for (int n = CPU_SETSIZE; n <= (1 << 16); n *= 2) {
+    cpu_set_t* set = CPU_ALLOC(n);
+    if (set == nullptr) return {};
+    const size_t size = CPU_ALLOC_SIZE(n);
+    if (sched_getaffinity(0, size, set) != 0) {
+      CPU_FREE(set);
+      if (errno == EINVAL) continue;
+      return {};
+    }
+    std::vector<int> cpus;
+    for (int cpu = 0; cpu < n; ++cpu) {
+      if (CPU_ISSET_S(cpu, size, set)) cpus.push_back(cpu);
+    }
+    CPU_FREE(set);
+    return cpus;
+  }
+  return {};
+}
+
+std::string CpuListText(std::vector<int> cpus) {
+  if (cpus.empty()) return "none";
+  std::sort(cpus.begin(), cpus.end());
+  cpus.erase(std::unique(cpus.begin(), cpus.end()), cpus.end());
+  std::string out;
+  for (size_t i = 0; i < cpus.size();) {
+    size_t j = i;
+    while (j + 1 < cpus.size() && cpus[j + 1] == cpus[j] + 1) ++j;
+    if (!out.empty()) out += ',';
+    out += std::to_string(cpus[i]);
+    if (j > i) out += '-' + std::to_string(cpus[j]);
+    i = j + 1;
+  }
+  return out;
+}
+
 namespace {
 
-ThreadConfig ReadThread(const Node& n, ThreadConfig dflt) {
+// `cpus`: the CPUs a `cpu` key may name, ascending.
+ThreadConfig ReadThread(const Node& n, ThreadConfig dflt, const std::vector<int>& cpus) {
   n.AllowOnly({"cpu", "idle"});
   ThreadConfig t = dflt;
   t.cpu = static_cast<int>(n.Int("cpu", -1, 1023, dflt.cpu));
+  if (n.Has("cpu") && t.cpu >= 0 && !std::binary_search(cpus.begin(), cpus.end(), t.cpu)) {
+    n.Fail("cpu", std::to_string(t.cpu) + " is not a CPU this process may run on (CPUs " + CpuListText(cpus) + ")");
+  }
   if (n.Has("idle")) {
     const std::string idle = n.String("idle");
     if (!runtime::ParseIdleKind(idle, &t.idle)) n.Fail("idle", "\"" + idle + "\" is not an idle strategy (busy-spin or backoff)");
@@ -71,7 +117,10 @@ void CheckUrl(const Node& n, const std::string& key, const std::string& url, boo
   if (!ok) n.Fail(key, "\"" + url + "\" must start with " + (websocket ? "ws:// or wss://" : "http:// or https://"));
 }
 
-Config Parse(const std::string& text, const std::string& origin) {
+Config Parse(const std::string& text, const std::string& origin, const ParseOptions& options) {
+  std::vector<int> cpus = options.cpus.has_value() ? *options.cpus : AllowedCpus();
+  std::sort(cpus.begin(), cpus.end());
+
   const toml::value doc = ParseToml(text, origin);
   const Node root(&doc, "", origin);
   // [sim] belongs to homeostat-sim, which reads the same file.
@@ -109,9 +158,9 @@ Config Parse(const std::string& text, const std::string& origin) {
   if (root.Has("threads")) {
     const Node th = root.Child("threads");
     th.AllowOnly({"core", "venues", "journal"});
-    if (th.Has("core")) c.core_thread = ReadThread(th.Child("core"), c.core_thread);
-    if (th.Has("venues")) venue_default = ReadThread(th.Child("venues"), venue_default);
-    if (th.Has("journal")) c.journal_thread = ReadThread(th.Child("journal"), c.journal_thread);
+    if (th.Has("core")) c.core_thread = ReadThread(th.Child("core"), c.core_thread, cpus);
+    if (th.Has("venues")) venue_default = ReadThread(th.Child("venues"), venue_default, cpus);
+    if (th.Has("journal")) c.journal_thread = ReadThread(th.Child("journal"), c.journal_thread, cpus);
   }
 
   const Node strategy = root.Child("strategy");
@@ -202,7 +251,7 @@ Config Parse(const std::string& text, const std::string& origin) {
     v.idle_timeout_ms = vn.Int("idle_timeout_ms", 100, 600'000, 30'000);
     v.reconnect_min_ms = vn.Int("reconnect_min_ms", 1, 60'000, 250);
     v.reconnect_max_ms = vn.Int("reconnect_max_ms", v.reconnect_min_ms, 600'000, 10'000);
-    v.thread = vn.Has("thread") ? ReadThread(vn.Child("thread"), venue_default) : venue_default;
+    v.thread = vn.Has("thread") ? ReadThread(vn.Child("thread"), venue_default, cpus) : venue_default;
 
     const Node syms = vn.Child("symbols");
     for (const auto& [inst_name, sn] : syms.Entries()) {
@@ -237,22 +286,22 @@ Config Parse(const std::string& text, const std::string& origin) {
 
 }  // namespace
 
-absl::StatusOr<Config> ParseConfig(const std::string& text, const std::string& origin) {
+absl::StatusOr<Config> ParseConfig(const std::string& text, const std::string& origin, const ParseOptions& options) {
   try {
-    return Parse(text, origin);
+    return Parse(text, origin, options);
   } catch (const ConfigError& e) {
     return absl::InvalidArgumentError(e.what());
   }
 }
 
-absl::StatusOr<Config> LoadConfig(const std::string& path) {
+absl::StatusOr<Config> LoadConfig(const std::string& path, const ParseOptions& options) {
   std::string text;
   try {
     text = ReadFile(path);
   } catch (const ConfigError& e) {
     return absl::NotFoundError(e.what());
   }
-  return ParseConfig(text, path);
+  return ParseConfig(text, path, options);
 }
 
 }  // namespace hs::config

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -117,10 +118,23 @@ struct Config {
   const AssetConfig* FindAsset(const std::string& name) const;
 };
 
+struct ParseOptions {
+  // The CPUs a `cpu` key may name (any order). Unset: the CPUs this process may run on,
+  // AllowedCpus(), the set a thread pinned later can be pinned to. Tests inject a fixed set.
+  std::optional<std::vector<int>> cpus;
+};
+
 // Parses config text. `origin` names it in errors.
-absl::StatusOr<Config> ParseConfig(const std::string& text, const std::string& origin);
+absl::StatusOr<Config> ParseConfig(const std::string& text, const std::string& origin,
+                                   const ParseOptions& options = {});
 // Reads and parses a file.
-absl::StatusOr<Config> LoadConfig(const std::string& path);
+absl::StatusOr<Config> LoadConfig(const std::string& path, const ParseOptions& options = {});
+
+// The CPUs this process may run on (sched_getaffinity), ascending; empty if that call fails.
+std::vector<int> AllowedCpus();
+// A CPU set as ranges, as the kernel writes cpu lists: {0, 1, 2, 5, 7, 8} → "0-2,5,7-8";
+// {} → "none".
+std::string CpuListText(std::vector<int> cpus);
 
 // The demo configuration compiled into the binaries (configs/demo.toml).
 const std::string& EmbeddedDemoConfig();

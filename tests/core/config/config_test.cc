@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
+#include <vector>
 
 #include "core/config/toml_reader.h"
 #include "tests/support/test_support.h"
@@ -33,15 +35,15 @@ std::string DemoWithAfter(const std::string& after, const std::string& from, con
   return s;
 }
 
-std::string ErrorOf(const std::string& text) {
-  auto c = ParseConfig(text, "test.toml");
+std::string ErrorOf(const std::string& text, const ParseOptions& options = {}) {
+  auto c = ParseConfig(text, "test.toml", options);
   EXPECT_FALSE(c.ok());
   return c.ok() ? "" : std::string(c.status().message());
 }
 
 // Expects `text` to be refused with a message containing `expect`.
-void ExpectError(const std::string& text, const std::string& expect) {
-  const std::string err = ErrorOf(text);
+void ExpectError(const std::string& text, const std::string& expect, const ParseOptions& options = {}) {
+  const std::string err = ErrorOf(text, options);
   EXPECT_NE(err.find(expect), std::string::npos) << "want: " << expect << "\n got: " << err;
 }
 
@@ -157,6 +159,52 @@ TEST(Config, TakerFeeOutOfBoundsNamesTheVenue) {
               "test.toml: venues.okx.taker_fee: \"0.1\" is outside [0, 0.1) (a fraction: 0.001 = 0.1%)");
   ExpectError(DemoWithAfter(okx, "taker_fee = \"0.001\"", "taker_fee = \"-0.001\""),
               "venues.okx.taker_fee: \"-0.001\" is outside [0, 0.1)");
+}
+
+// Issue: `cpu = 99` on a 2-CPU machine started without a word.
+TEST(Config, CpuOutsideTheInjectedSetIsRefused) {
+  ParseOptions two_cpus;
+  two_cpus.cpus = std::vector<int>{1, 0};
+  const std::string core = "core    = { cpu = -1, idle = \"backoff\" }";
+  ExpectError(DemoWith(core, "core    = { cpu = 99, idle = \"backoff\" }"),
+              "test.toml: threads.core.cpu: 99 is not a CPU this process may run on (CPUs 0-1)", two_cpus);
+  ExpectError(DemoWith("venues  = { cpu = -1", "venues  = { cpu = 2"), "threads.venues.cpu: 2 is not a CPU", two_cpus);
+  ExpectError(DemoWith("journal = { cpu = -1", "journal = { cpu = 5"), "threads.journal.cpu: 5 is not a CPU", two_cpus);
+  ExpectError(DemoWithAfter("name = \"okx\"", "depth = 0 ", "thread = { cpu = 2 }\ndepth = 0 "),
+              "venues.okx.thread.cpu: 2 is not a CPU this process may run on (CPUs 0-1)", two_cpus);
+
+  auto c = ParseConfig(DemoWithAfter("name = \"okx\"", "depth = 0 ", "thread = { cpu = 1 }\ndepth = 0 "), "t", two_cpus);
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->venues[1].thread.cpu, 1);
+  EXPECT_EQ(c->venues[0].thread.cpu, -1);  // unpinned stays valid
+  c = ParseConfig(DemoWith(core, "core    = { cpu = 0, idle = \"backoff\" }"), "t", two_cpus);
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->core_thread.cpu, 0);
+}
+
+// Without injected CPUs the check uses this process's affinity mask, the set pinning works in.
+TEST(Config, CpuIsCheckedAgainstThisProcessAffinity) {
+  const std::vector<int> cpus = AllowedCpus();
+  ASSERT_FALSE(cpus.empty());
+  const std::string core = "core    = { cpu = -1, idle = \"backoff\" }";
+  auto c = ParseConfig(DemoWith(core, "core    = { cpu = " + std::to_string(cpus[0]) + ", idle = \"backoff\" }"), "t");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->core_thread.cpu, cpus[0]);
+  int missing = -1;
+  for (int cpu = 0; cpu <= 1023 && missing < 0; ++cpu) {
+    if (!std::binary_search(cpus.begin(), cpus.end(), cpu)) missing = cpu;
+  }
+  if (missing < 0) GTEST_SKIP() << "this process may run on every CPU 0-1023";
+  ExpectError(DemoWith(core, "core    = { cpu = " + std::to_string(missing) + ", idle = \"backoff\" }"),
+              "threads.core.cpu: " + std::to_string(missing) + " is not a CPU this process may run on (CPUs " +
+                  CpuListText(cpus) + ")");
+}
+
+TEST(Config, CpuListTextWritesRanges) {
+  EXPECT_EQ(CpuListText({0, 1}), "0-1");
+  EXPECT_EQ(CpuListText({8, 0, 1, 2, 5, 7}), "0-2,5,7-8");
+  EXPECT_EQ(CpuListText({3}), "3");
+  EXPECT_EQ(CpuListText({}), "none");
 }
 
 // Issue: errors named venues by index (`venues[1]`) rather than by name.
