@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <set>
+#include <string_view>
 
 #include "absl/status/status.h"
 #include "core/base/decimal.h"
@@ -110,11 +111,39 @@ ThreadConfig ReadThread(const Node& n, ThreadConfig dflt, const std::vector<int>
   return t;
 }
 
+// Checks a venue URL as far as venues::ParseUrl (venues/common/url.cc) reads it: scheme, then an
+// authority up to the first '/' or '?', split at its last ':' into host and port. Anything
+// accepted here that parser accepts too; this is stricter where that parser would take a value
+// that cannot work (spaces, bracketed IPv6 literals, whose ':' it does not understand).
 void CheckUrl(const Node& n, const std::string& key, const std::string& url, bool websocket) {
   if (url.empty()) return;
-  const bool ok = websocket ? (url.rfind("ws://", 0) == 0 || url.rfind("wss://", 0) == 0)
-                            : (url.rfind("http://", 0) == 0 || url.rfind("https://", 0) == 0);
-  if (!ok) n.Fail(key, "\"" + url + "\" must start with " + (websocket ? "ws:// or wss://" : "http:// or https://"));
+  const auto starts = [&](std::string_view p) { return url.compare(0, p.size(), p) == 0; };
+  size_t at = 0;
+  if (websocket) {
+    at = starts("wss://") ? 6 : starts("ws://") ? 5 : 0;
+  } else {
+    at = starts("https://") ? 8 : starts("http://") ? 7 : 0;
+  }
+  if (at == 0) n.Fail(key, "\"" + url + "\" must start with " + (websocket ? "ws:// or wss://" : "http:// or https://"));
+  for (size_t i = 0; i < url.size(); ++i) {
+    const auto c = static_cast<unsigned char>(url[i]);
+    if (c <= 0x20 || c == 0x7f) n.Fail(key, "space or control character at offset " + std::to_string(i) + " of the URL");
+  }
+  const std::string in_url = " in \"" + url + "\"";
+  const std::string_view rest = std::string_view(url).substr(at);
+  const std::string_view authority = rest.substr(0, rest.find_first_of("/?"));
+  if (authority.find_first_of("[]") != std::string_view::npos) n.Fail(key, "bracketed IPv6 hosts are not supported" + in_url);
+  const size_t colon = authority.rfind(':');
+  if (authority.substr(0, colon).empty()) n.Fail(key, "missing host" + in_url);
+  if (colon == std::string_view::npos) return;  // the scheme's default port
+  const std::string port(authority.substr(colon + 1));
+  if (port.empty()) n.Fail(key, "empty port after ':'" + in_url);
+  if (!std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    n.Fail(key, "port \"" + port + "\" is not a number" + in_url);
+  }
+  if (port.size() > 5 || std::stoi(port) < 1 || std::stoi(port) > 65535) {
+    n.Fail(key, "port " + port + " is out of range (1-65535)" + in_url);
+  }
 }
 
 Config Parse(const std::string& text, const std::string& origin, const ParseOptions& options) {

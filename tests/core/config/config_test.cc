@@ -207,6 +207,39 @@ TEST(Config, CpuListTextWritesRanges) {
   EXPECT_EQ(CpuListText({}), "none");
 }
 
+// Issue: an out-of-range port was reported without naming the venue or the field.
+TEST(Config, UrlPortsAreCheckedNamingVenueAndField) {
+  const std::string okx = "name = \"okx\"";
+  const std::string okx_md = "market_data_url = \"ws://127.0.0.1:18402\"";
+  ExpectError(DemoWithAfter(okx, okx_md, "market_data_url = \"ws://127.0.0.1:99999/ws\""),
+              "test.toml: venues.okx.market_data_url: port 99999 is out of range (1-65535) in \"ws://127.0.0.1:99999/ws\"");
+  ExpectError(DemoWithAfter(okx, okx_md, "market_data_url = \"ws://127.0.0.1:0\""),
+              "venues.okx.market_data_url: port 0 is out of range (1-65535) in \"ws://127.0.0.1:0\"");
+  ExpectError(DemoWithAfter(okx, okx_md, "market_data_url = \"ws://127.0.0.1:18x02/ws\""),
+              "venues.okx.market_data_url: port \"18x02\" is not a number in \"ws://127.0.0.1:18x02/ws\"");
+  ExpectError(DemoWithAfter(okx, okx_md, "market_data_url = \"ws://127.0.0.1:1234567\""),
+              "venues.okx.market_data_url: port 1234567 is out of range (1-65535)");
+  ExpectError(DemoWithAfter(okx, okx_md, "market_data_url = \"ws://127.0.0.1:/ws\""),
+              "venues.okx.market_data_url: empty port after ':' in \"ws://127.0.0.1:/ws\"");
+  ExpectError(DemoWithAfter(okx, okx_md, "market_data_url = \"ws://:18402\""),
+              "venues.okx.market_data_url: missing host in \"ws://:18402\"");
+  ExpectError(DemoWithAfter(okx, okx_md, "market_data_url = \"ws://[::1]:18402\""),
+              "venues.okx.market_data_url: bracketed IPv6 hosts are not supported");
+  ExpectError(DemoWithAfter(okx, okx_md, "market_data_url = \"ws://127.0.0.1 :18402\""),
+              "venues.okx.market_data_url: space or control character at offset 14");
+  ExpectError(DemoWithAfter(okx, "order_url = \"ws://127.0.0.1:18402\"", "order_url = \"ws://127.0.0.1:65536\""),
+              "venues.okx.order_url: port 65536 is out of range (1-65535)");
+  ExpectError(DemoWithAfter("name = \"bybit\"", "rest_url = \"http://127.0.0.1:18403\"", "rest_url = \"http://127.0.0.1:-1\""),
+              "venues.bybit.rest_url: port \"-1\" is not a number");
+  // What venues::ParseUrl accepts: default ports, a path or query right after the authority,
+  // leading zeros, the top of the range.
+  for (const char* ok : {"wss://ws.okx.com/ws/v5/public", "ws://127.0.0.1:65535", "ws://localhost:08402/ws",
+                         "ws://127.0.0.1:1?x=1", "ws://h"}) {
+    auto c = ParseConfig(DemoWithAfter(okx, okx_md, std::string("market_data_url = \"") + ok + "\""), "t");
+    EXPECT_TRUE(c.ok()) << ok << ": " << c.status();
+  }
+}
+
 // Issue: errors named venues by index (`venues[1]`) rather than by name.
 TEST(Config, ErrorInTheSecondVenueNamesItByName) {
   const std::string okx = "name = \"okx\"";
