@@ -163,10 +163,14 @@ Config Parse(const std::string& text, const std::string& origin, const ParseOpti
   c.name = engine.String("name");
 
   const Node admin = root.Child("admin");
-  admin.AllowOnly({"socket"});
+  admin.AllowOnly({"socket", "max_clients", "idle_timeout_s", "max_line_bytes"});
   c.admin_socket = admin.String("socket");
   if (c.admin_socket.empty()) admin.Fail("socket", "must not be empty");
   if (c.admin_socket.size() >= 100) admin.Fail("socket", "path longer than 99 bytes does not fit a Unix socket address");
+  const AdminConfig admin_default;
+  c.admin.max_clients = static_cast<int>(admin.Int("max_clients", 1, 1024, admin_default.max_clients));
+  c.admin.idle_timeout_s = admin.Int("idle_timeout_s", 1, 86'400, admin_default.idle_timeout_s);
+  c.admin.max_line_bytes = static_cast<int>(admin.Int("max_line_bytes", 64, 1 << 20, admin_default.max_line_bytes));
 
   const Node journal = root.Child("journal");
   journal.AllowOnly({"path", "flush_interval_us", "fsync", "ring_capacity"});

@@ -99,10 +99,18 @@ struct JournalConfig {
   int ring_capacity = 1 << 16;
 };
 
+// Limits of the admin socket ([admin]); its path is Config::admin_socket.
+struct AdminConfig {
+  int max_clients = 16;        // connections served at once
+  int64_t idle_timeout_s = 30;  // a connection silent this long is closed
+  int max_line_bytes = 4096;   // longest request line
+};
+
 struct Config {
   std::string origin;  // file path or "<embedded demo config>"
   std::string name;
   std::string admin_socket;
+  AdminConfig admin;
   std::string log_path;
   JournalConfig journal;
   ThreadConfig core_thread;

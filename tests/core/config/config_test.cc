@@ -47,6 +47,22 @@ void ExpectError(const std::string& text, const std::string& expect, const Parse
   EXPECT_NE(err.find(expect), std::string::npos) << "want: " << expect << "\n got: " << err;
 }
 
+// A one-venue config (Binance format, BTC/USDT) with `admin` appended to its [admin] section.
+std::string UnitWithAdmin(const std::string& admin) {
+  std::string s = testing::UnitConfigToml(R"("BTC", "USDT")", std::string(testing::kBtcUsdtInstrumentToml) + R"([[venues]]
+name = "binance"
+kind = "binance"
+market_data_url = "ws://127.0.0.1:18401"
+trading = false
+taker_fee = "0.001"
+symbols = { "BTC/USDT" = "BTCUSDT" }
+)");
+  const size_t at = s.find("[admin]\n");
+  EXPECT_NE(at, std::string::npos) << "test bug: UnitConfigToml has no [admin]";
+  if (at != std::string::npos) s.insert(s.find('\n', at) + 1, admin);
+  return s;
+}
+
 TEST(Config, EmbeddedDemoParses) {
   auto c = ParseConfig(Demo(), "demo");
   ASSERT_TRUE(c.ok()) << c.status();
@@ -271,6 +287,46 @@ TEST(Config, PathKeysAreWrittenAsTomlKeys) {
   EXPECT_EQ(KeyText("a.b"), "\"a.b\"");
   EXPECT_EQ(KeyText(""), "\"\"");
   EXPECT_EQ(KeyText("say \"hi\"\\\n"), "\"say \\\"hi\\\"\\\\\\u000a\"");
+}
+
+TEST(Config, AdminLimitsDefaultAndBounds) {
+  auto c = ParseConfig(UnitWithAdmin(""), "t");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->admin.max_clients, 16);
+  EXPECT_EQ(c->admin.idle_timeout_s, 30);
+  EXPECT_EQ(c->admin.max_line_bytes, 4096);
+  EXPECT_EQ(c->admin_socket, "/tmp/unused.sock");
+
+  c = ParseConfig(UnitWithAdmin("max_clients = 1024\nidle_timeout_s = 86400\nmax_line_bytes = 64\n"), "t");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->admin.max_clients, 1024);
+  EXPECT_EQ(c->admin.idle_timeout_s, 86400);
+  EXPECT_EQ(c->admin.max_line_bytes, 64);
+  c = ParseConfig(UnitWithAdmin("max_clients = 1\nidle_timeout_s = 1\nmax_line_bytes = 1048576\n"), "t");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->admin.max_line_bytes, 1048576);
+
+  ExpectError(UnitWithAdmin("max_clients = 0\n"), "admin.max_clients: 0 is out of range [1, 1024]");
+  ExpectError(UnitWithAdmin("max_clients = 1025\n"), "admin.max_clients: 1025 is out of range [1, 1024]");
+  ExpectError(UnitWithAdmin("idle_timeout_s = 0\n"), "admin.idle_timeout_s: 0 is out of range [1, 86400]");
+  ExpectError(UnitWithAdmin("idle_timeout_s = 86401\n"), "admin.idle_timeout_s: 86401 is out of range [1, 86400]");
+  ExpectError(UnitWithAdmin("max_line_bytes = 63\n"), "admin.max_line_bytes: 63 is out of range [64, 1048576]");
+  ExpectError(UnitWithAdmin("max_line_bytes = 1048577\n"), "admin.max_line_bytes: 1048577 is out of range [64, 1048576]");
+  ExpectError(UnitWithAdmin("max_clients = \"16\"\n"), "admin.max_clients: expected an integer, found a string");
+  ExpectError(UnitWithAdmin("max_client = 16\n"), "admin.max_client: unknown key");
+}
+
+// The demo config states the admin defaults explicitly.
+TEST(Config, DemoAdminSectionListsTheDefaults) {
+  auto c = ParseConfig(Demo(), "demo");
+  ASSERT_TRUE(c.ok()) << c.status();
+  const AdminConfig d;
+  EXPECT_EQ(c->admin.max_clients, d.max_clients);
+  EXPECT_EQ(c->admin.idle_timeout_s, d.idle_timeout_s);
+  EXPECT_EQ(c->admin.max_line_bytes, d.max_line_bytes);
+  for (const char* key : {"max_clients = 16", "idle_timeout_s = 30", "max_line_bytes = 4096"}) {
+    EXPECT_NE(Demo().find(key), std::string::npos) << key;
+  }
 }
 
 }  // namespace
