@@ -1,6 +1,11 @@
 #include "core/config/config.h"
 
+#include <sched.h>
+
+#include <algorithm>
+#include <cerrno>
 #include <set>
+#include <string_view>
 
 #include "absl/status/status.h"
 #include "core/base/decimal.h"
@@ -51,12 +56,54 @@ const AssetConfig* Config::FindAsset(const std::string& n) const {
   return nullptr;
 }
 
+std::vector<int> AllowedCpus() {
+  // cpu_set_t holds 1024 CPUs; a kernel built for more refuses it (EINVAL), so grow until the
+  // mask fits.
+  for (int n = CPU_SETSIZE; n <= (1 << 16); n *= 2) {
+    cpu_set_t* set = CPU_ALLOC(n);
+    if (set == nullptr) return {};
+    const size_t size = CPU_ALLOC_SIZE(n);
+    if (sched_getaffinity(0, size, set) != 0) {
+      CPU_FREE(set);
+      if (errno == EINVAL) continue;
+      return {};
+    }
+    std::vector<int> cpus;
+    for (int cpu = 0; cpu < n; ++cpu) {
+      if (CPU_ISSET_S(cpu, size, set)) cpus.push_back(cpu);
+    }
+    CPU_FREE(set);
+    return cpus;
+  }
+  return {};
+}
+
+std::string CpuListText(std::vector<int> cpus) {
+  if (cpus.empty()) return "none";
+  std::sort(cpus.begin(), cpus.end());
+  cpus.erase(std::unique(cpus.begin(), cpus.end()), cpus.end());
+  std::string out;
+  for (size_t i = 0; i < cpus.size();) {
+    size_t j = i;
+    while (j + 1 < cpus.size() && cpus[j + 1] == cpus[j] + 1) ++j;
+    if (!out.empty()) out += ',';
+    out += std::to_string(cpus[i]);
+    if (j > i) out += '-' + std::to_string(cpus[j]);
+    i = j + 1;
+  }
+  return out;
+}
+
 namespace {
 
-ThreadConfig ReadThread(const Node& n, ThreadConfig dflt) {
+// `cpus`: the CPUs a `cpu` key may name, ascending.
+ThreadConfig ReadThread(const Node& n, ThreadConfig dflt, const std::vector<int>& cpus) {
   n.AllowOnly({"cpu", "idle"});
   ThreadConfig t = dflt;
   t.cpu = static_cast<int>(n.Int("cpu", -1, 1023, dflt.cpu));
+  if (n.Has("cpu") && t.cpu >= 0 && !std::binary_search(cpus.begin(), cpus.end(), t.cpu)) {
+    n.Fail("cpu", std::to_string(t.cpu) + " is not a CPU this process may run on (CPUs " + CpuListText(cpus) + ")");
+  }
   if (n.Has("idle")) {
     const std::string idle = n.String("idle");
     if (!runtime::ParseIdleKind(idle, &t.idle)) n.Fail("idle", "\"" + idle + "\" is not an idle strategy (busy-spin or backoff)");
@@ -64,14 +111,45 @@ ThreadConfig ReadThread(const Node& n, ThreadConfig dflt) {
   return t;
 }
 
+// Checks a venue URL as far as venues::ParseUrl (venues/common/url.cc) reads it: scheme, then an
+// authority up to the first '/' or '?', split at its last ':' into host and port. Anything
+// accepted here that parser accepts too; this is stricter where that parser would take a value
+// that cannot work (spaces, bracketed IPv6 literals, whose ':' it does not understand).
 void CheckUrl(const Node& n, const std::string& key, const std::string& url, bool websocket) {
   if (url.empty()) return;
-  const bool ok = websocket ? (url.rfind("ws://", 0) == 0 || url.rfind("wss://", 0) == 0)
-                            : (url.rfind("http://", 0) == 0 || url.rfind("https://", 0) == 0);
-  if (!ok) n.Fail(key, "\"" + url + "\" must start with " + (websocket ? "ws:// or wss://" : "http:// or https://"));
+  const auto starts = [&](std::string_view p) { return url.compare(0, p.size(), p) == 0; };
+  size_t at = 0;
+  if (websocket) {
+    at = starts("wss://") ? 6 : starts("ws://") ? 5 : 0;
+  } else {
+    at = starts("https://") ? 8 : starts("http://") ? 7 : 0;
+  }
+  if (at == 0) n.Fail(key, "\"" + url + "\" must start with " + (websocket ? "ws:// or wss://" : "http:// or https://"));
+  for (size_t i = 0; i < url.size(); ++i) {
+    const auto c = static_cast<unsigned char>(url[i]);
+    if (c <= 0x20 || c == 0x7f) n.Fail(key, "space or control character at offset " + std::to_string(i) + " of the URL");
+  }
+  const std::string in_url = " in \"" + url + "\"";
+  const std::string_view rest = std::string_view(url).substr(at);
+  const std::string_view authority = rest.substr(0, rest.find_first_of("/?"));
+  if (authority.find_first_of("[]") != std::string_view::npos) n.Fail(key, "bracketed IPv6 hosts are not supported" + in_url);
+  const size_t colon = authority.rfind(':');
+  if (authority.substr(0, colon).empty()) n.Fail(key, "missing host" + in_url);
+  if (colon == std::string_view::npos) return;  // the scheme's default port
+  const std::string port(authority.substr(colon + 1));
+  if (port.empty()) n.Fail(key, "empty port after ':'" + in_url);
+  if (!std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    n.Fail(key, "port \"" + port + "\" is not a number" + in_url);
+  }
+  if (port.size() > 5 || std::stoi(port) < 1 || std::stoi(port) > 65535) {
+    n.Fail(key, "port " + port + " is out of range (1-65535)" + in_url);
+  }
 }
 
-Config Parse(const std::string& text, const std::string& origin) {
+Config Parse(const std::string& text, const std::string& origin, const ParseOptions& options) {
+  std::vector<int> cpus = options.cpus.has_value() ? *options.cpus : AllowedCpus();
+  std::sort(cpus.begin(), cpus.end());
+
   const toml::value doc = ParseToml(text, origin);
   const Node root(&doc, "", origin);
   // [sim] belongs to homeostat-sim, which reads the same file.
@@ -85,10 +163,14 @@ Config Parse(const std::string& text, const std::string& origin) {
   c.name = engine.String("name");
 
   const Node admin = root.Child("admin");
-  admin.AllowOnly({"socket"});
+  admin.AllowOnly({"socket", "max_clients", "idle_timeout_s", "max_line_bytes"});
   c.admin_socket = admin.String("socket");
   if (c.admin_socket.empty()) admin.Fail("socket", "must not be empty");
   if (c.admin_socket.size() >= 100) admin.Fail("socket", "path longer than 99 bytes does not fit a Unix socket address");
+  const AdminConfig admin_default;
+  c.admin.max_clients = static_cast<int>(admin.Int("max_clients", 1, 1024, admin_default.max_clients));
+  c.admin.idle_timeout_s = admin.Int("idle_timeout_s", 1, 86'400, admin_default.idle_timeout_s);
+  c.admin.max_line_bytes = static_cast<int>(admin.Int("max_line_bytes", 64, 1 << 20, admin_default.max_line_bytes));
 
   const Node journal = root.Child("journal");
   journal.AllowOnly({"path", "flush_interval_us", "fsync", "ring_capacity"});
@@ -109,15 +191,15 @@ Config Parse(const std::string& text, const std::string& origin) {
   if (root.Has("threads")) {
     const Node th = root.Child("threads");
     th.AllowOnly({"core", "venues", "journal"});
-    if (th.Has("core")) c.core_thread = ReadThread(th.Child("core"), c.core_thread);
-    if (th.Has("venues")) venue_default = ReadThread(th.Child("venues"), venue_default);
-    if (th.Has("journal")) c.journal_thread = ReadThread(th.Child("journal"), c.journal_thread);
+    if (th.Has("core")) c.core_thread = ReadThread(th.Child("core"), c.core_thread, cpus);
+    if (th.Has("venues")) venue_default = ReadThread(th.Child("venues"), venue_default, cpus);
+    if (th.Has("journal")) c.journal_thread = ReadThread(th.Child("journal"), c.journal_thread, cpus);
   }
 
   const Node strategy = root.Child("strategy");
   strategy.AllowOnly({"enabled", "min_edge", "max_leg_notional", "cooldown_ms", "max_quote_age_ms"});
   c.strategy.enabled = strategy.Bool("enabled", true);
-  c.strategy.min_edge = strategy.Decimal<Rate>("min_edge");
+  c.strategy.min_edge = strategy.Fraction("min_edge", Rate::Zero(), kMinEdgeBound);
   c.strategy.max_leg_notional = strategy.Decimal<Notional>("max_leg_notional");
   if (!c.strategy.max_leg_notional.is_positive()) strategy.Fail("max_leg_notional", "must be > 0");
   c.strategy.cooldown_ms = strategy.Int("cooldown_ms", 0, 3'600'000, 250);
@@ -141,12 +223,15 @@ Config Parse(const std::string& text, const std::string& origin) {
 
   // Instruments.
   seen.clear();
-  for (const Node& in : root.Array("instruments")) {
-    in.AllowOnly({"name", "base", "quote", "tick", "lot", "min_notional"});
+  for (const Node& element : root.Array("instruments")) {
     InstrumentConfig ic;
     ic.id = InstrumentId{static_cast<uint16_t>(c.instruments.size())};
-    ic.name = in.String("name");
-    if (!seen.insert(ic.name).second) in.Fail("name", "duplicate instrument \"" + ic.name + "\"");
+    // Named by index until the name is known to be good, by name after.
+    ic.name = element.String("name");
+    if (ic.name.empty()) element.Fail("name", "must not be empty");
+    if (!seen.insert(ic.name).second) element.Fail("name", "duplicate instrument \"" + ic.name + "\"");
+    const Node in = element.Named(ic.name);
+    in.AllowOnly({"name", "base", "quote", "tick", "lot", "min_notional"});
     const std::string base = in.String("base");
     const std::string quote = in.String("quote");
     const AssetConfig* b = c.FindAsset(base);
@@ -168,15 +253,17 @@ Config Parse(const std::string& text, const std::string& origin) {
 
   // Venues.
   seen.clear();
-  for (const Node& vn : root.Array("venues")) {
+  for (const Node& element : root.Array("venues")) {
+    VenueConfig v;
+    v.id = VenueId{static_cast<uint8_t>(c.venues.size())};
+    // Named by index until the name is known to be good, by name after.
+    v.name = element.String("name");
+    if (v.name.empty()) element.Fail("name", "must not be empty");
+    if (!seen.insert(v.name).second) element.Fail("name", "duplicate venue \"" + v.name + "\"");
+    const Node vn = element.Named(v.name);
     vn.AllowOnly({"name", "kind", "market_data_url", "rest_url", "order_url", "api_key_env", "api_secret_env",
                   "passphrase_env", "taker_fee", "trading", "depth", "idle_timeout_ms", "reconnect_min_ms",
                   "reconnect_max_ms", "thread", "symbols"});
-    VenueConfig v;
-    v.id = VenueId{static_cast<uint8_t>(c.venues.size())};
-    v.name = vn.String("name");
-    if (v.name.empty()) vn.Fail("name", "must not be empty");
-    if (!seen.insert(v.name).second) vn.Fail("name", "duplicate venue \"" + v.name + "\"");
     const std::string kind = vn.String("kind");
     if (!ParseVenueKind(kind, &v.kind)) vn.Fail("kind", "\"" + kind + "\" is not a venue kind (binance, okx, bybit, kraken, coinbase)");
     v.market_data_url = vn.String("market_data_url");
@@ -188,8 +275,7 @@ Config Parse(const std::string& text, const std::string& origin) {
     v.api_key_env = vn.String("api_key_env", "");
     v.api_secret_env = vn.String("api_secret_env", "");
     v.passphrase_env = vn.String("passphrase_env", "");
-    v.taker_fee = vn.Decimal<Rate>("taker_fee");
-    if (v.taker_fee.raw() >= Rate::kScale / 10) vn.Fail("taker_fee", "must be below 0.1 (10%)");
+    v.taker_fee = vn.Fraction("taker_fee", Rate::Zero(), kTakerFeeBound);
     v.trading = vn.Bool("trading", !v.order_url.empty());
     if (v.trading && v.order_url.empty()) vn.Fail("order_url", "required when trading = true");
     if (v.trading && (v.api_key_env.empty() || v.api_secret_env.empty()))
@@ -198,7 +284,7 @@ Config Parse(const std::string& text, const std::string& origin) {
     v.idle_timeout_ms = vn.Int("idle_timeout_ms", 100, 600'000, 30'000);
     v.reconnect_min_ms = vn.Int("reconnect_min_ms", 1, 60'000, 250);
     v.reconnect_max_ms = vn.Int("reconnect_max_ms", v.reconnect_min_ms, 600'000, 10'000);
-    v.thread = vn.Has("thread") ? ReadThread(vn.Child("thread"), venue_default) : venue_default;
+    v.thread = vn.Has("thread") ? ReadThread(vn.Child("thread"), venue_default, cpus) : venue_default;
 
     const Node syms = vn.Child("symbols");
     for (const auto& [inst_name, sn] : syms.Entries()) {
@@ -233,22 +319,22 @@ Config Parse(const std::string& text, const std::string& origin) {
 
 }  // namespace
 
-absl::StatusOr<Config> ParseConfig(const std::string& text, const std::string& origin) {
+absl::StatusOr<Config> ParseConfig(const std::string& text, const std::string& origin, const ParseOptions& options) {
   try {
-    return Parse(text, origin);
+    return Parse(text, origin, options);
   } catch (const ConfigError& e) {
     return absl::InvalidArgumentError(e.what());
   }
 }
 
-absl::StatusOr<Config> LoadConfig(const std::string& path) {
+absl::StatusOr<Config> LoadConfig(const std::string& path, const ParseOptions& options) {
   std::string text;
   try {
     text = ReadFile(path);
   } catch (const ConfigError& e) {
     return absl::NotFoundError(e.what());
   }
-  return ParseConfig(text, path);
+  return ParseConfig(text, path, options);
 }
 
 }  // namespace hs::config

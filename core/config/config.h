@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,12 @@
 #include "core/runtime/idle.h"
 
 namespace hs::config {
+
+// Exclusive upper bounds of the fraction-valued keys, each read in [0, bound). 10% is far beyond
+// any real taker fee or edge; a value that large is a percentage or bps count written where a
+// fraction belongs ("5" for 5 bps).
+inline constexpr Rate kTakerFeeBound = Rate::FromRaw(Rate::kScale / 10);
+inline constexpr Rate kMinEdgeBound = Rate::FromRaw(Rate::kScale / 10);
 
 struct ThreadConfig {
   int cpu = -1;  // -1 = unpinned
@@ -92,10 +99,18 @@ struct JournalConfig {
   int ring_capacity = 1 << 16;
 };
 
+// Limits of the admin socket ([admin]); its path is Config::admin_socket.
+struct AdminConfig {
+  int max_clients = 16;        // connections served at once
+  int64_t idle_timeout_s = 30;  // a connection silent this long is closed
+  int max_line_bytes = 4096;   // longest request line
+};
+
 struct Config {
   std::string origin;  // file path or "<embedded demo config>"
   std::string name;
   std::string admin_socket;
+  AdminConfig admin;
   std::string log_path;
   JournalConfig journal;
   ThreadConfig core_thread;
@@ -111,10 +126,23 @@ struct Config {
   const AssetConfig* FindAsset(const std::string& name) const;
 };
 
+struct ParseOptions {
+  // The CPUs a `cpu` key may name (any order). Unset: the CPUs this process may run on,
+  // AllowedCpus(), the set a thread pinned later can be pinned to. Tests inject a fixed set.
+  std::optional<std::vector<int>> cpus;
+};
+
 // Parses config text. `origin` names it in errors.
-absl::StatusOr<Config> ParseConfig(const std::string& text, const std::string& origin);
+absl::StatusOr<Config> ParseConfig(const std::string& text, const std::string& origin,
+                                   const ParseOptions& options = {});
 // Reads and parses a file.
-absl::StatusOr<Config> LoadConfig(const std::string& path);
+absl::StatusOr<Config> LoadConfig(const std::string& path, const ParseOptions& options = {});
+
+// The CPUs this process may run on (sched_getaffinity), ascending; empty if that call fails.
+std::vector<int> AllowedCpus();
+// A CPU set as ranges, as the kernel writes cpu lists: {0, 1, 2, 5, 7, 8} → "0-2,5,7-8";
+// {} → "none".
+std::string CpuListText(std::vector<int> cpus);
 
 // The demo configuration compiled into the binaries (configs/demo.toml).
 const std::string& EmbeddedDemoConfig();

@@ -1,8 +1,11 @@
 #include "core/config/toml_reader.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <fstream>
 #include <sstream>
+
+#include "core/base/check.h"
 
 namespace hs::config {
 namespace {
@@ -28,7 +31,36 @@ const char* TypeName(const toml::value& v) {
   }
 }
 
+std::string RateText(Rate r) {
+  char buf[kMaxDecimalText];
+  const int n = FormatDecimal(r.raw(), Rate::kDecimals, buf);
+  return std::string(buf, static_cast<size_t>(n));
+}
+
 }  // namespace
+
+std::string KeyText(std::string_view key) {
+  const bool bare = !key.empty() && std::all_of(key.begin(), key.end(), [](char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+  });
+  if (bare) return std::string(key);
+  std::string out = "\"";
+  for (const char c : key) {
+    const auto u = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (u < 0x20 || u == 0x7f) {
+      char esc[8];
+      std::snprintf(esc, sizeof esc, "\\u%04x", u);
+      out += esc;
+    } else {
+      out += c;
+    }
+  }
+  out += '"';
+  return out;
+}
 
 toml::value ParseToml(const std::string& text, const std::string& origin) {
   std::istringstream in(text);
@@ -89,12 +121,23 @@ const toml::value& Node::Get(const std::string& key) const {
 
 Node Node::Child(const std::string& key) const { return Node(&Get(key), Key(key), origin_); }
 
+Node Node::Named(const std::string& name) const {
+  HS_CHECK(!array_path_.empty(), "Node::Named on a node that is not an array element");
+  Node n(v_, array_path_ + "." + KeyText(name), origin_);
+  n.array_path_ = array_path_;
+  return n;
+}
+
 std::vector<Node> Node::Array(const std::string& key) const {
   const toml::value& v = Get(key);
   if (!v.is_array()) Fail(key, std::string("expected an array, found ") + TypeName(v));
   std::vector<Node> out;
   const auto& arr = v.as_array();
-  for (size_t i = 0; i < arr.size(); ++i) out.emplace_back(&arr[i], Key(key) + "[" + std::to_string(i) + "]", origin_);
+  const std::string array_path = Key(key);
+  for (size_t i = 0; i < arr.size(); ++i) {
+    out.emplace_back(&arr[i], array_path + "[" + std::to_string(i) + "]", origin_);
+    out.back().array_path_ = array_path;
+  }
   return out;
 }
 
@@ -128,6 +171,20 @@ int64_t Node::Int(const std::string& key, int64_t lo, int64_t hi) const {
 
 int64_t Node::Int(const std::string& key, int64_t lo, int64_t hi, int64_t dflt) const {
   return Has(key) ? Int(key, lo, hi) : dflt;
+}
+
+Rate Node::Fraction(const std::string& key, Rate lo, Rate hi) const {
+  const std::string text = String(key);
+  const Rate r = ToDecimal<Rate>(text, Key(key), Sign::kAllowNegative);
+  if (r < lo || r >= hi) {
+    Fail(key, "\"" + text + "\" is outside [" + RateText(lo) + ", " + RateText(hi) +
+                  ") (a fraction: 0.001 = 0.1%)");
+  }
+  return r;
+}
+
+Rate Node::Fraction(const std::string& key, Rate lo, Rate hi, Rate dflt) const {
+  return Has(key) ? Fraction(key, lo, hi) : dflt;
 }
 
 bool Node::Bool(const std::string& key, bool dflt) const {

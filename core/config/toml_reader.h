@@ -1,7 +1,10 @@
 // hs::config — strict, path-aware reading of TOML documents (cold path only).
 //
 // Wraps toml11 so every error names the field by its full path and shows the offending value:
-//   config.toml: venues[1].taker_fee: "0.1x" is not a decimal (invalid character in decimal)
+//   config.toml: venues.okx.taker_fee: "0.1x" is not a valid decimal (invalid character in decimal)
+// Paths are written as TOML keys: bare when the key is bare-key text, quoted otherwise
+// (instruments."BTC/USDT".tick). Array elements are named by index (venues[1]) until the
+// loader has read their name and relabelled them with Named().
 // Unknown keys are errors too (a typo must not silently fall back to a default). Errors are
 // thrown as ConfigError inside the loader and turned into absl::Status at its boundary;
 // nothing here runs after the agents start.
@@ -17,6 +20,7 @@
 #include <toml.hpp>
 
 #include "core/base/decimal.h"
+#include "core/base/fixed_point.h"
 
 namespace hs::config {
 
@@ -24,6 +28,10 @@ class ConfigError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
 };
+
+// A key as TOML writes it: bare (okx, taker_fee) when it is made of A-Z a-z 0-9 _ -, else quoted
+// with escapes ("BTC/USDT").
+std::string KeyText(std::string_view key);
 
 class Node {
  public:
@@ -36,6 +44,9 @@ class Node {
   void AllowOnly(std::initializer_list<std::string_view> allowed) const;
 
   Node Child(const std::string& key) const;             // required
+  // This array element (from Array()), labelled by its name instead of its index from here on:
+  // venues[1] → venues.okx. Read and check the name through the index-labelled node first.
+  Node Named(const std::string& name) const;
   std::vector<Node> Array(const std::string& key) const;  // required array (of anything)
   std::vector<std::pair<std::string, Node>> Entries() const;  // table entries, sorted by key
 
@@ -56,6 +67,11 @@ class Node {
   T Decimal(const std::string& key, T dflt, Sign sign = Sign::kNonNegative) const {
     return Has(key) ? Decimal<T>(key, sign) : dflt;
   }
+  // A dimensionless fraction ("0.001" = 0.1%) in [lo, hi); outside is an error naming the bounds:
+  //   strategy.min_edge: "5" is outside [0, 0.1) (a fraction: 0.001 = 0.1%)
+  // A negative value is refused by the bounds when lo >= 0, not by the decimal parser.
+  Rate Fraction(const std::string& key, Rate lo, Rate hi) const;
+  Rate Fraction(const std::string& key, Rate lo, Rate hi, Rate dflt) const;
 
   bool IsString() const;
   bool IsTable() const;
@@ -63,7 +79,9 @@ class Node {
 
   [[noreturn]] void Fail(const std::string& key, const std::string& what) const;
   [[noreturn]] void FailSelf(const std::string& what) const;
-  std::string Key(const std::string& key) const { return path_.empty() ? key : path_ + "." + key; }
+  std::string Key(const std::string& key) const {
+    return path_.empty() ? KeyText(key) : path_ + "." + KeyText(key);
+  }
 
   template <typename T>
   T ToDecimal(const std::string& text, const std::string& full_key, Sign sign) const {
@@ -80,6 +98,7 @@ class Node {
   const toml::value* v_;
   std::string path_;
   std::string origin_;
+  std::string array_path_;  // for an element of an array: the array's path ("venues")
 };
 
 // Parses TOML text; syntax errors become ConfigError naming the file, line and column.

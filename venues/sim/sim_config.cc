@@ -40,10 +40,11 @@ absl::StatusOr<SimConfig> ParseSimConfig(const std::string& text, const std::str
       }
       const config::Node an = accounts.Child(vc.name);
       an.AllowOnly({"taker_fee", "balances"});
-      a.taker_fee = an.Decimal<Rate>("taker_fee", vc.taker_fee);
+      a.taker_fee = an.Fraction("taker_fee", Rate::Zero(), config::kTakerFeeBound, vc.taker_fee);
       if (an.Has("balances")) {
-        for (const auto& [asset, node] : an.Child("balances").Entries()) {
-          if (c.base.FindAsset(asset) == nullptr) an.Fail("balances." + asset, "unknown asset");
+        const config::Node balances = an.Child("balances");
+        for (const auto& [asset, node] : balances.Entries()) {
+          if (c.base.FindAsset(asset) == nullptr) balances.Fail(asset, "unknown asset");
           a.balances[asset] = node.ToDecimal<Amount>(node.AsString(), node.path(), Sign::kNonNegative);
         }
       }

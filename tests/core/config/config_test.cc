@@ -2,8 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
+#include <vector>
 
+#include "core/config/toml_reader.h"
 #include "tests/support/test_support.h"
 
 namespace hs::config {
@@ -20,10 +23,44 @@ std::string DemoWith(const std::string& from, const std::string& to) {
   return s;
 }
 
-std::string ErrorOf(const std::string& text) {
-  auto c = ParseConfig(text, "test.toml");
+// Replaces the first occurrence of `from` after `after` (e.g. `name = "okx"`, to reach the
+// second venue's keys).
+std::string DemoWithAfter(const std::string& after, const std::string& from, const std::string& to) {
+  std::string s = Demo();
+  const size_t start = s.find(after);
+  EXPECT_NE(start, std::string::npos) << "test bug: '" << after << "' not in the demo config";
+  const size_t at = start == std::string::npos ? start : s.find(from, start);
+  EXPECT_NE(at, std::string::npos) << "test bug: '" << from << "' not after '" << after << "'";
+  if (at != std::string::npos) s.replace(at, from.size(), to);
+  return s;
+}
+
+std::string ErrorOf(const std::string& text, const ParseOptions& options = {}) {
+  auto c = ParseConfig(text, "test.toml", options);
   EXPECT_FALSE(c.ok());
   return c.ok() ? "" : std::string(c.status().message());
+}
+
+// Expects `text` to be refused with a message containing `expect`.
+void ExpectError(const std::string& text, const std::string& expect, const ParseOptions& options = {}) {
+  const std::string err = ErrorOf(text, options);
+  EXPECT_NE(err.find(expect), std::string::npos) << "want: " << expect << "\n got: " << err;
+}
+
+// A one-venue config (Binance format, BTC/USDT) with `admin` appended to its [admin] section.
+std::string UnitWithAdmin(const std::string& admin) {
+  std::string s = testing::UnitConfigToml(R"("BTC", "USDT")", std::string(testing::kBtcUsdtInstrumentToml) + R"([[venues]]
+name = "binance"
+kind = "binance"
+market_data_url = "ws://127.0.0.1:18401"
+trading = false
+taker_fee = "0.001"
+symbols = { "BTC/USDT" = "BTCUSDT" }
+)");
+  const size_t at = s.find("[admin]\n");
+  EXPECT_NE(at, std::string::npos) << "test bug: UnitConfigToml has no [admin]";
+  if (at != std::string::npos) s.insert(s.find('\n', at) + 1, admin);
+  return s;
 }
 
 TEST(Config, EmbeddedDemoParses) {
@@ -61,26 +98,26 @@ TEST(Config, ErrorsNameTheField) {
     std::string from, to, expect;
   };
   const Case cases[] = {
-      {"taker_fee = \"0.001\"", "taker_fee = \"0.0x1\"", "venues[0].taker_fee: \"0.0x1\" is not a valid decimal (invalid character"},
-      {"taker_fee = \"0.001\"", "taker_fee = 0.001", "venues[0].taker_fee: expected a string, found a float"},
-      {"taker_fee = \"0.001\"", "taker_fee = \"0.5\"", "venues[0].taker_fee: must be below 0.1"},
-      {"tick = \"0.01\"", "tick = \"0.001.2\"", "instruments[0].tick: \"0.001.2\" is not a valid decimal (more than one decimal point)"},
-      {"tick = \"0.01\"", "tick = \"0\"", "instruments[0].tick: must be > 0"},
-      {"lot = \"0.00001\"", "lot = \"0.000000001\"", "instruments[0].lot: \"0.000000001\" is not a valid decimal (too many decimals for the scale)"},
-      {"kind = \"binance\"", "kind = \"ftx\"", "venues[0].kind: \"ftx\" is not a venue kind"},
-      {"market_data_url = \"ws://", "market_data_url = \"tcp://", "venues[0].market_data_url: \"tcp://"},
-      {"base = \"BTC\"", "base = \"XBT\"", "instruments[0].base: unknown asset \"XBT\""},
-      {"\"BTC/USDT\" = \"BTCUSDT\", ", "\"BTC/EUR\" = \"BTCEUR\", ", "venues[0].symbols.BTC/EUR: unknown instrument"},
-      {"min_edge = \"0.0005\"", "min_edge = \"-0.0005\"", "strategy.min_edge: \"-0.0005\" is not a valid decimal (negative value not allowed)"},
+      {"taker_fee = \"0.001\"", "taker_fee = \"0.0x1\"", "venues.binance.taker_fee: \"0.0x1\" is not a valid decimal (invalid character"},
+      {"taker_fee = \"0.001\"", "taker_fee = 0.001", "venues.binance.taker_fee: expected a string, found a float"},
+      {"taker_fee = \"0.001\"", "taker_fee = \"0.5\"", "venues.binance.taker_fee: \"0.5\" is outside [0, 0.1)"},
+      {"tick = \"0.01\"", "tick = \"0.001.2\"", "instruments.\"BTC/USDT\".tick: \"0.001.2\" is not a valid decimal (more than one decimal point)"},
+      {"tick = \"0.01\"", "tick = \"0\"", "instruments.\"BTC/USDT\".tick: must be > 0"},
+      {"lot = \"0.00001\"", "lot = \"0.000000001\"", "instruments.\"BTC/USDT\".lot: \"0.000000001\" is not a valid decimal (too many decimals for the scale)"},
+      {"kind = \"binance\"", "kind = \"ftx\"", "venues.binance.kind: \"ftx\" is not a venue kind"},
+      {"market_data_url = \"ws://", "market_data_url = \"tcp://", "venues.binance.market_data_url: \"tcp://"},
+      {"base = \"BTC\"", "base = \"XBT\"", "instruments.\"BTC/USDT\".base: unknown asset \"XBT\""},
+      {"\"BTC/USDT\" = \"BTCUSDT\", ", "\"BTC/EUR\" = \"BTCEUR\", ", "venues.binance.symbols.\"BTC/EUR\": unknown instrument"},
+      {"min_edge = \"0.0005\"", "min_edge = \"0.0x5\"", "strategy.min_edge: \"0.0x5\" is not a valid decimal (invalid character"},
       {"max_order_notional = \"5000\"", "max_order_notional = \"0\"", "risk.max_order_notional: must be > 0"},
       {"cooldown_ms = 150", "cooldown_ms = -5", "strategy.cooldown_ms: -5 is out of range"},
       {"core    = { cpu = -1, idle = \"backoff\" }", "core    = { cpu = -1, idle = \"sleepy\" }", "threads.core.idle: \"sleepy\" is not an idle strategy"},
       {"core    = { cpu = -1, idle = \"backoff\" }", "core    = { cpu = -1, idel = \"backoff\" }", "threads.core.idel: unknown key"},
       {"[risk]", "[risky]", "risky: unknown key"},
       {"name = \"okx\"", "name = \"binance\"", "venues[1].name: duplicate venue \"binance\""},
-      {"api_key_env = \"HS_DEMO_BINANCE_KEY\"\n", "", "venues[0].api_key_env: api_key_env and api_secret_env are required"},
+      {"api_key_env = \"HS_DEMO_BINANCE_KEY\"\n", "", "venues.binance.api_key_env: api_key_env and api_secret_env are required"},
       {"max_quote_age_ms = 2000", "max_quote_age_ms = 0", "strategy.max_quote_age_ms: 0 is out of range"},
-      {"depth = 100 ", "depth = 100000 ", "venues[0].depth: 100000 is out of range"},
+      {"depth = 100 ", "depth = 100000 ", "venues.binance.depth: 100000 is out of range"},
   };
   for (const Case& c : cases) {
     const std::string err = ErrorOf(DemoWith(c.from, c.to));
@@ -114,6 +151,182 @@ TEST(Config, VenueSymbolOverridesTickAndLot) {
   ASSERT_TRUE(c.ok()) << c.status();
   EXPECT_EQ(c->venues[0].symbols[0].price_decimals, 1);
   EXPECT_EQ(c->venues[0].symbols[0].qty_decimals, 4);
+}
+
+// Issue: `min_edge = "5"` (500%) started without a word.
+TEST(Config, MinEdgeAboveTheBoundIsRefused) {
+  ExpectError(DemoWith("min_edge = \"0.0005\"", "min_edge = \"5\""),
+              "test.toml: strategy.min_edge: \"5\" is outside [0, 0.1) (a fraction: 0.001 = 0.1%)");
+  ExpectError(DemoWith("min_edge = \"0.0005\"", "min_edge = \"0.1\""), "strategy.min_edge: \"0.1\" is outside [0, 0.1)");
+  for (const char* ok : {"0", "0.0999"}) {
+    auto c = ParseConfig(DemoWith("min_edge = \"0.0005\"", std::string("min_edge = \"") + ok + "\""), "t");
+    EXPECT_TRUE(c.ok()) << ok << ": " << c.status();
+  }
+}
+
+TEST(Config, NegativeMinEdgeIsRefusedNamingTheBound) {
+  ExpectError(DemoWith("min_edge = \"0.0005\"", "min_edge = \"-0.0005\""),
+              "strategy.min_edge: \"-0.0005\" is outside [0, 0.1) (a fraction: 0.001 = 0.1%)");
+}
+
+TEST(Config, TakerFeeOutOfBoundsNamesTheVenue) {
+  const std::string okx = "name = \"okx\"";
+  ExpectError(DemoWithAfter(okx, "taker_fee = \"0.001\"", "taker_fee = \"0.1\""),
+              "test.toml: venues.okx.taker_fee: \"0.1\" is outside [0, 0.1) (a fraction: 0.001 = 0.1%)");
+  ExpectError(DemoWithAfter(okx, "taker_fee = \"0.001\"", "taker_fee = \"-0.001\""),
+              "venues.okx.taker_fee: \"-0.001\" is outside [0, 0.1)");
+}
+
+// Issue: `cpu = 99` on a 2-CPU machine started without a word.
+TEST(Config, CpuOutsideTheInjectedSetIsRefused) {
+  ParseOptions two_cpus;
+  two_cpus.cpus = std::vector<int>{1, 0};
+  const std::string core = "core    = { cpu = -1, idle = \"backoff\" }";
+  ExpectError(DemoWith(core, "core    = { cpu = 99, idle = \"backoff\" }"),
+              "test.toml: threads.core.cpu: 99 is not a CPU this process may run on (CPUs 0-1)", two_cpus);
+  ExpectError(DemoWith("venues  = { cpu = -1", "venues  = { cpu = 2"), "threads.venues.cpu: 2 is not a CPU", two_cpus);
+  ExpectError(DemoWith("journal = { cpu = -1", "journal = { cpu = 5"), "threads.journal.cpu: 5 is not a CPU", two_cpus);
+  ExpectError(DemoWithAfter("name = \"okx\"", "depth = 0 ", "thread = { cpu = 2 }\ndepth = 0 "),
+              "venues.okx.thread.cpu: 2 is not a CPU this process may run on (CPUs 0-1)", two_cpus);
+
+  auto c = ParseConfig(DemoWithAfter("name = \"okx\"", "depth = 0 ", "thread = { cpu = 1 }\ndepth = 0 "), "t", two_cpus);
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->venues[1].thread.cpu, 1);
+  EXPECT_EQ(c->venues[0].thread.cpu, -1);  // unpinned stays valid
+  c = ParseConfig(DemoWith(core, "core    = { cpu = 0, idle = \"backoff\" }"), "t", two_cpus);
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->core_thread.cpu, 0);
+}
+
+// Without injected CPUs the check uses this process's affinity mask, the set pinning works in.
+TEST(Config, CpuIsCheckedAgainstThisProcessAffinity) {
+  const std::vector<int> cpus = AllowedCpus();
+  ASSERT_FALSE(cpus.empty());
+  const std::string core = "core    = { cpu = -1, idle = \"backoff\" }";
+  auto c = ParseConfig(DemoWith(core, "core    = { cpu = " + std::to_string(cpus[0]) + ", idle = \"backoff\" }"), "t");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->core_thread.cpu, cpus[0]);
+  int missing = -1;
+  for (int cpu = 0; cpu <= 1023 && missing < 0; ++cpu) {
+    if (!std::binary_search(cpus.begin(), cpus.end(), cpu)) missing = cpu;
+  }
+  if (missing < 0) GTEST_SKIP() << "this process may run on every CPU 0-1023";
+  ExpectError(DemoWith(core, "core    = { cpu = " + std::to_string(missing) + ", idle = \"backoff\" }"),
+              "threads.core.cpu: " + std::to_string(missing) + " is not a CPU this process may run on (CPUs " +
+                  CpuListText(cpus) + ")");
+}
+
+TEST(Config, CpuListTextWritesRanges) {
+  EXPECT_EQ(CpuListText({0, 1}), "0-1");
+  EXPECT_EQ(CpuListText({8, 0, 1, 2, 5, 7}), "0-2,5,7-8");
+  EXPECT_EQ(CpuListText({3}), "3");
+  EXPECT_EQ(CpuListText({}), "none");
+}
+
+// Issue: an out-of-range port was reported without naming the venue or the field.
+TEST(Config, UrlPortsAreCheckedNamingVenueAndField) {
+  const std::string okx = "name = \"okx\"";
+  const std::string okx_md = "market_data_url = \"ws://127.0.0.1:18402\"";
+  ExpectError(DemoWithAfter(okx, okx_md, "market_data_url = \"ws://127.0.0.1:99999/ws\""),
+              "test.toml: venues.okx.market_data_url: port 99999 is out of range (1-65535) in \"ws://127.0.0.1:99999/ws\"");
+  ExpectError(DemoWithAfter(okx, okx_md, "market_data_url = \"ws://127.0.0.1:0\""),
+              "venues.okx.market_data_url: port 0 is out of range (1-65535) in \"ws://127.0.0.1:0\"");
+  ExpectError(DemoWithAfter(okx, okx_md, "market_data_url = \"ws://127.0.0.1:18x02/ws\""),
+              "venues.okx.market_data_url: port \"18x02\" is not a number in \"ws://127.0.0.1:18x02/ws\"");
+  ExpectError(DemoWithAfter(okx, okx_md, "market_data_url = \"ws://127.0.0.1:1234567\""),
+              "venues.okx.market_data_url: port 1234567 is out of range (1-65535)");
+  ExpectError(DemoWithAfter(okx, okx_md, "market_data_url = \"ws://127.0.0.1:/ws\""),
+              "venues.okx.market_data_url: empty port after ':' in \"ws://127.0.0.1:/ws\"");
+  ExpectError(DemoWithAfter(okx, okx_md, "market_data_url = \"ws://:18402\""),
+              "venues.okx.market_data_url: missing host in \"ws://:18402\"");
+  ExpectError(DemoWithAfter(okx, okx_md, "market_data_url = \"ws://[::1]:18402\""),
+              "venues.okx.market_data_url: bracketed IPv6 hosts are not supported");
+  ExpectError(DemoWithAfter(okx, okx_md, "market_data_url = \"ws://127.0.0.1 :18402\""),
+              "venues.okx.market_data_url: space or control character at offset 14");
+  ExpectError(DemoWithAfter(okx, "order_url = \"ws://127.0.0.1:18402\"", "order_url = \"ws://127.0.0.1:65536\""),
+              "venues.okx.order_url: port 65536 is out of range (1-65535)");
+  ExpectError(DemoWithAfter("name = \"bybit\"", "rest_url = \"http://127.0.0.1:18403\"", "rest_url = \"http://127.0.0.1:-1\""),
+              "venues.bybit.rest_url: port \"-1\" is not a number");
+  // What venues::ParseUrl accepts: default ports, a path or query right after the authority,
+  // leading zeros, the top of the range.
+  for (const char* ok : {"wss://ws.okx.com/ws/v5/public", "ws://127.0.0.1:65535", "ws://localhost:08402/ws",
+                         "ws://127.0.0.1:1?x=1", "ws://h"}) {
+    auto c = ParseConfig(DemoWithAfter(okx, okx_md, std::string("market_data_url = \"") + ok + "\""), "t");
+    EXPECT_TRUE(c.ok()) << ok << ": " << c.status();
+  }
+}
+
+// Issue: errors named venues by index (`venues[1]`) rather than by name.
+TEST(Config, ErrorInTheSecondVenueNamesItByName) {
+  const std::string okx = "name = \"okx\"";
+  std::string err = ErrorOf(DemoWithAfter(okx, "depth = 0 ", "depth = 100000 "));
+  EXPECT_NE(err.find("test.toml: venues.okx.depth: 100000 is out of range [0, 5000]"), std::string::npos) << err;
+  EXPECT_EQ(err.find("venues[1]"), std::string::npos) << err;
+  ExpectError(DemoWithAfter(okx, "depth = 0 ", "dept = 0 "), "venues.okx.dept: unknown key");
+  ExpectError(DemoWithAfter(okx, "\"BTC/USDT\" = \"BTC-USDT\"", "\"BTC/USDT\" = { symbol = \"BTC-USDT\", tick = \"0\" }"),
+              "venues.okx.symbols.\"BTC/USDT\".tick: must be > 0");
+  // Without a usable name there is nothing but the index.
+  ExpectError(DemoWith(okx, "name = \"\""), "venues[1].name: must not be empty");
+  ExpectError(DemoWith(okx + "\n", ""), "venues[1].name: missing required key");
+}
+
+TEST(Config, ErrorInAnInstrumentNamesItByName) {
+  const std::string eth = "name = \"ETH/USDT\"";
+  ExpectError(DemoWithAfter(eth, "lot = \"0.0001\"", "lot = \"0\""), "test.toml: instruments.\"ETH/USDT\".lot: must be > 0");
+  ExpectError(DemoWithAfter(eth, "min_notional = \"5\"", "min_notional = \"5\"\nmin_notinal = \"5\""),
+              "instruments.\"ETH/USDT\".min_notinal: unknown key");
+  ExpectError(DemoWith(eth + "\n", ""), "instruments[1].name: missing required key");
+  ExpectError(DemoWith(eth, "name = \"BTC/USDT\""), "instruments[1].name: duplicate instrument \"BTC/USDT\"");
+  ExpectError(DemoWith(eth, "name = \"\""), "instruments[1].name: must not be empty");
+}
+
+TEST(Config, PathKeysAreWrittenAsTomlKeys) {
+  EXPECT_EQ(KeyText("okx"), "okx");
+  EXPECT_EQ(KeyText("taker_fee-2"), "taker_fee-2");
+  EXPECT_EQ(KeyText("BTC/USDT"), "\"BTC/USDT\"");
+  EXPECT_EQ(KeyText("a.b"), "\"a.b\"");
+  EXPECT_EQ(KeyText(""), "\"\"");
+  EXPECT_EQ(KeyText("say \"hi\"\\\n"), "\"say \\\"hi\\\"\\\\\\u000a\"");
+}
+
+TEST(Config, AdminLimitsDefaultAndBounds) {
+  auto c = ParseConfig(UnitWithAdmin(""), "t");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->admin.max_clients, 16);
+  EXPECT_EQ(c->admin.idle_timeout_s, 30);
+  EXPECT_EQ(c->admin.max_line_bytes, 4096);
+  EXPECT_EQ(c->admin_socket, "/tmp/unused.sock");
+
+  c = ParseConfig(UnitWithAdmin("max_clients = 1024\nidle_timeout_s = 86400\nmax_line_bytes = 64\n"), "t");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->admin.max_clients, 1024);
+  EXPECT_EQ(c->admin.idle_timeout_s, 86400);
+  EXPECT_EQ(c->admin.max_line_bytes, 64);
+  c = ParseConfig(UnitWithAdmin("max_clients = 1\nidle_timeout_s = 1\nmax_line_bytes = 1048576\n"), "t");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->admin.max_line_bytes, 1048576);
+
+  ExpectError(UnitWithAdmin("max_clients = 0\n"), "admin.max_clients: 0 is out of range [1, 1024]");
+  ExpectError(UnitWithAdmin("max_clients = 1025\n"), "admin.max_clients: 1025 is out of range [1, 1024]");
+  ExpectError(UnitWithAdmin("idle_timeout_s = 0\n"), "admin.idle_timeout_s: 0 is out of range [1, 86400]");
+  ExpectError(UnitWithAdmin("idle_timeout_s = 86401\n"), "admin.idle_timeout_s: 86401 is out of range [1, 86400]");
+  ExpectError(UnitWithAdmin("max_line_bytes = 63\n"), "admin.max_line_bytes: 63 is out of range [64, 1048576]");
+  ExpectError(UnitWithAdmin("max_line_bytes = 1048577\n"), "admin.max_line_bytes: 1048577 is out of range [64, 1048576]");
+  ExpectError(UnitWithAdmin("max_clients = \"16\"\n"), "admin.max_clients: expected an integer, found a string");
+  ExpectError(UnitWithAdmin("max_client = 16\n"), "admin.max_client: unknown key");
+}
+
+// The demo config states the admin defaults explicitly.
+TEST(Config, DemoAdminSectionListsTheDefaults) {
+  auto c = ParseConfig(Demo(), "demo");
+  ASSERT_TRUE(c.ok()) << c.status();
+  const AdminConfig d;
+  EXPECT_EQ(c->admin.max_clients, d.max_clients);
+  EXPECT_EQ(c->admin.idle_timeout_s, d.idle_timeout_s);
+  EXPECT_EQ(c->admin.max_line_bytes, d.max_line_bytes);
+  for (const char* key : {"max_clients = 16", "idle_timeout_s = 30", "max_line_bytes = 4096"}) {
+    EXPECT_NE(Demo().find(key), std::string::npos) << key;
+  }
 }
 
 }  // namespace
