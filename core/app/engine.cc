@@ -166,6 +166,9 @@ absl::Status Engine::Init() {
   core_ = std::make_unique<engine::DecisionCore>(engine::ParamsFromConfig(cfg_, cid_base), std::move(w));
 
   control::AdminServer::Options ao;
+  ao.max_clients = cfg_.admin.max_clients;
+  ao.idle_timeout_ms = cfg_.admin.idle_timeout_s * 1000;
+  ao.max_line_bytes = static_cast<size_t>(cfg_.admin.max_line_bytes);
   ao.on_refused_peer = [this](const control::AdminPeer& p) { OnRefusedPeer(p); };
   admin_ = std::make_unique<control::AdminServer>(cfg_.admin_socket, std::move(ao),
                                                   [this](const control::AdminCommand& c) { return HandleAdmin(c); });

@@ -170,7 +170,9 @@ Config Parse(const std::string& text, const std::string& origin, const ParseOpti
   const AdminConfig admin_default;
   c.admin.max_clients = static_cast<int>(admin.Int("max_clients", 1, 1024, admin_default.max_clients));
   c.admin.idle_timeout_s = admin.Int("idle_timeout_s", 1, 86'400, admin_default.idle_timeout_s);
-  c.admin.max_line_bytes = static_cast<int>(admin.Int("max_line_bytes", 64, 1 << 20, admin_default.max_line_bytes));
+  // At most 4096: the admin command parser's own limit (core/control kMaxAdminLineBytes); no
+  // admin command comes near it.
+  c.admin.max_line_bytes = static_cast<int>(admin.Int("max_line_bytes", 64, 4096, admin_default.max_line_bytes));
 
   const Node journal = root.Child("journal");
   journal.AllowOnly({"path", "flush_interval_us", "fsync", "ring_capacity"});

@@ -209,9 +209,9 @@ TEST(LoopbackBinaries, MalformedConfigGetsAnErrorNamingTheField) {
   testing::WriteFileOrDie(dir.File("bad.toml"), text);
   std::string out;
   EXPECT_EQ(testing::RunCommand(BinPath("homeostat"), {"run", "--config", dir.File("bad.toml")}, &out), 2);
-  EXPECT_NE(out.find("venues[0].taker_fee"), std::string::npos) << out;
+  EXPECT_NE(out.find("venues.binance.taker_fee"), std::string::npos) << out;
   EXPECT_EQ(testing::RunCommand(BinPath("homeostat-sim"), {"--config", dir.File("bad.toml")}, &out), 2);
-  EXPECT_NE(out.find("venues[0].taker_fee"), std::string::npos) << out;
+  EXPECT_NE(out.find("venues.binance.taker_fee"), std::string::npos) << out;
   EXPECT_EQ(testing::RunCommand(BinPath("homeostat"), {"run", "--config", dir.File("missing.toml")}, &out), 2);
   EXPECT_NE(out.find("missing.toml"), std::string::npos) << out;
   // Bad command-line arguments are refused with a message, not a crash.

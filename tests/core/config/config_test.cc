@@ -302,16 +302,16 @@ TEST(Config, AdminLimitsDefaultAndBounds) {
   EXPECT_EQ(c->admin.max_clients, 1024);
   EXPECT_EQ(c->admin.idle_timeout_s, 86400);
   EXPECT_EQ(c->admin.max_line_bytes, 64);
-  c = ParseConfig(UnitWithAdmin("max_clients = 1\nidle_timeout_s = 1\nmax_line_bytes = 1048576\n"), "t");
+  c = ParseConfig(UnitWithAdmin("max_clients = 1\nidle_timeout_s = 1\nmax_line_bytes = 4096\n"), "t");
   ASSERT_TRUE(c.ok()) << c.status();
-  EXPECT_EQ(c->admin.max_line_bytes, 1048576);
+  EXPECT_EQ(c->admin.max_line_bytes, 4096);
 
   ExpectError(UnitWithAdmin("max_clients = 0\n"), "admin.max_clients: 0 is out of range [1, 1024]");
   ExpectError(UnitWithAdmin("max_clients = 1025\n"), "admin.max_clients: 1025 is out of range [1, 1024]");
   ExpectError(UnitWithAdmin("idle_timeout_s = 0\n"), "admin.idle_timeout_s: 0 is out of range [1, 86400]");
   ExpectError(UnitWithAdmin("idle_timeout_s = 86401\n"), "admin.idle_timeout_s: 86401 is out of range [1, 86400]");
-  ExpectError(UnitWithAdmin("max_line_bytes = 63\n"), "admin.max_line_bytes: 63 is out of range [64, 1048576]");
-  ExpectError(UnitWithAdmin("max_line_bytes = 1048577\n"), "admin.max_line_bytes: 1048577 is out of range [64, 1048576]");
+  ExpectError(UnitWithAdmin("max_line_bytes = 63\n"), "admin.max_line_bytes: 63 is out of range [64, 4096]");
+  ExpectError(UnitWithAdmin("max_line_bytes = 4097\n"), "admin.max_line_bytes: 4097 is out of range [64, 4096]");
   ExpectError(UnitWithAdmin("max_clients = \"16\"\n"), "admin.max_clients: expected an integer, found a string");
   ExpectError(UnitWithAdmin("max_client = 16\n"), "admin.max_client: unknown key");
 }
