@@ -50,8 +50,9 @@ int Run(const std::string& config_path, hs::app::RunOptions opts) {
   hs::app::Engine engine(std::move(*cfg), std::move(opts));
   if (auto s = engine.Init(); !s.ok()) {
     std::fprintf(stderr, "homeostat: cannot start: %s\n", std::string(s.message()).c_str());
-    // Another engine holding the journal or socket is not a usage error: the arguments are fine.
-    return absl::IsFailedPrecondition(s) ? 1 : 2;
+    // Another engine holding the journal or socket (AlreadyExists) is not a usage error: the
+    // arguments are fine, the paths are taken.
+    return absl::IsAlreadyExists(s) ? 1 : 2;
   }
   g_engine.store(&engine);
   struct sigaction sa {};

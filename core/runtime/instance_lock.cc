@@ -41,7 +41,7 @@ absl::StatusOr<InstanceLock> InstanceLock::Acquire(const std::string& path, cons
       msg = "cannot lock " + path + " for the " + what + ": " + std::strerror(e);
     }
     close(fd);
-    return absl::FailedPreconditionError(msg);
+    return e == EWOULDBLOCK ? absl::AlreadyExistsError(msg) : absl::UnavailableError(msg);
   }
   // Ours now: record who holds it for the next one that asks.
   const std::string pid = std::to_string(getpid()) + "\n";

@@ -18,7 +18,7 @@ class InstanceLock {
  public:
   // Locks `path` (created 0600 if missing). `what` names the resource in errors
   // ("journal /run/x/journal.hsj"). Fails without changing anything when another process holds
-  // it: the error names the lock file and the holder's pid.
+  // it (AlreadyExists): the error names the lock file and the holder's pid.
   static absl::StatusOr<InstanceLock> Acquire(const std::string& path, const std::string& what);
 
   InstanceLock(InstanceLock&& o) noexcept : fd_(o.fd_), path_(std::move(o.path_)) { o.fd_ = -1; }

@@ -68,7 +68,7 @@ TEST_F(Loopback, ScriptedDislocationSendsExactlyTheTwoExpectedLegsAndBalancesAgr
   EXPECT_EQ(SimOrders(), 0u) << "no edge yet";
   // binance_b's bid jumps 200 USDT above binance_a's ask: 0.67% gross, beyond 0.2% fees + 0.05%.
   SetBook("binance_b", json::array({{"30200.00", "0.5"}}), json::array({{"30201.00", "1"}}));
-  ASSERT_TRUE(WaitFor([&] { return EngineCount("fills") >= 2; }, 20s)) << Status().dump();
+  ASSERT_TRUE(WaitFor([&] { return EngineCount("fill_reports") >= 2; }, 20s)) << Status().dump();
   std::this_thread::sleep_for(500ms);  // anything further would show up now
 
   const std::vector<json> orders = OrderLog();

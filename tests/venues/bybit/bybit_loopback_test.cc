@@ -82,7 +82,7 @@ TEST_F(BybitLoopback, ScriptedDislocationsSendTheExpectedLegsAndBalancesAgreeExa
 
   // bybit_b's bid jumps 200 USDT above binance_a's ask: buy on binance_a, sell on bybit_b.
   SetBook("bybit_b", json::array({{"30200.00", "0.5"}}), json::array({{"30201.00", "1"}}));
-  ASSERT_TRUE(WaitFor([&] { return EngineCount("fills") >= 2; }, 20s)) << Status().dump();
+  ASSERT_TRUE(WaitFor([&] { return EngineCount("fill_reports") >= 2; }, 20s)) << Status().dump();
   std::this_thread::sleep_for(500ms);  // anything further would show up now
   std::vector<json> orders = OrderLog();
   ASSERT_EQ(orders.size(), 2u);
@@ -110,7 +110,7 @@ TEST_F(BybitLoopback, ScriptedDislocationsSendTheExpectedLegsAndBalancesAgreeExa
 
   // The other way: bybit_b's ask drops below binance_a's bid: buy on bybit_b (fee in BTC).
   SetBook("bybit_b", json::array({{"29799.00", "1"}}), json::array({{"29800.00", "0.3"}}));
-  ASSERT_TRUE(WaitFor([&] { return EngineCount("fills") >= 4; }, 20s)) << Status().dump();
+  ASSERT_TRUE(WaitFor([&] { return EngineCount("fill_reports") >= 4; }, 20s)) << Status().dump();
   std::this_thread::sleep_for(500ms);
   orders = OrderLog();
   ASSERT_EQ(orders.size(), 4u);
@@ -126,7 +126,7 @@ TEST_F(BybitLoopback, ScriptedDislocationsSendTheExpectedLegsAndBalancesAgreeExa
   const json st = Status();
   EXPECT_EQ(st["counters"]["orders_sent"], 4);
   EXPECT_EQ(st["counters"]["legs_unbalanced"], 0);
-  EXPECT_EQ(st["counters"]["rejects"], 0);
+  EXPECT_EQ(st["counters"]["reject_reports"], 0);
   EXPECT_EQ((*VenueOf(st, "bybit_b"))["order_parse_errors"], 0);
   ASSERT_EQ(StopEngine(), 0) << engine_->Output();
 }
@@ -143,7 +143,7 @@ TEST_F(BybitLoopback, IocThatFindsNothingIsCanceledAndBalancesStand) {
   ASSERT_NO_FATAL_FAILURE(SendRaw(
       "bybit_b",
       {{{"text", R"({"topic":"orderbook.50.BTCUSDT","ts":1,"type":"snapshot","data":{"s":"BTCUSDT","b":[["30300.00","0.01"]],"a":[["30301.00","1"]],"u":1,"seq":1},"cts":1})"}}}));
-  ASSERT_TRUE(WaitFor([&] { return EngineCount("cancels") >= 1; }, 20s)) << Status().dump();
+  ASSERT_TRUE(WaitFor([&] { return EngineCount("cancel_reports") >= 1; }, 20s)) << Status().dump();
   // The next real change does not follow u == 1: a gap, a resubscribe, the true book again.
   SetBook("bybit_b", json::array({{"29999.50", "1"}}), json::array({{"30000.50", "1"}}));
   ASSERT_TRUE(WaitFor([&] { return Counter("bybit_b", "gaps") >= 1 && Ready(); }, 20s)) << Status().dump();
@@ -167,8 +167,8 @@ TEST_F(BybitLoopback, IocThatFindsNothingIsCanceledAndBalancesStand) {
   }
   EXPECT_GE(bybit_orders, 1);
   const json st = Status();
-  EXPECT_EQ(st["counters"]["cancels"].get<int>(), bybit_orders) << "each IOC that found nothing is one final cancel";
-  EXPECT_EQ(st["counters"]["unknown"], 0);
+  EXPECT_EQ(st["counters"]["cancel_reports"].get<int>(), bybit_orders) << "each IOC that found nothing is one final cancel";
+  EXPECT_EQ(st["counters"]["unknown_reports"], 0);
   ExpectBalancesEqualTheSimulator();
   ASSERT_EQ(StopEngine(), 0) << engine_->Output();
 }

@@ -118,7 +118,7 @@ TEST_F(OkxLoopback, ScriptedDislocationSendsTheTwoIocLegsAndBalancesAgree) {
   StartEngine();
   EXPECT_EQ(SimOrders(), 0u) << "no edge yet";
   SetBook("okx", json::array({{"30200.00", "0.5"}}), json::array({{"30201.00", "1"}}));
-  ASSERT_TRUE(WaitFor([&] { return EngineCount("fills") >= 2; }, 20s)) << Status().dump();
+  ASSERT_TRUE(WaitFor([&] { return EngineCount("fill_reports") >= 2; }, 20s)) << Status().dump();
   std::this_thread::sleep_for(500ms);  // anything further would show up now
 
   const std::vector<json> orders = OrderLog();
@@ -163,7 +163,7 @@ TEST_F(OkxLoopback, IocWalkingTwoLevelsFillsTwiceAndBalancesStayExact) {
   StartEngine();
   // OKX's asks drop far below Binance's bid: buy on OKX (two levels), sell on Binance.
   SetBook("okx", json::array({{"29700.00", "1"}}), json::array({{"29800.00", "0.12345"}, {"29800.50", "0.2"}}));
-  ASSERT_TRUE(WaitFor([&] { return EngineCount("fills") >= 3; }, 20s)) << Status().dump();
+  ASSERT_TRUE(WaitFor([&] { return EngineCount("fill_reports") >= 3; }, 20s)) << Status().dump();
   std::this_thread::sleep_for(500ms);
   ExpectBalancesEqualTheSimulator({"binance_a", "okx"});
   const json st = Status();
@@ -177,8 +177,8 @@ TEST_F(OkxLoopback, IocWalkingTwoLevelsFillsTwiceAndBalancesStayExact) {
     EXPECT_EQ(o["accFillSz"], "0.32345");
   }
   EXPECT_EQ(okx_orders, 1) << testing::ReadFileOrDie(dir_.File("sim-orders.jsonl"));
-  EXPECT_EQ(st["counters"]["fills"], 3) << "two on OKX, one on Binance";
-  EXPECT_EQ(st["counters"]["unknown"], 0);
+  EXPECT_EQ(st["counters"]["fill_reports"], 3) << "two on OKX, one on Binance";
+  EXPECT_EQ(st["counters"]["unknown_reports"], 0);
   EXPECT_EQ(st["counters"]["legs_unbalanced"], 0);
 }
 
