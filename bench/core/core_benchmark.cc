@@ -3,6 +3,7 @@
 
 #include <thread>
 
+#include "core/app/core_params.h"
 #include "core/base/decimal.h"
 #include "core/base/fixed_point.h"
 #include "core/messages/messages.h"
@@ -92,7 +93,7 @@ struct CoreRig {
       w.to_venues.push_back(rings.back()->TakeProducer());
       outs.push_back(rings.back()->TakeConsumer());
     }
-    auto params = engine::ParamsFromConfig(cfg, 1);
+    auto params = app::CoreParamsFromConfig(cfg, 1);
     params.cooldown = Nanos{0};
     core = std::make_unique<engine::DecisionCore>(params, std::move(w));
     for (int v = 0; v < 2; ++v) {

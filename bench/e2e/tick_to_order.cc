@@ -23,6 +23,7 @@
 #include <thread>
 #include <vector>
 
+#include "core/app/core_params.h"
 #include "core/config/config.h"
 #include "core/engine/decision_core.h"
 #include "core/journal/journal_writer.h"
@@ -145,7 +146,7 @@ struct Pipeline {
         p.pub->PublishBalance(b, Nanos{});
       }
     }
-    auto params = engine::ParamsFromConfig(cfg, 1);
+    auto params = app::CoreParamsFromConfig(cfg, 1);
     params.cooldown = Nanos{0};
     core = std::make_unique<engine::DecisionCore>(params, std::move(w));
     return true;

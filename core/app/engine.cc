@@ -2,11 +2,13 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <thread>
 
+#include "core/app/core_params.h"
 #include "core/app/venue_factory.h"
 #include "core/base/decimal.h"
 #include "risk/risk_gate.h"
@@ -60,6 +62,16 @@ absl::Status EnsureParent(const std::string& path, const char* what) {
   std::filesystem::create_directories(p.parent_path(), ec);
   if (ec) return absl::UnavailableError(std::string(what) + ": cannot create directory '" + p.parent_path().string() + "': " + ec.message());
   return absl::OkStatus();
+}
+
+// {"arbitrage":N,"rebalance":N,...}: orders sent per purpose.
+std::string PurposeCounts(const std::array<uint64_t, kOrderPurposes>& n) {
+  std::string o = "{";
+  for (int k = 0; k < kOrderPurposes; ++k) {
+    if (k) o += ",";
+    o += Q(OrderPurposeName(static_cast<OrderPurpose>(k))) + ":" + std::to_string(n[static_cast<size_t>(k)]);
+  }
+  return o + "}";
 }
 
 runtime::IdleStrategy::Params IdleFor(const config::ThreadConfig& t) {
@@ -163,7 +175,7 @@ absl::Status Engine::Init() {
   w.waker = &core_waker_;
   // Client ids: unique per session (start time in ms shifted left leaves room for 2^20 orders).
   const uint64_t cid_base = (static_cast<uint64_t>(WallNow().value / 1'000'000) % 100'000'000'000ull) << 20;
-  core_ = std::make_unique<engine::DecisionCore>(engine::ParamsFromConfig(cfg_, cid_base), std::move(w));
+  core_ = std::make_unique<engine::DecisionCore>(CoreParamsFromConfig(cfg_, cid_base), std::move(w));
 
   control::AdminServer::Options ao;
   ao.max_clients = cfg_.admin.max_clients;
@@ -204,11 +216,22 @@ void Engine::Start() {
 void Engine::Run() {
   const int64_t deadline = opts_.seconds > 0 ? started_mono_ns_ + static_cast<int64_t>(opts_.seconds * 1e9) : 0;
   int64_t next_line = MonoNow().value + 1'000'000'000;
+  // Time-driven work in the core runs on kTimer inputs sent from here every timer_ms; the core
+  // journals them like every other input, so a replay sees the same ticks.
+  const int64_t timer_ns = TimerPeriodMs() * 1'000'000;
+  int64_t next_timer = MonoNow().value + timer_ns;
   const bool tty = isatty(STDOUT_FILENO);
   while (!stop_requested_.load(std::memory_order_acquire)) {
-    admin_->Poll(50);
+    const int64_t until_timer_ms = (next_timer - MonoNow().value) / 1'000'000;
+    admin_->Poll(static_cast<int>(std::clamp<int64_t>(until_timer_ms, 0, 50)));
     logger_->Drain();
     const int64_t now = MonoNow().value;
+    if (now >= next_timer) {
+      // One tick per period; after a stall the missed ones are skipped, not sent in a burst.
+      next_timer += timer_ns;
+      if (next_timer <= now) next_timer = now + timer_ns;
+      if (!PushControl(ControlOp::kTimer, VenueId::Invalid(), kNoPeer)) ++timer_drops_;
+    }
     if (opts_.status_line && now >= next_line) {
       next_line += 1'000'000'000;
       const std::string line = StatusLine();
@@ -464,7 +487,9 @@ std::string Engine::StatusJson() {
        ",\"unknown_reports\":" + u(cc.unknown_reports) + ",\"unknown_exec\":" + u(cc.unknown_exec) +
        ",\"risk_rejects\":" + u(cc.risk_rejects) + ",\"intent_ring_full\":" + u(cc.intent_ring_full) +
        ",\"legs_unbalanced\":" + u(cc.legs_unbalanced) + ",\"telemetry_drops\":" + u(cc.telemetry_drops) +
-       ",\"stale_quotes\":" + u(cc.stale_quotes) + ",\"journal_stalls\":" + u(cc.journal_stalls) + "}";
+       ",\"stale_quotes\":" + u(cc.stale_quotes) + ",\"journal_stalls\":" + u(cc.journal_stalls) +
+       ",\"timer_drops\":" + u(timer_drops_) + "}";
+  o += ",\"orders_by_purpose\":" + PurposeCounts(cc.orders_by_purpose);
   o += ",\"pnl_quote\":" + Q(Dec(t.pnl_quote)) + ",\"fees_quote\":" + Q(Dec(t.fees_quote));
   o += ",\"valuation_asset\":" + Q(cfg_.assets[cfg_.instruments.front().quote.value].name);
   o += ",\"tick_to_order_ns\":" + Hist(t2o) + ",\"decision_ns\":" + Hist(dec);
@@ -492,6 +517,7 @@ std::string Engine::SummaryJson() {
   o += ",\"orders\":{\"sent\":" + u(cc.orders_sent) + ",\"filled\":" + u(cc.orders_filled) +
        ",\"partly_filled\":" + u(cc.orders_partly_filled) + ",\"unfilled\":" + u(cc.orders_unfilled) +
        ",\"rejected\":" + u(cc.orders_rejected) + ",\"open\":" + u(tel_.open_orders) + "}";
+  o += ",\"orders_by_purpose\":" + PurposeCounts(cc.orders_by_purpose);
   o += ",\"pnl_quote\":" + Q(Dec(tel_.pnl_quote)) + ",\"fees_quote\":" + Q(Dec(tel_.fees_quote));
   o += ",\"tick_to_order_ns\":" + Hist(t2o) + ",\"status\":" + status + "}";
   return o;

@@ -65,6 +65,7 @@ class Engine {
   void Shutdown();
   void ReadTelemetry();
   runtime::LatencyHistogram::Snapshot TickToOrder() const;  // all venues' histograms merged
+  int64_t TimerPeriodMs() const { return 10; }  // [engine] timer_ms
 
   config::Config cfg_;
   RunOptions opts_;
@@ -98,6 +99,7 @@ class Engine {
   int64_t stopped_mono_ns_ = 0;
   std::string final_venues_json_;  // the venues as they were just before shutdown (summary)
   uint64_t request_id_ = 0;
+  uint64_t timer_drops_ = 0;  // kTimer inputs not sent: the control ring was full
   bool started_ = false;
   bool stopped_ = false;
 };

@@ -3,46 +3,15 @@
 #include <algorithm>
 
 #include "core/base/clock.h"
-#include "core/config/config.h"
 #include "core/journal/journal_format.h"
 
 namespace hs::engine {
 
-EngineParams ParamsFromConfig(const config::Config& cfg, uint64_t client_id_base) {
-  EngineParams p;
-  p.venues = static_cast<int>(cfg.venues.size());
-  p.instruments = static_cast<int>(cfg.instruments.size());
-  p.assets = static_cast<int>(cfg.assets.size());
-  for (const auto& ic : cfg.instruments) {
-    p.instrument[ic.id.value] = InstrumentParams{ic.base, ic.quote, ic.tick, ic.lot, ic.min_notional};
-  }
-  for (const auto& vc : cfg.venues) {
-    VenueParams& v = p.venue[vc.id.value];
-    v.present = true;
-    v.trading = vc.trading;
-    v.taker_fee = vc.taker_fee;
-    for (const auto& s : vc.symbols) {
-      v.lists[s.instrument.value] = true;
-      v.lot[s.instrument.value] = s.lot;
-    }
-  }
-  p.valuation_asset = cfg.instruments.front().quote;
-  p.strategy_enabled = cfg.strategy.enabled;
-  p.min_edge = cfg.strategy.min_edge;
-  p.max_leg_notional = cfg.strategy.max_leg_notional;
-  p.cooldown = Nanos::FromMillis(cfg.strategy.cooldown_ms);
-  p.max_quote_age = Nanos::FromMillis(cfg.strategy.max_quote_age_ms);
-  p.limits = risk::Limits{cfg.risk.max_order_notional, cfg.risk.max_order_qty};
-  p.client_id_base = client_id_base;
-  return p;
-}
-
 DecisionCore::DecisionCore(const EngineParams& params, Wiring wiring)
-    : p_(params), w_(std::move(wiring)), risk_(params.limits), next_client_id_(params.client_id_base) {
+    : p_(params), w_(std::move(wiring)), risk_(params.limits), orders_(params.client_id_base) {
   tel_.venues = p_.venues;
   tel_.instruments = p_.instruments;
   tel_.assets = p_.assets;
-  publish_interval_ticks_ = static_cast<uint64_t>(50'000'000.0 * TscClock::ticks_per_ns());
 }
 
 void DecisionCore::Begin(Nanos wall_time) noexcept {
@@ -89,11 +58,6 @@ int DecisionCore::DoWork() noexcept {
       ++work;
     }
   }
-  const uint64_t now = TscNow().ticks;
-  if (now - last_publish_tsc_ >= publish_interval_ticks_) {
-    last_publish_tsc_ = now;
-    PublishTelemetry();
-  }
   return work;
 }
 
@@ -118,9 +82,21 @@ void DecisionCore::OnClose() noexcept {
   PublishTelemetry();
 }
 
+void DecisionCore::CopyOutcomes() noexcept {
+  const OrderOutcomes& o = orders_.outcomes();
+  CoreCounters& c = tel_.counters;
+  c.orders_filled = o.filled;
+  c.orders_partly_filled = o.partly_filled;
+  c.orders_unfilled = o.unfilled;
+  c.orders_rejected = o.rejected;
+  c.legs_unbalanced = o.legs_unbalanced;
+  c.orders_by_purpose = o.by_purpose;
+  tel_.open_orders = static_cast<uint64_t>(orders_.open());
+}
+
 void DecisionCore::PublishTelemetry() noexcept {
   RecomputePnl();
-  tel_.open_orders = static_cast<uint64_t>(open_orders_);
+  CopyOutcomes();
   tel_.version++;
   tel_.counters.journal_stalls = w_.journal.stalls();
   if (w_.telemetry != nullptr && !w_.telemetry->TryPublish(tel_)) ++tel_.counters.telemetry_drops;
@@ -162,6 +138,9 @@ void DecisionCore::Handle(const ControlCommand& cmd) noexcept {
     case ControlOp::kRefused:
       ++tel_.refused_commands;  // journaled by DoWork for the audit trail; changes nothing
       break;
+    case ControlOp::kTimer:
+      OnTimer(cmd.time);
+      return;
     default:
       break;
   }
@@ -169,6 +148,14 @@ void DecisionCore::Handle(const ControlCommand& cmd) noexcept {
   tel_.global_state = static_cast<uint8_t>(risk_.global_state());
   for (int v = 0; v < p_.venues; ++v)
     tel_.venue[v].trading_state = static_cast<uint8_t>(risk_.venue_state(VenueId{static_cast<uint8_t>(v)}));
+}
+
+void DecisionCore::OnTimer(Nanos now) noexcept {
+  (void)now;  // time-driven work (rebalancing, timeouts) runs here, on journaled input time
+  if (++timers_since_publish_ >= p_.telemetry_every_timers) {
+    timers_since_publish_ = 0;
+    PublishTelemetry();
+  }
 }
 
 void DecisionCore::Handle(const VenueMsg& msg) noexcept {
@@ -208,9 +195,9 @@ void DecisionCore::OnStatus(const VenueStatus& st) noexcept {
     vv.crossed = st.crossed;
     vv.resyncs = st.resyncs;
     vv.parse_errors = st.parse_errors;
+    books_.OnStatus(st, p_.instruments);
     if (!st.usable) {
       for (int i = 0; i < p_.instruments; ++i) {
-        books_[st.venue.value][i].usable = false;
         vv.books[i].usable = false;
         vv.books[i].state = st.state;
       }
@@ -218,10 +205,9 @@ void DecisionCore::OnStatus(const VenueStatus& st) noexcept {
     return;
   }
   if (st.instrument.value >= p_.instruments) return;
-  BookState& b = books_[st.venue.value][st.instrument.value];
   // A status never makes a book usable by itself: only a BookTop from a validated book does.
-  if (!st.usable) b.usable = false;
-  vv.books[st.instrument.value].usable = b.usable;
+  books_.OnStatus(st, p_.instruments);
+  vv.books[st.instrument.value].usable = books_.usable(st.venue, st.instrument);
   vv.books[st.instrument.value].state = st.state;
   vv.gaps = std::max(vv.gaps, st.gaps);
   vv.checksum_failures = std::max(vv.checksum_failures, st.checksum_failures);
@@ -242,11 +228,8 @@ void DecisionCore::OnBookTop(const BookTop& top, Nanos now) noexcept {
       top.instrument.value >= p_.instruments)
     return;
   ++tel_.counters.book_tops;
-  BookState& b = books_[top.venue.value][top.instrument.value];
-  b.top = top;
-  b.recv_time = now;
-  b.has_top = top.bid_count > 0 && top.ask_count > 0;
-  b.usable = b.has_top;  // venues publish tops only from books that validated
+  books_.OnTop(top, now);
+  const CachedBook& b = books_.at(top.venue, top.instrument);
   BookView& bv = tel_.venue[top.venue.value].books[top.instrument.value];
   bv.has_top = b.has_top;
   bv.usable = b.usable;
@@ -264,7 +247,7 @@ void DecisionCore::OnBookTop(const BookTop& top, Nanos now) noexcept {
   if (!p_.strategy_enabled || !b.usable) return;
   for (int w = 0; w < p_.venues; ++w) {
     if (w == top.venue.value) continue;
-    const BookState& other = books_[w][top.instrument.value];
+    const CachedBook& other = books_.at(VenueId{static_cast<uint8_t>(w)}, top.instrument);
     if (!other.usable) continue;
     if (now.value - other.recv_time.value > p_.max_quote_age.value) {
       ++tel_.counters.stale_quotes;
@@ -278,8 +261,8 @@ void DecisionCore::OnBookTop(const BookTop& top, Nanos now) noexcept {
 
 void DecisionCore::EvaluatePair(InstrumentId inst, VenueId buy, VenueId sell, const BookTop& trigger,
                                 Nanos now) noexcept {
-  const BookTop& a = books_[buy.value][inst.value].top;
-  const BookTop& b = books_[sell.value][inst.value].top;
+  const BookTop& a = books_.at(buy, inst).top;
+  const BookTop& b = books_.at(sell, inst).top;
   const VenueParams& va = p_.venue[buy.value];
   const VenueParams& vb = p_.venue[sell.value];
   const InstrumentParams& ip = p_.instrument[inst.value];
@@ -331,12 +314,11 @@ void DecisionCore::EvaluatePair(InstrumentId inst, VenueId buy, VenueId sell, co
   legs[1].venue = sell;
   legs[1].side = Side::kSell;
   legs[1].limit_px = plan.sell_limit;
-  const uint32_t group = next_group_++;
   for (OrderIntent& leg : legs) {
     leg.instrument = inst;
     leg.tif = TimeInForce::kIoc;
+    leg.purpose = OrderPurpose::kArbitrage;
     leg.qty = plan.qty;
-    leg.group = group;
     leg.origin_stamp = trigger.recv_stamp;
     leg.decision_stamp = decided;
     leg.decision_time = now;
@@ -360,37 +342,24 @@ void DecisionCore::EvaluatePair(InstrumentId inst, VenueId buy, VenueId sell, co
     ++tel_.counters.intent_ring_full;
     return;
   }
-  const ClientOrderId ids[2] = {ClientOrderId{next_client_id_}, ClientOrderId{next_client_id_ + 1}};
-  OrderSlot* slots[2] = {&orders_[ids[0].value % kOrderSlots], &orders_[ids[1].value % kOrderSlots]};
-  if (slots[0]->active || slots[1]->active) {
+  if (!orders_.HasRoom(2)) {
     ++tel_.counters.intent_ring_full;  // order table full: same treatment as a full ring
     return;
   }
-  next_client_id_ += 2;
-  Group& g = groups_[group % kGroups];
-  g = Group{group, 0, {Qty::Zero(), Qty::Zero()}};
-
-  for (int k = 0; k < 2; ++k) {
-    OrderIntent& leg = legs[k];
-    leg.client_id = ids[k];
-    OrderSlot& s = *slots[k];
-    s = OrderSlot{};
-    s.active = true;
-    s.id = ids[k];
-    s.venue = leg.venue;
-    s.instrument = inst;
-    s.side = leg.side;
-    s.qty = leg.qty;
-    s.group = group;
+  const uint32_t group = orders_.NewGroup(2);
+  for (OrderIntent& leg : legs) {
+    leg.group = group;
+    AssetId reserved_asset;
+    Amount reserved;
     if (leg.side == Side::kBuy) {
-      s.reserved_asset = ip.quote;
-      s.reserved = AmountFromNotional(MulNotional(NetBuyCost(leg.limit_px, va.taker_fee), leg.qty, Rounding::kCeil));
+      reserved_asset = ip.quote;
+      reserved = AmountFromNotional(MulNotional(NetBuyCost(leg.limit_px, va.taker_fee), leg.qty, Rounding::kCeil));
     } else {
-      s.reserved_asset = ip.base;
-      s.reserved = AmountFromQty(leg.qty);
+      reserved_asset = ip.base;
+      reserved = AmountFromQty(leg.qty);
     }
-    portfolio_.Reserve(leg.venue, s.reserved_asset, s.reserved);
-    ++open_orders_;
+    orders_.Open(leg, reserved_asset, reserved);
+    portfolio_.Reserve(leg.venue, reserved_asset, reserved);
     const bool pushed = w_.to_venues[leg.venue.value].TryPush(leg);
     HS_DCHECK(pushed, "ring room was checked");
     (void)pushed;
@@ -399,37 +368,21 @@ void DecisionCore::EvaluatePair(InstrumentId inst, VenueId buy, VenueId sell, co
     w_.journal.Append(journal::RecordType::kIntent, leg);
     ++tel_.counters.orders_sent;
   }
+  CopyOutcomes();
   ++tel_.counters.arb_groups_sent;
   if ((episode & kEpisodeTaken) == 0) ++tel_.counters.opportunities_taken;
   episode |= kEpisodeTaken;
   if (w_.metrics != nullptr) w_.metrics->decision_ns.Record(TscClock::Elapsed(trigger.recv_stamp, decided));
 }
 
-DecisionCore::OrderSlot* DecisionCore::FindOrder(ClientOrderId id) noexcept {
-  OrderSlot& s = orders_[id.value % kOrderSlots];
-  return (s.active && s.id == id) ? &s : nullptr;
-}
-
-void DecisionCore::CloseOrder(OrderSlot* o, ExecKind last) noexcept {
-  // The order's outcome, once: filled + partly + unfilled + rejected + open = sent.
-  CoreCounters& c = tel_.counters;
-  if (o->filled.is_positive()) {
-    ++(o->filled >= o->qty ? c.orders_filled : c.orders_partly_filled);
-  } else {
-    ++(last == ExecKind::kRejected ? c.orders_rejected : c.orders_unfilled);
-  }
-  portfolio_.Release(o->venue, o->reserved_asset, o->reserved);
-  Group& g = groups_[o->group % kGroups];
-  if (g.id == o->group) {
-    g.filled[o->side == Side::kBuy ? 0 : 1] = o->filled;
-    if (++g.legs_done == 2 && g.filled[0] != g.filled[1]) ++tel_.counters.legs_unbalanced;
-  }
-  o->active = false;
-  --open_orders_;
+void DecisionCore::CloseOrder(TrackedOrder& o, ExecKind last) noexcept {
+  portfolio_.Release(o.venue, o.reserved_asset, o.reserved);
+  orders_.Close(o, last);
+  CopyOutcomes();
 }
 
 void DecisionCore::OnExec(const ExecReport& ex) noexcept {
-  OrderSlot* o = FindOrder(ex.client_id);
+  TrackedOrder* o = orders_.Find(ex.client_id);
   switch (ex.kind) {
     case ExecKind::kAck:
       ++tel_.counters.ack_reports;
@@ -454,7 +407,7 @@ void DecisionCore::OnExec(const ExecReport& ex) noexcept {
   if (ex.kind == ExecKind::kFill && ex.fill_qty.is_positive()) {
     const InstrumentParams& ip = p_.instrument[o->instrument.value];
     portfolio_.ApplyFill(o->venue, ip.base, ip.quote, o->side, ex.fill_qty, ex.fill_quote, ex.fee_asset, ex.fee);
-    o->filled += ex.fill_qty;
+    orders_.AddFill(*o, ex.fill_qty);
     VenueView& vv = tel_.venue[o->venue.value];
     vv.balances[ip.base.value] = portfolio_.free(o->venue, ip.base);
     vv.balances[ip.quote.value] = portfolio_.free(o->venue, ip.quote);
@@ -474,7 +427,7 @@ void DecisionCore::OnExec(const ExecReport& ex) noexcept {
     }
   }
   // kUnknown keeps the reservation: the order may exist until reconciled.
-  if (ex.final && ex.kind != ExecKind::kUnknown) CloseOrder(o, ex.kind);
+  if (ex.final && ex.kind != ExecKind::kUnknown) CloseOrder(*o, ex.kind);
 }
 
 void DecisionCore::UpdateReference(InstrumentId inst) noexcept {
@@ -482,7 +435,7 @@ void DecisionCore::UpdateReference(InstrumentId inst) noexcept {
   Price mids[kMaxVenues];
   int n = 0;
   for (int v = 0; v < p_.venues; ++v) {
-    const BookState& b = books_[v][inst.value];
+    const CachedBook& b = books_.at(VenueId{static_cast<uint8_t>(v)}, inst);
     if (!b.usable || b.top.bid_count == 0 || b.top.ask_count == 0) continue;
     mids[n++] = Price::FromRaw((b.top.bids[0].px.raw() + b.top.asks[0].px.raw()) / 2);
   }

@@ -58,6 +58,7 @@ struct CoreCounters {
   uint64_t orders_partly_filled = 0;   // some, not all (IOC remainder expired)
   uint64_t orders_unfilled = 0;        // IOC expired or canceled with nothing filled
   uint64_t orders_rejected = 0;        // the venue (or the venue thread) refused it
+  std::array<uint64_t, kOrderPurposes> orders_by_purpose{};  // orders sent, per OrderPurpose
   // Reports as they arrive, by kind (one order can have several fill reports).
   uint64_t ack_reports = 0;
   uint64_t fill_reports = 0;

@@ -40,6 +40,45 @@ const char* ExecKindName(ExecKind k) noexcept {
   return "?";
 }
 
+const char* OrderPurposeName(OrderPurpose p) noexcept {
+  switch (p) {
+    case OrderPurpose::kArbitrage:
+      return "arbitrage";
+    case OrderPurpose::kRebalance:
+      return "rebalance";
+    case OrderPurpose::kHedge:
+      return "hedge";
+    case OrderPurpose::kUnwind:
+      return "unwind";
+    case OrderPurpose::kDeleverage:
+      return "deleverage";
+  }
+  return "?";
+}
+
+void ClearMeasurements(OrderIntent& i) noexcept {
+  i.origin_stamp = {};
+  i.decision_stamp = {};
+}
+
+void ClearMeasurements(VenueMsg& m) noexcept {
+  switch (m.kind) {
+    case VenueMsg::Kind::kBookTop:
+      m.top.recv_stamp = {};
+      m.top.publish_stamp = {};
+      break;
+    case VenueMsg::Kind::kStatus:
+      m.status.stamp = {};
+      break;
+    case VenueMsg::Kind::kExec:
+      m.exec.recv_stamp = {};
+      m.exec.wire_stamp = {};
+      break;
+    case VenueMsg::Kind::kBalance:
+      break;
+  }
+}
+
 const char* ControlOpName(ControlOp op) noexcept {
   switch (op) {
     case ControlOp::kNone:

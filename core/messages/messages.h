@@ -70,6 +70,11 @@ struct VenueStatus {
 enum class Side : uint8_t { kBuy = 0, kSell = 1 };
 enum class TimeInForce : uint8_t { kIoc = 0, kGtc = 1, kFok = 2 };
 
+// Why the core sends an order: counted per purpose in status, the summary and the backtest.
+enum class OrderPurpose : uint8_t { kArbitrage = 0, kRebalance, kHedge, kUnwind, kDeleverage };
+inline constexpr int kOrderPurposes = 5;
+const char* OrderPurposeName(OrderPurpose p) noexcept;
+
 // An order the core wants on one venue. Produced only by the core after the risk gate.
 struct OrderIntent {
   ClientOrderId client_id;
@@ -77,12 +82,16 @@ struct OrderIntent {
   InstrumentId instrument;
   Side side = Side::kBuy;
   TimeInForce tif = TimeInForce::kIoc;
+  OrderPurpose purpose = OrderPurpose::kArbitrage;
+  bool reduce_only = false;  // may only reduce a position (perpetuals; ignored on spot venues)
   Price limit_px;
   Qty qty;
-  uint32_t group = 0;       // arbitrage pair id shared by both legs
+  uint32_t group = 0;       // id shared by the legs of one decision (an arbitrage pair, a paired rebalance)
+  // Measurements, not decisions: TSC latency stamps. No decision reads them, and a replay
+  // compares records with them cleared (ClearMeasurements).
   TscStamp origin_stamp;    // recv_stamp of the tick that triggered the decision
   TscStamp decision_stamp;  // when the core emitted it
-  Nanos decision_time;      // core's logical time (exchange/receive time of the trigger)
+  Nanos decision_time;      // core's logical time (input time of the trigger)
 };
 
 enum class ExecKind : uint8_t {
@@ -182,6 +191,11 @@ static_assert(std::is_trivially_copyable_v<ControlCommand>);
 static_assert(sizeof(ControlCommand) == 24, "ControlCommand: the operator's uid fits the old padding");
 static_assert(sizeof(BookTop) <= 4 * 64, "BookTop budget: four cache lines");
 static_assert(sizeof(OrderIntent) <= 64, "OrderIntent budget: one cache line");
+
+// Clears the latency measurements (TSC stamps) a record carries, leaving only what decisions
+// are made of: two runs over the same inputs agree on everything that remains, bit for bit.
+void ClearMeasurements(OrderIntent& i) noexcept;
+void ClearMeasurements(VenueMsg& m) noexcept;
 static_assert(sizeof(ExecReport) <= 2 * 64, "ExecReport budget: two cache lines");
 static_assert(sizeof(VenueMsg) <= 4 * 64, "VenueMsg budget: four cache lines");
 

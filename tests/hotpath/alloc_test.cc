@@ -9,6 +9,7 @@
 #include <new>
 #include <random>
 
+#include "core/app/core_params.h"
 #include "core/config/config.h"
 #include "core/engine/decision_core.h"
 #include "core/journal/journal_writer.h"
@@ -94,7 +95,7 @@ TEST(HotPath, ParseRingCoreEncodeAllocatesNothingInSteadyState) {
       p.pub->PublishBalance(b, Nanos{});
     }
   }
-  auto params = engine::ParamsFromConfig(*cfg, 1);
+  auto params = app::CoreParamsFromConfig(*cfg, 1);
   params.cooldown = Nanos{0};
   engine::DecisionCore core(params, std::move(w));
 

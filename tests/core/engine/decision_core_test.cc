@@ -1,3 +1,4 @@
+#include "core/app/core_params.h"
 #include "core/engine/decision_core.h"
 
 #include <gtest/gtest.h>
@@ -19,7 +20,7 @@ class CoreTest : public ::testing::Test {
     auto c = config::ParseConfig(config::EmbeddedDemoConfig(), "demo");
     ASSERT_TRUE(c.ok());
     cfg_ = *c;
-    params_ = ParamsFromConfig(cfg_, 1000);
+    params_ = app::CoreParamsFromConfig(cfg_, 1000);
     params_.cooldown = Nanos::FromMillis(100);
     DecisionCore::Wiring w;
     for (int v = 0; v < 2; ++v) {
@@ -116,6 +117,26 @@ TEST_F(CoreTest, CrossedMarketEmitsTwoIocLegs) {
   EXPECT_NE(buys[0].client_id, sells[0].client_id);
   EXPECT_EQ(core_->telemetry().counters.opportunities, 1u);
   EXPECT_EQ(core_->telemetry().counters.orders_sent, 2u);
+  EXPECT_EQ(buys[0].purpose, OrderPurpose::kArbitrage);
+  EXPECT_EQ(sells[0].purpose, OrderPurpose::kArbitrage);
+  EXPECT_FALSE(buys[0].reduce_only);
+  EXPECT_EQ(core_->telemetry().counters.orders_by_purpose[static_cast<int>(OrderPurpose::kArbitrage)], 2u);
+  EXPECT_EQ(core_->telemetry().counters.orders_by_purpose[static_cast<int>(OrderPurpose::kRebalance)], 0u);
+}
+
+// Telemetry is published on journaled timer inputs (every telemetry_every_timers of them), not
+// on a clock the core reads.
+TEST_F(CoreTest, TelemetryIsPublishedOnTimerInputs) {
+  const uint64_t v0 = core_->telemetry().version;
+  ControlCommand timer;
+  timer.op = ControlOp::kTimer;
+  for (int k = 1; k < params_.telemetry_every_timers; ++k) {
+    timer.time = Nanos::FromMillis(10 * k);
+    core_->Handle(timer);
+  }
+  EXPECT_EQ(core_->telemetry().version, v0);
+  core_->Handle(timer);
+  EXPECT_EQ(core_->telemetry().version, v0 + 1);
 }
 
 TEST_F(CoreTest, LegSizeRespectsMaxLegNotionalAndBalances) {

@@ -1,0 +1,51 @@
+// hs::engine — the decision core's parameters: plain values, no config types. The app turns the
+// configuration into them (core/app/core_params.h), tests and benchmarks build them directly.
+#pragma once
+
+#include <array>
+#include <cstdint>
+
+#include "core/base/clock.h"
+#include "core/base/fixed_point.h"
+#include "core/base/ids.h"
+#include "risk/risk_gate.h"
+
+namespace hs::engine {
+
+struct InstrumentParams {
+  AssetId base;
+  AssetId quote;
+  Price tick;
+  Qty lot;
+  Notional min_notional;
+};
+
+struct VenueParams {
+  bool present = false;
+  bool trading = false;
+  Rate taker_fee;
+  std::array<bool, kMaxInstruments> lists{};  // venue lists this instrument
+  std::array<Qty, kMaxInstruments> lot{};     // venue lot per instrument
+};
+
+struct EngineParams {
+  int venues = 0;
+  int instruments = 0;
+  int assets = 0;
+  std::array<InstrumentParams, kMaxInstruments> instrument{};
+  std::array<VenueParams, kMaxVenues> venue{};
+  AssetId valuation_asset;  // PnL currency: the first instrument's quote
+  bool strategy_enabled = true;
+  Rate min_edge;
+  Notional max_leg_notional;
+  Nanos cooldown;
+  // The other side of a pair must have been received within this much of the trigger: a
+  // stalled stream (connection alive, no data) leaves a book that validated but is stale.
+  Nanos max_quote_age = Nanos::FromMillis(5'000);
+  risk::Limits limits;
+  uint64_t client_id_base = 1;  // first client order id (unique per session)
+  // Telemetry is published every this many kTimer inputs (and after each operator command).
+  int telemetry_every_timers = 5;
+};
+
+}  // namespace hs::engine

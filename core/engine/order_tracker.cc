@@ -1,0 +1,55 @@
+#include "core/engine/order_tracker.h"
+
+namespace hs::engine {
+
+bool OrderTracker::HasRoom(int n) const noexcept {
+  for (int k = 0; k < n; ++k)
+    if (slots_[(next_id_ + static_cast<uint64_t>(k)) % kSlots].active) return false;
+  return true;
+}
+
+uint32_t OrderTracker::NewGroup(int legs) noexcept {
+  const uint32_t id = next_group_++;
+  Group& g = groups_[id % kGroups];
+  g = Group{};
+  g.id = id;
+  g.legs = static_cast<uint8_t>(legs);
+  return id;
+}
+
+TrackedOrder& OrderTracker::Open(OrderIntent& intent, AssetId reserved_asset, Amount reserved) noexcept {
+  intent.client_id = ClientOrderId{next_id_++};
+  TrackedOrder& s = slots_[intent.client_id.value % kSlots];
+  s = TrackedOrder{};
+  s.active = true;
+  s.id = intent.client_id;
+  s.venue = intent.venue;
+  s.instrument = intent.instrument;
+  s.side = intent.side;
+  s.purpose = intent.purpose;
+  s.qty = intent.qty;
+  s.group = intent.group;
+  s.reserved_asset = reserved_asset;
+  s.reserved = reserved;
+  ++open_;
+  ++outcomes_.opened;
+  ++outcomes_.by_purpose[static_cast<int>(intent.purpose) % kOrderPurposes];
+  return s;
+}
+
+void OrderTracker::Close(TrackedOrder& o, ExecKind last) noexcept {
+  if (o.filled.is_positive()) {
+    ++(o.filled >= o.qty ? outcomes_.filled : outcomes_.partly_filled);
+  } else {
+    ++(last == ExecKind::kRejected ? outcomes_.rejected : outcomes_.unfilled);
+  }
+  Group& g = groups_[o.group % kGroups];
+  if (o.group != 0 && g.id == o.group && g.legs == 2) {
+    g.filled[o.side == Side::kBuy ? 0 : 1] = o.filled;
+    if (++g.legs_done == 2 && g.filled[0] != g.filled[1]) ++outcomes_.legs_unbalanced;
+  }
+  o.active = false;
+  --open_;
+}
+
+}  // namespace hs::engine

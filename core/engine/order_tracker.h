@@ -1,0 +1,87 @@
+// hs::engine — the orders in flight: client ids, slots, groups and each order's outcome.
+//
+// A part of the decision core (DESIGN §6). Client ids count up from a per-session base; an
+// order lives in slot `id % kSlots` until its last report, so a slot still live when its id
+// comes round again refuses the new order (the table is full) rather than overwrite it. Each
+// order remembers what it reserved so the core can release it, and its outcome is counted
+// exactly once when it closes: filled + partly filled + unfilled + rejected + open = opened.
+// The legs of one group (an arbitrage pair) are compared when both are done. No clock.
+#pragma once
+
+#include <array>
+#include <cstdint>
+
+#include "core/base/fixed_point.h"
+#include "core/base/ids.h"
+#include "core/messages/messages.h"
+
+namespace hs::engine {
+
+struct TrackedOrder {
+  bool active = false;
+  ClientOrderId id;
+  VenueId venue;
+  InstrumentId instrument;
+  Side side = Side::kBuy;
+  OrderPurpose purpose = OrderPurpose::kArbitrage;
+  Qty qty;
+  Qty filled;
+  AssetId reserved_asset;
+  Amount reserved;
+  uint32_t group = 0;
+};
+
+struct OrderOutcomes {
+  uint64_t opened = 0;
+  uint64_t filled = 0;          // filled in full
+  uint64_t partly_filled = 0;   // some, not all
+  uint64_t unfilled = 0;        // expired or canceled with nothing filled
+  uint64_t rejected = 0;
+  uint64_t legs_unbalanced = 0; // a two-leg group whose legs filled different quantities
+  std::array<uint64_t, kOrderPurposes> by_purpose{};  // opened, per purpose
+};
+
+class OrderTracker {
+ public:
+  static constexpr int kSlots = 4096;
+  static constexpr int kGroups = 2048;
+
+  explicit OrderTracker(uint64_t first_client_id) noexcept : next_id_(first_client_id) {}
+
+  // True when the next n client ids have free slots.
+  bool HasRoom(int n) const noexcept;
+  // A new group id for the legs of one decision.
+  uint32_t NewGroup(int legs) noexcept;
+  // Tracks `intent` (its client id is assigned here) with what it reserves. REQUIRES HasRoom(1).
+  TrackedOrder& Open(OrderIntent& intent, AssetId reserved_asset, Amount reserved) noexcept;
+
+  // The live order with this id, or nullptr (unknown, or already closed).
+  TrackedOrder* Find(ClientOrderId id) noexcept {
+    TrackedOrder& s = slots_[id.value % kSlots];
+    return (s.active && s.id == id) ? &s : nullptr;
+  }
+  void AddFill(TrackedOrder& o, Qty qty) noexcept { o.filled += qty; }
+  // The order's last report arrived (kind `last`): counts its outcome and frees its slot. The
+  // caller releases o.reserved first.
+  void Close(TrackedOrder& o, ExecKind last) noexcept;
+
+  int open() const noexcept { return open_; }
+  const OrderOutcomes& outcomes() const noexcept { return outcomes_; }
+  uint64_t next_client_id() const noexcept { return next_id_; }
+
+ private:
+  struct Group {
+    uint32_t id = 0;
+    uint8_t legs = 0;
+    uint8_t legs_done = 0;
+    Qty filled[2];
+  };
+  std::array<TrackedOrder, kSlots> slots_{};
+  std::array<Group, kGroups> groups_{};
+  uint64_t next_id_;
+  uint32_t next_group_ = 1;
+  int open_ = 0;
+  OrderOutcomes outcomes_{};
+};
+
+}  // namespace hs::engine
