@@ -26,6 +26,14 @@ engine::EngineParams CoreParamsFromConfig(const config::Config& cfg, uint64_t cl
   p.max_leg_notional = cfg.strategy.max_leg_notional;
   p.cooldown = Nanos::FromMillis(cfg.strategy.cooldown_ms);
   p.max_quote_age = Nanos::FromMillis(cfg.strategy.max_quote_age_ms);
+  // The oracle's quorum: 2 where the instrument trades on at least two venues, else 1.
+  for (const auto& ic : cfg.instruments) {
+    int listing = 0;
+    for (const auto& vc : cfg.venues)
+      for (const auto& s : vc.symbols) listing += s.instrument == ic.id;
+    p.reference.min_venues[ic.id.value] = static_cast<uint8_t>(listing >= 2 ? 2 : 1);
+  }
+  p.reference.max_age = Nanos::FromMillis(cfg.strategy.max_quote_age_ms);
   p.limits = risk::Limits{cfg.risk.max_order_notional, cfg.risk.max_order_qty};
   p.client_id_base = client_id_base;
   return p;

@@ -8,7 +8,7 @@
 namespace hs::engine {
 
 DecisionCore::DecisionCore(const EngineParams& params, Wiring wiring)
-    : p_(params), w_(std::move(wiring)), risk_(params.limits), orders_(params.client_id_base) {
+    : p_(params), w_(std::move(wiring)), risk_(params.limits), orders_(params.client_id_base), reference_(params.reference) {
   tel_.venues = p_.venues;
   tel_.instruments = p_.instruments;
   tel_.assets = p_.assets;
@@ -243,7 +243,7 @@ void DecisionCore::OnBookTop(const BookTop& top, Nanos now) noexcept {
     bv.ask = top.asks[0].px;
     bv.ask_qty = top.asks[0].qty;
   }
-  UpdateReference(top.instrument);
+  UpdateReference(top.instrument, now);
   if (!p_.strategy_enabled || !b.usable) return;
   for (int w = 0; w < p_.venues; ++w) {
     if (w == top.venue.value) continue;
@@ -430,23 +430,18 @@ void DecisionCore::OnExec(const ExecReport& ex) noexcept {
   if (ex.final && ex.kind != ExecKind::kUnknown) CloseOrder(*o, ex.kind);
 }
 
-void DecisionCore::UpdateReference(InstrumentId inst) noexcept {
-  // Median of usable venues' mids (robust to one venue dislocating).
-  Price mids[kMaxVenues];
-  int n = 0;
+void DecisionCore::UpdateReference(InstrumentId inst, Nanos now) noexcept {
+  VenueQuote q[kMaxVenues];
   for (int v = 0; v < p_.venues; ++v) {
     const CachedBook& b = books_.at(VenueId{static_cast<uint8_t>(v)}, inst);
-    if (!b.usable || b.top.bid_count == 0 || b.top.ask_count == 0) continue;
-    mids[n++] = Price::FromRaw((b.top.bids[0].px.raw() + b.top.asks[0].px.raw()) / 2);
+    q[v].usable = b.usable && b.has_top && p_.venue[v].lists[inst.value];
+    q[v].bid = b.top.bids[0].px;
+    q[v].ask = b.top.asks[0].px;
+    q[v].recv_time = b.recv_time;
   }
-  if (n == 0) return;
-  for (int i = 1; i < n; ++i) {  // insertion sort: n is a handful of venues
-    const Price x = mids[i];
-    int j = i;
-    for (; j > 0 && x < mids[j - 1]; --j) mids[j] = mids[j - 1];
-    mids[j] = x;
-  }
-  tel_.reference[inst.value] = (n % 2 == 1) ? mids[n / 2] : Price::FromRaw((mids[n / 2 - 1].raw() + mids[n / 2].raw()) / 2);
+  reference_.Update(inst, q, p_.venues, now);
+  tel_.reference[inst.value] = reference_.value(inst);
+  tel_.reference_valid[inst.value] = reference_.valid(inst);
 }
 
 void DecisionCore::RecomputePnl() noexcept {

@@ -24,6 +24,7 @@
 #include "core/engine/engine_params.h"
 #include "core/engine/order_tracker.h"
 #include "core/engine/portfolio.h"
+#include "core/engine/reference_price.h"
 #include "core/engine/telemetry.h"
 #include "core/journal/journal_writer.h"
 #include "core/messages/messages.h"
@@ -66,6 +67,7 @@ class DecisionCore {
   const CoreTelemetry& telemetry() const noexcept { return tel_; }
   const Portfolio& portfolio() const noexcept { return portfolio_; }
   const risk::RiskGate& risk_gate() const noexcept { return risk_; }
+  const ReferencePrice& reference() const noexcept { return reference_; }
   // Publishes telemetry now (the agent does it every ~50 ms).
   void PublishTelemetry() noexcept;
 
@@ -78,7 +80,7 @@ class DecisionCore {
   bool CanTrade(VenueId v) const noexcept;
   void CloseOrder(TrackedOrder& o, ExecKind last) noexcept;
   void CopyOutcomes() noexcept;
-  void UpdateReference(InstrumentId inst) noexcept;
+  void UpdateReference(InstrumentId inst, Nanos now) noexcept;
   void RecomputePnl() noexcept;
 
   EngineParams p_;
@@ -87,6 +89,7 @@ class DecisionCore {
   Portfolio portfolio_;
   BookCache books_;
   OrderTracker orders_;
+  ReferencePrice reference_;
   // [instrument][buy venue][sell venue]
   std::array<std::array<std::array<Nanos, kMaxVenues>, kMaxVenues>, kMaxInstruments> cooldown_until_{};
   // Per ordered pair: the crossed-market episode under way (0 = none) and what happened in it.

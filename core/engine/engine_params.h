@@ -8,6 +8,7 @@
 #include "core/base/clock.h"
 #include "core/base/fixed_point.h"
 #include "core/base/ids.h"
+#include "core/engine/reference_price.h"
 #include "risk/risk_gate.h"
 
 namespace hs::engine {
@@ -42,6 +43,7 @@ struct EngineParams {
   // The other side of a pair must have been received within this much of the trigger: a
   // stalled stream (connection alive, no data) leaves a book that validated but is stale.
   Nanos max_quote_age = Nanos::FromMillis(5'000);
+  ReferenceParams reference;  // the oracle: freshness, outliers, quorum per instrument
   risk::Limits limits;
   uint64_t client_id_base = 1;  // first client order id (unique per session)
   // Telemetry is published every this many kTimer inputs (and after each operator command).

@@ -87,7 +87,8 @@ struct CoreTelemetry {
   CoreCounters counters;
   Amount pnl_quote;     // Σ Δbalance × reference price, in the valuation asset
   Amount fees_quote;    // fees paid, valued the same way
-  std::array<Price, kMaxInstruments> reference{};  // median mid of usable venues
+  std::array<Price, kMaxInstruments> reference{};  // the oracle's last valid value per instrument
+  std::array<bool, kMaxInstruments> reference_valid{};  // false: no quorum now (the value is stale)
   std::array<VenueView, kMaxVenues> venue{};
 };
 
