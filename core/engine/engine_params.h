@@ -36,6 +36,9 @@ struct EngineParams {
   std::array<InstrumentParams, kMaxInstruments> instrument{};
   std::array<VenueParams, kMaxVenues> venue{};
   AssetId valuation_asset;  // PnL currency: the first instrument's quote
+  // Per asset, the instrument that values it in the valuation asset (base = the asset, quote =
+  // the valuation asset); Invalid() for the valuation asset and for assets with none.
+  std::array<InstrumentId, kMaxAssets> valuation_instrument{};
   bool strategy_enabled = true;
   Rate min_edge;
   Notional max_leg_notional;

@@ -1,0 +1,305 @@
+#include "core/engine/rebalancer.h"
+
+#include "core/base/check.h"
+
+namespace hs::engine {
+
+namespace {
+
+using fp_internal::Int128;
+
+constexpr Int128 kRateOne = Rate::kScale;
+
+Amount AbsAmount(Amount a) noexcept { return a.is_negative() ? -a : a; }
+
+// Notional of an Amount of the valuation asset (same 10^-9 scale).
+Notional AsNotional(Amount a) noexcept { return NotionalFromAmount(a); }
+
+Qty QtyAtRef(Notional n, Price ref, Qty lot) noexcept {
+  if (!ref.is_positive() || !lot.is_positive()) return Qty::Zero();
+  return FloorToLot(QtyForNotional(n, ref, Rounding::kFloor), lot);
+}
+
+}  // namespace
+
+CostWalk WalkForCost(Side side, const Level* levels, int count, Qty want, Price ref, Rate fee, Rate max_cost,
+                     Qty lot) noexcept {
+  CostWalk w;
+  if (!ref.is_positive() || !lot.is_positive() || !want.is_positive()) return w;
+  const bool buy = side == Side::kBuy;
+  // All-in per unit: a buy pays px × (1 + fee), a sell nets px × (1 − fee). The average of that
+  // may be at most ref × (1 + max_cost) for a buy, at least ref × (1 − max_cost) for a sell:
+  //   buy:  S × A <= B × Q    sell: S × A >= B × Q
+  // with S = Σ px_raw × q_raw, Q = Σ q_raw, A = 1e8 ± fee_raw, B = ref_raw × (1e8 ± cost_raw).
+  const Int128 a = buy ? kRateOne + fee.raw() : kRateOne - fee.raw();
+  const Int128 b = static_cast<Int128>(ref.raw()) * (buy ? kRateOne + max_cost.raw() : kRateOne - max_cost.raw());
+  // No level further than max_cost from the reference (the limit stays within it).
+  const Price far = buy ? ref + MulRate(ref, max_cost, Rounding::kFloor) : ref - MulRate(ref, max_cost, Rounding::kFloor);
+  Int128 s = 0;
+  Int128 q = 0;
+  const Int128 want_raw = want.raw();
+  for (int k = 0; k < count && q < want_raw; ++k) {
+    const Level& l = levels[k];
+    if (!l.px.is_positive() || !l.qty.is_positive()) break;
+    if (buy ? l.px > far : l.px < far) {
+      w.cost_limited = true;
+      break;
+    }
+    Int128 take = l.qty.raw();
+    if (take > want_raw - q) take = want_raw - q;
+    const Int128 px = l.px.raw();
+    // Largest part of this level that keeps the average within the limit.
+    const Int128 slope = buy ? a * px - b : b - a * px;  // > 0: this level pulls the average past the limit
+    if (slope > 0) {
+      const Int128 room = buy ? b * q - a * s : a * s - b * q;  // >= 0 by the invariant
+      const Int128 fits = room <= 0 ? 0 : room / slope;
+      if (fits < take) {
+        take = fits;
+        w.cost_limited = true;
+      }
+    }
+    if (take <= 0) break;
+    s += px * take;
+    q += take;
+    w.limit = l.px;
+    if (w.cost_limited) break;
+  }
+  if (q < want_raw && !w.cost_limited) w.depth_limited = true;
+  // Down to the lot: the exact prefix of the walk that is a whole number of lots.
+  Int128 lots_q = (q / lot.raw()) * lot.raw();
+  if (lots_q != q) {
+    // Remove the excess from the last levels walked (worst first): recompute the walk's sums.
+    Int128 left = lots_q;
+    s = 0;
+    for (int k = 0; k < count && left > 0; ++k) {
+      const Level& l = levels[k];
+      const Int128 take = l.qty.raw() < left ? l.qty.raw() : left;
+      s += static_cast<Int128>(l.px.raw()) * take;
+      left -= take;
+      w.limit = l.px;
+    }
+    q = lots_q;
+  }
+  if (q <= 0) {
+    w.limit = Price::Zero();
+    return w;
+  }
+  w.qty = Qty::FromRaw(static_cast<int64_t>(q));
+  w.quote = Amount::FromRaw(fp_internal::Saturate(fp_internal::Div(s, Qty::kScale, buy ? Rounding::kCeil : Rounding::kFloor)));
+  // cost = (S × A / Q − ref × 1e8) / ref for a buy, (ref × 1e8 − S × A / Q) / ref for a sell.
+  const Int128 num = buy ? s * a - static_cast<Int128>(ref.raw()) * kRateOne * q
+                         : static_cast<Int128>(ref.raw()) * kRateOne * q - s * a;
+  const Int128 den = static_cast<Int128>(ref.raw()) * q;
+  w.cost = Rate::FromRaw(fp_internal::Saturate(fp_internal::Div(num, den, Rounding::kCeil)));
+  return w;
+}
+
+void Rebalancer::Refill(Nanos now) noexcept {
+  if (!started_) {
+    started_ = true;
+    last_refill_ = now;
+    pace_budget_ = p_.pace_per_min;  // a full minute's budget at the start
+    return;
+  }
+  if (now <= last_refill_) return;
+  const Int128 add = fp_internal::Div(static_cast<Int128>(p_.pace_per_min.raw()) * (now - last_refill_).value,
+                                      Int128{60'000'000'000}, Rounding::kFloor);
+  const Int128 total = static_cast<Int128>(pace_budget_.raw()) + add;
+  pace_budget_ = Notional::FromRaw(fp_internal::Saturate(total < p_.pace_per_min.raw() ? total : p_.pace_per_min.raw()));
+  last_refill_ = now;
+}
+
+int Rebalancer::Plan(const RebalanceView& v, Nanos now, PlannedOrder* out, int cap) noexcept {
+  next_run_ = now + p_.interval;
+  Refill(now);
+  ++counters_.runs;
+  const Allocator& al = *v.allocator;
+  const EngineParams& ep = *v.params;
+  if (!al.nav_positive()) return 0;
+  int n = 0;
+  for (int ai = 0; ai < ep.assets && n + 2 <= cap; ++ai) {
+    const AssetId a{static_cast<uint16_t>(ai)};
+    if (a == ep.valuation_asset) continue;  // moved by the other assets' trades
+    const InstrumentId inst = ep.valuation_instrument[ai];
+    if (!inst.valid()) continue;
+    if (!al.in_band(a)) {
+      if (PlanAsset(v, a, inst, now, &out[n])) ++n;
+    } else if (al.venues_out_of_band() > 0) {
+      if (PlanVenuePair(v, a, inst, now, &out[n])) n += 2;
+    }
+  }
+  counters_.orders += static_cast<uint64_t>(n);
+  return n;
+}
+
+bool Rebalancer::PlanAsset(const RebalanceView& v, AssetId a, InstrumentId inst, Nanos now, PlannedOrder* out) noexcept {
+  const Allocator& al = *v.allocator;
+  const EngineParams& ep = *v.params;
+  const Amount corr = al.correction(a);
+  if (corr.is_zero()) return false;
+  const Side side = corr.is_positive() ? Side::kBuy : Side::kSell;
+  if (AsNotional(AbsAmount(corr)) < p_.min_trade) {
+    ++counters_.waiting_small;
+    return false;
+  }
+  if (!v.reference->valid(inst)) {
+    ++counters_.skipped_no_reference;
+    return false;
+  }
+  if (pace_budget_ < p_.min_trade) {
+    ++counters_.skipped_pace;
+    return false;
+  }
+  const Price ref = v.reference->value(inst);
+  const InstrumentParams& ip = ep.instrument[inst.value];
+  Notional want = AsNotional(AbsAmount(corr));
+  if (side == Side::kBuy) {
+    // What a buy costs leaves NAV: buying X at an all-in cost c moves the weight to
+    // (V + X) / (NAV − cX), past the edge E the correction aimed at (V + X = E × NAV). Asking
+    // for X × (1 − E × max_cost) <= X / (1 + E × c) keeps it on this side. (A sell's cost
+    // leaves its weight above the edge it sells down to: nothing to do.)
+    const Rate edge = al.params().trade_to_target ? al.effective_target(a) : al.effective_target(a) + al.band(a);
+    const Int128 ec = fp_internal::Div(static_cast<Int128>(edge.raw()) * p_.max_cost.raw(), kRateOne, Rounding::kCeil);
+    want = MulRate(want, Rate::FromRaw(static_cast<int64_t>(kRateOne - ec)), Rounding::kFloor);
+  }
+  want = Min(want, Min(p_.max_trade, pace_budget_));
+
+  // Candidates: every venue that can trade the instrument now; the best by venue drift
+  // (sell where most over its share, buy where most under), then by cost.
+  bool found = false;
+  bool any_venue = false;
+  bool cost_cut = false;
+  PlannedOrder best{};
+  Rate best_drift;
+  for (int vi = 0; vi < ep.venues; ++vi) {
+    const VenueId ven{static_cast<uint8_t>(vi)};
+    const VenueParams& vp = ep.venue[vi];
+    if (!vp.trading || !vp.lists[inst.value] || !v.can_trade[vi]) continue;
+    if (!v.books->Fresh(ven, inst, now, p_.max_book_age)) continue;
+    any_venue = true;
+    // What the venue's balance allows: quote to buy with (fee included), base to sell.
+    Notional cap = want;
+    if (side == Side::kBuy) {
+      const Amount quote = v.portfolio->available(ven, ip.quote);
+      const Notional spend = MulRate(AsNotional(quote), Rate::FromRaw(Rate::kScale - vp.taker_fee.raw() - p_.max_cost.raw()),
+                                     Rounding::kFloor);
+      cap = Min(cap, spend);
+    } else {
+      const Qty base = QtyFromAmount(v.portfolio->available(ven, ip.base), Rounding::kFloor);
+      cap = Min(cap, MulNotional(ref, base, Rounding::kFloor));
+    }
+    const Qty lot = vp.lot[inst.value].is_positive() ? vp.lot[inst.value] : ip.lot;
+    const Qty qty = QtyAtRef(cap, ref, lot);
+    if (!qty.is_positive()) continue;
+    const BookTop& top = v.books->at(ven, inst).top;
+    const CostWalk w = side == Side::kBuy ? WalkForCost(side, top.asks, top.ask_count, qty, ref, vp.taker_fee, p_.max_cost, lot)
+                                          : WalkForCost(side, top.bids, top.bid_count, qty, ref, vp.taker_fee, p_.max_cost, lot);
+    cost_cut = cost_cut || w.cost_limited;
+    const Notional notional = MulNotional(ref, w.qty, Rounding::kFloor);
+    if (!w.qty.is_positive() || notional < p_.min_trade || !NotionalAtLeast(w.limit, w.qty, ip.min_notional)) continue;
+    // Sell where most over the share (largest drift), buy where most under (smallest).
+    const Rate drift = side == Side::kSell ? al.venue_drift(a, ven) : -al.venue_drift(a, ven);
+    if (found && (drift < best_drift || (drift == best_drift && w.cost >= best.cost))) continue;
+    found = true;
+    best_drift = drift;
+    best = PlannedOrder{ven, inst, side, w.qty, w.limit, notional, w.cost, false};
+  }
+  if (!found) {
+    if (!any_venue) {
+      ++counters_.skipped_no_venue;
+    } else if (cost_cut) {
+      ++counters_.skipped_cost;
+    } else {
+      ++counters_.skipped_depth;
+    }
+    return false;
+  }
+  *out = best;
+  pace_budget_ -= best.notional;
+  counters_.notional += best.notional;
+  return true;
+}
+
+bool Rebalancer::PlanVenuePair(const RebalanceView& v, AssetId a, InstrumentId inst, Nanos now,
+                               PlannedOrder* out) noexcept {
+  const Allocator& al = *v.allocator;
+  const EngineParams& ep = *v.params;
+  // The heaviest venue (most to move off) and the lightest (most to move on) that can trade.
+  int heavy = -1, light = -1;
+  for (int vi = 0; vi < ep.venues; ++vi) {
+    const VenueId ven{static_cast<uint8_t>(vi)};
+    const VenueParams& vp = ep.venue[vi];
+    if (!vp.trading || !vp.lists[inst.value] || !v.can_trade[vi]) continue;
+    if (!v.books->Fresh(ven, inst, now, p_.max_book_age)) continue;
+    const Amount c = al.venue_correction(a, ven);
+    if (c.is_negative() && (heavy < 0 || c < al.venue_correction(a, VenueId{static_cast<uint8_t>(heavy)}))) heavy = vi;
+    if (c.is_positive() && (light < 0 || c > al.venue_correction(a, VenueId{static_cast<uint8_t>(light)}))) light = vi;
+  }
+  if (heavy < 0 || light < 0) return false;
+  const VenueId hv{static_cast<uint8_t>(heavy)}, lv{static_cast<uint8_t>(light)};
+  const Notional move = Min(AsNotional(AbsAmount(al.venue_correction(a, hv))), AsNotional(al.venue_correction(a, lv)));
+  if (move < p_.min_trade) {
+    ++counters_.waiting_small;
+    return false;
+  }
+  if (!v.reference->valid(inst)) {
+    ++counters_.skipped_no_reference;
+    return false;
+  }
+  if (pace_budget_ < p_.min_trade) {
+    ++counters_.skipped_pace;
+    return false;
+  }
+  const Price ref = v.reference->value(inst);
+  const InstrumentParams& ip = ep.instrument[inst.value];
+  const VenueParams& hp = ep.venue[heavy];
+  const VenueParams& lp = ep.venue[light];
+  Notional want = Min(move, Min(p_.max_trade, pace_budget_));
+  // Balances: base to sell on the heavy venue, quote to buy with on the light one.
+  const Qty base = QtyFromAmount(v.portfolio->available(hv, ip.base), Rounding::kFloor);
+  want = Min(want, MulNotional(ref, base, Rounding::kFloor));
+  const Notional spend = MulRate(AsNotional(v.portfolio->available(lv, ip.quote)),
+                                 Rate::FromRaw(Rate::kScale - lp.taker_fee.raw() - p_.max_cost.raw()), Rounding::kFloor);
+  want = Min(want, spend);
+  const Qty lot = Max(hp.lot[inst.value].is_positive() ? hp.lot[inst.value] : ip.lot,
+                      lp.lot[inst.value].is_positive() ? lp.lot[inst.value] : ip.lot);
+  Qty qty = QtyAtRef(want, ref, lot);
+  const BookTop& ht = v.books->at(hv, inst).top;
+  const BookTop& lt = v.books->at(lv, inst).top;
+  // Each leg within max_cost, then the pair's total within it: shrink by halves until it fits.
+  for (int attempt = 0; attempt < 24 && qty.is_positive(); ++attempt) {
+    const CostWalk sell = WalkForCost(Side::kSell, ht.bids, ht.bid_count, qty, ref, hp.taker_fee, p_.max_cost, lot);
+    const CostWalk buy = WalkForCost(Side::kBuy, lt.asks, lt.ask_count, qty, ref, lp.taker_fee, p_.max_cost, lot);
+    const Qty both = Min(sell.qty, buy.qty);
+    if (!both.is_positive() || MulNotional(ref, both, Rounding::kFloor) < p_.min_trade) {
+      if (sell.cost_limited || buy.cost_limited) {
+        ++counters_.skipped_cost;
+      } else {
+        ++counters_.skipped_depth;
+      }
+      return false;
+    }
+    if (both != qty) {  // one side had less: walk both again at the common size
+      qty = both;
+      continue;
+    }
+    if (sell.cost + buy.cost > p_.max_cost) {
+      qty = FloorToLot(Qty::FromRaw(qty.raw() / 2), lot);
+      continue;
+    }
+    if (!NotionalAtLeast(sell.limit, qty, ip.min_notional) || !NotionalAtLeast(buy.limit, qty, ip.min_notional)) {
+      ++counters_.skipped_depth;
+      return false;
+    }
+    const Notional notional = MulNotional(ref, qty, Rounding::kFloor);
+    out[0] = PlannedOrder{hv, inst, Side::kSell, qty, sell.limit, notional, sell.cost, true};
+    out[1] = PlannedOrder{lv, inst, Side::kBuy, qty, buy.limit, notional, buy.cost, false};
+    pace_budget_ -= notional;
+    counters_.notional += notional;
+    return true;
+  }
+  ++counters_.skipped_cost;
+  return false;
+}
+
+}  // namespace hs::engine
