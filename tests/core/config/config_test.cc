@@ -289,6 +289,69 @@ TEST(Config, PathKeysAreWrittenAsTomlKeys) {
   EXPECT_EQ(KeyText("say \"hi\"\\\n"), "\"say \\\"hi\\\"\\\\\\u000a\"");
 }
 
+// The readers the [allocation] and [reference] tables use, on a bare document.
+TEST(TomlReader, BpsFractionClosedAndDoubleBounds) {
+  const toml::value doc = ParseToml(R"(
+bps = "15"
+half = "0.5"
+fine = "0.00001"
+neg = "-1"
+one = "1"
+over = "1.00000001"
+lambda = 1.0
+nan = nan
+inf = -inf
+int = 1
+)",
+                                    "r.toml");
+  const Node n(&doc, "t", "r.toml");
+  const Rate ten_percent = Rate::FromRaw(Rate::kScale / 10);
+  EXPECT_EQ(n.Bps("bps", Rate::Zero(), ten_percent).raw(), 150'000);  // 15 bps = 0.0015
+  EXPECT_EQ(n.Bps("half", Rate::Zero(), ten_percent).raw(), 5'000);   // 0.5 bps = 0.00005
+  EXPECT_EQ(n.Bps("missing", Rate::Zero(), ten_percent, Rate::FromRaw(7)).raw(), 7);
+  const auto message = [](const auto& read) -> std::string {
+    try {
+      read();
+    } catch (const ConfigError& e) {
+      return e.what();
+    }
+    return "(no error)";
+  };
+  EXPECT_EQ(message([&] { n.Bps("fine", Rate::Zero(), ten_percent); }),
+            "r.toml: t.fine: \"0.00001\" is not a valid decimal (too many decimals for the scale)");
+  EXPECT_EQ(message([&] { n.Bps("neg", Rate::Zero(), ten_percent); }),
+            "r.toml: t.neg: \"-1\" is outside [0, 1000) (basis points: 15 = 0.15%)");
+  EXPECT_EQ(n.FractionClosed("one", Rate::Zero(), Rate::FromUnits(1)), Rate::FromUnits(1));
+  EXPECT_EQ(message([&] { n.FractionClosed("over", Rate::Zero(), Rate::FromUnits(1)); }),
+            "r.toml: t.over: \"1.00000001\" is outside [0, 1] (a fraction: 0.5 = 50%)");
+  EXPECT_EQ(n.Double("lambda", 0, 1, 0.5), 1.0);
+  EXPECT_EQ(n.Double("int", 0, 1, 0.5, Bounds::kOpenClosed), 1.0);
+  EXPECT_EQ(message([&] { n.Double("lambda", 0, 1, 0.5, Bounds::kOpen); }), "r.toml: t.lambda: 1 is outside (0, 1)");
+  EXPECT_EQ(message([&] { n.Double("nan", 0, 1, 0.5); }), "r.toml: t.nan: nan is not a finite number");
+  EXPECT_EQ(message([&] { n.Double("inf", 0, 1, 0.5); }), "r.toml: t.inf: -inf is not a finite number");
+}
+
+// With an ErrorList, Report records and returns, unknown keys are all recorded, and Collect
+// records what a read throws; without one, Report throws like Fail.
+TEST(TomlReader, ErrorListCollectsEveryError) {
+  const toml::value doc = ParseToml("a = 1\nb = \"x\"\nc = 2\nd = 3\n", "r.toml");
+  ErrorList errors;
+  const Node n(&doc, "", "r.toml", &errors);
+  n.AllowOnly({"a", "b"});
+  EXPECT_TRUE(errors.Collect([&] { n.Int("a", 0, 5); }));
+  EXPECT_FALSE(errors.Collect([&] { n.Int("b", 0, 5); }));
+  EXPECT_FALSE(errors.Collect([&] { n.Report("a", "reported"); }));
+  ASSERT_EQ(errors.size(), 4u) << errors.Joined();
+  EXPECT_EQ(errors.Joined(),
+            "r.toml: c: unknown key (expected one of: a, b)\n"
+            "r.toml: d: unknown key (expected one of: a, b)\n"
+            "r.toml: b: expected an integer, found a string\n"
+            "r.toml: a: reported");
+  const Node plain(&doc, "", "r.toml");
+  EXPECT_THROW(plain.Report("a", "x"), ConfigError);
+  EXPECT_THROW(plain.AllowOnly({"a"}), ConfigError);
+}
+
 TEST(Config, AdminLimitsDefaultAndBounds) {
   auto c = ParseConfig(UnitWithAdmin(""), "t");
   ASSERT_TRUE(c.ok()) << c.status();
