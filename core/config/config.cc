@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <set>
 #include <string_view>
+#include <utility>
 
 #include "absl/status/status.h"
 #include "core/base/decimal.h"
@@ -146,22 +147,14 @@ void CheckUrl(const Node& n, const std::string& key, const std::string& url, boo
   }
 }
 
-Config Parse(const std::string& text, const std::string& origin, const ParseOptions& options) {
-  std::vector<int> cpus = options.cpus.has_value() ? *options.cpus : AllowedCpus();
-  std::sort(cpus.begin(), cpus.end());
-
-  const toml::value doc = ParseToml(text, origin);
-  const Node root(&doc, "", origin);
-  // [sim] belongs to homeostat-sim, which reads the same file.
-  root.AllowOnly({"engine", "admin", "journal", "log", "threads", "strategy", "risk", "assets", "instruments",
-                  "venues", "sim"});
-  Config c;
-  c.origin = origin;
-
+void ReadEngine(const Node& root, Config& c) {
   const Node engine = root.Child("engine");
-  engine.AllowOnly({"name"});
+  engine.AllowOnly({"name", "timer_ms"});
   c.name = engine.String("name");
+  c.timer_ms = engine.Int("timer_ms", 1, 1000, Config{}.timer_ms);
+}
 
+void ReadAdmin(const Node& root, Config& c) {
   const Node admin = root.Child("admin");
   admin.AllowOnly({"socket", "max_clients", "idle_timeout_s", "max_line_bytes"});
   c.admin_socket = admin.String("socket");
@@ -173,7 +166,9 @@ Config Parse(const std::string& text, const std::string& origin, const ParseOpti
   // At most 4096: the admin command parser's own limit (core/control kMaxAdminLineBytes); no
   // admin command comes near it.
   c.admin.max_line_bytes = static_cast<int>(admin.Int("max_line_bytes", 64, 4096, admin_default.max_line_bytes));
+}
 
+void ReadJournal(const Node& root, Config& c) {
   const Node journal = root.Child("journal");
   journal.AllowOnly({"path", "flush_interval_us", "fsync", "ring_capacity"});
   c.journal.path = journal.String("path");
@@ -182,14 +177,18 @@ Config Parse(const std::string& text, const std::string& origin, const ParseOpti
   c.journal.fsync = journal.Bool("fsync", true);
   c.journal.ring_capacity = static_cast<int>(journal.Int("ring_capacity", 1024, 1 << 22, 1 << 16));
   if ((c.journal.ring_capacity & (c.journal.ring_capacity - 1)) != 0) journal.Fail("ring_capacity", "must be a power of two");
+}
 
+void ReadLog(const Node& root, Config& c) {
   if (root.Has("log")) {
     const Node log = root.Child("log");
     log.AllowOnly({"path"});
     c.log_path = log.String("path", "");
   }
+}
 
-  ThreadConfig venue_default;
+// Sets `venue_default`, the thread settings of a venue without its own.
+void ReadThreads(const Node& root, const std::vector<int>& cpus, Config& c, ThreadConfig& venue_default) {
   if (root.Has("threads")) {
     const Node th = root.Child("threads");
     th.AllowOnly({"core", "venues", "journal"});
@@ -197,7 +196,9 @@ Config Parse(const std::string& text, const std::string& origin, const ParseOpti
     if (th.Has("venues")) venue_default = ReadThread(th.Child("venues"), venue_default, cpus);
     if (th.Has("journal")) c.journal_thread = ReadThread(th.Child("journal"), c.journal_thread, cpus);
   }
+}
 
+void ReadStrategy(const Node& root, Config& c) {
   const Node strategy = root.Child("strategy");
   strategy.AllowOnly({"enabled", "min_edge", "max_leg_notional", "cooldown_ms", "max_quote_age_ms"});
   c.strategy.enabled = strategy.Bool("enabled", true);
@@ -206,14 +207,17 @@ Config Parse(const std::string& text, const std::string& origin, const ParseOpti
   if (!c.strategy.max_leg_notional.is_positive()) strategy.Fail("max_leg_notional", "must be > 0");
   c.strategy.cooldown_ms = strategy.Int("cooldown_ms", 0, 3'600'000, 250);
   c.strategy.max_quote_age_ms = strategy.Int("max_quote_age_ms", 1, 3'600'000, 5'000);
+}
 
+void ReadRisk(const Node& root, Config& c) {
   const Node risk = root.Child("risk");
   risk.AllowOnly({"max_order_notional", "max_order_qty"});
   c.risk.max_order_notional = risk.Decimal<Notional>("max_order_notional");
   if (!c.risk.max_order_notional.is_positive()) risk.Fail("max_order_notional", "must be > 0");
   c.risk.max_order_qty = risk.Decimal<Qty>("max_order_qty", Qty::Zero());
+}
 
-  // Assets.
+void ReadAssets(const Node& root, Config& c) {
   std::set<std::string> seen;
   for (const std::string& a : root.Strings("assets")) {
     if (a.empty()) root.Fail("assets", "asset names must not be empty");
@@ -222,100 +226,149 @@ Config Parse(const std::string& text, const std::string& origin, const ParseOpti
     c.assets.push_back({AssetId{static_cast<uint16_t>(c.assets.size())}, a});
   }
   if (c.assets.empty()) root.Fail("assets", "at least one asset is required");
+}
 
-  // Instruments.
-  seen.clear();
-  for (const Node& element : root.Array("instruments")) {
-    InstrumentConfig ic;
-    ic.id = InstrumentId{static_cast<uint16_t>(c.instruments.size())};
-    // Named by index until the name is known to be good, by name after.
-    ic.name = element.String("name");
-    if (ic.name.empty()) element.Fail("name", "must not be empty");
-    if (!seen.insert(ic.name).second) element.Fail("name", "duplicate instrument \"" + ic.name + "\"");
-    const Node in = element.Named(ic.name);
-    in.AllowOnly({"name", "base", "quote", "tick", "lot", "min_notional"});
-    const std::string base = in.String("base");
-    const std::string quote = in.String("quote");
-    const AssetConfig* b = c.FindAsset(base);
-    const AssetConfig* q = c.FindAsset(quote);
-    if (b == nullptr) in.Fail("base", "unknown asset \"" + base + "\" (not in assets)");
-    if (q == nullptr) in.Fail("quote", "unknown asset \"" + quote + "\" (not in assets)");
-    if (b->id == q->id) in.Fail("quote", "base and quote must differ");
-    ic.base = b->id;
-    ic.quote = q->id;
-    ic.tick = in.Decimal<Price>("tick");
-    ic.lot = in.Decimal<Qty>("lot");
-    if (!ic.tick.is_positive()) in.Fail("tick", "must be > 0");
-    if (!ic.lot.is_positive()) in.Fail("lot", "must be > 0");
-    ic.min_notional = in.Decimal<Notional>("min_notional", Notional::Zero());
-    if (c.instruments.size() >= static_cast<size_t>(kMaxInstruments)) in.FailSelf("too many instruments");
-    c.instruments.push_back(ic);
+// Reads every instrument, recording the errors of each; true when all were read cleanly.
+bool ReadInstruments(const Node& root, Config& c, ErrorList& errors) {
+  std::vector<Node> elements;
+  if (!errors.Collect([&] { elements = root.Array("instruments"); })) return false;
+  std::set<std::string> seen;
+  bool ok = true;
+  for (const Node& element : elements) {
+    ok &= errors.Collect([&] {
+      InstrumentConfig ic;
+      ic.id = InstrumentId{static_cast<uint16_t>(c.instruments.size())};
+      // Named by index until the name is known to be good, by name after.
+      ic.name = element.String("name");
+      if (ic.name.empty()) element.Fail("name", "must not be empty");
+      if (!seen.insert(ic.name).second) element.Fail("name", "duplicate instrument \"" + ic.name + "\"");
+      const Node in = element.Named(ic.name);
+      in.AllowOnly({"name", "base", "quote", "tick", "lot", "min_notional"});
+      const std::string base = in.String("base");
+      const std::string quote = in.String("quote");
+      const AssetConfig* b = c.FindAsset(base);
+      const AssetConfig* q = c.FindAsset(quote);
+      if (b == nullptr) in.Fail("base", "unknown asset \"" + base + "\" (not in assets)");
+      if (q == nullptr) in.Fail("quote", "unknown asset \"" + quote + "\" (not in assets)");
+      if (b->id == q->id) in.Fail("quote", "base and quote must differ");
+      ic.base = b->id;
+      ic.quote = q->id;
+      ic.tick = in.Decimal<Price>("tick");
+      ic.lot = in.Decimal<Qty>("lot");
+      if (!ic.tick.is_positive()) in.Fail("tick", "must be > 0");
+      if (!ic.lot.is_positive()) in.Fail("lot", "must be > 0");
+      ic.min_notional = in.Decimal<Notional>("min_notional", Notional::Zero());
+      if (c.instruments.size() >= static_cast<size_t>(kMaxInstruments)) in.FailSelf("too many instruments");
+      c.instruments.push_back(ic);
+    });
   }
-  if (c.instruments.empty()) root.Fail("instruments", "at least one instrument is required");
+  if (ok && c.instruments.empty()) ok = errors.Collect([&] { root.Fail("instruments", "at least one instrument is required"); });
+  return ok;
+}
 
-  // Venues.
-  seen.clear();
-  for (const Node& element : root.Array("venues")) {
-    VenueConfig v;
-    v.id = VenueId{static_cast<uint8_t>(c.venues.size())};
-    // Named by index until the name is known to be good, by name after.
-    v.name = element.String("name");
-    if (v.name.empty()) element.Fail("name", "must not be empty");
-    if (!seen.insert(v.name).second) element.Fail("name", "duplicate venue \"" + v.name + "\"");
-    const Node vn = element.Named(v.name);
-    vn.AllowOnly({"name", "kind", "market_data_url", "rest_url", "order_url", "api_key_env", "api_secret_env",
-                  "passphrase_env", "taker_fee", "trading", "depth", "idle_timeout_ms", "reconnect_min_ms",
-                  "reconnect_max_ms", "thread", "symbols"});
-    const std::string kind = vn.String("kind");
-    if (!ParseVenueKind(kind, &v.kind)) vn.Fail("kind", "\"" + kind + "\" is not a venue kind (binance, okx, bybit, kraken, coinbase)");
-    v.market_data_url = vn.String("market_data_url");
-    CheckUrl(vn, "market_data_url", v.market_data_url, true);
-    v.rest_url = vn.String("rest_url", "");
-    CheckUrl(vn, "rest_url", v.rest_url, false);
-    v.order_url = vn.String("order_url", "");
-    CheckUrl(vn, "order_url", v.order_url, true);
-    v.api_key_env = vn.String("api_key_env", "");
-    v.api_secret_env = vn.String("api_secret_env", "");
-    v.passphrase_env = vn.String("passphrase_env", "");
-    v.taker_fee = vn.Fraction("taker_fee", Rate::Zero(), kTakerFeeBound);
-    v.trading = vn.Bool("trading", !v.order_url.empty());
-    if (v.trading && v.order_url.empty()) vn.Fail("order_url", "required when trading = true");
-    if (v.trading && (v.api_key_env.empty() || v.api_secret_env.empty()))
-      vn.Fail("api_key_env", "api_key_env and api_secret_env are required when trading = true");
-    v.depth = static_cast<int>(vn.Int("depth", 0, 5000, 0));
-    v.idle_timeout_ms = vn.Int("idle_timeout_ms", 100, 600'000, 30'000);
-    v.reconnect_min_ms = vn.Int("reconnect_min_ms", 1, 60'000, 250);
-    v.reconnect_max_ms = vn.Int("reconnect_max_ms", v.reconnect_min_ms, 600'000, 10'000);
-    v.thread = vn.Has("thread") ? ReadThread(vn.Child("thread"), venue_default, cpus) : venue_default;
+// Reads every venue, recording the errors of each; true when all were read cleanly.
+bool ReadVenues(const Node& root, const ThreadConfig& venue_default, const std::vector<int>& cpus, Config& c,
+                ErrorList& errors) {
+  std::vector<Node> elements;
+  if (!errors.Collect([&] { elements = root.Array("venues"); })) return false;
+  std::set<std::string> seen;
+  bool ok = true;
+  for (const Node& element : elements) {
+    ok &= errors.Collect([&] {
+      VenueConfig v;
+      v.id = VenueId{static_cast<uint8_t>(c.venues.size())};
+      // Named by index until the name is known to be good, by name after.
+      v.name = element.String("name");
+      if (v.name.empty()) element.Fail("name", "must not be empty");
+      if (!seen.insert(v.name).second) element.Fail("name", "duplicate venue \"" + v.name + "\"");
+      const Node vn = element.Named(v.name);
+      vn.AllowOnly({"name", "kind", "market_data_url", "rest_url", "order_url", "api_key_env", "api_secret_env",
+                    "passphrase_env", "taker_fee", "trading", "depth", "idle_timeout_ms", "reconnect_min_ms",
+                    "reconnect_max_ms", "thread", "symbols"});
+      const std::string kind = vn.String("kind");
+      if (!ParseVenueKind(kind, &v.kind)) vn.Fail("kind", "\"" + kind + "\" is not a venue kind (binance, okx, bybit, kraken, coinbase)");
+      v.market_data_url = vn.String("market_data_url");
+      CheckUrl(vn, "market_data_url", v.market_data_url, true);
+      v.rest_url = vn.String("rest_url", "");
+      CheckUrl(vn, "rest_url", v.rest_url, false);
+      v.order_url = vn.String("order_url", "");
+      CheckUrl(vn, "order_url", v.order_url, true);
+      v.api_key_env = vn.String("api_key_env", "");
+      v.api_secret_env = vn.String("api_secret_env", "");
+      v.passphrase_env = vn.String("passphrase_env", "");
+      v.taker_fee = vn.Fraction("taker_fee", Rate::Zero(), kTakerFeeBound);
+      v.trading = vn.Bool("trading", !v.order_url.empty());
+      if (v.trading && v.order_url.empty()) vn.Fail("order_url", "required when trading = true");
+      if (v.trading && (v.api_key_env.empty() || v.api_secret_env.empty()))
+        vn.Fail("api_key_env", "api_key_env and api_secret_env are required when trading = true");
+      v.depth = static_cast<int>(vn.Int("depth", 0, 5000, 0));
+      v.idle_timeout_ms = vn.Int("idle_timeout_ms", 100, 600'000, 30'000);
+      v.reconnect_min_ms = vn.Int("reconnect_min_ms", 1, 60'000, 250);
+      v.reconnect_max_ms = vn.Int("reconnect_max_ms", v.reconnect_min_ms, 600'000, 10'000);
+      v.thread = vn.Has("thread") ? ReadThread(vn.Child("thread"), venue_default, cpus) : venue_default;
 
-    const Node syms = vn.Child("symbols");
-    for (const auto& [inst_name, sn] : syms.Entries()) {
-      const InstrumentConfig* ic = c.FindInstrument(inst_name);
-      if (ic == nullptr) syms.Fail(inst_name, "unknown instrument (not in instruments)");
-      VenueSymbolConfig s;
-      s.instrument = ic->id;
-      s.tick = ic->tick;
-      s.lot = ic->lot;
-      if (sn.IsString()) {
-        s.symbol = sn.AsString();
-      } else {
-        sn.AllowOnly({"symbol", "tick", "lot"});
-        s.symbol = sn.String("symbol");
-        s.tick = sn.Decimal<Price>("tick", ic->tick);
-        s.lot = sn.Decimal<Qty>("lot", ic->lot);
-        if (!s.tick.is_positive()) sn.Fail("tick", "must be > 0");
-        if (!s.lot.is_positive()) sn.Fail("lot", "must be > 0");
+      const Node syms = vn.Child("symbols");
+      for (const auto& [inst_name, sn] : syms.Entries()) {
+        const InstrumentConfig* ic = c.FindInstrument(inst_name);
+        if (ic == nullptr) syms.Fail(inst_name, "unknown instrument (not in instruments)");
+        VenueSymbolConfig s;
+        s.instrument = ic->id;
+        s.tick = ic->tick;
+        s.lot = ic->lot;
+        if (sn.IsString()) {
+          s.symbol = sn.AsString();
+        } else {
+          sn.AllowOnly({"symbol", "tick", "lot"});
+          s.symbol = sn.String("symbol");
+          s.tick = sn.Decimal<Price>("tick", ic->tick);
+          s.lot = sn.Decimal<Qty>("lot", ic->lot);
+          if (!s.tick.is_positive()) sn.Fail("tick", "must be > 0");
+          if (!s.lot.is_positive()) sn.Fail("lot", "must be > 0");
+        }
+        if (s.symbol.empty() || s.symbol.size() > 32) syms.Fail(inst_name, "venue symbol must be 1 to 32 characters");
+        s.price_decimals = DecimalsNeeded(s.tick.raw(), Price::kDecimals);
+        s.qty_decimals = DecimalsNeeded(s.lot.raw(), Qty::kDecimals);
+        v.symbols.push_back(s);
       }
-      if (s.symbol.empty() || s.symbol.size() > 32) syms.Fail(inst_name, "venue symbol must be 1 to 32 characters");
-      s.price_decimals = DecimalsNeeded(s.tick.raw(), Price::kDecimals);
-      s.qty_decimals = DecimalsNeeded(s.lot.raw(), Qty::kDecimals);
-      v.symbols.push_back(s);
-    }
-    if (v.symbols.empty()) vn.Fail("symbols", "at least one symbol is required");
-    if (c.venues.size() >= static_cast<size_t>(kMaxVenues)) vn.FailSelf("too many venues");
-    c.venues.push_back(std::move(v));
+      if (v.symbols.empty()) vn.Fail("symbols", "at least one symbol is required");
+      if (c.venues.size() >= static_cast<size_t>(kMaxVenues)) vn.FailSelf("too many venues");
+      c.venues.push_back(std::move(v));
+    });
   }
-  if (c.venues.empty()) root.Fail("venues", "at least one venue is required");
+  if (ok && c.venues.empty()) ok = errors.Collect([&] { root.Fail("venues", "at least one venue is required"); });
+  return ok;
+}
+
+Config Parse(const std::string& text, const std::string& origin, const ParseOptions& options) {
+  std::vector<int> cpus = options.cpus.has_value() ? *options.cpus : AllowedCpus();
+  std::sort(cpus.begin(), cpus.end());
+
+  const toml::value doc = ParseToml(text, origin);
+  // Every error is recorded and reading goes on; the list is thrown at the end. Sections are
+  // read one by one (the first error of each, or all of them where a section reads field by
+  // field); a section that names what another defines is read only when that one was read
+  // cleanly, so one mistake does not come back as a cascade of unknown names.
+  ErrorList errors;
+  const Node root(&doc, "", origin, &errors);
+  // [sim] belongs to homeostat-sim, which reads the same file.
+  root.AllowOnly({"engine", "admin", "journal", "log", "threads", "strategy", "risk", "assets", "instruments",
+                  "venues", "sim"});
+  Config c;
+  c.origin = origin;
+  ThreadConfig venue_default;
+  errors.Collect([&] { ReadEngine(root, c); });
+  errors.Collect([&] { ReadAdmin(root, c); });
+  errors.Collect([&] { ReadJournal(root, c); });
+  errors.Collect([&] { ReadLog(root, c); });
+  const bool threads_ok = errors.Collect([&] { ReadThreads(root, cpus, c, venue_default); });
+  errors.Collect([&] { ReadStrategy(root, c); });
+  const bool risk_ok = errors.Collect([&] { ReadRisk(root, c); });
+  // Instruments name assets, venues instruments.
+  const bool markets_ok = errors.Collect([&] { ReadAssets(root, c); }) && ReadInstruments(root, c, errors) &&
+                          threads_ok && ReadVenues(root, venue_default, cpus, c, errors);
+  (void)markets_ok;
+  (void)risk_ok;
+  if (!errors.empty()) throw ConfigError(errors.Joined());
   return c;
 }
 

@@ -4,7 +4,8 @@
 // notional), strategy and risk limits, threads (CPU, idle strategy), journal and admin socket.
 // Assets, instruments and venues get dense ids here in file order (DESIGN §3). Secrets are not
 // read here: only the *names* of the environment variables that hold them (see Credentials).
-// Loading is all-or-nothing: any malformed field is an absl::Status naming it and its value.
+// Loading is all-or-nothing: any malformed field is an absl::Status naming it and its value;
+// every error found is reported at once, one per line.
 #pragma once
 
 #include <cstdint>
@@ -109,6 +110,7 @@ struct AdminConfig {
 struct Config {
   std::string origin;  // file path or "<embedded demo config>"
   std::string name;
+  int64_t timer_ms = 10;  // [engine] timer_ms: the control thread's timer period, 1..1000
   std::string admin_socket;
   AdminConfig admin;
   std::string log_path;

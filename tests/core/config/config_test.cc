@@ -35,6 +35,13 @@ std::string DemoWithAfter(const std::string& after, const std::string& from, con
   return s;
 }
 
+// Replaces the first occurrence of `from` in `s`.
+void ReplaceIn(std::string& s, const std::string& from, const std::string& to) {
+  const size_t at = s.find(from);
+  EXPECT_NE(at, std::string::npos) << "test bug: '" << from << "' not in the text";
+  if (at != std::string::npos) s.replace(at, from.size(), to);
+}
+
 std::string ErrorOf(const std::string& text, const ParseOptions& options = {}) {
   auto c = ParseConfig(text, "test.toml", options);
   EXPECT_FALSE(c.ok());
@@ -377,6 +384,53 @@ TEST(Config, AdminLimitsDefaultAndBounds) {
   ExpectError(UnitWithAdmin("max_line_bytes = 4097\n"), "admin.max_line_bytes: 4097 is out of range [64, 4096]");
   ExpectError(UnitWithAdmin("max_clients = \"16\"\n"), "admin.max_clients: expected an integer, found a string");
   ExpectError(UnitWithAdmin("max_client = 16\n"), "admin.max_client: unknown key");
+}
+
+TEST(Config, EngineTimerDefaultAndRange) {
+  auto c = ParseConfig(Demo(), "t");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->timer_ms, 10);
+  for (const int ok : {1, 250, 1000}) {
+    c = ParseConfig(DemoWith("name = \"demo\"", "name = \"demo\"\ntimer_ms = " + std::to_string(ok)), "t");
+    ASSERT_TRUE(c.ok()) << ok << ": " << c.status();
+    EXPECT_EQ(c->timer_ms, ok);
+  }
+  ExpectError(DemoWith("name = \"demo\"", "name = \"demo\"\ntimer_ms = 0"), "test.toml: engine.timer_ms: 0 is out of range [1, 1000]");
+  ExpectError(DemoWith("name = \"demo\"", "name = \"demo\"\ntimer_ms = 1001"), "engine.timer_ms: 1001 is out of range [1, 1000]");
+  ExpectError(DemoWith("name = \"demo\"", "name = \"demo\"\ntimer_ms = \"10\""), "engine.timer_ms: expected an integer, found a string");
+}
+
+// Every section is read even after an error in another; the status lists them one per line.
+TEST(Config, ErrorsInSeveralSectionsAreAllReported) {
+  std::string text = DemoWith("name = \"demo\"", "name = \"demo\"\ntimer_ms = 0");
+  ReplaceIn(text, "max_clients = 16", "max_clients = 0");
+  ReplaceIn(text, "min_edge = \"0.0005\"", "min_edge = \"5\"");
+  ReplaceIn(text, "[risk]", "[risk]\nmax_order_qtty = \"1\"\nmax_order_qt = \"1\"");
+  ReplaceIn(text, "kind = \"okx\"", "kind = \"ftx\"");
+  ReplaceIn(text, "market_data_url = \"ws://127.0.0.1:18403\"", "market_data_url = \"tcp://x\"");
+  const std::string err = ErrorOf(text);
+  for (const char* want : {"test.toml: engine.timer_ms: 0 is out of range [1, 1000]",
+                           "test.toml: admin.max_clients: 0 is out of range [1, 1024]",
+                           "test.toml: strategy.min_edge: \"5\" is outside [0, 0.1)",
+                           "test.toml: risk.max_order_qtty: unknown key", "test.toml: risk.max_order_qt: unknown key",
+                           "test.toml: venues.okx.kind: \"ftx\" is not a venue kind",
+                           "test.toml: venues.bybit.market_data_url: \"tcp://x\" must start with"}) {
+    EXPECT_NE(err.find(want), std::string::npos) << "want: " << want << "\n got: " << err;
+  }
+  EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 6) << err;
+}
+
+// A section that names what a broken one defines is not read: one mistake, one error.
+TEST(Config, ABrokenDefinitionDoesNotCascade) {
+  std::string err = ErrorOf(DemoWith("assets = [\"BTC\", \"ETH\", \"USDT\"]", "assets = [\"BTC\", \"ETH\", \"USDT\", \"\"]"));
+  EXPECT_EQ(err, "test.toml: assets: asset names must not be empty");
+  err = ErrorOf(DemoWith("base = \"BTC\"", "base = \"XBT\""));
+  EXPECT_EQ(err, "test.toml: instruments.\"BTC/USDT\".base: unknown asset \"XBT\" (not in assets)");
+  // Both instruments are read; the venues that list them are not.
+  std::string text = DemoWith("tick = \"0.01\"", "tick = \"0\"");
+  ReplaceIn(text, "lot = \"0.0001\"", "lot = \"0\"");
+  err = ErrorOf(text);
+  EXPECT_EQ(err, "test.toml: instruments.\"BTC/USDT\".tick: must be > 0\ntest.toml: instruments.\"ETH/USDT\".lot: must be > 0");
 }
 
 // The demo config states the admin defaults explicitly.
