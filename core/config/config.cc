@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <set>
+#include <sstream>
 #include <string_view>
 #include <utility>
 
@@ -339,6 +340,275 @@ bool ReadVenues(const Node& root, const ThreadConfig& venue_default, const std::
   return ok;
 }
 
+template <typename T>
+std::string Text(T v) {
+  char buf[kMaxDecimalText];
+  const int n = Format(v, buf);
+  return std::string(buf, static_cast<size_t>(n));
+}
+
+// Checks the keys of table `n`, recording each unknown one, so its fields can then be read one
+// by one. False (recorded) when `n` is not a table at all.
+bool OpenTable(const Node& n, std::initializer_list<std::string_view> keys, ErrorList& errors) {
+  errors.Collect([&] { n.AllowOnly(keys); });
+  return n.IsTable();
+}
+
+// [reference]. Needs the instruments and venues.
+void ReadReference(const Node& root, Config& c, ErrorList& errors) {
+  ReferenceConfig& r = c.reference;
+  std::array<std::vector<std::string>, kMaxInstruments> listed_on;  // venue names per instrument
+  for (const VenueConfig& v : c.venues) {
+    for (const VenueSymbolConfig& s : v.symbols) listed_on[s.instrument.value].push_back(v.name);
+  }
+  for (const InstrumentConfig& ic : c.instruments) {
+    r.min_venues[ic.id.value] = listed_on[ic.id.value].size() >= 2 ? 2 : 1;
+  }
+  if (!root.Has("reference")) return;
+
+  const Node ref = root.Child("reference");
+  if (!OpenTable(ref, {"max_age_ms", "outlier_bps", "min_venues"}, errors)) return;
+  const ReferenceConfig dflt;
+  errors.Collect([&] { r.max_age_ms = ref.Int("max_age_ms", 1, 600'000, dflt.max_age_ms); });
+  errors.Collect([&] { r.outlier = ref.Bps("outlier_bps", Rate::Zero(), kOutlierBound, dflt.outlier); });
+  errors.Collect([&] {
+    if (!ref.Has("min_venues")) return;
+    const int min_venues = static_cast<int>(ref.Int("min_venues", 1, kMaxVenues));
+    for (const InstrumentConfig& ic : c.instruments) {
+      const std::vector<std::string>& venues = listed_on[ic.id.value];
+      // An instrument no venue lists has no reference to form; nothing to require of it.
+      if (venues.empty()) continue;
+      r.min_venues[ic.id.value] = min_venues;
+      if (static_cast<size_t>(min_venues) <= venues.size()) continue;
+      std::string names;
+      for (const std::string& v : venues) names += (names.empty() ? "" : ", ") + v;
+      ref.Report("min_venues", std::to_string(min_venues) + ", but instrument \"" + ic.name + "\" is listed on only " +
+                                   std::to_string(venues.size()) + (venues.size() == 1 ? " venue" : " venues") + " (" +
+                                   names + ")");
+    }
+  });
+}
+
+// "0.99, not 1 (BTC 0.5 + ETH 0.2 + USDT 0.29)" when `shares` (name, share) do not sum to exactly
+// 1; "" when they do. Raw Rate counts add exactly: each is at most 1e8, at most 64 of them.
+std::string SumNotOne(const std::vector<std::pair<std::string, Rate>>& shares) {
+  int64_t sum = 0;
+  std::string terms;
+  for (const auto& [name, share] : shares) {
+    sum += share.raw();
+    terms += (terms.empty() ? "" : " + ") + name + " " + Text(share);
+  }
+  if (sum == Rate::kScale) return "";
+  return Text(Rate::FromRaw(sum)) + ", not 1 (" + (terms.empty() ? "none given" : terms) + ")";
+}
+
+// Reads [allocation.targets] into a.targets. True when every target was read cleanly and the
+// weights sum to 1: then the weights can be relied on.
+bool ReadTargets(const Node& al, const Config& c, AllocationConfig& a, ErrorList& errors) {
+  const size_t before = errors.size();
+  std::vector<std::pair<std::string, Node>> entries;
+  if (!errors.Collect([&] { entries = al.Child("targets").Entries(); })) return false;
+  const Node targets = al.Child("targets");
+  for (const auto& entry : entries) {
+    const std::string& name = entry.first;  // named: lambdas cannot capture structured bindings in C++20
+    const Node& n = entry.second;
+    errors.Collect([&] {
+      const AssetConfig* asset = c.FindAsset(name);
+      if (asset == nullptr) targets.Fail(name, "unknown asset (not in assets)");
+      AllocationConfig::Target& t = a.targets[asset->id.value];
+      t.set = true;
+      if (!OpenTable(n, {"weight", "band"}, errors)) return;
+      const Rate one = Rate::FromUnits(1);
+      const bool weight_ok = errors.Collect([&] { t.weight = n.FractionClosed("weight", Rate::Zero(), one); });
+      const bool band_ok = errors.Collect([&] { t.band = n.FractionClosed("band", Rate::Zero(), one); });
+      if (!weight_ok || !band_ok) return;
+      if (t.weight.is_zero() && t.band.is_positive()) {
+        n.Report("band", "\"" + Text(t.band) + "\" must be 0 when the weight is 0");
+      } else if (t.weight.is_positive() && t.band >= t.weight) {
+        n.Report("band", "\"" + Text(t.band) + "\" must be smaller than its weight \"" + Text(t.weight) + "\"");
+      }
+    });
+  }
+  std::string missing;
+  for (const AssetConfig& asset : c.assets) {
+    if (!a.targets[asset.id.value].set) missing += (missing.empty() ? "" : ", ") + asset.name;
+  }
+  if (!missing.empty()) {
+    targets.ReportSelf("no target for " + missing +
+                       " (every asset needs one; weight = \"0\", band = \"0\" to hold none)");
+  }
+  if (errors.size() != before) return false;
+  std::vector<std::pair<std::string, Rate>> weights;
+  for (const AssetConfig& asset : c.assets) weights.emplace_back(asset.name, a.targets[asset.id.value].weight);
+  const std::string off = SumNotOne(weights);
+  if (!off.empty()) targets.ReportSelf("weights sum to " + off);
+  return errors.size() == before;
+}
+
+// Reads venue shares, the string-valued entries of `n` (`skip_tables`: its table-valued entries
+// are per-asset overrides the caller reads), into `shares`, and checks that they sum to 1.
+void ReadVenueShares(const Node& n, const std::vector<std::pair<std::string, Node>>& entries, const Config& c,
+                     bool skip_tables, std::array<Rate, kMaxVenues>& shares, ErrorList& errors) {
+  const size_t before = errors.size();
+  std::array<bool, kMaxVenues> given{};
+  for (const auto& entry : entries) {
+    const std::string& name = entry.first;
+    if (skip_tables && entry.second.IsTable()) continue;
+    errors.Collect([&] {
+      const VenueConfig* v = c.FindVenue(name);
+      if (v == nullptr) n.Fail(name, "unknown venue (not in venues)");
+      const Rate share = n.FractionClosed(name, Rate::Zero(), Rate::FromUnits(1));
+      if (!v->trading && share.is_positive()) {
+        n.Fail(name, "\"" + Text(share) + "\", but venue " + v->name +
+                         " does not trade (trading = false): its share must be 0");
+      }
+      shares[v->id.value] = share;
+      given[v->id.value] = true;
+    });
+  }
+  if (errors.size() != before) return;
+  std::vector<std::pair<std::string, Rate>> listed;
+  for (const VenueConfig& v : c.venues) {
+    if (given[v.id.value]) listed.emplace_back(v.name, shares[v.id.value]);
+  }
+  const std::string off = SumNotOne(listed);
+  if (!off.empty()) n.ReportSelf("shares sum to " + off);
+}
+
+// Reads [allocation.venue_shares] into a.venue_share.
+void ReadAllVenueShares(const Node& al, const Config& c, AllocationConfig& a, ErrorList& errors) {
+  std::vector<std::pair<std::string, Node>> entries;
+  if (!errors.Collect([&] { entries = al.Child("venue_shares").Entries(); })) return;
+  const Node vs = al.Child("venue_shares");
+  std::array<Rate, kMaxVenues> dflt{};
+  ReadVenueShares(vs, entries, c, true, dflt, errors);
+  std::array<bool, kMaxAssets> overridden{};
+  for (const auto& entry : entries) {
+    const std::string& name = entry.first;
+    const Node& e = entry.second;
+    if (!e.IsTable()) continue;
+    errors.Collect([&] {
+      const AssetConfig* asset = c.FindAsset(name);
+      if (asset == nullptr) vs.Fail(name, "unknown asset (a table here overrides one asset's venue shares)");
+      overridden[asset->id.value] = true;
+      ReadVenueShares(e, e.Entries(), c, false, a.venue_share[asset->id.value], errors);
+    });
+  }
+  for (const AssetConfig& asset : c.assets) {
+    if (!overridden[asset.id.value]) a.venue_share[asset.id.value] = dflt;
+  }
+}
+
+void ReadVolTarget(const Node& al, AllocationConfig& a, ErrorList& errors) {
+  if (!al.Has("vol_target")) return;
+  const Node n = al.Child("vol_target");
+  if (!OpenTable(n, {"enabled", "annual_vol", "lambda", "sample_ms", "warmup_samples", "min_scale", "max_scale"},
+                 errors)) {
+    return;
+  }
+  VolTargetConfig& v = a.vol;
+  const VolTargetConfig dflt;
+  errors.Collect([&] { v.enabled = n.Bool("enabled", true); });
+  errors.Collect([&] { v.annual_vol = n.Double("annual_vol", 0, 10, dflt.annual_vol, Bounds::kOpenClosed); });
+  errors.Collect([&] { v.lambda = n.Double("lambda", 0, 1, dflt.lambda, Bounds::kOpen); });
+  errors.Collect([&] { v.sample_ms = n.Int("sample_ms", 1, 86'400'000, dflt.sample_ms); });
+  errors.Collect([&] {
+    v.warmup_samples = static_cast<int>(n.Int("warmup_samples", 2, 1'000'000, dflt.warmup_samples));
+  });
+  const bool min_ok =
+      errors.Collect([&] { v.min_scale = n.Double("min_scale", 0, 1, dflt.min_scale, Bounds::kOpenClosed); });
+  const bool max_ok =
+      errors.Collect([&] { v.max_scale = n.Double("max_scale", 0, 1, dflt.max_scale, Bounds::kOpenClosed); });
+  if (min_ok && max_ok && v.min_scale > v.max_scale) {
+    std::ostringstream ss;
+    ss << v.min_scale << " is above max_scale " << v.max_scale;
+    n.Report("min_scale", ss.str());
+  }
+}
+
+// [allocation]. Needs the assets, instruments and venues; `risk_ok`: [risk] was read cleanly.
+void ReadAllocation(const Node& root, bool risk_ok, Config& c, ErrorList& errors) {
+  if (!root.Has("allocation")) return;
+  AllocationConfig& a = c.allocation;
+  a.enabled = true;
+  const Node al = root.Child("allocation");
+  if (!OpenTable(al,
+                 {"valuation_asset", "rebalance_interval_ms", "trade_to", "min_trade_notional", "max_trade_notional",
+                  "max_cost_bps", "pace_notional_per_min", "venue_band", "targets", "venue_shares", "vol_target"},
+                 errors)) {
+    return;
+  }
+
+  const bool valuation_ok = errors.Collect([&] {
+    const std::string name = al.String("valuation_asset");
+    const AssetConfig* asset = c.FindAsset(name);
+    if (asset == nullptr) al.Fail("valuation_asset", "unknown asset \"" + name + "\" (not in assets)");
+    a.valuation_asset = asset->id;
+    const bool quote = std::any_of(c.instruments.begin(), c.instruments.end(),
+                                   [&](const InstrumentConfig& ic) { return ic.quote == asset->id; });
+    if (!quote) al.Fail("valuation_asset", "\"" + name + "\" is not the quote of any instrument");
+  });
+  const AllocationConfig dflt;
+  errors.Collect([&] {
+    a.rebalance_interval_ms = al.Int("rebalance_interval_ms", 1, 3'600'000, dflt.rebalance_interval_ms);
+  });
+  errors.Collect([&] {
+    const std::string to = al.String("trade_to", "edge");
+    if (to != "edge" && to != "target") al.Fail("trade_to", "\"" + to + "\" is neither \"edge\" nor \"target\"");
+    a.trade_to_target = to == "target";
+  });
+
+  const bool min_ok = errors.Collect([&] { a.min_trade_notional = al.Decimal<Notional>("min_trade_notional"); });
+  const bool max_ok = errors.Collect([&] {
+    a.max_trade_notional = al.Decimal<Notional>("max_trade_notional");
+    if (!a.max_trade_notional.is_positive()) al.Fail("max_trade_notional", "must be > 0");
+    if (risk_ok && a.max_trade_notional > c.risk.max_order_notional) {
+      al.Fail("max_trade_notional", "\"" + Text(a.max_trade_notional) + "\" is above risk.max_order_notional \"" +
+                                        Text(c.risk.max_order_notional) + "\"");
+    }
+  });
+  if (min_ok && max_ok && a.min_trade_notional > a.max_trade_notional) {
+    al.Report("min_trade_notional", "\"" + Text(a.min_trade_notional) + "\" is above max_trade_notional \"" +
+                                        Text(a.max_trade_notional) + "\"");
+  }
+  errors.Collect([&] {
+    a.pace_notional_per_min = al.Decimal<Notional>("pace_notional_per_min");
+    if (!a.pace_notional_per_min.is_positive()) al.Fail("pace_notional_per_min", "must be > 0");
+    if (min_ok && a.pace_notional_per_min < a.min_trade_notional) {
+      al.Fail("pace_notional_per_min", "\"" + Text(a.pace_notional_per_min) + "\" is below min_trade_notional \"" +
+                                           Text(a.min_trade_notional) + "\": no correction could ever trade");
+    }
+  });
+  errors.Collect([&] { a.max_cost = al.Bps("max_cost_bps", Rate::Zero(), kMaxCostBound); });
+  errors.Collect([&] { a.venue_band = al.Fraction("venue_band", Rate::Zero(), Rate::FromUnits(1)); });
+
+  const bool targets_ok = ReadTargets(al, c, a, errors);
+  if (valuation_ok && targets_ok) {
+    // Every other asset the portfolio holds is valued through an instrument a venue lists, with
+    // the asset as base and the valuation asset as quote.
+    std::array<bool, kMaxInstruments> listed{};
+    for (const VenueConfig& v : c.venues) {
+      for (const VenueSymbolConfig& s : v.symbols) listed[s.instrument.value] = true;
+    }
+    const Node targets = al.Child("targets");
+    const std::string& valuation = c.assets[a.valuation_asset.value].name;
+    for (const AssetConfig& asset : c.assets) {
+      const AllocationConfig::Target& t = a.targets[asset.id.value];
+      if (asset.id == a.valuation_asset || t.weight.is_zero()) continue;
+      const bool valued = std::any_of(c.instruments.begin(), c.instruments.end(), [&](const InstrumentConfig& ic) {
+        return ic.base == asset.id && ic.quote == a.valuation_asset && listed[ic.id.value];
+      });
+      if (!valued) {
+        targets.Report(asset.name, "weight " + Text(t.weight) + ", but no instrument a venue lists values " +
+                                       asset.name + " in " + valuation + " (base " + asset.name + ", quote " +
+                                       valuation + ")");
+      }
+    }
+  }
+  ReadAllVenueShares(al, c, a, errors);
+  ReadVolTarget(al, a, errors);
+}
+
 Config Parse(const std::string& text, const std::string& origin, const ParseOptions& options) {
   std::vector<int> cpus = options.cpus.has_value() ? *options.cpus : AllowedCpus();
   std::sort(cpus.begin(), cpus.end());
@@ -352,7 +622,7 @@ Config Parse(const std::string& text, const std::string& origin, const ParseOpti
   const Node root(&doc, "", origin, &errors);
   // [sim] belongs to homeostat-sim, which reads the same file.
   root.AllowOnly({"engine", "admin", "journal", "log", "threads", "strategy", "risk", "assets", "instruments",
-                  "venues", "sim"});
+                  "venues", "reference", "allocation", "sim"});
   Config c;
   c.origin = origin;
   ThreadConfig venue_default;
@@ -363,11 +633,13 @@ Config Parse(const std::string& text, const std::string& origin, const ParseOpti
   const bool threads_ok = errors.Collect([&] { ReadThreads(root, cpus, c, venue_default); });
   errors.Collect([&] { ReadStrategy(root, c); });
   const bool risk_ok = errors.Collect([&] { ReadRisk(root, c); });
-  // Instruments name assets, venues instruments.
+  // Instruments name assets, venues instruments; [reference] and [allocation] name all three.
   const bool markets_ok = errors.Collect([&] { ReadAssets(root, c); }) && ReadInstruments(root, c, errors) &&
                           threads_ok && ReadVenues(root, venue_default, cpus, c, errors);
-  (void)markets_ok;
-  (void)risk_ok;
+  if (markets_ok) {
+    ReadReference(root, c, errors);
+    ReadAllocation(root, risk_ok, c, errors);
+  }
   if (!errors.empty()) throw ConfigError(errors.Joined());
   return c;
 }
