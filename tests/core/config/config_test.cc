@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/config/toml_reader.h"
+#include "tests/support/paths.h"
 #include "tests/support/test_support.h"
 
 namespace hs::config {
@@ -856,6 +857,17 @@ TEST(Reference, MinVenuesAboveTheVenuesListingAnInstrumentIsRefused) {
   ASSERT_TRUE(c.ok()) << c.status();
   EXPECT_EQ(c->reference.min_venues[0], 5);
   EXPECT_EQ(c->reference.min_venues[1], 5);
+}
+
+// The config fuzzer's allocation seed is a whole valid config.
+TEST(Allocation, FuzzSeedParses) {
+  const std::string path = std::string(HS_SOURCE_DIR) + "/tests/fuzz/seeds/config/allocation.toml";
+  auto c = ParseConfig(testing::ReadFileOrDie(path), path);
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_TRUE(c->allocation.enabled);
+  EXPECT_TRUE(c->allocation.vol.enabled);
+  EXPECT_EQ(c->timer_ms, 20);
+  EXPECT_EQ(c->reference.max_age_ms, 1500);
 }
 
 }  // namespace
