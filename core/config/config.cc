@@ -5,7 +5,9 @@
 #include <algorithm>
 #include <cerrno>
 #include <set>
+#include <sstream>
 #include <string_view>
+#include <utility>
 
 #include "absl/status/status.h"
 #include "core/base/decimal.h"
@@ -146,22 +148,14 @@ void CheckUrl(const Node& n, const std::string& key, const std::string& url, boo
   }
 }
 
-Config Parse(const std::string& text, const std::string& origin, const ParseOptions& options) {
-  std::vector<int> cpus = options.cpus.has_value() ? *options.cpus : AllowedCpus();
-  std::sort(cpus.begin(), cpus.end());
-
-  const toml::value doc = ParseToml(text, origin);
-  const Node root(&doc, "", origin);
-  // [sim] belongs to homeostat-sim, which reads the same file.
-  root.AllowOnly({"engine", "admin", "journal", "log", "threads", "strategy", "risk", "assets", "instruments",
-                  "venues", "sim"});
-  Config c;
-  c.origin = origin;
-
+void ReadEngine(const Node& root, Config& c) {
   const Node engine = root.Child("engine");
-  engine.AllowOnly({"name"});
+  engine.AllowOnly({"name", "timer_ms"});
   c.name = engine.String("name");
+  c.timer_ms = engine.Int("timer_ms", 1, 1000, Config{}.timer_ms);
+}
 
+void ReadAdmin(const Node& root, Config& c) {
   const Node admin = root.Child("admin");
   admin.AllowOnly({"socket", "max_clients", "idle_timeout_s", "max_line_bytes"});
   c.admin_socket = admin.String("socket");
@@ -173,7 +167,9 @@ Config Parse(const std::string& text, const std::string& origin, const ParseOpti
   // At most 4096: the admin command parser's own limit (core/control kMaxAdminLineBytes); no
   // admin command comes near it.
   c.admin.max_line_bytes = static_cast<int>(admin.Int("max_line_bytes", 64, 4096, admin_default.max_line_bytes));
+}
 
+void ReadJournal(const Node& root, Config& c) {
   const Node journal = root.Child("journal");
   journal.AllowOnly({"path", "flush_interval_us", "fsync", "ring_capacity"});
   c.journal.path = journal.String("path");
@@ -182,14 +178,18 @@ Config Parse(const std::string& text, const std::string& origin, const ParseOpti
   c.journal.fsync = journal.Bool("fsync", true);
   c.journal.ring_capacity = static_cast<int>(journal.Int("ring_capacity", 1024, 1 << 22, 1 << 16));
   if ((c.journal.ring_capacity & (c.journal.ring_capacity - 1)) != 0) journal.Fail("ring_capacity", "must be a power of two");
+}
 
+void ReadLog(const Node& root, Config& c) {
   if (root.Has("log")) {
     const Node log = root.Child("log");
     log.AllowOnly({"path"});
     c.log_path = log.String("path", "");
   }
+}
 
-  ThreadConfig venue_default;
+// Sets `venue_default`, the thread settings of a venue without its own.
+void ReadThreads(const Node& root, const std::vector<int>& cpus, Config& c, ThreadConfig& venue_default) {
   if (root.Has("threads")) {
     const Node th = root.Child("threads");
     th.AllowOnly({"core", "venues", "journal"});
@@ -197,7 +197,9 @@ Config Parse(const std::string& text, const std::string& origin, const ParseOpti
     if (th.Has("venues")) venue_default = ReadThread(th.Child("venues"), venue_default, cpus);
     if (th.Has("journal")) c.journal_thread = ReadThread(th.Child("journal"), c.journal_thread, cpus);
   }
+}
 
+void ReadStrategy(const Node& root, Config& c) {
   const Node strategy = root.Child("strategy");
   strategy.AllowOnly({"enabled", "min_edge", "max_leg_notional", "cooldown_ms", "max_quote_age_ms"});
   c.strategy.enabled = strategy.Bool("enabled", true);
@@ -206,14 +208,17 @@ Config Parse(const std::string& text, const std::string& origin, const ParseOpti
   if (!c.strategy.max_leg_notional.is_positive()) strategy.Fail("max_leg_notional", "must be > 0");
   c.strategy.cooldown_ms = strategy.Int("cooldown_ms", 0, 3'600'000, 250);
   c.strategy.max_quote_age_ms = strategy.Int("max_quote_age_ms", 1, 3'600'000, 5'000);
+}
 
+void ReadRisk(const Node& root, Config& c) {
   const Node risk = root.Child("risk");
   risk.AllowOnly({"max_order_notional", "max_order_qty"});
   c.risk.max_order_notional = risk.Decimal<Notional>("max_order_notional");
   if (!c.risk.max_order_notional.is_positive()) risk.Fail("max_order_notional", "must be > 0");
   c.risk.max_order_qty = risk.Decimal<Qty>("max_order_qty", Qty::Zero());
+}
 
-  // Assets.
+void ReadAssets(const Node& root, Config& c) {
   std::set<std::string> seen;
   for (const std::string& a : root.Strings("assets")) {
     if (a.empty()) root.Fail("assets", "asset names must not be empty");
@@ -222,100 +227,420 @@ Config Parse(const std::string& text, const std::string& origin, const ParseOpti
     c.assets.push_back({AssetId{static_cast<uint16_t>(c.assets.size())}, a});
   }
   if (c.assets.empty()) root.Fail("assets", "at least one asset is required");
+}
 
-  // Instruments.
-  seen.clear();
-  for (const Node& element : root.Array("instruments")) {
-    InstrumentConfig ic;
-    ic.id = InstrumentId{static_cast<uint16_t>(c.instruments.size())};
-    // Named by index until the name is known to be good, by name after.
-    ic.name = element.String("name");
-    if (ic.name.empty()) element.Fail("name", "must not be empty");
-    if (!seen.insert(ic.name).second) element.Fail("name", "duplicate instrument \"" + ic.name + "\"");
-    const Node in = element.Named(ic.name);
-    in.AllowOnly({"name", "base", "quote", "tick", "lot", "min_notional"});
-    const std::string base = in.String("base");
-    const std::string quote = in.String("quote");
-    const AssetConfig* b = c.FindAsset(base);
-    const AssetConfig* q = c.FindAsset(quote);
-    if (b == nullptr) in.Fail("base", "unknown asset \"" + base + "\" (not in assets)");
-    if (q == nullptr) in.Fail("quote", "unknown asset \"" + quote + "\" (not in assets)");
-    if (b->id == q->id) in.Fail("quote", "base and quote must differ");
-    ic.base = b->id;
-    ic.quote = q->id;
-    ic.tick = in.Decimal<Price>("tick");
-    ic.lot = in.Decimal<Qty>("lot");
-    if (!ic.tick.is_positive()) in.Fail("tick", "must be > 0");
-    if (!ic.lot.is_positive()) in.Fail("lot", "must be > 0");
-    ic.min_notional = in.Decimal<Notional>("min_notional", Notional::Zero());
-    if (c.instruments.size() >= static_cast<size_t>(kMaxInstruments)) in.FailSelf("too many instruments");
-    c.instruments.push_back(ic);
+// Reads every instrument, recording the errors of each; true when all were read cleanly.
+bool ReadInstruments(const Node& root, Config& c, ErrorList& errors) {
+  std::vector<Node> elements;
+  if (!errors.Collect([&] { elements = root.Array("instruments"); })) return false;
+  std::set<std::string> seen;
+  bool ok = true;
+  for (const Node& element : elements) {
+    ok &= errors.Collect([&] {
+      InstrumentConfig ic;
+      ic.id = InstrumentId{static_cast<uint16_t>(c.instruments.size())};
+      // Named by index until the name is known to be good, by name after.
+      ic.name = element.String("name");
+      if (ic.name.empty()) element.Fail("name", "must not be empty");
+      if (!seen.insert(ic.name).second) element.Fail("name", "duplicate instrument \"" + ic.name + "\"");
+      const Node in = element.Named(ic.name);
+      in.AllowOnly({"name", "base", "quote", "tick", "lot", "min_notional"});
+      const std::string base = in.String("base");
+      const std::string quote = in.String("quote");
+      const AssetConfig* b = c.FindAsset(base);
+      const AssetConfig* q = c.FindAsset(quote);
+      if (b == nullptr) in.Fail("base", "unknown asset \"" + base + "\" (not in assets)");
+      if (q == nullptr) in.Fail("quote", "unknown asset \"" + quote + "\" (not in assets)");
+      if (b->id == q->id) in.Fail("quote", "base and quote must differ");
+      ic.base = b->id;
+      ic.quote = q->id;
+      ic.tick = in.Decimal<Price>("tick");
+      ic.lot = in.Decimal<Qty>("lot");
+      if (!ic.tick.is_positive()) in.Fail("tick", "must be > 0");
+      if (!ic.lot.is_positive()) in.Fail("lot", "must be > 0");
+      ic.min_notional = in.Decimal<Notional>("min_notional", Notional::Zero());
+      if (c.instruments.size() >= static_cast<size_t>(kMaxInstruments)) in.FailSelf("too many instruments");
+      c.instruments.push_back(ic);
+    });
   }
-  if (c.instruments.empty()) root.Fail("instruments", "at least one instrument is required");
+  if (ok && c.instruments.empty()) ok = errors.Collect([&] { root.Fail("instruments", "at least one instrument is required"); });
+  return ok;
+}
 
-  // Venues.
-  seen.clear();
-  for (const Node& element : root.Array("venues")) {
-    VenueConfig v;
-    v.id = VenueId{static_cast<uint8_t>(c.venues.size())};
-    // Named by index until the name is known to be good, by name after.
-    v.name = element.String("name");
-    if (v.name.empty()) element.Fail("name", "must not be empty");
-    if (!seen.insert(v.name).second) element.Fail("name", "duplicate venue \"" + v.name + "\"");
-    const Node vn = element.Named(v.name);
-    vn.AllowOnly({"name", "kind", "market_data_url", "rest_url", "order_url", "api_key_env", "api_secret_env",
-                  "passphrase_env", "taker_fee", "trading", "depth", "idle_timeout_ms", "reconnect_min_ms",
-                  "reconnect_max_ms", "thread", "symbols"});
-    const std::string kind = vn.String("kind");
-    if (!ParseVenueKind(kind, &v.kind)) vn.Fail("kind", "\"" + kind + "\" is not a venue kind (binance, okx, bybit, kraken, coinbase)");
-    v.market_data_url = vn.String("market_data_url");
-    CheckUrl(vn, "market_data_url", v.market_data_url, true);
-    v.rest_url = vn.String("rest_url", "");
-    CheckUrl(vn, "rest_url", v.rest_url, false);
-    v.order_url = vn.String("order_url", "");
-    CheckUrl(vn, "order_url", v.order_url, true);
-    v.api_key_env = vn.String("api_key_env", "");
-    v.api_secret_env = vn.String("api_secret_env", "");
-    v.passphrase_env = vn.String("passphrase_env", "");
-    v.taker_fee = vn.Fraction("taker_fee", Rate::Zero(), kTakerFeeBound);
-    v.trading = vn.Bool("trading", !v.order_url.empty());
-    if (v.trading && v.order_url.empty()) vn.Fail("order_url", "required when trading = true");
-    if (v.trading && (v.api_key_env.empty() || v.api_secret_env.empty()))
-      vn.Fail("api_key_env", "api_key_env and api_secret_env are required when trading = true");
-    v.depth = static_cast<int>(vn.Int("depth", 0, 5000, 0));
-    v.idle_timeout_ms = vn.Int("idle_timeout_ms", 100, 600'000, 30'000);
-    v.reconnect_min_ms = vn.Int("reconnect_min_ms", 1, 60'000, 250);
-    v.reconnect_max_ms = vn.Int("reconnect_max_ms", v.reconnect_min_ms, 600'000, 10'000);
-    v.thread = vn.Has("thread") ? ReadThread(vn.Child("thread"), venue_default, cpus) : venue_default;
+// Reads every venue, recording the errors of each; true when all were read cleanly.
+bool ReadVenues(const Node& root, const ThreadConfig& venue_default, const std::vector<int>& cpus, Config& c,
+                ErrorList& errors) {
+  std::vector<Node> elements;
+  if (!errors.Collect([&] { elements = root.Array("venues"); })) return false;
+  std::set<std::string> seen;
+  bool ok = true;
+  for (const Node& element : elements) {
+    ok &= errors.Collect([&] {
+      VenueConfig v;
+      v.id = VenueId{static_cast<uint8_t>(c.venues.size())};
+      // Named by index until the name is known to be good, by name after.
+      v.name = element.String("name");
+      if (v.name.empty()) element.Fail("name", "must not be empty");
+      if (!seen.insert(v.name).second) element.Fail("name", "duplicate venue \"" + v.name + "\"");
+      const Node vn = element.Named(v.name);
+      vn.AllowOnly({"name", "kind", "market_data_url", "rest_url", "order_url", "api_key_env", "api_secret_env",
+                    "passphrase_env", "taker_fee", "trading", "depth", "idle_timeout_ms", "reconnect_min_ms",
+                    "reconnect_max_ms", "thread", "symbols"});
+      const std::string kind = vn.String("kind");
+      if (!ParseVenueKind(kind, &v.kind)) vn.Fail("kind", "\"" + kind + "\" is not a venue kind (binance, okx, bybit, kraken, coinbase)");
+      v.market_data_url = vn.String("market_data_url");
+      CheckUrl(vn, "market_data_url", v.market_data_url, true);
+      v.rest_url = vn.String("rest_url", "");
+      CheckUrl(vn, "rest_url", v.rest_url, false);
+      v.order_url = vn.String("order_url", "");
+      CheckUrl(vn, "order_url", v.order_url, true);
+      v.api_key_env = vn.String("api_key_env", "");
+      v.api_secret_env = vn.String("api_secret_env", "");
+      v.passphrase_env = vn.String("passphrase_env", "");
+      v.taker_fee = vn.Fraction("taker_fee", Rate::Zero(), kTakerFeeBound);
+      v.trading = vn.Bool("trading", !v.order_url.empty());
+      if (v.trading && v.order_url.empty()) vn.Fail("order_url", "required when trading = true");
+      if (v.trading && (v.api_key_env.empty() || v.api_secret_env.empty()))
+        vn.Fail("api_key_env", "api_key_env and api_secret_env are required when trading = true");
+      v.depth = static_cast<int>(vn.Int("depth", 0, 5000, 0));
+      v.idle_timeout_ms = vn.Int("idle_timeout_ms", 100, 600'000, 30'000);
+      v.reconnect_min_ms = vn.Int("reconnect_min_ms", 1, 60'000, 250);
+      v.reconnect_max_ms = vn.Int("reconnect_max_ms", v.reconnect_min_ms, 600'000, 10'000);
+      v.thread = vn.Has("thread") ? ReadThread(vn.Child("thread"), venue_default, cpus) : venue_default;
 
-    const Node syms = vn.Child("symbols");
-    for (const auto& [inst_name, sn] : syms.Entries()) {
-      const InstrumentConfig* ic = c.FindInstrument(inst_name);
-      if (ic == nullptr) syms.Fail(inst_name, "unknown instrument (not in instruments)");
-      VenueSymbolConfig s;
-      s.instrument = ic->id;
-      s.tick = ic->tick;
-      s.lot = ic->lot;
-      if (sn.IsString()) {
-        s.symbol = sn.AsString();
-      } else {
-        sn.AllowOnly({"symbol", "tick", "lot"});
-        s.symbol = sn.String("symbol");
-        s.tick = sn.Decimal<Price>("tick", ic->tick);
-        s.lot = sn.Decimal<Qty>("lot", ic->lot);
-        if (!s.tick.is_positive()) sn.Fail("tick", "must be > 0");
-        if (!s.lot.is_positive()) sn.Fail("lot", "must be > 0");
+      const Node syms = vn.Child("symbols");
+      for (const auto& [inst_name, sn] : syms.Entries()) {
+        const InstrumentConfig* ic = c.FindInstrument(inst_name);
+        if (ic == nullptr) syms.Fail(inst_name, "unknown instrument (not in instruments)");
+        VenueSymbolConfig s;
+        s.instrument = ic->id;
+        s.tick = ic->tick;
+        s.lot = ic->lot;
+        if (sn.IsString()) {
+          s.symbol = sn.AsString();
+        } else {
+          sn.AllowOnly({"symbol", "tick", "lot"});
+          s.symbol = sn.String("symbol");
+          s.tick = sn.Decimal<Price>("tick", ic->tick);
+          s.lot = sn.Decimal<Qty>("lot", ic->lot);
+          if (!s.tick.is_positive()) sn.Fail("tick", "must be > 0");
+          if (!s.lot.is_positive()) sn.Fail("lot", "must be > 0");
+        }
+        if (s.symbol.empty() || s.symbol.size() > 32) syms.Fail(inst_name, "venue symbol must be 1 to 32 characters");
+        s.price_decimals = DecimalsNeeded(s.tick.raw(), Price::kDecimals);
+        s.qty_decimals = DecimalsNeeded(s.lot.raw(), Qty::kDecimals);
+        v.symbols.push_back(s);
       }
-      if (s.symbol.empty() || s.symbol.size() > 32) syms.Fail(inst_name, "venue symbol must be 1 to 32 characters");
-      s.price_decimals = DecimalsNeeded(s.tick.raw(), Price::kDecimals);
-      s.qty_decimals = DecimalsNeeded(s.lot.raw(), Qty::kDecimals);
-      v.symbols.push_back(s);
-    }
-    if (v.symbols.empty()) vn.Fail("symbols", "at least one symbol is required");
-    if (c.venues.size() >= static_cast<size_t>(kMaxVenues)) vn.FailSelf("too many venues");
-    c.venues.push_back(std::move(v));
+      if (v.symbols.empty()) vn.Fail("symbols", "at least one symbol is required");
+      if (c.venues.size() >= static_cast<size_t>(kMaxVenues)) vn.FailSelf("too many venues");
+      c.venues.push_back(std::move(v));
+    });
   }
-  if (c.venues.empty()) root.Fail("venues", "at least one venue is required");
+  if (ok && c.venues.empty()) ok = errors.Collect([&] { root.Fail("venues", "at least one venue is required"); });
+  return ok;
+}
+
+template <typename T>
+std::string Text(T v) {
+  char buf[kMaxDecimalText];
+  const int n = Format(v, buf);
+  return std::string(buf, static_cast<size_t>(n));
+}
+
+// Checks the keys of table `n`, recording each unknown one, so its fields can then be read one
+// by one. False (recorded) when `n` is not a table at all.
+bool OpenTable(const Node& n, std::initializer_list<std::string_view> keys, ErrorList& errors) {
+  errors.Collect([&] { n.AllowOnly(keys); });
+  return n.IsTable();
+}
+
+// [reference]. Needs the instruments and venues.
+void ReadReference(const Node& root, Config& c, ErrorList& errors) {
+  ReferenceConfig& r = c.reference;
+  std::array<std::vector<std::string>, kMaxInstruments> listed_on;  // venue names per instrument
+  for (const VenueConfig& v : c.venues) {
+    for (const VenueSymbolConfig& s : v.symbols) listed_on[s.instrument.value].push_back(v.name);
+  }
+  for (const InstrumentConfig& ic : c.instruments) {
+    r.min_venues[ic.id.value] = listed_on[ic.id.value].size() >= 2 ? 2 : 1;
+  }
+  if (!root.Has("reference")) return;
+
+  const Node ref = root.Child("reference");
+  if (!OpenTable(ref, {"max_age_ms", "outlier_bps", "min_venues"}, errors)) return;
+  const ReferenceConfig dflt;
+  errors.Collect([&] { r.max_age_ms = ref.Int("max_age_ms", 1, 600'000, dflt.max_age_ms); });
+  errors.Collect([&] { r.outlier = ref.Bps("outlier_bps", Rate::Zero(), kOutlierBound, dflt.outlier); });
+  errors.Collect([&] {
+    if (!ref.Has("min_venues")) return;
+    const int min_venues = static_cast<int>(ref.Int("min_venues", 1, kMaxVenues));
+    for (const InstrumentConfig& ic : c.instruments) {
+      const std::vector<std::string>& venues = listed_on[ic.id.value];
+      // An instrument no venue lists has no reference to form; nothing to require of it.
+      if (venues.empty()) continue;
+      r.min_venues[ic.id.value] = min_venues;
+      if (static_cast<size_t>(min_venues) <= venues.size()) continue;
+      std::string names;
+      for (const std::string& v : venues) names += (names.empty() ? "" : ", ") + v;
+      ref.Report("min_venues", std::to_string(min_venues) + ", but instrument \"" + ic.name + "\" is listed on only " +
+                                   std::to_string(venues.size()) + (venues.size() == 1 ? " venue" : " venues") + " (" +
+                                   names + ")");
+    }
+  });
+}
+
+// "0.99, not 1 (BTC 0.5 + ETH 0.2 + USDT 0.29)" when `shares` (name, share) do not sum to exactly
+// 1; "" when they do. Raw Rate counts add exactly: each is at most 1e8, at most 64 of them.
+std::string SumNotOne(const std::vector<std::pair<std::string, Rate>>& shares) {
+  int64_t sum = 0;
+  std::string terms;
+  for (const auto& [name, share] : shares) {
+    sum += share.raw();
+    terms += (terms.empty() ? "" : " + ") + name + " " + Text(share);
+  }
+  if (sum == Rate::kScale) return "";
+  return Text(Rate::FromRaw(sum)) + ", not 1 (" + (terms.empty() ? "none given" : terms) + ")";
+}
+
+// Reads [allocation.targets] into a.targets. True when every target was read cleanly and the
+// weights sum to 1: then the weights can be relied on.
+bool ReadTargets(const Node& al, const Config& c, AllocationConfig& a, ErrorList& errors) {
+  const size_t before = errors.size();
+  std::vector<std::pair<std::string, Node>> entries;
+  if (!errors.Collect([&] { entries = al.Child("targets").Entries(); })) return false;
+  const Node targets = al.Child("targets");
+  for (const auto& entry : entries) {
+    const std::string& name = entry.first;  // named: lambdas cannot capture structured bindings in C++20
+    const Node& n = entry.second;
+    errors.Collect([&] {
+      const AssetConfig* asset = c.FindAsset(name);
+      if (asset == nullptr) targets.Fail(name, "unknown asset (not in assets)");
+      AllocationConfig::Target& t = a.targets[asset->id.value];
+      t.set = true;
+      if (!OpenTable(n, {"weight", "band"}, errors)) return;
+      const Rate one = Rate::FromUnits(1);
+      const bool weight_ok = errors.Collect([&] { t.weight = n.FractionClosed("weight", Rate::Zero(), one); });
+      const bool band_ok = errors.Collect([&] { t.band = n.FractionClosed("band", Rate::Zero(), one); });
+      if (!weight_ok || !band_ok) return;
+      if (t.weight.is_zero() && t.band.is_positive()) {
+        n.Report("band", "\"" + Text(t.band) + "\" must be 0 when the weight is 0");
+      } else if (t.weight.is_positive() && t.band >= t.weight) {
+        n.Report("band", "\"" + Text(t.band) + "\" must be smaller than its weight \"" + Text(t.weight) + "\"");
+      }
+    });
+  }
+  std::string missing;
+  for (const AssetConfig& asset : c.assets) {
+    if (!a.targets[asset.id.value].set) missing += (missing.empty() ? "" : ", ") + asset.name;
+  }
+  if (!missing.empty()) {
+    targets.ReportSelf("no target for " + missing +
+                       " (every asset needs one; weight = \"0\", band = \"0\" to hold none)");
+  }
+  if (errors.size() != before) return false;
+  std::vector<std::pair<std::string, Rate>> weights;
+  for (const AssetConfig& asset : c.assets) weights.emplace_back(asset.name, a.targets[asset.id.value].weight);
+  const std::string off = SumNotOne(weights);
+  if (!off.empty()) targets.ReportSelf("weights sum to " + off);
+  return errors.size() == before;
+}
+
+// Reads venue shares, the string-valued entries of `n` (`skip_tables`: its table-valued entries
+// are per-asset overrides the caller reads), into `shares`, and checks that they sum to 1.
+void ReadVenueShares(const Node& n, const std::vector<std::pair<std::string, Node>>& entries, const Config& c,
+                     bool skip_tables, std::array<Rate, kMaxVenues>& shares, ErrorList& errors) {
+  const size_t before = errors.size();
+  std::array<bool, kMaxVenues> given{};
+  for (const auto& entry : entries) {
+    const std::string& name = entry.first;
+    if (skip_tables && entry.second.IsTable()) continue;
+    errors.Collect([&] {
+      const VenueConfig* v = c.FindVenue(name);
+      if (v == nullptr) n.Fail(name, "unknown venue (not in venues)");
+      const Rate share = n.FractionClosed(name, Rate::Zero(), Rate::FromUnits(1));
+      if (!v->trading && share.is_positive()) {
+        n.Fail(name, "\"" + Text(share) + "\", but venue " + v->name +
+                         " does not trade (trading = false): its share must be 0");
+      }
+      shares[v->id.value] = share;
+      given[v->id.value] = true;
+    });
+  }
+  if (errors.size() != before) return;
+  std::vector<std::pair<std::string, Rate>> listed;
+  for (const VenueConfig& v : c.venues) {
+    if (given[v.id.value]) listed.emplace_back(v.name, shares[v.id.value]);
+  }
+  const std::string off = SumNotOne(listed);
+  if (!off.empty()) n.ReportSelf("shares sum to " + off);
+}
+
+// Reads [allocation.venue_shares] into a.venue_share.
+void ReadAllVenueShares(const Node& al, const Config& c, AllocationConfig& a, ErrorList& errors) {
+  std::vector<std::pair<std::string, Node>> entries;
+  if (!errors.Collect([&] { entries = al.Child("venue_shares").Entries(); })) return;
+  const Node vs = al.Child("venue_shares");
+  std::array<Rate, kMaxVenues> dflt{};
+  ReadVenueShares(vs, entries, c, true, dflt, errors);
+  std::array<bool, kMaxAssets> overridden{};
+  for (const auto& entry : entries) {
+    const std::string& name = entry.first;
+    const Node& e = entry.second;
+    if (!e.IsTable()) continue;
+    errors.Collect([&] {
+      const AssetConfig* asset = c.FindAsset(name);
+      if (asset == nullptr) vs.Fail(name, "unknown asset (a table here overrides one asset's venue shares)");
+      overridden[asset->id.value] = true;
+      ReadVenueShares(e, e.Entries(), c, false, a.venue_share[asset->id.value], errors);
+    });
+  }
+  for (const AssetConfig& asset : c.assets) {
+    if (!overridden[asset.id.value]) a.venue_share[asset.id.value] = dflt;
+  }
+}
+
+void ReadVolTarget(const Node& al, AllocationConfig& a, ErrorList& errors) {
+  if (!al.Has("vol_target")) return;
+  const Node n = al.Child("vol_target");
+  if (!OpenTable(n, {"enabled", "annual_vol", "lambda", "sample_ms", "warmup_samples", "min_scale", "max_scale"},
+                 errors)) {
+    return;
+  }
+  VolTargetConfig& v = a.vol;
+  const VolTargetConfig dflt;
+  errors.Collect([&] { v.enabled = n.Bool("enabled", true); });
+  errors.Collect([&] { v.annual_vol = n.Double("annual_vol", 0, 10, dflt.annual_vol, Bounds::kOpenClosed); });
+  errors.Collect([&] { v.lambda = n.Double("lambda", 0, 1, dflt.lambda, Bounds::kOpen); });
+  errors.Collect([&] { v.sample_ms = n.Int("sample_ms", 1, 86'400'000, dflt.sample_ms); });
+  errors.Collect([&] {
+    v.warmup_samples = static_cast<int>(n.Int("warmup_samples", 2, 1'000'000, dflt.warmup_samples));
+  });
+  const bool min_ok =
+      errors.Collect([&] { v.min_scale = n.Double("min_scale", 0, 1, dflt.min_scale, Bounds::kOpenClosed); });
+  const bool max_ok =
+      errors.Collect([&] { v.max_scale = n.Double("max_scale", 0, 1, dflt.max_scale, Bounds::kOpenClosed); });
+  if (min_ok && max_ok && v.min_scale > v.max_scale) {
+    std::ostringstream ss;
+    ss << v.min_scale << " is above max_scale " << v.max_scale;
+    n.Report("min_scale", ss.str());
+  }
+}
+
+// [allocation]. Needs the assets, instruments and venues; `risk_ok`: [risk] was read cleanly.
+void ReadAllocation(const Node& root, bool risk_ok, Config& c, ErrorList& errors) {
+  if (!root.Has("allocation")) return;
+  AllocationConfig& a = c.allocation;
+  a.enabled = true;
+  const Node al = root.Child("allocation");
+  if (!OpenTable(al,
+                 {"valuation_asset", "rebalance_interval_ms", "trade_to", "min_trade_notional", "max_trade_notional",
+                  "max_cost_bps", "pace_notional_per_min", "venue_band", "targets", "venue_shares", "vol_target"},
+                 errors)) {
+    return;
+  }
+
+  const bool valuation_ok = errors.Collect([&] {
+    const std::string name = al.String("valuation_asset");
+    const AssetConfig* asset = c.FindAsset(name);
+    if (asset == nullptr) al.Fail("valuation_asset", "unknown asset \"" + name + "\" (not in assets)");
+    a.valuation_asset = asset->id;
+    const bool quote = std::any_of(c.instruments.begin(), c.instruments.end(),
+                                   [&](const InstrumentConfig& ic) { return ic.quote == asset->id; });
+    if (!quote) al.Fail("valuation_asset", "\"" + name + "\" is not the quote of any instrument");
+  });
+  const AllocationConfig dflt;
+  errors.Collect([&] {
+    a.rebalance_interval_ms = al.Int("rebalance_interval_ms", 1, 3'600'000, dflt.rebalance_interval_ms);
+  });
+  errors.Collect([&] {
+    const std::string to = al.String("trade_to", "edge");
+    if (to != "edge" && to != "target") al.Fail("trade_to", "\"" + to + "\" is neither \"edge\" nor \"target\"");
+    a.trade_to_target = to == "target";
+  });
+
+  const bool min_ok = errors.Collect([&] { a.min_trade_notional = al.Decimal<Notional>("min_trade_notional"); });
+  const bool max_ok = errors.Collect([&] {
+    a.max_trade_notional = al.Decimal<Notional>("max_trade_notional");
+    if (!a.max_trade_notional.is_positive()) al.Fail("max_trade_notional", "must be > 0");
+    if (risk_ok && a.max_trade_notional > c.risk.max_order_notional) {
+      al.Fail("max_trade_notional", "\"" + Text(a.max_trade_notional) + "\" is above risk.max_order_notional \"" +
+                                        Text(c.risk.max_order_notional) + "\"");
+    }
+  });
+  if (min_ok && max_ok && a.min_trade_notional > a.max_trade_notional) {
+    al.Report("min_trade_notional", "\"" + Text(a.min_trade_notional) + "\" is above max_trade_notional \"" +
+                                        Text(a.max_trade_notional) + "\"");
+  }
+  errors.Collect([&] {
+    a.pace_notional_per_min = al.Decimal<Notional>("pace_notional_per_min");
+    if (!a.pace_notional_per_min.is_positive()) al.Fail("pace_notional_per_min", "must be > 0");
+    if (min_ok && a.pace_notional_per_min < a.min_trade_notional) {
+      al.Fail("pace_notional_per_min", "\"" + Text(a.pace_notional_per_min) + "\" is below min_trade_notional \"" +
+                                           Text(a.min_trade_notional) + "\": no correction could ever trade");
+    }
+  });
+  errors.Collect([&] { a.max_cost = al.Bps("max_cost_bps", Rate::Zero(), kMaxCostBound); });
+  errors.Collect([&] { a.venue_band = al.Fraction("venue_band", Rate::Zero(), Rate::FromUnits(1)); });
+
+  const bool targets_ok = ReadTargets(al, c, a, errors);
+  if (valuation_ok && targets_ok) {
+    // Every other asset the portfolio holds is valued through an instrument a venue lists, with
+    // the asset as base and the valuation asset as quote.
+    std::array<bool, kMaxInstruments> listed{};
+    for (const VenueConfig& v : c.venues) {
+      for (const VenueSymbolConfig& s : v.symbols) listed[s.instrument.value] = true;
+    }
+    const Node targets = al.Child("targets");
+    const std::string& valuation = c.assets[a.valuation_asset.value].name;
+    for (const AssetConfig& asset : c.assets) {
+      const AllocationConfig::Target& t = a.targets[asset.id.value];
+      if (asset.id == a.valuation_asset || t.weight.is_zero()) continue;
+      const bool valued = std::any_of(c.instruments.begin(), c.instruments.end(), [&](const InstrumentConfig& ic) {
+        return ic.base == asset.id && ic.quote == a.valuation_asset && listed[ic.id.value];
+      });
+      if (!valued) {
+        targets.Report(asset.name, "weight " + Text(t.weight) + ", but no instrument a venue lists values " +
+                                       asset.name + " in " + valuation + " (base " + asset.name + ", quote " +
+                                       valuation + ")");
+      }
+    }
+  }
+  ReadAllVenueShares(al, c, a, errors);
+  ReadVolTarget(al, a, errors);
+}
+
+Config Parse(const std::string& text, const std::string& origin, const ParseOptions& options) {
+  std::vector<int> cpus = options.cpus.has_value() ? *options.cpus : AllowedCpus();
+  std::sort(cpus.begin(), cpus.end());
+
+  const toml::value doc = ParseToml(text, origin);
+  // Every error is recorded and reading goes on; the list is thrown at the end. Sections are
+  // read one by one (the first error of each, or all of them where a section reads field by
+  // field); a section that names what another defines is read only when that one was read
+  // cleanly, so one mistake does not come back as a cascade of unknown names.
+  ErrorList errors;
+  const Node root(&doc, "", origin, &errors);
+  // [sim] belongs to homeostat-sim, which reads the same file.
+  root.AllowOnly({"engine", "admin", "journal", "log", "threads", "strategy", "risk", "assets", "instruments",
+                  "venues", "reference", "allocation", "sim"});
+  Config c;
+  c.origin = origin;
+  ThreadConfig venue_default;
+  errors.Collect([&] { ReadEngine(root, c); });
+  errors.Collect([&] { ReadAdmin(root, c); });
+  errors.Collect([&] { ReadJournal(root, c); });
+  errors.Collect([&] { ReadLog(root, c); });
+  const bool threads_ok = errors.Collect([&] { ReadThreads(root, cpus, c, venue_default); });
+  errors.Collect([&] { ReadStrategy(root, c); });
+  const bool risk_ok = errors.Collect([&] { ReadRisk(root, c); });
+  // Instruments name assets, venues instruments; [reference] and [allocation] name all three.
+  const bool markets_ok = errors.Collect([&] { ReadAssets(root, c); }) && ReadInstruments(root, c, errors) &&
+                          threads_ok && ReadVenues(root, venue_default, cpus, c, errors);
+  if (markets_ok) {
+    ReadReference(root, c, errors);
+    ReadAllocation(root, risk_ok, c, errors);
+  }
+  if (!errors.empty()) throw ConfigError(errors.Joined());
   return c;
 }
 

@@ -4,9 +4,11 @@
 // notional), strategy and risk limits, threads (CPU, idle strategy), journal and admin socket.
 // Assets, instruments and venues get dense ids here in file order (DESIGN §3). Secrets are not
 // read here: only the *names* of the environment variables that hold them (see Credentials).
-// Loading is all-or-nothing: any malformed field is an absl::Status naming it and its value.
+// Loading is all-or-nothing: any malformed field is an absl::Status naming it and its value;
+// every error found is reported at once, one per line.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -24,6 +26,10 @@ namespace hs::config {
 // fraction belongs ("5" for 5 bps).
 inline constexpr Rate kTakerFeeBound = Rate::FromRaw(Rate::kScale / 10);
 inline constexpr Rate kMinEdgeBound = Rate::FromRaw(Rate::kScale / 10);
+// allocation.max_cost_bps is read in [0, 1000) bps: 10%, the same sanity bound as the fee.
+inline constexpr Rate kMaxCostBound = Rate::FromRaw(Rate::kScale / 10);
+// reference.outlier_bps is read in [0, 10000) bps: a deviation of 100% excludes nothing.
+inline constexpr Rate kOutlierBound = Rate::FromRaw(Rate::kScale);
 
 struct ThreadConfig {
   int cpu = -1;  // -1 = unpinned
@@ -106,9 +112,74 @@ struct AdminConfig {
   int max_line_bytes = 4096;   // longest request line
 };
 
+// [reference]: how the reference price of each instrument is formed from the venues' books.
+// Optional; without it the defaults below hold.
+struct ReferenceConfig {
+  // A venue's book older than this (input time) is left out of the reference. 1..600000.
+  int64_t max_age_ms = 2000;
+  // A venue whose price is further than this fraction from the others' is an outlier, left out.
+  // Written in bps (outlier_bps = "50"), stored as the fraction (0.005); [0, 1).
+  Rate outlier = Rate::FromRaw(500'000);
+  // Per instrument id: fresh, non-outlier venues needed before a reference exists. Without
+  // min_venues: 2 where two or more venues list the instrument, else 1. With it: that value for
+  // every instrument a venue lists (more than the venues listing one is an error). 0 past the
+  // last instrument.
+  std::array<int, kMaxInstruments> min_venues{};
+};
+
+// [allocation.vol_target]: scales the weight of each risky asset (every asset but the
+// valuation asset) by target volatility / EWMA volatility, clamped to [min_scale, max_scale].
+// Statistics, so doubles. Without the table it is off.
+struct VolTargetConfig {
+  bool enabled = false;     // the table's `enabled`, default true when the table is present
+  double annual_vol = 0.6;  // target annualised volatility per risky asset, (0, 10]
+  double lambda = 0.94;     // EWMA decay per sample, (0, 1)
+  int64_t sample_ms = 60'000;  // returns are sampled from the reference this often (input time)
+  int warmup_samples = 20;     // returns needed before the EWMA volatility is used; >= 2
+  double min_scale = 0.25;     // (0, max_scale]
+  double max_scale = 1.0;      // [min_scale, 1]
+};
+
+// [allocation]: the target shape of the portfolio the rebalancer keeps. Plain data, checked
+// here; the engine converts it. Without the table (enabled = false) the engine runs
+// arbitrage only.
+struct AllocationConfig {
+  bool enabled = false;  // an [allocation] table is present
+  // The asset NAV, notionals and costs are counted in; the quote of at least one instrument.
+  AssetId valuation_asset;
+  int64_t rebalance_interval_ms = 1000;  // how often the rebalancer looks; 1..3600000
+  // trade_to: false = "edge" (a correction stops at the band edge), true = "target".
+  bool trade_to_target = false;
+  // In the valuation asset. A smaller correction waits; min <= max.
+  Notional min_trade_notional;
+  // Cap per rebalance order; > 0 and at most risk.max_order_notional.
+  Notional max_trade_notional;
+  // Rebalance notional per minute; > 0 and at least min_trade_notional.
+  Notional pace_notional_per_min;
+  // Fee plus slippage against the reference above which a correction is skipped. Written in bps
+  // (max_cost_bps = "15"), stored as the fraction (0.0015 = raw 150000); [0, 0.1).
+  Rate max_cost;
+  // Allowed drift of a venue's share of an asset from venue_share; [0, 1).
+  Rate venue_band;
+
+  struct Target {
+    bool set = false;  // the asset has an entry in [allocation.targets] (every asset must)
+    Rate weight;       // share of NAV, [0, 1]; the weights sum to exactly 1
+    Rate band;         // allowed drift of the share either way; band < weight, or 0 at weight 0
+  };
+  // By asset id.
+  std::array<Target, kMaxAssets> targets{};
+  // [asset id][venue id]: the share of the asset to hold on each venue, summing to exactly 1:
+  // the asset's [allocation.venue_shares.<ASSET>] override, else the default shares. A venue
+  // not listed gets 0; a venue that does not trade must get 0.
+  std::array<std::array<Rate, kMaxVenues>, kMaxAssets> venue_share{};
+  VolTargetConfig vol;
+};
+
 struct Config {
   std::string origin;  // file path or "<embedded demo config>"
   std::string name;
+  int64_t timer_ms = 10;  // [engine] timer_ms: the control thread's timer period, 1..1000
   std::string admin_socket;
   AdminConfig admin;
   std::string log_path;
@@ -120,6 +191,8 @@ struct Config {
   std::vector<AssetConfig> assets;
   std::vector<InstrumentConfig> instruments;
   std::vector<VenueConfig> venues;
+  ReferenceConfig reference;
+  AllocationConfig allocation;
 
   const InstrumentConfig* FindInstrument(const std::string& name) const;
   const VenueConfig* FindVenue(const std::string& name) const;

@@ -1,6 +1,7 @@
 #include "core/config/toml_reader.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -37,6 +38,16 @@ std::string RateText(Rate r) {
   return std::string(buf, static_cast<size_t>(n));
 }
 
+// Rate's raw count is at 1e-8 and one basis point is 1e-4, so the same raw count written at
+// scale 4 is the value in bps: Rate 0.0015 (raw 150000) is "15".
+constexpr int kBpsDecimals = Rate::kDecimals - 4;
+
+std::string BpsText(Rate r) {
+  char buf[kMaxDecimalText];
+  const int n = FormatDecimal(r.raw(), kBpsDecimals, buf);
+  return std::string(buf, static_cast<size_t>(n));
+}
+
 }  // namespace
 
 std::string KeyText(std::string_view key) {
@@ -59,6 +70,15 @@ std::string KeyText(std::string_view key) {
     }
   }
   out += '"';
+  return out;
+}
+
+std::string ErrorList::Joined() const {
+  std::string out;
+  for (const std::string& m : messages_) {
+    if (!out.empty()) out += '\n';
+    out += m;
+  }
   return out;
 }
 
@@ -88,6 +108,16 @@ void Node::FailSelf(const std::string& what) const {
   throw ConfigError(origin_ + ": " + (path_.empty() ? std::string("(top level)") : path_) + ": " + what);
 }
 
+void Node::Report(const std::string& key, const std::string& what) const {
+  if (errors_ == nullptr) Fail(key, what);
+  errors_->Add(origin_ + ": " + Key(key) + ": " + what);
+}
+
+void Node::ReportSelf(const std::string& what) const {
+  if (errors_ == nullptr) FailSelf(what);
+  errors_->Add(origin_ + ": " + (path_.empty() ? std::string("(top level)") : path_) + ": " + what);
+}
+
 bool Node::IsString() const { return v_->is_string(); }
 bool Node::IsTable() const { return v_->is_table(); }
 std::string Node::AsString() const {
@@ -106,7 +136,7 @@ void Node::AllowOnly(std::initializer_list<std::string_view> allowed) const {
         if (!list.empty()) list += ", ";
         list += a;
       }
-      Fail(k, "unknown key (expected one of: " + list + ")");
+      Report(k, "unknown key (expected one of: " + list + ")");
     }
   }
 }
@@ -119,11 +149,11 @@ const toml::value& Node::Get(const std::string& key) const {
   return it->second;
 }
 
-Node Node::Child(const std::string& key) const { return Node(&Get(key), Key(key), origin_); }
+Node Node::Child(const std::string& key) const { return Node(&Get(key), Key(key), origin_, errors_); }
 
 Node Node::Named(const std::string& name) const {
   HS_CHECK(!array_path_.empty(), "Node::Named on a node that is not an array element");
-  Node n(v_, array_path_ + "." + KeyText(name), origin_);
+  Node n(v_, array_path_ + "." + KeyText(name), origin_, errors_);
   n.array_path_ = array_path_;
   return n;
 }
@@ -135,7 +165,7 @@ std::vector<Node> Node::Array(const std::string& key) const {
   const auto& arr = v.as_array();
   const std::string array_path = Key(key);
   for (size_t i = 0; i < arr.size(); ++i) {
-    out.emplace_back(&arr[i], array_path + "[" + std::to_string(i) + "]", origin_);
+    out.emplace_back(&arr[i], array_path + "[" + std::to_string(i) + "]", origin_, errors_);
     out.back().array_path_ = array_path;
   }
   return out;
@@ -144,7 +174,7 @@ std::vector<Node> Node::Array(const std::string& key) const {
 std::vector<std::pair<std::string, Node>> Node::Entries() const {
   if (!v_->is_table()) FailSelf(std::string("expected a table, found ") + TypeName(*v_));
   std::vector<std::pair<std::string, Node>> out;
-  for (const auto& [k, v] : v_->as_table()) out.emplace_back(k, Node(&v, Key(k), origin_));
+  for (const auto& [k, v] : v_->as_table()) out.emplace_back(k, Node(&v, Key(k), origin_, errors_));
   std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
   return out;
 }
@@ -187,6 +217,33 @@ Rate Node::Fraction(const std::string& key, Rate lo, Rate hi, Rate dflt) const {
   return Has(key) ? Fraction(key, lo, hi) : dflt;
 }
 
+Rate Node::FractionClosed(const std::string& key, Rate lo, Rate hi) const {
+  const std::string text = String(key);
+  const Rate r = ToDecimal<Rate>(text, Key(key), Sign::kAllowNegative);
+  if (r < lo || r > hi) {
+    Fail(key, "\"" + text + "\" is outside [" + RateText(lo) + ", " + RateText(hi) + "] (a fraction: 0.5 = 50%)");
+  }
+  return r;
+}
+
+Rate Node::Bps(const std::string& key, Rate lo, Rate hi) const {
+  const std::string text = String(key);
+  int64_t raw = 0;
+  const DecimalError e = ParseDecimalRaw(text, kBpsDecimals, Sign::kAllowNegative, &raw);
+  if (e != DecimalError::kOk) {
+    Fail(key, "\"" + text + "\" is not a valid decimal (" + DecimalErrorText(e) + ")");
+  }
+  const Rate r = Rate::FromRaw(raw);
+  if (r < lo || r >= hi) {
+    Fail(key, "\"" + text + "\" is outside [" + BpsText(lo) + ", " + BpsText(hi) + ") (basis points: 15 = 0.15%)");
+  }
+  return r;
+}
+
+Rate Node::Bps(const std::string& key, Rate lo, Rate hi, Rate dflt) const {
+  return Has(key) ? Bps(key, lo, hi) : dflt;
+}
+
 bool Node::Bool(const std::string& key, bool dflt) const {
   if (!Has(key)) return dflt;
   const toml::value& v = Get(key);
@@ -194,7 +251,7 @@ bool Node::Bool(const std::string& key, bool dflt) const {
   return v.as_boolean();
 }
 
-double Node::Double(const std::string& key, double lo, double hi, double dflt) const {
+double Node::Double(const std::string& key, double lo, double hi, double dflt, Bounds bounds) const {
   if (!Has(key)) return dflt;
   const toml::value& v = Get(key);
   double x = 0;
@@ -205,9 +262,15 @@ double Node::Double(const std::string& key, double lo, double hi, double dflt) c
   } else {
     Fail(key, std::string("expected a number, found ") + TypeName(v));
   }
-  if (!(x >= lo && x <= hi)) {
-    std::ostringstream ss;
-    ss << x << " is out of range [" << lo << ", " << hi << "]";
+  std::ostringstream ss;
+  if (!std::isfinite(x)) {
+    ss << x << " is not a finite number";
+    Fail(key, ss.str());
+  }
+  const bool open_lo = bounds != Bounds::kClosed;
+  const bool open_hi = bounds == Bounds::kOpen;
+  if (x < lo || x > hi || (open_lo && x == lo) || (open_hi && x == hi)) {
+    ss << x << " is outside " << (open_lo ? "(" : "[") << lo << ", " << hi << (open_hi ? ")" : "]");
     Fail(key, ss.str());
   }
   return x;

@@ -8,6 +8,12 @@
 // Unknown keys are errors too (a typo must not silently fall back to a default). Errors are
 // thrown as ConfigError inside the loader and turned into absl::Status at its boundary;
 // nothing here runs after the agents start.
+//
+// Reporting every error at once: a Node built with an ErrorList passes it to every node read
+// from it. Fail() still throws (a value that cannot be read cannot be returned); Report() records
+// and returns, for checks after which reading can go on (an unknown key, a sum that is off).
+// ErrorList::Collect() runs one read and records what it throws, so a loader reads field after
+// field and section after section, and reports the whole list at its end.
 #pragma once
 
 #include <cstdint>
@@ -29,18 +35,52 @@ class ConfigError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// Error messages gathered while reading, each a whole "origin: path: what" line.
+class ErrorList {
+ public:
+  void Add(std::string message) { messages_.push_back(std::move(message)); }
+  // Runs `read` and records the ConfigError it may throw. True when it added no error, thrown
+  // or reported: what it read can be relied on by later checks.
+  template <typename F>
+  bool Collect(F&& read) {
+    const size_t before = messages_.size();
+    try {
+      read();
+    } catch (const ConfigError& e) {
+      Add(e.what());
+    }
+    return messages_.size() == before;
+  }
+  bool empty() const { return messages_.empty(); }
+  size_t size() const { return messages_.size(); }
+  const std::vector<std::string>& messages() const { return messages_; }
+  // The messages in the order found, one per line.
+  std::string Joined() const;
+
+ private:
+  std::vector<std::string> messages_;
+};
+
 // A key as TOML writes it: bare (okx, taker_fee) when it is made of A-Z a-z 0-9 _ -, else quoted
 // with escapes ("BTC/USDT").
 std::string KeyText(std::string_view key);
 
+// Which ends of a [lo, hi] range of Node::Double belong to it.
+enum class Bounds : uint8_t {
+  kClosed,      // [lo, hi]
+  kOpen,        // (lo, hi)
+  kOpenClosed,  // (lo, hi]
+};
+
 class Node {
  public:
-  Node(const toml::value* v, std::string path, std::string origin)
-      : v_(v), path_(std::move(path)), origin_(std::move(origin)) {}
+  // `errors`: where Report() records; null = Report() throws like Fail().
+  Node(const toml::value* v, std::string path, std::string origin, ErrorList* errors = nullptr)
+      : v_(v), path_(std::move(path)), origin_(std::move(origin)), errors_(errors) {}
 
   const std::string& path() const { return path_; }
   bool Has(const std::string& key) const;
-  // Errors when this node is not a table or holds a key outside `allowed`.
+  // Errors when this node is not a table; reports every key outside `allowed`.
   void AllowOnly(std::initializer_list<std::string_view> allowed) const;
 
   Node Child(const std::string& key) const;             // required
@@ -55,7 +95,9 @@ class Node {
   int64_t Int(const std::string& key, int64_t lo, int64_t hi) const;
   int64_t Int(const std::string& key, int64_t lo, int64_t hi, int64_t dflt) const;
   bool Bool(const std::string& key, bool dflt) const;
-  double Double(const std::string& key, double lo, double hi, double dflt) const;  // stats only
+  // Statistics only (never money): a TOML float or integer, finite, within the bounds:
+  //   allocation.vol_target.lambda: 1 is outside (0, 1)
+  double Double(const std::string& key, double lo, double hi, double dflt, Bounds bounds = Bounds::kClosed) const;
   std::vector<std::string> Strings(const std::string& key) const;
 
   // Decimal fields are written as strings ("0.001") so no float ever touches money.
@@ -72,6 +114,15 @@ class Node {
   // A negative value is refused by the bounds when lo >= 0, not by the decimal parser.
   Rate Fraction(const std::string& key, Rate lo, Rate hi) const;
   Rate Fraction(const std::string& key, Rate lo, Rate hi, Rate dflt) const;
+  // A fraction in the closed range [lo, hi] (a weight or share, 1 included):
+  //   allocation.targets.BTC.weight: "1.5" is outside [0, 1] (a fraction: 0.5 = 50%)
+  Rate FractionClosed(const std::string& key, Rate lo, Rate hi) const;
+  // Basis points written as a decimal string ("15", "0.5"), read exactly as the fraction they
+  // stand for (15 bps = Rate 0.0015), in [lo, hi), bounds written in bps in the error:
+  //   allocation.max_cost_bps: "1000" is outside [0, 1000) (basis points: 15 = 0.15%)
+  // More than 4 decimals (finer than Rate's 1e-8) is an error of the decimal parser.
+  Rate Bps(const std::string& key, Rate lo, Rate hi) const;
+  Rate Bps(const std::string& key, Rate lo, Rate hi, Rate dflt) const;
 
   bool IsString() const;
   bool IsTable() const;
@@ -79,6 +130,10 @@ class Node {
 
   [[noreturn]] void Fail(const std::string& key, const std::string& what) const;
   [[noreturn]] void FailSelf(const std::string& what) const;
+  // Records the error in this node's ErrorList and returns; throws when it has none.
+  void Report(const std::string& key, const std::string& what) const;
+  void ReportSelf(const std::string& what) const;
+  ErrorList* errors() const { return errors_; }
   std::string Key(const std::string& key) const {
     return path_.empty() ? KeyText(key) : path_ + "." + KeyText(key);
   }
@@ -98,6 +153,7 @@ class Node {
   const toml::value* v_;
   std::string path_;
   std::string origin_;
+  ErrorList* errors_ = nullptr;
   std::string array_path_;  // for an element of an array: the array's path ("venues")
 };
 

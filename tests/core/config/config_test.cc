@@ -3,10 +3,12 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <string>
 #include <vector>
 
 #include "core/config/toml_reader.h"
+#include "tests/support/paths.h"
 #include "tests/support/test_support.h"
 
 namespace hs::config {
@@ -33,6 +35,13 @@ std::string DemoWithAfter(const std::string& after, const std::string& from, con
   EXPECT_NE(at, std::string::npos) << "test bug: '" << from << "' not after '" << after << "'";
   if (at != std::string::npos) s.replace(at, from.size(), to);
   return s;
+}
+
+// Replaces the first occurrence of `from` in `s`.
+void ReplaceIn(std::string& s, const std::string& from, const std::string& to) {
+  const size_t at = s.find(from);
+  EXPECT_NE(at, std::string::npos) << "test bug: '" << from << "' not in the text";
+  if (at != std::string::npos) s.replace(at, from.size(), to);
 }
 
 std::string ErrorOf(const std::string& text, const ParseOptions& options = {}) {
@@ -289,6 +298,69 @@ TEST(Config, PathKeysAreWrittenAsTomlKeys) {
   EXPECT_EQ(KeyText("say \"hi\"\\\n"), "\"say \\\"hi\\\"\\\\\\u000a\"");
 }
 
+// The readers the [allocation] and [reference] tables use, on a bare document.
+TEST(TomlReader, BpsFractionClosedAndDoubleBounds) {
+  const toml::value doc = ParseToml(R"(
+bps = "15"
+half = "0.5"
+fine = "0.00001"
+neg = "-1"
+one = "1"
+over = "1.00000001"
+lambda = 1.0
+nan = nan
+inf = -inf
+int = 1
+)",
+                                    "r.toml");
+  const Node n(&doc, "t", "r.toml");
+  const Rate ten_percent = Rate::FromRaw(Rate::kScale / 10);
+  EXPECT_EQ(n.Bps("bps", Rate::Zero(), ten_percent).raw(), 150'000);  // 15 bps = 0.0015
+  EXPECT_EQ(n.Bps("half", Rate::Zero(), ten_percent).raw(), 5'000);   // 0.5 bps = 0.00005
+  EXPECT_EQ(n.Bps("missing", Rate::Zero(), ten_percent, Rate::FromRaw(7)).raw(), 7);
+  const auto message = [](const auto& read) -> std::string {
+    try {
+      read();
+    } catch (const ConfigError& e) {
+      return e.what();
+    }
+    return "(no error)";
+  };
+  EXPECT_EQ(message([&] { n.Bps("fine", Rate::Zero(), ten_percent); }),
+            "r.toml: t.fine: \"0.00001\" is not a valid decimal (too many decimals for the scale)");
+  EXPECT_EQ(message([&] { n.Bps("neg", Rate::Zero(), ten_percent); }),
+            "r.toml: t.neg: \"-1\" is outside [0, 1000) (basis points: 15 = 0.15%)");
+  EXPECT_EQ(n.FractionClosed("one", Rate::Zero(), Rate::FromUnits(1)), Rate::FromUnits(1));
+  EXPECT_EQ(message([&] { n.FractionClosed("over", Rate::Zero(), Rate::FromUnits(1)); }),
+            "r.toml: t.over: \"1.00000001\" is outside [0, 1] (a fraction: 0.5 = 50%)");
+  EXPECT_EQ(n.Double("lambda", 0, 1, 0.5), 1.0);
+  EXPECT_EQ(n.Double("int", 0, 1, 0.5, Bounds::kOpenClosed), 1.0);
+  EXPECT_EQ(message([&] { n.Double("lambda", 0, 1, 0.5, Bounds::kOpen); }), "r.toml: t.lambda: 1 is outside (0, 1)");
+  EXPECT_EQ(message([&] { n.Double("nan", 0, 1, 0.5); }), "r.toml: t.nan: nan is not a finite number");
+  EXPECT_EQ(message([&] { n.Double("inf", 0, 1, 0.5); }), "r.toml: t.inf: -inf is not a finite number");
+}
+
+// With an ErrorList, Report records and returns, unknown keys are all recorded, and Collect
+// records what a read throws; without one, Report throws like Fail.
+TEST(TomlReader, ErrorListCollectsEveryError) {
+  const toml::value doc = ParseToml("a = 1\nb = \"x\"\nc = 2\nd = 3\n", "r.toml");
+  ErrorList errors;
+  const Node n(&doc, "", "r.toml", &errors);
+  n.AllowOnly({"a", "b"});
+  EXPECT_TRUE(errors.Collect([&] { n.Int("a", 0, 5); }));
+  EXPECT_FALSE(errors.Collect([&] { n.Int("b", 0, 5); }));
+  EXPECT_FALSE(errors.Collect([&] { n.Report("a", "reported"); }));
+  ASSERT_EQ(errors.size(), 4u) << errors.Joined();
+  EXPECT_EQ(errors.Joined(),
+            "r.toml: c: unknown key (expected one of: a, b)\n"
+            "r.toml: d: unknown key (expected one of: a, b)\n"
+            "r.toml: b: expected an integer, found a string\n"
+            "r.toml: a: reported");
+  const Node plain(&doc, "", "r.toml");
+  EXPECT_THROW(plain.Report("a", "x"), ConfigError);
+  EXPECT_THROW(plain.AllowOnly({"a"}), ConfigError);
+}
+
 TEST(Config, AdminLimitsDefaultAndBounds) {
   auto c = ParseConfig(UnitWithAdmin(""), "t");
   ASSERT_TRUE(c.ok()) << c.status();
@@ -316,6 +388,53 @@ TEST(Config, AdminLimitsDefaultAndBounds) {
   ExpectError(UnitWithAdmin("max_client = 16\n"), "admin.max_client: unknown key");
 }
 
+TEST(Config, EngineTimerDefaultAndRange) {
+  auto c = ParseConfig(Demo(), "t");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->timer_ms, 10);
+  for (const int ok : {1, 250, 1000}) {
+    c = ParseConfig(DemoWith("name = \"demo\"", "name = \"demo\"\ntimer_ms = " + std::to_string(ok)), "t");
+    ASSERT_TRUE(c.ok()) << ok << ": " << c.status();
+    EXPECT_EQ(c->timer_ms, ok);
+  }
+  ExpectError(DemoWith("name = \"demo\"", "name = \"demo\"\ntimer_ms = 0"), "test.toml: engine.timer_ms: 0 is out of range [1, 1000]");
+  ExpectError(DemoWith("name = \"demo\"", "name = \"demo\"\ntimer_ms = 1001"), "engine.timer_ms: 1001 is out of range [1, 1000]");
+  ExpectError(DemoWith("name = \"demo\"", "name = \"demo\"\ntimer_ms = \"10\""), "engine.timer_ms: expected an integer, found a string");
+}
+
+// Every section is read even after an error in another; the status lists them one per line.
+TEST(Config, ErrorsInSeveralSectionsAreAllReported) {
+  std::string text = DemoWith("name = \"demo\"", "name = \"demo\"\ntimer_ms = 0");
+  ReplaceIn(text, "max_clients = 16", "max_clients = 0");
+  ReplaceIn(text, "min_edge = \"0.0005\"", "min_edge = \"5\"");
+  ReplaceIn(text, "[risk]", "[risk]\nmax_order_qtty = \"1\"\nmax_order_qt = \"1\"");
+  ReplaceIn(text, "kind = \"okx\"", "kind = \"ftx\"");
+  ReplaceIn(text, "market_data_url = \"ws://127.0.0.1:18403\"", "market_data_url = \"tcp://x\"");
+  const std::string err = ErrorOf(text);
+  for (const char* want : {"test.toml: engine.timer_ms: 0 is out of range [1, 1000]",
+                           "test.toml: admin.max_clients: 0 is out of range [1, 1024]",
+                           "test.toml: strategy.min_edge: \"5\" is outside [0, 0.1)",
+                           "test.toml: risk.max_order_qtty: unknown key", "test.toml: risk.max_order_qt: unknown key",
+                           "test.toml: venues.okx.kind: \"ftx\" is not a venue kind",
+                           "test.toml: venues.bybit.market_data_url: \"tcp://x\" must start with"}) {
+    EXPECT_NE(err.find(want), std::string::npos) << "want: " << want << "\n got: " << err;
+  }
+  EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 6) << err;
+}
+
+// A section that names what a broken one defines is not read: one mistake, one error.
+TEST(Config, ABrokenDefinitionDoesNotCascade) {
+  std::string err = ErrorOf(DemoWith("assets = [\"BTC\", \"ETH\", \"USDT\"]", "assets = [\"BTC\", \"ETH\", \"USDT\", \"\"]"));
+  EXPECT_EQ(err, "test.toml: assets: asset names must not be empty");
+  err = ErrorOf(DemoWith("base = \"BTC\"", "base = \"XBT\""));
+  EXPECT_EQ(err, "test.toml: instruments.\"BTC/USDT\".base: unknown asset \"XBT\" (not in assets)");
+  // Both instruments are read; the venues that list them are not.
+  std::string text = DemoWith("tick = \"0.01\"", "tick = \"0\"");
+  ReplaceIn(text, "lot = \"0.0001\"", "lot = \"0\"");
+  err = ErrorOf(text);
+  EXPECT_EQ(err, "test.toml: instruments.\"BTC/USDT\".tick: must be > 0\ntest.toml: instruments.\"ETH/USDT\".lot: must be > 0");
+}
+
 // The demo config states the admin defaults explicitly.
 TEST(Config, DemoAdminSectionListsTheDefaults) {
   auto c = ParseConfig(Demo(), "demo");
@@ -327,6 +446,428 @@ TEST(Config, DemoAdminSectionListsTheDefaults) {
   for (const char* key : {"max_clients = 16", "idle_timeout_s = 30", "max_line_bytes = 4096"}) {
     EXPECT_NE(Demo().find(key), std::string::npos) << key;
   }
+}
+
+// ---- [allocation] and [reference]
+
+// A complete allocation for the demo's assets (BTC, ETH, USDT) and venues (binance, okx, bybit
+// trade; kraken, coinbase do not), with a per-asset override of the venue shares for BTC.
+constexpr char kAllocationToml[] = R"(
+[allocation]
+valuation_asset = "USDT"
+rebalance_interval_ms = 1000
+trade_to = "edge"
+min_trade_notional = "20"
+max_trade_notional = "2000"
+max_cost_bps = "15"
+pace_notional_per_min = "20000"
+venue_band = "0.05"
+
+[allocation.targets]
+BTC  = { weight = "0.5", band = "0.02" }
+ETH  = { weight = "0.2", band = "0.02" }
+USDT = { weight = "0.3", band = "0.03" }
+
+[allocation.venue_shares]
+binance = "0.4"
+okx     = "0.3"
+bybit   = "0.3"
+
+[allocation.venue_shares.BTC]
+binance = "0.5"
+okx     = "0.25"
+bybit   = "0.25"
+kraken  = "0"
+
+[allocation.vol_target]
+enabled = true
+annual_vol = 0.60
+lambda = 0.94
+sample_ms = 60000
+warmup_samples = 20
+min_scale = 0.25
+max_scale = 1.0
+)";
+
+// The demo config with kAllocationToml, `from` replaced by `to` in the allocation part.
+std::string AllocWith(const std::string& from = "", const std::string& to = "") {
+  std::string alloc = kAllocationToml;
+  if (!from.empty()) ReplaceIn(alloc, from, to);
+  return Demo() + alloc;
+}
+
+TEST(Allocation, FullConfigParsesExactly) {
+  auto c = ParseConfig(AllocWith(), "t");
+  ASSERT_TRUE(c.ok()) << c.status();
+  const AllocationConfig& a = c->allocation;
+  ASSERT_TRUE(a.enabled);
+  const AssetId btc = c->FindAsset("BTC")->id, eth = c->FindAsset("ETH")->id, usdt = c->FindAsset("USDT")->id;
+  EXPECT_EQ(a.valuation_asset, usdt);
+  EXPECT_EQ(a.rebalance_interval_ms, 1000);
+  EXPECT_FALSE(a.trade_to_target);
+  EXPECT_EQ(a.min_trade_notional, Notional::FromUnits(20));
+  EXPECT_EQ(a.max_trade_notional, Notional::FromUnits(2000));
+  EXPECT_EQ(a.pace_notional_per_min, Notional::FromUnits(20000));
+  EXPECT_EQ(a.max_cost.raw(), 150'000);  // 15 bps = 0.0015 exactly
+  EXPECT_EQ(a.venue_band.raw(), 5'000'000);
+  EXPECT_TRUE(a.targets[btc.value].set);
+  EXPECT_EQ(a.targets[btc.value].weight.raw(), 50'000'000);
+  EXPECT_EQ(a.targets[btc.value].band.raw(), 2'000'000);
+  EXPECT_EQ(a.targets[eth.value].weight.raw(), 20'000'000);
+  EXPECT_EQ(a.targets[usdt.value].weight.raw(), 30'000'000);
+  EXPECT_EQ(a.targets[usdt.value].band.raw(), 3'000'000);
+  EXPECT_FALSE(a.targets[3].set);
+
+  const auto share = [&](AssetId asset, const char* venue) {
+    return a.venue_share[asset.value][c->FindVenue(venue)->id.value].raw();
+  };
+  // ETH and USDT take the default shares; BTC its override.
+  for (const AssetId asset : {eth, usdt}) {
+    EXPECT_EQ(share(asset, "binance"), 40'000'000);
+    EXPECT_EQ(share(asset, "okx"), 30'000'000);
+    EXPECT_EQ(share(asset, "bybit"), 30'000'000);
+    EXPECT_EQ(share(asset, "kraken"), 0);
+    EXPECT_EQ(share(asset, "coinbase"), 0);
+  }
+  EXPECT_EQ(share(btc, "binance"), 50'000'000);
+  EXPECT_EQ(share(btc, "okx"), 25'000'000);
+  EXPECT_EQ(share(btc, "bybit"), 25'000'000);
+  EXPECT_EQ(share(btc, "kraken"), 0);
+
+  EXPECT_TRUE(a.vol.enabled);
+  EXPECT_EQ(a.vol.annual_vol, 0.6);
+  EXPECT_EQ(a.vol.lambda, 0.94);
+  EXPECT_EQ(a.vol.sample_ms, 60000);
+  EXPECT_EQ(a.vol.warmup_samples, 20);
+  EXPECT_EQ(a.vol.min_scale, 0.25);
+  EXPECT_EQ(a.vol.max_scale, 1.0);
+}
+
+TEST(Allocation, AbsentTableMeansArbitrageOnly) {
+  auto c = ParseConfig(Demo(), "t");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_FALSE(c->allocation.enabled);
+  EXPECT_FALSE(c->allocation.vol.enabled);
+  EXPECT_FALSE(c->allocation.targets[0].set);
+}
+
+TEST(Allocation, DefaultsAndTradeTo) {
+  std::string text = AllocWith("rebalance_interval_ms = 1000\ntrade_to = \"edge\"\n", "trade_to = \"target\"\n");
+  ReplaceIn(text, "[allocation.vol_target]\nenabled = true\n", "[allocation.vol_target]\n");
+  auto c = ParseConfig(text, "t");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_TRUE(c->allocation.trade_to_target);
+  EXPECT_EQ(c->allocation.rebalance_interval_ms, 1000);
+  EXPECT_TRUE(c->allocation.vol.enabled);  // the table without `enabled`
+  c = ParseConfig(AllocWith("trade_to = \"edge\"\n", ""), "t");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_FALSE(c->allocation.trade_to_target);
+  c = ParseConfig(AllocWith("enabled = true", "enabled = false"), "t");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_FALSE(c->allocation.vol.enabled);
+  c = ParseConfig(Demo() + std::string(kAllocationToml).substr(0, std::string(kAllocationToml).find("[allocation.vol_target]")), "t");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_FALSE(c->allocation.vol.enabled);
+
+  ExpectError(AllocWith("trade_to = \"edge\"", "trade_to = \"middle\""),
+              "test.toml: allocation.trade_to: \"middle\" is neither \"edge\" nor \"target\"");
+  ExpectError(AllocWith("trade_to = \"edge\"", "trade_to = true"), "allocation.trade_to: expected a string, found a boolean");
+}
+
+TEST(Allocation, WeightsMustSumToExactlyOne) {
+  ExpectError(AllocWith("USDT = { weight = \"0.3\"", "USDT = { weight = \"0.29\""),
+              "test.toml: allocation.targets: weights sum to 0.99, not 1 (BTC 0.5 + ETH 0.2 + USDT 0.29)");
+  ExpectError(AllocWith("USDT = { weight = \"0.3\"", "USDT = { weight = \"0.31\""),
+              "test.toml: allocation.targets: weights sum to 1.01, not 1 (BTC 0.5 + ETH 0.2 + USDT 0.31)");
+  // Exact: one unit of the last decimal off is off.
+  ExpectError(AllocWith("USDT = { weight = \"0.3\"", "USDT = { weight = \"0.29999999\""),
+              "allocation.targets: weights sum to 0.99999999, not 1");
+  ExpectError(AllocWith("USDT = { weight = \"0.3\"", "USDT = { weight = \"0.299999999\""),
+              "allocation.targets.USDT.weight: \"0.299999999\" is not a valid decimal (too many decimals for the scale)");
+  // Thirds do not sum to 1 in decimal; a desk writes 0.33333334 on purpose.
+  ExpectError(AllocWith("BTC  = { weight = \"0.5\", band = \"0.02\" }\nETH  = { weight = \"0.2\", band = \"0.02\" }\n"
+                        "USDT = { weight = \"0.3\", band = \"0.03\" }",
+                        "BTC  = { weight = \"0.33333333\", band = \"0.02\" }\nETH  = { weight = \"0.33333333\", band = \"0.02\" }\n"
+                        "USDT = { weight = \"0.33333333\", band = \"0.03\" }"),
+              "allocation.targets: weights sum to 0.99999999, not 1 (BTC 0.33333333 + ETH 0.33333333 + USDT 0.33333333)");
+  auto c = ParseConfig(AllocWith("BTC  = { weight = \"0.5\", band = \"0.02\" }\nETH  = { weight = \"0.2\", band = \"0.02\" }\n"
+                                 "USDT = { weight = \"0.3\", band = \"0.03\" }",
+                                 "BTC  = { weight = \"0.33333333\", band = \"0.02\" }\nETH  = { weight = \"0.33333333\", band = \"0.02\" }\n"
+                                 "USDT = { weight = \"0.33333334\", band = \"0.03\" }"),
+                       "t");
+  EXPECT_TRUE(c.ok()) << c.status();
+  ExpectError(AllocWith("BTC  = { weight = \"0.5\"", "BTC  = { weight = \"1.5\""),
+              "allocation.targets.BTC.weight: \"1.5\" is outside [0, 1] (a fraction: 0.5 = 50%)");
+  ExpectError(AllocWith("BTC  = { weight = \"0.5\"", "BTC  = { weight = \"-0.5\""),
+              "allocation.targets.BTC.weight: \"-0.5\" is outside [0, 1]");
+  ExpectError(AllocWith("BTC  = { weight = \"0.5\"", "BTC  = { weight = 0.5"),
+              "allocation.targets.BTC.weight: expected a string, found a float");
+}
+
+TEST(Allocation, BandMustBeSmallerThanItsWeight) {
+  ExpectError(AllocWith("BTC  = { weight = \"0.5\", band = \"0.02\" }", "BTC  = { weight = \"0.5\", band = \"0.5\" }"),
+              "test.toml: allocation.targets.BTC.band: \"0.5\" must be smaller than its weight \"0.5\"");
+  ExpectError(AllocWith("BTC  = { weight = \"0.5\", band = \"0.02\" }", "BTC  = { weight = \"0.5\", band = \"0.6\" }"),
+              "allocation.targets.BTC.band: \"0.6\" must be smaller than its weight \"0.5\"");
+  ExpectError(AllocWith("BTC  = { weight = \"0.5\", band = \"0.02\" }", "BTC  = { weight = \"0.5\", band = \"-0.01\" }"),
+              "allocation.targets.BTC.band: \"-0.01\" is outside [0, 1]");
+  ExpectError(AllocWith("BTC  = { weight = \"0.5\", band = \"0.02\" }", "BTC  = { weight = \"0.5\" }"),
+              "allocation.targets.BTC.band: missing required key");
+  ExpectError(AllocWith("BTC  = { weight = \"0.5\", band = \"0.02\" }", "BTC  = { weight = \"0.5\", band = \"0.02\", bnd = \"0\" }"),
+              "allocation.targets.BTC.bnd: unknown key");
+  ExpectError(AllocWith("BTC  = { weight = \"0.5\", band = \"0.02\" }", "BTC  = \"0.5\""),
+              "allocation.targets.BTC: expected a table, found a string");
+  // Weight 0: never held, so its band is 0.
+  const std::string zero_eth = "ETH  = { weight = \"0\", band = \"0\" }";
+  const std::string usdt_half = "USDT = { weight = \"0.5\", band = \"0.03\" }";
+  std::string text = AllocWith("ETH  = { weight = \"0.2\", band = \"0.02\" }", zero_eth);
+  ReplaceIn(text, "USDT = { weight = \"0.3\", band = \"0.03\" }", usdt_half);
+  auto c = ParseConfig(text, "t");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_TRUE(c->allocation.targets[c->FindAsset("ETH")->id.value].set);
+  EXPECT_TRUE(c->allocation.targets[c->FindAsset("ETH")->id.value].weight.is_zero());
+  ReplaceIn(text, zero_eth, "ETH  = { weight = \"0\", band = \"0.01\" }");
+  ExpectError(text, "test.toml: allocation.targets.ETH.band: \"0.01\" must be 0 when the weight is 0");
+}
+
+TEST(Allocation, TargetsNameKnownAssetsAndEveryAsset) {
+  ExpectError(AllocWith("ETH  = {", "SOL  = {"), "test.toml: allocation.targets.SOL: unknown asset (not in assets)");
+  ExpectError(AllocWith("ETH  = {", "SOL  = {"),
+              "test.toml: allocation.targets: no target for ETH (every asset needs one; weight = \"0\", band = \"0\" to hold none)");
+  std::string text = AllocWith("ETH  = { weight = \"0.2\", band = \"0.02\" }\n", "");
+  ReplaceIn(text, "USDT = { weight = \"0.3\", band = \"0.03\" }\n", "");
+  ExpectError(text, "allocation.targets: no target for ETH, USDT (every asset needs one");
+  // The sum is not judged while targets are missing or broken.
+  EXPECT_EQ(ErrorOf(text).find("weights sum"), std::string::npos) << ErrorOf(text);
+  ExpectError(AllocWith("[allocation.targets]", "[allocation.targetz]"), "allocation.targetz: unknown key");
+  ExpectError(AllocWith("[allocation.targets]", "[allocation.targetz]"), "allocation.targets: missing required key");
+}
+
+TEST(Allocation, VenueSharesNameKnownTradingVenues) {
+  ExpectError(AllocWith("bybit   = \"0.3\"", "kucoin  = \"0.3\""),
+              "test.toml: allocation.venue_shares.kucoin: unknown venue (not in venues)");
+  ExpectError(AllocWith("bybit   = \"0.3\"", "bybit   = \"0.2\"\nkraken  = \"0.1\""),
+              "test.toml: allocation.venue_shares.kraken: \"0.1\", but venue kraken does not trade (trading = false): its share must be 0");
+  ExpectError(AllocWith("kraken  = \"0\"", "coinbase = \"0.1\""),
+              "allocation.venue_shares.BTC.coinbase: \"0.1\", but venue coinbase does not trade (trading = false)");
+  ExpectError(AllocWith("kraken  = \"0\"", "kucoin = \"0\""),
+              "allocation.venue_shares.BTC.kucoin: unknown venue (not in venues)");
+  ExpectError(AllocWith("[allocation.venue_shares.BTC]", "[allocation.venue_shares.SOL]"),
+              "allocation.venue_shares.SOL: unknown asset (a table here overrides one asset's venue shares)");
+  ExpectError(AllocWith("bybit   = \"0.3\"", "bybit   = 0.3"),
+              "allocation.venue_shares.bybit: expected a string, found a float");
+  ExpectError(AllocWith("kraken  = \"0\"", "kraken  = { x = \"0\" }"),
+              "allocation.venue_shares.BTC.kraken: expected a string, found a table");
+  // A venue that does not trade may be listed with 0.
+  auto c = ParseConfig(AllocWith("bybit   = \"0.3\"", "bybit   = \"0.3\"\ncoinbase = \"0\""), "t");
+  EXPECT_TRUE(c.ok()) << c.status();
+}
+
+TEST(Allocation, VenueSharesMustSumToExactlyOne) {
+  ExpectError(AllocWith("okx     = \"0.3\"", "okx     = \"0.2\""),
+              "test.toml: allocation.venue_shares: shares sum to 0.9, not 1 (binance 0.4 + okx 0.2 + bybit 0.3)");
+  ExpectError(AllocWith("okx     = \"0.25\"", "okx     = \"0.35\""),
+              "test.toml: allocation.venue_shares.BTC: shares sum to 1.1, not 1 (binance 0.5 + okx 0.35 + bybit 0.25 + kraken 0)");
+  // Without default shares.
+  std::string text = AllocWith("binance = \"0.4\"\nokx     = \"0.3\"\nbybit   = \"0.3\"\n", "");
+  ExpectError(text, "allocation.venue_shares: shares sum to 0, not 1 (none given)");
+  ExpectError(AllocWith("[allocation.venue_shares]", "[allocation.venue_sharez]"), "allocation.venue_sharez: unknown key");
+}
+
+TEST(Allocation, ValuationAssetIsAQuoteValuingEveryHeldAsset) {
+  ExpectError(AllocWith("valuation_asset = \"USDT\"", "valuation_asset = \"EUR\""),
+              "test.toml: allocation.valuation_asset: unknown asset \"EUR\" (not in assets)");
+  ExpectError(AllocWith("valuation_asset = \"USDT\"", "valuation_asset = \"BTC\""),
+              "test.toml: allocation.valuation_asset: \"BTC\" is not the quote of any instrument");
+  ExpectError(AllocWith("valuation_asset = \"USDT\"\n", ""), "allocation.valuation_asset: missing required key");
+  // SOL is an asset with a weight but no SOL/USDT instrument.
+  std::string text = AllocWith("USDT = { weight = \"0.3\", band = \"0.03\" }",
+                               "USDT = { weight = \"0.2\", band = \"0.03\" }\nSOL = { weight = \"0.1\", band = \"0.01\" }");
+  ReplaceIn(text, "assets = [\"BTC\", \"ETH\", \"USDT\"]", "assets = [\"BTC\", \"ETH\", \"USDT\", \"SOL\"]");
+  ExpectError(text, "test.toml: allocation.targets.SOL: weight 0.1, but no instrument a venue lists values SOL in USDT "
+                    "(base SOL, quote USDT)");
+  // At weight 0 it needs no price.
+  ReplaceIn(text, "USDT = { weight = \"0.2\", band = \"0.03\" }\nSOL = { weight = \"0.1\", band = \"0.01\" }",
+            "USDT = { weight = \"0.3\", band = \"0.03\" }\nSOL = { weight = \"0\", band = \"0\" }");
+  auto c = ParseConfig(text, "t");
+  EXPECT_TRUE(c.ok()) << c.status();
+}
+
+TEST(Allocation, NotionalsCostsAndIntervals) {
+  ExpectError(AllocWith("rebalance_interval_ms = 1000", "rebalance_interval_ms = 0"),
+              "test.toml: allocation.rebalance_interval_ms: 0 is out of range [1, 3600000]");
+  ExpectError(AllocWith("rebalance_interval_ms = 1000", "rebalance_interval_ms = -5"),
+              "allocation.rebalance_interval_ms: -5 is out of range [1, 3600000]");
+  ExpectError(AllocWith("sample_ms = 60000", "sample_ms = 0"),
+              "test.toml: allocation.vol_target.sample_ms: 0 is out of range [1, 86400000]");
+  ExpectError(AllocWith("max_trade_notional = \"2000\"", "max_trade_notional = \"0\""),
+              "test.toml: allocation.max_trade_notional: must be > 0");
+  ExpectError(AllocWith("max_trade_notional = \"2000\"", "max_trade_notional = \"6000\""),
+              "allocation.max_trade_notional: \"6000\" is above risk.max_order_notional \"5000\"");
+  ExpectError(AllocWith("min_trade_notional = \"20\"", "min_trade_notional = \"2500\""),
+              "allocation.min_trade_notional: \"2500\" is above max_trade_notional \"2000\"");
+  ExpectError(AllocWith("min_trade_notional = \"20\"", "min_trade_notional = \"-1\""),
+              "allocation.min_trade_notional: \"-1\" is not a valid decimal (negative value not allowed");
+  ExpectError(AllocWith("pace_notional_per_min = \"20000\"", "pace_notional_per_min = \"0\""),
+              "allocation.pace_notional_per_min: must be > 0");
+  ExpectError(AllocWith("pace_notional_per_min = \"20000\"", "pace_notional_per_min = \"10\""),
+              "allocation.pace_notional_per_min: \"10\" is below min_trade_notional \"20\": no correction could ever trade");
+  ExpectError(AllocWith("max_cost_bps = \"15\"", "max_cost_bps = \"1000\""),
+              "test.toml: allocation.max_cost_bps: \"1000\" is outside [0, 1000) (basis points: 15 = 0.15%)");
+  ExpectError(AllocWith("max_cost_bps = \"15\"", "max_cost_bps = 15"), "allocation.max_cost_bps: expected a string, found an integer");
+  ExpectError(AllocWith("venue_band = \"0.05\"", "venue_band = \"1\""), "allocation.venue_band: \"1\" is outside [0, 1)");
+  ExpectError(AllocWith("venue_band = \"0.05\"", "venue_band = \"0.05\"\nvenue_bands = \"0.05\""),
+              "allocation.venue_bands: unknown key");
+  auto c = ParseConfig(AllocWith("max_cost_bps = \"15\"", "max_cost_bps = \"0.5\""), "t");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->allocation.max_cost.raw(), 5'000);  // 0.5 bps = 0.00005
+}
+
+TEST(Allocation, VolTargetBounds) {
+  ExpectError(AllocWith("lambda = 0.94", "lambda = 1.0"), "test.toml: allocation.vol_target.lambda: 1 is outside (0, 1)");
+  ExpectError(AllocWith("lambda = 0.94", "lambda = 0"), "allocation.vol_target.lambda: 0 is outside (0, 1)");
+  ExpectError(AllocWith("lambda = 0.94", "lambda = nan"), "allocation.vol_target.lambda: nan is not a finite number");
+  ExpectError(AllocWith("annual_vol = 0.60", "annual_vol = inf"), "allocation.vol_target.annual_vol: inf is not a finite number");
+  ExpectError(AllocWith("annual_vol = 0.60", "annual_vol = 0.0"), "allocation.vol_target.annual_vol: 0 is outside (0, 10]");
+  ExpectError(AllocWith("annual_vol = 0.60", "annual_vol = 60"), "allocation.vol_target.annual_vol: 60 is outside (0, 10]");
+  ExpectError(AllocWith("annual_vol = 0.60", "annual_vol = \"0.6\""), "allocation.vol_target.annual_vol: expected a number, found a string");
+  ExpectError(AllocWith("max_scale = 1.0", "max_scale = 1.0\nx = 1"), "allocation.vol_target.x: unknown key");
+  std::string text = AllocWith("min_scale = 0.25", "min_scale = 0.75");
+  ReplaceIn(text, "max_scale = 1.0", "max_scale = 0.5");
+  ExpectError(text, "test.toml: allocation.vol_target.min_scale: 0.75 is above max_scale 0.5");
+  ExpectError(AllocWith("min_scale = 0.25", "min_scale = 0"), "allocation.vol_target.min_scale: 0 is outside (0, 1]");
+  ExpectError(AllocWith("max_scale = 1.0", "max_scale = 1.5"), "allocation.vol_target.max_scale: 1.5 is outside (0, 1]");
+  ExpectError(AllocWith("warmup_samples = 20", "warmup_samples = 1"),
+              "allocation.vol_target.warmup_samples: 1 is out of range [2, 1000000]");
+  ExpectError(AllocWith("enabled = true", "enabled = 1"), "allocation.vol_target.enabled: expected a boolean, found an integer");
+  // Equal scales are a fixed scale.
+  auto c = ParseConfig(AllocWith("min_scale = 0.25", "min_scale = 1"), "t");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->allocation.vol.min_scale, 1.0);
+}
+
+// Independent errors in [allocation] are all reported, one per line.
+TEST(Allocation, AllErrorsAtOnce) {
+  std::string text = AllocWith("USDT = { weight = \"0.3\"", "USDT = { weight = \"0.29\"");
+  ReplaceIn(text, "trade_to = \"edge\"", "trade_to = \"middle\"");
+  ReplaceIn(text, "okx     = \"0.3\"", "okx     = \"0.2\"");
+  ReplaceIn(text, "lambda = 0.94", "lambda = 1.0");
+  ReplaceIn(text, "max_cost_bps = \"15\"", "max_cost_bps = \"x\"");
+  ReplaceIn(text, "kraken  = \"0\"", "kraken  = \"0.5\"");
+  ReplaceIn(text, "rebalance_interval_ms = 1000", "rebalance_interval_ms = 0");
+  ReplaceIn(text, "[allocation]\n", "[allocation]\nwhat = 1\n");
+  const std::string err = ErrorOf(text);
+  const std::vector<std::string> want = {
+      "test.toml: allocation.what: unknown key",
+      "test.toml: allocation.rebalance_interval_ms: 0 is out of range [1, 3600000]",
+      "test.toml: allocation.trade_to: \"middle\" is neither \"edge\" nor \"target\"",
+      "test.toml: allocation.max_cost_bps: \"x\" is not a valid decimal (invalid character",
+      "test.toml: allocation.targets: weights sum to 0.99, not 1 (BTC 0.5 + ETH 0.2 + USDT 0.29)",
+      "test.toml: allocation.venue_shares: shares sum to 0.9, not 1 (binance 0.4 + okx 0.2 + bybit 0.3)",
+      "test.toml: allocation.venue_shares.BTC.kraken: \"0.5\", but venue kraken does not trade",
+      "test.toml: allocation.vol_target.lambda: 1 is outside (0, 1)",
+  };
+  size_t at = 0;
+  for (const std::string& w : want) {
+    const size_t found = err.find(w, at);
+    EXPECT_NE(found, std::string::npos) << "want, in this order: " << w << "\n got: " << err;
+    if (found != std::string::npos) at = found;
+  }
+  EXPECT_EQ(static_cast<size_t>(std::count(err.begin(), err.end(), '\n')), want.size() - 1) << err;
+}
+
+// Errors elsewhere in the file come with the allocation's.
+TEST(Allocation, ErrorsElsewhereAreReportedToo) {
+  std::string text = AllocWith("USDT = { weight = \"0.3\"", "USDT = { weight = \"0.29\"");
+  ReplaceIn(text, "cooldown_ms = 150", "cooldown_ms = -5");
+  const std::string err = ErrorOf(text);
+  EXPECT_NE(err.find("test.toml: strategy.cooldown_ms: -5 is out of range"), std::string::npos) << err;
+  EXPECT_NE(err.find("test.toml: allocation.targets: weights sum to 0.99"), std::string::npos) << err;
+}
+
+// Two venues: binance lists BTC/USDT and ETH/USDT, okx only BTC/USDT.
+std::string TwoVenues(const std::string& reference) {
+  return testing::UnitConfigToml(R"("BTC", "ETH", "USDT")",
+                                 std::string(testing::kBtcUsdtInstrumentToml) + testing::kEthUsdtInstrumentToml + reference + R"(
+[[venues]]
+name = "binance"
+kind = "binance"
+market_data_url = "ws://127.0.0.1:18401"
+trading = false
+taker_fee = "0.001"
+symbols = { "BTC/USDT" = "BTCUSDT", "ETH/USDT" = "ETHUSDT" }
+
+[[venues]]
+name = "okx"
+kind = "okx"
+market_data_url = "ws://127.0.0.1:18402"
+trading = false
+taker_fee = "0.001"
+symbols = { "BTC/USDT" = "BTC-USDT" }
+)");
+}
+
+TEST(Reference, DefaultsResolvePerInstrument) {
+  auto c = ParseConfig(TwoVenues(""), "t");
+  ASSERT_TRUE(c.ok()) << c.status();
+  const ReferenceConfig& r = c->reference;
+  EXPECT_EQ(r.max_age_ms, 2000);
+  EXPECT_EQ(r.outlier.raw(), 500'000);  // 50 bps = 0.005
+  EXPECT_EQ(r.min_venues[c->FindInstrument("BTC/USDT")->id.value], 2);  // two venues list it
+  EXPECT_EQ(r.min_venues[c->FindInstrument("ETH/USDT")->id.value], 1);  // one venue does
+  EXPECT_EQ(r.min_venues[2], 0);
+  // An empty table is the defaults.
+  c = ParseConfig(TwoVenues("[reference]\n"), "t");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->reference.max_age_ms, 2000);
+  EXPECT_EQ(c->reference.min_venues[0], 2);
+}
+
+TEST(Reference, ValuesAndBounds) {
+  auto c = ParseConfig(TwoVenues("[reference]\nmax_age_ms = 600000\noutlier_bps = \"12.5\"\nmin_venues = 1\n"), "t");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->reference.max_age_ms, 600000);
+  EXPECT_EQ(c->reference.outlier.raw(), 125'000);  // 12.5 bps = 0.00125
+  EXPECT_EQ(c->reference.min_venues[0], 1);
+  EXPECT_EQ(c->reference.min_venues[1], 1);
+  c = ParseConfig(TwoVenues("[reference]\noutlier_bps = \"0\"\n"), "t");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_TRUE(c->reference.outlier.is_zero());
+
+  ExpectError(TwoVenues("[reference]\nmax_age_ms = 0\n"), "test.toml: reference.max_age_ms: 0 is out of range [1, 600000]");
+  ExpectError(TwoVenues("[reference]\nmax_age_ms = 600001\n"), "reference.max_age_ms: 600001 is out of range [1, 600000]");
+  ExpectError(TwoVenues("[reference]\noutlier_bps = \"10000\"\n"),
+              "test.toml: reference.outlier_bps: \"10000\" is outside [0, 10000) (basis points: 15 = 0.15%)");
+  ExpectError(TwoVenues("[reference]\noutlier_bps = \"-1\"\n"), "reference.outlier_bps: \"-1\" is outside [0, 10000)");
+  ExpectError(TwoVenues("[reference]\noutlier_bps = 50\n"), "reference.outlier_bps: expected a string, found an integer");
+  ExpectError(TwoVenues("[reference]\nmin_venues = 0\n"), "reference.min_venues: 0 is out of range [1, 16]");
+  ExpectError(TwoVenues("[reference]\nmin_venues = 17\n"), "reference.min_venues: 17 is out of range [1, 16]");
+  ExpectError(TwoVenues("[reference]\nmax_age = 1\n"), "reference.max_age: unknown key");
+  ExpectError("reference = 1\n" + TwoVenues(""), "test.toml: reference: expected a table, found an integer");
+}
+
+TEST(Reference, MinVenuesAboveTheVenuesListingAnInstrumentIsRefused) {
+  const std::string err = ErrorOf(TwoVenues("[reference]\nmin_venues = 2\n"));
+  EXPECT_EQ(err, "test.toml: reference.min_venues: 2, but instrument \"ETH/USDT\" is listed on only 1 venue (binance)");
+  ExpectError(TwoVenues("[reference]\nmin_venues = 3\n"),
+              "reference.min_venues: 3, but instrument \"BTC/USDT\" is listed on only 2 venues (binance, okx)");
+  ExpectError(TwoVenues("[reference]\nmin_venues = 3\n"),
+              "reference.min_venues: 3, but instrument \"ETH/USDT\" is listed on only 1 venue (binance)");
+  auto c = ParseConfig(Demo() + "[reference]\nmin_venues = 5\n", "t");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->reference.min_venues[0], 5);
+  EXPECT_EQ(c->reference.min_venues[1], 5);
+}
+
+// The config fuzzer's allocation seed is a whole valid config.
+TEST(Allocation, FuzzSeedParses) {
+  const std::string path = std::string(HS_SOURCE_DIR) + "/tests/fuzz/seeds/config/allocation.toml";
+  auto c = ParseConfig(testing::ReadFileOrDie(path), path);
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_TRUE(c->allocation.enabled);
+  EXPECT_TRUE(c->allocation.vol.enabled);
+  EXPECT_EQ(c->timer_ms, 20);
+  EXPECT_EQ(c->reference.max_age_ms, 1500);
 }
 
 }  // namespace
