@@ -65,7 +65,7 @@ class Engine {
   void Shutdown();
   void ReadTelemetry();
   runtime::LatencyHistogram::Snapshot TickToOrder() const;  // all venues' histograms merged
-  int64_t TimerPeriodMs() const { return 10; }  // [engine] timer_ms
+  int64_t TimerPeriodMs() const { return cfg_.timer_ms; }  // [engine] timer_ms
 
   config::Config cfg_;
   RunOptions opts_;

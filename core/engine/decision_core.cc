@@ -9,6 +9,10 @@ namespace hs::engine {
 
 DecisionCore::DecisionCore(const EngineParams& params, Wiring wiring)
     : p_(params), w_(std::move(wiring)), risk_(params.limits), orders_(params.client_id_base), reference_(params.reference) {
+  if (p_.allocation_enabled) {
+    allocator_.emplace(p_.allocator);
+    rebalancer_.emplace(p_.rebalancer);
+  }
   tel_.venues = p_.venues;
   tel_.instruments = p_.instruments;
   tel_.assets = p_.assets;
@@ -151,7 +155,8 @@ void DecisionCore::Handle(const ControlCommand& cmd) noexcept {
 }
 
 void DecisionCore::OnTimer(Nanos now) noexcept {
-  (void)now;  // time-driven work (rebalancing, timeouts) runs here, on journaled input time
+  // Time-driven work runs here, on journaled input time.
+  if (rebalancer_ && rebalancer_->Due(now)) RunRebalancer(now);
   if (++timers_since_publish_ >= p_.telemetry_every_timers) {
     timers_since_publish_ = 0;
     PublishTelemetry();
@@ -325,35 +330,48 @@ void DecisionCore::EvaluatePair(InstrumentId inst, VenueId buy, VenueId sell, co
   }
   cooldown_until_[inst.value][buy.value][sell.value] = now + p_.cooldown;
 
-  // Risk first, both legs: one leg alone is a position, not an arbitrage.
-  for (const OrderIntent& leg : legs) {
-    const risk::Verdict v = risk_.Check(leg);
+  if (!SendGroup(legs, 2)) return;
+  ++tel_.counters.arb_groups_sent;
+  if ((episode & kEpisodeTaken) == 0) ++tel_.counters.opportunities_taken;
+  episode |= kEpisodeTaken;
+  if (w_.metrics != nullptr) w_.metrics->decision_ns.Record(TscClock::Elapsed(trigger.recv_stamp, decided));
+}
+
+bool DecisionCore::SendGroup(OrderIntent* legs, int n) noexcept {
+  // Risk first, every leg: one leg of a pair alone is a position, not what was decided.
+  for (int k = 0; k < n; ++k) {
+    const risk::Verdict v = risk_.Check(legs[k]);
     if (v != risk::Verdict::kAccept) {
       ++tel_.counters.risk_rejects;
-      journal::RiskReject rr{leg, static_cast<uint8_t>(v)};
+      journal::RiskReject rr{legs[k], static_cast<uint8_t>(v)};
       w_.journal.Append(journal::RecordType::kRiskReject, rr);
-      return;
+      return false;
     }
   }
-  // Room for both in the venues' intent rings and in the order table, or neither is sent.
-  auto& ring_a = w_.to_venues[buy.value];
-  auto& ring_b = w_.to_venues[sell.value];
-  if (!ring_a.valid() || !ring_b.valid() || !ring_a.HasRoom() || !ring_b.HasRoom()) {
-    ++tel_.counters.intent_ring_full;
-    return;
+  // Room for every leg in its venue's intent ring and in the order table, or none is sent.
+  for (int k = 0; k < n; ++k) {
+    auto& ring = w_.to_venues[legs[k].venue.value];
+    const bool shared = k > 0 && legs[k - 1].venue == legs[k].venue;  // (legs of a group are on distinct venues)
+    if (!ring.valid() || !ring.HasRoom() || shared) {
+      ++tel_.counters.intent_ring_full;
+      return false;
+    }
   }
-  if (!orders_.HasRoom(2)) {
+  if (!orders_.HasRoom(n)) {
     ++tel_.counters.intent_ring_full;  // order table full: same treatment as a full ring
-    return;
+    return false;
   }
-  const uint32_t group = orders_.NewGroup(2);
-  for (OrderIntent& leg : legs) {
+  const uint32_t group = orders_.NewGroup(n);
+  for (int k = 0; k < n; ++k) {
+    OrderIntent& leg = legs[k];
     leg.group = group;
+    const InstrumentParams& ip = p_.instrument[leg.instrument.value];
     AssetId reserved_asset;
     Amount reserved;
     if (leg.side == Side::kBuy) {
       reserved_asset = ip.quote;
-      reserved = AmountFromNotional(MulNotional(NetBuyCost(leg.limit_px, va.taker_fee), leg.qty, Rounding::kCeil));
+      reserved = AmountFromNotional(
+          MulNotional(NetBuyCost(leg.limit_px, p_.venue[leg.venue.value].taker_fee), leg.qty, Rounding::kCeil));
     } else {
       reserved_asset = ip.base;
       reserved = AmountFromQty(leg.qty);
@@ -369,10 +387,91 @@ void DecisionCore::EvaluatePair(InstrumentId inst, VenueId buy, VenueId sell, co
     ++tel_.counters.orders_sent;
   }
   CopyOutcomes();
-  ++tel_.counters.arb_groups_sent;
-  if ((episode & kEpisodeTaken) == 0) ++tel_.counters.opportunities_taken;
-  episode |= kEpisodeTaken;
-  if (w_.metrics != nullptr) w_.metrics->decision_ns.Record(TscClock::Elapsed(trigger.recv_stamp, decided));
+  return true;
+}
+
+Price DecisionCore::ValuationPrice(AssetId a) const noexcept {
+  if (a == p_.valuation_asset) return Price::FromUnits(1);
+  const InstrumentId i = p_.valuation_instrument[a.value];
+  return i.valid() ? reference_.value(i) : Price::Zero();
+}
+
+void DecisionCore::RunRebalancer(Nanos now) noexcept {
+  // Holdings valued in the valuation asset (the last valid reference; a stale one still values,
+  // but the rebalancer sends nothing on an instrument whose reference is not valid now).
+  Holdings h;
+  for (int v = 0; v < p_.venues; ++v) {
+    const VenueId vid{static_cast<uint8_t>(v)};
+    if (!portfolio_.known(vid)) continue;
+    for (int a = 0; a < p_.assets; ++a) {
+      const AssetId aid{static_cast<uint16_t>(a)};
+      const Amount held = portfolio_.free(vid, aid);
+      if (held.is_zero()) continue;
+      const Price px = ValuationPrice(aid);
+      if (!px.is_positive()) {
+        // An asset held but never priced: weights would be wrong; wait for its reference.
+        ++tel_.allocation.unpriced_runs;
+        rebalancer_->Skip(now);
+        return;
+      }
+      h.value[a][v] = aid == p_.valuation_asset ? held : MulPrice(held, px, Rounding::kFloor);
+    }
+  }
+  allocator_->Evaluate(h);
+  RebalanceView view;
+  view.params = &p_;
+  view.allocator = &*allocator_;
+  view.books = &books_;
+  view.reference = &reference_;
+  view.portfolio = &portfolio_;
+  for (int v = 0; v < p_.venues; ++v) view.can_trade[v] = CanTrade(VenueId{static_cast<uint8_t>(v)});
+  PlannedOrder planned[Rebalancer::kMaxPlanned];
+  const int n = rebalancer_->Plan(view, now, planned, Rebalancer::kMaxPlanned);
+  for (int k = 0; k < n;) {
+    const int legs_n = planned[k].paired_with_next && k + 1 < n ? 2 : 1;
+    OrderIntent legs[2];
+    for (int j = 0; j < legs_n; ++j) {
+      const PlannedOrder& po = planned[k + j];
+      OrderIntent& in = legs[j];
+      in.venue = po.venue;
+      in.instrument = po.instrument;
+      in.side = po.side;
+      in.tif = TimeInForce::kIoc;
+      in.purpose = OrderPurpose::kRebalance;
+      in.limit_px = po.limit;
+      in.qty = po.qty;
+      in.decision_time = now;
+    }
+    if (SendGroup(legs, legs_n)) tel_.allocation.rebalance_notional += planned[k].notional;
+    k += legs_n;
+  }
+  CopyAllocation();
+}
+
+void DecisionCore::CopyAllocation() noexcept {
+  AllocationView& av = tel_.allocation;
+  const Allocator& al = *allocator_;
+  av.enabled = true;
+  av.nav = al.nav();
+  av.max_abs_drift = al.max_abs_drift();
+  av.out_of_band = al.out_of_band();
+  for (int a = 0; a < p_.assets; ++a) {
+    const AssetId aid{static_cast<uint16_t>(a)};
+    av.weight[a] = al.weight(aid);
+    av.target[a] = al.target(aid);
+    av.band[a] = al.band(aid);
+    av.effective_target[a] = al.effective_target(aid);
+    av.drift[a] = al.drift(aid);
+    av.in_band[a] = al.in_band(aid);
+  }
+  const RebalanceCounters& rc = rebalancer_->counters();
+  av.runs = rc.runs;
+  av.skipped_cost = rc.skipped_cost;
+  av.skipped_depth = rc.skipped_depth;
+  av.skipped_no_reference = rc.skipped_no_reference;
+  av.skipped_pace = rc.skipped_pace;
+  av.skipped_no_venue = rc.skipped_no_venue;
+  av.waiting_small = rc.waiting_small;
 }
 
 void DecisionCore::CloseOrder(TrackedOrder& o, ExecKind last) noexcept {
@@ -442,6 +541,11 @@ void DecisionCore::UpdateReference(InstrumentId inst, Nanos now) noexcept {
   reference_.Update(inst, q, p_.venues, now);
   tel_.reference[inst.value] = reference_.value(inst);
   tel_.reference_valid[inst.value] = reference_.valid(inst);
+  // Volatility targeting samples the reference of each asset valued through this instrument.
+  const InstrumentParams& ip = p_.instrument[inst.value];
+  if (allocator_ && reference_.valid(inst) && ip.quote == p_.valuation_asset &&
+      p_.valuation_instrument[ip.base.value] == inst)
+    allocator_->OnReference(ip.base, reference_.value(inst), now);
 }
 
 void DecisionCore::RecomputePnl() noexcept {

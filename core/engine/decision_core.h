@@ -15,6 +15,7 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "core/base/fixed_point.h"
@@ -24,6 +25,7 @@
 #include "core/engine/engine_params.h"
 #include "core/engine/order_tracker.h"
 #include "core/engine/portfolio.h"
+#include "core/engine/rebalancer.h"
 #include "core/engine/reference_price.h"
 #include "core/engine/telemetry.h"
 #include "core/journal/journal_writer.h"
@@ -68,12 +70,20 @@ class DecisionCore {
   const Portfolio& portfolio() const noexcept { return portfolio_; }
   const risk::RiskGate& risk_gate() const noexcept { return risk_; }
   const ReferencePrice& reference() const noexcept { return reference_; }
+  const Allocator* allocator() const noexcept { return allocator_ ? &*allocator_ : nullptr; }
+  const Rebalancer* rebalancer() const noexcept { return rebalancer_ ? &*rebalancer_ : nullptr; }
   // Publishes telemetry now (the agent does it every ~50 ms).
   void PublishTelemetry() noexcept;
 
  private:
   void OnBookTop(const BookTop& top, Nanos now) noexcept;
   void OnTimer(Nanos now) noexcept;
+  // Risk-checks, tracks, reserves for and sends the legs of one decision as one group: all of
+  // them or none. False (and counted) when any is refused.
+  bool SendGroup(OrderIntent* legs, int n) noexcept;
+  void RunRebalancer(Nanos now) noexcept;
+  void CopyAllocation() noexcept;
+  Price ValuationPrice(AssetId a) const noexcept;
   void OnStatus(const VenueStatus& st) noexcept;
   void OnExec(const ExecReport& ex) noexcept;
   void EvaluatePair(InstrumentId inst, VenueId buy, VenueId sell, const BookTop& trigger, Nanos now) noexcept;
@@ -90,6 +100,8 @@ class DecisionCore {
   BookCache books_;
   OrderTracker orders_;
   ReferencePrice reference_;
+  std::optional<Allocator> allocator_;    // with [allocation]
+  std::optional<Rebalancer> rebalancer_;
   // [instrument][buy venue][sell venue]
   std::array<std::array<std::array<Nanos, kMaxVenues>, kMaxVenues>, kMaxInstruments> cooldown_until_{};
   // Per ordered pair: the crossed-market episode under way (0 = none) and what happened in it.

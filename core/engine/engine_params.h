@@ -8,6 +8,8 @@
 #include "core/base/clock.h"
 #include "core/base/fixed_point.h"
 #include "core/base/ids.h"
+#include "core/engine/allocator.h"
+#include "core/engine/rebalancer_params.h"
 #include "core/engine/reference_price.h"
 #include "risk/risk_gate.h"
 
@@ -47,6 +49,10 @@ struct EngineParams {
   // stalled stream (connection alive, no data) leaves a book that validated but is stale.
   Nanos max_quote_age = Nanos::FromMillis(5'000);
   ReferenceParams reference;  // the oracle: freshness, outliers, quorum per instrument
+  // Allocation (targets, bands, volatility targeting, rebalancing); off: arbitrage only.
+  bool allocation_enabled = false;
+  AllocatorParams allocator;
+  RebalancerParams rebalancer;
   risk::Limits limits;
   uint64_t client_id_base = 1;  // first client order id (unique per session)
   // Telemetry is published every this many kTimer inputs (and after each operator command).

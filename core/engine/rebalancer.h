@@ -34,20 +34,12 @@
 #include "core/engine/allocator.h"
 #include "core/engine/book_cache.h"
 #include "core/engine/engine_params.h"
+#include "core/engine/rebalancer_params.h"
 #include "core/engine/portfolio.h"
 #include "core/engine/reference_price.h"
 #include "core/messages/messages.h"
 
 namespace hs::engine {
-
-struct RebalancerParams {
-  Nanos interval = Nanos::FromMillis(1000);  // how often it looks (input time)
-  Notional min_trade;                        // smaller corrections wait
-  Notional max_trade;                        // per order
-  Rate max_cost;                             // all-in cost vs the reference, as a fraction
-  Notional pace_per_min;                     // notional per minute of input time
-  Nanos max_book_age = Nanos::FromMillis(2000);  // a book older than this is not walked
-};
 
 // The result of walking one side of a book for a size under a cost limit.
 struct CostWalk {
@@ -107,6 +99,8 @@ class Rebalancer {
 
   // True when a run is due at input time `now`.
   bool Due(Nanos now) const noexcept { return now >= next_run_; }
+  // A run that could not plan (holdings not valued yet): try again after the interval.
+  void Skip(Nanos now) noexcept { next_run_ = now + p_.interval; }
   // Plans this run's orders into out[0..n), n returned (at most cap). Advances the schedule and
   // spends the pace budget on what it plans. The allocator must have evaluated current holdings.
   int Plan(const RebalanceView& view, Nanos now, PlannedOrder* out, int cap) noexcept;

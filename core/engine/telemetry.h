@@ -74,6 +74,19 @@ struct CoreCounters {
   uint64_t journal_stalls = 0;
 };
 
+// The allocator's view after its last run (all fractions as Rates, money in the valuation asset).
+struct AllocationView {
+  bool enabled = false;
+  Amount nav;
+  Rate max_abs_drift;
+  int out_of_band = 0;
+  std::array<Rate, kMaxAssets> weight{}, target{}, band{}, effective_target{}, drift{};
+  std::array<bool, kMaxAssets> in_band{};
+  uint64_t runs = 0, skipped_cost = 0, skipped_depth = 0, skipped_no_reference = 0, skipped_pace = 0,
+           skipped_no_venue = 0, waiting_small = 0, unpriced_runs = 0;
+  Notional rebalance_notional;  // sent, at the reference
+};
+
 struct CoreTelemetry {
   uint64_t version = 0;
   int venues = 0;
@@ -90,6 +103,7 @@ struct CoreTelemetry {
   std::array<Price, kMaxInstruments> reference{};  // the oracle's last valid value per instrument
   std::array<bool, kMaxInstruments> reference_valid{};  // false: no quorum now (the value is stale)
   std::array<VenueView, kMaxVenues> venue{};
+  AllocationView allocation;
 };
 
 class TelemetrySlot {

@@ -426,3 +426,131 @@ TEST_F(CoreTest, OutOfRangeIdsAreIgnored) {
 
 }  // namespace
 }  // namespace hs::engine
+
+namespace hs::engine {
+namespace {
+
+// The core with [allocation]: all cash on two venues, targets 50% BTC / 20% ETH / 30% USDT.
+// Rebalance orders go out on timer inputs only, marked as rebalance, and move toward the targets.
+class AllocationCoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const std::string alloc = R"(
+[allocation]
+valuation_asset = "USDT"
+rebalance_interval_ms = 1000
+min_trade_notional = "20"
+max_trade_notional = "2000"
+max_cost_bps = "30"
+pace_notional_per_min = "20000"
+venue_band = "0.05"
+[allocation.targets]
+BTC  = { weight = "0.5", band = "0.02" }
+ETH  = { weight = "0.2", band = "0.02" }
+USDT = { weight = "0.3", band = "0.03" }
+[allocation.venue_shares]
+binance = "0.5"
+okx     = "0.5"
+bybit   = "0"
+)";
+    auto c = config::ParseConfig(config::EmbeddedDemoConfig() + alloc, "demo+allocation");
+    ASSERT_TRUE(c.ok()) << c.status();
+    cfg_ = *c;
+    params_ = app::CoreParamsFromConfig(cfg_, 1);
+    ASSERT_TRUE(params_.allocation_enabled);
+    DecisionCore::Wiring w;
+    for (int v = 0; v < 2; ++v) {
+      intents_.push_back(std::make_unique<IntentRing>(64));
+      w.to_venues.push_back(intents_.back()->TakeProducer());
+      out_.push_back(intents_.back()->TakeConsumer());
+    }
+    core_ = std::make_unique<DecisionCore>(params_, std::move(w));
+    for (int v = 0; v < 2; ++v) {
+      VenueMsg m;
+      m.kind = VenueMsg::Kind::kStatus;
+      m.status.venue = VenueId{static_cast<uint8_t>(v)};
+      m.status.state = FeedState::kSynced;
+      m.status.usable = true;
+      m.status.orders_connected = true;
+      core_->Handle(m);
+      for (const char* asset : {"BTC", "ETH", "USDT"}) {
+        VenueMsg b;
+        b.kind = VenueMsg::Kind::kBalance;
+        b.balance.venue = VenueId{static_cast<uint8_t>(v)};
+        b.balance.asset = cfg_.FindAsset(asset)->id;
+        b.balance.free = std::string(asset) == "USDT" ? Amount::FromUnits(50'000) : Amount::Zero();
+        b.balance.final_of_snapshot = std::string(asset) == "USDT";
+        core_->Handle(b);
+      }
+    }
+  }
+  void Book(int v, const char* inst, const char* bid, const char* ask, int64_t t_ms) {
+    VenueMsg m;
+    m.kind = VenueMsg::Kind::kBookTop;
+    m.recv_time = Nanos::FromMillis(t_ms);
+    m.top.venue = VenueId{static_cast<uint8_t>(v)};
+    m.top.instrument = cfg_.FindInstrument(inst)->id;
+    m.top.bid_count = m.top.ask_count = 1;
+    m.top.bids[0] = {P(bid), Q("50")};
+    m.top.asks[0] = {P(ask), Q("50")};
+    core_->Handle(m);
+  }
+  void Timer(int64_t t_ms) {
+    ControlCommand c;
+    c.op = ControlOp::kTimer;
+    c.time = Nanos::FromMillis(t_ms);
+    core_->Handle(c);
+  }
+  std::vector<OrderIntent> Drain(int v) {
+    std::vector<OrderIntent> out;
+    OrderIntent in;
+    while (out_[static_cast<size_t>(v)].TryPop(in)) out.push_back(in);
+    return out;
+  }
+
+  config::Config cfg_;
+  EngineParams params_;
+  std::vector<std::unique_ptr<IntentRing>> intents_;
+  std::vector<IntentRing::Consumer> out_;
+  std::unique_ptr<DecisionCore> core_;
+};
+
+TEST_F(AllocationCoreTest, RebalanceOrdersGoOutOnTimersOnlyAndBuyTowardTheTargets) {
+  for (int v = 0; v < 2; ++v) {
+    Book(v, "BTC/USDT", "29999", "30001", 1000);
+    Book(v, "ETH/USDT", "1999.9", "2000.1", 1000);
+  }
+  EXPECT_TRUE(Drain(0).empty() && Drain(1).empty()) << "nothing per tick";
+  Timer(1010);
+  std::vector<OrderIntent> all = Drain(0);
+  for (const OrderIntent& in : Drain(1)) all.push_back(in);
+  ASSERT_EQ(all.size(), 2u) << "one order per asset out of band";
+  for (const OrderIntent& in : all) {
+    EXPECT_EQ(in.purpose, OrderPurpose::kRebalance);
+    EXPECT_EQ(in.side, Side::kBuy);
+    EXPECT_EQ(in.tif, TimeInForce::kIoc);
+    EXPECT_EQ(in.decision_time, Nanos::FromMillis(1010));
+  }
+  const CoreCounters& c = core_->telemetry().counters;
+  EXPECT_EQ(c.orders_by_purpose[static_cast<int>(OrderPurpose::kRebalance)], 2u);
+  EXPECT_EQ(c.orders_by_purpose[static_cast<int>(OrderPurpose::kArbitrage)], 0u);
+  const AllocationView& av = core_->telemetry().allocation;
+  EXPECT_TRUE(av.enabled);
+  EXPECT_EQ(av.nav, Amount::FromUnits(100'000));
+  EXPECT_FALSE(av.in_band[cfg_.FindAsset("BTC")->id.value]);
+  // The next run waits for the interval.
+  Timer(1500);
+  EXPECT_TRUE(Drain(0).empty() && Drain(1).empty());
+  EXPECT_EQ(av.runs, 1u);
+}
+
+TEST_F(AllocationCoreTest, NoRebalanceWithoutAValidReference) {
+  Book(0, "BTC/USDT", "29999", "30001", 1000);  // one venue: below the quorum of 2
+  Book(0, "ETH/USDT", "1999.9", "2000.1", 1000);
+  Timer(1010);
+  EXPECT_TRUE(Drain(0).empty() && Drain(1).empty());
+  EXPECT_GE(core_->telemetry().allocation.unpriced_runs + core_->telemetry().allocation.skipped_no_reference, 1u);
+}
+
+}  // namespace
+}  // namespace hs::engine
