@@ -74,6 +74,48 @@ std::string PurposeCounts(const std::array<uint64_t, kOrderPurposes>& n) {
   return o + "}";
 }
 
+// A fraction as a JSON number, exactly as its decimal text ("0.5", "-0.0125").
+std::string Num(Rate r) { return Dec(r); }
+
+// The allocation as status shows it: NAV, the largest drift, per asset weight against its
+// (effective) target and band, and why rebalance runs did not trade.
+std::string AllocationStatusJson(const engine::AllocationView& av, const config::Config& cfg) {
+  if (!av.enabled) return "{\"enabled\":false}";
+  std::string o = "{\"enabled\":true,\"nav\":" + Q(Dec(av.nav)) + ",\"max_abs_drift\":" + Num(av.max_abs_drift) +
+                  ",\"out_of_band\":" + std::to_string(av.out_of_band) + ",\"assets\":{";
+  for (size_t a = 0; a < cfg.assets.size(); ++a) {
+    if (a) o += ",";
+    o += Q(cfg.assets[a].name) + ":{\"weight\":" + Num(av.weight[a]) + ",\"target\":" + Num(av.target[a]) +
+         ",\"effective_target\":" + Num(av.effective_target[a]) + ",\"band\":" + Num(av.band[a]) +
+         ",\"drift\":" + Num(av.drift[a]) + ",\"in_band\":" + (av.in_band[a] ? "true" : "false") + "}";
+  }
+  auto u = [](uint64_t x) { return std::to_string(x); };
+  o += "},\"rebalance\":{\"runs\":" + u(av.runs) + ",\"orders\":" + u(av.rebalance_orders) +
+       ",\"notional\":" + Q(Dec(av.rebalance_notional)) + ",\"waiting_small\":" + u(av.waiting_small) +
+       ",\"skipped_cost\":" + u(av.skipped_cost) + ",\"skipped_depth\":" + u(av.skipped_depth) +
+       ",\"skipped_no_reference\":" + u(av.skipped_no_reference) + ",\"skipped_pace\":" + u(av.skipped_pace) +
+       ",\"skipped_no_venue\":" + u(av.skipped_no_venue) + ",\"unpriced_runs\":" + u(av.unpriced_runs) + "}}";
+  return o;
+}
+
+// The allocation over the run, keyed by asset, with the backtest summary's keys.
+std::string AllocationSummaryJson(const engine::AllocationView& av, const config::Config& cfg) {
+  const engine::AllocationStats& st = av.stats;
+  std::string o = "{";
+  for (size_t a = 0; a < cfg.assets.size(); ++a) {
+    const AssetId id{static_cast<uint16_t>(a)};
+    char pct[32];
+    std::snprintf(pct, sizeof pct, "%lld.%02lld", static_cast<long long>(st.time_in_band_bp(id) / 100),
+                  static_cast<long long>(st.time_in_band_bp(id) % 100));
+    if (a) o += ",";
+    o += Q(cfg.assets[a].name) + ":{\"target\":" + Num(av.target[a]) + ",\"band\":" + Num(av.band[a]) +
+         ",\"effective_target_end\":" + Num(st.effective_target_end(id)) +
+         ",\"weight_start\":" + Num(st.weight_start(id)) + ",\"weight_end\":" + Num(st.weight_end(id)) +
+         ",\"max_abs_drift\":" + Num(st.max_abs_drift(id)) + ",\"time_in_band_pct\":" + pct + "}";
+  }
+  return o + "}";
+}
+
 runtime::IdleStrategy::Params IdleFor(const config::ThreadConfig& t) {
   runtime::IdleStrategy::Params p;
   p.kind = t.idle;
@@ -491,6 +533,7 @@ std::string Engine::StatusJson() {
        ",\"timer_drops\":" + u(timer_drops_) + "}";
   o += ",\"orders_by_purpose\":" + PurposeCounts(cc.orders_by_purpose);
   o += ",\"pnl_quote\":" + Q(Dec(t.pnl_quote)) + ",\"fees_quote\":" + Q(Dec(t.fees_quote));
+  o += ",\"allocation\":" + AllocationStatusJson(t.allocation, cfg_);
   o += ",\"valuation_asset\":" + Q(cfg_.assets[cfg_.instruments.front().quote.value].name);
   o += ",\"tick_to_order_ns\":" + Hist(t2o) + ",\"decision_ns\":" + Hist(dec);
   o += ",\"admin\":{\"commands\":" + u(admin_->commands()) + ",\"errors\":" + u(admin_->errors()) +
@@ -519,6 +562,16 @@ std::string Engine::SummaryJson() {
        ",\"rejected\":" + u(cc.orders_rejected) + ",\"open\":" + u(tel_.open_orders) + "}";
   o += ",\"orders_by_purpose\":" + PurposeCounts(cc.orders_by_purpose);
   o += ",\"pnl_quote\":" + Q(Dec(tel_.pnl_quote)) + ",\"fees_quote\":" + Q(Dec(tel_.fees_quote));
+  const engine::AllocationView& av = tel_.allocation;
+  if (av.enabled) {
+    char bps[32];
+    const double n = av.rebalance_notional.ToDoubleForStats();
+    std::snprintf(bps, sizeof bps, "%.2f", n > 0 ? av.rebalance_cost_weighted / n * 1e4 : 0.0);
+    o += ",\"allocation\":" + AllocationSummaryJson(av, cfg_) + ",\"rebalance_orders\":" + u(av.rebalance_orders) +
+         ",\"rebalance_cost_bps\":" + bps + ",\"nav_start\":" + Q(Dec(av.stats.nav_start())) +
+         ",\"nav_end\":" + Q(Dec(av.stats.nav_end())) + ",\"converged_at_t\":" +
+         (av.stats.converged() ? std::to_string(av.stats.converged_at().value) : std::string("null"));
+  }
   o += ",\"tick_to_order_ns\":" + Hist(t2o) + ",\"status\":" + status + "}";
   return o;
 }
@@ -545,11 +598,21 @@ std::string Engine::StatusLine() {
   const runtime::LatencyHistogram::Snapshot t2o = TickToOrder();
   const engine::CoreCounters& cc = t.counters;
   char tail[256];
+  std::string drift;
+  if (t.allocation.enabled) {
+    int worst = 0;
+    for (size_t a = 0; a < cfg_.assets.size(); ++a) {
+      const Rate d = t.allocation.drift[a], w = t.allocation.drift[static_cast<size_t>(worst)];
+      if ((d.is_negative() ? -d : d) > (w.is_negative() ? -w : w)) worst = static_cast<int>(a);
+    }
+    drift = "drift max " + Dec(t.allocation.drift[static_cast<size_t>(worst)]) + " " + cfg_.assets[static_cast<size_t>(worst)].name +
+            " (" + std::to_string(t.allocation.out_of_band) + " out of band) | ";
+  }
   std::snprintf(tail, sizeof tail, "opp %llu sent %llu filled %llu pnl %s | t2o p50 %s p99 %s%s",
                 static_cast<unsigned long long>(cc.opportunities), static_cast<unsigned long long>(cc.orders_sent),
                 static_cast<unsigned long long>(cc.orders_filled + cc.orders_partly_filled), Dec(t.pnl_quote).c_str(),
                 Us(t2o.Percentile(0.5)).c_str(), Us(t2o.Percentile(0.99)).c_str(), kill_.halted() ? " | KILLED" : "");
-  return line + tail;
+  return line + drift + tail;
 }
 
 }  // namespace hs::app

@@ -418,6 +418,7 @@ void DecisionCore::RunRebalancer(Nanos now) noexcept {
     }
   }
   allocator_->Evaluate(h);
+  tel_.allocation.stats.OnEvaluate(*allocator_, p_.assets, now);
   RebalanceView view;
   view.params = &p_;
   view.allocator = &*allocator_;
@@ -442,7 +443,14 @@ void DecisionCore::RunRebalancer(Nanos now) noexcept {
       in.qty = po.qty;
       in.decision_time = now;
     }
-    if (SendGroup(legs, legs_n)) tel_.allocation.rebalance_notional += planned[k].notional;
+    if (SendGroup(legs, legs_n)) {
+      for (int j = 0; j < legs_n; ++j) {
+        const PlannedOrder& po = planned[k + j];
+        tel_.allocation.rebalance_notional += po.notional;
+        ++tel_.allocation.rebalance_orders;
+        tel_.allocation.rebalance_cost_weighted += po.cost.ToDoubleForStats() * po.notional.ToDoubleForStats();
+      }
+    }
     k += legs_n;
   }
   CopyAllocation();

@@ -14,6 +14,7 @@
 
 #include "core/base/fixed_point.h"
 #include "core/base/ids.h"
+#include "core/engine/allocation_stats.h"
 #include "core/messages/messages.h"
 #include "core/runtime/histogram.h"
 
@@ -85,6 +86,9 @@ struct AllocationView {
   uint64_t runs = 0, skipped_cost = 0, skipped_depth = 0, skipped_no_reference = 0, skipped_pace = 0,
            skipped_no_venue = 0, waiting_small = 0, unpriced_runs = 0;
   Notional rebalance_notional;  // sent, at the reference
+  uint64_t rebalance_orders = 0;
+  double rebalance_cost_weighted = 0;  // Σ planned all-in cost (fraction) × notional: statistics only
+  AllocationStats stats;        // over the run: start/end weights, convergence, time in band
 };
 
 struct CoreTelemetry {
