@@ -1,10 +1,17 @@
-// hs::engine — balances per venue and asset, reservations for orders in flight, and PnL.
+// hs::engine — balances per venue and asset (free and locked), positions per asset, and
+// reservations for orders in flight.
 //
 // Owned by the decision core. Balances start from each venue's account snapshot and then move
 // only with the venue's own fill reports (quote exchanged and fee exactly as the venue accounts
 // them), so the core's view equals the venue's. Orders in flight reserve what they could spend,
-// so two opportunities never spend the same balance. PnL is Σ (balance − starting balance) ×
-// reference price, in the valuation asset: exact integers, valued at current mids.
+// so two opportunities never spend the same balance.
+//
+// free: spendable at the venue; fills move it. locked: held by the venue for its own open
+// orders, as the last BalanceUpdate reported it (fills do not move it: the core's orders are
+// IOC and settle against free). total = free + locked. position(a) = Σ over venues whose
+// first snapshot is complete (known) of total(v, a): what the engine owns of asset a.
+// Valuation, average cost and PnL live elsewhere (valuation.h, pnl_ledger.h). Exact integers,
+// no allocation.
 #pragma once
 
 #include <array>
@@ -17,17 +24,23 @@ namespace hs::engine {
 
 class Portfolio {
  public:
-  // Applies one entry of a venue's account snapshot. The first complete snapshot of a venue
-  // also fixes its starting balances for PnL.
+  // Applies one entry of a venue's account snapshot: free and locked are replaced by the
+  // venue's values. The first complete snapshot of a venue also fixes its starting balances.
+  // Invalid or out-of-range ids are ignored.
   void ApplySnapshot(const BalanceUpdate& b) noexcept;
   bool known(VenueId v) const noexcept { return known_[v.value]; }
 
   Amount free(VenueId v, AssetId a) const noexcept { return free_[v.value][a.value]; }
+  Amount locked(VenueId v, AssetId a) const noexcept { return locked_[v.value][a.value]; }
+  Amount total(VenueId v, AssetId a) const noexcept { return free_[v.value][a.value] + locked_[v.value][a.value]; }
+  // Σ over known venues of total(v, a); zero for an invalid or out-of-range asset.
+  Amount position(AssetId a) const noexcept;
   Amount reserved(VenueId v, AssetId a) const noexcept { return reserved_[v.value][a.value]; }
   Amount available(VenueId v, AssetId a) const noexcept {
     const Amount x = free_[v.value][a.value] - reserved_[v.value][a.value];
     return x.is_negative() ? Amount::Zero() : x;
   }
+  // Starting free balance (the venue's first snapshot).
   Amount initial(VenueId v, AssetId a) const noexcept { return initial_[v.value][a.value]; }
 
   void Reserve(VenueId v, AssetId a, Amount x) noexcept { reserved_[v.value][a.value] += x; }
@@ -42,6 +55,7 @@ class Portfolio {
 
  private:
   std::array<std::array<Amount, kMaxAssets>, kMaxVenues> free_{};
+  std::array<std::array<Amount, kMaxAssets>, kMaxVenues> locked_{};
   std::array<std::array<Amount, kMaxAssets>, kMaxVenues> reserved_{};
   std::array<std::array<Amount, kMaxAssets>, kMaxVenues> initial_{};
   std::array<bool, kMaxVenues> known_{};
