@@ -533,6 +533,9 @@ std::string Engine::StatusJson() {
        ",\"timer_drops\":" + u(timer_drops_) + "}";
   o += ",\"orders_by_purpose\":" + PurposeCounts(cc.orders_by_purpose);
   o += ",\"pnl_quote\":" + Q(Dec(t.pnl_quote)) + ",\"fees_quote\":" + Q(Dec(t.fees_quote));
+  o += ",\"nav\":" + Q(Dec(t.nav)) + ",\"nav_stale\":" + (t.nav_stale ? "true" : "false") +
+       ",\"nav_complete\":" + (t.nav_complete ? "true" : "false") + ",\"realized_pnl\":" + Q(Dec(t.realized_pnl)) +
+       ",\"unrealized_pnl\":" + Q(Dec(t.unrealized_pnl));
   o += ",\"allocation\":" + AllocationStatusJson(t.allocation, cfg_);
   o += ",\"valuation_asset\":" + Q(cfg_.assets[cfg_.instruments.front().quote.value].name);
   o += ",\"tick_to_order_ns\":" + Hist(t2o) + ",\"decision_ns\":" + Hist(dec);

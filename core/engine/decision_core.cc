@@ -8,7 +8,16 @@
 namespace hs::engine {
 
 DecisionCore::DecisionCore(const EngineParams& params, Wiring wiring)
-    : p_(params), w_(std::move(wiring)), risk_(params.limits), orders_(params.client_id_base), reference_(params.reference) {
+    : p_(params),
+      w_(std::move(wiring)),
+      risk_(params.limits),
+      orders_(params.client_id_base),
+      reference_(params.reference),
+      valuation_(Valuation::Resolve(params.valuation_asset,
+                                    std::span<const InstrumentParams>(params.instrument.data(),
+                                                                      static_cast<size_t>(params.instruments))),
+                 reference_),
+      ledger_(params.valuation_asset) {
   if (p_.allocation_enabled) {
     allocator_.emplace(p_.allocator);
     rebalancer_.emplace(p_.rebalancer);
@@ -390,33 +399,18 @@ bool DecisionCore::SendGroup(OrderIntent* legs, int n) noexcept {
   return true;
 }
 
-Price DecisionCore::ValuationPrice(AssetId a) const noexcept {
-  if (a == p_.valuation_asset) return Price::FromUnits(1);
-  const InstrumentId i = p_.valuation_instrument[a.value];
-  return i.valid() ? reference_.value(i) : Price::Zero();
-}
-
 void DecisionCore::RunRebalancer(Nanos now) noexcept {
-  // Holdings valued in the valuation asset (the last valid reference; a stale one still values,
+  // Holdings valued in the valuation asset (the last valid reference: a stale one still values,
   // but the rebalancer sends nothing on an instrument whose reference is not valid now).
-  Holdings h;
-  for (int v = 0; v < p_.venues; ++v) {
-    const VenueId vid{static_cast<uint8_t>(v)};
-    if (!portfolio_.known(vid)) continue;
-    for (int a = 0; a < p_.assets; ++a) {
-      const AssetId aid{static_cast<uint16_t>(a)};
-      const Amount held = portfolio_.free(vid, aid);
-      if (held.is_zero()) continue;
-      const Price px = ValuationPrice(aid);
-      if (!px.is_positive()) {
-        // An asset held but never priced: weights would be wrong; wait for its reference.
-        ++tel_.allocation.unpriced_runs;
-        rebalancer_->Skip(now);
-        return;
-      }
-      h.value[a][v] = aid == p_.valuation_asset ? held : MulPrice(held, px, Rounding::kFloor);
-    }
+  nav_ = valuation_.Nav(portfolio_, p_.venues, p_.assets);
+  if (!nav_.complete) {
+    // An asset held but never priced: the weights would be wrong; wait for its reference.
+    ++tel_.allocation.unpriced_runs;
+    rebalancer_->Skip(now);
+    return;
   }
+  Holdings h;
+  h.value = nav_.venue_value;
   allocator_->Evaluate(h);
   tel_.allocation.stats.OnEvaluate(*allocator_, p_.assets, now);
   RebalanceView view;
@@ -518,19 +512,15 @@ void DecisionCore::OnExec(const ExecReport& ex) noexcept {
     VenueView& vv = tel_.venue[o->venue.value];
     vv.balances[ip.base.value] = portfolio_.free(o->venue, ip.base);
     vv.balances[ip.quote.value] = portfolio_.free(o->venue, ip.quote);
+    // Cost basis and PnL in the valuation asset (a quote other than it is valued at its reference).
+    const Amount value = ip.quote == p_.valuation_asset ? ex.fill_quote
+                                                        : valuation_.Value(ip.quote, ex.fill_quote, Rounding::kFloor);
+    ledger_.OnFill(ip.base, o->side, AmountFromQty(ex.fill_qty), value);
+    ledger_.OnFill(ip.quote, o->side == Side::kBuy ? Side::kSell : Side::kBuy, ex.fill_quote, value);  // cash: no-op
     if (ex.fee_asset.valid() && ex.fee_asset.value < kMaxAssets) {
       vv.balances[ex.fee_asset.value] = portfolio_.free(o->venue, ex.fee_asset);
-      if (ex.fee_asset == p_.valuation_asset) {
-        tel_.fees_quote += ex.fee;
-      } else {
-        for (int i = 0; i < p_.instruments; ++i) {
-          if (p_.instrument[i].base == ex.fee_asset && p_.instrument[i].quote == p_.valuation_asset &&
-              tel_.reference[i].is_positive()) {
-            tel_.fees_quote += MulPrice(ex.fee, tel_.reference[i], Rounding::kCeil);
-            break;
-          }
-        }
-      }
+      ledger_.OnFee(ex.fee_asset, ex.fee, valuation_.Value(ex.fee_asset, ex.fee, Rounding::kCeil));
+      tel_.fees_quote = ledger_.fees_valuation();
     }
   }
   // kUnknown keeps the reservation: the order may exist until reconciled.
@@ -557,29 +547,22 @@ void DecisionCore::UpdateReference(InstrumentId inst, Nanos now) noexcept {
 }
 
 void DecisionCore::RecomputePnl() noexcept {
-  // Σ over venues and assets of (balance − initial) valued at reference mids.
-  Amount pnl = Amount::Zero();
-  for (int v = 0; v < p_.venues; ++v) {
-    const VenueId vid{static_cast<uint8_t>(v)};
-    if (!portfolio_.known(vid)) continue;
-    for (int a = 0; a < p_.assets; ++a) {
-      const AssetId aid{static_cast<uint16_t>(a)};
-      const Amount delta = portfolio_.free(vid, aid) - portfolio_.initial(vid, aid);
-      if (delta.is_zero()) continue;
-      if (aid == p_.valuation_asset) {
-        pnl += delta;
-        continue;
-      }
-      for (int i = 0; i < p_.instruments; ++i) {
-        if (p_.instrument[i].base == aid && p_.instrument[i].quote == p_.valuation_asset &&
-            tel_.reference[i].is_positive()) {
-          pnl += MulPrice(delta, tel_.reference[i], Rounding::kFloor);
-          break;
-        }
-      }
-    }
+  // Starting inventory (and a venue that reports late, or a deposit) is marked to market at the
+  // first valid price of its asset; from then on fills move the cost basis.
+  for (int a = 0; a < p_.assets; ++a) {
+    const AssetId aid{static_cast<uint16_t>(a)};
+    if (aid == p_.valuation_asset || !valuation_.Priced(aid) || valuation_.Stale(aid)) continue;
+    const Amount gap = portfolio_.position(aid) - ledger_.held(aid);
+    if (!gap.is_zero()) ledger_.MarkStart(aid, gap, valuation_.PriceOf(aid));
   }
-  tel_.pnl_quote = pnl;
+  nav_ = valuation_.Nav(portfolio_, p_.venues, p_.assets);
+  tel_.nav = nav_.nav;
+  tel_.nav_stale = nav_.stale;
+  tel_.nav_complete = nav_.complete;
+  tel_.realized_pnl = ledger_.realized_total();
+  tel_.unrealized_pnl = ledger_.UnrealizedTotal(valuation_, p_.assets);
+  tel_.fees_quote = ledger_.fees_valuation();
+  tel_.pnl_quote = tel_.realized_pnl + tel_.unrealized_pnl - tel_.fees_quote;
 }
 
 }  // namespace hs::engine

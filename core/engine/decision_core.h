@@ -24,9 +24,11 @@
 #include "core/engine/book_cache.h"
 #include "core/engine/engine_params.h"
 #include "core/engine/order_tracker.h"
+#include "core/engine/pnl_ledger.h"
 #include "core/engine/portfolio.h"
 #include "core/engine/rebalancer.h"
 #include "core/engine/reference_price.h"
+#include "core/engine/valuation.h"
 #include "core/engine/telemetry.h"
 #include "core/journal/journal_writer.h"
 #include "core/messages/messages.h"
@@ -70,6 +72,7 @@ class DecisionCore {
   const Portfolio& portfolio() const noexcept { return portfolio_; }
   const risk::RiskGate& risk_gate() const noexcept { return risk_; }
   const ReferencePrice& reference() const noexcept { return reference_; }
+  const PnlLedger& ledger() const noexcept { return ledger_; }
   const Allocator* allocator() const noexcept { return allocator_ ? &*allocator_ : nullptr; }
   const Rebalancer* rebalancer() const noexcept { return rebalancer_ ? &*rebalancer_ : nullptr; }
   // Publishes telemetry now (the agent does it every ~50 ms).
@@ -83,7 +86,6 @@ class DecisionCore {
   bool SendGroup(OrderIntent* legs, int n) noexcept;
   void RunRebalancer(Nanos now) noexcept;
   void CopyAllocation() noexcept;
-  Price ValuationPrice(AssetId a) const noexcept;
   void OnStatus(const VenueStatus& st) noexcept;
   void OnExec(const ExecReport& ex) noexcept;
   void EvaluatePair(InstrumentId inst, VenueId buy, VenueId sell, const BookTop& trigger, Nanos now) noexcept;
@@ -100,6 +102,9 @@ class DecisionCore {
   BookCache books_;
   OrderTracker orders_;
   ReferencePrice reference_;
+  Valuation valuation_;  // reads reference_ (declared before it)
+  PnlLedger ledger_;
+  NavReport nav_{};
   std::optional<Allocator> allocator_;    // with [allocation]
   std::optional<Rebalancer> rebalancer_;
   // [instrument][buy venue][sell venue]

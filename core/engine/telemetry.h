@@ -102,8 +102,15 @@ struct CoreTelemetry {
   uint64_t open_orders = 0;  // orders sent whose outcome is not final yet (unknown ones included)
   uint64_t refused_commands = 0;  // operator requests the control thread refused (journaled audit)
   CoreCounters counters;
-  Amount pnl_quote;     // Σ Δbalance × reference price, in the valuation asset
-  Amount fees_quote;    // fees paid, valued the same way
+  // In the valuation asset: NAV at the references, PnL against average cost (starting inventory
+  // marked at its first price), fees. pnl = realized + unrealized − fees.
+  Amount nav;
+  bool nav_stale = false;     // some held asset valued at a stale (last valid) reference
+  bool nav_complete = true;   // every held asset priced
+  Amount realized_pnl;
+  Amount unrealized_pnl;
+  Amount pnl_quote;
+  Amount fees_quote;
   std::array<Price, kMaxInstruments> reference{};  // the oracle's last valid value per instrument
   std::array<bool, kMaxInstruments> reference_valid{};  // false: no quorum now (the value is stale)
   std::array<VenueView, kMaxVenues> venue{};
