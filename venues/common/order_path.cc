@@ -22,7 +22,9 @@ void PublishLocalReject(const VenueContext& ctx, const OrderIntent& in, RejectRe
 bool SendOrderFrame(const VenueContext& ctx, WsClient& ws, const OrderIntent& in, std::string_view frame,
                     TscStamp* wire) noexcept {
   const TscStamp ready = TscNow();  // closes the tick-to-order interval
-  ctx.counters->tick_to_order_ns.Record(TscClock::Elapsed(in.origin_stamp, ready));
+  // Only orders a tick triggered have a tick-to-order: a rebalance order comes from a timer
+  // input and carries no receive stamp.
+  if (in.origin_stamp.ticks != 0) ctx.counters->tick_to_order_ns.Record(TscClock::Elapsed(in.origin_stamp, ready));
   switch (ws.SendOrder(frame, ctx.kill, ctx.id, in.client_id.value, wire)) {
     case WsClient::SendResult::kWritten:
     case WsClient::SendResult::kQueued:

@@ -22,6 +22,7 @@ class CoreTest : public ::testing::Test {
     cfg_ = *c;
     params_ = app::CoreParamsFromConfig(cfg_, 1000);
     params_.cooldown = Nanos::FromMillis(100);
+    params_.allocation_enabled = false;  // arbitrage only here (AllocationCoreTest below has the allocator)
     DecisionCore::Wiring w;
     for (int v = 0; v < 2; ++v) {
       intents_.push_back(std::make_unique<IntentRing>(16));
@@ -435,29 +436,30 @@ namespace {
 class AllocationCoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    const std::string alloc = R"(
-[allocation]
-valuation_asset = "USDT"
-rebalance_interval_ms = 1000
-min_trade_notional = "20"
-max_trade_notional = "2000"
-max_cost_bps = "30"
-pace_notional_per_min = "20000"
-venue_band = "0.05"
-[allocation.targets]
-BTC  = { weight = "0.5", band = "0.02" }
-ETH  = { weight = "0.2", band = "0.02" }
-USDT = { weight = "0.3", band = "0.03" }
-[allocation.venue_shares]
-binance = "0.5"
-okx     = "0.5"
-bybit   = "0"
-)";
-    auto c = config::ParseConfig(config::EmbeddedDemoConfig() + alloc, "demo+allocation");
+    // The demo config's [allocation], reshaped: 50% BTC / 20% ETH / 30% USDT, held half on
+    // binance and half on okx, no volatility targeting.
+    auto c = config::ParseConfig(config::EmbeddedDemoConfig(), "demo");
     ASSERT_TRUE(c.ok()) << c.status();
     cfg_ = *c;
     params_ = app::CoreParamsFromConfig(cfg_, 1);
     ASSERT_TRUE(params_.allocation_enabled);
+    AllocatorParams& ap = params_.allocator;
+    const auto R = [](const char* s) { return ParseDecimal<Rate>(s).value; };
+    ap.target[cfg_.FindAsset("BTC")->id.value] = {R("0.5"), R("0.02")};
+    ap.target[cfg_.FindAsset("ETH")->id.value] = {R("0.2"), R("0.02")};
+    ap.target[cfg_.FindAsset("USDT")->id.value] = {R("0.3"), R("0.03")};
+    for (auto& shares : ap.venue_share) {
+      shares.fill(Rate::Zero());
+      shares[0] = shares[1] = R("0.5");
+    }
+    ap.venue_band = R("0.05");
+    ap.vol.enabled = false;
+    RebalancerParams& rp = params_.rebalancer;
+    rp.interval = Nanos::FromMillis(1000);
+    rp.min_trade = Notional::FromUnits(20);
+    rp.max_trade = Notional::FromUnits(2000);
+    rp.max_cost = R("0.003");
+    rp.pace_per_min = Notional::FromUnits(20'000);
     DecisionCore::Wiring w;
     for (int v = 0; v < 2; ++v) {
       intents_.push_back(std::make_unique<IntentRing>(64));
