@@ -282,7 +282,11 @@ void DecisionCore::EvaluatePair(InstrumentId inst, VenueId buy, VenueId sell, co
   const InstrumentParams& ip = p_.instrument[inst.value];
   if (!va.lists[inst.value] || !vb.lists[inst.value]) return;
 
-  ArbInputs in{a.asks, a.ask_count, b.bids, b.bid_count, va.taker_fee, vb.taker_fee, p_.min_edge};
+  // With an allocator, legs lean toward the venue shares (a lower edge when they help, a size
+  // that keeps both venues inside their bands).
+  const bool leans = allocator_ && ip.quote == p_.valuation_asset;
+  const Rate min_edge = leans ? LeanMinEdge(*allocator_, ip.base, buy, sell, p_.min_edge) : p_.min_edge;
+  ArbInputs in{a.asks, a.ask_count, b.bids, b.bid_count, va.taker_fee, vb.taker_fee, min_edge};
   uint8_t& episode = episode_[inst.value][buy.value][sell.value];
   // Most ticks show no edge: decide that from the two top levels before computing any caps.
   if (!TopOfBookPays(in)) {
@@ -293,6 +297,12 @@ void DecisionCore::EvaluatePair(InstrumentId inst, VenueId buy, VenueId sell, co
   ArbCaps caps;
   caps.max_qty = QtyFromAmount(portfolio_.available(sell, ip.base), Rounding::kFloor);
   if (p_.limits.max_order_qty.is_positive()) caps.max_qty = Min(caps.max_qty, p_.limits.max_order_qty);
+  ArbLean lean;
+  if (leans && reference_.valid(inst)) {
+    lean = LeanArbitrage(*allocator_, ip.base, buy, sell, reference_.value(inst), p_.min_edge,
+                         Max(va.lot[inst.value], vb.lot[inst.value]));
+    caps.max_qty = Min(caps.max_qty, lean.max_qty);
+  }
   const Notional leg_cap = Min(p_.max_leg_notional, p_.limits.max_order_notional);
   caps.max_buy_notional = Min(NotionalFromAmount(portfolio_.available(buy, ip.quote)), leg_cap);
   caps.max_sell_notional = leg_cap;
@@ -341,6 +351,7 @@ void DecisionCore::EvaluatePair(InstrumentId inst, VenueId buy, VenueId sell, co
 
   if (!SendGroup(legs, 2)) return;
   ++tel_.counters.arb_groups_sent;
+  if (lean.toward) ++tel_.counters.arb_groups_leaned;
   if ((episode & kEpisodeTaken) == 0) ++tel_.counters.opportunities_taken;
   episode |= kEpisodeTaken;
   if (w_.metrics != nullptr) w_.metrics->decision_ns.Record(TscClock::Elapsed(trigger.recv_stamp, decided));

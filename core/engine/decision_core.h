@@ -21,6 +21,7 @@
 #include "core/base/fixed_point.h"
 #include "core/base/ids.h"
 #include "core/engine/arbitrage.h"
+#include "core/engine/arbitrage_lean.h"
 #include "core/engine/book_cache.h"
 #include "core/engine/engine_params.h"
 #include "core/engine/order_tracker.h"

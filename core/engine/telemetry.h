@@ -52,6 +52,7 @@ struct CoreCounters {
   uint64_t opportunities_taken = 0;    // episodes in which at least one pair of legs went out
   uint64_t opportunities_capped = 0;   // episodes in which balances/limits once left nothing to trade
   uint64_t arb_groups_sent = 0;        // pairs of legs sent (>= opportunities_taken)
+  uint64_t arb_groups_leaned = 0;      // of those, pairs that moved inventory toward the venue shares
   uint64_t orders_sent = 0;
   // Each order's outcome, counted once when its last report arrives:
   // orders_sent = filled + partly_filled + unfilled + rejected + open.
