@@ -82,7 +82,7 @@ struct CoreRig {
   std::unique_ptr<journal::EntryRing> jring;
   journal::EntryRing::Consumer jout;
   std::unique_ptr<engine::DecisionCore> core;
-  explicit CoreRig(bool with_journal) {
+  explicit CoreRig(bool with_journal, bool with_allocation = false) {
     cfg = *config::ParseConfig(config::EmbeddedBenchConfig(), "bench");
     engine::DecisionCore::Wiring w;
     jring = std::make_unique<journal::EntryRing>(1 << 12);
@@ -95,6 +95,27 @@ struct CoreRig {
     }
     auto params = app::CoreParamsFromConfig(cfg, 1);
     params.cooldown = Nanos{0};
+    if (with_allocation) {
+      // 40% BTC, 20% ETH, 40% USDT, half on each venue: the allocator evaluates on a timer and
+      // every arbitrage pair then consults it (the lean toward the venue shares).
+      params.allocation_enabled = true;
+      engine::AllocatorParams& ap = params.allocator;
+      ap.assets = params.assets;
+      ap.venues = params.venues;
+      ap.valuation_asset = params.valuation_asset;
+      const int64_t w[3] = {40'000'000, 20'000'000, 40'000'000};
+      for (int a = 0; a < 3; ++a) {
+        ap.target[a] = {Rate::FromRaw(w[a]), Rate::FromRaw(2'000'000)};
+        ap.venue_share[a][0] = ap.venue_share[a][1] = Rate::FromRaw(50'000'000);
+        ap.risky[a] = AssetId{static_cast<uint16_t>(a)} != params.valuation_asset;
+      }
+      ap.venue_band = Rate::FromRaw(10'000'000);
+      params.rebalancer.interval = Nanos::FromSeconds(3600);  // evaluate once, then only lean
+      params.rebalancer.min_trade = Notional::FromUnits(20);
+      params.rebalancer.max_trade = Notional::FromUnits(100);
+      params.rebalancer.max_cost = Rate::FromRaw(10);  // nothing within it: the run sends nothing
+      params.rebalancer.pace_per_min = Notional::FromUnits(1000);
+    }
     core = std::make_unique<engine::DecisionCore>(params, std::move(w));
     for (int v = 0; v < 2; ++v) {
       VenueMsg m;
@@ -113,6 +134,14 @@ struct CoreRig {
         core->Handle(b);
       }
     }
+  }
+  // Both books, then one timer input: the allocator's view exists from here on.
+  void Evaluate() {
+    core->Handle(Top(0, 29999, 30001));
+    core->Handle(Top(1, 29999, 30001));
+    ControlCommand t;
+    t.op = ControlOp::kTimer;
+    core->Handle(t);
   }
   VenueMsg Top(int v, int64_t bid, int64_t ask) {
     VenueMsg m;
@@ -142,18 +171,23 @@ struct CoreRig {
   }
 };
 
-void BM_Core_BookTop_NoEdge(benchmark::State& s) {
-  CoreRig r(false);
+// The core handling one BookTop, arbitrage only (Baseline) and with the allocator configured:
+// the ratio is what allocation adds per tick (issue budget: at most 20%).
+void BM_Core_BookTop_NoEdge(benchmark::State& s, bool allocation) {
+  CoreRig r(false, allocation);
+  if (allocation) r.Evaluate();
   r.core->Handle(r.Top(0, 29999, 30000));
   VenueMsg m = r.Top(1, 29999, 30001);
   for (auto _ : s) r.core->Handle(m);
 }
-BENCHMARK(BM_Core_BookTop_NoEdge);
+BENCHMARK_CAPTURE(BM_Core_BookTop_NoEdge, Baseline_ArbitrageOnly, false);
+BENCHMARK_CAPTURE(BM_Core_BookTop_NoEdge, WithAllocator, true);
 
-void BM_Core_BookTop_EmitsTwoLegs(benchmark::State& s) {
+void BM_Core_BookTop_EmitsTwoLegs(benchmark::State& s, bool allocation) {
   // Each iteration: one crossing top (two legs emitted) and the two final reports that
   // release them; compare with BM_Core_BookTop_NoEdge for the cost of deciding to trade.
-  CoreRig r(false);
+  CoreRig r(false, allocation);
+  if (allocation) r.Evaluate();
   r.core->Handle(r.Top(0, 29999, 30000));
   VenueMsg m = r.Top(1, 30300, 30301);
   for (auto _ : s) {
@@ -161,7 +195,103 @@ void BM_Core_BookTop_EmitsTwoLegs(benchmark::State& s) {
     r.Drain();
   }
 }
-BENCHMARK(BM_Core_BookTop_EmitsTwoLegs);
+BENCHMARK_CAPTURE(BM_Core_BookTop_EmitsTwoLegs, Baseline_ArbitrageOnly, false);
+BENCHMARK_CAPTURE(BM_Core_BookTop_EmitsTwoLegs, WithAllocator, true);
+
+// One rebalance tick (allocator evaluation + planning) over 5 venues × 10 instruments: ten
+// risky assets against USDT, every one out of band, every venue's book walked (issue budget:
+// 20 µs).
+void BM_RebalanceTick_5Venues10Instruments(benchmark::State& s) {
+  constexpr int kVenues = 5, kInstruments = 10, kAssets = kInstruments + 1;
+  const AssetId usdt{kInstruments};
+  engine::EngineParams ep;
+  ep.venues = kVenues;
+  ep.instruments = kInstruments;
+  ep.assets = kAssets;
+  ep.valuation_asset = usdt;
+  engine::AllocatorParams ap;
+  ap.assets = kAssets;
+  ap.venues = kVenues;
+  ap.valuation_asset = usdt;
+  ap.venue_band = Rate::FromRaw(5'000'000);
+  for (int i = 0; i < kInstruments; ++i) {
+    ep.instrument[i] = {AssetId{static_cast<uint16_t>(i)}, usdt, Price::FromRaw(10'000'000), Qty::FromRaw(1'000), Notional::FromUnits(5)};
+    ep.valuation_instrument[i] = InstrumentId{static_cast<uint16_t>(i)};
+    ap.target[i] = {Rate::FromRaw(5'000'000), Rate::FromRaw(500'000)};  // 5% each, 0.5% bands
+    ap.risky[i] = true;
+  }
+  ap.target[kInstruments] = {Rate::FromRaw(50'000'000), Rate::FromRaw(2'000'000)};
+  for (int a = 0; a < kAssets; ++a)
+    for (int v = 0; v < kVenues; ++v) ap.venue_share[a][v] = Rate::FromRaw(20'000'000);
+  engine::RebalancerParams rp;
+  rp.interval = Nanos::FromMillis(1);
+  rp.min_trade = Notional::FromUnits(20);
+  rp.max_trade = Notional::FromUnits(2000);
+  rp.max_cost = Rate::FromRaw(300'000);
+  rp.pace_per_min = Notional::FromUnits(4'000'000'000);  // never the limit here
+  engine::ReferenceParams refp;
+  refp.min_venues.fill(2);
+  engine::ReferencePrice reference(refp);
+  engine::BookCache books;
+  engine::Portfolio portfolio;
+  const Nanos t0 = Nanos::FromSeconds(1000);
+  for (int v = 0; v < kVenues; ++v) {
+    ep.venue[v].present = ep.venue[v].trading = true;
+    ep.venue[v].taker_fee = Rate::FromRaw(100'000);
+    for (int i = 0; i < kInstruments; ++i) {
+      ep.venue[v].lists[i] = true;
+      ep.venue[v].lot[i] = Qty::FromRaw(1'000);
+      BookTop top;
+      top.venue = VenueId{static_cast<uint8_t>(v)};
+      top.instrument = InstrumentId{static_cast<uint16_t>(i)};
+      top.bid_count = top.ask_count = kBookTopDepth;
+      for (int k = 0; k < kBookTopDepth; ++k) {
+        top.bids[k] = {Price::FromUnits(1000 + 10 * i - k), Qty::FromUnits(5)};
+        top.asks[k] = {Price::FromUnits(1001 + 10 * i + k), Qty::FromUnits(5)};
+      }
+      books.OnTop(top, t0);
+    }
+    for (int a = 0; a < kAssets; ++a) {
+      BalanceUpdate b;
+      b.venue = VenueId{static_cast<uint8_t>(v)};
+      b.asset = AssetId{static_cast<uint16_t>(a)};
+      b.free = a == kInstruments ? Amount::FromUnits(100'000) : Amount::FromUnits(v == 0 ? 1 : 0);  // all on venue 0
+      b.final_of_snapshot = a + 1 == kAssets;
+      portfolio.ApplySnapshot(b);
+    }
+  }
+  for (int i = 0; i < kInstruments; ++i) {
+    engine::VenueQuote q[kVenues];
+    for (int v = 0; v < kVenues; ++v) {
+      const engine::CachedBook& b = books.at(VenueId{static_cast<uint8_t>(v)}, InstrumentId{static_cast<uint16_t>(i)});
+      q[v] = {true, b.top.bids[0].px, b.top.asks[0].px, b.recv_time};
+    }
+    reference.Update(InstrumentId{static_cast<uint16_t>(i)}, q, kVenues, t0);
+  }
+  engine::Allocator allocator(ap);
+  engine::Valuation valuation(
+      engine::Valuation::Resolve(usdt, std::span<const engine::InstrumentParams>(ep.instrument.data(), kInstruments)),
+      reference);
+  engine::Rebalancer rebalancer(rp);
+  engine::RebalanceView view;
+  view.params = &ep;
+  view.allocator = &allocator;
+  view.books = &books;
+  view.reference = &reference;
+  view.portfolio = &portfolio;
+  view.can_trade.fill(true);
+  engine::PlannedOrder out[engine::Rebalancer::kMaxPlanned];
+  int64_t planned = 0;
+  for (auto _ : s) {
+    const engine::NavReport nav = valuation.Nav(portfolio, kVenues, kAssets);
+    engine::Holdings h;
+    h.value = nav.venue_value;
+    allocator.Evaluate(h);
+    planned += rebalancer.Plan(view, t0, out, engine::Rebalancer::kMaxPlanned);
+  }
+  s.counters["orders_per_tick"] = benchmark::Counter(static_cast<double>(planned), benchmark::Counter::kAvgIterations);
+}
+BENCHMARK(BM_RebalanceTick_5Venues10Instruments)->Unit(benchmark::kMicrosecond);
 
 void BM_Core_JournalAppend(benchmark::State& s) {
   CoreRig r(true);

@@ -50,7 +50,6 @@ void ReferencePrice::Update(InstrumentId i, const VenueQuote* quotes, int venues
   if (!i.valid() || i.value >= kMaxInstruments) return;
   if (venues > kMaxVenues) venues = kMaxVenues;
   InstrumentState& s = state_[i.value];
-  s.divergence.fill(Rate::Zero());
   s.has_divergence.fill(false);
   s.outlier.fill(false);
 
@@ -90,10 +89,11 @@ void ReferencePrice::Update(InstrumentId i, const VenueQuote* quotes, int venues
     ++quorum_losses_;
   }
 
-  // 6. Divergence of every fresh venue, outliers included, from the new or last valid value.
+  // 6. Divergence of every fresh venue, outliers included, from the new or last valid value
+  // (its mid is kept; divergence() divides when asked).
   if (!s.has_value) return;
   for (int j = 0; j < n; ++j) {
-    s.divergence[fresh[j].venue] = RelativeDistance(fresh[j].mid, s.value);
+    s.mid[fresh[j].venue] = fresh[j].mid;
     s.has_divergence[fresh[j].venue] = true;
   }
 }

@@ -86,7 +86,11 @@ class ReferencePrice {
   int venues_used(InstrumentId i) const noexcept { return state_[i.value].used; }
 
   // Signed distance of venue v's mid from the reference (rule 6); zero when !has_divergence.
-  Rate divergence(VenueId v, InstrumentId i) const noexcept { return state_[i.value].divergence[v.value]; }
+  // Computed when asked (a 128-bit division), not on every Update: the hot path never needs it.
+  Rate divergence(VenueId v, InstrumentId i) const noexcept {
+    const InstrumentState& s = state_[i.value];
+    return s.has_divergence[v.value] ? RelativeDistance(s.mid[v.value], s.value) : Rate::Zero();
+  }
   bool has_divergence(VenueId v, InstrumentId i) const noexcept { return state_[i.value].has_divergence[v.value]; }
   // Left out as an outlier at the last Update.
   bool outlier(VenueId v, InstrumentId i) const noexcept { return state_[i.value].outlier[v.value]; }
@@ -102,7 +106,7 @@ class ReferencePrice {
     bool valid = false;
     bool has_value = false;
     uint8_t used = 0;
-    std::array<Rate, kMaxVenues> divergence{};
+    std::array<Price, kMaxVenues> mid{};  // each fresh venue's mid at the last Update
     std::array<bool, kMaxVenues> has_divergence{};
     std::array<bool, kMaxVenues> outlier{};
   };
