@@ -15,6 +15,10 @@
 
 #include "core/base/decimal.h"
 
+#if defined(__SSE4_1__)
+#include <immintrin.h>
+#endif
+
 namespace hs::backtest {
 
 namespace od = simdjson::ondemand;
@@ -224,7 +228,8 @@ inline const char* SkipWs(const char* p, const char* end) noexcept {
   return p;
 }
 
-// What went wrong in a level array, with the texts the message quotes.
+// What went wrong in a level array. Texts are kept as pointers (the first byte inside the
+// string) and read only when the message is written: the hot path copies no views.
 struct LevelError {
   enum class Code : uint8_t {
     kNone = 0,
@@ -238,87 +243,122 @@ struct LevelError {
   Code code = Code::kNone;
   int index = 0;
   DecimalError decimal = DecimalError::kOk;
-  std::string_view text;       // the offending price or quantity
-  std::string_view prev_text;  // kOutOfOrder: the price of the level before
+  const char* text = nullptr;       // the offending price or quantity
+  const char* prev_text = nullptr;  // kOutOfOrder: the price of the level before
+  const char* end = nullptr;        // end of the array's text (bounds the texts)
 };
 
-// Parses one quoted decimal at p (which must point at '"'). Returns the byte after the closing
-// quote, or nullptr with *err set (kBadChar when p is not a string or holds an escape).
-inline const char* QuotedDecimal(const char* p, const char* end, int scale, int64_t* raw, std::string_view* text,
-                                 DecimalError* err) noexcept {
-  return decimal_internal::ParseQuotedRaw(p, end, scale, raw, text, err);
+// A decimal read from a JSON string: `next` is the byte after its closing quote and `raw` its
+// value, or next == nullptr and `error` says why. Returned by value: it comes back in two
+// registers, so the scanning loop keeps it out of memory.
+struct QuotedValue {
+  const char* next;
+  union {
+    int64_t raw;
+    DecimalError error;
+  };
+};
+
+// The part of QuotedDecimal that the vector path does not take: anything unusual, and every
+// error. Out of line: the vector path is what runs per level.
+[[gnu::noinline]] QuotedValue QuotedDecimalSlow(const char* p, const char* end, int scale) noexcept {
+  std::string_view text;
+  int64_t raw = 0;
+  DecimalError err = DecimalError::kOk;
+  QuotedValue v;
+  v.next = decimal_internal::ParseQuotedRawScalar(p, end, scale, &raw, &text, &err);
+  if (v.next == nullptr) {
+    v.error = err;
+  } else {
+    v.raw = raw;
+  }
+  return v;
 }
 
-// Scans the JSON text of "bids"/"asks" (the exact span of the array) into out[0..*count).
-// kAscending: asks. Everything is checked here: the shape, each decimal, prices > 0, qty >= 0,
-// strict order and the level limit.
+// Parses the non-negative decimal in the JSON string at p (which must point at its opening
+// quote); an escape or an unterminated string is kBadChar.
+inline QuotedValue QuotedDecimal(const char* p, const char* end, int scale) noexcept {
+#if defined(__SSE4_1__)
+  if (end - p >= 17) {
+    uint64_t acc = 0;
+    int len = 0;
+    if (decimal_internal::Decimal16(p + 1, scale, &acc, &len) && p[1 + len] == '"') {
+      QuotedValue v;
+      v.next = p + len + 2;
+      v.raw = static_cast<int64_t>(acc);
+      return v;
+    }
+  }
+#endif
+  return QuotedDecimalSlow(p, end, scale);
+}
+
+// Scans the level array that starts at p (its '[') into out[0..*count) and sets *after to the
+// byte after its closing ']'; never reads at or past `end` except the 16-byte decimal loads,
+// which the line's padding covers. Everything is checked here: the shape, each decimal,
+// prices > 0, qty >= 0, strict order (kAscending: asks) and the level limit. *best_text: the
+// best price's text (for the crossed-book message) when there is a level.
 template <bool kAscending>
-LevelError ScanLevels(std::string_view arr, Level* out, int* count, std::string_view* best_text) noexcept {
-  LevelError err;
-  const char* p = arr.data();
-  const char* const end = p + arr.size();
+[[gnu::flatten]] LevelError ScanLevels(const char* p, const char* const end, Level* out, int* count,
+                                       const char** best_text, const char** after) noexcept {
   int n = 0;
-  std::string_view prev_text;
+  const char* prev_text = nullptr;
+  LevelError err;
+  err.end = end;
   auto fail = [&](LevelError::Code c) {
     err.code = c;
     err.index = n;
     return err;
   };
-  p = SkipWs(p, end);
   if (p == end || *p != '[') return fail(LevelError::Code::kShape);
   p = SkipWs(p + 1, end);
   if (p != end && *p == ']') {
-    p = SkipWs(p + 1, end);
-    if (p != end) return fail(LevelError::Code::kShape);
     *count = 0;
+    *after = p + 1;
     return err;
   }
+  int64_t prev = 0;
   for (;;) {
     if (p == end || *p != '[') return fail(LevelError::Code::kShape);
     if (n == kMaxEventLevels) return fail(LevelError::Code::kTooMany);
     p = SkipWs(p + 1, end);
     if (p == end || *p != '"') return fail(LevelError::Code::kShape);
-    int64_t px_raw = 0;
-    std::string_view px_text;
-    const char* next = QuotedDecimal(p, end, Price::kDecimals, &px_raw, &px_text, &err.decimal);
-    if (next == nullptr) {
-      err.text = RawStringAt(p + 1, end);
+    const char* const px_text = p + 1;
+    const QuotedValue px = QuotedDecimal(p, end, Price::kDecimals);
+    if (px.next == nullptr) {
+      err.decimal = px.error;
+      err.text = px_text;
       return fail(LevelError::Code::kBadPrice);
     }
+    const int64_t px_raw = px.raw;
     if (px_raw <= 0) {
       err.text = px_text;
       return fail(LevelError::Code::kPriceNotPositive);
     }
-    if (n > 0) {
-      const int64_t prev = out[n - 1].px.raw();
-      if (kAscending ? px_raw <= prev : px_raw >= prev) {
-        err.text = px_text;
-        err.prev_text = prev_text;
-        return fail(LevelError::Code::kOutOfOrder);
-      }
-    } else {
+    if (n == 0) {
       *best_text = px_text;
+    } else if (kAscending ? px_raw <= prev : px_raw >= prev) {
+      err.text = px_text;
+      err.prev_text = prev_text;
+      return fail(LevelError::Code::kOutOfOrder);
     }
+    prev = px_raw;
     prev_text = px_text;
-    p = SkipWs(next, end);
+    p = SkipWs(px.next, end);
     if (p == end || *p != ',') return fail(LevelError::Code::kShape);
     p = SkipWs(p + 1, end);
     if (p == end || *p != '"') return fail(LevelError::Code::kShape);
-    int64_t qty_raw = 0;
-    std::string_view qty_text;
-    next = QuotedDecimal(p, end, Qty::kDecimals, &qty_raw, &qty_text, &err.decimal);
-    if (next == nullptr) {
-      err.text = RawStringAt(p + 1, end);
+    const QuotedValue qty = QuotedDecimal(p, end, Qty::kDecimals);
+    if (qty.next == nullptr) {
+      err.decimal = qty.error;
+      err.text = p + 1;
       return fail(LevelError::Code::kBadQty);
     }
+    p = SkipWs(qty.next, end);
+    if (p == end || *p != ']') return fail(LevelError::Code::kShape);
     out[n].px = Price::FromRaw(px_raw);
-    out[n].qty = Qty::FromRaw(qty_raw);
+    out[n].qty = Qty::FromRaw(qty.raw);
     ++n;
-    p = SkipWs(next, end);
-    if (p == end || *p != ']') {
-      --n;  // the message names the level being read
-      return fail(LevelError::Code::kShape);
-    }
     p = SkipWs(p + 1, end);
     if (p != end && *p == ',') {
       p = SkipWs(p + 1, end);
@@ -327,13 +367,63 @@ LevelError ScanLevels(std::string_view arr, Level* out, int* count, std::string_
     if (p != end && *p == ']') break;
     return fail(LevelError::Code::kShape);
   }
-  p = SkipWs(p + 1, end);
-  if (p != end) return fail(LevelError::Code::kShape);
   *count = n;
+  *after = p + 1;
   return err;
 }
 
+// The level array `span` as On-Demand delimits it (exactly the array, maybe trailing spaces).
+template <bool kAscending>
+LevelError ScanLevelSpan(std::string_view span, Level* out, int* count, const char** best_text) noexcept {
+  const char* const end = span.data() + span.size();
+  const char* after = nullptr;
+  LevelError err = ScanLevels<kAscending>(SkipWs(span.data(), end), end, out, count, best_text, &after);
+  if (err.code == LevelError::Code::kNone && SkipWs(after, end) != end) {
+    err.code = LevelError::Code::kShape;  // cannot happen for a span On-Demand matched; kept strict
+    err.index = *count;
+  }
+  return err;
+}
+
+// The rest of a book line read in place from the '[' of its "bids" or "asks" value (`first`):
+// that side's levels, then the closing brace, or `,"<other side>":` with its levels and then
+// the closing brace; then only whitespace to the end of the line. True when all of that holds
+// and every level is good: the line is complete, and On-Demand need not step its iterator over
+// every level token (which costs more than the scan). *consumed: the keys read. False on
+// anything else, having written only e's levels and the best-price texts; On-Demand then reads
+// the same bytes and its verdict, error included, stands.
+bool LevelsInPlace(const char* p, const char* const end, uint32_t first, uint32_t seen, Event* e,
+                   const char** best_bid_text, const char** best_ask_text, uint32_t* consumed) noexcept {
+  auto scan = [&](uint32_t side, const char* at) -> const char* {
+    const char* after = nullptr;
+    const LevelError le = side == kKeyBids
+                              ? ScanLevels<false>(at, end, e->bids.data(), &e->bid_count, best_bid_text, &after)
+                              : ScanLevels<true>(at, end, e->asks.data(), &e->ask_count, best_ask_text, &after);
+    return le.code == LevelError::Code::kNone ? after : nullptr;
+  };
+  p = scan(first, p);
+  if (p == nullptr) return false;
+  *consumed = first;
+  p = SkipWs(p, end);
+  if (p != end && *p == ',') {
+    const uint32_t other = first == kKeyBids ? kKeyAsks : kKeyBids;
+    if (seen & other) return false;  // a repeated key: On-Demand names it
+    const char* const key = other == kKeyBids ? "\"bids\"" : "\"asks\"";
+    p = SkipWs(p + 1, end);
+    if (end - p < 6 || std::memcmp(p, key, 6) != 0) return false;
+    p = SkipWs(p + 6, end);
+    if (p == end || *p != ':') return false;
+    p = scan(other, SkipWs(p + 1, end));
+    if (p == nullptr) return false;
+    *consumed |= other;
+    p = SkipWs(p, end);
+  }
+  if (p == end || *p != '}') return false;
+  return SkipWs(p + 1, end) == end;
+}
+
 [[gnu::cold]] std::string LevelErrorText(const char* side, const LevelError& e) {
+  const std::string text = e.text ? Quoted(RawStringAt(e.text, e.end)) : "";
   const std::string at = Cat("\"", side, "\"[", e.index, "]");
   switch (e.code) {
     case LevelError::Code::kNone:
@@ -343,17 +433,17 @@ LevelError ScanLevels(std::string_view arr, Level* out, int* count, std::string_
     case LevelError::Code::kTooMany:
       return Cat("\"", side, "\" has more than ", kMaxEventLevels, " levels (the limit, kMaxEventLevels)");
     case LevelError::Code::kBadPrice:
-      if (e.decimal == DecimalError::kSignNotAllowed) return Cat(at, " price ", Quoted(e.text), " must be positive");
-      return Cat(at, " price ", Quoted(e.text), " is not a decimal price: ", DecimalErrorText(e.decimal));
+      if (e.decimal == DecimalError::kSignNotAllowed) return Cat(at, " price ", text, " must be positive");
+      return Cat(at, " price ", text, " is not a decimal price: ", DecimalErrorText(e.decimal));
     case LevelError::Code::kBadQty:
-      if (e.decimal == DecimalError::kSignNotAllowed) return Cat(at, " qty ", Quoted(e.text), " must not be negative");
-      return Cat(at, " qty ", Quoted(e.text), " is not a decimal quantity: ", DecimalErrorText(e.decimal));
+      if (e.decimal == DecimalError::kSignNotAllowed) return Cat(at, " qty ", text, " must not be negative");
+      return Cat(at, " qty ", text, " is not a decimal quantity: ", DecimalErrorText(e.decimal));
     case LevelError::Code::kPriceNotPositive:
-      return Cat(at, " price ", Quoted(e.text), " must be positive");
+      return Cat(at, " price ", text, " must be positive");
     case LevelError::Code::kOutOfOrder: {
       const bool asks = side[0] == 'a';
-      return Cat(at, " price ", Quoted(e.text), asks ? " is not above " : " is not below ", "\"", side, "\"[",
-                 e.index - 1, "] price ", Quoted(e.prev_text), " (", side,
+      return Cat(at, " price ", text, asks ? " is not above " : " is not below ", "\"", side, "\"[", e.index - 1,
+                 "] price ", Quoted(RawStringAt(e.prev_text, e.end)), " (", side,
                  asks ? " must be strictly ascending" : " must be strictly descending", ", best first)");
     }
   }
@@ -384,7 +474,8 @@ struct EventReader::Impl {
   int64_t line = 0;
   bool have_prev = false;
   int64_t prev_t = 0;
-  absl::Status sticky;  // the first error, repeated by every later Next()
+  absl::Status sticky;          // the first error, repeated by every later Next()
+  bool in_place_levels = true;  // LevelsInPlace before On-Demand (set_in_place_levels)
 
   od::parser parser;
   std::string raw_buf;  // the last raw message, unescaped, then kEventRawPadding zero bytes
@@ -504,12 +595,13 @@ absl::Status EventReader::Impl::ParseLine(const char* data, size_t len, Event* e
   if (err) return Error(Cat("not valid JSON (", simdjson::error_message(err), ")"));
 
   uint32_t seen = 0;
+  bool finished_in_place = false;  // LevelsInPlace read the line to its end
   int64_t t = 0;
   std::string_view type_text;
   std::string_view venue_text;
   std::string_view instrument_text;
-  std::string_view best_bid_text;
-  std::string_view best_ask_text;
+  const char* best_bid_text = nullptr;  // inside the line: quoted only in the crossed-book message
+  const char* best_ask_text = nullptr;
   for (auto field : obj) {
     od::raw_json_string key;
     if ((err = field.key().get(key))) return Error(Cat("not valid JSON (", simdjson::error_message(err), ")"));
@@ -583,14 +675,22 @@ absl::Status EventReader::Impl::ParseLine(const char* data, size_t len, Event* e
       case kKeyAsks: {
         const bool bids = bit == kKeyBids;
         const char* side = bids ? "bids" : "asks";
+        od::json_type jt;
+        if (v.type().get(jt) || jt != od::json_type::array)
+          return Error(Cat("\"", side, "\" must be an array of [\"price\", \"qty\"] string pairs, got ", Describe(v)));
+        uint32_t consumed = 0;
+        if (in_place_levels && LevelsInPlace(v.raw_json_token().data(), data + len, bit, seen, e, &best_bid_text,
+                                             &best_ask_text, &consumed)) {
+          seen |= consumed;
+          finished_in_place = true;
+          break;
+        }
         od::array arr;
         std::string_view span;
-        od::json_type jt;
-        if (v.type().get(jt) || jt != od::json_type::array || v.get_array().get(arr))
-          return Error(Cat("\"", side, "\" must be an array of [\"price\", \"qty\"] string pairs, got ", Describe(v)));
-        if ((err = arr.raw_json().get(span))) return Error(Cat("not valid JSON (", simdjson::error_message(err), ")"));
-        const LevelError le = bids ? ScanLevels<false>(span, e->bids.data(), &e->bid_count, &best_bid_text)
-                                   : ScanLevels<true>(span, e->asks.data(), &e->ask_count, &best_ask_text);
+        if ((err = v.get_array().get(arr)) || (err = arr.raw_json().get(span)))
+          return Error(Cat("not valid JSON (", simdjson::error_message(err), ")"));
+        const LevelError le = bids ? ScanLevelSpan<false>(span, e->bids.data(), &e->bid_count, &best_bid_text)
+                                   : ScanLevelSpan<true>(span, e->asks.data(), &e->ask_count, &best_ask_text);
         if (le.code != LevelError::Code::kNone) return Error(LevelErrorText(side, le));
         break;
       }
@@ -606,10 +706,11 @@ absl::Status EventReader::Impl::ParseLine(const char* data, size_t len, Event* e
       default:
         break;
     }
+    if (finished_in_place) break;  // the rest of the line is read; the iterator stays behind
   }
   // Anything after the object ({"t":1}{"t":2}): the iterator has not reached the end.
   const char* trailing = nullptr;
-  if (!doc.current_location().get(trailing))
+  if (!finished_in_place && !doc.current_location().get(trailing))
     return Error(Cat("unexpected text after the JSON object: ",
                      Quoted(std::string_view(trailing, static_cast<size_t>(data + len - trailing)))));
 
@@ -631,7 +732,8 @@ absl::Status EventReader::Impl::ParseLine(const char* data, size_t len, Event* e
       return Error(Cat("\"instrument\": ", Quoted(instrument_text), " is not listed on venue ", Quoted(venue_text),
                        " (its symbols in the config)"));
     if (e->bid_count > 0 && e->ask_count > 0 && e->bids[0].px >= e->asks[0].px)
-      return Error(Cat("crossed book: best bid ", Quoted(best_bid_text), " >= best ask ", Quoted(best_ask_text)));
+      return Error(Cat("crossed book: best bid ", Quoted(RawStringAt(best_bid_text, data + len)), " >= best ask ",
+                       Quoted(RawStringAt(best_ask_text, data + len))));
   }
   e->t = t;
   prev_t = t;
@@ -687,6 +789,8 @@ absl::StatusOr<bool> EventReader::Next(Event* e) {
 }
 
 int64_t EventReader::line() const noexcept { return impl_->line; }
+
+void EventReader::set_in_place_levels(bool on) noexcept { impl_->in_place_levels = on; }
 
 // ---- --stamp ----
 

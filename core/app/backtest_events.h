@@ -88,6 +88,12 @@ class EventReader {
   // Lines consumed so far (the line of the last event or error).
   int64_t line() const noexcept;
 
+  // Ablation switch (on by default): when "bids" and "asks" are a book line's last keys, read
+  // them and the closing brace in place instead of stepping On-Demand's iterator over every
+  // level token. Off, On-Demand delimits each array first. Events and errors are the same either
+  // way; the benchmark measures the difference, the tests and the fuzzer check the sameness.
+  void set_in_place_levels(bool on) noexcept;
+
  private:
   struct Impl;
   explicit EventReader(std::unique_ptr<Impl> impl);

@@ -401,6 +401,56 @@ TEST(BacktestEventsTest, AnErrorStopsTheReaderForGood) {
   EXPECT_EQ(r.line(), 2);
 }
 
+// Reading "bids"/"asks" in place (the default) and through On-Demand (ablated) gives the same
+// events and the same errors, line for line.
+TEST(BacktestEventsTest, InPlaceLevelsAgreeWithOnDemand) {
+  const std::string b = R"([["2","1"],["1.5","0"]])";
+  const std::string a = R"([["3","1"],["4","2"]])";
+  const std::string head = R"({"t":1,"type":"book","venue":"okx","instrument":"BTC/USDT",)";
+  const std::vector<std::string> lines = {
+      head + R"("bids":)" + b + R"(,"asks":)" + a + "}",
+      head + R"("asks":)" + a + R"(,"bids":)" + b + "}",
+      head + R"("bids":)" + b + R"( , "asks" : )" + a + " }  ",
+      head + R"("bids": [ ["2" , "1"] ] ,"asks":[ ])" + "}",
+      head + R"("bids":)" + b + "}",                      // missing asks
+      head + R"("bids":)" + b + R"(,"bids":)" + b + "}",  // repeated
+      head + R"("bids":)" + b + R"(,"asks":)" + a + R"(,"asks":)" + a + "}",
+      head + R"("bids":)" + b + R"(,"asks":)" + a + "}x",  // trailing text
+      head + R"("bids":)" + b + R"(,"asks":)" + a + "}}",
+      head + R"("bids":)" + b + R"(,"asks":)" + a + R"(,"x":1})",      // unknown key after
+      head + R"("bids":)" + b + R"(,"a\u0073ks":)" + a + "}",          // escaped key
+      head + R"("bids":)" + b + R"(,"asks":[["1","1"]]})",             // crossed
+      head + R"("bids":[["1","1"],["2","1"]],"asks":)" + a + "}",      // out of order
+      head + R"("bids":)" + b + R"(,"asks":[["3","1"],["4","-2"]]})",  // negative qty
+      head + R"("bids":)" + b + R"(,"asks":[["3","1"],["4"]]})",       // short level
+      head + R"("bids":)" + b + R"(,"asks":[["3","1"] ["4","1"]]})",   // missing comma
+      head + R"("bids":)" + b + R"(,"asks":[["3","1"],]})",            // trailing comma
+      head + R"("bids":)" + b + R"(,"asks":[["3.0000000001","1"]]})",  // too precise
+      head + R"("bids":)" + b + R"(,"asks":)" + a,                     // unterminated
+      R"({"t":1,"bids":)" + b + R"(,"asks":)" + a + R"(,"type":"book","venue":"okx","instrument":"BTC/USDT"})",
+      R"({"t":1,"type":"book","venue":"okx","bids":)" + b + R"(,"asks":)" + a + "}",  // missing instrument
+      R"({"t":1,"type":"balance","venue":"okx","asset":"BTC","bids":)" + b + R"(,"asks":)" + a + "}",
+  };
+  for (const std::string& line : lines) {
+    EventReader in_place = EventReader::FromText(line, Demo());
+    EventReader on_demand = EventReader::FromText(line, Demo());
+    on_demand.set_in_place_levels(false);
+    const ReadAll x = Read(in_place);
+    const ReadAll y = Read(on_demand);
+    EXPECT_EQ(x.error, y.error) << line;
+    ASSERT_EQ(x.events.size(), y.events.size()) << line;
+    for (size_t i = 0; i < x.events.size(); ++i) {
+      EXPECT_EQ(x.events[i].bid_count, y.events[i].bid_count);
+      EXPECT_EQ(x.events[i].ask_count, y.events[i].ask_count);
+      for (int j = 0; j < x.events[i].bid_count; ++j) EXPECT_EQ(x.events[i].bids[j].px, y.events[i].bids[j].px);
+      for (int j = 0; j < x.events[i].ask_count; ++j) EXPECT_EQ(x.events[i].asks[j].qty, y.events[i].asks[j].qty);
+    }
+  }
+  // The first four lines are good books.
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(Read(lines[i]).error, "") << lines[i];
+  EXPECT_EQ(Read(lines[19]).error, "");
+}
+
 // ---- files ----
 
 TEST(BacktestEventsTest, FileReadsLikeTextAcrossReadChunks) {
