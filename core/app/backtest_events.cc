@@ -9,15 +9,10 @@
 #include <concepts>
 #include <cstring>
 #include <fstream>
-#include <limits>
 #include <utility>
 #include <vector>
 
 #include "core/base/decimal.h"
-
-#if defined(__SSE4_1__)
-#include <immintrin.h>
-#endif
 
 namespace hs::backtest {
 
@@ -209,12 +204,6 @@ class NameTable {
       s += n;
     }
     return s.empty() ? "none" : s;
-  }
-  const std::string& NameOf(Id id) const {
-    for (const auto& [n, i] : entries_)
-      if (i == id) return n;
-    static const std::string kNone = "?";
-    return kNone;
   }
 
  private:
@@ -728,7 +717,9 @@ absl::Status EventReader::Impl::ParseLine(const char* data, size_t len, Event* e
   }
   if (have_prev && t < prev_t) return Error(Cat("\"t\" ", t, " goes back in time (previous ", prev_t, ")"));
   if (e->kind == Event::Kind::kBook) {
-    if (!listed[e->venue.value].test(e->instrument.value))
+    // Config ids are below the caps (config.cc refuses more); checked anyway: no out-of-range read.
+    if (e->venue.value >= kMaxVenues || e->instrument.value >= kMaxInstruments ||
+        !listed[e->venue.value][e->instrument.value])
       return Error(Cat("\"instrument\": ", Quoted(instrument_text), " is not listed on venue ", Quoted(venue_text),
                        " (its symbols in the config)"));
     if (e->bid_count > 0 && e->ask_count > 0 && e->bids[0].px >= e->asks[0].px)
