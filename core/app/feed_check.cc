@@ -41,16 +41,16 @@ std::string Side(const book::BookSide& side, int n) {
   return o + "]";
 }
 
-std::unique_ptr<venues::FeedChecker> Make(const std::string& venue, const venues::FeedCheckOptions& o) {
-  if (venue == "binance") return binance::MakeFeedChecker(o);
-  if (venue == "okx") return okx::MakeFeedChecker(o);
-  if (venue == "bybit") return bybit::MakeFeedChecker(o);
-  if (venue == "kraken") return kraken::MakeFeedChecker(o);
-  if (venue == "coinbase") return coinbase::MakeFeedChecker(o);
+}  // namespace
+
+std::unique_ptr<venues::FeedChecker> MakeFeedCheckerFor(const std::string& kind, const venues::FeedCheckOptions& o) {
+  if (kind == "binance") return binance::MakeFeedChecker(o);
+  if (kind == "okx") return okx::MakeFeedChecker(o);
+  if (kind == "bybit") return bybit::MakeFeedChecker(o);
+  if (kind == "kraken") return kraken::MakeFeedChecker(o);
+  if (kind == "coinbase") return coinbase::MakeFeedChecker(o);
   return nullptr;
 }
-
-}  // namespace
 
 int RunFeedCheck(const FeedCheckArgs& a) {
   venues::FeedCheckOptions o;
@@ -58,7 +58,7 @@ int RunFeedCheck(const FeedCheckArgs& a) {
   o.depth = a.book_depth;
   o.price_precision = a.price_precision;
   o.qty_precision = a.qty_precision;
-  auto checker = Make(a.venue, o);
+  auto checker = MakeFeedCheckerFor(a.venue, o);
   if (!checker) {
     std::fprintf(stderr, "homeostat feed-check: unknown or unsupported venue '%s' (binance, okx, bybit, kraken, coinbase)\n",
                  a.venue.c_str());

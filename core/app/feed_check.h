@@ -2,9 +2,16 @@
 // through a venue's real parser and book code and prints one JSON line per message.
 #pragma once
 
+#include <memory>
 #include <string>
 
+#include "venues/common/feed_check.h"
+
 namespace hs::app {
+
+// The venue's pure market-data side for a kind ("binance", "okx", "bybit", "kraken",
+// "coinbase"); nullptr for anything else. Shared by feed-check and backtest's raw events.
+std::unique_ptr<venues::FeedChecker> MakeFeedCheckerFor(const std::string& kind, const venues::FeedCheckOptions& o);
 
 struct FeedCheckArgs {
   std::string venue;   // binance | okx | bybit | kraken | coinbase

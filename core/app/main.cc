@@ -2,6 +2,8 @@
 //   homeostat run [--config FILE] [--seconds N] [--status-line] [--summary FILE] ...
 //   homeostat ctl status|kill|resume|halt|reduce [--venue NAME] [--socket PATH] [--config FILE]
 //   homeostat journal verify [--strict] FILE
+//   homeostat backtest --config FILE --events FILE.jsonl --out DIR
+//   homeostat backtest --stamp VENUE FILE [--every-ms N] [--start-ns T]
 //   homeostat feed-check --venue V --symbol S --file capture.jsonl [--depth N]
 //   homeostat --version
 // Exit codes: 0 success; 1 a runtime failure (another engine holds the journal or socket, an
@@ -18,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "core/app/backtest_runner.h"
 #include "core/app/engine.h"
 #include "core/app/feed_check.h"
 #include "core/config/config.h"
@@ -157,7 +160,7 @@ int main(int argc, char** argv) {
   CLI::App app{"homeostat: low-latency cross-venue arbitrage and rebalancing engine"};
   app.require_subcommand(1);
   app.set_version_flag("--version", std::string("homeostat ") + HS_VERSION);
-  if (!CheckSubcommand("homeostat", argc > 1 ? argv[1] : nullptr, {"run", "ctl", "journal", "feed-check"})) return 2;
+  if (!CheckSubcommand("homeostat", argc > 1 ? argv[1] : nullptr, {"run", "ctl", "journal", "feed-check", "backtest"})) return 2;
   if (argc > 1 && std::strcmp(argv[1], "journal") == 0 &&
       !CheckSubcommand("homeostat journal", argc > 2 ? argv[2] : nullptr, {"verify"}))
     return 2;
@@ -197,6 +200,23 @@ int main(int argc, char** argv) {
   verify->add_option("file", journal_file, "journal file")->required();
   verify->add_flag("--strict", strict, "exit 3 when the journal is sound but its session did not close (no session_end)");
 
+  auto* bt = app.add_subcommand(
+      "backtest",
+      "run the decision core over an event file against a simulated market (no sockets, no threads); or, with "
+      "--stamp, turn a raw capture into timed events");
+  hs::app::BacktestArgs bta;
+  std::vector<std::string> stamp;
+  hs::app::StampArgs sta;
+  bt->add_option("--config", bta.config, "TOML config (venues, instruments, [allocation], [sim.accounts])");
+  bt->add_option("--events", bta.events, "event file: one JSON object per line (book, balance, raw)");
+  bt->add_option("--out", bta.out, "output directory: intents.jsonl, fills.jsonl, summary.json");
+  bt->add_option("--stamp", stamp, "VENUE FILE: a capture (one raw message per line) to raw events on stdout")
+      ->expected(2);
+  bt->add_option("--every-ms", sta.every_ms, "--stamp: milliseconds between events (default 100)")
+      ->check(CLI::Range(int64_t{0}, int64_t{86'400'000}));
+  bt->add_option("--start-ns", sta.start_ns, "--stamp: time of the first event, ns (default 0)")
+      ->check(CLI::Range(int64_t{0}, int64_t{4'000'000'000'000'000'000}));
+
   auto* fc = app.add_subcommand("feed-check",
                                 "replay a recorded capture (one raw message per line) through a venue's real parser and "
                                 "book; prints one JSON line per message and a summary; exit 0 clean, 1 on any gap, "
@@ -224,6 +244,18 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (*fc) return hs::app::RunFeedCheck(fca);
+  if (*bt) {
+    if (!stamp.empty()) {
+      sta.venue = stamp[0];
+      sta.file = stamp[1];
+      return hs::app::RunStamp(sta);
+    }
+    if (bta.config.empty() || bta.events.empty() || bta.out.empty()) {
+      std::fprintf(stderr, "homeostat backtest: --config, --events and --out are required (or --stamp VENUE FILE)\n");
+      return 2;
+    }
+    return hs::app::RunBacktest(bta);
+  }
   if (*run) return Run(config_path, opts);
   if (*ctl) return Ctl(verb, venue_opt, venue, socket, ctl_config);
   if (*verify) return Verify(journal_file, strict);
