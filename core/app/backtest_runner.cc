@@ -74,6 +74,7 @@ class Runner {
   };
   std::vector<std::vector<Checker>> checkers_;
   std::vector<Level> level_buf_bids_, level_buf_asks_;
+  std::array<std::pair<VenueId, InstrumentId>, 32> touched_;
   // Balances given before the market opens, per venue (asset id, amount).
   std::vector<std::vector<std::pair<AssetId, Amount>>> start_balances_;
   bool started_ = false;
@@ -270,7 +271,11 @@ void Runner::Publish(VenueId v, InstrumentId i, int64_t t) {
 void Runner::Settle(int64_t t) {
   for (int rounds = 0; rounds < 64; ++rounds) {
     bool any = false;
-    std::array<std::array<bool, kMaxInstruments>, kMaxVenues> touched{};
+    // The books fills took from: a short list (touched_, kept across calls so that it is not
+    // initialized on every event), not a venues × instruments table.
+    auto& touched = touched_;
+    int n_touched = 0;
+    bool overflow = false;
     for (size_t v = 0; v < intents_.size(); ++v) {
       OrderIntent in;
       while (intents_[v].TryPop(in)) {
@@ -311,7 +316,15 @@ void Runner::Settle(int64_t t) {
           r.fee_asset = f.fee_asset;
           r.final = f.canceled.is_zero();
           Report(r, t);
-          touched[in.venue.value][in.instrument.value] = true;
+          bool seen = false;
+          for (int k = 0; k < n_touched; ++k) seen = seen || (touched[k].first == in.venue && touched[k].second == in.instrument);
+          if (!seen) {
+            if (n_touched < static_cast<int>(touched.size())) {
+              touched[n_touched++] = {in.venue, in.instrument};
+            } else {
+              overflow = true;
+            }
+          }
         }
         if (f.canceled.is_positive()) {
           ExecReport c = r;
@@ -325,15 +338,19 @@ void Runner::Settle(int64_t t) {
       }
     }
     if (!any) return;
-    for (int v = 0; v < static_cast<int>(cfg_.venues.size()); ++v)
-      for (int i = 0; i < static_cast<int>(cfg_.instruments.size()); ++i)
-        if (touched[v][i]) {
-          VenueMsg m;
-          m.kind = VenueMsg::Kind::kBookTop;
-          m.recv_time = Nanos{t};
-          m.top = market_->Top(VenueId{static_cast<uint8_t>(v)}, InstrumentId{static_cast<uint16_t>(i)});
-          if (m.top.bid_count > 0 && m.top.ask_count > 0) core_->Handle(m);
-        }
+    auto republish = [&](VenueId v, InstrumentId i) {
+      VenueMsg m;
+      m.kind = VenueMsg::Kind::kBookTop;
+      m.recv_time = Nanos{t};
+      m.top = market_->Top(v, i);
+      if (m.top.bid_count > 0 && m.top.ask_count > 0) core_->Handle(m);
+    };
+    if (overflow) {  // more books than the list holds: publish them all
+      for (const auto& vc : cfg_.venues)
+        for (const auto& s : vc.symbols) republish(vc.id, s.instrument);
+    } else {
+      for (int k = 0; k < n_touched; ++k) republish(touched[k].first, touched[k].second);
+    }
   }
 }
 
