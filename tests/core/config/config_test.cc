@@ -14,7 +14,25 @@
 namespace hs::config {
 namespace {
 
-std::string Demo() { return EmbeddedDemoConfig(); }
+// The demo config without its [reference] and [allocation] tables (from the oracle's comment up
+// to the first [[instruments]]): the tests below add their own.
+std::string Demo() {
+  std::string s = EmbeddedDemoConfig();
+  const size_t from = s.find("# The reference price (oracle)");
+  const size_t to = s.find("[[instruments]]");
+  if (from != std::string::npos && to != std::string::npos && from < to) s.erase(from, to - from);
+  return s;
+}
+
+TEST(Config, TheDemoConfigKeepsAnAllocation) {
+  auto c = ParseConfig(EmbeddedDemoConfig(), "demo");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_TRUE(c->allocation.enabled);
+  EXPECT_TRUE(c->allocation.vol.enabled);
+  auto plain = ParseConfig(Demo(), "demo-without-allocation");
+  ASSERT_TRUE(plain.ok()) << plain.status();
+  EXPECT_FALSE(plain->allocation.enabled);
+}
 
 // Replaces the first occurrence of `from` in the demo config.
 std::string DemoWith(const std::string& from, const std::string& to) {
