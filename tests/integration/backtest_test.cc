@@ -169,7 +169,7 @@ TEST_F(Backtest, StampedCaptureDrivesTheVenueParser) {
     const json j = json::parse(line);
     EXPECT_EQ(j["type"], "raw");
     EXPECT_EQ(j["venue"], "venue_a");
-    EXPECT_EQ(j["t"].get<int64_t>(), 1'000'000'000 + lines * 100'000'000);
+    EXPECT_EQ(j["t"].get<int64_t>(), int64_t{1'000'000'000} + int64_t{lines} * 100'000'000);
     ++lines;
   }
   EXPECT_EQ(lines, 50);
