@@ -164,7 +164,9 @@ void DecisionCore::Handle(const ControlCommand& cmd) noexcept {
 }
 
 void DecisionCore::OnTimer(Nanos now) noexcept {
-  // Time-driven work runs here, on journaled input time.
+  // Time-driven work runs here, on journaled input time. Every reference first: tops age out of
+  // it with time alone, so each timer input recomputes them all (a handful of instruments).
+  for (int i = 0; i < p_.instruments; ++i) UpdateReference(InstrumentId{static_cast<uint16_t>(i)}, now);
   if (rebalancer_ && rebalancer_->Due(now)) RunRebalancer(now);
   if (++timers_since_publish_ >= p_.telemetry_every_timers) {
     timers_since_publish_ = 0;
@@ -257,7 +259,9 @@ void DecisionCore::OnBookTop(const BookTop& top, Nanos now) noexcept {
     bv.ask = top.asks[0].px;
     bv.ask_qty = top.asks[0].qty;
   }
-  UpdateReference(top.instrument, now);
+  // The reference is recomputed on timer inputs, not on every top: arbitrage itself never reads
+  // it, and the allocator, the rebalancer and valuation run on timers.
+  ref_dirty_[top.instrument.value] = true;
   if (!p_.strategy_enabled || !b.usable) return;
   for (int w = 0; w < p_.venues; ++w) {
     if (w == top.venue.value) continue;
@@ -298,6 +302,8 @@ void DecisionCore::EvaluatePair(InstrumentId inst, VenueId buy, VenueId sell, co
   caps.max_qty = QtyFromAmount(portfolio_.available(sell, ip.base), Rounding::kFloor);
   if (p_.limits.max_order_qty.is_positive()) caps.max_qty = Min(caps.max_qty, p_.limits.max_order_qty);
   ArbLean lean;
+  // The reference as of the last timer input (at most timer_ms old) sizes the lean: recomputing
+  // it here would cost every opportunity a sort for a value that only caps the size.
   if (leans && reference_.valid(inst)) {
     lean = LeanArbitrage(*allocator_, ip.base, buy, sell, reference_.value(inst), p_.min_edge,
                          Max(va.lot[inst.value], vb.lot[inst.value]));
@@ -548,6 +554,7 @@ void DecisionCore::UpdateReference(InstrumentId inst, Nanos now) noexcept {
     q[v].recv_time = b.recv_time;
   }
   reference_.Update(inst, q, p_.venues, now);
+  ref_dirty_[inst.value] = false;
   tel_.reference[inst.value] = reference_.value(inst);
   tel_.reference_valid[inst.value] = reference_.valid(inst);
   // Volatility targeting samples the reference of each asset valued through this instrument.
