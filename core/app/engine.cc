@@ -90,11 +90,12 @@ std::string AllocationStatusJson(const engine::AllocationView& av, const config:
          ",\"drift\":" + Num(av.drift[a]) + ",\"in_band\":" + (av.in_band[a] ? "true" : "false") + "}";
   }
   auto u = [](uint64_t x) { return std::to_string(x); };
-  o += "},\"rebalance\":{\"runs\":" + u(av.runs) + ",\"orders\":" + u(av.rebalance_orders) +
-       ",\"notional\":" + Q(Dec(av.rebalance_notional)) + ",\"waiting_small\":" + u(av.waiting_small) +
-       ",\"skipped_cost\":" + u(av.skipped_cost) + ",\"skipped_depth\":" + u(av.skipped_depth) +
-       ",\"skipped_no_reference\":" + u(av.skipped_no_reference) + ",\"skipped_pace\":" + u(av.skipped_pace) +
-       ",\"skipped_no_venue\":" + u(av.skipped_no_venue) + ",\"unpriced_runs\":" + u(av.unpriced_runs) + "}}";
+  const engine::RebalanceCounters& rc = av.rebalance;
+  o += "},\"rebalance\":{\"runs\":" + u(rc.runs) + ",\"orders\":" + u(av.rebalance_orders) +
+       ",\"notional\":" + Q(Dec(av.rebalance_notional)) + ",\"waiting_small\":" + u(rc.waiting_small) +
+       ",\"skipped_cost\":" + u(rc.skipped_cost) + ",\"skipped_depth\":" + u(rc.skipped_depth) +
+       ",\"skipped_no_reference\":" + u(rc.skipped_no_reference) + ",\"skipped_pace\":" + u(rc.skipped_pace) +
+       ",\"skipped_no_venue\":" + u(rc.skipped_no_venue) + ",\"unpriced_runs\":" + u(av.unpriced_runs) + "}}";
   return o;
 }
 

@@ -483,14 +483,7 @@ void DecisionCore::CopyAllocation() noexcept {
     av.drift[a] = al.drift(aid);
     av.in_band[a] = al.in_band(aid);
   }
-  const RebalanceCounters& rc = rebalancer_->counters();
-  av.runs = rc.runs;
-  av.skipped_cost = rc.skipped_cost;
-  av.skipped_depth = rc.skipped_depth;
-  av.skipped_no_reference = rc.skipped_no_reference;
-  av.skipped_pace = rc.skipped_pace;
-  av.skipped_no_venue = rc.skipped_no_venue;
-  av.waiting_small = rc.waiting_small;
+  av.rebalance = rebalancer_->counters();
 }
 
 void DecisionCore::CloseOrder(TrackedOrder& o, ExecKind last) noexcept {

@@ -15,6 +15,7 @@
 #include "core/base/fixed_point.h"
 #include "core/base/ids.h"
 #include "core/engine/allocation_stats.h"
+#include "core/engine/rebalancer.h"
 #include "core/messages/messages.h"
 #include "core/runtime/histogram.h"
 
@@ -84,8 +85,8 @@ struct AllocationView {
   int out_of_band = 0;
   std::array<Rate, kMaxAssets> weight{}, target{}, band{}, effective_target{}, drift{};
   std::array<bool, kMaxAssets> in_band{};
-  uint64_t runs = 0, skipped_cost = 0, skipped_depth = 0, skipped_no_reference = 0, skipped_pace = 0,
-           skipped_no_venue = 0, waiting_small = 0, unpriced_runs = 0;
+  RebalanceCounters rebalance;  // the rebalancer's runs and why corrections did not trade
+  uint64_t unpriced_runs = 0;   // runs skipped: an asset held but never priced
   Notional rebalance_notional;  // sent, at the reference
   uint64_t rebalance_orders = 0;
   double rebalance_cost_weighted = 0;  // Σ planned all-in cost (fraction) × notional: statistics only

@@ -543,7 +543,7 @@ TEST_F(AllocationCoreTest, RebalanceOrdersGoOutOnTimersOnlyAndBuyTowardTheTarget
   // The next run waits for the interval.
   Timer(1500);
   EXPECT_TRUE(Drain(0).empty() && Drain(1).empty());
-  EXPECT_EQ(av.runs, 1u);
+  EXPECT_EQ(av.rebalance.runs, 1u);
 }
 
 TEST_F(AllocationCoreTest, NoRebalanceWithoutAValidReference) {
@@ -551,7 +551,7 @@ TEST_F(AllocationCoreTest, NoRebalanceWithoutAValidReference) {
   Book(0, "ETH/USDT", "1999.9", "2000.1", 1000);
   Timer(1010);
   EXPECT_TRUE(Drain(0).empty() && Drain(1).empty());
-  EXPECT_GE(core_->telemetry().allocation.unpriced_runs + core_->telemetry().allocation.skipped_no_reference, 1u);
+  EXPECT_GE(core_->telemetry().allocation.unpriced_runs + core_->telemetry().allocation.rebalance.skipped_no_reference, 1u);
 }
 
 }  // namespace

@@ -162,6 +162,23 @@ struct World {
     }
     allocator->Evaluate(h);
   }
+  // BTC/USDT 29999/30001 and ETH/USDT 1999.9/2000.1 on both venues at t.
+  void Books(Nanos t, bool update_references = true) {
+    for (int v = 0; v < 2; ++v) {
+      Book(v, kBtcUsdt, "29999", "30001", "10", t);
+      Book(v, kEthUsdt, "1999.9", "2000.1", "100", t);
+    }
+    if (update_references) UpdateReferences(t);
+  }
+  // BTC as given on each venue, 5 ETH and 10000 USDT on both.
+  void HoldSome(const char* btc0, const char* btc1) {
+    Balance(0, kBtc, btc0);
+    Balance(1, kBtc, btc1);
+    for (int v = 0; v < 2; ++v) {
+      Balance(v, kEth, "5");
+      Balance(v, kUsdt, "10000");
+    }
+  }
   RebalanceView View() {
     RebalanceView view;
     view.params = &ep;
@@ -177,19 +194,10 @@ struct World {
 TEST(Rebalancer, SellsAnOverweightAssetToTheBandEdgeWhereItIsMostOverItsShare) {
   World w;
   const Nanos t = Nanos::FromSeconds(100);
-  w.Book(0, kBtcUsdt, "29999", "30001", "10", t);
-  w.Book(1, kBtcUsdt, "29999", "30001", "10", t);
-  w.Book(0, kEthUsdt, "1999.9", "2000.1", "100", t);
-  w.Book(1, kEthUsdt, "1999.9", "2000.1", "100", t);
-  w.UpdateReferences(t);
+  w.Books(t);
   // NAV 100000: BTC 60000 (0.6, target 0.5 ± 0.02), ETH 20000 (0.2), USDT 20000 (0.2 < 0.27).
   // BTC sits 1.5 on venue 0 and 0.5 on venue 1: venue 0 is most over its share.
-  w.Balance(0, kBtc, "1.5");
-  w.Balance(1, kBtc, "0.5");
-  w.Balance(0, kEth, "5");
-  w.Balance(1, kEth, "5");
-  w.Balance(0, kUsdt, "10000");
-  w.Balance(1, kUsdt, "10000");
+  w.HoldSome("1.5", "0.5");  // 5 ETH and 10000 USDT on each venue
   w.Evaluate();
   ASSERT_FALSE(w.allocator->in_band(kBtc));
   EXPECT_EQ(w.allocator->correction(kBtc), A("-8000"));  // down to 0.52 × 100000
@@ -211,17 +219,8 @@ TEST(Rebalancer, SellsAnOverweightAssetToTheBandEdgeWhereItIsMostOverItsShare) {
 TEST(Rebalancer, WaitsSkipsAndCountsWhy) {
   World w;
   const Nanos t = Nanos::FromSeconds(100);
-  w.Book(0, kBtcUsdt, "29999", "30001", "10", t);
-  w.Book(1, kBtcUsdt, "29999", "30001", "10", t);
-  w.Book(0, kEthUsdt, "1999.9", "2000.1", "100", t);
-  w.Book(1, kEthUsdt, "1999.9", "2000.1", "100", t);
-  w.UpdateReferences(t);
-  w.Balance(0, kBtc, "1");
-  w.Balance(1, kBtc, "1");
-  w.Balance(0, kEth, "5");
-  w.Balance(1, kEth, "5");
-  w.Balance(0, kUsdt, "10000");
-  w.Balance(1, kUsdt, "10000");
+  w.Books(t);
+  w.HoldSome("1", "1");  // 5 ETH and 10000 USDT on each venue
   w.Evaluate();
   PlannedOrder out[Rebalancer::kMaxPlanned];
   // Too costly: a 0.1% fee beyond a 0.05% limit.
@@ -260,17 +259,8 @@ TEST(Rebalancer, WaitsSkipsAndCountsWhy) {
 TEST(Rebalancer, PaceBudgetIsSpentAndRefillsOnInputTime) {
   World w;
   const Nanos t = Nanos::FromSeconds(100);
-  for (int v = 0; v < 2; ++v) {
-    w.Book(v, kBtcUsdt, "29999", "30001", "10", t);
-    w.Book(v, kEthUsdt, "1999.9", "2000.1", "100", t);
-  }
-  w.UpdateReferences(t);
-  w.Balance(0, kBtc, "1.5");
-  w.Balance(1, kBtc, "0.5");
-  w.Balance(0, kEth, "5");
-  w.Balance(1, kEth, "5");
-  w.Balance(0, kUsdt, "10000");
-  w.Balance(1, kUsdt, "10000");
+  w.Books(t);
+  w.HoldSome("1.5", "0.5");  // 5 ETH and 10000 USDT on each venue
   w.Evaluate();
   Rebalancer r(w.rp);
   PlannedOrder out[Rebalancer::kMaxPlanned];
@@ -294,10 +284,7 @@ TEST(Rebalancer, PaceBudgetIsSpentAndRefillsOnInputTime) {
 TEST(Rebalancer, VenueDriftAloneIsMovedByAPairWithinTheCost) {
   World w;
   const Nanos t = Nanos::FromSeconds(100);
-  for (int v = 0; v < 2; ++v) {
-    w.Book(v, kBtcUsdt, "29999", "30001", "10", t);
-    w.Book(v, kEthUsdt, "1999.9", "2000.1", "100", t);
-  }
+  w.Books(t, /*update_references=*/false);
   w.rp.max_cost = R("0.005");  // the pair costs two fees (0.2%) plus two half-spreads
   w.UpdateReferences(t);
   // BTC at its target weight overall (1.666.. of 100000 → 0.5) but all of it on venue 0.
