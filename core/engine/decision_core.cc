@@ -165,7 +165,8 @@ void DecisionCore::Handle(const ControlCommand& cmd) noexcept {
 
 void DecisionCore::OnTimer(Nanos now) noexcept {
   // Time-driven work runs here, on journaled input time. Every reference first: tops age out of
-  // it with time alone, so each timer input recomputes them all (a handful of instruments).
+  // it with time alone, so each timer input brings them all up to date (recomputing only those
+  // whose books changed or whose venues aged out; the rest repeat exactly).
   for (int i = 0; i < p_.instruments; ++i) UpdateReference(InstrumentId{static_cast<uint16_t>(i)}, now);
   if (rebalancer_ && rebalancer_->Due(now)) RunRebalancer(now);
   if (++timers_since_publish_ >= p_.telemetry_every_timers) {
@@ -212,6 +213,7 @@ void DecisionCore::OnStatus(const VenueStatus& st) noexcept {
     vv.resyncs = st.resyncs;
     vv.parse_errors = st.parse_errors;
     books_.OnStatus(st, p_.instruments);
+    ref_dirty_.fill(true);  // usability may have changed for every book of the venue
     if (!st.usable) {
       for (int i = 0; i < p_.instruments; ++i) {
         vv.books[i].usable = false;
@@ -223,6 +225,7 @@ void DecisionCore::OnStatus(const VenueStatus& st) noexcept {
   if (st.instrument.value >= p_.instruments) return;
   // A status never makes a book usable by itself: only a BookTop from a validated book does.
   books_.OnStatus(st, p_.instruments);
+  ref_dirty_[st.instrument.value] = true;
   vv.books[st.instrument.value].usable = books_.usable(st.venue, st.instrument);
   vv.books[st.instrument.value].state = st.state;
   vv.gaps = std::max(vv.gaps, st.gaps);
@@ -245,6 +248,9 @@ void DecisionCore::OnBookTop(const BookTop& top, Nanos now) noexcept {
     return;
   ++tel_.counters.book_tops;
   books_.OnTop(top, now);
+  // The reference is recomputed on timer inputs, not on every top: arbitrage itself never reads
+  // it, and the allocator, the rebalancer and valuation run on timers.
+  ref_dirty_[top.instrument.value] = true;
   const CachedBook& b = books_.at(top.venue, top.instrument);
   BookView& bv = tel_.venue[top.venue.value].books[top.instrument.value];
   bv.has_top = b.has_top;
@@ -259,9 +265,6 @@ void DecisionCore::OnBookTop(const BookTop& top, Nanos now) noexcept {
     bv.ask = top.asks[0].px;
     bv.ask_qty = top.asks[0].qty;
   }
-  // The reference is recomputed on timer inputs, not on every top: arbitrage itself never reads
-  // it, and the allocator, the rebalancer and valuation run on timers.
-  ref_dirty_[top.instrument.value] = true;
   if (!p_.strategy_enabled || !b.usable) return;
   for (int w = 0; w < p_.venues; ++w) {
     if (w == top.venue.value) continue;
@@ -419,7 +422,7 @@ bool DecisionCore::SendGroup(OrderIntent* legs, int n) noexcept {
 void DecisionCore::RunRebalancer(Nanos now) noexcept {
   // Holdings valued in the valuation asset (the last valid reference: a stale one still values,
   // but the rebalancer sends nothing on an instrument whose reference is not valid now).
-  nav_ = valuation_.Nav(portfolio_, p_.venues, p_.assets);
+  valuation_.NavInto(portfolio_, p_.venues, p_.assets, &nav_);
   if (!nav_.complete) {
     // An asset held but never priced: the weights would be wrong; wait for its reference.
     ++tel_.allocation.unpriced_runs;
@@ -538,18 +541,22 @@ void DecisionCore::OnExec(const ExecReport& ex) noexcept {
 }
 
 void DecisionCore::UpdateReference(InstrumentId inst, Nanos now) noexcept {
-  VenueQuote q[kMaxVenues];
-  for (int v = 0; v < p_.venues; ++v) {
-    const CachedBook& b = books_.at(VenueId{static_cast<uint8_t>(v)}, inst);
-    q[v].usable = b.usable && b.has_top && p_.venue[v].lists[inst.value];
-    q[v].bid = b.top.bids[0].px;
-    q[v].ask = b.top.asks[0].px;
-    q[v].recv_time = b.recv_time;
+  // No book of the instrument changed since the last recompute (ref_dirty_ is set by every top
+  // and status): the reference repeats it exactly unless time aged a venue out.
+  if (ref_dirty_[inst.value] || !reference_.TryRepeat(inst, now)) {
+    VenueQuote q[kMaxVenues];
+    for (int v = 0; v < p_.venues; ++v) {
+      const CachedBook& b = books_.at(VenueId{static_cast<uint8_t>(v)}, inst);
+      q[v].usable = b.usable && b.has_top && p_.venue[v].lists[inst.value];
+      q[v].bid = b.top.bids[0].px;
+      q[v].ask = b.top.asks[0].px;
+      q[v].recv_time = b.recv_time;
+    }
+    reference_.Update(inst, q, p_.venues, now);
+    ref_dirty_[inst.value] = false;
+    tel_.reference[inst.value] = reference_.value(inst);
+    tel_.reference_valid[inst.value] = reference_.valid(inst);
   }
-  reference_.Update(inst, q, p_.venues, now);
-  ref_dirty_[inst.value] = false;
-  tel_.reference[inst.value] = reference_.value(inst);
-  tel_.reference_valid[inst.value] = reference_.valid(inst);
   // Volatility targeting samples the reference of each asset valued through this instrument.
   const InstrumentParams& ip = p_.instrument[inst.value];
   if (allocator_ && reference_.valid(inst) && ip.quote == p_.valuation_asset &&
@@ -566,7 +573,7 @@ void DecisionCore::RecomputePnl() noexcept {
     const Amount gap = portfolio_.position(aid) - ledger_.held(aid);
     if (!gap.is_zero()) ledger_.MarkStart(aid, gap, valuation_.PriceOf(aid));
   }
-  nav_ = valuation_.Nav(portfolio_, p_.venues, p_.assets);
+  valuation_.NavInto(portfolio_, p_.venues, p_.assets, &nav_);
   tel_.nav = nav_.nav;
   tel_.nav_stale = nav_.stale;
   tel_.nav_complete = nav_.complete;

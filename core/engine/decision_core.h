@@ -103,7 +103,7 @@ class DecisionCore {
   BookCache books_;
   OrderTracker orders_;
   ReferencePrice reference_;
-  std::array<bool, kMaxInstruments> ref_dirty_{};  // a top arrived since the last recompute
+  std::array<bool, kMaxInstruments> ref_dirty_{};  // a top or a status arrived since the last recompute
   Valuation valuation_;  // reads reference_ (declared before it)
   PnlLedger ledger_;
   NavReport nav_{};

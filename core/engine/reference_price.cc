@@ -1,5 +1,7 @@
 #include "core/engine/reference_price.h"
 
+#include <limits>
+
 #include "core/base/check.h"
 
 namespace hs::engine {
@@ -56,12 +58,21 @@ void ReferencePrice::Update(InstrumentId i, const VenueQuote* quotes, int venues
   // 1. Fresh mids, sorted.
   std::array<VenueMid, kMaxVenues> fresh;
   int n = 0;
+  Nanos fresh_until{std::numeric_limits<int64_t>::max()};
   for (int v = 0; v < venues; ++v) {
     const VenueQuote& q = quotes[v];
     if (!q.usable || !q.bid.is_positive() || !q.ask.is_positive() || q.bid > q.ask) continue;
     if (now - q.recv_time > params_.max_age) continue;
     fresh[n++] = VenueMid{MidPrice(q.bid, q.ask), static_cast<uint8_t>(v)};
+    // Fresh while now' - recv_time <= max_age, i.e. up to recv_time + max_age (saturated).
+    Nanos until;
+    if (__builtin_add_overflow(q.recv_time.value, params_.max_age.value, &until.value))
+      until.value = params_.max_age.value < 0 ? std::numeric_limits<int64_t>::min() : std::numeric_limits<int64_t>::max();
+    if (until < fresh_until) fresh_until = until;
   }
+  s.updated = true;
+  s.updated_at = now;
+  s.fresh_until = fresh_until;
   SortByMid(fresh.data(), n);
 
   // 2-3. Each venue judged against the median of all the others (needs two others).
@@ -76,6 +87,7 @@ void ReferencePrice::Update(InstrumentId i, const VenueQuote* quotes, int venues
     }
     kept[k++] = fresh[j];  // stays sorted
   }
+  s.outliers = static_cast<uint8_t>(n - k);
 
   // 4-5. Quorum, then the median of what remains.
   const int quorum = params_.min_venues[i.value] == 0 ? 1 : params_.min_venues[i.value];
@@ -96,6 +108,16 @@ void ReferencePrice::Update(InstrumentId i, const VenueQuote* quotes, int venues
     s.mid[fresh[j].venue] = fresh[j].mid;
     s.has_divergence[fresh[j].venue] = true;
   }
+}
+
+bool ReferencePrice::TryRepeat(InstrumentId i, Nanos now) noexcept {
+  if (!i.valid() || i.value >= kMaxInstruments) return false;
+  const InstrumentState& s = state_[i.value];
+  if (!s.updated || now < s.updated_at || now > s.fresh_until) return false;
+  // The same fresh set at `now`: the same mids, outliers, median and divergences. Only the
+  // per-update counter moves; quorum cannot be lost again (valid stays as it was).
+  outliers_excluded_ += s.outliers;
+  return true;
 }
 
 }  // namespace hs::engine

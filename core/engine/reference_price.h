@@ -74,6 +74,16 @@ class ReferencePrice {
   // v < venues <= kMaxVenues) at input time `now`. Venues at or past `venues` take no part.
   void Update(InstrumentId i, const VenueQuote* quotes, int venues, Nanos now) noexcept;
 
+  // Repeats instrument i's last Update at `now` for a caller whose quotes have not changed since
+  // (the same venues, bids, asks, usability and receive times). When that Update's result must
+  // hold at `now` as well — there was one, `now` is not earlier than its time, and no venue that
+  // was fresh then has aged out by `now` — it counts the update as Update would (its outliers
+  // again) and returns true; every value and counter is then exactly what Update would leave.
+  // Otherwise it changes nothing and returns false: the caller runs Update. Time can only age
+  // venues out (a stale venue stays stale as `now` grows), so the check is one comparison.
+  // Timer inputs use it: most timers find every book as it was at the one before.
+  bool TryRepeat(InstrumentId i, Nanos now) noexcept;
+
   // The last valid reference (zero before the first).
   Price value(InstrumentId i) const noexcept { return state_[i.value].value; }
   // Quorum held at the last Update.
@@ -109,6 +119,13 @@ class ReferencePrice {
     std::array<Price, kMaxVenues> mid{};  // each fresh venue's mid at the last Update
     std::array<bool, kMaxVenues> has_divergence{};
     std::array<bool, kMaxVenues> outlier{};
+    // For TryRepeat: whether Update ran, its `now`, the last instant every venue fresh then is
+    // still fresh (the earliest recv_time + max_age among them; none fresh: no limit), and how
+    // many venues it left out as outliers.
+    bool updated = false;
+    uint8_t outliers = 0;
+    Nanos updated_at;
+    Nanos fresh_until;
   };
 
   ReferenceParams params_;

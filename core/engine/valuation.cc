@@ -54,31 +54,40 @@ Amount Valuation::Value(AssetId a, Amount amount, Rounding r) const noexcept {
 
 NavReport Valuation::Nav(const Portfolio& portfolio, int venues, int assets) const noexcept {
   NavReport out;
+  NavInto(portfolio, venues, assets, &out);
+  return out;
+}
+
+void Valuation::NavInto(const Portfolio& portfolio, int venues, int assets, NavReport* out) const noexcept {
   const int nv = venues < 0 ? 0 : (venues > kMaxVenues ? kMaxVenues : venues);
   const int na = assets < 0 ? 0 : (assets > kMaxAssets ? kMaxAssets : assets);
+  out->nav = Amount::Zero();
+  out->stale = false;
+  out->complete = true;
   for (int a = 0; a < na; ++a) {
     const AssetId aid{static_cast<uint16_t>(a)};
     const bool priced = Priced(aid);
     const bool stale = Stale(aid);
     Amount asset_value = Amount::Zero();
+    std::array<Amount, kMaxVenues>& row = out->venue_value[a];
     for (int v = 0; v < nv; ++v) {
+      row[v] = Amount::Zero();
       const VenueId vid{static_cast<uint8_t>(v)};
       if (!portfolio.known(vid)) continue;
       const Amount total = portfolio.total(vid, aid);
       if (total.is_zero()) continue;
       if (!priced) {
-        out.complete = false;
+        out->complete = false;
         continue;
       }
-      out.stale = out.stale || stale;
+      out->stale = out->stale || stale;
       const Amount value = Value(aid, total, Rounding::kFloor);
-      out.venue_value[a][v] = value;
+      row[v] = value;
       asset_value += value;
     }
-    out.asset_value[a] = asset_value;
-    out.nav += asset_value;
+    out->asset_value[a] = asset_value;
+    out->nav += asset_value;
   }
-  return out;
 }
 
 }  // namespace hs::engine

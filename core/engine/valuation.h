@@ -71,6 +71,10 @@ class Valuation {
   // NAV over venues [0, venues) whose snapshot is known and assets [0, assets) (each clamped
   // to the table size), valued by the rules above.
   NavReport Nav(const Portfolio& portfolio, int venues, int assets) const noexcept;
+  // The same into *out, writing only its rows [0, assets) × [0, venues) (the rest keeps what it
+  // held, zero for a report only ever filled here): the core's per-timer NAV without clearing and
+  // copying the whole 64 × 16 table.
+  void NavInto(const Portfolio& portfolio, int venues, int assets, NavReport* out) const noexcept;
 
  private:
   ValuationParams p_;

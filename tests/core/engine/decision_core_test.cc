@@ -546,6 +546,53 @@ TEST_F(AllocationCoreTest, RebalanceOrdersGoOutOnTimersOnlyAndBuyTowardTheTarget
   EXPECT_EQ(av.rebalance.runs, 1u);
 }
 
+// Timers repeat the reference while no book changes; every input that can change it — a top, a
+// book's status, a venue's connection status, time ageing a venue out — must be seen at the next
+// timer (the quorum here is 2 of the 2 venues, max_age 2000 ms).
+TEST_F(AllocationCoreTest, TheReferenceFollowsEveryChangeAcrossRepeatedTimers) {
+  const InstrumentId btc = cfg_.FindInstrument("BTC/USDT")->id;
+  auto valid = [&] { return core_->telemetry().reference_valid[btc.value]; };
+  auto value = [&] { return core_->telemetry().reference[btc.value]; };
+  auto status = [&](int v, bool whole_venue, bool usable) {
+    VenueMsg m;
+    m.kind = VenueMsg::Kind::kStatus;
+    m.recv_time = Nanos::FromMillis(1000);
+    m.status.venue = VenueId{static_cast<uint8_t>(v)};
+    m.status.instrument = whole_venue ? InstrumentId::Invalid() : btc;
+    m.status.state = usable ? FeedState::kSynced : FeedState::kGap;
+    m.status.usable = usable;
+    m.status.orders_connected = true;
+    core_->Handle(m);
+  };
+  Book(0, "BTC/USDT", "29999", "30001", 1000);
+  Book(1, "BTC/USDT", "30001", "30003", 1000);
+  Timer(1010);
+  ASSERT_TRUE(valid());
+  EXPECT_EQ(value(), P("30001"));
+  Timer(1020);  // nothing changed: repeated
+  EXPECT_TRUE(valid());
+  Book(1, "BTC/USDT", "30003", "30005", 1025);  // a top moves the median
+  Timer(1030);
+  EXPECT_EQ(value(), P("30002"));
+  status(1, /*whole_venue=*/false, /*usable=*/false);  // the book's own status
+  Timer(1040);
+  EXPECT_FALSE(valid()) << "venue 1's book is unusable: no quorum";
+  Book(1, "BTC/USDT", "30003", "30005", 1045);
+  Timer(1050);
+  EXPECT_TRUE(valid());
+  status(0, /*whole_venue=*/true, /*usable=*/false);  // venue 0's connection drops
+  Timer(1060);
+  EXPECT_FALSE(valid()) << "every book of venue 0 is unusable";
+  Book(0, "BTC/USDT", "29999", "30001", 1065);
+  Timer(1070);
+  EXPECT_TRUE(valid());
+  Timer(3045);  // venue 1's top (1045) is exactly max_age old: still fresh
+  EXPECT_TRUE(valid());
+  Timer(3046);  // and now it is not: time alone loses the quorum
+  EXPECT_FALSE(valid());
+  EXPECT_EQ(value(), P("30002")) << "the last valid value is kept";
+}
+
 TEST_F(AllocationCoreTest, NoRebalanceWithoutAValidReference) {
   Book(0, "BTC/USDT", "29999", "30001", 1000);  // one venue: below the quorum of 2
   Book(0, "ETH/USDT", "1999.9", "2000.1", 1000);

@@ -514,5 +514,71 @@ TEST(ReferencePrice, MatchesASimpleModel) {
   EXPECT_GT(losses, 0u);
 }
 
+// TryRepeat, the timer's shortcut: a reference fed by "repeat when you can, else Update" must
+// equal one that always runs Update, value for value and counter for counter, while quotes change
+// now and then and time ages venues out (exactly at the edge too).
+TEST(ReferencePrice, TryRepeatEqualsUpdateWhileQuotesAreUnchanged) {
+  std::mt19937_64 rng(77);
+  auto uniform = [&](int64_t lo, int64_t hi) { return std::uniform_int_distribution<int64_t>(lo, hi)(rng); };
+  ReferenceParams params = Params(2);
+  params.max_age = Nanos::FromMillis(500);
+  params.outlier = R("0.001");  // 10 bps: venues 20 bps off are outliers
+  ReferencePrice always(params);
+  ReferencePrice repeating(params);
+  std::vector<VenueQuote> quotes(5);
+  Nanos now = kNow;
+  int repeats = 0, recomputes_forced_by_age = 0, outlier_updates = 0;
+  bool changed = true;
+  for (int step = 0; step < 20'000; ++step) {
+    if (uniform(0, 9) == 0) {  // a quote changes (or a venue becomes usable or not)
+      VenueQuote& q = quotes[static_cast<size_t>(uniform(0, 4))];
+      const int64_t off_bps = uniform(0, 5) == 0 ? 20 : uniform(-2, 2);
+      const int64_t mid = 30'000'000'000'000 + 3'000'000'000 * off_bps;
+      q = VenueQuote{uniform(0, 9) != 0, Price::FromRaw(mid - 5'000'000), Price::FromRaw(mid + 5'000'000), now};
+      changed = true;
+    }
+    // Steps of 0 to 120 ms, and now and then exactly onto a venue's last fresh instant.
+    now = now + Nanos::FromMillis(uniform(0, 120));
+    if (uniform(0, 7) == 0) now = quotes[static_cast<size_t>(uniform(0, 4))].recv_time + params.max_age;
+    if (now < kNow) now = kNow;
+    always.Update(kBtc, quotes.data(), 5, now);
+    if (!changed && repeating.TryRepeat(kBtc, now)) {
+      ++repeats;
+    } else {
+      if (!changed) ++recomputes_forced_by_age;
+      repeating.Update(kBtc, quotes.data(), 5, now);
+      changed = false;
+    }
+    ASSERT_EQ(repeating.valid(kBtc), always.valid(kBtc)) << "step " << step;
+    ASSERT_EQ(repeating.stale(kBtc), always.stale(kBtc)) << "step " << step;
+    ASSERT_EQ(repeating.value(kBtc), always.value(kBtc)) << "step " << step;
+    ASSERT_EQ(repeating.venues_used(kBtc), always.venues_used(kBtc)) << "step " << step;
+    for (int v = 0; v < 5; ++v) {
+      ASSERT_EQ(repeating.outlier(V(v), kBtc), always.outlier(V(v), kBtc)) << "step " << step;
+      ASSERT_EQ(repeating.has_divergence(V(v), kBtc), always.has_divergence(V(v), kBtc)) << "step " << step;
+      ASSERT_EQ(repeating.divergence(V(v), kBtc), always.divergence(V(v), kBtc)) << "step " << step;
+      outlier_updates += always.outlier(V(v), kBtc) ? 1 : 0;
+    }
+    ASSERT_EQ(repeating.outliers_excluded(), always.outliers_excluded()) << "step " << step;
+    ASSERT_EQ(repeating.quorum_losses(), always.quorum_losses()) << "step " << step;
+  }
+  // Both ways were taken many times, and repeats carried outliers.
+  EXPECT_GT(repeats, 5'000);
+  EXPECT_GT(recomputes_forced_by_age, 100);
+  EXPECT_GT(outlier_updates, 1'000);
+  EXPECT_GT(always.quorum_losses(), 10u);
+}
+
+TEST(ReferencePrice, TryRepeatRefusesBeforeAnyUpdateAndWhenTimeGoesBack) {
+  ReferencePrice ref(Params(1));
+  EXPECT_FALSE(ref.TryRepeat(kBtc, kNow));
+  const VenueQuote q[] = {Around("30000", kNow)};
+  ref.Update(kBtc, q, 1, kNow);
+  EXPECT_TRUE(ref.TryRepeat(kBtc, kNow + ReferenceParams{}.max_age));
+  EXPECT_FALSE(ref.TryRepeat(kBtc, kNow + ReferenceParams{}.max_age + Nanos{1})) << "the venue aged out";
+  EXPECT_FALSE(ref.TryRepeat(kBtc, kNow - Nanos{1})) << "earlier than the update: a stale venue could be fresh";
+  EXPECT_FALSE(ref.TryRepeat(InstrumentId::Invalid(), kNow));
+}
+
 }  // namespace
 }  // namespace hs::engine

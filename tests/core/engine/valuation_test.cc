@@ -196,6 +196,34 @@ TEST(Valuation, NavOverTwoVenuesAndThreeAssetsIsExact) {
   EXPECT_EQ(val.Nav(pf, 0, 3).nav, Amount::Zero());
 }
 
+// The core reuses one report across timers: NavInto must leave it exactly as a fresh Nav would
+// over the rows it covers, whatever it held before (a venue's value gone to zero included).
+TEST(Valuation, NavIntoAReusedReportEqualsAFreshNav) {
+  ReferencePrice ref(RefParams(1));
+  const Valuation val(Valuation::Resolve(kUsdt, kTable), ref);
+  Feed(ref, kBtcUsdt, "30000", "30001", 1, kNow);
+  Portfolio pf;
+  pf.ApplySnapshot(Entry(V(0), kUsdt, "1000", "0"));
+  pf.ApplySnapshot(Entry(V(0), kBtc, "0.5", "0", true));
+  pf.ApplySnapshot(Entry(V(1), kBtc, "2", "0", true));
+  NavReport reused;
+  val.NavInto(pf, 2, 3, &reused);
+  EXPECT_EQ(reused.venue_value[kBtc.value][1], A("60001"));
+  pf.ApplySnapshot(Entry(V(1), kBtc, "0", "0", true));  // venue 1 sold everything
+  pf.ApplySnapshot(Entry(V(0), kSol, "1", "0", true));  // and an unpriced asset appears
+  val.NavInto(pf, 2, 4, &reused);
+  const NavReport fresh = val.Nav(pf, 2, 4);
+  EXPECT_EQ(reused.nav, fresh.nav);
+  EXPECT_EQ(reused.complete, fresh.complete);
+  EXPECT_FALSE(reused.complete);
+  EXPECT_EQ(reused.stale, fresh.stale);
+  for (int a = 0; a < 4; ++a) {
+    EXPECT_EQ(reused.asset_value[a], fresh.asset_value[a]) << "asset " << a;
+    for (int v = 0; v < 2; ++v) EXPECT_EQ(reused.venue_value[a][v], fresh.venue_value[a][v]) << a << "," << v;
+  }
+  EXPECT_EQ(reused.venue_value[kBtc.value][1], Amount::Zero());
+}
+
 TEST(Valuation, UnknownVenuesTakeNoPart) {
   ReferencePrice ref(RefParams(1));
   const Valuation val(Valuation::Resolve(kUsdt, kTable), ref);
