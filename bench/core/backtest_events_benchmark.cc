@@ -2,8 +2,9 @@
 // sizes as venues write them), the line shape a recorded top-10 feed turns into. Target: at
 // least 1M events/s. Reported as items_per_second (= events/s) and bytes_per_second.
 //   BM_EventReader_File: the real path, read(2) from a file in the page cache + parse.
-//   BM_EventReader_Text/1: parse only (the text is already in the reader's buffer);
-//   BM_EventReader_Text/0: the same with the in-place level read switched off (ablation).
+//   BM_EventReader_Text/1/1: parse only (the text is already in the reader's buffer);
+//   BM_EventReader_Text/1/0: the same with the compact-level quote masks switched off (ablation);
+//   BM_EventReader_Text/0/0: the same with the in-place level read switched off as well.
 //   BM_SimulatedMarket_OnBookAndTop: what the runner adds per book event (OnBook + Top).
 #include <benchmark/benchmark.h>
 #include <unistd.h>
@@ -105,19 +106,21 @@ void BM_EventReader_File(benchmark::State& st) {
 BENCHMARK(BM_EventReader_File)->Unit(benchmark::kMillisecond);
 
 // range(0): 1 = levels read in place (the default), 0 = ablated (On-Demand delimits each array).
+// range(1): 1 = compact levels located by quote masks (the default), 0 = ablated (the byte scan).
 void BM_EventReader_Text(benchmark::State& st) {
   Event e;
   for (auto _ : st) {
     st.PauseTiming();
     EventReader r = EventReader::FromText(BookLines(), Demo());
     r.set_in_place_levels(st.range(0) != 0);
+    r.set_compact_levels(st.range(1) != 0);
     st.ResumeTiming();
     ReadAll(r, &e, st);
   }
   st.SetItemsProcessed(st.iterations() * kLines);
   st.SetBytesProcessed(st.iterations() * static_cast<int64_t>(BookLines().size()));
 }
-BENCHMARK(BM_EventReader_Text)->Arg(1)->Arg(0)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_EventReader_Text)->Args({1, 1})->Args({1, 0})->Args({0, 0})->Unit(benchmark::kMillisecond);
 
 void BM_SimulatedMarket_OnBookAndTop(benchmark::State& st) {
   EventReader r = EventReader::FromText(BookLines().substr(0, BookLines().find('\n') + 1), Demo());

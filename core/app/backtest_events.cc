@@ -9,6 +9,7 @@
 #include <concepts>
 #include <cstring>
 #include <fstream>
+#include <limits>
 #include <utility>
 #include <vector>
 
@@ -361,6 +362,86 @@ template <bool kAscending>
   return err;
 }
 
+// Bit i set: byte p[i] is a '"', for i in [0, 64). Reads 64 bytes from p.
+inline uint64_t QuoteMask64(const char* p) noexcept {
+#if defined(__AVX512BW__)
+  return _mm512_cmpeq_epi8_mask(_mm512_loadu_si512(p), _mm512_set1_epi8('"'));
+#elif defined(__AVX2__)
+  const __m256i q = _mm256_set1_epi8('"');
+  const uint32_t lo = static_cast<uint32_t>(
+      _mm256_movemask_epi8(_mm256_cmpeq_epi8(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)), q)));
+  const uint32_t hi = static_cast<uint32_t>(
+      _mm256_movemask_epi8(_mm256_cmpeq_epi8(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + 32)), q)));
+  return uint64_t{lo} | (uint64_t{hi} << 32);
+#else
+  uint64_t m = 0;
+  for (int i = 0; i < 64; ++i) m |= uint64_t{p[i] == '"'} << i;
+  return m;
+#endif
+}
+
+// The level array at p (its '[') in the compact form writers use — `[["px","qty"],...]`, no
+// whitespace, each level within 64 bytes, every decimal short enough for the vector parser —
+// read without the scalar scan's byte-by-byte chain: each level's four quotes come from one
+// 64-byte compare, so the next level's position never waits for a decimal to be parsed, and
+// the decimals of successive levels overlap. Returns true with the same results ScanLevels
+// gives for such an array (and every level good); false on anything else, having written only
+// `out` and *best_text: ScanLevels then reads the array and its verdict stands. Reads up to 64
+// bytes past any level (the line's padding covers the last); uses no byte at or past `end`.
+template <bool kAscending>
+[[gnu::always_inline]] inline bool ScanLevelsCompact(const char* p, const char* const end, Level* out, int* count,
+                                                     const char** best_text, const char** after) noexcept {
+#if defined(__SSE4_1__)
+  if (end - p < 3 || p[0] != '[' || p[1] != '[') return false;
+  const char* lv = p + 1;  // a level's '['
+  int n = 0;
+  int64_t prev = 0;
+  for (;;) {
+    // Quotes at lv+1 (px open), a (px close), a+2 (qty open), b (qty close), relative to lv+1.
+    uint64_t m = QuoteMask64(lv + 1);
+    if ((m & 1) == 0) return false;
+    m &= m - 1;
+    if (m == 0) return false;
+    const int a = __builtin_ctzll(m);
+    m &= m - 1;
+    if (m == 0 || __builtin_ctzll(m) != a + 2) return false;
+    m &= m - 1;
+    if (m == 0) return false;
+    const int b = __builtin_ctzll(m);
+    const char* const px_text = lv + 2;
+    const char* const qty_text = lv + 1 + a + 3;
+    const char* const close = lv + 1 + b + 1;  // the level's ']'
+    if (close + 1 >= end || lv[1 + a + 1] != ',' || *close != ']') return false;
+    if (n == kMaxEventLevels) return false;
+    uint64_t px = 0, qty = 0;
+    int px_len = 0, qty_len = 0;
+    if (!decimal_internal::Decimal16(px_text, Price::kDecimals, &px, &px_len) || px_len != a - 1) return false;
+    if (!decimal_internal::Decimal16(qty_text, Qty::kDecimals, &qty, &qty_len) || qty_len != b - a - 3) return false;
+    const int64_t px_raw = static_cast<int64_t>(px);
+    if (px_raw <= 0) return false;
+    if (n == 0) {
+      *best_text = px_text;
+    } else if (kAscending ? px_raw <= prev : px_raw >= prev) {
+      return false;
+    }
+    prev = px_raw;
+    out[n].px = Price::FromRaw(px_raw);
+    out[n].qty = Qty::FromRaw(static_cast<int64_t>(qty));
+    ++n;
+    if (close[1] == ']') {
+      *count = n;
+      *after = close + 2;
+      return true;
+    }
+    if (close[1] != ',' || close + 2 >= end || close[2] != '[') return false;
+    lv = close + 2;
+  }
+#else
+  (void)p, (void)end, (void)out, (void)count, (void)best_text, (void)after;
+  return false;
+#endif
+}
+
 // The level array `span` as On-Demand delimits it (exactly the array, maybe trailing spaces).
 template <bool kAscending>
 LevelError ScanLevelSpan(std::string_view span, Level* out, int* count, const char** best_text) noexcept {
@@ -381,10 +462,16 @@ LevelError ScanLevelSpan(std::string_view span, Level* out, int* count, const ch
 // every level token (which costs more than the scan). *consumed: the keys read. False on
 // anything else, having written only e's levels and the best-price texts; On-Demand then reads
 // the same bytes and its verdict, error included, stands.
-bool LevelsInPlace(const char* p, const char* const end, uint32_t first, uint32_t seen, Event* e,
+bool LevelsInPlace(const char* p, const char* const end, uint32_t first, uint32_t seen, bool compact_levels, Event* e,
                    const char** best_bid_text, const char** best_ask_text, uint32_t* consumed) noexcept {
   auto scan = [&](uint32_t side, const char* at) -> const char* {
     const char* after = nullptr;
+    if (compact_levels) {
+      const bool ok = side == kKeyBids
+                          ? ScanLevelsCompact<false>(at, end, e->bids.data(), &e->bid_count, best_bid_text, &after)
+                          : ScanLevelsCompact<true>(at, end, e->asks.data(), &e->ask_count, best_ask_text, &after);
+      if (ok) return after;
+    }
     const LevelError le = side == kKeyBids
                               ? ScanLevels<false>(at, end, e->bids.data(), &e->bid_count, best_bid_text, &after)
                               : ScanLevels<true>(at, end, e->asks.data(), &e->ask_count, best_ask_text, &after);
@@ -409,6 +496,37 @@ bool LevelsInPlace(const char* p, const char* const end, uint32_t first, uint32_
   }
   if (p == end || *p != '}') return false;
   return SkipWs(p + 1, end) == end;
+}
+
+// `lit` at p (bounded by end).
+template <size_t N>
+inline bool LiteralAt(const char* p, const char* end, const char (&lit)[N]) noexcept {
+  return end - p >= static_cast<std::ptrdiff_t>(N - 1) && std::memcmp(p, lit, N - 1) == 0;
+}
+
+// A name string's content at p up to its closing quote: printable ASCII without '"' or '\\' (so
+// no escapes and valid UTF-8: the raw text is the string). Returns the closing quote, or nullptr.
+inline const char* PlainNameAt(const char* p, const char* end) noexcept {
+  for (; p != end; ++p) {
+    const unsigned char c = static_cast<unsigned char>(*p);
+    if (c == '"') return p;
+    if (c < 0x20 || c > 0x7e || c == '\\') return nullptr;
+  }
+  return nullptr;
+}
+
+// The non-negative JSON integer at p that fits int64 (no sign, no leading zero but "0" itself);
+// returns the byte after it, or nullptr for anything else.
+inline const char* PlainIntAt(const char* p, const char* end, int64_t* v) noexcept {
+  const char* q = p;
+  uint64_t acc = 0;
+  while (q != end && q - p < 19 && *q >= '0' && *q <= '9') acc = acc * 10 + static_cast<uint64_t>(*q++ - '0');
+  const std::ptrdiff_t n = q - p;  // 19 digits stay below 2^64
+  if (n == 0 || (n > 1 && *p == '0') || (q != end && *q >= '0' && *q <= '9') ||
+      acc > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()))
+    return nullptr;
+  *v = static_cast<int64_t>(acc);
+  return q;
 }
 
 [[gnu::cold]] std::string LevelErrorText(const char* side, const LevelError& e) {
@@ -465,6 +583,7 @@ struct EventReader::Impl {
   int64_t prev_t = 0;
   absl::Status sticky;          // the first error, repeated by every later Next()
   bool in_place_levels = true;  // LevelsInPlace before On-Demand (set_in_place_levels)
+  bool compact_levels = true;   // ScanLevelsCompact before ScanLevels (set_compact_levels)
 
   od::parser parser;
   std::string raw_buf;  // the last raw message, unescaped, then kEventRawPadding zero bytes
@@ -552,7 +671,46 @@ struct EventReader::Impl {
   }
 
   absl::Status ParseLine(const char* data, size_t len, Event* e);
+  bool CanonicalBook(const char* p, const char* end, Event* e, int64_t* t, std::string_view* venue_text,
+                     std::string_view* instrument_text, const char** best_bid_text, const char** best_ask_text) const;
+  absl::Status Accept(Event* e, int64_t t, std::string_view venue_text, std::string_view instrument_text,
+                      const char* best_bid_text, const char* best_ask_text, const char* line_end);
 };
+
+// A book line in the one form writers produce —
+//   {"t":N,"type":"book","venue":"V","instrument":"I","bids":[["p","q"],...],"asks":[...]}
+// keys in this order, no whitespace, plain names (known to the config), compact non-empty level
+// arrays — read without On-Demand: a line of this exact shape is valid JSON whose values are
+// these, so On-Demand could only agree. Returns true with the event's fields, its time (not yet
+// checked against the previous line) and the texts Accept quotes; false on anything else, having
+// written only e's levels: ParseLine then reads the line with On-Demand and its verdict stands.
+bool EventReader::Impl::CanonicalBook(const char* p, const char* const end, Event* e, int64_t* t,
+                                      std::string_view* venue_text, std::string_view* instrument_text,
+                                      const char** best_bid_text, const char** best_ask_text) const {
+  if (!LiteralAt(p, end, "{\"t\":")) return false;
+  p = PlainIntAt(p + 5, end, t);
+  if (p == nullptr || !LiteralAt(p, end, ",\"type\":\"book\",\"venue\":\"")) return false;
+  const char* const venue = p + 24;
+  p = PlainNameAt(venue, end);
+  if (p == nullptr) return false;
+  *venue_text = std::string_view(venue, static_cast<size_t>(p - venue));
+  if (!LiteralAt(p, end, "\",\"instrument\":\"")) return false;
+  const char* const instrument = p + 16;
+  p = PlainNameAt(instrument, end);
+  if (p == nullptr) return false;
+  *instrument_text = std::string_view(instrument, static_cast<size_t>(p - instrument));
+  e->venue = venues.Find(*venue_text);
+  e->instrument = instruments.Find(*instrument_text);
+  if (!e->venue.valid() || !e->instrument.valid()) return false;  // the slow path names it
+  if (!LiteralAt(p, end, "\",\"bids\":")) return false;
+  const char* after = nullptr;
+  if (!ScanLevelsCompact<false>(p + 9, end, e->bids.data(), &e->bid_count, best_bid_text, &after)) return false;
+  if (!LiteralAt(after, end, ",\"asks\":")) return false;
+  if (!ScanLevelsCompact<true>(after + 8, end, e->asks.data(), &e->ask_count, best_ask_text, &after)) return false;
+  if (end - after != 1 || *after != '}') return false;
+  e->kind = Event::Kind::kBook;
+  return true;
+}
 
 namespace {
 
@@ -574,6 +732,19 @@ absl::Status EventReader::Impl::ParseLine(const char* data, size_t len, Event* e
   e->bid_count = 0;
   e->ask_count = 0;
   e->raw = std::string_view();
+
+  if (in_place_levels && compact_levels) {
+    int64_t t = 0;
+    std::string_view venue_text, instrument_text;
+    const char* best_bid_text = nullptr;
+    const char* best_ask_text = nullptr;
+    if (CanonicalBook(data, data + len, e, &t, &venue_text, &instrument_text, &best_bid_text, &best_ask_text))
+      return Accept(e, t, venue_text, instrument_text, best_bid_text, best_ask_text, data + len);
+    e->venue = VenueId::Invalid();
+    e->instrument = InstrumentId::Invalid();
+    e->bid_count = 0;
+    e->ask_count = 0;
+  }
 
   od::document doc;
   simdjson::error_code err = parser.iterate(data, len, len + simdjson::SIMDJSON_PADDING).get(doc);
@@ -668,7 +839,7 @@ absl::Status EventReader::Impl::ParseLine(const char* data, size_t len, Event* e
         if (v.type().get(jt) || jt != od::json_type::array)
           return Error(Cat("\"", side, "\" must be an array of [\"price\", \"qty\"] string pairs, got ", Describe(v)));
         uint32_t consumed = 0;
-        if (in_place_levels && LevelsInPlace(v.raw_json_token().data(), data + len, bit, seen, e, &best_bid_text,
+        if (in_place_levels && LevelsInPlace(v.raw_json_token().data(), data + len, bit, seen, compact_levels, e, &best_bid_text,
                                              &best_ask_text, &consumed)) {
           seen |= consumed;
           finished_in_place = true;
@@ -715,6 +886,14 @@ absl::Status EventReader::Impl::ParseLine(const char* data, size_t len, Event* e
     return Error(
         Cat("missing \"", KeyName(missing), "\" (a ", EventKindName(e->kind), " event has ", KeyList(want), ")"));
   }
+  return Accept(e, t, venue_text, instrument_text, best_bid_text, best_ask_text, data + len);
+}
+
+// The checks every event passes last, whichever way it was read: time order, and for a book
+// the instrument's listing and an uncrossed top. Then the event is taken.
+absl::Status EventReader::Impl::Accept(Event* e, int64_t t, std::string_view venue_text,
+                                       std::string_view instrument_text, const char* best_bid_text,
+                                       const char* best_ask_text, const char* line_end) {
   if (have_prev && t < prev_t) return Error(Cat("\"t\" ", t, " goes back in time (previous ", prev_t, ")"));
   if (e->kind == Event::Kind::kBook) {
     // Config ids are below the caps (config.cc refuses more); checked anyway: no out-of-range read.
@@ -723,8 +902,8 @@ absl::Status EventReader::Impl::ParseLine(const char* data, size_t len, Event* e
       return Error(Cat("\"instrument\": ", Quoted(instrument_text), " is not listed on venue ", Quoted(venue_text),
                        " (its symbols in the config)"));
     if (e->bid_count > 0 && e->ask_count > 0 && e->bids[0].px >= e->asks[0].px)
-      return Error(Cat("crossed book: best bid ", Quoted(RawStringAt(best_bid_text, data + len)), " >= best ask ",
-                       Quoted(RawStringAt(best_ask_text, data + len))));
+      return Error(Cat("crossed book: best bid ", Quoted(RawStringAt(best_bid_text, line_end)), " >= best ask ",
+                       Quoted(RawStringAt(best_ask_text, line_end))));
   }
   e->t = t;
   prev_t = t;
@@ -782,6 +961,8 @@ absl::StatusOr<bool> EventReader::Next(Event* e) {
 int64_t EventReader::line() const noexcept { return impl_->line; }
 
 void EventReader::set_in_place_levels(bool on) noexcept { impl_->in_place_levels = on; }
+
+void EventReader::set_compact_levels(bool on) noexcept { impl_->compact_levels = on; }
 
 // ---- --stamp ----
 

@@ -93,6 +93,11 @@ class EventReader {
   // level token. Off, On-Demand delimits each array first. Events and errors are the same either
   // way; the benchmark measures the difference, the tests and the fuzzer check the sameness.
   void set_in_place_levels(bool on) noexcept;
+  // Ablation switch (on by default), inside the in-place read: levels in the compact form every
+  // writer uses ([["px","qty"],...], no whitespace) are located by one 64-byte quote compare per
+  // level and their decimals parsed off that chain; anything else takes the byte-by-byte scan.
+  // Same events and errors either way (tests and the fuzzer check).
+  void set_compact_levels(bool on) noexcept;
 
  private:
   struct Impl;

@@ -62,9 +62,12 @@ struct Run {
   std::string error;
 };
 
-Run ReadAll(std::string_view text, bool in_place) {
+// mode 2: the default (canonical book lines and compact levels first); 1: levels in place by the
+// byte scan only; 0: everything through On-Demand.
+Run ReadAll(std::string_view text, int mode) {
   EventReader r = EventReader::FromText(text, Names());
-  r.set_in_place_levels(in_place);
+  r.set_in_place_levels(mode >= 1);
+  r.set_compact_levels(mode >= 2);
   Run run;
   Event e;
   int64_t prev_t = -1;
@@ -126,14 +129,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size > 65536) return 0;
   const std::string_view text(reinterpret_cast<const char*>(data), size);
 
-  const Run a = ReadAll(text, true);
-  const Run b = ReadAll(text, false);
-  Check(a.error == b.error && a.events.size() == b.events.size());
-  for (size_t i = 0; i < a.events.size(); ++i) {
-    const Event& x = a.events[i];
-    const Event& y = b.events[i];
-    Check(x.t == y.t && x.kind == y.kind && x.venue == y.venue && x.instrument == y.instrument && x.asset == y.asset &&
-          x.free == y.free && a.raws[i] == b.raws[i] && SameLevels(x, y));
+  // The three ways of reading agree, event for event and error for error.
+  const Run a = ReadAll(text, 2);
+  for (int mode = 0; mode < 2; ++mode) {
+    const Run b = ReadAll(text, mode);
+    Check(a.error == b.error && a.events.size() == b.events.size());
+    for (size_t i = 0; i < a.events.size(); ++i) {
+      const Event& x = a.events[i];
+      const Event& y = b.events[i];
+      Check(x.t == y.t && x.kind == y.kind && x.venue == y.venue && x.instrument == y.instrument &&
+            x.asset == y.asset && x.free == y.free && x.line == y.line && a.raws[i] == b.raws[i] && SameLevels(x, y));
+    }
   }
 
   // --stamp's escaping: valid UTF-8 (no newline needed: it is escaped) reads back exactly.
@@ -141,7 +147,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     std::string line = R"({"t":5,"type":"raw","venue":"kraken","msg":)";
     hs::backtest::AppendJsonString(text, &line);
     line += "}\n";
-    const Run r = ReadAll(line, true);
+    const Run r = ReadAll(line, 2);
     Check(r.error.empty() && r.raws.size() == 1 && r.raws[0] == text);
   }
   return 0;

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <limits>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -401,6 +402,44 @@ TEST(BacktestEventsTest, AnErrorStopsTheReaderForGood) {
   EXPECT_EQ(r.line(), 2);
 }
 
+// Reads `text` the three ways — the default (canonical book lines and compact levels first),
+// levels in place by the byte scan, and everything through On-Demand — and expects the same
+// events, field for field, and the same error.
+void ExpectAllReadingsAgree(const std::string& text) {
+  ReadAll runs[3];
+  for (int mode = 0; mode < 3; ++mode) {
+    EventReader r = EventReader::FromText(text, Demo());
+    r.set_in_place_levels(mode >= 1);
+    r.set_compact_levels(mode >= 2);
+    runs[mode] = Read(r);
+  }
+  const ReadAll& x = runs[2];
+  for (int mode = 0; mode < 2; ++mode) {
+    const ReadAll& y = runs[mode];
+    EXPECT_EQ(x.error, y.error) << "mode " << mode << ": " << text;
+    ASSERT_EQ(x.events.size(), y.events.size()) << "mode " << mode << ": " << text;
+    for (size_t i = 0; i < x.events.size(); ++i) {
+      const Event& a = x.events[i];
+      const Event& b = y.events[i];
+      EXPECT_EQ(a.t, b.t);
+      EXPECT_EQ(a.kind, b.kind);
+      EXPECT_EQ(a.venue, b.venue);
+      EXPECT_EQ(a.instrument, b.instrument);
+      EXPECT_EQ(a.line, b.line);
+      ASSERT_EQ(a.bid_count, b.bid_count) << text;
+      ASSERT_EQ(a.ask_count, b.ask_count) << text;
+      for (int j = 0; j < a.bid_count; ++j) {
+        EXPECT_EQ(a.bids[j].px, b.bids[j].px);
+        EXPECT_EQ(a.bids[j].qty, b.bids[j].qty);
+      }
+      for (int j = 0; j < a.ask_count; ++j) {
+        EXPECT_EQ(a.asks[j].px, b.asks[j].px);
+        EXPECT_EQ(a.asks[j].qty, b.asks[j].qty);
+      }
+    }
+  }
+}
+
 // Reading "bids"/"asks" in place (the default) and through On-Demand (ablated) gives the same
 // events and the same errors, line for line.
 TEST(BacktestEventsTest, InPlaceLevelsAgreeWithOnDemand) {
@@ -431,24 +470,83 @@ TEST(BacktestEventsTest, InPlaceLevelsAgreeWithOnDemand) {
       R"({"t":1,"type":"book","venue":"okx","bids":)" + b + R"(,"asks":)" + a + "}",  // missing instrument
       R"({"t":1,"type":"balance","venue":"okx","asset":"BTC","bids":)" + b + R"(,"asks":)" + a + "}",
   };
-  for (const std::string& line : lines) {
-    EventReader in_place = EventReader::FromText(line, Demo());
-    EventReader on_demand = EventReader::FromText(line, Demo());
-    on_demand.set_in_place_levels(false);
-    const ReadAll x = Read(in_place);
-    const ReadAll y = Read(on_demand);
-    EXPECT_EQ(x.error, y.error) << line;
-    ASSERT_EQ(x.events.size(), y.events.size()) << line;
-    for (size_t i = 0; i < x.events.size(); ++i) {
-      EXPECT_EQ(x.events[i].bid_count, y.events[i].bid_count);
-      EXPECT_EQ(x.events[i].ask_count, y.events[i].ask_count);
-      for (int j = 0; j < x.events[i].bid_count; ++j) EXPECT_EQ(x.events[i].bids[j].px, y.events[i].bids[j].px);
-      for (int j = 0; j < x.events[i].ask_count; ++j) EXPECT_EQ(x.events[i].asks[j].qty, y.events[i].asks[j].qty);
-    }
-  }
+  for (const std::string& line : lines) ExpectAllReadingsAgree(line);
   // The first four lines are good books.
   for (int i = 0; i < 4; ++i) EXPECT_EQ(Read(lines[i]).error, "") << lines[i];
   EXPECT_EQ(Read(lines[19]).error, "");
+}
+
+// The canonical-line reader (no On-Demand) and the compact level scan take only the exact form
+// writers produce; every near miss falls back and gets On-Demand's verdict. Each line below is
+// read the three ways, alone and after a good line (time order, line numbers).
+TEST(BacktestEventsTest, CanonicalBookLinesAgreeWithOnDemand) {
+  auto levels = [](int n, int first, int step, const char* qty) {
+    std::string s = "[";
+    for (int i = 0; i < n; ++i)
+      s += (i ? "," : "") + std::string("[\"") + std::to_string(first + i * step) + ".25\",\"" + qty + "\"]";
+    return s + "]";
+  };
+  const std::string b10 = levels(10, 30000, -1, "0.5");
+  const std::string a10 = levels(10, 30001, 1, "1.00000001");
+  auto line = [&](const std::string& t, const std::string& venue, const std::string& bids, const std::string& asks) {
+    return R"({"t":)" + t + R"(,"type":"book","venue":")" + venue + R"(","instrument":"BTC/USDT","bids":)" + bids +
+           R"(,"asks":)" + asks + "}";
+  };
+  const std::string long_qty = "123456.12345678";  // a level past 32 bytes: still within 64
+  const std::vector<std::string> lines = {
+      line("1700000000000000000", "okx", b10, a10),
+      line("0", "okx", b10, a10),
+      line("9223372036854775807", "okx", b10, a10),  // the largest t
+      line("9223372036854775808", "okx", b10, a10),  // one past: On-Demand refuses it
+      line("99999999999999999999", "okx", b10, a10),
+      line("01", "okx", b10, a10),  // leading zero: not JSON
+      line("-1", "okx", b10, a10),
+      line("1.5", "okx", b10, a10),
+      line("1e3", "okx", b10, a10),
+      line("1", "nope", b10, a10),        // unknown venue
+      line("1", "ok\\u0078", b10, a10),  // an escape in the name
+      line("1", "", b10, a10),
+      line("1", "okx", "[]", a10),  // an empty side
+      line("1", "okx", b10, "[]"),
+      line("1", "okx", levels(50, 40000, -1, "1"), levels(50, 40001, 1, "1")),  // the limit
+      line("1", "okx", levels(51, 40000, -1, "1"), a10),                        // one past it
+      line("1", "okx", levels(3, 30000, -1, long_qty.c_str()), a10),
+      line("1", "okx", levels(3, 30000, -1, "1234567890.123456789"), a10),  // too precise for Qty
+      line("1", "okx", levels(3, 30000, -1, "0.0000000000000001"), a10),
+      line("1", "okx", R"([["30000.25","0.5"],["0","1"]])", a10),   // price zero
+      line("1", "okx", R"([["30000.25","-0.5"]])", a10),            // negative qty
+      line("1", "okx", R"([["30000.25","0.5"],["30000.25","1"]])", a10),  // not strictly descending
+      line("1", "okx", R"([["30000.25","0.5"],["30001.25","1"]])", a10),
+      line("1", "okx", levels(3, 30005, -1, "1"), a10),  // crossed
+      line("1", "okx", R"([["30000.25","0.5"] ,["29999","1"]])", a10),  // a space: the byte scan
+      line("1", "okx", R"([["30000.25","0.5"],["29999","1"],])", a10),
+      line("1", "okx", R"({["30000.25","0.5"],["29999","1"]])", a10),  // not an array (found by the fuzzer)
+      line("1", "okx", b10, R"(x[["30001.25","0.5"]])"),
+      line("1", "okx", R"([["30000.25","0.5"]["29999","1"]])", a10),
+      line("1", "okx", R"([["30000.25","0.5","7"]])", a10),
+      line("1", "okx", R"([["30000.25",0.5]])", a10),
+      line("1", "okx", R"([["3\u0030000.25","0.5"]])", a10),
+      line("1", "okx", R"([["30000.25","0.5"]])", R"([["30001.25","0.5"]])") + " ",
+      line("1", "okx", R"([["30000.25","0.5"]])", R"([["30001.25","0.5"]])") + "\r",
+      line("1", "okx", R"([["30000.25","0.5"]])", R"([["30001.25","0.5"]])") + "}",
+      line("1", "okx", R"([["30000.25","0.5"]])", R"([["30001.25","0.5"]])").substr(0, 120),
+      R"({"t":1,"type":"book","venue":"okx","instrument":"ETH/USDT","bids":)" + b10 + R"(,"asks":)" + a10 + "}",
+  };
+  for (const std::string& l : lines) {
+    ExpectAllReadingsAgree(l);
+    ExpectAllReadingsAgree(line("1", "binance", b10, a10) + "\n" + l + "\n" + l);
+  }
+  // The good ones are good, and read exactly.
+  const ReadAll good = Read(lines[2] + "\n" + lines[14]);
+  EXPECT_EQ(good.error, "line 2: \"t\" 1 goes back in time (previous 9223372036854775807)");
+  ASSERT_EQ(good.events.size(), 1u);
+  EXPECT_EQ(good.events[0].t, std::numeric_limits<int64_t>::max());
+  EXPECT_EQ(good.events[0].bid_count, 10);
+  EXPECT_EQ(good.events[0].asks[9].qty, Qty::FromRaw(100'000'001));
+  EXPECT_EQ(Read(lines[14]).events.at(0).ask_count, 50);
+  EXPECT_EQ(Read(lines[16]).events.at(0).bids[2].qty, ParseDecimal<Qty>(long_qty).value);
+  EXPECT_NE(Read(lines[15]).error, "");
+  EXPECT_NE(Read(lines[3]).error, "");
 }
 
 // ---- files ----
