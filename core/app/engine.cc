@@ -531,6 +531,8 @@ std::string Engine::StatusJson() {
        ",\"risk_rejects\":" + u(cc.risk_rejects) + ",\"intent_ring_full\":" + u(cc.intent_ring_full) +
        ",\"legs_unbalanced\":" + u(cc.legs_unbalanced) + ",\"telemetry_drops\":" + u(cc.telemetry_drops) +
        ",\"stale_quotes\":" + u(cc.stale_quotes) + ",\"journal_stalls\":" + u(cc.journal_stalls) +
+       ",\"liquidity_takes\":" + u(cc.liquidity_takes) + ",\"liquidity_netted_reads\":" +
+       u(cc.liquidity_netted_reads) + ",\"liquidity_table_full\":" + u(cc.liquidity_table_full) +
        ",\"timer_drops\":" + u(timer_drops_) + "}";
   o += ",\"orders_by_purpose\":" + PurposeCounts(cc.orders_by_purpose);
   o += ",\"pnl_quote\":" + Q(Dec(t.pnl_quote)) + ",\"fees_quote\":" + Q(Dec(t.fees_quote));

@@ -104,6 +104,10 @@ void DecisionCore::CopyOutcomes() noexcept {
   c.orders_rejected = o.rejected;
   c.legs_unbalanced = o.legs_unbalanced;
   c.orders_by_purpose = o.by_purpose;
+  const LiquidityCounters& lc = liquidity_.counters();
+  c.liquidity_takes = lc.takes;
+  c.liquidity_netted_reads = lc.netted_reads;
+  c.liquidity_table_full = lc.full;
   tel_.open_orders = static_cast<uint64_t>(orders_.open());
 }
 
@@ -248,6 +252,7 @@ void DecisionCore::OnBookTop(const BookTop& top, Nanos now) noexcept {
     return;
   ++tel_.counters.book_tops;
   books_.OnTop(top, now);
+  liquidity_.OnTop(top.venue, top.instrument);  // takes of finished orders: this top shows them
   // The reference is recomputed on timer inputs, not on every top: arbitrage itself never reads
   // it, and the allocator, the rebalancer and valuation run on timers.
   ref_dirty_[top.instrument.value] = true;
@@ -293,11 +298,25 @@ void DecisionCore::EvaluatePair(InstrumentId inst, VenueId buy, VenueId sell, co
   // that keeps both venues inside their bands).
   const bool leans = allocator_ && ip.quote == p_.valuation_asset;
   const Rate min_edge = leans ? LeanMinEdge(*allocator_, ip.base, buy, sell, p_.min_edge) : p_.min_edge;
+  // The books as our own in-flight orders leave them: levels they are taking are not there twice.
   ArbInputs in{a.asks, a.ask_count, b.bids, b.bid_count, va.taker_fee, vb.taker_fee, min_edge};
+  bool netted = false;
+  if (liquidity_.Any(buy, inst, Side::kBuy)) {
+    in.ask_count = liquidity_.Net(buy, inst, Side::kBuy, a.asks, a.ask_count, asks_left_.data());
+    in.asks = asks_left_.data();
+    netted = true;
+  }
+  if (liquidity_.Any(sell, inst, Side::kSell)) {
+    in.bid_count = liquidity_.Net(sell, inst, Side::kSell, b.bids, b.bid_count, bids_left_.data());
+    in.bids = bids_left_.data();
+    netted = true;
+  }
   uint8_t& episode = episode_[inst.value][buy.value][sell.value];
   // Most ticks show no edge: decide that from the two top levels before computing any caps.
   if (!TopOfBookPays(in)) {
-    episode = 0;
+    // Only the market ends an episode: with our own takes netted out, the edge may just be
+    // what our in-flight orders are already taking.
+    if (!netted) episode = 0;
     return;
   }
   // Caps: what the buy venue's quote and the sell venue's base allow, and the per-leg limits.
@@ -323,7 +342,7 @@ void DecisionCore::EvaluatePair(InstrumentId inst, VenueId buy, VenueId sell, co
 
   const ArbPlan plan = FindArbitrage(in, caps);
   if (!plan.crossed) {
-    episode = 0;
+    if (!netted) episode = 0;
     return;
   }
   if (episode == 0) {
@@ -407,6 +426,7 @@ bool DecisionCore::SendGroup(OrderIntent* legs, int n) noexcept {
     }
     orders_.Open(leg, reserved_asset, reserved);
     portfolio_.Reserve(leg.venue, reserved_asset, reserved);
+    RecordTake(leg);
     const bool pushed = w_.to_venues[leg.venue.value].TryPush(leg);
     HS_DCHECK(pushed, "ring room was checked");
     (void)pushed;
@@ -489,7 +509,20 @@ void DecisionCore::CopyAllocation() noexcept {
   av.rebalance = rebalancer_->counters();
 }
 
+void DecisionCore::RecordTake(const OrderIntent& leg) noexcept {
+  const BookTop& top = books_.at(leg.venue, leg.instrument).top;
+  const bool buy = leg.side == Side::kBuy;
+  const Level* levels = buy ? top.asks : top.bids;
+  int n = buy ? top.ask_count : top.bid_count;
+  if (liquidity_.Any(leg.venue, leg.instrument, leg.side)) {
+    n = liquidity_.Net(leg.venue, leg.instrument, leg.side, levels, n, take_left_.data());
+    levels = take_left_.data();
+  }
+  liquidity_.Take(leg.client_id, leg.venue, leg.instrument, leg.side, leg.limit_px, leg.qty, levels, n);
+}
+
 void DecisionCore::CloseOrder(TrackedOrder& o, ExecKind last) noexcept {
+  liquidity_.OnOrderDone(o.id, o.filled.is_positive());
   portfolio_.Release(o.venue, o.reserved_asset, o.reserved);
   orders_.Close(o, last);
   CopyOutcomes();

@@ -24,6 +24,7 @@
 #include "core/engine/arbitrage_lean.h"
 #include "core/engine/book_cache.h"
 #include "core/engine/engine_params.h"
+#include "core/engine/liquidity_ledger.h"
 #include "core/engine/order_tracker.h"
 #include "core/engine/pnl_ledger.h"
 #include "core/engine/portfolio.h"
@@ -92,6 +93,8 @@ class DecisionCore {
   void EvaluatePair(InstrumentId inst, VenueId buy, VenueId sell, const BookTop& trigger, Nanos now) noexcept;
   bool CanTrade(VenueId v) const noexcept;
   void CloseOrder(TrackedOrder& o, ExecKind last) noexcept;
+  // Records the levels `leg` (just opened) takes from its book, as the book stands netted.
+  void RecordTake(const OrderIntent& leg) noexcept;
   void CopyOutcomes() noexcept;
   void UpdateReference(InstrumentId inst, Nanos now) noexcept;
   void RecomputePnl() noexcept;
@@ -102,6 +105,11 @@ class DecisionCore {
   Portfolio portfolio_;
   BookCache books_;
   OrderTracker orders_;
+  LiquidityLedger liquidity_;  // levels in-flight orders take, netted out of every decision
+  // Scratch for netted book sides (members: a local array would be zeroed on every evaluation).
+  std::array<Level, kBookTopDepth> asks_left_{};
+  std::array<Level, kBookTopDepth> bids_left_{};
+  std::array<Level, kBookTopDepth> take_left_{};
   ReferencePrice reference_;
   std::array<bool, kMaxInstruments> ref_dirty_{};  // a top or a status arrived since the last recompute
   Valuation valuation_;  // reads reference_ (declared before it)

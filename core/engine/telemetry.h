@@ -74,6 +74,11 @@ struct CoreCounters {
   uint64_t unknown_exec = 0;         // reports for client ids the core does not know
   uint64_t telemetry_drops = 0;
   uint64_t stale_quotes = 0;         // pairs skipped: the other venue's top was older than max_quote_age
+  // Liquidity the core's own in-flight orders take (LiquidityLedger): levels recorded, book sides
+  // read with them netted out, and orders sent unnetted because the take table was full.
+  uint64_t liquidity_takes = 0;
+  uint64_t liquidity_netted_reads = 0;
+  uint64_t liquidity_table_full = 0;
   uint64_t journal_stalls = 0;
 };
 
