@@ -354,6 +354,27 @@ bool OpenTable(const Node& n, std::initializer_list<std::string_view> keys, Erro
   return n.IsTable();
 }
 
+// [execution] (optional).
+void ReadExecution(const Node& root, Config& c, ErrorList& errors) {
+  if (!root.Has("execution")) return;
+  const Node ex = root.Child("execution");
+  if (!OpenTable(ex, {"repair_legs", "hedge_slippage_bps", "hedge_attempts", "hedge_timeout_ms", "unwind_slippage_bps",
+                      "unwind_attempts"},
+                 errors))
+    return;
+  ExecutionConfig& e = c.execution;
+  const ExecutionConfig dflt;
+  errors.Collect([&] { e.repair_legs = ex.Bool("repair_legs", dflt.repair_legs); });
+  errors.Collect(
+      [&] { e.hedge_slippage = ex.Bps("hedge_slippage_bps", Rate::Zero(), kRepairSlippageBound, dflt.hedge_slippage); });
+  errors.Collect([&] { e.hedge_attempts = ex.Int("hedge_attempts", 0, 20, dflt.hedge_attempts); });
+  errors.Collect([&] { e.hedge_timeout_ms = ex.Int("hedge_timeout_ms", 1, 600'000, dflt.hedge_timeout_ms); });
+  errors.Collect([&] {
+    e.unwind_slippage = ex.Bps("unwind_slippage_bps", Rate::Zero(), kRepairSlippageBound, dflt.unwind_slippage);
+  });
+  errors.Collect([&] { e.unwind_attempts = ex.Int("unwind_attempts", 0, 20, dflt.unwind_attempts); });
+}
+
 // [reference]. Needs the instruments and venues.
 void ReadReference(const Node& root, Config& c, ErrorList& errors) {
   ReferenceConfig& r = c.reference;
@@ -622,7 +643,7 @@ Config Parse(const std::string& text, const std::string& origin, const ParseOpti
   const Node root(&doc, "", origin, &errors);
   // [sim] belongs to homeostat-sim, which reads the same file.
   root.AllowOnly({"engine", "admin", "journal", "log", "threads", "strategy", "risk", "assets", "instruments",
-                  "venues", "reference", "allocation", "sim"});
+                  "venues", "reference", "allocation", "execution", "sim"});
   Config c;
   c.origin = origin;
   ThreadConfig venue_default;
@@ -633,6 +654,7 @@ Config Parse(const std::string& text, const std::string& origin, const ParseOpti
   const bool threads_ok = errors.Collect([&] { ReadThreads(root, cpus, c, venue_default); });
   errors.Collect([&] { ReadStrategy(root, c); });
   const bool risk_ok = errors.Collect([&] { ReadRisk(root, c); });
+  ReadExecution(root, c, errors);
   // Instruments name assets, venues instruments; [reference] and [allocation] name all three.
   const bool markets_ok = errors.Collect([&] { ReadAssets(root, c); }) && ReadInstruments(root, c, errors) &&
                           threads_ok && ReadVenues(root, venue_default, cpus, c, errors);

@@ -12,6 +12,7 @@ DecisionCore::DecisionCore(const EngineParams& params, Wiring wiring)
       w_(std::move(wiring)),
       risk_(params.limits),
       orders_(params.client_id_base),
+      legs_(params.legs),
       reference_(params.reference),
       valuation_(Valuation::Resolve(params.valuation_asset,
                                     std::span<const InstrumentParams>(params.instrument.data(),
@@ -114,6 +115,7 @@ void DecisionCore::CopyOutcomes() noexcept {
 void DecisionCore::PublishTelemetry() noexcept {
   RecomputePnl();
   CopyOutcomes();
+  CopyLegs(last_timer_);
   tel_.version++;
   tel_.counters.journal_stalls = w_.journal.stalls();
   if (w_.telemetry != nullptr && !w_.telemetry->TryPublish(tel_)) ++tel_.counters.telemetry_drops;
@@ -168,11 +170,14 @@ void DecisionCore::Handle(const ControlCommand& cmd) noexcept {
 }
 
 void DecisionCore::OnTimer(Nanos now) noexcept {
+  last_timer_ = now;
   // Time-driven work runs here, on journaled input time. Every reference first: tops age out of
   // it with time alone, so each timer input brings them all up to date (recomputing only those
   // whose books changed or whose venues aged out; the rest repeat exactly).
   for (int i = 0; i < p_.instruments; ++i) UpdateReference(InstrumentId{static_cast<uint16_t>(i)}, now);
   if (rebalancer_ && rebalancer_->Due(now)) RunRebalancer(now);
+  // Repairs retry, time out into unwinds, and sweep dust on timer inputs too.
+  if (!legs_.idle()) RunRepairs(now);
   if (++timers_since_publish_ >= p_.telemetry_every_timers) {
     timers_since_publish_ = 0;
     PublishTelemetry();
@@ -189,7 +194,7 @@ void DecisionCore::Handle(const VenueMsg& msg) noexcept {
       OnStatus(msg.status);
       break;
     case VenueMsg::Kind::kExec:
-      OnExec(msg.exec);
+      OnExec(msg.exec, msg.recv_time);
       break;
     case VenueMsg::Kind::kBalance:
       if (msg.balance.venue.valid() && msg.balance.venue.value < p_.venues) {
@@ -521,14 +526,59 @@ void DecisionCore::RecordTake(const OrderIntent& leg) noexcept {
   liquidity_.Take(leg.client_id, leg.venue, leg.instrument, leg.side, leg.limit_px, leg.qty, levels, n);
 }
 
-void DecisionCore::CloseOrder(TrackedOrder& o, ExecKind last) noexcept {
+void DecisionCore::CloseOrder(TrackedOrder& o, ExecKind last, Nanos now) noexcept {
   liquidity_.OnOrderDone(o.id, o.filled.is_positive());
   portfolio_.Release(o.venue, o.reserved_asset, o.reserved);
-  orders_.Close(o, last);
+  const ClientOrderId id = o.id;
+  const Qty filled = o.filled;
+  const bool repair = legs_.IsRepairOrder(id);
+  const GroupEnd end = orders_.Close(o, last);
+  if (repair) {
+    legs_.OnRepairDone(id, filled);
+    RunRepairs(now);  // the next attempt at once, not a timer later
+  } else if (end.ended) {
+    legs_.OnGroupEnded(end.instrument, end.buy_venue, end.sell_venue, end.bought, end.sold, now);
+    if (end.bought != end.sold) RunRepairs(now);
+  }
   CopyOutcomes();
 }
 
-void DecisionCore::OnExec(const ExecReport& ex) noexcept {
+void DecisionCore::RunRepairs(Nanos now) noexcept {
+  RepairView view;
+  view.params = &p_;
+  view.books = &books_;
+  view.reference = &reference_;
+  view.portfolio = &portfolio_;
+  for (int v = 0; v < p_.venues; ++v) view.can_trade[v] = CanTrade(VenueId{static_cast<uint8_t>(v)});
+  RepairOrder planned[LegTracker::kMaxRepairs];
+  const int n = legs_.Plan(view, now, planned, LegTracker::kMaxRepairs);
+  for (int k = 0; k < n; ++k) {
+    const RepairOrder& ro = planned[k];
+    OrderIntent in;
+    in.venue = ro.venue;
+    in.instrument = ro.instrument;
+    in.side = ro.side;
+    in.tif = TimeInForce::kIoc;
+    in.purpose = ro.purpose;
+    in.limit_px = ro.limit;
+    in.qty = ro.qty;
+    in.decision_time = now;
+    in.decision_stamp = TscNow();
+    if (SendGroup(&in, 1)) legs_.OnSent(ro, in.client_id);
+  }
+  CopyLegs(now);
+}
+
+void DecisionCore::CopyLegs(Nanos now) noexcept {
+  tel_.open_repairs = legs_.open();
+  tel_.residual_notional = legs_.ResidualNotional(reference_);
+  tel_.oldest_residual_age = legs_.OldestResidualAge(now);
+  tel_.dust_entries = legs_.dust_entries();
+  tel_.dust_notional = legs_.DustNotional(reference_, p_.venues, p_.instruments);
+  tel_.legs = legs_.counters();
+}
+
+void DecisionCore::OnExec(const ExecReport& ex, Nanos now) noexcept {
   TrackedOrder* o = orders_.Find(ex.client_id);
   switch (ex.kind) {
     case ExecKind::kAck:
@@ -570,7 +620,7 @@ void DecisionCore::OnExec(const ExecReport& ex) noexcept {
     }
   }
   // kUnknown keeps the reservation: the order may exist until reconciled.
-  if (ex.final && ex.kind != ExecKind::kUnknown) CloseOrder(*o, ex.kind);
+  if (ex.final && ex.kind != ExecKind::kUnknown) CloseOrder(*o, ex.kind, now);
 }
 
 void DecisionCore::UpdateReference(InstrumentId inst, Nanos now) noexcept {

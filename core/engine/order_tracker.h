@@ -31,6 +31,17 @@ struct TrackedOrder {
   uint32_t group = 0;
 };
 
+// What closing an order did to its group: when it was the second leg of a two-leg group, what
+// each side filled (the leg tracker repairs a difference).
+struct GroupEnd {
+  bool ended = false;  // both legs of a two-leg group are now done
+  InstrumentId instrument;
+  VenueId buy_venue;
+  VenueId sell_venue;
+  Qty bought;
+  Qty sold;
+};
+
 struct OrderOutcomes {
   uint64_t opened = 0;
   uint64_t filled = 0;          // filled in full
@@ -62,8 +73,8 @@ class OrderTracker {
   }
   void AddFill(TrackedOrder& o, Qty qty) noexcept { o.filled += qty; }
   // The order's last report arrived (kind `last`): counts its outcome and frees its slot. The
-  // caller releases o.reserved first.
-  void Close(TrackedOrder& o, ExecKind last) noexcept;
+  // caller releases o.reserved first. Returns what that did to the order's group.
+  GroupEnd Close(TrackedOrder& o, ExecKind last) noexcept;
 
   int open() const noexcept { return open_; }
   const OrderOutcomes& outcomes() const noexcept { return outcomes_; }
@@ -74,7 +85,10 @@ class OrderTracker {
     uint32_t id = 0;
     uint8_t legs = 0;
     uint8_t legs_done = 0;
-    Qty filled[2];
+    Qty filled[2];      // [0] the buy leg, [1] the sell leg
+    VenueId venue[2];
+    InstrumentId instrument[2];
+    bool sides_seen[2] = {false, false};
   };
   std::array<TrackedOrder, kSlots> slots_{};
   std::array<Group, kGroups> groups_{};

@@ -15,6 +15,7 @@
 #include "core/base/fixed_point.h"
 #include "core/base/ids.h"
 #include "core/engine/allocation_stats.h"
+#include "core/engine/leg_tracker.h"
 #include "core/engine/rebalancer.h"
 #include "core/messages/messages.h"
 #include "core/runtime/histogram.h"
@@ -122,6 +123,14 @@ struct CoreTelemetry {
   std::array<bool, kMaxInstruments> reference_valid{};  // false: no quorum now (the value is stale)
   std::array<VenueView, kMaxVenues> venue{};
   AllocationView allocation;
+  // Leg risk (LegTracker): repairs open now, their residual at the references (in each
+  // instrument's quote) and the oldest one's age at the last timer; what repairs did so far.
+  int open_repairs = 0;
+  Notional residual_notional;
+  Nanos oldest_residual_age;
+  int dust_entries = 0;   // (venue, instrument) entries holding dust
+  Notional dust_notional;  // their worth at the references
+  LegCounters legs;
 };
 
 class TelemetrySlot {

@@ -864,6 +864,40 @@ TEST(Reference, ValuesAndBounds) {
   ExpectError("reference = 1\n" + TwoVenues(""), "test.toml: reference: expected a table, found an integer");
 }
 
+TEST(Execution, DefaultsValuesAndBounds) {
+  auto c = ParseConfig(TwoVenues(""), "t");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_TRUE(c->execution.repair_legs);
+  EXPECT_EQ(c->execution.hedge_slippage.raw(), 100'000);  // 10 bps
+  EXPECT_EQ(c->execution.hedge_attempts, 3);
+  EXPECT_EQ(c->execution.hedge_timeout_ms, 2000);
+  EXPECT_EQ(c->execution.unwind_slippage.raw(), 500'000);  // 50 bps
+  EXPECT_EQ(c->execution.unwind_attempts, 3);
+  c = ParseConfig(TwoVenues("[execution]\nrepair_legs = false\nhedge_slippage_bps = \"2.5\"\nhedge_attempts = 0\n"
+                            "hedge_timeout_ms = 600000\nunwind_slippage_bps = \"999\"\nunwind_attempts = 20\n"),
+                  "t");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_FALSE(c->execution.repair_legs);
+  EXPECT_EQ(c->execution.hedge_slippage.raw(), 25'000);
+  EXPECT_EQ(c->execution.hedge_attempts, 0);
+  EXPECT_EQ(c->execution.hedge_timeout_ms, 600000);
+  EXPECT_EQ(c->execution.unwind_slippage.raw(), 9'990'000);
+  EXPECT_EQ(c->execution.unwind_attempts, 20);
+
+  ExpectError(TwoVenues("[execution]\nhedge_slippage_bps = \"1000\"\n"),
+              "test.toml: execution.hedge_slippage_bps: \"1000\" is outside [0, 1000)");
+  ExpectError(TwoVenues("[execution]\nunwind_slippage_bps = \"-1\"\n"), "execution.unwind_slippage_bps: \"-1\" is outside");
+  ExpectError(TwoVenues("[execution]\nhedge_attempts = 21\n"), "execution.hedge_attempts: 21 is out of range [0, 20]");
+  ExpectError(TwoVenues("[execution]\nhedge_timeout_ms = 0\n"), "execution.hedge_timeout_ms: 0 is out of range [1, 600000]");
+  ExpectError(TwoVenues("[execution]\nrepair_legs = 1\n"), "execution.repair_legs: expected a boolean");
+  ExpectError(TwoVenues("[execution]\nhedge_slippage = \"5\"\n"), "execution.hedge_slippage: unknown key");
+  // Every error in the table at once.
+  ExpectError(TwoVenues("[execution]\nhedge_attempts = -1\nunwind_attempts = 99\n"),
+              "execution.hedge_attempts: -1 is out of range [0, 20]");
+  ExpectError(TwoVenues("[execution]\nhedge_attempts = -1\nunwind_attempts = 99\n"),
+              "execution.unwind_attempts: 99 is out of range [0, 20]");
+}
+
 TEST(Reference, MinVenuesAboveTheVenuesListingAnInstrumentIsRefused) {
   const std::string err = ErrorOf(TwoVenues("[reference]\nmin_venues = 2\n"));
   EXPECT_EQ(err, "test.toml: reference.min_venues: 2, but instrument \"ETH/USDT\" is listed on only 1 venue (binance)");

@@ -250,6 +250,39 @@ TEST_F(CoreTest, TwoPairsDoNotSpendTheSameLevel) {
   EXPECT_EQ(c.arb_groups_sent, 2u);
 }
 
+// One leg filled, the other expired: the leg tracker hedges the residual with an IOC of purpose
+// kHedge on the venue with the best bid, within hedge_slippage of the reference, once there is a
+// reference (timers make it), and counts the group hedged when that fills.
+TEST_F(CoreTest, AOneLeggedGroupIsHedged) {
+  Top(0, "29999", "1", "30000", "0.8", 1000);
+  Top(1, "30200", "0.05", "30201", "1", 1000);
+  const OrderIntent buy = Drain(0).at(0);
+  const OrderIntent sell = Drain(1).at(0);
+  Fill(buy, "0.05", "1500", "0.00005", "BTC");
+  Expire(sell);
+  EXPECT_TRUE(Drain(0).empty() && Drain(1).empty()) << "no reference yet: nothing to bound a hedge by";
+  EXPECT_EQ(core_->telemetry().open_repairs, 1);
+  ControlCommand timer;
+  timer.op = ControlOp::kTimer;
+  timer.time = Nanos::FromMillis(1010);
+  core_->Handle(timer);  // reference: median of mids 29999.5 and 30200.5 = 30100
+  const std::vector<OrderIntent> hedge = Drain(1);
+  ASSERT_EQ(hedge.size(), 1u);
+  EXPECT_TRUE(Drain(0).empty());
+  EXPECT_EQ(hedge[0].purpose, OrderPurpose::kHedge);
+  EXPECT_EQ(hedge[0].side, Side::kSell);
+  EXPECT_EQ(hedge[0].qty, sell.qty);
+  EXPECT_EQ(hedge[0].limit_px, P("30069.9")) << "30100 less 10 bps, on the tick";
+  EXPECT_EQ(hedge[0].tif, TimeInForce::kIoc);
+  Fill(hedge[0], "0.05", "1505", "1.505", "USDT");
+  const CoreTelemetry& t = core_->telemetry();
+  EXPECT_EQ(t.open_repairs, 0);
+  EXPECT_EQ(t.legs.hedged, 1u);
+  EXPECT_EQ(t.legs.hedge_orders, 1u);
+  EXPECT_EQ(t.counters.orders_by_purpose[static_cast<int>(OrderPurpose::kHedge)], 1u);
+  EXPECT_EQ(t.residual_notional, Notional::Zero());
+}
+
 // A stalled stream leaves a book that validated but stopped moving: a dislocation against it
 // is not traded, and is counted. The same quote, refreshed, trades.
 TEST_F(CoreTest, StaleQuoteOnTheOtherVenueIsNotTraded) {
