@@ -503,17 +503,6 @@ class KrakenProtocol final : public Protocol {
     return Fixed(v.raw(), Qty::kDecimals, sym ? sym->qty_decimals : 8);
   }
 
-  // Pushes one executions update to every subscribed connection (its own sequence each).
-  void PushExec(const json& item) {
-    for (Peer* q : s_->Peers(venue_)) {
-      auto it = priv_.find(q->id);
-      if (it == priv_.end() || !it->second.executions) continue;
-      // Numbers are raw text: build the message around the item's dump.
-      q->Send("{\"channel\":\"executions\",\"type\":\"update\",\"data\":[" + item.dump() + "],\"sequence\":" +
-              std::to_string(++it->second.exec_seq) + "}");
-    }
-  }
-
   std::string BalancesData() {
     std::string d = "[";
     bool first = true;

@@ -282,5 +282,36 @@ TEST_F(KrakenOrdersLoopback, ADuplicateExecutionChangesNothing) {
   EXPECT_EQ(execs_.size(), before);
 }
 
+TEST_F(KrakenOrdersLoopback, RateLimitIsKeptLocallyBeforeTheVenueRefuses) {
+  Start();
+  ASSERT_TRUE(RunUntil([&] { return orders_->connected(); }));
+  // IOC buys below the ask: each is accepted and expires, costing +1 on the pair's counter.
+  auto send = [&](uint64_t first, int n) {
+    for (int i = 0; i < n; ++i) orders_->OnIntent(Intent(first + static_cast<uint64_t>(i), Side::kBuy, "29000.0", "0.01"));
+    return RunUntil([&] {
+      for (int i = 0; i < n; ++i)
+        if (!Final(first + static_cast<uint64_t>(i))) return false;
+      return true;
+    });
+  };
+  for (int b = 0; b < 7; ++b) ASSERT_TRUE(send(0x1000 + static_cast<uint64_t>(b) * 20, 20));
+  int local = 0, venue = 0;
+  for (const ExecReport& e : execs_) {
+    local += e.kind == ExecKind::kRejected && e.reason == RejectReason::kRateLimited;
+    venue += e.kind == ExecKind::kRejected && e.venue_code == kErrRateLimit;
+  }
+  // 125 - 8 kept for a cancel = 117 accepted (less a little decay), the rest refused here.
+  EXPECT_GE(local, 140 - 125);
+  EXPECT_EQ(venue, 0) << "the venue never had to refuse";
+  EXPECT_EQ(static_cast<uint64_t>(local), orders_->local_rate_rejects());
+
+  // Without the local budget, the simulator refuses with Kraken's error once over 125.
+  orders_->rate_budget().set_params({/*max_count=*/100'000, /*decay_milli_per_s=*/2340, /*reserve=*/0});
+  for (int b = 0; b < 2; ++b) ASSERT_TRUE(send(0x2000 + static_cast<uint64_t>(b) * 20, 20));
+  venue = 0;
+  for (const ExecReport& e : execs_) venue += e.kind == ExecKind::kRejected && e.venue_code == kErrRateLimit;
+  EXPECT_GT(venue, 0);
+}
+
 }  // namespace
 }  // namespace hs::kraken
