@@ -285,7 +285,7 @@ bool ReadVenues(const Node& root, const ThreadConfig& venue_default, const std::
       const Node vn = element.Named(v.name);
       vn.AllowOnly({"name", "kind", "market_data_url", "rest_url", "order_url", "api_key_env", "api_secret_env",
                     "passphrase_env", "taker_fee", "trading", "depth", "idle_timeout_ms", "reconnect_min_ms",
-                    "reconnect_max_ms", "thread", "symbols"});
+                    "reconnect_max_ms", "dead_man_s", "thread", "symbols"});
       const std::string kind = vn.String("kind");
       if (!ParseVenueKind(kind, &v.kind)) vn.Fail("kind", "\"" + kind + "\" is not a venue kind (binance, okx, bybit, kraken, coinbase)");
       v.market_data_url = vn.String("market_data_url");
@@ -306,6 +306,7 @@ bool ReadVenues(const Node& root, const ThreadConfig& venue_default, const std::
       v.idle_timeout_ms = vn.Int("idle_timeout_ms", 100, 600'000, 30'000);
       v.reconnect_min_ms = vn.Int("reconnect_min_ms", 1, 60'000, 250);
       v.reconnect_max_ms = vn.Int("reconnect_max_ms", v.reconnect_min_ms, 600'000, 10'000);
+      v.dead_man_s = static_cast<int>(vn.Int("dead_man_s", 0, 86'399, 0));
       v.thread = vn.Has("thread") ? ReadThread(vn.Child("thread"), venue_default, cpus) : venue_default;
 
       const Node syms = vn.Child("symbols");

@@ -83,6 +83,9 @@ struct VenueConfig {
   int64_t idle_timeout_ms = 30'000;
   int64_t reconnect_min_ms = 250;
   int64_t reconnect_max_ms = 10'000;
+  // Dead man's switch armed by the order session while connected (Kraken
+  // cancel_all_orders_after), in seconds; 0 = off. 0..86399 (the venue's bound is < 86400).
+  int dead_man_s = 0;
   ThreadConfig thread;
   std::vector<VenueSymbolConfig> symbols;
 };

@@ -127,7 +127,9 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
       return;
     }
     HttpResult r;
-    server_->HandleHttp(venue_, std::string(req_.method_string()), std::string(req_.target()), req_.body(), &r);
+    Protocol::Headers headers;
+    for (const auto& f : req_) headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
+    server_->HandleHttp(venue_, std::string(req_.method_string()), std::string(req_.target()), headers, req_.body(), &r);
     res_ = {};
     res_.result(static_cast<http::status>(r.status));
     res_.version(req_.version());
@@ -330,9 +332,9 @@ void Server::RemovePeer(Peer* p) { peers_.erase(std::remove(peers_.begin(), peer
 
 void Server::PublishChange(const BookChange& c) { protocols_[static_cast<size_t>(c.venue)]->OnBookChange(c); }
 
-bool Server::HandleHttp(int venue, const std::string& method, const std::string& target, const std::string& body,
-                        HttpResult* out) {
-  return protocols_[static_cast<size_t>(venue)]->OnHttp(method, target, body, out);
+bool Server::HandleHttp(int venue, const std::string& method, const std::string& target, const Protocol::Headers& headers,
+                        const std::string& body, HttpResult* out) {
+  return protocols_[static_cast<size_t>(venue)]->OnHttpWithHeaders(method, target, headers, body, out);
 }
 
 void Server::LogOrder(int venue, Nanos arrived, const std::string& fields) {

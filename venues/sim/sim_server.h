@@ -67,6 +67,13 @@ class Protocol {
                       HttpResult* out) {
     return false;
   }
+  // OnHttp with the request's headers (signed REST calls need them). By default the headers
+  // are not looked at and OnHttp answers.
+  using Headers = std::vector<std::pair<std::string, std::string>>;
+  virtual bool OnHttpWithHeaders(const std::string& method, const std::string& target, const Headers& headers,
+                                 const std::string& body, HttpResult* out) {
+    return OnHttp(method, target, body, out);
+  }
 };
 
 // Fault injection switches (set from --fault-* flags or the control socket), per venue. Each
@@ -116,8 +123,8 @@ class Server {
   void AddPeer(Peer* p);
   void RemovePeer(Peer* p);
   Protocol* protocol(int venue) { return protocols_[static_cast<size_t>(venue)].get(); }
-  bool HandleHttp(int venue, const std::string& method, const std::string& target, const std::string& body,
-                  HttpResult* out);
+  bool HandleHttp(int venue, const std::string& method, const std::string& target, const Protocol::Headers& headers,
+                  const std::string& body, HttpResult* out);
   std::string HandleControl(std::string_view line);
 
   struct Impl;

@@ -145,6 +145,8 @@ TEST(Config, ErrorsNameTheField) {
       {"api_key_env = \"HS_DEMO_BINANCE_KEY\"\n", "", "venues.binance.api_key_env: api_key_env and api_secret_env are required"},
       {"max_quote_age_ms = 2000", "max_quote_age_ms = 0", "strategy.max_quote_age_ms: 0 is out of range"},
       {"depth = 100 ", "depth = 100000 ", "venues.binance.depth: 100000 is out of range"},
+      {"depth = 100 ", "depth = 100\ndead_man_s = 86400 ", "venues.binance.dead_man_s: 86400 is out of range [0, 86399]"},
+      {"depth = 100 ", "depth = 100\ndead_man_s = \"60\" ", "venues.binance.dead_man_s: expected an integer"},
   };
   for (const Case& c : cases) {
     const std::string err = ErrorOf(DemoWith(c.from, c.to));
