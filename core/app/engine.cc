@@ -95,7 +95,8 @@ std::string AllocationStatusJson(const engine::AllocationView& av, const config:
        ",\"notional\":" + Q(Dec(av.rebalance_notional)) + ",\"waiting_small\":" + u(rc.waiting_small) +
        ",\"skipped_cost\":" + u(rc.skipped_cost) + ",\"skipped_depth\":" + u(rc.skipped_depth) +
        ",\"skipped_no_reference\":" + u(rc.skipped_no_reference) + ",\"skipped_pace\":" + u(rc.skipped_pace) +
-       ",\"skipped_no_venue\":" + u(rc.skipped_no_venue) + ",\"unpriced_runs\":" + u(av.unpriced_runs) + "}}";
+       ",\"skipped_no_venue\":" + u(rc.skipped_no_venue) + ",\"unpriced_runs\":" + u(av.unpriced_runs) +
+       ",\"waiting_balances_runs\":" + u(av.waiting_balances_runs) + "}}";
   return o;
 }
 

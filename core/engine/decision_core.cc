@@ -445,6 +445,15 @@ bool DecisionCore::SendGroup(OrderIntent* legs, int n) noexcept {
 }
 
 void DecisionCore::RunRebalancer(Nanos now) noexcept {
+  // Weights over part of the portfolio would be wrong: wait until every trading venue has
+  // reported its balances once (they stay known across reconnects).
+  for (int v = 0; v < p_.venues; ++v) {
+    if (p_.venue[v].trading && !portfolio_.known(VenueId{static_cast<uint8_t>(v)})) {
+      ++tel_.allocation.waiting_balances_runs;
+      rebalancer_->Skip(now);
+      return;
+    }
+  }
   // Holdings valued in the valuation asset (the last valid reference: a stale one still values,
   // but the rebalancer sends nothing on an instrument whose reference is not valid now).
   valuation_.NavInto(portfolio_, p_.venues, p_.assets, &nav_);

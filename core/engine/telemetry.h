@@ -93,6 +93,7 @@ struct AllocationView {
   std::array<bool, kMaxAssets> in_band{};
   RebalanceCounters rebalance;  // the rebalancer's runs and why corrections did not trade
   uint64_t unpriced_runs = 0;   // runs skipped: an asset held but never priced
+  uint64_t waiting_balances_runs = 0;  // runs skipped: a trading venue's balances not known yet
   Notional rebalance_notional;  // sent, at the reference
   uint64_t rebalance_orders = 0;
   double rebalance_cost_weighted = 0;  // Σ planned all-in cost (fraction) × notional: statistics only

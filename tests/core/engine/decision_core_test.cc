@@ -561,6 +561,9 @@ class AllocationCoreTest : public ::testing::Test {
       shares[0] = shares[1] = R("0.5");
     }
     ap.venue_band = R("0.05");
+    // Two trading venues here: the demo's others take no part (the rebalancer waits for every
+    // trading venue's balances).
+    for (int v = 2; v < params_.venues; ++v) params_.venue[v].trading = false;
     ap.vol.enabled = false;
     RebalancerParams& rp = params_.rebalancer;
     rp.interval = Nanos::FromMillis(1000);
@@ -699,6 +702,58 @@ TEST_F(AllocationCoreTest, TheReferenceFollowsEveryChangeAcrossRepeatedTimers) {
   Timer(3046);  // and now it is not: time alone loses the quorum
   EXPECT_FALSE(valid());
   EXPECT_EQ(value(), P("30002")) << "the last valid value is kept";
+}
+
+TEST_F(AllocationCoreTest, NoRebalanceUntilEveryTradingVenuesBalancesAreKnown) {
+  // The core again, with a third trading venue that has not reported its balances yet.
+  params_.venue[2].trading = true;
+  DecisionCore::Wiring w;
+  std::vector<std::unique_ptr<IntentRing>> rings;
+  std::vector<IntentRing::Consumer> outs;
+  for (int v = 0; v < 3; ++v) {
+    rings.push_back(std::make_unique<IntentRing>(64));
+    w.to_venues.push_back(rings.back()->TakeProducer());
+    outs.push_back(rings.back()->TakeConsumer());
+  }
+  core_ = std::make_unique<DecisionCore>(params_, std::move(w));
+  auto fund = [&](int v) {
+    for (const char* asset : {"BTC", "ETH", "USDT"}) {
+      VenueMsg b;
+      b.kind = VenueMsg::Kind::kBalance;
+      b.balance.venue = VenueId{static_cast<uint8_t>(v)};
+      b.balance.asset = cfg_.FindAsset(asset)->id;
+      b.balance.free = std::string(asset) == "USDT" ? Amount::FromUnits(50'000) : Amount::Zero();
+      b.balance.final_of_snapshot = std::string(asset) == "USDT";
+      core_->Handle(b);
+    }
+  };
+  for (int v = 0; v < 3; ++v) {
+    VenueMsg m;
+    m.kind = VenueMsg::Kind::kStatus;
+    m.status.venue = VenueId{static_cast<uint8_t>(v)};
+    m.status.state = FeedState::kSynced;
+    m.status.usable = true;
+    m.status.orders_connected = true;
+    core_->Handle(m);
+  }
+  fund(0);
+  fund(1);
+  for (int v = 0; v < 2; ++v) {
+    Book(v, "BTC/USDT", "29999", "30001", 1000);
+    Book(v, "ETH/USDT", "1999.9", "2000.1", 1000);
+  }
+  Timer(1010);
+  int sent = 0;
+  OrderIntent in;
+  for (auto& o : outs)
+    while (o.TryPop(in)) ++sent;
+  EXPECT_EQ(sent, 0) << "venue 2 trades but its balances are unknown";
+  EXPECT_EQ(core_->telemetry().allocation.waiting_balances_runs, 1u);
+  fund(2);
+  Timer(2020);
+  for (auto& o : outs)
+    while (o.TryPop(in)) ++sent;
+  EXPECT_GT(sent, 0) << "every trading venue known: the rebalancer runs";
 }
 
 TEST_F(AllocationCoreTest, NoRebalanceWithoutAValidReference) {
