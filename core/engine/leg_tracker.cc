@@ -211,6 +211,7 @@ void LegTracker::OnSent(const RepairOrder& o, ClientOrderId id) noexcept {
 
 Notional LegTracker::ResidualNotional(const ReferencePrice& ref) const noexcept {
   Notional sum = Notional::Zero();
+  if (open_ == 0) return sum;
   for (const Repair& r : repairs_)
     if (r.active) sum += MulNotional(ref.value(r.instrument), Abs(r.residual), Rounding::kCeil);
   return sum;
@@ -228,6 +229,7 @@ Notional LegTracker::DustNotional(const ReferencePrice& ref, int venues, int ins
 
 Nanos LegTracker::OldestResidualAge(Nanos now) const noexcept {
   Nanos oldest{0};
+  if (open_ == 0) return oldest;
   for (const Repair& r : repairs_)
     if (r.active && now - r.since > oldest) oldest = now - r.since;
   return oldest;
