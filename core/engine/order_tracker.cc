@@ -3,9 +3,13 @@
 namespace hs::engine {
 
 bool OrderTracker::HasRoom(int n) const noexcept {
-  for (int k = 0; k < n; ++k)
-    if (slots_[(next_id_ + static_cast<uint64_t>(k)) % kSlots].active) return false;
-  return true;
+  if (n <= 0) return true;
+  if (cap_ - open_ < n) return false;
+  // The next n ids Open will take: free slots from next_id_ on, live ones skipped.
+  int found = 0;
+  for (int k = 0; k < cap_ && found < n; ++k)
+    found += slots_[(next_id_ + static_cast<uint64_t>(k)) % static_cast<uint64_t>(cap_)].active ? 0 : 1;
+  return found >= n;
 }
 
 uint32_t OrderTracker::NewGroup(int legs) noexcept {
@@ -18,8 +22,13 @@ uint32_t OrderTracker::NewGroup(int legs) noexcept {
 }
 
 TrackedOrder& OrderTracker::Open(OrderIntent& intent, AssetId reserved_asset, Amount reserved) noexcept {
+  // Skip the ids whose slots are still live (HasRoom found a free one within the table).
+  for (int k = 0; k < cap_ && slots_[next_id_ % static_cast<uint64_t>(cap_)].active; ++k) {
+    ++next_id_;
+    ++ids_skipped_;
+  }
   intent.client_id = ClientOrderId{next_id_++};
-  TrackedOrder& s = slots_[intent.client_id.value % kSlots];
+  TrackedOrder& s = slots_[intent.client_id.value % static_cast<uint64_t>(cap_)];
   s = TrackedOrder{};
   s.active = true;
   s.id = intent.client_id;

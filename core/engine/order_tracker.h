@@ -1,8 +1,11 @@
 // hs::engine — the orders in flight: client ids, slots, groups and each order's outcome.
 //
 // A part of the decision core (DESIGN §6). Client ids count up from a per-session base; an
-// order lives in slot `id % kSlots` until its last report, so a slot still live when its id
-// comes round again refuses the new order (the table is full) rather than overwrite it. Each
+// order lives in slot `id % slots` until its last report. When the next id's slot is still live
+// (an order whose outcome is unknown, say), that id is skipped, never reused: the next id whose
+// slot is free is taken, so one stuck order costs one slot, not the order path. Only a table
+// with every slot live refuses a new order (counted by the caller); trading resumes as soon as
+// one frees. Ids stay unique and increasing within a session. Each
 // order remembers what it reserved so the core can release it, and its outcome is counted
 // exactly once when it closes: filled + partly filled + unfilled + rejected + open = opened.
 // The legs of one group (an arbitrage pair) are compared when both are done. No clock.
@@ -57,9 +60,11 @@ class OrderTracker {
   static constexpr int kSlots = 4096;
   static constexpr int kGroups = 2048;
 
-  explicit OrderTracker(uint64_t first_client_id) noexcept : next_id_(first_client_id) {}
+  // `slots`: the table's size, 1..kSlots (tests use small tables).
+  explicit OrderTracker(uint64_t first_client_id, int slots = kSlots) noexcept
+      : next_id_(first_client_id), cap_(slots < 1 ? 1 : (slots > kSlots ? kSlots : slots)) {}
 
-  // True when the next n client ids have free slots.
+  // True when n orders can be opened now (n free slots, skipping live ones).
   bool HasRoom(int n) const noexcept;
   // A new group id for the legs of one decision.
   uint32_t NewGroup(int legs) noexcept;
@@ -68,7 +73,7 @@ class OrderTracker {
 
   // The live order with this id, or nullptr (unknown, or already closed).
   TrackedOrder* Find(ClientOrderId id) noexcept {
-    TrackedOrder& s = slots_[id.value % kSlots];
+    TrackedOrder& s = slots_[id.value % static_cast<uint64_t>(cap_)];
     return (s.active && s.id == id) ? &s : nullptr;
   }
   void AddFill(TrackedOrder& o, Qty qty) noexcept { o.filled += qty; }
@@ -79,6 +84,8 @@ class OrderTracker {
   int open() const noexcept { return open_; }
   const OrderOutcomes& outcomes() const noexcept { return outcomes_; }
   uint64_t next_client_id() const noexcept { return next_id_; }
+  // Client ids passed over because their slot was still live.
+  uint64_t ids_skipped() const noexcept { return ids_skipped_; }
 
  private:
   struct Group {
@@ -93,6 +100,8 @@ class OrderTracker {
   std::array<TrackedOrder, kSlots> slots_{};
   std::array<Group, kGroups> groups_{};
   uint64_t next_id_;
+  int cap_;
+  uint64_t ids_skipped_ = 0;
   uint32_t next_group_ = 1;
   int open_ = 0;
   OrderOutcomes outcomes_{};
