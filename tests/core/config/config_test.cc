@@ -94,11 +94,11 @@ TEST(Config, EmbeddedDemoParses) {
   auto c = ParseConfig(Demo(), "demo");
   ASSERT_TRUE(c.ok()) << c.status();
   EXPECT_EQ(c->name, "demo");
-  // One venue per wire format; Kraken and Coinbase are market data only.
+  // One venue per wire format; Coinbase is market data only.
   ASSERT_EQ(c->venues.size(), 5u);
   const VenueKind kinds[] = {VenueKind::kBinance, VenueKind::kOkx, VenueKind::kBybit, VenueKind::kKraken,
                              VenueKind::kCoinbase};
-  const bool trading[] = {true, true, true, false, false};
+  const bool trading[] = {true, true, true, true, false};
   for (size_t i = 0; i < 5; ++i) {
     EXPECT_EQ(c->venues[i].kind, kinds[i]) << i;
     EXPECT_EQ(c->venues[i].trading, trading[i]) << c->venues[i].name;
@@ -471,7 +471,8 @@ TEST(Config, DemoAdminSectionListsTheDefaults) {
 // ---- [allocation] and [reference]
 
 // A complete allocation for the demo's assets (BTC, ETH, USDT) and venues (binance, okx, bybit
-// trade; kraken, coinbase do not), with a per-asset override of the venue shares for BTC.
+// trade; kraken, coinbase do not: AllocWith turns the demo's Kraken trading off), with a
+// per-asset override of the venue shares for BTC.
 constexpr char kAllocationToml[] = R"(
 [allocation]
 valuation_asset = "USDT"
@@ -513,7 +514,9 @@ max_scale = 1.0
 std::string AllocWith(const std::string& from = "", const std::string& to = "") {
   std::string alloc = kAllocationToml;
   if (!from.empty()) ReplaceIn(alloc, from, to);
-  return Demo() + alloc;
+  std::string demo = Demo();
+  ReplaceIn(demo, "dead_man_s = 30", "trading = false\ndead_man_s = 30");
+  return demo + alloc;
 }
 
 TEST(Allocation, FullConfigParsesExactly) {
