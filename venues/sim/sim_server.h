@@ -67,6 +67,11 @@ class Protocol {
                       HttpResult* out) {
     return false;
   }
+  // The same with the request's Authorization header (Coinbase: "Bearer <JWT>").
+  virtual bool OnHttpAuthorized(const std::string& method, const std::string& target, const std::string& body,
+                                const std::string& authorization, HttpResult* out) {
+    return OnHttp(method, target, body, out);
+  }
 };
 
 // Fault injection switches (set from --fault-* flags or the control socket), per venue. Each
@@ -117,7 +122,7 @@ class Server {
   void RemovePeer(Peer* p);
   Protocol* protocol(int venue) { return protocols_[static_cast<size_t>(venue)].get(); }
   bool HandleHttp(int venue, const std::string& method, const std::string& target, const std::string& body,
-                  HttpResult* out);
+                  const std::string& authorization, HttpResult* out);
   std::string HandleControl(std::string_view line);
 
   struct Impl;
