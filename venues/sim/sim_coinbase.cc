@@ -130,11 +130,13 @@ class CoinbaseProtocol final : public Protocol {
     const std::string channel = j.contains("channel") && j["channel"].is_string() ? j["channel"].get<std::string>() : "";
     if (type != "subscribe" && type != "unsubscribe") return SendError(p, "unknown request type '" + type + "'");
     const bool sub = type == "subscribe";
+    bool authed = false;
     if (!user_path_.empty() && p.target.substr(0, p.target.find('?')) == user_path_ && user_path_ != path_) {
       // The user endpoint: every subscribe carries a JWT (no uri claim).
       std::string why;
       if (!j.contains("jwt") || !j["jwt"].is_string() || !CheckJwt(j["jwt"].get<std::string>(), "", &why))
         return SendError(p, "authentication failure: " + why);
+      authed = true;
     }
     if (channel == "user") {
       if (!sub) {
@@ -142,7 +144,7 @@ class CoinbaseProtocol final : public Protocol {
         return Envelope(p, "subscriptions", SubscriptionsEvent(p));
       }
       std::string why;
-      if (!j.contains("jwt") || !j["jwt"].is_string() || !CheckJwt(j["jwt"].get<std::string>(), "", &why))
+      if (!authed && (!j.contains("jwt") || !j["jwt"].is_string() || !CheckJwt(j["jwt"].get<std::string>(), "", &why)))
         return SendError(p, "authentication failure: " + why);
       p.subs.insert({kChanUser, -1});
       // Snapshot of open orders, batched by 50 (one empty snapshot when there are none).
