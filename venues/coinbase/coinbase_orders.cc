@@ -405,8 +405,9 @@ ParseStatus OrderParser::ParseCreate(const char* data, size_t len, CreateReply* 
   }
   if (!has_success) return ParseStatus::kMissingField;
   if (!out->success) {
-    // The most specific reason the reply gives; "UNKNOWN_*" fillers lose to a real one.
-    for (std::string_view r : {new_order, preview, error, top_reason}) {
+    // error_response.error names the reason; then the new-order and preview reasons; "UNKNOWN_*"
+    // fillers lose to a real one.
+    for (std::string_view r : {error, new_order, preview, top_reason}) {
       if (!r.empty() && r.rfind("UNKNOWN_", 0) != 0) {
         out->failure_reason = r;
         break;

@@ -185,7 +185,7 @@ struct CreateReply {
   bool success = false;
   std::string_view order_id;
   std::string_view client_order_id;
-  std::string_view failure_reason;  // error_response.{new_order_failure_reason, preview_failure_reason, error} or top-level
+  std::string_view failure_reason;  // error_response.{error, new_order_failure_reason, preview_failure_reason} or top-level
   std::string_view message;
 };
 
