@@ -246,7 +246,11 @@ struct OrderParser::Impl {
   od::parser parser{kMaxUserFrame};
 };
 
-OrderParser::OrderParser() : impl_(std::make_unique<Impl>()) {}
+OrderParser::OrderParser() : impl_(std::make_unique<Impl>()) {
+  // Sized once: On-Demand otherwise grows its buffers on the first larger document (an
+  // allocation on the order path).
+  (void)impl_->parser.allocate(kMaxUserFrame);
+}
 OrderParser::~OrderParser() = default;
 
 namespace {
