@@ -35,6 +35,12 @@ engine::EngineParams CoreParamsFromConfig(const config::Config& cfg, uint64_t cl
   p.max_quote_age = Nanos::FromMillis(cfg.strategy.max_quote_age_ms);
   // The oracle ([reference]; the config resolves each instrument's quorum).
   p.reference.max_age = Nanos::FromMillis(cfg.reference.max_age_ms);
+  p.legs.enabled = cfg.execution.repair_legs;
+  p.legs.hedge_slippage = cfg.execution.hedge_slippage;
+  p.legs.hedge_attempts = static_cast<int>(cfg.execution.hedge_attempts);
+  p.legs.hedge_timeout = Nanos::FromMillis(cfg.execution.hedge_timeout_ms);
+  p.legs.unwind_slippage = cfg.execution.unwind_slippage;
+  p.legs.unwind_attempts = static_cast<int>(cfg.execution.unwind_attempts);
   p.reference.outlier = cfg.reference.outlier;
   for (const auto& ic : cfg.instruments)
     p.reference.min_venues[ic.id.value] = static_cast<uint8_t>(std::max(1, cfg.reference.min_venues[ic.id.value]));

@@ -95,7 +95,8 @@ std::string AllocationStatusJson(const engine::AllocationView& av, const config:
        ",\"notional\":" + Q(Dec(av.rebalance_notional)) + ",\"waiting_small\":" + u(rc.waiting_small) +
        ",\"skipped_cost\":" + u(rc.skipped_cost) + ",\"skipped_depth\":" + u(rc.skipped_depth) +
        ",\"skipped_no_reference\":" + u(rc.skipped_no_reference) + ",\"skipped_pace\":" + u(rc.skipped_pace) +
-       ",\"skipped_no_venue\":" + u(rc.skipped_no_venue) + ",\"unpriced_runs\":" + u(av.unpriced_runs) + "}}";
+       ",\"skipped_no_venue\":" + u(rc.skipped_no_venue) + ",\"unpriced_runs\":" + u(av.unpriced_runs) +
+       ",\"waiting_balances_runs\":" + u(av.waiting_balances_runs) + "}}";
   return o;
 }
 
@@ -531,6 +532,8 @@ std::string Engine::StatusJson() {
        ",\"risk_rejects\":" + u(cc.risk_rejects) + ",\"intent_ring_full\":" + u(cc.intent_ring_full) +
        ",\"legs_unbalanced\":" + u(cc.legs_unbalanced) + ",\"telemetry_drops\":" + u(cc.telemetry_drops) +
        ",\"stale_quotes\":" + u(cc.stale_quotes) + ",\"journal_stalls\":" + u(cc.journal_stalls) +
+       ",\"liquidity_takes\":" + u(cc.liquidity_takes) + ",\"liquidity_netted_reads\":" +
+       u(cc.liquidity_netted_reads) + ",\"liquidity_table_full\":" + u(cc.liquidity_table_full) +
        ",\"timer_drops\":" + u(timer_drops_) + "}";
   o += ",\"orders_by_purpose\":" + PurposeCounts(cc.orders_by_purpose);
   o += ",\"pnl_quote\":" + Q(Dec(t.pnl_quote)) + ",\"fees_quote\":" + Q(Dec(t.fees_quote));
@@ -538,6 +541,16 @@ std::string Engine::StatusJson() {
        ",\"nav_complete\":" + (t.nav_complete ? "true" : "false") + ",\"realized_pnl\":" + Q(Dec(t.realized_pnl)) +
        ",\"unrealized_pnl\":" + Q(Dec(t.unrealized_pnl));
   o += ",\"allocation\":" + AllocationStatusJson(t.allocation, cfg_);
+  const engine::LegCounters& lg = t.legs;
+  o += ",\"legs\":{\"open_groups\":" + u(static_cast<uint64_t>(t.open_repairs)) +
+       ",\"residual_notional\":" + Q(Dec(t.residual_notional)) +
+       ",\"oldest_residual_ms\":" + u(static_cast<uint64_t>(t.oldest_residual_age.value / 1'000'000)) +
+       ",\"groups_ended\":" + u(lg.groups_ended) + ",\"balanced\":" + u(lg.balanced) + ",\"residuals\":" +
+       u(lg.residuals) + ",\"hedged\":" + u(lg.hedged) + ",\"unwound\":" + u(lg.unwound) + ",\"stuck\":" +
+       u(lg.stuck) + ",\"hedge_orders\":" + u(lg.hedge_orders) + ",\"unwind_orders\":" + u(lg.unwind_orders) +
+       ",\"to_dust\":" + u(lg.to_dust) + ",\"dust_sweeps\":" + u(lg.dust_sweeps) + ",\"table_full\":" +
+       u(lg.table_full) + ",\"dust_entries\":" + u(static_cast<uint64_t>(t.dust_entries)) +
+       ",\"dust_notional\":" + Q(Dec(t.dust_notional)) + "}";
   o += ",\"valuation_asset\":" + Q(cfg_.assets[cfg_.instruments.front().quote.value].name);
   o += ",\"tick_to_order_ns\":" + Hist(t2o) + ",\"decision_ns\":" + Hist(dec);
   o += ",\"admin\":{\"commands\":" + u(admin_->commands()) + ",\"errors\":" + u(admin_->errors()) +
@@ -565,6 +578,13 @@ std::string Engine::SummaryJson() {
        ",\"partly_filled\":" + u(cc.orders_partly_filled) + ",\"unfilled\":" + u(cc.orders_unfilled) +
        ",\"rejected\":" + u(cc.orders_rejected) + ",\"open\":" + u(tel_.open_orders) + "}";
   o += ",\"orders_by_purpose\":" + PurposeCounts(cc.orders_by_purpose);
+  // Two-leg groups: how each ended. open_at_end: residuals not repaired when the engine stopped.
+  const engine::LegCounters& lg = tel_.legs;
+  o += ",\"groups\":{\"total\":" + u(lg.groups_ended) + ",\"balanced\":" + u(lg.balanced) + ",\"hedged\":" +
+       u(lg.hedged) + ",\"unwound\":" + u(lg.unwound) + ",\"to_dust\":" + u(lg.to_dust) + ",\"open_at_end\":" +
+       u(static_cast<uint64_t>(tel_.open_repairs)) + "}";
+  o += ",\"dust\":{\"entries\":" + u(static_cast<uint64_t>(tel_.dust_entries)) + ",\"notional\":" +
+       Q(Dec(tel_.dust_notional)) + "}";
   o += ",\"pnl_quote\":" + Q(Dec(tel_.pnl_quote)) + ",\"fees_quote\":" + Q(Dec(tel_.fees_quote));
   const engine::AllocationView& av = tel_.allocation;
   if (av.enabled) {

@@ -285,7 +285,7 @@ bool ReadVenues(const Node& root, const ThreadConfig& venue_default, const std::
       const Node vn = element.Named(v.name);
       vn.AllowOnly({"name", "kind", "market_data_url", "rest_url", "order_url", "api_key_env", "api_secret_env",
                     "passphrase_env", "taker_fee", "trading", "depth", "idle_timeout_ms", "reconnect_min_ms",
-                    "reconnect_max_ms", "thread", "symbols"});
+                    "reconnect_max_ms", "dead_man_s", "thread", "symbols"});
       const std::string kind = vn.String("kind");
       if (!ParseVenueKind(kind, &v.kind)) vn.Fail("kind", "\"" + kind + "\" is not a venue kind (binance, okx, bybit, kraken, coinbase)");
       v.market_data_url = vn.String("market_data_url");
@@ -306,6 +306,7 @@ bool ReadVenues(const Node& root, const ThreadConfig& venue_default, const std::
       v.idle_timeout_ms = vn.Int("idle_timeout_ms", 100, 600'000, 30'000);
       v.reconnect_min_ms = vn.Int("reconnect_min_ms", 1, 60'000, 250);
       v.reconnect_max_ms = vn.Int("reconnect_max_ms", v.reconnect_min_ms, 600'000, 10'000);
+      v.dead_man_s = static_cast<int>(vn.Int("dead_man_s", 0, 86'399, 0));
       v.thread = vn.Has("thread") ? ReadThread(vn.Child("thread"), venue_default, cpus) : venue_default;
 
       const Node syms = vn.Child("symbols");
@@ -352,6 +353,27 @@ std::string Text(T v) {
 bool OpenTable(const Node& n, std::initializer_list<std::string_view> keys, ErrorList& errors) {
   errors.Collect([&] { n.AllowOnly(keys); });
   return n.IsTable();
+}
+
+// [execution] (optional).
+void ReadExecution(const Node& root, Config& c, ErrorList& errors) {
+  if (!root.Has("execution")) return;
+  const Node ex = root.Child("execution");
+  if (!OpenTable(ex, {"repair_legs", "hedge_slippage_bps", "hedge_attempts", "hedge_timeout_ms", "unwind_slippage_bps",
+                      "unwind_attempts"},
+                 errors))
+    return;
+  ExecutionConfig& e = c.execution;
+  const ExecutionConfig dflt;
+  errors.Collect([&] { e.repair_legs = ex.Bool("repair_legs", dflt.repair_legs); });
+  errors.Collect(
+      [&] { e.hedge_slippage = ex.Bps("hedge_slippage_bps", Rate::Zero(), kRepairSlippageBound, dflt.hedge_slippage); });
+  errors.Collect([&] { e.hedge_attempts = ex.Int("hedge_attempts", 0, 20, dflt.hedge_attempts); });
+  errors.Collect([&] { e.hedge_timeout_ms = ex.Int("hedge_timeout_ms", 1, 600'000, dflt.hedge_timeout_ms); });
+  errors.Collect([&] {
+    e.unwind_slippage = ex.Bps("unwind_slippage_bps", Rate::Zero(), kRepairSlippageBound, dflt.unwind_slippage);
+  });
+  errors.Collect([&] { e.unwind_attempts = ex.Int("unwind_attempts", 0, 20, dflt.unwind_attempts); });
 }
 
 // [reference]. Needs the instruments and venues.
@@ -622,7 +644,7 @@ Config Parse(const std::string& text, const std::string& origin, const ParseOpti
   const Node root(&doc, "", origin, &errors);
   // [sim] belongs to homeostat-sim, which reads the same file.
   root.AllowOnly({"engine", "admin", "journal", "log", "threads", "strategy", "risk", "assets", "instruments",
-                  "venues", "reference", "allocation", "sim"});
+                  "venues", "reference", "allocation", "execution", "sim"});
   Config c;
   c.origin = origin;
   ThreadConfig venue_default;
@@ -633,6 +655,7 @@ Config Parse(const std::string& text, const std::string& origin, const ParseOpti
   const bool threads_ok = errors.Collect([&] { ReadThreads(root, cpus, c, venue_default); });
   errors.Collect([&] { ReadStrategy(root, c); });
   const bool risk_ok = errors.Collect([&] { ReadRisk(root, c); });
+  ReadExecution(root, c, errors);
   // Instruments name assets, venues instruments; [reference] and [allocation] name all three.
   const bool markets_ok = errors.Collect([&] { ReadAssets(root, c); }) && ReadInstruments(root, c, errors) &&
                           threads_ok && ReadVenues(root, venue_default, cpus, c, errors);

@@ -30,6 +30,8 @@ inline constexpr Rate kMinEdgeBound = Rate::FromRaw(Rate::kScale / 10);
 inline constexpr Rate kMaxCostBound = Rate::FromRaw(Rate::kScale / 10);
 // reference.outlier_bps is read in [0, 10000) bps: a deviation of 100% excludes nothing.
 inline constexpr Rate kOutlierBound = Rate::FromRaw(Rate::kScale);
+// Hedge and unwind slippage: [0, 10%).
+inline constexpr Rate kRepairSlippageBound = Rate::FromRaw(Rate::kScale / 10);
 
 struct ThreadConfig {
   int cpu = -1;  // -1 = unpinned
@@ -81,6 +83,9 @@ struct VenueConfig {
   int64_t idle_timeout_ms = 30'000;
   int64_t reconnect_min_ms = 250;
   int64_t reconnect_max_ms = 10'000;
+  // Dead man's switch armed by the order session while connected (Kraken
+  // cancel_all_orders_after), in seconds; 0 = off. 0..86399 (the venue's bound is < 86400).
+  int dead_man_s = 0;
   ThreadConfig thread;
   std::vector<VenueSymbolConfig> symbols;
 };
@@ -91,6 +96,17 @@ struct StrategyConfig {
   Notional max_leg_notional;     // cap per arbitrage leg
   int64_t cooldown_ms = 250;     // per instrument and venue pair after an attempt
   int64_t max_quote_age_ms = 5'000;  // a resting top older than this never prices a trade
+};
+
+// [execution]: what happens after orders go out. Leg repairs (hedge, then unwind) of groups whose
+// legs filled different quantities.
+struct ExecutionConfig {
+  bool repair_legs = true;
+  Rate hedge_slippage = Rate::FromRaw(100'000);  // hedge_slippage_bps = "10"
+  int64_t hedge_attempts = 3;                     // 0..20
+  int64_t hedge_timeout_ms = 2'000;               // 1..600000
+  Rate unwind_slippage = Rate::FromRaw(500'000);  // unwind_slippage_bps = "50"
+  int64_t unwind_attempts = 3;                    // 0..20
 };
 
 struct RiskConfig {
@@ -188,6 +204,7 @@ struct Config {
   ThreadConfig journal_thread;
   StrategyConfig strategy;
   RiskConfig risk;
+  ExecutionConfig execution;
   std::vector<AssetConfig> assets;
   std::vector<InstrumentConfig> instruments;
   std::vector<VenueConfig> venues;

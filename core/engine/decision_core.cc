@@ -12,6 +12,7 @@ DecisionCore::DecisionCore(const EngineParams& params, Wiring wiring)
       w_(std::move(wiring)),
       risk_(params.limits),
       orders_(params.client_id_base),
+      legs_(params.legs),
       reference_(params.reference),
       valuation_(Valuation::Resolve(params.valuation_asset,
                                     std::span<const InstrumentParams>(params.instrument.data(),
@@ -104,12 +105,17 @@ void DecisionCore::CopyOutcomes() noexcept {
   c.orders_rejected = o.rejected;
   c.legs_unbalanced = o.legs_unbalanced;
   c.orders_by_purpose = o.by_purpose;
+  const LiquidityCounters& lc = liquidity_.counters();
+  c.liquidity_takes = lc.takes;
+  c.liquidity_netted_reads = lc.netted_reads;
+  c.liquidity_table_full = lc.full;
   tel_.open_orders = static_cast<uint64_t>(orders_.open());
 }
 
 void DecisionCore::PublishTelemetry() noexcept {
   RecomputePnl();
   CopyOutcomes();
+  CopyLegs(last_timer_);
   tel_.version++;
   tel_.counters.journal_stalls = w_.journal.stalls();
   if (w_.telemetry != nullptr && !w_.telemetry->TryPublish(tel_)) ++tel_.counters.telemetry_drops;
@@ -164,11 +170,14 @@ void DecisionCore::Handle(const ControlCommand& cmd) noexcept {
 }
 
 void DecisionCore::OnTimer(Nanos now) noexcept {
+  last_timer_ = now;
   // Time-driven work runs here, on journaled input time. Every reference first: tops age out of
   // it with time alone, so each timer input brings them all up to date (recomputing only those
   // whose books changed or whose venues aged out; the rest repeat exactly).
   for (int i = 0; i < p_.instruments; ++i) UpdateReference(InstrumentId{static_cast<uint16_t>(i)}, now);
   if (rebalancer_ && rebalancer_->Due(now)) RunRebalancer(now);
+  // Repairs retry, time out into unwinds, and sweep dust on timer inputs too.
+  if (!legs_.idle()) RunRepairs(now);
   if (++timers_since_publish_ >= p_.telemetry_every_timers) {
     timers_since_publish_ = 0;
     PublishTelemetry();
@@ -185,7 +194,7 @@ void DecisionCore::Handle(const VenueMsg& msg) noexcept {
       OnStatus(msg.status);
       break;
     case VenueMsg::Kind::kExec:
-      OnExec(msg.exec);
+      OnExec(msg.exec, msg.recv_time);
       break;
     case VenueMsg::Kind::kBalance:
       if (msg.balance.venue.valid() && msg.balance.venue.value < p_.venues) {
@@ -248,6 +257,7 @@ void DecisionCore::OnBookTop(const BookTop& top, Nanos now) noexcept {
     return;
   ++tel_.counters.book_tops;
   books_.OnTop(top, now);
+  liquidity_.OnTop(top.venue, top.instrument);  // takes of finished orders: this top shows them
   // The reference is recomputed on timer inputs, not on every top: arbitrage itself never reads
   // it, and the allocator, the rebalancer and valuation run on timers.
   ref_dirty_[top.instrument.value] = true;
@@ -293,11 +303,25 @@ void DecisionCore::EvaluatePair(InstrumentId inst, VenueId buy, VenueId sell, co
   // that keeps both venues inside their bands).
   const bool leans = allocator_ && ip.quote == p_.valuation_asset;
   const Rate min_edge = leans ? LeanMinEdge(*allocator_, ip.base, buy, sell, p_.min_edge) : p_.min_edge;
+  // The books as our own in-flight orders leave them: levels they are taking are not there twice.
   ArbInputs in{a.asks, a.ask_count, b.bids, b.bid_count, va.taker_fee, vb.taker_fee, min_edge};
+  bool netted = false;
+  if (liquidity_.Any(buy, inst, Side::kBuy)) {
+    in.ask_count = liquidity_.Net(buy, inst, Side::kBuy, a.asks, a.ask_count, asks_left_.data());
+    in.asks = asks_left_.data();
+    netted = true;
+  }
+  if (liquidity_.Any(sell, inst, Side::kSell)) {
+    in.bid_count = liquidity_.Net(sell, inst, Side::kSell, b.bids, b.bid_count, bids_left_.data());
+    in.bids = bids_left_.data();
+    netted = true;
+  }
   uint8_t& episode = episode_[inst.value][buy.value][sell.value];
   // Most ticks show no edge: decide that from the two top levels before computing any caps.
   if (!TopOfBookPays(in)) {
-    episode = 0;
+    // Only the market ends an episode: with our own takes netted out, the edge may just be
+    // what our in-flight orders are already taking.
+    if (!netted) episode = 0;
     return;
   }
   // Caps: what the buy venue's quote and the sell venue's base allow, and the per-leg limits.
@@ -323,7 +347,7 @@ void DecisionCore::EvaluatePair(InstrumentId inst, VenueId buy, VenueId sell, co
 
   const ArbPlan plan = FindArbitrage(in, caps);
   if (!plan.crossed) {
-    episode = 0;
+    if (!netted) episode = 0;
     return;
   }
   if (episode == 0) {
@@ -407,6 +431,7 @@ bool DecisionCore::SendGroup(OrderIntent* legs, int n) noexcept {
     }
     orders_.Open(leg, reserved_asset, reserved);
     portfolio_.Reserve(leg.venue, reserved_asset, reserved);
+    RecordTake(leg);
     const bool pushed = w_.to_venues[leg.venue.value].TryPush(leg);
     HS_DCHECK(pushed, "ring room was checked");
     (void)pushed;
@@ -420,6 +445,15 @@ bool DecisionCore::SendGroup(OrderIntent* legs, int n) noexcept {
 }
 
 void DecisionCore::RunRebalancer(Nanos now) noexcept {
+  // Weights over part of the portfolio would be wrong: wait until every trading venue has
+  // reported its balances once (they stay known across reconnects).
+  for (int v = 0; v < p_.venues; ++v) {
+    if (p_.venue[v].trading && !portfolio_.known(VenueId{static_cast<uint8_t>(v)})) {
+      ++tel_.allocation.waiting_balances_runs;
+      rebalancer_->Skip(now);
+      return;
+    }
+  }
   // Holdings valued in the valuation asset (the last valid reference: a stale one still values,
   // but the rebalancer sends nothing on an instrument whose reference is not valid now).
   valuation_.NavInto(portfolio_, p_.venues, p_.assets, &nav_);
@@ -489,13 +523,71 @@ void DecisionCore::CopyAllocation() noexcept {
   av.rebalance = rebalancer_->counters();
 }
 
-void DecisionCore::CloseOrder(TrackedOrder& o, ExecKind last) noexcept {
+void DecisionCore::RecordTake(const OrderIntent& leg) noexcept {
+  const BookTop& top = books_.at(leg.venue, leg.instrument).top;
+  const bool buy = leg.side == Side::kBuy;
+  const Level* levels = buy ? top.asks : top.bids;
+  int n = buy ? top.ask_count : top.bid_count;
+  if (liquidity_.Any(leg.venue, leg.instrument, leg.side)) {
+    n = liquidity_.Net(leg.venue, leg.instrument, leg.side, levels, n, take_left_.data());
+    levels = take_left_.data();
+  }
+  liquidity_.Take(leg.client_id, leg.venue, leg.instrument, leg.side, leg.limit_px, leg.qty, levels, n);
+}
+
+void DecisionCore::CloseOrder(TrackedOrder& o, ExecKind last, Nanos now) noexcept {
+  liquidity_.OnOrderDone(o.id, o.filled.is_positive());
   portfolio_.Release(o.venue, o.reserved_asset, o.reserved);
-  orders_.Close(o, last);
+  const ClientOrderId id = o.id;
+  const Qty filled = o.filled;
+  const bool repair = legs_.IsRepairOrder(id);
+  const GroupEnd end = orders_.Close(o, last);
+  if (repair) {
+    legs_.OnRepairDone(id, filled);
+    RunRepairs(now);  // the next attempt at once, not a timer later
+  } else if (end.ended) {
+    legs_.OnGroupEnded(end.instrument, end.buy_venue, end.sell_venue, end.bought, end.sold, now);
+    if (end.bought != end.sold) RunRepairs(now);
+  }
   CopyOutcomes();
 }
 
-void DecisionCore::OnExec(const ExecReport& ex) noexcept {
+void DecisionCore::RunRepairs(Nanos now) noexcept {
+  RepairView view;
+  view.params = &p_;
+  view.books = &books_;
+  view.reference = &reference_;
+  view.portfolio = &portfolio_;
+  for (int v = 0; v < p_.venues; ++v) view.can_trade[v] = CanTrade(VenueId{static_cast<uint8_t>(v)});
+  RepairOrder planned[LegTracker::kMaxRepairs];
+  const int n = legs_.Plan(view, now, planned, LegTracker::kMaxRepairs);
+  for (int k = 0; k < n; ++k) {
+    const RepairOrder& ro = planned[k];
+    OrderIntent in;
+    in.venue = ro.venue;
+    in.instrument = ro.instrument;
+    in.side = ro.side;
+    in.tif = TimeInForce::kIoc;
+    in.purpose = ro.purpose;
+    in.limit_px = ro.limit;
+    in.qty = ro.qty;
+    in.decision_time = now;
+    in.decision_stamp = TscNow();
+    if (SendGroup(&in, 1)) legs_.OnSent(ro, in.client_id);
+  }
+  CopyLegs(now);
+}
+
+void DecisionCore::CopyLegs(Nanos now) noexcept {
+  tel_.open_repairs = legs_.open();
+  tel_.residual_notional = legs_.ResidualNotional(reference_);
+  tel_.oldest_residual_age = legs_.OldestResidualAge(now);
+  tel_.dust_entries = legs_.dust_entries();
+  tel_.dust_notional = legs_.DustNotional(reference_, p_.venues, p_.instruments);
+  tel_.legs = legs_.counters();
+}
+
+void DecisionCore::OnExec(const ExecReport& ex, Nanos now) noexcept {
   TrackedOrder* o = orders_.Find(ex.client_id);
   switch (ex.kind) {
     case ExecKind::kAck:
@@ -537,7 +629,7 @@ void DecisionCore::OnExec(const ExecReport& ex) noexcept {
     }
   }
   // kUnknown keeps the reservation: the order may exist until reconciled.
-  if (ex.final && ex.kind != ExecKind::kUnknown) CloseOrder(*o, ex.kind);
+  if (ex.final && ex.kind != ExecKind::kUnknown) CloseOrder(*o, ex.kind, now);
 }
 
 void DecisionCore::UpdateReference(InstrumentId inst, Nanos now) noexcept {

@@ -24,6 +24,8 @@
 #include "core/engine/arbitrage_lean.h"
 #include "core/engine/book_cache.h"
 #include "core/engine/engine_params.h"
+#include "core/engine/leg_tracker.h"
+#include "core/engine/liquidity_ledger.h"
 #include "core/engine/order_tracker.h"
 #include "core/engine/pnl_ledger.h"
 #include "core/engine/portfolio.h"
@@ -88,10 +90,15 @@ class DecisionCore {
   void RunRebalancer(Nanos now) noexcept;
   void CopyAllocation() noexcept;
   void OnStatus(const VenueStatus& st) noexcept;
-  void OnExec(const ExecReport& ex) noexcept;
+  void OnExec(const ExecReport& ex, Nanos now) noexcept;
   void EvaluatePair(InstrumentId inst, VenueId buy, VenueId sell, const BookTop& trigger, Nanos now) noexcept;
   bool CanTrade(VenueId v) const noexcept;
-  void CloseOrder(TrackedOrder& o, ExecKind last) noexcept;
+  void CloseOrder(TrackedOrder& o, ExecKind last, Nanos now) noexcept;
+  // Sends what the leg tracker's repairs need now (hedges, unwinds, dust sweeps).
+  void RunRepairs(Nanos now) noexcept;
+  void CopyLegs(Nanos now) noexcept;
+  // Records the levels `leg` (just opened) takes from its book, as the book stands netted.
+  void RecordTake(const OrderIntent& leg) noexcept;
   void CopyOutcomes() noexcept;
   void UpdateReference(InstrumentId inst, Nanos now) noexcept;
   void RecomputePnl() noexcept;
@@ -102,6 +109,13 @@ class DecisionCore {
   Portfolio portfolio_;
   BookCache books_;
   OrderTracker orders_;
+  LegTracker legs_;
+  Nanos last_timer_;  // input time of the last kTimer (the age of residuals in telemetry)
+  LiquidityLedger liquidity_;  // levels in-flight orders take, netted out of every decision
+  // Scratch for netted book sides (members: a local array would be zeroed on every evaluation).
+  std::array<Level, kBookTopDepth> asks_left_{};
+  std::array<Level, kBookTopDepth> bids_left_{};
+  std::array<Level, kBookTopDepth> take_left_{};
   ReferencePrice reference_;
   std::array<bool, kMaxInstruments> ref_dirty_{};  // a top or a status arrived since the last recompute
   Valuation valuation_;  // reads reference_ (declared before it)

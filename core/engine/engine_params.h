@@ -9,6 +9,7 @@
 #include "core/base/fixed_point.h"
 #include "core/base/ids.h"
 #include "core/engine/allocator.h"
+#include "core/engine/leg_risk_params.h"
 #include "core/engine/rebalancer_params.h"
 #include "core/engine/reference_price.h"
 #include "risk/risk_gate.h"
@@ -54,6 +55,7 @@ struct EngineParams {
   AllocatorParams allocator;
   RebalancerParams rebalancer;
   risk::Limits limits;
+  LegRiskParams legs;  // repairing groups whose legs filled differently ([execution])
   uint64_t client_id_base = 1;  // first client order id (unique per session)
   // Telemetry is published every this many kTimer inputs (and after each operator command).
   int telemetry_every_timers = 5;

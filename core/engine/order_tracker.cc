@@ -3,9 +3,13 @@
 namespace hs::engine {
 
 bool OrderTracker::HasRoom(int n) const noexcept {
-  for (int k = 0; k < n; ++k)
-    if (slots_[(next_id_ + static_cast<uint64_t>(k)) % kSlots].active) return false;
-  return true;
+  if (n <= 0) return true;
+  if (cap_ - open_ < n) return false;
+  // The next n ids Open will take: free slots from next_id_ on, live ones skipped.
+  int found = 0;
+  for (int k = 0; k < cap_ && found < n; ++k)
+    found += slots_[(next_id_ + static_cast<uint64_t>(k)) % static_cast<uint64_t>(cap_)].active ? 0 : 1;
+  return found >= n;
 }
 
 uint32_t OrderTracker::NewGroup(int legs) noexcept {
@@ -18,8 +22,13 @@ uint32_t OrderTracker::NewGroup(int legs) noexcept {
 }
 
 TrackedOrder& OrderTracker::Open(OrderIntent& intent, AssetId reserved_asset, Amount reserved) noexcept {
+  // Skip the ids whose slots are still live (HasRoom found a free one within the table).
+  for (int k = 0; k < cap_ && slots_[next_id_ % static_cast<uint64_t>(cap_)].active; ++k) {
+    ++next_id_;
+    ++ids_skipped_;
+  }
   intent.client_id = ClientOrderId{next_id_++};
-  TrackedOrder& s = slots_[intent.client_id.value % kSlots];
+  TrackedOrder& s = slots_[intent.client_id.value % static_cast<uint64_t>(cap_)];
   s = TrackedOrder{};
   s.active = true;
   s.id = intent.client_id;
@@ -37,19 +46,34 @@ TrackedOrder& OrderTracker::Open(OrderIntent& intent, AssetId reserved_asset, Am
   return s;
 }
 
-void OrderTracker::Close(TrackedOrder& o, ExecKind last) noexcept {
+GroupEnd OrderTracker::Close(TrackedOrder& o, ExecKind last) noexcept {
   if (o.filled.is_positive()) {
     ++(o.filled >= o.qty ? outcomes_.filled : outcomes_.partly_filled);
   } else {
     ++(last == ExecKind::kRejected ? outcomes_.rejected : outcomes_.unfilled);
   }
+  GroupEnd end;
   Group& g = groups_[o.group % kGroups];
   if (o.group != 0 && g.id == o.group && g.legs == 2) {
-    g.filled[o.side == Side::kBuy ? 0 : 1] = o.filled;
-    if (++g.legs_done == 2 && g.filled[0] != g.filled[1]) ++outcomes_.legs_unbalanced;
+    const int side = o.side == Side::kBuy ? 0 : 1;
+    g.filled[side] = o.filled;
+    g.venue[side] = o.venue;
+    g.sides_seen[side] = true;
+    g.instrument[side] = o.instrument;
+    if (++g.legs_done == 2) {
+      if (g.filled[0] != g.filled[1]) ++outcomes_.legs_unbalanced;
+      // One buy and one sell of one instrument: a pair the leg tracker can repair.
+      end.ended = g.sides_seen[0] && g.sides_seen[1] && g.instrument[0] == g.instrument[1];
+      end.instrument = g.instrument[0];
+      end.buy_venue = g.venue[0];
+      end.sell_venue = g.venue[1];
+      end.bought = g.filled[0];
+      end.sold = g.filled[1];
+    }
   }
   o.active = false;
   --open_;
+  return end;
 }
 
 }  // namespace hs::engine

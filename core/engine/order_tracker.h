@@ -1,8 +1,11 @@
 // hs::engine — the orders in flight: client ids, slots, groups and each order's outcome.
 //
 // A part of the decision core (DESIGN §6). Client ids count up from a per-session base; an
-// order lives in slot `id % kSlots` until its last report, so a slot still live when its id
-// comes round again refuses the new order (the table is full) rather than overwrite it. Each
+// order lives in slot `id % slots` until its last report. When the next id's slot is still live
+// (an order whose outcome is unknown, say), that id is skipped, never reused: the next id whose
+// slot is free is taken, so one stuck order costs one slot, not the order path. Only a table
+// with every slot live refuses a new order (counted by the caller); trading resumes as soon as
+// one frees. Ids stay unique and increasing within a session. Each
 // order remembers what it reserved so the core can release it, and its outcome is counted
 // exactly once when it closes: filled + partly filled + unfilled + rejected + open = opened.
 // The legs of one group (an arbitrage pair) are compared when both are done. No clock.
@@ -31,6 +34,17 @@ struct TrackedOrder {
   uint32_t group = 0;
 };
 
+// What closing an order did to its group: when it was the second leg of a two-leg group, what
+// each side filled (the leg tracker repairs a difference).
+struct GroupEnd {
+  bool ended = false;  // both legs of a two-leg group are now done
+  InstrumentId instrument;
+  VenueId buy_venue;
+  VenueId sell_venue;
+  Qty bought;
+  Qty sold;
+};
+
 struct OrderOutcomes {
   uint64_t opened = 0;
   uint64_t filled = 0;          // filled in full
@@ -46,9 +60,11 @@ class OrderTracker {
   static constexpr int kSlots = 4096;
   static constexpr int kGroups = 2048;
 
-  explicit OrderTracker(uint64_t first_client_id) noexcept : next_id_(first_client_id) {}
+  // `slots`: the table's size, 1..kSlots (tests use small tables).
+  explicit OrderTracker(uint64_t first_client_id, int slots = kSlots) noexcept
+      : next_id_(first_client_id), cap_(slots < 1 ? 1 : (slots > kSlots ? kSlots : slots)) {}
 
-  // True when the next n client ids have free slots.
+  // True when n orders can be opened now (n free slots, skipping live ones).
   bool HasRoom(int n) const noexcept;
   // A new group id for the legs of one decision.
   uint32_t NewGroup(int legs) noexcept;
@@ -57,28 +73,35 @@ class OrderTracker {
 
   // The live order with this id, or nullptr (unknown, or already closed).
   TrackedOrder* Find(ClientOrderId id) noexcept {
-    TrackedOrder& s = slots_[id.value % kSlots];
+    TrackedOrder& s = slots_[id.value % static_cast<uint64_t>(cap_)];
     return (s.active && s.id == id) ? &s : nullptr;
   }
   void AddFill(TrackedOrder& o, Qty qty) noexcept { o.filled += qty; }
   // The order's last report arrived (kind `last`): counts its outcome and frees its slot. The
-  // caller releases o.reserved first.
-  void Close(TrackedOrder& o, ExecKind last) noexcept;
+  // caller releases o.reserved first. Returns what that did to the order's group.
+  GroupEnd Close(TrackedOrder& o, ExecKind last) noexcept;
 
   int open() const noexcept { return open_; }
   const OrderOutcomes& outcomes() const noexcept { return outcomes_; }
   uint64_t next_client_id() const noexcept { return next_id_; }
+  // Client ids passed over because their slot was still live.
+  uint64_t ids_skipped() const noexcept { return ids_skipped_; }
 
  private:
   struct Group {
     uint32_t id = 0;
     uint8_t legs = 0;
     uint8_t legs_done = 0;
-    Qty filled[2];
+    Qty filled[2];      // [0] the buy leg, [1] the sell leg
+    VenueId venue[2];
+    InstrumentId instrument[2];
+    bool sides_seen[2] = {false, false};
   };
   std::array<TrackedOrder, kSlots> slots_{};
   std::array<Group, kGroups> groups_{};
   uint64_t next_id_;
+  int cap_;
+  uint64_t ids_skipped_ = 0;
   uint32_t next_group_ = 1;
   int open_ = 0;
   OrderOutcomes outcomes_{};

@@ -15,6 +15,7 @@
 #include "core/base/fixed_point.h"
 #include "core/base/ids.h"
 #include "core/engine/allocation_stats.h"
+#include "core/engine/leg_tracker.h"
 #include "core/engine/rebalancer.h"
 #include "core/messages/messages.h"
 #include "core/runtime/histogram.h"
@@ -74,6 +75,11 @@ struct CoreCounters {
   uint64_t unknown_exec = 0;         // reports for client ids the core does not know
   uint64_t telemetry_drops = 0;
   uint64_t stale_quotes = 0;         // pairs skipped: the other venue's top was older than max_quote_age
+  // Liquidity the core's own in-flight orders take (LiquidityLedger): levels recorded, book sides
+  // read with them netted out, and orders sent unnetted because the take table was full.
+  uint64_t liquidity_takes = 0;
+  uint64_t liquidity_netted_reads = 0;
+  uint64_t liquidity_table_full = 0;
   uint64_t journal_stalls = 0;
 };
 
@@ -87,6 +93,7 @@ struct AllocationView {
   std::array<bool, kMaxAssets> in_band{};
   RebalanceCounters rebalance;  // the rebalancer's runs and why corrections did not trade
   uint64_t unpriced_runs = 0;   // runs skipped: an asset held but never priced
+  uint64_t waiting_balances_runs = 0;  // runs skipped: a trading venue's balances not known yet
   Notional rebalance_notional;  // sent, at the reference
   uint64_t rebalance_orders = 0;
   double rebalance_cost_weighted = 0;  // Σ planned all-in cost (fraction) × notional: statistics only
@@ -117,6 +124,14 @@ struct CoreTelemetry {
   std::array<bool, kMaxInstruments> reference_valid{};  // false: no quorum now (the value is stale)
   std::array<VenueView, kMaxVenues> venue{};
   AllocationView allocation;
+  // Leg risk (LegTracker): repairs open now, their residual at the references (in each
+  // instrument's quote) and the oldest one's age at the last timer; what repairs did so far.
+  int open_repairs = 0;
+  Notional residual_notional;
+  Nanos oldest_residual_age;
+  int dust_entries = 0;   // (venue, instrument) entries holding dust
+  Notional dust_notional;  // their worth at the references
+  LegCounters legs;
 };
 
 class TelemetrySlot {

@@ -16,6 +16,7 @@
 #include "core/runtime/log.h"
 #include "venues/binance/binance_feed.h"
 #include "venues/binance/binance_orders.h"
+#include "venues/kraken/kraken_orders.h"
 #include "venues/coinbase/coinbase_orders.h"
 #include "venues/common/jwt_es256.h"
 #include "venues/common/venue_publisher.h"
@@ -158,6 +159,59 @@ TEST(HotPath, ParseRingCoreEncodeAllocatesNothingInSteadyState) {
   EXPECT_EQ(testing::StopCountingAllocations(), 0u) << "allocations on the hot path in steady state";
   EXPECT_GT(encoded - warm_encoded, 100u) << "the replay must actually trade for this test to mean anything";
   EXPECT_EQ(v[0].counters->parse_errors.load(), 0u);
+}
+
+// Kraken's order path: add_order encoding, the reply and executions parse, and the tracker's
+// reports, after warm-up, allocate nothing.
+TEST(HotPath, KrakenEncodeParseTrackAllocatesNothing) {
+  auto cfg = config::ParseConfig(config::EmbeddedBenchConfig(), "bench");
+  ASSERT_TRUE(cfg.ok());
+  venues::SymbolTable symbols(*cfg, cfg->venues[0]);
+  const venues::SymbolInfo& sym = symbols.infos()[0];
+  kraken::OrderEncoder enc(&symbols);
+  enc.SetToken("G38a1tGFzqGiUCmnegBcm8d4nfP3tytiNQz6tkCBYXY");
+  kraken::PrivateParser parser(1 << 16);
+  kraken::OrderTracker tracker(VenueId{0}, &symbols);
+  auto padded = [](const std::string& s) { return s + std::string(64, '\0'); };
+  std::vector<std::string> replies, trades;
+  for (uint64_t i = 0; i < 3000; ++i) {
+    char cid[kraken::kClientIdMax];
+    const std::string c(cid, static_cast<size_t>(kraken::FormatClientId(ClientOrderId{i + 1}, cid)));
+    replies.push_back(padded(R"({"method":"add_order","req_id":)" + std::to_string(i + 1) +
+                             R"(,"result":{"order_id":"OABCDE-12345-FGHIJK","cl_ord_id":")" + c + R"("},"success":true})"));
+    trades.push_back(padded(R"({"channel":"executions","type":"update","sequence":)" + std::to_string(i) +
+                            R"(,"data":[{"order_id":"OABCDE-12345-FGHIJK","cl_ord_id":")" + c + R"(","exec_id":"T)" +
+                            std::to_string(i) + R"(","exec_type":"trade","last_qty":0.001,"last_price":30000.1,)"
+                            R"("cost":30.0001,"order_status":"filled","fees":[{"asset":"USDT","qty":0.12}]}]})"));
+  }
+  char buf[2048];
+  uint64_t reports = 0;
+  auto run = [&](size_t from, size_t to) {
+    for (size_t i = from; i < to; ++i) {
+      OrderIntent in;
+      in.client_id = ClientOrderId{i + 1};
+      in.instrument = sym.instrument;
+      in.side = i % 2 ? Side::kBuy : Side::kSell;
+      in.tif = i % 3 ? TimeInForce::kIoc : TimeInForce::kGtc;
+      in.limit_px = Price::FromRaw(sym.tick.raw() * 300'001);
+      in.qty = Qty::FromRaw(sym.lot.raw() * 7);
+      ASSERT_GT(enc.Encode(in, static_cast<int64_t>(i + 1), buf, sizeof buf), 0u);
+      tracker.Add(in, static_cast<int64_t>(i + 1), TscStamp{}, Nanos{});
+      kraken::PrivateMsg m;
+      ExecReport ex;
+      TscStamp wire;
+      ASSERT_EQ(parser.Parse(replies[i].data(), replies[i].size() - 64, &m), venues::ParseStatus::kOk);
+      reports += tracker.OnAddReply(m, TscStamp{}, &ex, &wire) == kraken::OrderTracker::Outcome::kReport;
+      ASSERT_EQ(parser.Parse(trades[i].data(), trades[i].size() - 64, &m), venues::ParseStatus::kOk);
+      reports += tracker.OnExec(m.execs[0], TscStamp{}, &ex) == kraken::OrderTracker::Outcome::kReport;
+    }
+  };
+  run(0, 500);
+  testing::StartCountingAllocations();
+  run(500, replies.size());
+  EXPECT_EQ(testing::StopCountingAllocations(), 0u) << "allocations on Kraken's order path";
+  EXPECT_EQ(reports, 2 * replies.size()) << "an ack and a final fill per order";
+  EXPECT_EQ(tracker.active(), 0);
 }
 
 // Coinbase order path: a JWT taken from the pool signed ahead (or the cached token), the

@@ -241,7 +241,7 @@ struct HttpSession::Impl {
   std::vector<Req> reqs;
   size_t head = 0;     // oldest request
   size_t count = 0;    // requests in the FIFO
-  size_t written = 0;  // the first `written` of them went to the socket
+  size_t written = 0;  // the first `written` of them went (or are going) to the socket
   bool writing = false;
   bool started = false;
   bool stopped = false;
@@ -429,15 +429,19 @@ struct HttpSession::Impl {
 
   void StartWrite(Conn* c, size_t idx) {
     writing = true;
+    // Counted as written when the write starts: the response can be read before this write's
+    // completion handler runs (the bytes reached the server), and it must find its request.
+    ++written;
     ++c->pending;
     auto buf = asio::buffer(slot_data[idx].get(), reqs[idx].len);
-    auto done = [this, c, idx](beast::error_code ec, size_t) {
+    runtime::KillSwitch* kill = reqs[idx].kill;
+    const VenueId venue = reqs[idx].venue;
+    auto done = [this, c, kill, venue](beast::error_code ec, size_t) {
       --c->pending;
-      if (reqs[idx].kill != nullptr) reqs[idx].kill->EndSend(reqs[idx].venue);
+      if (kill != nullptr) kill->EndSend(venue);
       if (c->retired) return;
       writing = false;
       if (ec) return Retire("write failed", ec.message());
-      ++written;
       WriteNext(c);
     };
     if (c->plain) {

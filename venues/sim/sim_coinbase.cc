@@ -40,6 +40,7 @@
 // behaviour is unverified). No dead man's switch: nothing is canceled on disconnect.
 #include <time.h>
 
+#include <cctype>
 #include <cstdio>
 #include <deque>
 #include <map>
@@ -293,8 +294,14 @@ class CoinbaseProtocol final : public Protocol {
   }
 
  public:
-  bool OnHttpAuthorized(const std::string& method, const std::string& target, const std::string& body,
-                        const std::string& authorization, HttpResult* out) override {
+  bool OnHttpWithHeaders(const std::string& method, const std::string& target, const Headers& headers,
+                         const std::string& body, HttpResult* out) override {
+    std::string authorization;
+    for (const auto& [name, value] : headers) {
+      std::string n = name;
+      for (char& ch : n) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+      if (n == "authorization") authorization = value;
+    }
     const std::string path = target.substr(0, target.find('?'));
     const std::string query = target.find('?') == std::string::npos ? "" : target.substr(target.find('?') + 1);
     if (path.rfind("/api/v3/brokerage/", 0) != 0) return false;

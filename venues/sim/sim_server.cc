@@ -127,8 +127,9 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
       return;
     }
     HttpResult r;
-    server_->HandleHttp(venue_, std::string(req_.method_string()), std::string(req_.target()), req_.body(),
-                        std::string(req_[http::field::authorization]), &r);
+    Protocol::Headers headers;
+    for (const auto& f : req_) headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
+    server_->HandleHttp(venue_, std::string(req_.method_string()), std::string(req_.target()), headers, req_.body(), &r);
     // Keep-alive when the client asks for it (HTTP/1.1 default): Coinbase order entry keeps one
     // connection; one-shot clients close theirs.
     const bool keep = req_.keep_alive();
@@ -338,9 +339,9 @@ void Server::RemovePeer(Peer* p) { peers_.erase(std::remove(peers_.begin(), peer
 
 void Server::PublishChange(const BookChange& c) { protocols_[static_cast<size_t>(c.venue)]->OnBookChange(c); }
 
-bool Server::HandleHttp(int venue, const std::string& method, const std::string& target, const std::string& body,
-                        const std::string& authorization, HttpResult* out) {
-  return protocols_[static_cast<size_t>(venue)]->OnHttpAuthorized(method, target, body, authorization, out);
+bool Server::HandleHttp(int venue, const std::string& method, const std::string& target, const Protocol::Headers& headers,
+                        const std::string& body, HttpResult* out) {
+  return protocols_[static_cast<size_t>(venue)]->OnHttpWithHeaders(method, target, headers, body, out);
 }
 
 void Server::LogOrder(int venue, Nanos arrived, const std::string& fields) {

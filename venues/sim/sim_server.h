@@ -67,9 +67,11 @@ class Protocol {
                       HttpResult* out) {
     return false;
   }
-  // The same with the request's Authorization header (Coinbase: "Bearer <JWT>").
-  virtual bool OnHttpAuthorized(const std::string& method, const std::string& target, const std::string& body,
-                                const std::string& authorization, HttpResult* out) {
+  // OnHttp with the request's headers (signed REST calls need them). By default the headers
+  // are not looked at and OnHttp answers.
+  using Headers = std::vector<std::pair<std::string, std::string>>;
+  virtual bool OnHttpWithHeaders(const std::string& method, const std::string& target, const Headers& headers,
+                                 const std::string& body, HttpResult* out) {
     return OnHttp(method, target, body, out);
   }
 };
@@ -121,8 +123,8 @@ class Server {
   void AddPeer(Peer* p);
   void RemovePeer(Peer* p);
   Protocol* protocol(int venue) { return protocols_[static_cast<size_t>(venue)].get(); }
-  bool HandleHttp(int venue, const std::string& method, const std::string& target, const std::string& body,
-                  const std::string& authorization, HttpResult* out);
+  bool HandleHttp(int venue, const std::string& method, const std::string& target, const Protocol::Headers& headers,
+                  const std::string& body, HttpResult* out);
   std::string HandleControl(std::string_view line);
 
   struct Impl;

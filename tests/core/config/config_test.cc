@@ -145,6 +145,8 @@ TEST(Config, ErrorsNameTheField) {
       {"api_key_env = \"HS_DEMO_BINANCE_KEY\"\n", "", "venues.binance.api_key_env: api_key_env and api_secret_env are required"},
       {"max_quote_age_ms = 2000", "max_quote_age_ms = 0", "strategy.max_quote_age_ms: 0 is out of range"},
       {"depth = 100 ", "depth = 100000 ", "venues.binance.depth: 100000 is out of range"},
+      {"depth = 100 ", "depth = 100\ndead_man_s = 86400 ", "venues.binance.dead_man_s: 86400 is out of range [0, 86399]"},
+      {"depth = 100 ", "depth = 100\ndead_man_s = \"60\" ", "venues.binance.dead_man_s: expected an integer"},
   };
   for (const Case& c : cases) {
     const std::string err = ErrorOf(DemoWith(c.from, c.to));
@@ -862,6 +864,40 @@ TEST(Reference, ValuesAndBounds) {
   ExpectError(TwoVenues("[reference]\nmin_venues = 17\n"), "reference.min_venues: 17 is out of range [1, 16]");
   ExpectError(TwoVenues("[reference]\nmax_age = 1\n"), "reference.max_age: unknown key");
   ExpectError("reference = 1\n" + TwoVenues(""), "test.toml: reference: expected a table, found an integer");
+}
+
+TEST(Execution, DefaultsValuesAndBounds) {
+  auto c = ParseConfig(TwoVenues(""), "t");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_TRUE(c->execution.repair_legs);
+  EXPECT_EQ(c->execution.hedge_slippage.raw(), 100'000);  // 10 bps
+  EXPECT_EQ(c->execution.hedge_attempts, 3);
+  EXPECT_EQ(c->execution.hedge_timeout_ms, 2000);
+  EXPECT_EQ(c->execution.unwind_slippage.raw(), 500'000);  // 50 bps
+  EXPECT_EQ(c->execution.unwind_attempts, 3);
+  c = ParseConfig(TwoVenues("[execution]\nrepair_legs = false\nhedge_slippage_bps = \"2.5\"\nhedge_attempts = 0\n"
+                            "hedge_timeout_ms = 600000\nunwind_slippage_bps = \"999\"\nunwind_attempts = 20\n"),
+                  "t");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_FALSE(c->execution.repair_legs);
+  EXPECT_EQ(c->execution.hedge_slippage.raw(), 25'000);
+  EXPECT_EQ(c->execution.hedge_attempts, 0);
+  EXPECT_EQ(c->execution.hedge_timeout_ms, 600000);
+  EXPECT_EQ(c->execution.unwind_slippage.raw(), 9'990'000);
+  EXPECT_EQ(c->execution.unwind_attempts, 20);
+
+  ExpectError(TwoVenues("[execution]\nhedge_slippage_bps = \"1000\"\n"),
+              "test.toml: execution.hedge_slippage_bps: \"1000\" is outside [0, 1000)");
+  ExpectError(TwoVenues("[execution]\nunwind_slippage_bps = \"-1\"\n"), "execution.unwind_slippage_bps: \"-1\" is outside");
+  ExpectError(TwoVenues("[execution]\nhedge_attempts = 21\n"), "execution.hedge_attempts: 21 is out of range [0, 20]");
+  ExpectError(TwoVenues("[execution]\nhedge_timeout_ms = 0\n"), "execution.hedge_timeout_ms: 0 is out of range [1, 600000]");
+  ExpectError(TwoVenues("[execution]\nrepair_legs = 1\n"), "execution.repair_legs: expected a boolean");
+  ExpectError(TwoVenues("[execution]\nhedge_slippage = \"5\"\n"), "execution.hedge_slippage: unknown key");
+  // Every error in the table at once.
+  ExpectError(TwoVenues("[execution]\nhedge_attempts = -1\nunwind_attempts = 99\n"),
+              "execution.hedge_attempts: -1 is out of range [0, 20]");
+  ExpectError(TwoVenues("[execution]\nhedge_attempts = -1\nunwind_attempts = 99\n"),
+              "execution.unwind_attempts: 99 is out of range [0, 20]");
 }
 
 TEST(Reference, MinVenuesAboveTheVenuesListingAnInstrumentIsRefused) {

@@ -89,6 +89,22 @@ class CoreTest : public ::testing::Test {
     m.exec.fee_asset = cfg_.FindAsset(fee_asset)->id;
     Send(m);
   }
+  // The venue's last report for `in`: expired with nothing filled (an IOC that missed).
+  void Expire(const OrderIntent& in) {
+    VenueMsg m;
+    m.kind = VenueMsg::Kind::kExec;
+    m.exec.client_id = in.client_id;
+    m.exec.venue = in.venue;
+    m.exec.instrument = in.instrument;
+    m.exec.kind = ExecKind::kCanceled;
+    m.exec.final = true;
+    Send(m);
+  }
+  // Drains both venues' intents and expires each: every order sent so far has ended.
+  void ExpireAll() {
+    for (int v = 0; v < 2; ++v)
+      for (const OrderIntent& in : Drain(v)) Expire(in);
+  }
   Amount Bal(int v, const char* asset) {
     return core_->portfolio().free(VenueId{static_cast<uint8_t>(v)}, cfg_.FindAsset(asset)->id);
   }
@@ -171,13 +187,100 @@ TEST_F(CoreTest, FillsMoveBalancesExactlyAndReleaseReservations) {
 TEST_F(CoreTest, CooldownThenNewEpisode) {
   Top(0, "29999", "1", "30000", "0.8", 1000);
   Top(1, "30200", "0.05", "30201", "1", 1000);
-  EXPECT_EQ(Drain(0).size(), 1u);
-  Drain(1);
+  const std::vector<OrderIntent> first = Drain(0);
+  EXPECT_EQ(first.size(), 1u);
   Top(1, "30200", "0.05", "30201", "1", 1050);  // within cooldown: nothing
   EXPECT_TRUE(Drain(0).empty());
-  Top(1, "30200", "0.05", "30201", "1", 1200);  // after cooldown: again
+  Top(1, "30200", "0.05", "30201", "1", 1200);  // after the cooldown, but the first pair still holds the level
+  EXPECT_TRUE(Drain(0).empty()) << "the first group's legs are in flight: their level is taken";
+  for (const OrderIntent& in : first) Expire(in);
+  for (const OrderIntent& in : Drain(1)) Expire(in);  // both legs missed: the level is there again
+  Top(1, "30200", "0.05", "30201", "1", 1300);
   EXPECT_EQ(Drain(0).size(), 1u);
   EXPECT_EQ(core_->telemetry().counters.opportunities, 1u) << "same episode";
+}
+
+// Two pairs that want the same dislocated level (venue 2's cheap ask against the bids of venues
+// 0 and 1) in the same input: the second sees the level taken by the first and sends nothing,
+// so no group comes back one-legged for it. The level counts again once the first group's fill
+// has been reported and venue 2's next top shows the book as it is.
+TEST_F(CoreTest, TwoPairsDoNotSpendTheSameLevel) {
+  DecisionCore::Wiring w;
+  std::vector<std::unique_ptr<IntentRing>> rings;
+  std::vector<IntentRing::Consumer> outs;
+  for (int v = 0; v < 3; ++v) {
+    rings.push_back(std::make_unique<IntentRing>(16));
+    w.to_venues.push_back(rings.back()->TakeProducer());
+    outs.push_back(rings.back()->TakeConsumer());
+  }
+  core_ = std::make_unique<DecisionCore>(params_, std::move(w));
+  for (int v = 0; v < 3; ++v) {
+    Connect(v);
+    Balance(v, "BTC", "2");
+    Balance(v, "USDT", "100000", true);
+  }
+  auto drain = [&](int v) {
+    std::vector<OrderIntent> got;
+    OrderIntent in;
+    while (outs[static_cast<size_t>(v)].TryPop(in)) got.push_back(in);
+    return got;
+  };
+  Top(0, "30200", "1", "30210", "1", 1000);
+  Top(1, "30200", "1", "30210", "1", 1000);
+  Top(2, "29990", "1", "30000", "0.05", 1000);  // 0.05 at 30000: worth buying against either bid
+  const std::vector<OrderIntent> buys = drain(2);
+  ASSERT_EQ(buys.size(), 1u) << "one pair buys the level; the other finds it taken";
+  EXPECT_EQ(buys[0].qty, Q("0.05"));
+  std::vector<OrderIntent> sells = drain(0);
+  for (const OrderIntent& in : drain(1)) sells.push_back(in);
+  ASSERT_EQ(sells.size(), 1u);
+  const CoreCounters& c = core_->telemetry().counters;
+  EXPECT_EQ(c.arb_groups_sent, 1u);
+  EXPECT_EQ(c.liquidity_takes, 2u) << "one level on each side";
+
+  // Filled: the take stays until venue 2's next top (the fill may not be in its book yet).
+  Fill(buys[0], "0.05", "1500", "1.5", "USDT");
+  Fill(sells[0], "0.05", "1510", "1.51", "USDT");
+  EXPECT_GE(c.liquidity_netted_reads, 1u) << "the second pair read venue 2's asks netted";
+  Top(sells[0].venue.value == 0 ? 1 : 0, "30200", "1", "30210", "1", 1001);  // another book: no release
+  EXPECT_TRUE(drain(2).empty());
+  // Venue 2 shows a new 0.05 at 30000 (someone posted again): the other pair may now take it.
+  Top(2, "29990", "1", "30000", "0.05", 1002);
+  EXPECT_EQ(drain(2).size(), 1u);
+  EXPECT_EQ(c.arb_groups_sent, 2u);
+}
+
+// One leg filled, the other expired: the leg tracker hedges the residual with an IOC of purpose
+// kHedge on the venue with the best bid, within hedge_slippage of the reference, once there is a
+// reference (timers make it), and counts the group hedged when that fills.
+TEST_F(CoreTest, AOneLeggedGroupIsHedged) {
+  Top(0, "29999", "1", "30000", "0.8", 1000);
+  Top(1, "30200", "0.05", "30201", "1", 1000);
+  const OrderIntent buy = Drain(0).at(0);
+  const OrderIntent sell = Drain(1).at(0);
+  Fill(buy, "0.05", "1500", "0.00005", "BTC");
+  Expire(sell);
+  EXPECT_TRUE(Drain(0).empty() && Drain(1).empty()) << "no reference yet: nothing to bound a hedge by";
+  EXPECT_EQ(core_->telemetry().open_repairs, 1);
+  ControlCommand timer;
+  timer.op = ControlOp::kTimer;
+  timer.time = Nanos::FromMillis(1010);
+  core_->Handle(timer);  // reference: median of mids 29999.5 and 30200.5 = 30100
+  const std::vector<OrderIntent> hedge = Drain(1);
+  ASSERT_EQ(hedge.size(), 1u);
+  EXPECT_TRUE(Drain(0).empty());
+  EXPECT_EQ(hedge[0].purpose, OrderPurpose::kHedge);
+  EXPECT_EQ(hedge[0].side, Side::kSell);
+  EXPECT_EQ(hedge[0].qty, sell.qty);
+  EXPECT_EQ(hedge[0].limit_px, P("30069.9")) << "30100 less 10 bps, on the tick";
+  EXPECT_EQ(hedge[0].tif, TimeInForce::kIoc);
+  Fill(hedge[0], "0.05", "1505", "1.505", "USDT");
+  const CoreTelemetry& t = core_->telemetry();
+  EXPECT_EQ(t.open_repairs, 0);
+  EXPECT_EQ(t.legs.hedged, 1u);
+  EXPECT_EQ(t.legs.hedge_orders, 1u);
+  EXPECT_EQ(t.counters.orders_by_purpose[static_cast<int>(OrderPurpose::kHedge)], 1u);
+  EXPECT_EQ(t.residual_notional, Notional::Zero());
 }
 
 // A stalled stream leaves a book that validated but stopped moving: a dislocation against it
@@ -282,8 +385,11 @@ TEST_F(CoreTest, RefusedOperatorCommandIsCountedAndChangesNothing) {
 TEST_F(CoreTest, OpportunitiesTakenNeverExceedOpportunities) {
   Top(0, "29999", "1", "30000", "0.8", 1000);
   Top(1, "30200", "0.05", "30201", "1", 1000);
+  ExpireAll();  // each group's legs miss, so the next one finds the level again
   Top(1, "30200", "0.05", "30201", "1", 1200);  // after the cooldown, same episode
+  ExpireAll();
   Top(1, "30200", "0.05", "30201", "1", 1400);
+  ExpireAll();
   const CoreCounters& c = core_->telemetry().counters;
   EXPECT_EQ(c.opportunities, 1u);
   EXPECT_EQ(c.opportunities_taken, 1u);
@@ -387,9 +493,11 @@ TEST_F(CoreTest, FullIntentRingRejectsTheWholePair) {
     Balance(v, "USDT", "100000", true);
   }
   // Two pairs fill ring b (capacity 2); the third finds it full.
+  // Each pair sells at a new venue-1 bid, so no pair finds its level taken by the one before.
+  const char* bids[] = {"30200", "30201", "30202"};
   for (int k = 0; k < 3; ++k) {
     Top(0, "29999", "1", "30000", "0.8", 1000 + 1000 * k);
-    Top(1, "30200", "0.01", "30201", "1", 1000 + 1000 * k);
+    Top(1, bids[k], "0.01", "30203", "1", 1000 + 1000 * k);
   }
   EXPECT_EQ(core_->telemetry().counters.orders_sent, 4u);
   EXPECT_EQ(core_->telemetry().counters.intent_ring_full, 1u);
@@ -453,6 +561,9 @@ class AllocationCoreTest : public ::testing::Test {
       shares[0] = shares[1] = R("0.5");
     }
     ap.venue_band = R("0.05");
+    // Two trading venues here: the demo's others take no part (the rebalancer waits for every
+    // trading venue's balances).
+    for (int v = 2; v < params_.venues; ++v) params_.venue[v].trading = false;
     ap.vol.enabled = false;
     RebalancerParams& rp = params_.rebalancer;
     rp.interval = Nanos::FromMillis(1000);
@@ -591,6 +702,58 @@ TEST_F(AllocationCoreTest, TheReferenceFollowsEveryChangeAcrossRepeatedTimers) {
   Timer(3046);  // and now it is not: time alone loses the quorum
   EXPECT_FALSE(valid());
   EXPECT_EQ(value(), P("30002")) << "the last valid value is kept";
+}
+
+TEST_F(AllocationCoreTest, NoRebalanceUntilEveryTradingVenuesBalancesAreKnown) {
+  // The core again, with a third trading venue that has not reported its balances yet.
+  params_.venue[2].trading = true;
+  DecisionCore::Wiring w;
+  std::vector<std::unique_ptr<IntentRing>> rings;
+  std::vector<IntentRing::Consumer> outs;
+  for (int v = 0; v < 3; ++v) {
+    rings.push_back(std::make_unique<IntentRing>(64));
+    w.to_venues.push_back(rings.back()->TakeProducer());
+    outs.push_back(rings.back()->TakeConsumer());
+  }
+  core_ = std::make_unique<DecisionCore>(params_, std::move(w));
+  auto fund = [&](int v) {
+    for (const char* asset : {"BTC", "ETH", "USDT"}) {
+      VenueMsg b;
+      b.kind = VenueMsg::Kind::kBalance;
+      b.balance.venue = VenueId{static_cast<uint8_t>(v)};
+      b.balance.asset = cfg_.FindAsset(asset)->id;
+      b.balance.free = std::string(asset) == "USDT" ? Amount::FromUnits(50'000) : Amount::Zero();
+      b.balance.final_of_snapshot = std::string(asset) == "USDT";
+      core_->Handle(b);
+    }
+  };
+  for (int v = 0; v < 3; ++v) {
+    VenueMsg m;
+    m.kind = VenueMsg::Kind::kStatus;
+    m.status.venue = VenueId{static_cast<uint8_t>(v)};
+    m.status.state = FeedState::kSynced;
+    m.status.usable = true;
+    m.status.orders_connected = true;
+    core_->Handle(m);
+  }
+  fund(0);
+  fund(1);
+  for (int v = 0; v < 2; ++v) {
+    Book(v, "BTC/USDT", "29999", "30001", 1000);
+    Book(v, "ETH/USDT", "1999.9", "2000.1", 1000);
+  }
+  Timer(1010);
+  int sent = 0;
+  OrderIntent in;
+  for (auto& o : outs)
+    while (o.TryPop(in)) ++sent;
+  EXPECT_EQ(sent, 0) << "venue 2 trades but its balances are unknown";
+  EXPECT_EQ(core_->telemetry().allocation.waiting_balances_runs, 1u);
+  fund(2);
+  Timer(2020);
+  for (auto& o : outs)
+    while (o.TryPop(in)) ++sent;
+  EXPECT_GT(sent, 0) << "every trading venue known: the rebalancer runs";
 }
 
 TEST_F(AllocationCoreTest, NoRebalanceWithoutAValidReference) {

@@ -185,16 +185,18 @@ TEST_F(KrakenLoopback, StalledStreamIsDetectedAndTheVenueRecovers) {
   EXPECT_GT(sum.tops_after_failure[0] + sum.tops[0], 20u);
 }
 
-TEST_F(KrakenLoopback, TradingTrueIsRefusedWithAClearError) {
+// Order entry exists now; a secret that is not base64 (Kraken's form) is refused at start with
+// an error that names the variable and never shows the value.
+TEST_F(KrakenLoopback, TradingWithANonBase64SecretIsRefusedWithAClearError) {
   Options o;
   o.trading = "true";
   WriteConfig("kraken.toml", ConfigText(o));
   std::string out;
   const int rc = testing::RunCommand(testing::BinPath("homeostat"), {"run", "--config", config_}, &out,
-                                     {{"HS_KRAKEN_KEY", "k"}, {"HS_KRAKEN_SECRET", "s"}});
+                                     {{"HS_KRAKEN_KEY", "k"}, {"HS_KRAKEN_SECRET", "s3cr%t"}});
   EXPECT_NE(rc, 0);
-  EXPECT_NE(out.find("venue kraken: Kraken order entry is not implemented; set trading = false"), std::string::npos)
-      << out;
+  EXPECT_NE(out.find("venue kraken: the API secret in HS_KRAKEN_SECRET is not base64"), std::string::npos) << out;
+  EXPECT_EQ(out.find("s3cr%t"), std::string::npos) << out;
 }
 
 }  // namespace
