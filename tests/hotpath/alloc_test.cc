@@ -17,7 +17,11 @@
 #include "venues/binance/binance_feed.h"
 #include "venues/binance/binance_orders.h"
 #include "venues/kraken/kraken_orders.h"
+#include "venues/coinbase/coinbase_orders.h"
+#include "venues/common/jwt_es256.h"
+#include "venues/common/venue_publisher.h"
 #include "tests/support/alloc_counter.h"
+#include "tests/support/test_support.h"
 
 
 namespace hs {
@@ -208,6 +212,90 @@ TEST(HotPath, KrakenEncodeParseTrackAllocatesNothing) {
   EXPECT_EQ(testing::StopCountingAllocations(), 0u) << "allocations on Kraken's order path";
   EXPECT_EQ(reports, 2 * replies.size()) << "an ack and a final fill per order";
   EXPECT_EQ(tracker.active(), 0);
+}
+
+// Coinbase order path: a JWT taken from the pool signed ahead (or the cached token), the
+// request rendered into a fixed buffer, the REST reply and the user-channel fill parsed and
+// turned into ExecReports. Signing itself is cold (the pool's timer) and happens before counting.
+TEST(HotPath, CoinbaseEncodeWithCachedJwtAndReplyPathAllocateNothing) {
+  const std::string cfg_text = testing::UnitConfigToml(R"("BTC", "USD")", R"([[instruments]]
+name = "BTC/USD"
+base = "BTC"
+quote = "USD"
+tick = "0.01"
+lot = "0.00000001"
+[[venues]]
+name = "coinbase"
+kind = "coinbase"
+market_data_url = "wss://advanced-trade-ws.coinbase.com"
+taker_fee = "0.006"
+symbols = { "BTC/USD" = "BTC-USD" }
+)");
+  auto cfg = config::ParseConfig(cfg_text, "test");
+  ASSERT_TRUE(cfg.ok()) << cfg.status();
+  venues::SymbolTable symbols(*cfg, cfg->venues[0]);
+  std::string priv, pub;
+  ASSERT_TRUE(venues::GenerateP256KeyPair(&priv, &pub).ok());
+  auto signer = venues::Es256Signer::FromPem(priv);
+  ASSERT_TRUE(signer.ok());
+  coinbase::OrderEncoder enc;
+  enc.Reset(&symbols, "api.coinbase.com");
+  coinbase::JwtPool pool;
+  pool.Reset(signer->get(), "organizations/o/apiKeys/k", enc.Uri("POST", coinbase::kOrdersPath));
+  const int64_t now_s = 1'700'000'000;
+  ASSERT_EQ(pool.Refill(now_s, coinbase::kJwtPoolSize), coinbase::kJwtPoolSize);
+  char cached[coinbase::kMaxJwtBytes];
+  const size_t cached_len = pool.Take(now_s, cached);
+  ASSERT_GT(cached_len, 0u);
+  VenueRing ring(1 << 14);
+  VenueRing::Consumer consumer = ring.TakeConsumer();
+  runtime::VenueCounters counters;
+  venues::VenuePublisher pub_(ring.TakeProducer(), nullptr, &counters);
+  coinbase::OrderTracker tracker(VenueId{0}, &symbols, &pub_, &counters);
+  coinbase::OrderParser parser;
+  auto padded = [](std::string s) { return s + std::string(64, '\0'); };
+  const std::string reply = padded(R"({"success":true,"failure_reason":"UNKNOWN_FAILURE_REASON","order_id":"0123abcd-0000-4000-8000-000000000001",)"
+                                   R"("success_response":{"order_id":"0123abcd-0000-4000-8000-000000000001","product_id":"BTC-USD","side":"BUY","client_order_id":"hs1"}})");
+  std::vector<std::string> fills;
+  for (int i = 0; i < 2000; ++i)
+    fills.push_back(padded(R"({"channel":"user","client_id":"","timestamp":"t","sequence_num":)" + std::to_string(i) +
+                           R"(,"events":[{"type":"update","orders":[{"order_id":"0123abcd-0000-4000-8000-000000000001","client_order_id":"hs)" +
+                           std::to_string(i + 1) +
+                           R"(","status":"FILLED","cumulative_quantity":"0.01","avg_price":"30000","total_fees":"1.8","total_value_after_fees":"301.8","order_side":"BUY"}]}]})"));
+  char buf[4096];
+  char jwt[coinbase::kMaxJwtBytes];
+  auto run = [&](int from, int to, bool from_pool) {
+    for (int i = from; i < to; ++i) {
+      OrderIntent in;
+      in.client_id = ClientOrderId{static_cast<uint64_t>(i + 1)};
+      in.instrument = InstrumentId{0};
+      in.limit_px = Price::FromRaw(30'000'000'000'000);
+      in.qty = Qty::FromRaw(1'000'000);
+      size_t jn = from_pool ? pool.Take(now_s, jwt) : 0;
+      const std::string_view token = jn > 0 ? std::string_view(jwt, jn) : std::string_view(cached, cached_len);
+      const size_t n = enc.EncodeOrder(in, token, buf, sizeof buf);
+      ASSERT_GT(n, 0u);
+      tracker.Track(in, TscNow());
+      coinbase::CreateReply r;
+      ASSERT_EQ(parser.ParseCreate(reply.data(), reply.size() - 64, &r), venues::ParseStatus::kOk);
+      tracker.OnCreateReply(in.client_id, 200, &r, TscNow(), Nanos{});
+      coinbase::UserMsg m;
+      const std::string& f = fills[static_cast<size_t>(i)];
+      ASSERT_EQ(parser.ParseUser(f.data(), f.size() - 64, &m), venues::ParseStatus::kOk);
+      ASSERT_EQ(m.order_count, 1);
+      tracker.OnUserOrder(parser.orders()[0], TscNow(), Nanos{});
+      pub_.Flush();
+      VenueMsg msg;
+      while (consumer.TryPop(msg)) {
+      }
+    }
+  };
+  run(0, 100, false);  // warm-up
+  testing::StartCountingAllocations();
+  run(100, 120, true);    // tokens from the pool
+  run(120, 2000, false);  // the cached token
+  EXPECT_EQ(testing::StopCountingAllocations(), 0u) << "allocations on the Coinbase order path";
+  EXPECT_EQ(tracker.active(), 0) << "every order closed by its fill";
 }
 
 }  // namespace

@@ -31,7 +31,7 @@
 // do not know count as unknown_messages. A disconnect marks every book unusable (and the
 // adapter's venue-wide status) before anything else reaches the core.
 //
-// Not here: order entry (Coinbase is market data only, coinbase_venue.h), the wire format
+// Not here: order entry (coinbase_orders.h), the wire format
 // (coinbase_parse.h) and the book rules (coinbase_book.h).
 //
 // Owned by the venue thread. Nothing on the frame path allocates; resync requests are written

@@ -1,24 +1,22 @@
-// hs::coinbase — the Coinbase Advanced Trade venue adapter: market data only (coinbase_feed.*), as
-// venues::FeedAdapter runs it. MakeVenue refuses a venue configured with trading = true, and an
-// intent that reaches the adapter anyway is rejected at once (kNotConnected).
-// Coinbase order entry (REST POST /api/v3/brokerage/orders signed with an ES256 JWT) is not
-// implemented.
+// hs::coinbase — the Coinbase Advanced Trade venue adapter: market data (coinbase_feed.*) and,
+// with trading = true, order entry (coinbase_orders.*: REST orders with ES256 JWTs, fills from
+// the websocket user channel), as venues::FeedAdapter runs them.
 #pragma once
 
 #include <memory>
 
 #include "absl/status/statusor.h"
-#include "venues/common/venue_adapter.h"
 #include "venues/coinbase/coinbase_feed.h"
+#include "venues/coinbase/coinbase_orders.h"
+#include "venues/common/venue_adapter.h"
 
 namespace hs::coinbase {
 
-using Venue = venues::FeedAdapter<Feed>;
+using Venue = venues::FeedAdapter<Feed, Orders>;
 
 // The adapter for a configured Coinbase venue (what core/app's venue factory calls).
-// UnimplementedError when the venue has trading = true.
 inline absl::StatusOr<std::unique_ptr<venues::VenueAdapter>> MakeVenue(const venues::VenueContext& ctx) {
-  return venues::MakeFeedAdapter<Feed>(ctx, "Coinbase");
+  return venues::MakeFeedAdapter<Feed, Orders>(ctx, "Coinbase");
 }
 
 }  // namespace hs::coinbase

@@ -1,7 +1,7 @@
 // hs::coinbase — Coinbase Advanced Trade market-data wire constants: channel names as
 // subscribed and as echoed in envelopes, message types, defaults (venues/README §2.7-2.9).
 // Production URLs are configuration (wss://advanced-trade-ws.coinbase.com, path "/"); these
-// are the fixed parts. Coinbase order entry (REST + ES256 JWT) is not implemented here.
+// are the fixed parts. Order entry's paths and limits are in coinbase_orders.h.
 #pragma once
 
 #include <cstdint>

@@ -1,6 +1,8 @@
 // homeostat-sim: the venue simulator. Serves every configured venue's real wire format on
 // loopback (market data, order entry, REST) from a simulated market, until stopped.
+#include <fcntl.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <boost/asio.hpp>
@@ -12,6 +14,7 @@
 
 #include "core/config/config.h"
 #include "core/config/toml_reader.h"
+#include "venues/common/jwt_es256.h"
 #include "venues/sim/sim_config.h"
 #include "venues/sim/sim_server.h"
 
@@ -29,6 +32,10 @@ int main(int argc, char** argv) {
   app.add_option("--seconds", seconds, "stop after this many seconds (default: run until SIGINT/SIGTERM)")->check(CLI::NonNegativeNumber);
   app.add_option("--seed", seed, "override [sim].seed");
   app.add_flag("--paused", paused, "start with the random walk paused (books move only by control commands)");
+  std::string gen_key_dir;
+  app.add_option("--gen-coinbase-key", gen_key_dir,
+                 "write a throwaway P-256 key pair for Coinbase order entry into DIR (coinbase_key.pem, mode 0600, "
+                 "and coinbase_pub.pem) and exit");
   std::string fault_venue;
   int64_t drop_every = 0, corrupt_every = 0, cross_every = 0, disconnect_every = 0, stall_every = 0, stall_ms = 2000;
   app.add_option("--fault-venue", fault_venue, "apply the periodic faults below to this venue only (default: every venue)");
@@ -44,6 +51,27 @@ int main(int argc, char** argv) {
       ->check(CLI::NonNegativeNumber);
   app.add_option("--fault-stall-ms", stall_ms, "length of each stall (default 2000)")->check(CLI::PositiveNumber);
   CLI11_PARSE(app, argc, argv);
+  if (!gen_key_dir.empty()) {
+    std::string priv, pub;
+    if (auto st = hs::venues::GenerateP256KeyPair(&priv, &pub); !st.ok()) {
+      std::fprintf(stderr, "homeostat-sim: %s\n", std::string(st.message()).c_str());
+      return 2;
+    }
+    const std::string kp = gen_key_dir + "/coinbase_key.pem";
+    const std::string pp = gen_key_dir + "/coinbase_pub.pem";
+    const int fd = ::open(kp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    std::FILE* fp = std::fopen(pp.c_str(), "w");
+    const bool ok = fd >= 0 && fp != nullptr && ::write(fd, priv.data(), priv.size()) == static_cast<ssize_t>(priv.size()) &&
+                    std::fwrite(pub.data(), 1, pub.size(), fp) == pub.size();
+    if (fd >= 0) ::close(fd);
+    if (fp != nullptr) std::fclose(fp);
+    if (!ok) {
+      std::fprintf(stderr, "homeostat-sim: cannot write the key pair into '%s'\n", gen_key_dir.c_str());
+      return 2;
+    }
+    std::fprintf(stderr, "homeostat-sim: wrote %s and %s\n", kp.c_str(), pp.c_str());
+    return 0;
+  }
 
   std::string text;
   std::string origin = "<embedded demo config>";

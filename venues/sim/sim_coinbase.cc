@@ -16,14 +16,39 @@
 //                         have gone out still take their sequence_num, so when the stream comes
 //                         back the client sees the loss as a gap (and a long stall trips the
 //                         client's idle timeout)
-// Order entry is not simulated for Coinbase (the engine trades elsewhere; see coinbase_venue.h).
+//
+// Order entry (ORDERS.md §2, §7) on the venue's rest_url, HTTP/1.1 keep-alive:
+//   POST /api/v3/brokerage/orders              sor_limit_ioc | limit_limit_fok | limit_limit_gtc
+//   POST /api/v3/brokerage/orders/batch_cancel {"order_ids":[...]} → per-order results
+//   GET  /api/v3/brokerage/orders/historical/batch[?order_status=OPEN]   GET .../historical/{id}
+//   GET  /api/v3/brokerage/accounts
+// Every request needs "Authorization: Bearer <JWT>", verified with the account's PUBLIC key
+// ([sim.accounts.<venue>] public_key_env names the environment variable holding its PEM):
+// ES256 signature, kid/sub = the key name (api_key_env), iss "cdp", nbf/exp window (≤ 120 s,
+// 5 s skew), uri = "<METHOD> <Host><path>", and a nonce never seen before (Coinbase asks for a
+// new JWT per request; the simulator enforces it). Failures are 401 {"error":"UNAUTHENTICATED"}.
+// More than 30 requests in any one-second window per account → 429 (real 429 body text is
+// unverified). Refusals of a well-formed create are HTTP 200 with success:false and
+// error_response, as Coinbase sends them. Matching: IOC takes what crosses and expires the rest;
+// FOK fills completely or expires untouched; GTC takes what crosses and rests the remainder
+// (a resting order never trades later: the random-walk book does not sweep it); post-only GTC
+// that would cross is refused (INVALID_LIMIT_PRICE_POST_ONLY). Fees are charged in the quote
+// asset at the account's taker fee, rounded up to 10^-9. Fills and state changes are pushed on
+// the `user` channel (websocket on the order_url path, subscribe with a JWT) as cumulative
+// quantities, avg_price, total_fees and total_value_after_fees; the subscribe gets a snapshot of
+// open orders batched by 50. Duplicate client_order_id: refused as INVALID_REQUEST (Coinbase's
+// behaviour is unverified). No dead man's switch: nothing is canceled on disconnect.
 #include <time.h>
 
+#include <cctype>
 #include <cstdio>
+#include <deque>
 #include <map>
 #include <nlohmann/json.hpp>
 
 #include "core/base/decimal.h"
+#include "venues/common/jwt_es256.h"
+#include "venues/common/signing.h"
 #include "venues/common/url.h"
 #include "venues/sim/sim_server.h"
 
@@ -33,6 +58,8 @@ namespace {
 using json = nlohmann::json;
 constexpr int kChanLevel2 = 1;
 constexpr int kChanHeartbeats = 2;
+constexpr int kChanUser = 3;
+constexpr int kRestPerSecond = 30;
 constexpr int64_t kHeartbeatEveryNs = 1'000'000'000;
 
 std::string Dec(int64_t raw, int scale) {
@@ -67,13 +94,32 @@ class CoinbaseProtocol final : public Protocol {
     path_ = url.ok() ? url->target : "/";
     const size_t q = path_.find('?');
     if (q != std::string::npos) path_.resize(q);
+    if (!cfg_.order_url.empty()) {
+      auto ou = venues::ParseUrl(cfg_.order_url);
+      if (ou.ok()) user_path_ = ou->target.substr(0, ou->target.find('?'));
+    }
+    if (!cfg_.rest_url.empty()) {
+      auto ru = venues::ParseUrl(cfg_.rest_url);
+      if (ru.ok()) rest_host_ = ru->HostHeader();
+    }
+    const SimAccount& acct = s->config().accounts[static_cast<size_t>(venue)];
+    std::string pem;
+    if (!acct.public_key_env.empty() && venues::ReadSecretEnv(acct.public_key_env, &pem)) {
+      auto v = venues::Es256Verifier::FromPublicPem(pem);
+      if (v.ok()) {
+        verifier_ = std::move(*v);
+      } else {
+        std::fprintf(stderr, "homeostat-sim: venue %s: %s: %s\n", cfg_.name.c_str(), acct.public_key_env.c_str(),
+                     std::string(v.status().message()).c_str());
+      }
+    }
   }
 
   void OnOpen(Peer& p) override {
     std::string t = p.target;
     const size_t q = t.find('?');
     if (q != std::string::npos) t.resize(q);
-    if (t != path_) p.Close();
+    if (t != path_ && (user_path_.empty() || t != user_path_)) p.Close();
   }
 
   void OnClose(Peer& p) override { heartbeat_counter_.erase(p.id); }
@@ -85,6 +131,35 @@ class CoinbaseProtocol final : public Protocol {
     const std::string channel = j.contains("channel") && j["channel"].is_string() ? j["channel"].get<std::string>() : "";
     if (type != "subscribe" && type != "unsubscribe") return SendError(p, "unknown request type '" + type + "'");
     const bool sub = type == "subscribe";
+    bool authed = false;
+    if (!user_path_.empty() && p.target.substr(0, p.target.find('?')) == user_path_ && user_path_ != path_) {
+      // The user endpoint: every subscribe carries a JWT (no uri claim).
+      std::string why;
+      if (!j.contains("jwt") || !j["jwt"].is_string() || !CheckJwt(j["jwt"].get<std::string>(), "", &why))
+        return SendError(p, "authentication failure: " + why);
+      authed = true;
+    }
+    if (channel == "user") {
+      if (!sub) {
+        p.subs.erase({kChanUser, -1});
+        return Envelope(p, "subscriptions", SubscriptionsEvent(p));
+      }
+      std::string why;
+      if (!authed && (!j.contains("jwt") || !j["jwt"].is_string() || !CheckJwt(j["jwt"].get<std::string>(), "", &why)))
+        return SendError(p, "authentication failure: " + why);
+      p.subs.insert({kChanUser, -1});
+      // Snapshot of open orders, batched by 50 (one empty snapshot when there are none).
+      std::vector<const SimOrder*> open;
+      for (const auto& [id, o] : orders_)
+        if (o.status == "OPEN") open.push_back(&o);
+      size_t k = 0;
+      do {
+        std::string ev = R"({"type":"snapshot","orders":[)";
+        for (size_t n = 0; n < 50 && k < open.size(); ++n, ++k) ev += (n ? "," : "") + OrderJson(*open[k]);
+        Envelope(p, "user", ev + "]}");
+      } while (k < open.size());
+      return Envelope(p, "subscriptions", SubscriptionsEvent(p));
+    }
     if (channel == "heartbeats") {
       if (sub) {
         p.subs.insert({kChanHeartbeats, -1});
@@ -172,11 +247,14 @@ class CoinbaseProtocol final : public Protocol {
   std::string SubscriptionsEvent(const Peer& p) const {
     json l2 = json::array();
     json hb = json::array();
+    json user = json::array();
     for (const auto& [ch, inst] : p.subs) {
       if (ch == kChanLevel2) l2.push_back(SymbolOf(inst));
       if (ch == kChanHeartbeats) hb.push_back("heartbeats");
+      if (ch == kChanUser) user.push_back("user");
     }
     json subs = json::object();
+    if (!user.empty()) subs["user"] = user;
     if (!l2.empty()) subs["level2"] = l2;
     if (!hb.empty()) subs["heartbeats"] = hb;
     return json{{"subscriptions", subs}}.dump();
@@ -214,6 +292,299 @@ class CoinbaseProtocol final : public Protocol {
     }
     return out + "]}";
   }
+
+ public:
+  bool OnHttpWithHeaders(const std::string& method, const std::string& target, const Headers& headers,
+                         const std::string& body, HttpResult* out) override {
+    std::string authorization;
+    for (const auto& [name, value] : headers) {
+      std::string n = name;
+      for (char& ch : n) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+      if (n == "authorization") authorization = value;
+    }
+    const std::string path = target.substr(0, target.find('?'));
+    const std::string query = target.find('?') == std::string::npos ? "" : target.substr(target.find('?') + 1);
+    if (path.rfind("/api/v3/brokerage/", 0) != 0) return false;
+    std::string why;
+    const std::string bearer = "Bearer ";
+    if (authorization.rfind(bearer, 0) != 0 || !CheckJwt(authorization.substr(bearer.size()), method + " " + rest_host_ + path, &why)) {
+      return Reply(out, 401, json{{"error", "UNAUTHENTICATED"}, {"error_details", why}, {"message", "Unauthorized"}});
+    }
+    // 30 private requests per second per account (ORDERS.md §2.6): a one-second sliding window.
+    const int64_t now = MonoNow().value;
+    while (!recent_.empty() && now - recent_.front() >= 1'000'000'000) recent_.pop_front();
+    if (static_cast<int>(recent_.size()) >= kRestPerSecond)
+      return Reply(out, 429, json{{"error", "RATE_LIMIT_EXCEEDED"}, {"error_details", "Too many requests"}, {"message", "Too many requests"}});
+    recent_.push_back(now);
+    if (method == "POST" && path == "/api/v3/brokerage/orders") return Create(body, out);
+    if (method == "POST" && path == "/api/v3/brokerage/orders/batch_cancel") return BatchCancel(body, out);
+    if (method == "GET" && path == "/api/v3/brokerage/accounts") return Accounts(out);
+    if (method == "GET" && path == "/api/v3/brokerage/orders/historical/batch") {
+      json list = json::array();
+      const bool open_only = query.find("order_status=OPEN") != std::string::npos;
+      for (const auto& [id, o] : orders_)
+        if (!open_only || o.status == "OPEN") list.push_back(json::parse(OrderJson(o)));
+      return Reply(out, 200, json{{"orders", list}, {"has_next", false}, {"cursor", ""}, {"sequence", "0"}});
+    }
+    const std::string hist = "/api/v3/brokerage/orders/historical/";
+    if (method == "GET" && path.rfind(hist, 0) == 0) {
+      auto it = orders_.find(path.substr(hist.size()));
+      if (it == orders_.end()) return Reply(out, 404, json{{"error", "NOT_FOUND"}, {"error_details", "order not found"}, {"message", "order not found"}});
+      json o = json::parse(OrderJson(it->second));
+      o["filled_size"] = o["cumulative_quantity"];
+      o["average_filled_price"] = o["avg_price"];
+      return Reply(out, 200, json{{"order", o}});
+    }
+    return Reply(out, 404, json{{"error", "NOT_FOUND"}, {"message", "unknown endpoint"}});
+  }
+
+ private:
+  struct SimOrder {
+    std::string order_id, client_order_id, product_id, config, status = "OPEN", time_in_force;
+    int inst = 0;
+    Side side = Side::kBuy;
+    Price limit;
+    Qty qty, filled;
+    Amount quote, fees;
+  };
+
+  static bool Reply(HttpResult* out, int status, const json& j) {
+    out->status = status;
+    out->body = j.dump();
+    return true;
+  }
+
+  bool CheckJwt(const std::string& token, const std::string& uri, std::string* why) {
+    if (!verifier_) {
+      *why = "no public key configured for this account";
+      return false;
+    }
+    auto parts = verifier_->Verify(token);
+    if (!parts.ok()) {
+      *why = std::string(parts.status().message());
+      return false;
+    }
+    const json h = json::parse(parts->header_json, nullptr, false);
+    const json c = json::parse(parts->claims_json, nullptr, false);
+    if (!h.is_object() || !c.is_object()) return *why = "header or claims not JSON", false;
+    const std::string& key = s_->api_key(venue_);
+    if (h.value("kid", "") != key || c.value("sub", "") != key) return *why = "kid/sub is not this account's key name", false;
+    if (c.value("iss", "") != "cdp") return *why = "iss is not cdp", false;
+    const int64_t now = WallNow().value / 1'000'000'000;
+    const int64_t nbf = c.value("nbf", int64_t{0});
+    const int64_t exp = c.value("exp", int64_t{0});
+    if (nbf > now + 5) return *why = "not yet valid (nbf)", false;
+    if (exp < now) return *why = "expired", false;
+    if (exp - nbf > 120) return *why = "lifetime longer than 120 s", false;
+    if (!uri.empty() && c.value("uri", "") != uri) return *why = "uri claim does not match the request", false;
+    const std::string nonce = h.value("nonce", "");
+    if (nonce.empty()) return *why = "no nonce", false;
+    // A JWT per request: a nonce seen before is a replay.
+    for (auto it = nonces_.begin(); it != nonces_.end();) it = it->second < now ? nonces_.erase(it) : std::next(it);
+    if (!nonces_.emplace(nonce, exp).second) return *why = "nonce already used", false;
+    return true;
+  }
+
+  static std::string Failure(const std::string& reason, const std::string& message) {
+    return json{{"success", false},
+                {"failure_reason", "UNKNOWN_FAILURE_REASON"},
+                {"order_id", ""},
+                {"error_response",
+                 {{"error", reason}, {"message", message}, {"error_details", message}, {"new_order_failure_reason", reason}}}}
+        .dump();
+  }
+
+  std::string NewOrderId() {
+    ++next_order_;
+    char buf[48];
+    std::snprintf(buf, sizeof buf, "%08llx-%04x-4%03x-8%03x-%012llx", static_cast<unsigned long long>(0xc0b0000 + venue_),
+                  static_cast<unsigned>(next_order_ >> 32 & 0xffff), static_cast<unsigned>(next_order_ >> 20 & 0xfff),
+                  static_cast<unsigned>(next_order_ >> 8 & 0xfff), static_cast<unsigned long long>(next_order_));
+    return buf;
+  }
+
+  const config::InstrumentConfig& Inst(int inst) const { return s_->config().base.instruments[static_cast<size_t>(inst)]; }
+
+  bool Create(const std::string& body, HttpResult* out) {
+    out->status = 200;
+    const json j = json::parse(body, nullptr, false);
+    if (!j.is_object()) return out->body = Failure("INVALID_REQUEST", "body is not a JSON object"), true;
+    const std::string cid = j.value("client_order_id", "");
+    const std::string product = j.value("product_id", "");
+    const std::string side = j.value("side", "");
+    if (cid.empty()) return out->body = Failure("INVALID_REQUEST", "client_order_id is required"), true;
+    auto pi = by_symbol_.find(product);
+    if (pi == by_symbol_.end()) return out->body = Failure("INVALID_PRODUCT_ID", "unknown product"), true;
+    if (side != "BUY" && side != "SELL") return out->body = Failure("INVALID_SIDE", "side must be BUY or SELL"), true;
+    if (!j.contains("order_configuration") || !j["order_configuration"].is_object() || j["order_configuration"].size() != 1)
+      return out->body = Failure("UNSUPPORTED_ORDER_CONFIGURATION", "exactly one order configuration"), true;
+    const std::string conf = j["order_configuration"].begin().key();
+    const json& c = j["order_configuration"].begin().value();
+    if (conf != "sor_limit_ioc" && conf != "limit_limit_gtc" && conf != "limit_limit_fok")
+      return out->body = Failure("UNSUPPORTED_ORDER_CONFIGURATION", "not simulated: " + conf), true;
+    for (const auto& [id, o] : orders_)
+      if (o.client_order_id == cid) return out->body = Failure("INVALID_REQUEST", "duplicate client_order_id"), true;
+    const auto px = ParseDecimal<Price>(c.value("limit_price", ""));
+    const auto qty = ParseDecimal<Qty>(c.value("base_size", ""));
+    const auto& ic = Inst(pi->second);
+    if (!qty.ok() || !qty.value.is_positive() || !IsMultipleOf(qty.value.raw(), ic.lot.raw()))
+      return out->body = Failure("INVALID_SIZE_PRECISION", "base_size off the product's increment"), true;
+    if (!px.ok() || !px.value.is_positive() || !IsMultipleOf(px.value.raw(), ic.tick.raw()))
+      return out->body = Failure("INVALID_PRICE_PRECISION", "limit_price off the product's increment"), true;
+    SimOrder o;
+    o.order_id = NewOrderId();
+    o.client_order_id = cid;
+    o.product_id = product;
+    o.config = conf;
+    o.inst = pi->second;
+    o.side = side == "BUY" ? Side::kBuy : Side::kSell;
+    o.limit = px.value;
+    o.qty = qty.value;
+    o.time_in_force = conf == "limit_limit_gtc" ? "GOOD_UNTIL_CANCELLED" : conf == "limit_limit_fok" ? "FILL_OR_KILL" : "IMMEDIATE_OR_CANCEL";
+    Account& acct = s_->account(venue_);
+    const std::string& base = s_->config().base.assets[ic.base.value].name;
+    const std::string& quote = s_->config().base.assets[ic.quote.value].name;
+    const Amount need_quote = AmountFromNotional(MulNotional(o.limit, o.qty, Rounding::kCeil));
+    if (o.side == Side::kBuy ? acct.balance(quote) < need_quote : acct.balance(base) < AmountFromQty(o.qty))
+      return out->body = Failure("INSUFFICIENT_FUND", "Insufficient balance in source account"), true;
+    SimBook& book = s_->market().book(venue_, o.inst);
+    const bool crosses = o.side == Side::kBuy ? !book.asks.empty() && book.asks.begin()->first <= o.limit.raw()
+                                              : !book.bids.empty() && book.bids.begin()->first >= o.limit.raw();
+    if (conf == "limit_limit_gtc" && c.value("post_only", false) && crosses)
+      return out->body = Failure("INVALID_LIMIT_PRICE_POST_ONLY", "post-only order would cross"), true;
+    s_->CountOrder();
+    s_->LogOrder(venue_, MonoNow(), "\"client_order_id\":" + json(cid).dump() + ",\"config\":" + json(conf).dump() +
+                                        ",\"side\":\"" + side + "\",\"base_size\":" + c["base_size"].dump() +
+                                        ",\"limit_price\":" + c["limit_price"].dump());
+    bool take = crosses;
+    if (conf == "limit_limit_fok") {
+      // All or nothing: only when the crossing levels hold the whole size.
+      Qty avail;
+      if (o.side == Side::kBuy) {
+        for (const auto& [p, q] : book.asks)
+          if (p <= o.limit.raw()) avail += q;
+      } else {
+        for (const auto& [p, q] : book.bids)
+          if (p >= o.limit.raw()) avail += q;
+      }
+      take = avail >= o.qty;
+    }
+    if (take) {
+      std::vector<FillPart> fills;
+      std::vector<BookDelta> deltas;
+      book.Take(o.side, o.limit, o.qty, &fills, &deltas);
+      for (const FillPart& f : fills) {
+        o.filled += f.qty;
+        o.quote += AmountFromNotional(MulNotional(f.px, f.qty, Rounding::kFloor));
+      }
+      if (o.filled.is_positive()) {
+        // Coinbase charges spot fees in the quote currency.
+        o.fees = AmountFromNotional(MulRate(NotionalFromAmount(o.quote), acct.fee(), Rounding::kCeil));
+        if (o.side == Side::kBuy) {
+          acct.balances()[base] += AmountFromQty(o.filled);
+          acct.balances()[quote] -= o.quote + o.fees;
+        } else {
+          acct.balances()[base] -= AmountFromQty(o.filled);
+          acct.balances()[quote] += o.quote - o.fees;
+        }
+      }
+      if (!deltas.empty()) s_->PublishChange(s_->market().Record(venue_, o.inst, std::move(deltas)));
+    }
+    if (o.filled >= o.qty) o.status = "FILLED";
+    else if (conf != "limit_limit_gtc") o.status = "EXPIRED";  // an IOC/FOK remainder
+    else o.status = "OPEN";
+    auto& stored = orders_[o.order_id] = o;
+    out->body = json{{"success", true},
+                     {"failure_reason", "UNKNOWN_FAILURE_REASON"},
+                     {"order_id", o.order_id},
+                     {"success_response",
+                      {{"order_id", o.order_id}, {"product_id", product}, {"side", side}, {"client_order_id", cid}}},
+                     {"order_configuration", j["order_configuration"]}}
+                    .dump();
+    PushUser(stored);
+    return true;
+  }
+
+  bool BatchCancel(const std::string& body, HttpResult* out) {
+    const json j = json::parse(body, nullptr, false);
+    if (!j.is_object() || !j.contains("order_ids") || !j["order_ids"].is_array())
+      return Reply(out, 400, json{{"error", "INVALID_ARGUMENT"}, {"message", "order_ids must be an array"}});
+    json results = json::array();
+    for (const auto& x : j["order_ids"]) {
+      const std::string id = x.is_string() ? x.get<std::string>() : "";
+      auto it = orders_.find(id);
+      if (it == orders_.end()) {
+        results.push_back({{"success", false}, {"failure_reason", "UNKNOWN_CANCEL_ORDER"}, {"order_id", id}});
+      } else if (it->second.status != "OPEN") {
+        results.push_back({{"success", false},
+                           {"failure_reason", it->second.status == "FILLED" ? "ORDER_IS_FULLY_FILLED" : "DUPLICATE_CANCEL_REQUEST"},
+                           {"order_id", id}});
+      } else {
+        it->second.status = "CANCELLED";
+        // A success row still carries the filler reason (ORDERS.md §2.2).
+        results.push_back({{"success", true}, {"failure_reason", "UNKNOWN_CANCEL_FAILURE_REASON"}, {"order_id", id}});
+        PushUser(it->second);
+      }
+    }
+    return Reply(out, 200, json{{"results", results}});
+  }
+
+  bool Accounts(HttpResult* out) {
+    json accounts = json::array();
+    for (const auto& [asset, amt] : s_->account(venue_).balances()) {
+      const std::string v = Dec(amt.raw(), Amount::kDecimals);
+      accounts.push_back({{"uuid", "acct-" + asset},
+                          {"name", asset + " Wallet"},
+                          {"currency", asset},
+                          {"available_balance", {{"value", v}, {"currency", asset}}},
+                          {"default", true},
+                          {"active", true},
+                          {"type", "ACCOUNT_TYPE_CRYPTO"},
+                          {"ready", true},
+                          {"hold", {{"value", "0"}, {"currency", asset}}}});
+    }
+    return Reply(out, 200, json{{"accounts", accounts}, {"has_next", false}, {"cursor", ""}, {"size", accounts.size()}});
+  }
+
+  std::string OrderJson(const SimOrder& o) const {
+    const auto& ic = Inst(o.inst);
+    (void)ic;
+    const Price avg = o.filled.is_positive() ? AveragePrice(o.quote, o.filled, Rounding::kFloor) : Price::Zero();
+    const Amount after = o.side == Side::kBuy ? o.quote + o.fees : o.quote - o.fees;
+    return json{{"order_id", o.order_id},
+                {"client_order_id", o.client_order_id},
+                {"cumulative_quantity", Dec(o.filled.raw(), Qty::kDecimals)},
+                {"leaves_quantity", Dec(o.status == "OPEN" ? (o.qty - o.filled).raw() : 0, Qty::kDecimals)},
+                {"avg_price", o.filled.is_positive() ? Dec(avg.raw(), Price::kDecimals) : ""},
+                {"total_fees", Dec(o.fees.raw(), Amount::kDecimals)},
+                {"status", o.status},
+                {"product_id", o.product_id},
+                {"creation_time", Rfc3339(WallNow())},
+                {"order_side", o.side == Side::kBuy ? "BUY" : "SELL"},
+                {"order_type", "Limit"},
+                {"time_in_force", o.time_in_force},
+                {"trigger_status", "INVALID_ORDER_TYPE"},
+                {"cancel_reason", o.status == "CANCELLED" ? "User requested cancel" : ""},
+                {"reject_reason", ""},
+                {"total_value_after_fees", Dec(after.raw(), Amount::kDecimals)},
+                {"product_type", "SPOT"},
+                {"outstanding_hold_amount", "0"}}
+        .dump();
+  }
+
+  void PushUser(const SimOrder& o) {
+    const std::string ev = R"({"type":"update","orders":[)" + OrderJson(o) + "]}";
+    for (Peer* p : s_->Peers(venue_))
+      if (p->subs.count({kChanUser, -1})) Envelope(*p, "user", ev);
+  }
+
+  std::string user_path_;
+  std::string rest_host_;
+  std::unique_ptr<venues::Es256Verifier> verifier_;
+  std::map<std::string, int64_t> nonces_;  // nonce → its token's exp (s)
+  std::deque<int64_t> recent_;             // request times in the last second (ns)
+  std::map<std::string, SimOrder> orders_;
+  uint64_t next_order_ = 0;
 
   Server* s_;
   int venue_;

@@ -39,7 +39,8 @@ absl::StatusOr<SimConfig> ParseSimConfig(const std::string& text, const std::str
         continue;
       }
       const config::Node an = accounts.Child(vc.name);
-      an.AllowOnly({"taker_fee", "balances"});
+      an.AllowOnly({"taker_fee", "balances", "public_key_env"});
+      a.public_key_env = an.String("public_key_env", "");
       a.taker_fee = an.Fraction("taker_fee", Rate::Zero(), config::kTakerFeeBound, vc.taker_fee);
       if (an.Has("balances")) {
         const config::Node balances = an.Child("balances");

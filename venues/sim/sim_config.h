@@ -16,6 +16,7 @@ namespace hs::sim {
 struct SimAccount {
   Rate taker_fee;
   std::map<std::string, Amount> balances;  // asset name → amount
+  std::string public_key_env;  // Coinbase: env var holding the account's ES256 public key (PEM)
 };
 
 struct SimConfig {

@@ -130,18 +130,25 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     Protocol::Headers headers;
     for (const auto& f : req_) headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
     server_->HandleHttp(venue_, std::string(req_.method_string()), std::string(req_.target()), headers, req_.body(), &r);
+    // Keep-alive when the client asks for it (HTTP/1.1 default): Coinbase order entry keeps one
+    // connection; one-shot clients close theirs.
+    const bool keep = req_.keep_alive();
     res_ = {};
     res_.result(static_cast<http::status>(r.status));
     res_.version(req_.version());
     res_.set(http::field::server, "homeostat-sim");
     res_.set(http::field::content_type, r.content_type);
-    res_.keep_alive(false);
+    res_.keep_alive(keep);
     res_.body() = std::move(r.body);
     res_.prepare_payload();
     auto self = shared_from_this();
-    http::async_write(stream_, res_, [self](beast::error_code, size_t) {
-      beast::error_code ec;
-      self->stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
+    http::async_write(stream_, res_, [self, keep](beast::error_code ec, size_t) {
+      if (!ec && keep) {
+        self->req_ = {};
+        return self->Start();
+      }
+      beast::error_code ignore;
+      self->stream_.socket().shutdown(tcp::socket::shutdown_both, ignore);
     });
   }
 

@@ -3,7 +3,7 @@
 // simulator injects faults (periodic --fault-* flags, or the control socket's "fault" command);
 // the engine must count them, mark the books unusable at once, recover by itself, and the core
 // must never receive a BookTop from a book that failed validation (checked in the journal).
-// Coinbase is market-data only here (trading = false).
+// Market data only here (trading = false); order entry has its own suite (coinbase_orders_loopback_test).
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
@@ -57,7 +57,7 @@ taker_fee = "0.006"
 balances = { BTC = "1", ETH = "10", USDT = "10000" }
 )";
     return testing::Substitute(
-        c, {{"@TRADING@", o.trading ? "trading = true\norder_url = \"ws://127.0.0.1:@PORT@\"\napi_key_env = "
+        c, {{"@TRADING@", o.trading ? "trading = true\norder_url = \"ws://127.0.0.1:@PORT@/user\"\nrest_url = \"http://127.0.0.1:@PORT@\"\napi_key_env = "
                                       "\"HS_CB_KEY\"\napi_secret_env = \"HS_CB_SECRET\""
                                     : "trading = false"},
             {"@PORT@", std::to_string(testing::FreePort())},
@@ -157,16 +157,17 @@ TEST_F(CoinbaseLoopback, MalformedFramesAreCountedAndDroppedAndTheBookStands) {
   EXPECT_TRUE(engine_->Running());
 }
 
-TEST_F(CoinbaseLoopback, TradingTrueIsRefusedAtStartup) {
+TEST_F(CoinbaseLoopback, TradingWithAKeyThatIsNotPemIsRefusedAtStartupWithoutEchoingIt) {
   Options o;
   o.trading = true;
   Start(o, /*paused=*/true);
   std::string out;
   EXPECT_EQ(testing::RunCommand(testing::BinPath("homeostat"), {"run", "--config", config_}, &out,
-                                {{"HS_CB_KEY", "k"}, {"HS_CB_SECRET", "s"}}),
+                                {{"HS_CB_KEY", "organizations/o/apiKeys/k"}, {"HS_CB_SECRET", "not-a-pem-SECRETVALUE"}}),
             2)
       << out;
-  EXPECT_NE(out.find("venue coinbase: Coinbase order entry is not implemented; set trading = false"), std::string::npos) << out;
+  EXPECT_NE(out.find("venue coinbase: HS_CB_SECRET: the ES256 private key is not PEM text"), std::string::npos) << out;
+  EXPECT_EQ(out.find("SECRETVALUE"), std::string::npos) << "the key text never reaches the output";
 }
 
 }  // namespace

@@ -113,12 +113,19 @@ const char* kSnapBtc =
     R"({"side":"bid","event_time":"1970-01-01T00:00:00Z","price_level":"29999.99","new_quantity":"2"},)"
     R"({"side":"offer","event_time":"1970-01-01T00:00:00Z","price_level":"30000.50","new_quantity":"0.25"}]}]})";
 
-TEST_F(CoinbaseFeedTest, TradingTrueIsRefusedWithAClearError) {
+TEST_F(CoinbaseFeedTest, TradingTrueBuildsTheOrderSessionAndRejectsIntentsUntilReady) {
   Build(/*trading=*/true);
   auto v = MakeVenue(ctx_);
-  ASSERT_FALSE(v.ok());
-  EXPECT_EQ(v.status().code(), absl::StatusCode::kUnimplemented);
-  EXPECT_EQ(v.status().message(), "venue coinbase: Coinbase order entry is not implemented; set trading = false");
+  ASSERT_TRUE(v.ok()) << v.status();
+  OrderIntent in;
+  in.client_id = ClientOrderId{7};
+  in.instrument = InstrumentId{0};
+  in.qty = Qty::FromRaw(100'000);
+  (*v)->OnIntent(in);
+  const auto msgs = Drain();
+  ASSERT_EQ(msgs.size(), 1u);
+  EXPECT_EQ(msgs[0].exec.kind, ExecKind::kRejected);
+  EXPECT_EQ(msgs[0].exec.reason, RejectReason::kNotConnected) << "not started: no order session yet";
 }
 
 TEST_F(CoinbaseFeedTest, IntentsAreRejectedNotConnected) {
