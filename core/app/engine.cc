@@ -205,6 +205,7 @@ absl::Status Engine::Init() {
     auto adapter = MakeVenueAdapter(ctx);
     if (!adapter.ok()) return adapter.status();
     vt->SetAdapter(std::move(*adapter));
+    vt->SetKillSwitch(&kill_);
     if (auto s = vt->Init(); !s.ok()) return s;
     w.from_venues.push_back(venue_rings_[i]->TakeConsumer());
     w.to_venues.push_back(intent_rings_[i]->TakeProducer());
@@ -415,12 +416,14 @@ std::string Engine::HandleAdmin(const control::AdminCommand& cmd) {
     case ControlOp::kKill: {
       // The flag first, directly read by every order session; the core hears of it after.
       kill_.Trip();
+      const std::string cancels = SendCancelAlls();
       const bool queued = PushControl(ControlOp::kKill, venue, cmd.peer_uid);
       logger_->Direct(runtime::LogLevel::kWarn,
                       "ADMIN kill from uid %u (pid %d): kill switch set, no new order leaves this engine; core %s",
                       cmd.peer_uid, cmd.peer_pid, queued ? "notified" : "NOT notified (control ring full)");
-      return std::string("{\"ok\":true,\"halted\":true,\"core_notified\":") + (queued ? "true" : "false") +
-             ",\"message\":\"kill switch set: no new order leaves this engine until a global resume\"}";
+      return std::string("{\"ok\":true,\"halted\":true,\"core_notified\":") + (queued ? "true" : "false") + cancels +
+             ",\"message\":\"kill switch set: no new order leaves this engine until a global resume; cancel-all "
+             "sent to every connected trading venue (confirmations in status: venues[].cancel_all)\"}";
     }
     case ControlOp::kResume: {
       if (journal_->failed()) {
@@ -461,6 +464,34 @@ std::string Engine::HandleAdmin(const control::AdminCommand& cmd) {
   return error("unhandled command");
 }
 
+// After Trip(): every venue thread sees the cancel-all epoch move on its next duty cycle; wake
+// them and wait (bounded, on the control thread only) until each trading venue whose order
+// session is up has written its cancel-all. The core is never waited on. Returns the reply's
+// `"cancel_all_sent":N,"cancel_all_venues":[...],"cancel_all_not_sent":[...]` members.
+std::string Engine::SendCancelAlls() {
+  std::vector<bool> expect(cfg_.venues.size());
+  for (size_t v = 0; v < cfg_.venues.size(); ++v) {
+    expect[v] = cfg_.venues[v].trading && counters_[v]->orders_connected.load(std::memory_order_relaxed);
+    venue_threads_[v]->waker().Wake();
+  }
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(250);
+  std::string sent, missing;
+  int n = 0;
+  for (size_t v = 0; v < cfg_.venues.size(); ++v) {
+    if (!expect[v]) continue;
+    while (!venue_threads_[v]->CancelAllCaughtUp() && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::microseconds(200));
+    if (venue_threads_[v]->CancelAllCaughtUp() && venue_threads_[v]->last_cancel_all_sent()) {
+      ++n;
+      sent += (sent.empty() ? "" : ",") + Q(cfg_.venues[v].name);
+    } else {
+      missing += (missing.empty() ? "" : ",") + Q(cfg_.venues[v].name);
+    }
+  }
+  return ",\"cancel_all_sent\":" + std::to_string(n) + ",\"cancel_all_venues\":[" + sent +
+         "],\"cancel_all_not_sent\":[" + missing + "]";
+}
+
 std::string Engine::VenuesJson() {
   const engine::CoreTelemetry& t = tel_;
   std::string o = "[";
@@ -497,7 +528,11 @@ std::string Engine::VenuesJson() {
          ",\"crossed_books\":" + n(c.crossed_books) + ",\"resyncs\":" + n(c.resyncs) +
          ",\"disconnects\":" + n(c.disconnects) + ",\"tops_conflated\":" + n(c.tops_conflated) +
          ",\"orders_sent\":" + n(c.orders_sent) + ",\"orders_halted\":" + n(c.orders_halted) +
-         ",\"order_rejects\":" + n(c.order_rejects) + ",\"order_parse_errors\":" + n(c.order_parse_errors) + "}";
+         ",\"order_rejects\":" + n(c.order_rejects) + ",\"order_parse_errors\":" + n(c.order_parse_errors) +
+         ",\"cancel_all\":{\"sent\":" + n(c.cancel_all_sent) + ",\"confirmed\":" + n(c.cancel_all_confirmed) + "}" +
+         ",\"cancels_sent\":" + n(c.cancels_sent) + ",\"unknown_orders\":" + n(c.unknown_orders) +
+         ",\"unknown_resolved\":" + n(c.unknown_resolved) + ",\"order_queries\":" + n(c.order_queries) +
+         ",\"dead_man_refreshes\":" + n(c.dead_man_refreshes) + ",\"rate_limited\":" + n(c.rate_limited) + "}";
   }
   return o + "]";
 }

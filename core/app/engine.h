@@ -61,6 +61,7 @@ class Engine {
   void OnRefusedPeer(const control::AdminPeer& peer);
   void AuditRefused(const control::AdminCommand& cmd, ControlOp asked, const std::string& why);
   bool PushControl(ControlOp op, VenueId venue, uint32_t peer_uid, ControlOp refused_op = ControlOp::kNone);
+  std::string SendCancelAlls();
   std::string VenuesJson();
   void Shutdown();
   void ReadTelemetry();

@@ -285,7 +285,7 @@ bool ReadVenues(const Node& root, const ThreadConfig& venue_default, const std::
       const Node vn = element.Named(v.name);
       vn.AllowOnly({"name", "kind", "market_data_url", "rest_url", "order_url", "api_key_env", "api_secret_env",
                     "passphrase_env", "taker_fee", "trading", "depth", "idle_timeout_ms", "reconnect_min_ms",
-                    "reconnect_max_ms", "dead_man_s", "thread", "symbols"});
+                    "reconnect_max_ms", "dead_man_s", "order_rate", "order_rate_window_ms", "thread", "symbols"});
       const std::string kind = vn.String("kind");
       if (!ParseVenueKind(kind, &v.kind)) vn.Fail("kind", "\"" + kind + "\" is not a venue kind (binance, okx, bybit, kraken, coinbase)");
       v.market_data_url = vn.String("market_data_url");
@@ -307,6 +307,30 @@ bool ReadVenues(const Node& root, const ThreadConfig& venue_default, const std::
       v.reconnect_min_ms = vn.Int("reconnect_min_ms", 1, 60'000, 250);
       v.reconnect_max_ms = vn.Int("reconnect_max_ms", v.reconnect_min_ms, 600'000, 10'000);
       v.dead_man_s = static_cast<int>(vn.Int("dead_man_s", 0, 86'399, 0));
+      if (v.dead_man_s != 0) {
+        // Each venue's own range (../shared/venues/ORDERS.md §3); spot Binance and Coinbase have none.
+        switch (v.kind) {
+          case VenueKind::kBinance:
+          case VenueKind::kCoinbase:
+            vn.Fail("dead_man_s", std::to_string(v.dead_man_s) + ", but " + kind +
+                                      " spot has no dead man's switch: it must be 0 (the engine cancels on kill instead)");
+            break;
+          case VenueKind::kOkx:
+            if (v.dead_man_s < 10 || v.dead_man_s > 120)
+              vn.Fail("dead_man_s", std::to_string(v.dead_man_s) + " is outside OKX cancel-all-after's range: 0 or [10, 120]");
+            break;
+          case VenueKind::kBybit:
+            if (v.dead_man_s < 3 || v.dead_man_s > 300)
+              vn.Fail("dead_man_s", std::to_string(v.dead_man_s) + " is outside Bybit DCP's timeWindow range: 0 or [3, 300]");
+            break;
+          case VenueKind::kKraken:
+            break;  // 1..86399, checked above
+        }
+      }
+      v.order_rate = vn.Int("order_rate", 0, 1'000'000, 0);
+      v.order_rate_window_ms = vn.Int("order_rate_window_ms", 0, 86'400'000, 0);
+      if ((v.order_rate == 0) != (v.order_rate_window_ms == 0))
+        vn.Fail("order_rate", "order_rate and order_rate_window_ms go together (both 0 = the venue's documented budget)");
       v.thread = vn.Has("thread") ? ReadThread(vn.Child("thread"), venue_default, cpus) : venue_default;
 
       const Node syms = vn.Child("symbols");
@@ -360,7 +384,7 @@ void ReadExecution(const Node& root, Config& c, ErrorList& errors) {
   if (!root.Has("execution")) return;
   const Node ex = root.Child("execution");
   if (!OpenTable(ex, {"repair_legs", "hedge_slippage_bps", "hedge_attempts", "hedge_timeout_ms", "unwind_slippage_bps",
-                      "unwind_attempts"},
+                      "unwind_attempts", "ack_timeout_ms", "query_attempts", "query_backoff_ms", "balance_check_s", "drain_ms"},
                  errors))
     return;
   ExecutionConfig& e = c.execution;
@@ -374,6 +398,11 @@ void ReadExecution(const Node& root, Config& c, ErrorList& errors) {
     e.unwind_slippage = ex.Bps("unwind_slippage_bps", Rate::Zero(), kRepairSlippageBound, dflt.unwind_slippage);
   });
   errors.Collect([&] { e.unwind_attempts = ex.Int("unwind_attempts", 0, 20, dflt.unwind_attempts); });
+  errors.Collect([&] { e.ack_timeout_ms = ex.Int("ack_timeout_ms", 50, 60'000, dflt.ack_timeout_ms); });
+  errors.Collect([&] { e.query_attempts = ex.Int("query_attempts", 1, 100, dflt.query_attempts); });
+  errors.Collect([&] { e.query_backoff_ms = ex.Int("query_backoff_ms", 10, 60'000, dflt.query_backoff_ms); });
+  errors.Collect([&] { e.balance_check_s = ex.Int("balance_check_s", 0, 86'400, dflt.balance_check_s); });
+  errors.Collect([&] { e.drain_ms = ex.Int("drain_ms", 0, 600'000, dflt.drain_ms); });
 }
 
 // [reference]. Needs the instruments and venues.

@@ -65,6 +65,24 @@ struct VenueSymbolConfig {
 
 enum class VenueKind : uint8_t { kBinance = 0, kOkx, kBybit, kKraken, kCoinbase };
 const char* VenueKindName(VenueKind k) noexcept;
+
+// A venue's documented order-entry budget (../shared/venues/ORDERS.md §5): new orders per window.
+struct OrderRate {
+  int64_t orders = 0;
+  int64_t window_ms = 0;
+};
+// Binance 50 / 10 s (account), OKX 60 / 2 s (per instrument), Bybit 20 / 1 s (spot create),
+// Kraken 60 / 1 s (a ceiling; its own decaying counter governs), Coinbase 30 / 1 s (private REST).
+constexpr OrderRate DefaultOrderRate(VenueKind k) noexcept {
+  switch (k) {
+    case VenueKind::kBinance: return {50, 10'000};
+    case VenueKind::kOkx: return {60, 2'000};
+    case VenueKind::kBybit: return {20, 1'000};
+    case VenueKind::kKraken: return {60, 1'000};
+    case VenueKind::kCoinbase: return {30, 1'000};
+  }
+  return {};
+}
 bool ParseVenueKind(const std::string& s, VenueKind* out) noexcept;
 
 struct VenueConfig {
@@ -85,7 +103,11 @@ struct VenueConfig {
   int64_t reconnect_max_ms = 10'000;
   // Dead man's switch armed by the order session while connected (Kraken
   // cancel_all_orders_after), in seconds; 0 = off. 0..86399 (the venue's bound is < 86400).
-  int dead_man_s = 0;
+  int dead_man_s = 0;           // venue's dead man's switch timeout (0 = off); range per kind
+  // Order-entry rate budget: at most order_rate new orders per order_rate_window_ms (0 = the
+  // venue's documented default: DefaultOrderRate). Cancels keep a reserve beyond it.
+  int64_t order_rate = 0;
+  int64_t order_rate_window_ms = 0;
   ThreadConfig thread;
   std::vector<VenueSymbolConfig> symbols;
 };
@@ -107,6 +129,11 @@ struct ExecutionConfig {
   int64_t hedge_timeout_ms = 2'000;               // 1..600000
   Rate unwind_slippage = Rate::FromRaw(500'000);  // unwind_slippage_bps = "50"
   int64_t unwind_attempts = 3;                    // 0..20
+  int64_t ack_timeout_ms = 2'000;                 // no reply by then: the order is unknown (50..60000)
+  int64_t query_attempts = 8;                     // queries of an unknown order, with backoff (1..100)
+  int64_t query_backoff_ms = 200;                 // first query retry wait; doubles up to 5 s (10..60000)
+  int64_t balance_check_s = 60;                   // balances re-queried this often (0 = only at start and after unknowns)
+  int64_t drain_ms = 3'000;                       // on stop: time open groups get to end (0..600000)
 };
 
 struct RiskConfig {

@@ -87,6 +87,7 @@ struct OrderIntent {
   Price limit_px;
   Qty qty;
   uint32_t group = 0;       // id shared by the legs of one decision (an arbitrage pair, a paired rebalance)
+  bool post_only = false;   // GTC only: rest as maker or be refused (where the venue offers it)
   // Measurements, not decisions: TSC latency stamps. No decision reads them, and a replay
   // compares records with them cleared (ClearMeasurements).
   TscStamp origin_stamp;    // recv_stamp of the tick that triggered the decision
@@ -111,6 +112,7 @@ enum class RejectReason : uint16_t {
   kEncodeFailed,    // could not render the order at the instrument's precision
   kBackpressure,    // the session's outbound queue was full
   kRateLimited,     // the session's rate budget was exhausted
+  kNotFound,        // a query found no such order on the venue: it never arrived (nothing filled)
 };
 
 // What happened to an order. A FULL-style venue reply can carry several fills: the venue

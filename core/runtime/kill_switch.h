@@ -6,6 +6,11 @@
 // returns no order can leave any more: a session that read the flag as clear before the trip
 // is waited for; one that reads it after sees it set (Dekker's pattern, seq_cst on both sides).
 // The flag latches until Reset() (an operator's resume).
+//
+// Each Trip() also bumps the cancel-all epoch: every venue thread compares it with the last one
+// it acted on once per duty cycle and, when it moved, has its order session send the venue's
+// cancel-all (cancels are never held back by the halt flag). The control thread wakes the venue
+// threads after tripping; it never waits on the decision core.
 #pragma once
 
 #include <atomic>
@@ -36,17 +41,22 @@ class KillSwitch {
   // Control thread: latch the halt and wait out any send in progress.
   void Trip() noexcept {
     halted_.store(true, std::memory_order_seq_cst);
+    cancel_all_epoch_.fetch_add(1, std::memory_order_acq_rel);
     for (auto& s : sending_) {
       while (s.in_send.load(std::memory_order_seq_cst)) CpuRelax();
     }
   }
   void Reset() noexcept { halted_.store(false, std::memory_order_seq_cst); }
 
+  // Venue threads: moves on every Trip(); a venue thread that sees a new value sends cancel-all.
+  uint32_t cancel_all_epoch() const noexcept { return cancel_all_epoch_.load(std::memory_order_acquire); }
+
  private:
   struct alignas(64) Slot {
     std::atomic<bool> in_send{false};
   };
   alignas(64) std::atomic<bool> halted_{false};
+  std::atomic<uint32_t> cancel_all_epoch_{0};  // written only by Trip(): shares the flag's line
   Slot sending_[kMaxVenues];
 };
 

@@ -31,6 +31,14 @@ struct VenueCounters {
   C order_replies{0};
   C order_rejects{0};
   C order_parse_errors{0};
+  C cancel_all_sent{0};      // cancel-all requests written (kill switch, operator)
+  C cancel_all_confirmed{0}; // the venue answered a cancel-all with success
+  C cancels_sent{0};         // single-order cancels written
+  C unknown_orders{0};       // orders marked unknown (no reply within ack_timeout_ms, or a disconnect)
+  C unknown_resolved{0};     // unknown orders resolved by a query or a late report
+  C order_queries{0};        // queries by client id sent
+  C dead_man_refreshes{0};   // dead-man's-switch arm/refresh requests answered with success
+  C rate_limited{0};         // intents refused locally by the rate budget, or the venue's rate-limit errors
   C fifo_overflow{0};       // non-conflatable messages that found no room (venue halts)
   std::atomic<bool> md_connected{false};
   std::atomic<bool> orders_connected{false};

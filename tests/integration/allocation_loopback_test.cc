@@ -74,7 +74,7 @@ TEST_F(AllocationLoopback, RebalancerTradesIntoTheBandsWithRebalanceOrders) {
   EXPECT_GT(s["orders_by_purpose"].value("rebalance", 0), 0) << s.dump();
   EXPECT_EQ(s["orders_by_purpose"].value("arbitrage", -1), 0) << "no dislocations: nothing to arbitrage";
   EXPECT_EQ(s["tick_to_order_ns"].value("count", -1), 0) << "orders from timer inputs have no tick-to-order";
-  for (const json& o : OrderLog()) EXPECT_EQ(o["side"], "BUY") << o.dump();
+  for (const json& o : OrderLog()) EXPECT_EQ(o["wire"]["side"], "BUY") << o.dump();
 
   ASSERT_EQ(StopEngine(), 0) << engine_->Output();
   // The journal holds them as rebalance intents, and the timer inputs that drove them.

@@ -76,16 +76,23 @@ TEST_F(Loopback, ScriptedDislocationSendsExactlyTheTwoExpectedLegsAndBalancesAgr
   const json& buy = orders[0]["venue"] == "binance_a" ? orders[0] : orders[1];
   const json& sell = orders[0]["venue"] == "binance_a" ? orders[1] : orders[0];
   EXPECT_EQ(buy["venue"], "binance_a");
-  EXPECT_EQ(buy["side"], "BUY");
-  EXPECT_EQ(buy["price"], "30000.00");
-  EXPECT_EQ(buy["quantity"], "0.50000");
-  EXPECT_EQ(buy["timeInForce"], "IOC");
+  EXPECT_EQ(buy["wire"]["side"], "BUY");
+  EXPECT_EQ(buy["wire"]["price"], "30000.00");
+  EXPECT_EQ(buy["wire"]["quantity"], "0.50000");
+  EXPECT_EQ(buy["wire"]["timeInForce"], "IOC");
   EXPECT_EQ(buy["result"], "filled");
   EXPECT_EQ(sell["venue"], "binance_b");
-  EXPECT_EQ(sell["side"], "SELL");
-  EXPECT_EQ(sell["price"], "30200.00");
-  EXPECT_EQ(sell["quantity"], "0.50000");
+  EXPECT_EQ(sell["wire"]["side"], "SELL");
+  EXPECT_EQ(sell["wire"]["price"], "30200.00");
+  EXPECT_EQ(sell["wire"]["quantity"], "0.50000");
   EXPECT_EQ(sell["result"], "filled");
+  // Every order-log record names its request and client id; the venue's own fields sit under wire.
+  for (const json* o : {&buy, &sell}) {
+    EXPECT_EQ((*o)["request"], "place") << o->dump();
+    EXPECT_EQ((*o)["client_id"], (*o)["wire"]["newClientOrderId"]) << o->dump();
+    EXPECT_EQ((*o)["client_id"].get<std::string>().rfind("hs", 0), 0u) << o->dump();
+    EXPECT_GT((*o)["time_ns"].get<int64_t>(), int64_t{1'600'000'000} * 1'000'000'000) << "wall clock, ns";
+  }
 
   // The engine's balances equal the simulator's accounts, exactly.
   ASSERT_NO_FATAL_FAILURE(ExpectBalancesEqualTheSimulator({"binance_a", "binance_b"}));

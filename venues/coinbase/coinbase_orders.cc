@@ -1109,7 +1109,8 @@ void Orders::CancelAll(std::function<void(absl::StatusOr<int>)> done) {
           if (done) done(list.status());
           return;
         }
-        if (list->empty()) {
+        if (list->empty()) {  // nothing open: the account is already clear
+          ctx_.counters->Add(ctx_.counters->cancel_all_confirmed);
           if (done) done(0);
           return;
         }
@@ -1135,6 +1136,7 @@ void Orders::CancelAll(std::function<void(absl::StatusOr<int>)> done) {
                       }
                       int ok = 0;
                       for (int i = 0; i < n; ++i) ok += res[static_cast<size_t>(i)].success ? 1 : 0;
+                      if (ok == n) ctx_.counters->Add(ctx_.counters->cancel_all_confirmed);
                       if (done) done(ok);
                     });
       });

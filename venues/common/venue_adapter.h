@@ -10,6 +10,7 @@
 // Owned by the venue thread; built cold by core/app's venue factory.
 #pragma once
 
+#include <concepts>
 #include <memory>
 #include <string>
 #include <type_traits>
@@ -56,6 +57,23 @@ class FeedAdapter final : public VenueAdapter {
     } else {
       PublishLocalReject(ctx_, in, RejectReason::kNotConnected);
     }
+  }
+
+  // Kill switch: the order session's cancel-all, when it has one and is trading. A session whose
+  // CancelAll returns nothing (it answers later, e.g. Coinbase's list + batch_cancel) counts as
+  // sent when it is connected.
+  bool CancelAll() noexcept override {
+    if constexpr (kHasOrders) {
+      if (!ctx_.venue->trading) return false;
+      if constexpr (requires(OrdersT& o) { { o.CancelAll() } -> std::same_as<bool>; }) {
+        return orders_->CancelAll();
+      } else if constexpr (requires(OrdersT& o) { o.CancelAll(); }) {
+        if (!orders_->connected()) return false;
+        orders_->CancelAll();
+        return true;
+      }
+    }
+    return false;
   }
 
   void Stop() noexcept override {

@@ -69,8 +69,23 @@ void VenueThread::OnStart() noexcept {
   adapter_->Start();
 }
 
+void VenueThread::SetKillSwitch(runtime::KillSwitch* kill) noexcept {
+  kill_ = kill;
+  cancel_all_seen_ = kill != nullptr ? kill->cancel_all_epoch() : 0;
+  cancel_all_done_.store(cancel_all_seen_, std::memory_order_release);
+}
+
 int VenueThread::DoWork() noexcept {
   int work = static_cast<int>(io_->ioc.poll());
+  // One shared read per cycle; it only changes when the kill switch trips.
+  if (kill_ != nullptr && kill_->cancel_all_epoch() != cancel_all_seen_) {
+    cancel_all_seen_ = kill_->cancel_all_epoch();
+    const bool sent = adapter_ != nullptr && adapter_->CancelAll();
+    if (sent && counters_ != nullptr) counters_->Add(counters_->cancel_all_sent);
+    last_cancel_all_sent_.store(sent, std::memory_order_release);
+    cancel_all_done_.store(cancel_all_seen_, std::memory_order_release);
+    ++work;
+  }
   for (int n = 0; n < 32; ++n) {
     const OrderIntent* in = intents_.Front();
     if (in == nullptr) break;

@@ -10,6 +10,7 @@
 // code; the thread calls it only from its own loop.
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <string>
@@ -63,6 +64,9 @@ class VenueAdapter {
   virtual void OnIntent(const OrderIntent& intent) noexcept = 0;
   // On the venue thread: close sessions (no reconnect).
   virtual void Stop() noexcept = 0;
+  // On the venue thread: send the venue's cancel-all for this account (kill switch). Never held
+  // back by the halt flag. True when the request left (counted in cancel_all_sent by the caller).
+  virtual bool CancelAll() noexcept { return false; }
 };
 
 // Cold-path timer on the venue thread's io_context (reconnect, resync retries, heartbeats).
@@ -88,6 +92,14 @@ class VenueThread {
   VenuePublisher& publisher() noexcept { return *publisher_; }
   runtime::Waker& waker() noexcept { return waker_; }
   void SetAdapter(std::unique_ptr<VenueAdapter> a) { adapter_ = std::move(a); }
+  // The kill switch whose cancel-all epoch this thread follows (optional; before the thread runs).
+  void SetKillSwitch(runtime::KillSwitch* kill) noexcept;
+  // Any thread: this thread has acted on the kill switch's latest cancel-all epoch, and whether
+  // its cancel-all left then (false: no session, not connected, or nothing to send).
+  bool CancelAllCaughtUp() const noexcept {
+    return kill_ == nullptr || cancel_all_done_.load(std::memory_order_acquire) == kill_->cancel_all_epoch();
+  }
+  bool last_cancel_all_sent() const noexcept { return last_cancel_all_sent_.load(std::memory_order_acquire); }
   absl::Status Init();
 
   // Agent interface.
@@ -105,6 +117,10 @@ class VenueThread {
   std::unique_ptr<VenuePublisher> publisher_;
   runtime::VenueCounters* counters_;
   std::unique_ptr<VenueAdapter> adapter_;
+  runtime::KillSwitch* kill_ = nullptr;
+  uint32_t cancel_all_seen_ = 0;
+  std::atomic<bool> last_cancel_all_sent_{false};
+  std::atomic<uint32_t> cancel_all_done_{0};  // written after the cancel-all was attempted
 };
 
 }  // namespace hs::venues

@@ -682,6 +682,7 @@ void Orders::OnReply(const PrivateMsg& m, TscStamp recv, Nanos now) noexcept {
   if (m.method == "cancel_all_orders_after") {
     if (m.success) {
       ++dead_man_acks_;
+      ctx_.counters->Add(ctx_.counters->dead_man_refreshes);
     } else {
       ctx_.log->Log(runtime::LogLevel::kError, "%s: cancel_all_orders_after refused: %.*s", ctx_.venue->name.c_str(),
                     static_cast<int>(m.error.size()), m.error.data());
@@ -690,6 +691,7 @@ void Orders::OnReply(const PrivateMsg& m, TscStamp recv, Nanos now) noexcept {
   }
   if (m.method == "cancel_order" || m.method == "cancel_all") {
     // The outcome of each order arrives as `canceled` executions; a refusal is only logged.
+    if (m.success && m.method == "cancel_all") ctx_.counters->Add(ctx_.counters->cancel_all_confirmed);
     if (!m.success && log_limit_.Allow())
       ctx_.log->Log(runtime::LogLevel::kWarn, "%s: %.*s refused: %.*s", ctx_.venue->name.c_str(),
                     static_cast<int>(m.method.size()), m.method.data(), static_cast<int>(m.error.size()), m.error.data());

@@ -310,8 +310,10 @@ class BinanceProtocol final : public Protocol {
       std::string f = "\"method\":\"order.place\",\"id\":" + id.dump();
       for (const char* k : {"symbol", "side", "type", "timeInForce", "price", "quantity", "newClientOrderId"})
         if (params.contains(k)) f += std::string(",\"") + k + "\":" + params[k].dump();
-      f += ",\"result\":\"" + result + "\"" + extra;
-      s_->LogOrder(venue_, arrived, f);
+      const std::string cid = params.contains("newClientOrderId") && params["newClientOrderId"].is_string()
+                                  ? params["newClientOrderId"].get<std::string>()
+                                  : std::string();
+      s_->LogOrder(venue_, arrived, "place", cid, f, "\"result\":\"" + result + "\"" + extra);
     };
     if (std::string e = Authenticate(id, params); !e.empty()) {
       log("rejected", ",\"reason\":\"auth\"");

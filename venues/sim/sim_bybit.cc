@@ -298,8 +298,7 @@ class BybitProtocol final : public Protocol {
       std::string f = "\"op\":\"order.create\",\"reqId\":" + req_id.dump();
       for (const char* k : {"symbol", "side", "orderType", "timeInForce", "price", "qty", "orderLinkId", "category"})
         if (args.contains(k)) f += std::string(",\"") + k + "\":" + args[k].dump();
-      f += ",\"result\":\"" + result + "\"" + extra;
-      s_->LogOrder(venue_, arrived, f);
+      s_->LogOrder(venue_, arrived, "place", str("orderLinkId"), f, "\"result\":\"" + result + "\"" + extra);
     };
     auto refuse = [&](int code, const std::string& msg, const std::string& why) {
       log("rejected", ",\"reason\":\"" + why + "\"");

@@ -453,9 +453,9 @@ class CoinbaseProtocol final : public Protocol {
     if (conf == "limit_limit_gtc" && c.value("post_only", false) && crosses)
       return out->body = Failure("INVALID_LIMIT_PRICE_POST_ONLY", "post-only order would cross"), true;
     s_->CountOrder();
-    s_->LogOrder(venue_, MonoNow(), "\"client_order_id\":" + json(cid).dump() + ",\"config\":" + json(conf).dump() +
-                                        ",\"side\":\"" + side + "\",\"base_size\":" + c["base_size"].dump() +
-                                        ",\"limit_price\":" + c["limit_price"].dump());
+    s_->LogOrder(venue_, WallNow(), "place", cid,
+                 "\"client_order_id\":" + json(cid).dump() + ",\"config\":" + json(conf).dump() + ",\"side\":\"" + side +
+                     "\",\"base_size\":" + c["base_size"].dump() + ",\"limit_price\":" + c["limit_price"].dump());
     bool take = crosses;
     if (conf == "limit_limit_fok") {
       // All or nothing: only when the crossing levels hold the whole size.

@@ -608,11 +608,11 @@ class KrakenProtocol final : public Protocol {
     if (tif.empty()) tif = "gtc";
     const std::string qty_text = RawNumber(msg, "order_qty"), px_text = RawNumber(msg, "limit_price");
     auto log = [&](const std::string& result, const std::string& extra) {
-      s_->LogOrder(venue_, arrived,
+      s_->LogOrder(venue_, arrived, "place", cl_ord_id,
                    "\"method\":\"add_order\",\"symbol\":" + json(symbol).dump() + ",\"side\":" + json(side_s).dump() +
                        ",\"order_qty\":" + json(qty_text).dump() + ",\"limit_price\":" + json(px_text).dump() +
-                       ",\"time_in_force\":" + json(tif).dump() + ",\"cl_ord_id\":" + json(cl_ord_id).dump() +
-                       ",\"result\":\"" + result + "\"" + extra);
+                       ",\"time_in_force\":" + json(tif).dump() + ",\"cl_ord_id\":" + json(cl_ord_id).dump(),
+                   "\"result\":\"" + result + "\"" + extra);
     };
     auto reject = [&](const std::string& error) {
       log("rejected", ",\"error\":" + json(error).dump());

@@ -334,8 +334,7 @@ class OkxProtocol final : public Protocol {
       if (a.is_object())
         for (const char* k : {"instId", "side", "ordType", "tdMode", "px", "sz", "clOrdId"})
           if (a.contains(k)) f += std::string(",\"") + k + "\":" + a[k].dump();
-      f += ",\"result\":\"" + result + "\"" + extra;
-      s_->LogOrder(venue_, arrived, f);
+      s_->LogOrder(venue_, arrived, "place", cl_ord_id, f, "\"result\":\"" + result + "\"" + extra);
     };
     auto reject = [&](const std::string& s_code, const std::string& s_msg, const std::string& why) {
       log("rejected", ",\"reason\":\"" + why + "\"");

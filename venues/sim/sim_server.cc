@@ -344,10 +344,17 @@ bool Server::HandleHttp(int venue, const std::string& method, const std::string&
   return protocols_[static_cast<size_t>(venue)]->OnHttpWithHeaders(method, target, headers, body, out);
 }
 
-void Server::LogOrder(int venue, Nanos arrived, const std::string& fields) {
+void Server::LogOrder(int venue, Nanos arrived, std::string_view request, std::string_view client_id,
+                      const std::string& wire_fields, const std::string& outcome_fields) {
   if (order_log_ == nullptr) return;
-  std::fprintf(order_log_, "{\"recv_ns\":%lld,\"venue\":\"%s\",%s}\n", static_cast<long long>(arrived.value),
-               cfg_.base.venues[static_cast<size_t>(venue)].name.c_str(), fields.c_str());
+  std::string line = "{\"time_ns\":" + std::to_string(arrived.value) + ",\"venue\":" +
+                     json(cfg_.base.venues[static_cast<size_t>(venue)].name).dump() + ",\"request\":" +
+                     json(std::string(request)).dump();
+  if (!client_id.empty()) line += ",\"client_id\":" + json(std::string(client_id)).dump();
+  line += ",\"wire\":{" + wire_fields + "}";
+  if (!outcome_fields.empty()) line += "," + outcome_fields;
+  line += "}\n";
+  std::fwrite(line.data(), 1, line.size(), order_log_);
   std::fflush(order_log_);
 }
 

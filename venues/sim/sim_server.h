@@ -112,8 +112,14 @@ class Server {
   const std::string& passphrase(int venue) const { return passphrases_[static_cast<size_t>(venue)]; }
   std::vector<Peer*> Peers(int venue) const;
   Faults& faults(int venue) { return faults_[static_cast<size_t>(venue)]; }
-  // Appends one JSON object line to the order log (adds the arrival time).
-  void LogOrder(int venue, Nanos arrived, const std::string& json_fields);
+  // Appends one JSON object line to the order log:
+  //   {"time_ns":<wall clock at arrival>,"venue":"<config name>","request":"<request>",
+  //    "client_id":"<id>" (when there is one),"wire":{<wire_fields>},<outcome_fields>}
+  // `request` is one of place, cancel, cancel_all, list, query, dead_man; `wire_fields` are the
+  // venue's own fields (JSON members without braces); `outcome_fields` (optional, e.g.
+  // "result":"filled") are what the sim did with it.
+  void LogOrder(int venue, Nanos arrived, std::string_view request, std::string_view client_id,
+                const std::string& wire_fields, const std::string& outcome_fields = "");
   // Applies fills' level changes and pushes them out.
   void PublishChange(const BookChange& c);
   uint64_t orders_received() const { return orders_received_; }

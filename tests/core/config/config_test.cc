@@ -94,11 +94,11 @@ TEST(Config, EmbeddedDemoParses) {
   auto c = ParseConfig(Demo(), "demo");
   ASSERT_TRUE(c.ok()) << c.status();
   EXPECT_EQ(c->name, "demo");
-  // One venue per wire format; Coinbase is market data only.
+  // One venue per wire format; all five trade.
   ASSERT_EQ(c->venues.size(), 5u);
   const VenueKind kinds[] = {VenueKind::kBinance, VenueKind::kOkx, VenueKind::kBybit, VenueKind::kKraken,
                              VenueKind::kCoinbase};
-  const bool trading[] = {true, true, true, true, false};
+  const bool trading[] = {true, true, true, true, true};
   for (size_t i = 0; i < 5; ++i) {
     EXPECT_EQ(c->venues[i].kind, kinds[i]) << i;
     EXPECT_EQ(c->venues[i].trading, trading[i]) << c->venues[i].name;
@@ -147,6 +147,12 @@ TEST(Config, ErrorsNameTheField) {
       {"depth = 100 ", "depth = 100000 ", "venues.binance.depth: 100000 is out of range"},
       {"depth = 100 ", "depth = 100\ndead_man_s = 86400 ", "venues.binance.dead_man_s: 86400 is out of range [0, 86399]"},
       {"depth = 100 ", "depth = 100\ndead_man_s = \"60\" ", "venues.binance.dead_man_s: expected an integer"},
+      {"depth = 100 ", "depth = 100\ndead_man_s = 30 ", "venues.binance.dead_man_s: 30, but binance spot has no dead man's switch"},
+      {"passphrase_env = \"HS_DEMO_OKX_PASSPHRASE\"", "passphrase_env = \"HS_DEMO_OKX_PASSPHRASE\"\ndead_man_s = 5",
+       "venues.okx.dead_man_s: 5 is outside OKX cancel-all-after's range: 0 or [10, 120]"},
+      {"depth = 50 ", "depth = 50\ndead_man_s = 301 ", "venues.bybit.dead_man_s: 301 is outside Bybit DCP's timeWindow range"},
+      {"depth = 100 ", "depth = 100\norder_rate = 10 ", "venues.binance.order_rate: order_rate and order_rate_window_ms go together"},
+      {"depth = 100 ", "depth = 100\norder_rate = -1 ", "venues.binance.order_rate: -1 is out of range"},
   };
   for (const Case& c : cases) {
     const std::string err = ErrorOf(DemoWith(c.from, c.to));
@@ -510,12 +516,14 @@ min_scale = 0.25
 max_scale = 1.0
 )";
 
-// The demo config with kAllocationToml, `from` replaced by `to` in the allocation part.
+// The demo config with kAllocationToml, `from` replaced by `to` in the allocation part; Kraken and
+// Coinbase do not trade here (the tests below name them as venues that cannot take a share).
 std::string AllocWith(const std::string& from = "", const std::string& to = "") {
   std::string alloc = kAllocationToml;
   if (!from.empty()) ReplaceIn(alloc, from, to);
   std::string demo = Demo();
   ReplaceIn(demo, "dead_man_s = 30", "trading = false\ndead_man_s = 30");
+  ReplaceIn(demo, "api_key_env = \"HS_DEMO_CB_KEY\"", "trading = false\napi_key_env = \"HS_DEMO_CB_KEY\"");
   return demo + alloc;
 }
 
@@ -878,6 +886,28 @@ TEST(Execution, DefaultsValuesAndBounds) {
   EXPECT_EQ(c->execution.hedge_timeout_ms, 2000);
   EXPECT_EQ(c->execution.unwind_slippage.raw(), 500'000);  // 50 bps
   EXPECT_EQ(c->execution.unwind_attempts, 3);
+  EXPECT_EQ(c->execution.ack_timeout_ms, 2000);
+  EXPECT_EQ(c->execution.query_attempts, 8);
+  EXPECT_EQ(c->execution.query_backoff_ms, 200);
+  EXPECT_EQ(c->execution.balance_check_s, 60);
+  EXPECT_EQ(c->execution.drain_ms, 3000);
+  c = ParseConfig(TwoVenues("[execution]\nack_timeout_ms = 50\nquery_attempts = 100\nquery_backoff_ms = 60000\n"
+                            "balance_check_s = 0\ndrain_ms = 0\n"),
+                  "t");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->execution.ack_timeout_ms, 50);
+  EXPECT_EQ(c->execution.query_attempts, 100);
+  EXPECT_EQ(c->execution.query_backoff_ms, 60000);
+  EXPECT_EQ(c->execution.balance_check_s, 0);
+  EXPECT_EQ(c->execution.drain_ms, 0);
+  const std::string many = ErrorOf(TwoVenues("[execution]\nack_timeout_ms = 10\nquery_attempts = 0\n"
+                                             "query_backoff_ms = 5\nbalance_check_s = -1\ndrain_ms = 600001\n"));
+  for (const char* want : {"execution.ack_timeout_ms: 10 is out of range [50, 60000]",
+                           "execution.query_attempts: 0 is out of range [1, 100]",
+                           "execution.query_backoff_ms: 5 is out of range [10, 60000]",
+                           "execution.balance_check_s: -1 is out of range [0, 86400]",
+                           "execution.drain_ms: 600001 is out of range [0, 600000]"})
+    EXPECT_NE(many.find(want), std::string::npos) << want << "\n got: " << many;
   c = ParseConfig(TwoVenues("[execution]\nrepair_legs = false\nhedge_slippage_bps = \"2.5\"\nhedge_attempts = 0\n"
                             "hedge_timeout_ms = 600000\nunwind_slippage_bps = \"999\"\nunwind_attempts = 20\n"),
                   "t");

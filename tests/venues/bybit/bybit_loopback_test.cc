@@ -92,21 +92,21 @@ TEST_F(BybitLoopback, ScriptedDislocationsSendTheExpectedLegsAndBalancesAgreeExa
   ASSERT_EQ(orders.size(), 2u);
   const json& buy = orders[0]["venue"] == "binance_a" ? orders[0] : orders[1];
   const json& sell = orders[0]["venue"] == "binance_a" ? orders[1] : orders[0];
-  EXPECT_EQ(buy["side"], "BUY");
-  EXPECT_EQ(buy["price"], "30000.00");
-  EXPECT_EQ(buy["quantity"], "0.50000");
+  EXPECT_EQ(buy["wire"]["side"], "BUY");
+  EXPECT_EQ(buy["wire"]["price"], "30000.00");
+  EXPECT_EQ(buy["wire"]["quantity"], "0.50000");
   EXPECT_EQ(buy["result"], "filled");
   EXPECT_EQ(sell["venue"], "bybit_b");
-  EXPECT_EQ(sell["op"], "order.create");
-  EXPECT_EQ(sell["category"], "spot");
-  EXPECT_EQ(sell["side"], "Sell");
-  EXPECT_EQ(sell["orderType"], "Limit");
-  EXPECT_EQ(sell["price"], "30200.00");
-  EXPECT_EQ(sell["qty"], "0.50000");
-  EXPECT_EQ(sell["timeInForce"], "IOC");
+  EXPECT_EQ(sell["wire"]["op"], "order.create");
+  EXPECT_EQ(sell["wire"]["category"], "spot");
+  EXPECT_EQ(sell["wire"]["side"], "Sell");
+  EXPECT_EQ(sell["wire"]["orderType"], "Limit");
+  EXPECT_EQ(sell["wire"]["price"], "30200.00");
+  EXPECT_EQ(sell["wire"]["qty"], "0.50000");
+  EXPECT_EQ(sell["wire"]["timeInForce"], "IOC");
   EXPECT_EQ(sell["result"], "filled");
-  EXPECT_EQ(sell["reqId"], sell["orderLinkId"]);
-  EXPECT_EQ(sell["orderLinkId"].get<std::string>().rfind("hs", 0), 0u);
+  EXPECT_EQ(sell["wire"]["reqId"], sell["wire"]["orderLinkId"]);
+  EXPECT_EQ(sell["wire"]["orderLinkId"].get<std::string>().rfind("hs", 0), 0u);
   ExpectBalancesEqualTheSimulator();
   const json accounts = SimAccounts();
   EXPECT_EQ(Amt(accounts["bybit_b"]["BTC"]), Amt("1.5"));
@@ -119,9 +119,9 @@ TEST_F(BybitLoopback, ScriptedDislocationsSendTheExpectedLegsAndBalancesAgreeExa
   orders = OrderLog();
   ASSERT_EQ(orders.size(), 4u);
   const json& bybit_buy = orders[2]["venue"] == "bybit_b" ? orders[2] : orders[3];
-  EXPECT_EQ(bybit_buy["side"], "Buy");
-  EXPECT_EQ(bybit_buy["price"], "29800.00");
-  EXPECT_EQ(bybit_buy["qty"], "0.30000");
+  EXPECT_EQ(bybit_buy["wire"]["side"], "Buy");
+  EXPECT_EQ(bybit_buy["wire"]["price"], "29800.00");
+  EXPECT_EQ(bybit_buy["wire"]["qty"], "0.30000");
   EXPECT_EQ(bybit_buy["result"], "filled");
   ExpectBalancesEqualTheSimulator();
   const json acc2 = SimAccounts();
@@ -169,8 +169,8 @@ TEST_F(BybitLoopback, IocThatFindsNothingIsCanceledAndBalancesStand) {
   for (const json& ord : orders) {
     if (ord["venue"] != "bybit_b") continue;
     ++bybit_orders;
-    EXPECT_EQ(ord["side"], "Sell");
-    EXPECT_EQ(ord["price"], "30300.00");
+    EXPECT_EQ(ord["wire"]["side"], "Sell");
+    EXPECT_EQ(ord["wire"]["price"], "30300.00");
     EXPECT_EQ(ord["result"], "expired") << "the simulator's book had no bid at 30300";
   }
   EXPECT_GE(bybit_orders, 1);

@@ -126,19 +126,19 @@ TEST_F(OkxLoopback, ScriptedDislocationSendsTheTwoIocLegsAndBalancesAgree) {
   const json& buy = orders[0]["venue"] == "binance_a" ? orders[0] : orders[1];
   const json& sell = orders[0]["venue"] == "okx" ? orders[0] : orders[1];
   EXPECT_EQ(buy["venue"], "binance_a");
-  EXPECT_EQ(buy["side"], "BUY");
-  EXPECT_EQ(buy["price"], "30000.00");
-  EXPECT_EQ(buy["quantity"], "0.50000");
+  EXPECT_EQ(buy["wire"]["side"], "BUY");
+  EXPECT_EQ(buy["wire"]["price"], "30000.00");
+  EXPECT_EQ(buy["wire"]["quantity"], "0.50000");
   EXPECT_EQ(buy["result"], "filled");
   EXPECT_EQ(sell["venue"], "okx");
-  EXPECT_EQ(sell["op"], "order");
-  EXPECT_EQ(sell["instId"], "BTC-USDT");
-  EXPECT_EQ(sell["side"], "sell");
-  EXPECT_EQ(sell["ordType"], "ioc");
-  EXPECT_EQ(sell["tdMode"], "cash");
-  EXPECT_EQ(sell["px"], "30200.00") << "rendered at the symbol's tick decimals";
-  EXPECT_EQ(sell["sz"], "0.50000") << "rendered at the symbol's lot decimals";
-  EXPECT_EQ(sell["clOrdId"], sell["id"]);
+  EXPECT_EQ(sell["wire"]["op"], "order");
+  EXPECT_EQ(sell["wire"]["instId"], "BTC-USDT");
+  EXPECT_EQ(sell["wire"]["side"], "sell");
+  EXPECT_EQ(sell["wire"]["ordType"], "ioc");
+  EXPECT_EQ(sell["wire"]["tdMode"], "cash");
+  EXPECT_EQ(sell["wire"]["px"], "30200.00") << "rendered at the symbol's tick decimals";
+  EXPECT_EQ(sell["wire"]["sz"], "0.50000") << "rendered at the symbol's lot decimals";
+  EXPECT_EQ(sell["wire"]["clOrdId"], sell["wire"]["id"]);
   EXPECT_EQ(sell["result"], "filled");
   EXPECT_EQ(sell["accFillSz"], "0.5");
 
@@ -171,8 +171,8 @@ TEST_F(OkxLoopback, IocWalkingTwoLevelsFillsTwiceAndBalancesStayExact) {
   for (const json& o : OrderLog()) {
     if (o["venue"] != "okx") continue;
     ++okx_orders;
-    EXPECT_EQ(o["side"], "buy");
-    EXPECT_EQ(o["ordType"], "ioc");
+    EXPECT_EQ(o["wire"]["side"], "buy");
+    EXPECT_EQ(o["wire"]["ordType"], "ioc");
     EXPECT_EQ(o["result"], "filled");
     EXPECT_EQ(o["accFillSz"], "0.32345");
   }
