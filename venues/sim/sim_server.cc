@@ -480,6 +480,14 @@ std::string Server::HandleControl(std::string_view line) {
     f.corrupt_checksum_next += j.value("corrupt_checksum", 0);
     f.cross_next += j.value("cross", 0);
     if (j.contains("stall")) f.stall = j.value("stall", false);
+    f.reject_orders += j.value("reject_orders", 0);
+    f.partial_orders += j.value("partial_orders", 0);
+    f.drop_replies += j.value("drop_replies", 0);
+    f.late_replies += j.value("late_replies", 0);
+    if (j.contains("late_reply_ms")) f.late_reply_ms = j.value("late_reply_ms", int64_t{0});
+    f.duplicate_fills += j.value("duplicate_fills", 0);
+    f.disconnect_orders += j.value("disconnect_orders", 0);
+    f.rate_limit_orders += j.value("rate_limit_orders", 0);
     int closed = 0;
     if (j.value("disconnect", false)) {
       for (Peer* p : Peers(v)) {

@@ -89,7 +89,24 @@ struct Faults {
   int corrupt_checksum_next = 0;
   int cross_next = 0;
   bool stall = false;
+  // Order entry (each counts down as orders arrive; every venue's protocol applies them the
+  // same way, in its own wire format):
+  int reject_orders = 0;        // refuse the next N orders with the venue's ordinary reject
+  int partial_orders = 0;       // the next N IOC orders fill only half their quantity
+  int drop_replies = 0;         // the next N orders execute, but their reply and pushes are not sent
+  int late_replies = 0;         // the next N orders' replies and pushes are held for late_reply_ms
+  int64_t late_reply_ms = 0;
+  int duplicate_fills = 0;      // the next N orders' fill pushes are each sent twice
+  int disconnect_orders = 0;    // the next N orders execute, then the order session is closed before the reply
+  int rate_limit_orders = 0;    // refuse the next N orders with the venue's rate-limit error
 };
+
+// Takes one from a fault counter: true when this order gets the fault.
+inline bool TakeFault(int& n) {
+  if (n <= 0) return false;
+  --n;
+  return true;
+}
 
 class Server {
  public:
