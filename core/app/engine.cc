@@ -206,6 +206,7 @@ absl::Status Engine::Init() {
     if (!adapter.ok()) return adapter.status();
     vt->SetAdapter(std::move(*adapter));
     vt->SetKillSwitch(&kill_);
+    vt->SetBalanceCheckPeriod(cfg_.execution.balance_check_s * 1000);
     if (auto s = vt->Init(); !s.ok()) return s;
     w.from_venues.push_back(venue_rings_[i]->TakeConsumer());
     w.to_venues.push_back(intent_rings_[i]->TakeProducer());
@@ -266,7 +267,12 @@ void Engine::Run() {
   const int64_t timer_ns = TimerPeriodMs() * 1'000'000;
   int64_t next_timer = MonoNow().value + timer_ns;
   const bool tty = isatty(STDOUT_FILENO);
-  while (!stop_requested_.load(std::memory_order_acquire)) {
+  // Stopping (the run's length, or a signal) first drains: the core starts no new group and open
+  // ones get up to [execution] drain_ms to end (filled, hedged, unwound or dust); timers keep
+  // running so repairs can. A second signal, a failed agent or the deadline ends it at once.
+  int64_t drain_until = 0;
+  uint64_t stops_seen = 0;
+  for (;;) {
     const int64_t until_timer_ms = (next_timer - MonoNow().value) / 1'000'000;
     admin_->Poll(static_cast<int>(std::clamp<int64_t>(until_timer_ms, 0, 50)));
     logger_->Drain();
@@ -287,8 +293,28 @@ void Engine::Run() {
       }
       std::fflush(stdout);
     }
-    if (deadline != 0 && now >= deadline) break;
     if (agent_failed_.load(std::memory_order_acquire)) break;
+    const uint64_t stops = stop_signals_.load(std::memory_order_acquire);
+    const bool stop = stop_requested_.load(std::memory_order_acquire) || (deadline != 0 && now >= deadline);
+    if (drain_until == 0 && stop) {
+      if (cfg_.execution.drain_ms == 0 || !PushControl(ControlOp::kDrain, VenueId::Invalid(), kNoPeer)) break;
+      drain_until = now + cfg_.execution.drain_ms * 1'000'000;
+      stops_seen = stops;
+      logger_->Direct(runtime::LogLevel::kInfo, "homeostat draining: no new group; open ones get up to %lld ms",
+                      static_cast<long long>(cfg_.execution.drain_ms));
+      continue;
+    }
+    if (drain_until != 0) {
+      ReadTelemetry();
+      const bool drained = tel_.draining && tel_.open_orders == 0 && tel_.open_repairs == 0;
+      if (drained || now >= drain_until || stops != stops_seen) {
+        logger_->Direct(runtime::LogLevel::kInfo, "homeostat drain %s: %llu orders and %d repairs open",
+                        drained ? "complete" : "cut short", static_cast<unsigned long long>(tel_.open_orders),
+                        tel_.open_repairs);
+        if (stops == stops_seen) FinalBalanceCheck();
+        break;
+      }
+    }
   }
   if (opts_.status_line && tty) std::printf("\n");
   Shutdown();
@@ -468,6 +494,44 @@ std::string Engine::HandleAdmin(const control::AdminCommand& cmd) {
 // them and wait (bounded, on the control thread only) until each trading venue whose order
 // session is up has written its cancel-all. The core is never waited on. Returns the reply's
 // `"cancel_all_sent":N,"cancel_all_venues":[...],"cancel_all_not_sent":[...]` members.
+// After the drain: every trading venue is asked for its balances once more and the core
+// reconciles them (summary `reconciled`). Waits, bounded, until each has been compared (or
+// deferred) or 2 s pass; telemetry arrives on timer inputs, which keep going meanwhile.
+void Engine::FinalBalanceCheck() {
+  ReadTelemetry();
+  std::vector<uint64_t> before(cfg_.venues.size());
+  for (size_t v = 0; v < cfg_.venues.size(); ++v) {
+    before[v] = tel_.venue[v].reconcile_checks + tel_.venue[v].reconcile_deferred;
+    if (cfg_.venues[v].trading) venue_threads_[v]->RequestBalanceCheck();
+  }
+  const int64_t timer_ns = TimerPeriodMs() * 1'000'000;
+  const int64_t until = MonoNow().value + 2'000'000'000;
+  int64_t next_timer = MonoNow().value;
+  for (;;) {
+    const int64_t now = MonoNow().value;
+    if (now >= next_timer) {
+      next_timer = now + timer_ns;
+      if (!PushControl(ControlOp::kTimer, VenueId::Invalid(), kNoPeer)) ++timer_drops_;
+    }
+    ReadTelemetry();
+    bool all = true;
+    for (size_t v = 0; v < cfg_.venues.size(); ++v)
+      if (cfg_.venues[v].trading && cfg_.venues[v].api_key_env.size() > 0 &&
+          tel_.venue[v].reconcile_checks + tel_.venue[v].reconcile_deferred == before[v])
+        all = false;
+    if (all || now >= until) break;
+    admin_->Poll(static_cast<int>(timer_ns / 1'000'000));
+  }
+}
+
+// {"<venue name>": orders sent, ...} over the configured venues.
+std::string Engine::VenueCounts(const std::array<uint64_t, kMaxVenues>& n) const {
+  std::string o = "{";
+  for (size_t v = 0; v < cfg_.venues.size() && v < n.size(); ++v)
+    o += (v ? "," : "") + Q(cfg_.venues[v].name) + ":" + std::to_string(n[v]);
+  return o + "}";
+}
+
 std::string Engine::SendCancelAlls() {
   std::vector<bool> expect(cfg_.venues.size());
   for (size_t v = 0; v < cfg_.venues.size(); ++v) {
@@ -505,6 +569,10 @@ std::string Engine::VenuesJson() {
     o += std::string(",\"orders_connected\":") + (c.orders_connected.load() ? "true" : "false");
     o += ",\"trading_state\":" + Q(risk::TradingStateName(static_cast<risk::TradingState>(vv.trading_state)));
     o += std::string(",\"balances_known\":") + (vv.balances_known ? "true" : "false");
+    o += ",\"reconcile\":{\"checks\":" + std::to_string(vv.reconcile_checks) +
+         ",\"mismatches\":" + std::to_string(vv.reconcile_mismatches) +
+         ",\"deferred\":" + std::to_string(vv.reconcile_deferred) +
+         ",\"reconciled\":" + (vv.reconciled ? "true" : "false") + ",\"max_diff\":" + Q(Dec(vv.reconcile_max_diff)) + "}";
     o += ",\"books\":[";
     for (size_t k = 0; k < vc.symbols.size(); ++k) {
       const auto& s = vc.symbols[k];
@@ -569,8 +637,10 @@ std::string Engine::StatusJson() {
        ",\"stale_quotes\":" + u(cc.stale_quotes) + ",\"journal_stalls\":" + u(cc.journal_stalls) +
        ",\"liquidity_takes\":" + u(cc.liquidity_takes) + ",\"liquidity_netted_reads\":" +
        u(cc.liquidity_netted_reads) + ",\"liquidity_table_full\":" + u(cc.liquidity_table_full) +
-       ",\"timer_drops\":" + u(timer_drops_) + "}";
+       ",\"timer_drops\":" + u(timer_drops_) + ",\"duplicate_fills\":" + u(cc.duplicate_fills) + "}";
   o += ",\"orders_by_purpose\":" + PurposeCounts(cc.orders_by_purpose);
+  o += ",\"orders_by_venue\":" + VenueCounts(cc.orders_by_venue);
+  o += ",\"unknown_orders\":{\"seen\":" + u(cc.unknown_orders_seen) + ",\"resolved\":" + u(cc.unknown_orders_resolved) + "}";
   o += ",\"pnl_quote\":" + Q(Dec(t.pnl_quote)) + ",\"fees_quote\":" + Q(Dec(t.fees_quote));
   o += ",\"nav\":" + Q(Dec(t.nav)) + ",\"nav_stale\":" + (t.nav_stale ? "true" : "false") +
        ",\"nav_complete\":" + (t.nav_complete ? "true" : "false") + ",\"realized_pnl\":" + Q(Dec(t.realized_pnl)) +
@@ -620,6 +690,14 @@ std::string Engine::SummaryJson() {
        u(static_cast<uint64_t>(tel_.open_repairs)) + "}";
   o += ",\"dust\":{\"entries\":" + u(static_cast<uint64_t>(tel_.dust_entries)) + ",\"notional\":" +
        Q(Dec(tel_.dust_notional)) + "}";
+  o += ",\"unknown_orders\":{\"seen\":" + u(cc.unknown_orders_seen) + ",\"resolved\":" + u(cc.unknown_orders_resolved) + "}";
+  o += ",\"orders_by_venue\":" + VenueCounts(cc.orders_by_venue);
+  // reconciled: every trading venue's last balance snapshot (one is asked for at the end of the
+  // drain) equalled the engine's books to within 10^-8.
+  bool reconciled = true;
+  for (size_t v = 0; v < cfg_.venues.size(); ++v)
+    if (cfg_.venues[v].trading) reconciled = reconciled && tel_.venue[v].reconciled && tel_.venue[v].reconcile_checks > 0;
+  o += std::string(",\"reconciled\":") + (reconciled ? "true" : "false");
   o += ",\"pnl_quote\":" + Q(Dec(tel_.pnl_quote)) + ",\"fees_quote\":" + Q(Dec(tel_.fees_quote));
   const engine::AllocationView& av = tel_.allocation;
   if (av.enabled) {

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <atomic>
+#include <array>
 #include <memory>
 #include <optional>
 #include <string>
@@ -46,7 +47,11 @@ class Engine {
   // Serves control until stop; returns when everything has stopped.
   void Run();
   // Requests a stop (signal-safe: only sets a flag).
-  void RequestStop() noexcept { stop_requested_.store(true, std::memory_order_release); }
+  // Signal-safe. The first request drains, a second one stops at once.
+  void RequestStop() noexcept {
+    stop_signals_.fetch_add(1, std::memory_order_acq_rel);
+    stop_requested_.store(true, std::memory_order_release);
+  }
   // An agent failed during the run (the kill switch was set and the engine stopped).
   bool failed() const noexcept { return agent_failed_.load(std::memory_order_acquire); }
 
@@ -62,6 +67,8 @@ class Engine {
   void AuditRefused(const control::AdminCommand& cmd, ControlOp asked, const std::string& why);
   bool PushControl(ControlOp op, VenueId venue, uint32_t peer_uid, ControlOp refused_op = ControlOp::kNone);
   std::string SendCancelAlls();
+  void FinalBalanceCheck();
+  std::string VenueCounts(const std::array<uint64_t, kMaxVenues>& n) const;
   std::string VenuesJson();
   void Shutdown();
   void ReadTelemetry();
@@ -95,6 +102,7 @@ class Engine {
   std::unique_ptr<runtime::AgentRunner> journal_runner_;
   std::unique_ptr<control::AdminServer> admin_;
   std::atomic<bool> stop_requested_{false};
+  std::atomic<uint64_t> stop_signals_{0};
   std::atomic<bool> agent_failed_{false};
   int64_t started_mono_ns_ = 0;
   int64_t stopped_mono_ns_ = 0;

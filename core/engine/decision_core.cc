@@ -105,6 +105,9 @@ void DecisionCore::CopyOutcomes() noexcept {
   c.orders_rejected = o.rejected;
   c.legs_unbalanced = o.legs_unbalanced;
   c.orders_by_purpose = o.by_purpose;
+  c.orders_by_venue = o.by_venue;
+  c.unknown_orders_seen = o.unknown_seen;
+  c.unknown_orders_resolved = o.unknown_resolved;
   const LiquidityCounters& lc = liquidity_.counters();
   c.liquidity_takes = lc.takes;
   c.liquidity_netted_reads = lc.netted_reads;
@@ -160,6 +163,10 @@ void DecisionCore::Handle(const ControlCommand& cmd) noexcept {
     case ControlOp::kTimer:
       OnTimer(cmd.time);
       return;
+    case ControlOp::kDrain:
+      draining_ = true;
+      tel_.draining = true;
+      break;
     default:
       break;
   }
@@ -175,7 +182,7 @@ void DecisionCore::OnTimer(Nanos now) noexcept {
   // it with time alone, so each timer input brings them all up to date (recomputing only those
   // whose books changed or whose venues aged out; the rest repeat exactly).
   for (int i = 0; i < p_.instruments; ++i) UpdateReference(InstrumentId{static_cast<uint16_t>(i)}, now);
-  if (rebalancer_ && rebalancer_->Due(now)) RunRebalancer(now);
+  if (rebalancer_ && !draining_ && rebalancer_->Due(now)) RunRebalancer(now);
   // Repairs retry, time out into unwinds, and sweep dust on timer inputs too.
   if (!legs_.idle()) RunRepairs(now);
   if (++timers_since_publish_ >= p_.telemetry_every_timers) {
@@ -198,6 +205,7 @@ void DecisionCore::Handle(const VenueMsg& msg) noexcept {
       break;
     case VenueMsg::Kind::kBalance:
       if (msg.balance.venue.valid() && msg.balance.venue.value < p_.venues) {
+        if (!Reconcile(msg.balance)) break;
         portfolio_.ApplySnapshot(msg.balance);
         VenueView& vv = tel_.venue[msg.balance.venue.value];
         if (msg.balance.asset.valid() && msg.balance.asset.value < p_.assets)
@@ -206,6 +214,40 @@ void DecisionCore::Handle(const VenueMsg& msg) noexcept {
       }
       break;
   }
+}
+
+bool DecisionCore::Reconcile(const BalanceUpdate& b) noexcept {
+  const int v = b.venue.value;
+  if (!portfolio_.known(b.venue)) return true;  // the first snapshot sets the books
+  VenueView& vv = tel_.venue[v];
+  ReconcileState& rs = reconcile_[v];
+  if (!rs.in_snapshot) {
+    // A snapshot taken while orders are open there may or may not include their fills: neither
+    // compare nor adopt it (the venue thread asks again later).
+    rs.in_snapshot = true;
+    rs.defer = orders_.open_on(b.venue) > 0;
+    rs.mismatch = false;
+  }
+  if (!rs.defer && b.asset.valid() && b.asset.value < p_.assets) {
+    const Amount core = portfolio_.total(b.venue, b.asset);
+    Amount diff = b.free + b.locked - core;
+    if (diff.is_negative()) diff = -diff;
+    if (diff > p_.reconcile_tolerance) {
+      rs.mismatch = true;
+      if (diff > vv.reconcile_max_diff) vv.reconcile_max_diff = diff;
+    }
+  }
+  if (b.final_of_snapshot) {
+    rs.in_snapshot = false;
+    if (rs.defer) {
+      ++vv.reconcile_deferred;
+    } else {
+      ++vv.reconcile_checks;
+      if (rs.mismatch) ++vv.reconcile_mismatches;
+      vv.reconciled = !rs.mismatch;
+    }
+  }
+  return !rs.defer;
 }
 
 void DecisionCore::OnStatus(const VenueStatus& st) noexcept {
@@ -298,6 +340,7 @@ void DecisionCore::EvaluatePair(InstrumentId inst, VenueId buy, VenueId sell, co
   const VenueParams& vb = p_.venue[sell.value];
   const InstrumentParams& ip = p_.instrument[inst.value];
   if (!va.lists[inst.value] || !vb.lists[inst.value]) return;
+  if (draining_) return;  // stopping: no new group
 
   // With an allocator, legs lean toward the venue shares (a lower edge when they help, a size
   // that keeps both venues inside their bands).
@@ -610,7 +653,19 @@ void DecisionCore::OnExec(const ExecReport& ex, Nanos now) noexcept {
     ++tel_.counters.unknown_exec;
     return;
   }
-  if (ex.kind == ExecKind::kFill && ex.fill_qty.is_positive()) {
+  if (ex.kind == ExecKind::kUnknown) {
+    orders_.MarkUnknown(*o);
+    CopyOutcomes();
+  }
+  // Idempotent: a fill whose cumulative quantity is not ahead of what the core booked is a
+  // repeat (a duplicate push, or a late report already covered by a query's answer). It books
+  // nothing; a final flag on it still ends the order.
+  bool apply = ex.kind == ExecKind::kFill && ex.fill_qty.is_positive();
+  if (apply && ex.cum_qty.is_positive() && ex.cum_qty <= o->filled) {
+    ++tel_.counters.duplicate_fills;
+    apply = false;
+  }
+  if (apply) {
     const InstrumentParams& ip = p_.instrument[o->instrument.value];
     portfolio_.ApplyFill(o->venue, ip.base, ip.quote, o->side, ex.fill_qty, ex.fill_quote, ex.fee_asset, ex.fee);
     orders_.AddFill(*o, ex.fill_qty);

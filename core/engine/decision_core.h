@@ -90,6 +90,8 @@ class DecisionCore {
   void RunRebalancer(Nanos now) noexcept;
   void CopyAllocation() noexcept;
   void OnStatus(const VenueStatus& st) noexcept;
+  // Compares a venue snapshot entry with the core's books; false = defer it (do not adopt).
+  bool Reconcile(const BalanceUpdate& b) noexcept;
   void OnExec(const ExecReport& ex, Nanos now) noexcept;
   void EvaluatePair(InstrumentId inst, VenueId buy, VenueId sell, const BookTop& trigger, Nanos now) noexcept;
   bool CanTrade(VenueId v) const noexcept;
@@ -130,6 +132,14 @@ class DecisionCore {
   std::array<std::array<std::array<uint8_t, kMaxVenues>, kMaxVenues>, kMaxInstruments> episode_{};
   bool journal_halted_ = false;
   bool killed_ = false;
+  bool draining_ = false;  // kDrain: the engine is stopping; no new group starts
+  // Balance reconciliation of the account snapshot being received, per venue.
+  struct ReconcileState {
+    bool in_snapshot = false;
+    bool defer = false;
+    bool mismatch = false;
+  };
+  std::array<ReconcileState, kMaxVenues> reconcile_{};
   int timers_since_publish_ = 0;
   CoreTelemetry tel_{};
 };

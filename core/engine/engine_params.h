@@ -49,6 +49,9 @@ struct EngineParams {
   // The other side of a pair must have been received within this much of the trigger: a
   // stalled stream (connection alive, no data) leaves a book that validated but is stale.
   Nanos max_quote_age = Nanos::FromMillis(5'000);
+  // Balance reconciliation: |venue − core| above this is a mismatch (10^-8: venues report 8
+  // decimals, and the core books their fees exactly).
+  Amount reconcile_tolerance = Amount::FromRaw(10);
   ReferenceParams reference;  // the oracle: freshness, outliers, quorum per instrument
   // Allocation (targets, bands, volatility targeting, rebalancing); off: arbitrage only.
   bool allocation_enabled = false;

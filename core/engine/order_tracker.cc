@@ -41,12 +41,15 @@ TrackedOrder& OrderTracker::Open(OrderIntent& intent, AssetId reserved_asset, Am
   s.reserved_asset = reserved_asset;
   s.reserved = reserved;
   ++open_;
+  ++open_by_venue_[intent.venue.value % kMaxVenues];
   ++outcomes_.opened;
   ++outcomes_.by_purpose[static_cast<int>(intent.purpose) % kOrderPurposes];
+  ++outcomes_.by_venue[intent.venue.value % kMaxVenues];
   return s;
 }
 
 GroupEnd OrderTracker::Close(TrackedOrder& o, ExecKind last) noexcept {
+  if (o.unknown) ++outcomes_.unknown_resolved;
   if (o.filled.is_positive()) {
     ++(o.filled >= o.qty ? outcomes_.filled : outcomes_.partly_filled);
   } else {
@@ -73,6 +76,7 @@ GroupEnd OrderTracker::Close(TrackedOrder& o, ExecKind last) noexcept {
   }
   o.active = false;
   --open_;
+  --open_by_venue_[o.venue.value % kMaxVenues];
   return end;
 }
 

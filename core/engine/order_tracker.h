@@ -32,6 +32,7 @@ struct TrackedOrder {
   AssetId reserved_asset;
   Amount reserved;
   uint32_t group = 0;
+  bool unknown = false;  // its outcome was unknown at some point (counted once)
 };
 
 // What closing an order did to its group: when it was the second leg of a two-leg group, what
@@ -53,6 +54,9 @@ struct OrderOutcomes {
   uint64_t rejected = 0;
   uint64_t legs_unbalanced = 0; // a two-leg group whose legs filled different quantities
   std::array<uint64_t, kOrderPurposes> by_purpose{};  // opened, per purpose
+  std::array<uint64_t, kMaxVenues> by_venue{};        // opened, per venue
+  uint64_t unknown_seen = 0;      // orders whose outcome became unknown (once each)
+  uint64_t unknown_resolved = 0;  // of those, orders that later reached a final state
 };
 
 class OrderTracker {
@@ -63,6 +67,14 @@ class OrderTracker {
   // `slots`: the table's size, 1..kSlots (tests use small tables).
   explicit OrderTracker(uint64_t first_client_id, int slots = kSlots) noexcept
       : next_id_(first_client_id), cap_(slots < 1 ? 1 : (slots > kSlots ? kSlots : slots)) {}
+
+  // An order's outcome is unknown (no reply in time, or its session dropped): counted once; it
+  // stays live until a final report resolves it.
+  void MarkUnknown(TrackedOrder& o) noexcept {
+    if (o.unknown) return;
+    o.unknown = true;
+    ++outcomes_.unknown_seen;
+  }
 
   // True when n orders can be opened now (n free slots, skipping live ones).
   bool HasRoom(int n) const noexcept;
@@ -82,6 +94,7 @@ class OrderTracker {
   GroupEnd Close(TrackedOrder& o, ExecKind last) noexcept;
 
   int open() const noexcept { return open_; }
+  int open_on(VenueId v) const noexcept { return v.value < kMaxVenues ? open_by_venue_[v.value] : 0; }
   const OrderOutcomes& outcomes() const noexcept { return outcomes_; }
   uint64_t next_client_id() const noexcept { return next_id_; }
   // Client ids passed over because their slot was still live.
@@ -104,6 +117,7 @@ class OrderTracker {
   uint64_t ids_skipped_ = 0;
   uint32_t next_group_ = 1;
   int open_ = 0;
+  std::array<int, kMaxVenues> open_by_venue_{};
   OrderOutcomes outcomes_{};
 };
 

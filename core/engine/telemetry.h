@@ -42,6 +42,13 @@ struct VenueView {
   uint32_t gaps = 0, checksum_failures = 0, crossed = 0, resyncs = 0, parse_errors = 0;
   std::array<BookView, kMaxInstruments> books{};
   std::array<Amount, kMaxAssets> balances{};
+  // Balance reconciliation: each account snapshot after the first is compared with the core's
+  // own books (fills applied) before it is adopted.
+  uint64_t reconcile_checks = 0;      // snapshots compared
+  uint64_t reconcile_mismatches = 0;  // of those, snapshots with an asset off by more than the tolerance
+  uint64_t reconcile_deferred = 0;    // snapshots that arrived while orders were open there (not compared, not adopted)
+  bool reconciled = false;            // the last compared snapshot matched
+  Amount reconcile_max_diff;          // largest |venue − core| seen in a mismatch (any asset)
 };
 
 struct CoreCounters {
@@ -63,6 +70,10 @@ struct CoreCounters {
   uint64_t orders_unfilled = 0;        // IOC expired or canceled with nothing filled
   uint64_t orders_rejected = 0;        // the venue (or the venue thread) refused it
   std::array<uint64_t, kOrderPurposes> orders_by_purpose{};  // orders sent, per OrderPurpose
+  std::array<uint64_t, kMaxVenues> orders_by_venue{};        // orders sent, per venue
+  uint64_t unknown_orders_seen = 0;      // orders whose outcome became unknown
+  uint64_t unknown_orders_resolved = 0;  // of those, resolved by a later final report
+  uint64_t duplicate_fills = 0;          // fill reports whose cumulative quantity added nothing (ignored)
   // Reports as they arrive, by kind (one order can have several fill reports).
   uint64_t ack_reports = 0;
   uint64_t fill_reports = 0;
@@ -107,6 +118,7 @@ struct CoreTelemetry {
   int assets = 0;
   uint8_t global_state = 0;  // risk::TradingState
   bool killed = false;       // an operator kill latched; only a global resume clears it
+  bool draining = false;     // the engine is stopping: no new group starts, open ones may end
   bool journal_failed = false;
   uint64_t open_orders = 0;  // orders sent whose outcome is not final yet (unknown ones included)
   uint64_t refused_commands = 0;  // operator requests the control thread refused (journaled audit)

@@ -97,6 +97,8 @@ const char* ControlOpName(ControlOp op) noexcept {
       return "timer";
     case ControlOp::kRefused:
       return "refused";
+    case ControlOp::kDrain:
+      return "drain";
   }
   return "?";
 }

@@ -166,7 +166,8 @@ struct VenueMsg {
 // kRefused: an operator request the control thread turned down (a peer with another uid, an
 // unknown venue, ...). It changes nothing; it travels to the core only so that the journal holds
 // every operator action, refused ones included (audit).
-enum class ControlOp : uint8_t { kNone = 0, kHalt, kReduce, kResume, kKill, kShutdown, kTimer, kRefused };
+// kDrain (the engine is stopping): no new group starts; open ones may still end (repairs run).
+enum class ControlOp : uint8_t { kNone = 0, kHalt, kReduce, kResume, kKill, kShutdown, kTimer, kRefused, kDrain };
 const char* ControlOpName(ControlOp op) noexcept;
 
 inline constexpr uint32_t kNoPeer = 0xFFFFFFFFu;  // a command the engine issued itself (no operator)

@@ -1038,10 +1038,16 @@ void Orders::ColdRequest(const std::string& method, const std::string& path_and_
   });
 }
 
-void Orders::FetchAccounts() noexcept {
+bool Orders::RequestBalances() noexcept {
+  if (!ready_) return false;
+  FetchAccounts(/*recheck=*/true);
+  return true;
+}
+
+void Orders::FetchAccounts(bool recheck) noexcept {
   const uint64_t gen = user_generation_;
-  ColdRequest("GET", std::string(kAccountsPath) + "?limit=250", "", [this, gen](int status, std::string body) {
-    if (gen != user_generation_ || balances_known_) return;
+  ColdRequest("GET", std::string(kAccountsPath) + "?limit=250", "", [this, gen, recheck](int status, std::string body) {
+    if (gen != user_generation_ || (balances_known_ && !recheck)) return;
     if (status != 200) {
       ctx_.log->Log(runtime::LogLevel::kWarn, "%s: accounts query failed (HTTP %d: %.120s); retrying on reconnect",
                     ctx_.venue->name.c_str(), status, body.c_str());

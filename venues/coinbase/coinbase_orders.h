@@ -314,6 +314,8 @@ class Orders final : public venues::WsListener, public HttpListener {
   // Lists the account's open orders and batch-cancels them (cold; for the kill path). `done`
   // gets how many the venue confirmed canceled, or the error.
   void CancelAll(std::function<void(absl::StatusOr<int>)> done = {});
+  // Fetches the accounts again and publishes them (reconciliation; cold). True when it left.
+  bool RequestBalances() noexcept;
   // GET orders/historical/{order_id} (cold).
   void QueryOrder(const std::string& order_id, std::function<void(absl::StatusOr<OrderInfo>)> done);
   // The order with this client id: from the in-flight table (then queried by venue id), else
@@ -342,7 +344,7 @@ class Orders final : public venues::WsListener, public HttpListener {
   void Reject(const OrderIntent& in, RejectReason why) noexcept;
   void UpdateReady() noexcept;
   void RefillJwts() noexcept;
-  void FetchAccounts() noexcept;
+  void FetchAccounts(bool recheck = false) noexcept;
   void SubscribeUser() noexcept;
   void ColdRequest(const std::string& method, const std::string& path_and_query, std::string body,
                    std::function<void(int, std::string)> done);

@@ -76,6 +76,17 @@ class FeedAdapter final : public VenueAdapter {
     return false;
   }
 
+  // Balance reconciliation: the order session's account query, when it has one.
+  bool RequestBalances() noexcept override {
+    if constexpr (kHasOrders) {
+      if (!ctx_.venue->trading) return false;
+      if constexpr (requires(OrdersT& o) { { o.RequestBalances() } -> std::same_as<bool>; }) {
+        return orders_->RequestBalances();
+      }
+    }
+    return false;
+  }
+
   void Stop() noexcept override {
     feed_->Stop();
     if constexpr (kHasOrders) {

@@ -67,6 +67,17 @@ absl::Status VenueThread::Init() {
 void VenueThread::OnStart() noexcept {
   ArmWake(io_->wake_fd.get(), &waker_);
   adapter_->Start();
+  if (balance_period_ms_ > 0) {
+    balance_timer_ = std::make_unique<Timer>(io_->ioc);
+    ScheduleBalanceCheck();
+  }
+}
+
+void VenueThread::ScheduleBalanceCheck() noexcept {
+  balance_timer_->After(balance_period_ms_, [this] {
+    adapter_->RequestBalances();
+    ScheduleBalanceCheck();
+  });
 }
 
 void VenueThread::SetKillSwitch(runtime::KillSwitch* kill) noexcept {
@@ -84,6 +95,11 @@ int VenueThread::DoWork() noexcept {
     if (sent && counters_ != nullptr) counters_->Add(counters_->cancel_all_sent);
     last_cancel_all_sent_.store(sent, std::memory_order_release);
     cancel_all_done_.store(cancel_all_seen_, std::memory_order_release);
+    ++work;
+  }
+  if (balance_requests_.load(std::memory_order_acquire) != balance_requests_seen_) {
+    balance_requests_seen_ = balance_requests_.load(std::memory_order_acquire);
+    if (adapter_ != nullptr) adapter_->RequestBalances();
     ++work;
   }
   for (int n = 0; n < 32; ++n) {
@@ -106,6 +122,7 @@ void VenueThread::Park(int64_t max_ns) noexcept {
 }
 
 void VenueThread::OnClose() noexcept {
+  if (balance_timer_) balance_timer_->Cancel();
   adapter_->Stop();
   // Let close frames and final replies go out, bounded.
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(300);

@@ -67,6 +67,9 @@ class VenueAdapter {
   // On the venue thread: send the venue's cancel-all for this account (kill switch). Never held
   // back by the halt flag. True when the request left (counted in cancel_all_sent by the caller).
   virtual bool CancelAll() noexcept { return false; }
+  // On the venue thread: ask the venue for the account's balances (published as a BalanceUpdate
+  // snapshot the core reconciles). True when the request left.
+  virtual bool RequestBalances() noexcept { return false; }
 };
 
 // Cold-path timer on the venue thread's io_context (reconnect, resync retries, heartbeats).
@@ -100,6 +103,13 @@ class VenueThread {
     return kill_ == nullptr || cancel_all_done_.load(std::memory_order_acquire) == kill_->cancel_all_epoch();
   }
   bool last_cancel_all_sent() const noexcept { return last_cancel_all_sent_.load(std::memory_order_acquire); }
+  // Balance checks: every period_ms (0 = none) on a cold timer, and on demand from any thread
+  // (RequestBalanceCheck wakes the thread; the end of a drain asks for a last one).
+  void SetBalanceCheckPeriod(int64_t period_ms) noexcept { balance_period_ms_ = period_ms; }
+  void RequestBalanceCheck() noexcept {
+    balance_requests_.fetch_add(1, std::memory_order_acq_rel);
+    waker_.Wake();
+  }
   absl::Status Init();
 
   // Agent interface.
@@ -121,6 +131,11 @@ class VenueThread {
   uint32_t cancel_all_seen_ = 0;
   std::atomic<bool> last_cancel_all_sent_{false};
   std::atomic<uint32_t> cancel_all_done_{0};  // written after the cancel-all was attempted
+  int64_t balance_period_ms_ = 0;
+  std::unique_ptr<Timer> balance_timer_;
+  std::atomic<uint32_t> balance_requests_{0};
+  uint32_t balance_requests_seen_ = 0;
+  void ScheduleBalanceCheck() noexcept;
 };
 
 }  // namespace hs::venues

@@ -202,10 +202,16 @@ size_t OrderEncoder::EncodeDeadMan(int timeout_s, int64_t req_id, char* out, siz
   return w.ok() ? w.size() : 0;
 }
 
-size_t OrderEncoder::EncodeSubscribe(std::string_view channel, int64_t req_id, char* out, size_t cap) const noexcept {
+size_t OrderEncoder::EncodeSubscribe(std::string_view channel, int64_t req_id, char* out, size_t cap,
+                                     bool unsubscribe) const noexcept {
   if (token_.empty() || req_id < 0) return 0;
   venues::TextWriter w(out, cap);
-  w.Str(R"({"method":"subscribe","params":{"channel":")").Str(channel).Str(R"(","token":")").Str(token_).Char('"');
+  w.Str(unsubscribe ? R"({"method":"unsubscribe","params":{"channel":")" : R"({"method":"subscribe","params":{"channel":")")
+      .Str(channel)
+      .Str(R"(","token":")")
+      .Str(token_)
+      .Char('"');
+  if (unsubscribe) return w.Str(R"(},"req_id":)").I64(req_id).Char('}').ok() ? w.size() : 0;
   if (channel == "executions") w.Str(R"(,"snap_orders":true,"snap_trades":false)");
   if (channel == "balances") w.Str(R"(,"snapshot":true)");
   w.Str(R"(},"req_id":)").I64(req_id).Char('}');
@@ -577,6 +583,18 @@ void Orders::Subscribe() noexcept {
   n = encoder_.EncodeSubscribe("balances", balances_req_, buf_.get(), kBufBytes);
   ok = ok && n > 0 && ws_->Send(std::string_view(buf_.get(), n));
   if (!ok) ctx_.log->Log(runtime::LogLevel::kWarn, "%s: could not send the subscriptions", ctx_.venue->name.c_str());
+}
+
+// Balance reconciliation: the balances channel sends its snapshot on (re)subscription only, so
+// a check is an unsubscribe followed by a subscribe; the snapshot is published as on connect.
+bool Orders::RequestBalances() noexcept {
+  if (!ready_) return false;
+  size_t n = encoder_.EncodeSubscribe("balances", NextReqId(), buf_.get(), kBufBytes, /*unsubscribe=*/true);
+  bool ok = n > 0 && ws_->Send(std::string_view(buf_.get(), n));
+  balances_req_ = NextReqId();
+  n = encoder_.EncodeSubscribe("balances", balances_req_, buf_.get(), kBufBytes);
+  ok = ok && n > 0 && ws_->Send(std::string_view(buf_.get(), n));
+  return ok;
 }
 
 void Orders::ArmDeadMan() noexcept {

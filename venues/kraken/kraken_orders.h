@@ -145,7 +145,8 @@ class OrderEncoder {
   // cancel_all_orders_after (0 disarms).
   size_t EncodeDeadMan(int timeout_s, int64_t req_id, char* out, size_t cap) const noexcept;
   // subscribe to `executions` (snap_orders true, snap_trades false) or `balances`.
-  size_t EncodeSubscribe(std::string_view channel, int64_t req_id, char* out, size_t cap) const noexcept;
+  size_t EncodeSubscribe(std::string_view channel, int64_t req_id, char* out, size_t cap,
+                         bool unsubscribe = false) const noexcept;
 
  private:
   const venues::SymbolTable* symbols_ = nullptr;
@@ -275,6 +276,8 @@ class Orders final : public venues::WsListener {
   // the request went out (the result arrives as `canceled` executions); false when not ready.
   bool CancelOrder(ClientOrderId id) noexcept;
   bool CancelAll() noexcept;
+  // Asks for a fresh balances snapshot (reconciliation; cold). True when the request left.
+  bool RequestBalances() noexcept;
   // The account's open orders (executions snapshot + updates), and one of ours by client id.
   const OpenOrders& open_orders() const noexcept { return open_; }
   const OpenOrder* FindOpen(ClientOrderId id) const noexcept { return open_.Find(id); }

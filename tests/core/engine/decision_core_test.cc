@@ -507,6 +507,92 @@ TEST_F(CoreTest, FullIntentRingRejectsTheWholePair) {
   EXPECT_EQ(na, 2) << "the buy leg was not sent without its sell leg";
 }
 
+// Exec reports are idempotent: a repeated fill (same cumulative quantity), a late one, a fill
+// after the order was marked unknown, and an unknown marker repeated all change the books once.
+TEST_F(CoreTest, RepeatedLateAndUnknownReportsApplyOnce) {
+  Top(0, "29999", "1", "30000", "0.8");
+  Top(1, "30200", "0.05", "30201", "1");
+  const auto buy = Drain(0).at(0);
+  const auto sell = Drain(1).at(0);
+  auto report = [&](const OrderIntent& in, ExecKind kind, const char* qty, const char* cum, const char* quote,
+                    bool final) {
+    VenueMsg m;
+    m.kind = VenueMsg::Kind::kExec;
+    m.exec.client_id = in.client_id;
+    m.exec.venue = in.venue;
+    m.exec.instrument = in.instrument;
+    m.exec.kind = kind;
+    m.exec.final = final;
+    m.exec.fill_qty = Q(qty);
+    m.exec.cum_qty = Q(cum);
+    m.exec.fill_quote = A(quote);
+    m.exec.fee_asset = cfg_.FindAsset("USDT")->id;
+    Send(m);
+  };
+  const Amount usdt0 = Bal(0, "USDT");
+  report(buy, ExecKind::kFill, "0.02", "0.02", "600", false);
+  report(buy, ExecKind::kFill, "0.02", "0.02", "600", false);  // the same push again
+  EXPECT_EQ(Bal(0, "USDT"), usdt0 - A("600"));
+  EXPECT_EQ(core_->telemetry().counters.duplicate_fills, 1u);
+  report(buy, ExecKind::kUnknown, "0", "0.02", "0", false);  // its session dropped
+  report(buy, ExecKind::kUnknown, "0", "0.02", "0", false);  // reported twice: still one unknown order
+  EXPECT_EQ(core_->telemetry().counters.unknown_orders_seen, 1u);
+  EXPECT_EQ(core_->telemetry().open_orders, 2u) << "an unknown order stays open until resolved";
+  report(buy, ExecKind::kFill, "0.03", "0.05", "900", true);  // the query's answer: the rest filled
+  report(buy, ExecKind::kFill, "0.03", "0.05", "900", true);  // the late push of the same fill
+  EXPECT_EQ(Bal(0, "USDT"), usdt0 - A("1500"));
+  EXPECT_EQ(Bal(0, "BTC"), A("2.05"));
+  EXPECT_EQ(core_->telemetry().counters.unknown_orders_resolved, 1u);
+  EXPECT_EQ(core_->telemetry().counters.unknown_exec, 1u) << "the late push came after the order ended";
+  report(sell, ExecKind::kFill, "0.05", "0.05", "1510", true);
+  EXPECT_EQ(core_->telemetry().counters.orders_filled, 2u);
+  EXPECT_EQ(core_->telemetry().counters.orders_by_venue[0], 1u);
+  EXPECT_EQ(core_->telemetry().counters.orders_by_venue[1], 1u);
+  EXPECT_EQ(core_->telemetry().open_orders, 0u);
+}
+
+// Each account snapshot after the first is compared with the core's books before it is adopted;
+// one that arrives while orders are open on that venue is neither compared nor adopted.
+TEST_F(CoreTest, BalanceSnapshotsAreReconciledThenAdopted) {
+  const VenueView& v0 = core_->telemetry().venue[0];
+  EXPECT_EQ(v0.reconcile_checks, 0u) << "the first snapshot sets the books";
+  Top(0, "29999", "1", "30000", "0.8");
+  Top(1, "30200", "0.05", "30201", "1");
+  const auto buy = Drain(0).at(0);
+  const auto sell = Drain(1).at(0);
+  // While the buy is open, venue 0's snapshot may or may not hold its fill: deferred.
+  Balance(0, "BTC", "2.05");
+  Balance(0, "ETH", "10");
+  Balance(0, "USDT", "98500", true);
+  EXPECT_EQ(v0.reconcile_deferred, 1u);
+  EXPECT_EQ(v0.reconcile_checks, 0u);
+  EXPECT_EQ(Bal(0, "BTC"), A("2")) << "a deferred snapshot is not adopted";
+  Fill(buy, "0.05", "1500", "0.00005", "BTC");
+  Fill(sell, "0.05", "1510", "1.51", "USDT");
+  // Now it matches the core's books exactly.
+  Balance(0, "BTC", "2.04995");
+  Balance(0, "ETH", "10");
+  Balance(0, "USDT", "98500", true);
+  EXPECT_EQ(v0.reconcile_checks, 1u);
+  EXPECT_EQ(v0.reconcile_mismatches, 0u);
+  EXPECT_TRUE(v0.reconciled);
+  // One off by 0.001 USDT (beyond the 10^-8 tolerance): counted, and the venue's numbers adopted.
+  Balance(0, "BTC", "2.04995");
+  Balance(0, "ETH", "10");
+  Balance(0, "USDT", "98499.999", true);
+  EXPECT_EQ(v0.reconcile_checks, 2u);
+  EXPECT_EQ(v0.reconcile_mismatches, 1u);
+  EXPECT_FALSE(v0.reconciled);
+  EXPECT_EQ(v0.reconcile_max_diff, A("0.001"));
+  EXPECT_EQ(Bal(0, "USDT"), A("98499.999"));
+  // Off by 10^-8 only: inside the tolerance.
+  Balance(0, "BTC", "2.04995001");
+  Balance(0, "ETH", "10");
+  Balance(0, "USDT", "98499.999", true);
+  EXPECT_EQ(v0.reconcile_checks, 3u);
+  EXPECT_TRUE(v0.reconciled);
+}
+
 TEST_F(CoreTest, UnknownExecIsCountedNotApplied) {
   VenueMsg m;
   m.kind = VenueMsg::Kind::kExec;
