@@ -317,11 +317,16 @@ class CoinbaseProtocol final : public Protocol {
       return Reply(out, 429, json{{"error", "RATE_LIMIT_EXCEEDED"}, {"error_details", "Too many requests"}, {"message", "Too many requests"}});
     recent_.push_back(now);
     if (method == "POST" && path == "/api/v3/brokerage/orders") return Create(body, out);
-    if (method == "POST" && path == "/api/v3/brokerage/orders/batch_cancel") return BatchCancel(body, out);
+    if (method == "POST" && path == "/api/v3/brokerage/orders/batch_cancel") {
+      // The engine's kill path lists open orders, then batch-cancels them: one cancel_all.
+      s_->LogOrder(venue_, WallNow(), "cancel_all", "", "\"path\":" + json(path).dump() + ",\"body\":" + json(body).dump());
+      return BatchCancel(body, out);
+    }
     if (method == "GET" && path == "/api/v3/brokerage/accounts") return Accounts(out);
     if (method == "GET" && path == "/api/v3/brokerage/orders/historical/batch") {
       json list = json::array();
       const bool open_only = query.find("order_status=OPEN") != std::string::npos;
+      s_->LogOrder(venue_, WallNow(), "list", "", "\"path\":" + json(path).dump() + ",\"query\":" + json(query).dump());
       for (const auto& [id, o] : orders_)
         if (!open_only || o.status == "OPEN") list.push_back(json::parse(OrderJson(o)));
       return Reply(out, 200, json{{"orders", list}, {"has_next", false}, {"cursor", ""}, {"sequence", "0"}});
@@ -329,6 +334,8 @@ class CoinbaseProtocol final : public Protocol {
     const std::string hist = "/api/v3/brokerage/orders/historical/";
     if (method == "GET" && path.rfind(hist, 0) == 0) {
       auto it = orders_.find(path.substr(hist.size()));
+      s_->LogOrder(venue_, WallNow(), "query", it != orders_.end() ? it->second.client_order_id : std::string(),
+                   "\"path\":" + json(path).dump());
       if (it == orders_.end()) return Reply(out, 404, json{{"error", "NOT_FOUND"}, {"error_details", "order not found"}, {"message", "order not found"}});
       json o = json::parse(OrderJson(it->second));
       o["filled_size"] = o["cumulative_quantity"];

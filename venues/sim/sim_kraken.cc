@@ -743,6 +743,8 @@ class KrakenProtocol final : public Protocol {
       return p.Send(Error("cancel_order", req_id, "EGeneral:Invalid arguments", "", time_in));
     for (const auto& idj : ids) {
       const std::string id = idj.is_string() ? idj.get<std::string>() : std::string();
+      s_->LogOrder(venue_, WallNow(), "cancel", by_cl ? id : std::string(),
+                   std::string("\"method\":\"cancel_order\",\"") + (by_cl ? "cl_ord_id" : "order_id") + "\":" + json(id).dump());
       std::string oid;
       for (const auto& [o, r] : resting_)
         if ((by_oid && o == id) || (by_cl && !id.empty() && r.cl_ord_id == id)) oid = o;
@@ -760,6 +762,7 @@ class KrakenProtocol final : public Protocol {
   }
 
   void CancelAll(Peer& p, const json& req_id, const std::string& time_in) {
+    s_->LogOrder(venue_, WallNow(), "cancel_all", "", "\"method\":\"cancel_all\",\"req_id\":" + req_id.dump());
     std::vector<std::string> ids;
     for (const auto& [oid, r] : resting_) ids.push_back(oid);
     p.Send(Reply("cancel_all", req_id, {{"count", ids.size()}}, time_in));
@@ -775,6 +778,8 @@ class KrakenProtocol final : public Protocol {
       return p.Send(Error("cancel_all_orders_after", req_id, "EGeneral:Invalid arguments:timeout", "", time_in));
     const int64_t timeout = params["timeout"].get<int64_t>();
     const Nanos now = WallNow();
+    s_->LogOrder(venue_, now, "dead_man", "",
+                 "\"method\":\"cancel_all_orders_after\",\"timeout\":" + std::to_string(timeout) + ",\"req_id\":" + req_id.dump());
     dead_man_armed_ = timeout > 0;
     dead_man_deadline_ = Nanos{now.value + timeout * 1'000'000'000};
     p.Send(Reply("cancel_all_orders_after", req_id,

@@ -283,6 +283,34 @@ TEST_F(CoreTest, AOneLeggedGroupIsHedged) {
   EXPECT_EQ(t.residual_notional, Notional::Zero());
 }
 
+// Stopping drains: after kDrain no new group starts, but an open group still gets its hedge.
+TEST_F(CoreTest, DrainStartsNoNewGroupButStillRepairsOpenOnes) {
+  Top(0, "29999", "1", "30000", "0.8", 1000);
+  Top(1, "30200", "0.05", "30201", "1", 1000);
+  const OrderIntent buy = Drain(0).at(0);
+  const OrderIntent sell = Drain(1).at(0);
+  ControlCommand drain;
+  drain.op = ControlOp::kDrain;
+  drain.time = Nanos::FromMillis(1001);
+  core_->Handle(drain);
+  EXPECT_TRUE(core_->telemetry().draining);
+  Fill(buy, "0.05", "1500", "0.00005", "BTC");
+  Expire(sell);
+  // A fresh crossed market: no group while draining.
+  Top(0, "29999", "1", "30000", "0.8", 1005);
+  Top(1, "30300", "0.05", "30301", "1", 1005);
+  EXPECT_TRUE(Drain(0).empty());
+  ControlCommand timer;
+  timer.op = ControlOp::kTimer;
+  timer.time = Nanos::FromMillis(1010);
+  core_->Handle(timer);
+  const std::vector<OrderIntent> hedge = Drain(1);
+  ASSERT_EQ(hedge.size(), 1u) << "the open group's hedge still goes out";
+  EXPECT_EQ(hedge[0].purpose, OrderPurpose::kHedge);
+  EXPECT_TRUE(Drain(0).empty());
+  EXPECT_EQ(core_->telemetry().counters.arb_groups_sent, 1u);
+}
+
 // A stalled stream leaves a book that validated but stopped moving: a dislocation against it
 // is not traded, and is counted. The same quote, refreshed, trades.
 TEST_F(CoreTest, StaleQuoteOnTheOtherVenueIsNotTraded) {

@@ -55,11 +55,14 @@ dislocation_every_ms = 0
 "ETH/USDT" = "2000"
 [sim.accounts.kraken]
 taker_fee = "0.0026"
-)";
+@BALANCES@)";
     const std::string trading = o.trading == "true" ? "true\norder_url = \"ws://127.0.0.1:@PORT@\"\napi_key_env = "
-                                                      "\"HS_KRAKEN_KEY\"\napi_secret_env = \"HS_KRAKEN_SECRET\""
+                                                      "\"HS_KRAKEN_KEY\"\napi_secret_env = \"HS_KRAKEN_SECRET\"\n"
+                                                      "rest_url = \"http://127.0.0.1:@PORT@\""
                                                     : o.trading;
+    const std::string balances = o.trading == "true" ? "balances = { BTC = \"1\", ETH = \"10\", USDT = \"50000\" }\n" : "";
     return testing::Substitute(c, {{"@TRADING@", trading},
+                                   {"@BALANCES@", balances},
                                    {"@PORT@", std::to_string(testing::FreePort())},
                                    {"@DEPTH@", std::to_string(o.depth)},
                                    {"@IDLE@", std::to_string(o.idle_timeout_ms)}});
@@ -197,6 +200,38 @@ TEST_F(KrakenLoopback, TradingWithANonBase64SecretIsRefusedWithAClearError) {
   EXPECT_NE(rc, 0);
   EXPECT_NE(out.find("venue kraken: the API secret in HS_KRAKEN_SECRET is not base64"), std::string::npos) << out;
   EXPECT_EQ(out.find("s3cr%t"), std::string::npos) << out;
+}
+
+// ctl kill: the halt flag first, then every trading venue's session sends cancel-all without the
+// core; the reply says how many went out, the venue confirms, the sim logs the request, and a
+// balance check at the end of the run reconciles with the sim's account.
+TEST_F(KrakenLoopback, KillSendsCancelAllAndTheVenueConfirms) {
+  Options o;
+  o.trading = "true";
+  SetEnv({{"HS_KRAKEN_KEY", "kraken-test-key"}, {"HS_KRAKEN_SECRET", "c2VjcmV0LXRlc3Qtc2VjcmV0LWtyYWtlbg=="}},
+         {"c2VjcmV0LXRlc3Qtc2VjcmV0LWtyYWtlbg=="});
+  WriteConfig("kraken.toml", ConfigText(o));
+  StartSim(/*paused=*/false, {}, /*order_log=*/true);
+  StartEngine();
+  ASSERT_TRUE(WaitFor([&] { return Kraken().value("orders_connected", false); }, 30s)) << Kraken().dump();
+  std::string out;
+  ASSERT_EQ(testing::RunCommand(testing::BinPath("homeostat"), {"ctl", "kill", "--socket", dir_.File("admin.sock")}, &out),
+            0)
+      << out;
+  const json reply = json::parse(out.substr(out.find('{')));
+  EXPECT_EQ(reply["halted"], true) << out;
+  EXPECT_EQ(reply["cancel_all_sent"], 1) << out;
+  EXPECT_EQ(reply["cancel_all_venues"], json::array({"kraken"})) << out;
+  ASSERT_TRUE(WaitFor([&] { return Kraken()["cancel_all"].value("confirmed", 0) >= 1; }, 10s)) << Kraken().dump();
+  EXPECT_EQ(Kraken()["cancel_all"]["sent"], 1);
+  bool logged = false;
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        for (const json& r : OrderLog()) logged = logged || (r["request"] == "cancel_all" && r["venue"] == "kraken");
+        return logged;
+      },
+      10s));
+  EXPECT_EQ(SimOrders(), 0u) << "nothing was placed";
 }
 
 }  // namespace
