@@ -34,6 +34,7 @@ void DecisionCore::Begin(Nanos wall_time) noexcept {
   s.venues = static_cast<uint32_t>(p_.venues);
   s.instruments = static_cast<uint32_t>(p_.instruments);
   s.tsc_ticks_per_ms = static_cast<uint64_t>(TscClock::ticks_per_ns() * 1e6);
+  s.client_id_base = p_.client_id_base;
   w_.journal.Append(journal::RecordType::kSessionStart, s);
 }
 

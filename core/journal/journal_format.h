@@ -22,8 +22,9 @@ inline constexpr char kFileMagic[8] = {'H', 'S', 'J', 'O', 'U', 'R', 'N', '1'};
 // 2: the file header carries header_crc (version 1 had a zero reserved field there).
 inline constexpr uint32_t kFormatVersion = 2;
 // Bump when a message struct changes. 2: with format version 2 (ControlCommand's fields
-// change within the same size).
-inline constexpr uint16_t kLayoutVersion = 2;
+// change within the same size). 3: SessionStart carries client_id_base; OrderIntent.post_only,
+// ControlOp::kDrain, RejectReason::kNotFound.
+inline constexpr uint16_t kLayoutVersion = 3;
 
 struct FileHeader {
   char magic[8];
@@ -64,6 +65,9 @@ struct SessionStart {
   uint32_t venues = 0;
   uint32_t instruments = 0;
   uint64_t tsc_ticks_per_ms = 0;
+  // The session's first client order id: a prefix no earlier session used (the app picks it
+  // from the wall clock at start). A core input: a replay starts its ids here too.
+  uint64_t client_id_base = 0;
 };
 
 struct RiskReject {

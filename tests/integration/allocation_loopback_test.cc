@@ -82,10 +82,18 @@ TEST_F(AllocationLoopback, RebalancerTradesIntoTheBandsWithRebalanceOrders) {
   ASSERT_TRUE(r.ok()) << r.status();
   journal::RecordView v;
   int rebalance = 0, timers = 0;
+  uint64_t client_id_base = 0;
   while (r->Next(&v) == journal::ReadOutcome::kRecord) {
-    if (v.header.type == static_cast<uint16_t>(journal::RecordType::kIntent)) {
+    if (v.header.type == static_cast<uint16_t>(journal::RecordType::kSessionStart)) {
+      journal::SessionStart st;
+      std::memcpy(&st, v.payload, sizeof st);
+      client_id_base = st.client_id_base;
+      EXPECT_GT(client_id_base, uint64_t{1} << 20) << "a prefix from the wall clock, not 1";
+    } else if (v.header.type == static_cast<uint16_t>(journal::RecordType::kIntent)) {
       OrderIntent in;
       std::memcpy(&in, v.payload, sizeof in);
+      EXPECT_GE(in.client_id.value, client_id_base) << "the session's ids start at its journaled prefix";
+      EXPECT_LT(in.client_id.value, client_id_base + (uint64_t{1} << 20));
       EXPECT_EQ(in.purpose, OrderPurpose::kRebalance);
       rebalance += in.purpose == OrderPurpose::kRebalance;
     } else if (v.header.type == static_cast<uint16_t>(journal::RecordType::kControl)) {
