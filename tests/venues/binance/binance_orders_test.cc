@@ -98,13 +98,13 @@ TEST_F(EncoderTest, AccountStatusIsSigned) {
 
 TEST(ClientId, ParsesOnlyOurForm) {
   ClientOrderId id;
-  EXPECT_TRUE(ParseClientId("hs42", &id));
+  EXPECT_TRUE(venues::ParseClientId("hs42", &id));
   EXPECT_EQ(id.value, 42u);
-  EXPECT_FALSE(ParseClientId("hs", &id));
-  EXPECT_FALSE(ParseClientId("xx42", &id));
-  EXPECT_FALSE(ParseClientId("hs4a2", &id));
-  EXPECT_FALSE(ParseClientId("hs99999999999999999999", &id)) << "overflow";
-  EXPECT_FALSE(ParseClientId("4d96324ff9d44481926157ec08158a40", &id));
+  EXPECT_FALSE(venues::ParseClientId("hs", &id));
+  EXPECT_FALSE(venues::ParseClientId("xx42", &id));
+  EXPECT_FALSE(venues::ParseClientId("hs4a2", &id));
+  EXPECT_FALSE(venues::ParseClientId("hs99999999999999999999", &id)) << "overflow";
+  EXPECT_FALSE(venues::ParseClientId("4d96324ff9d44481926157ec08158a40", &id));
 }
 
 }  // namespace
