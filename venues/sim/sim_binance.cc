@@ -11,7 +11,8 @@
 // order.cancel / openOrders.cancelAll. Every order (resting or done) stays queryable with its
 // trades (myTrades). The ORDERS limit is enforced as the venue documents it: 50 new orders per
 // fixed 10 s window per account, beyond it HTTP-style status 429 and -1015.
-// Order-entry faults (Faults, counted down per order.place): reject_orders → -2010;
+// Order-entry faults (Faults, counted down per order.place): reject_orders → -2010 (with
+// drop_replies set too, that refusal is not sent: an order that never existed);
 // partial_orders → an IOC takes half its quantity (rounded down to the lot); drop_replies →
 // executes, no response; late_replies → the response is held late_reply_ms; duplicate_fills →
 // the response (with its fills) is sent twice; disconnect_orders → executes, then the session
@@ -549,8 +550,11 @@ class BinanceProtocol final : public Protocol {
     }
     ++window_count_;
     if (TakeFault(fl.reject_orders)) {
-      log("rejected", ",\"reason\":\"fault\"");
-      return p.Send(Error(id, 400, -2010, "Account has insufficient balance for requested action."));
+      // With drop_replies also set, the refusal itself is lost: the order never existed.
+      const bool lost = TakeFault(fl.drop_replies);
+      log("rejected", std::string(",\"reason\":\"fault\"") + (lost ? ",\"fault\":\"drop_reply\"" : ""));
+      if (!lost) p.Send(Error(id, 400, -2010, "Account has insufficient balance for requested action."));
+      return;
     }
     const std::string symbol = Str(params, "symbol"), side_s = Str(params, "side"), type = Str(params, "type"),
                       tif = Str(params, "timeInForce");

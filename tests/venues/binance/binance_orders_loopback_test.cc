@@ -408,5 +408,72 @@ TEST_F(BinanceOrdersLoopback, Reject) {
   ExpectBalancesMatchTheSim();
 }
 
+// Faults reject_orders + drop_replies together: the venue refuses the order and the refusal is
+// lost. Outcome: kUnknown after the ack timeout, order.status answers -2013 "Order does not
+// exist." → kRejected final with kNotFound, slot freed, nothing booked.
+TEST_F(BinanceOrdersLoopback, LostRefusalResolvesAsNotFound) {
+  Start();
+  server_->faults(0).reject_orders = 1;
+  server_->faults(0).drop_replies = 1;
+  orders_->OnIntent(Intent(1201, Side::kBuy, "30001.00", "0.1"));
+  ASSERT_TRUE(RunUntil([&] { return Final(1201); }));
+  EXPECT_TRUE(Has(1201, ExecKind::kUnknown));
+  EXPECT_EQ(For(1201).back().kind, ExecKind::kRejected);
+  EXPECT_EQ(For(1201).back().reason, RejectReason::kNotFound);
+  EXPECT_EQ(For(1201).back().venue_code, -2013);
+  EXPECT_EQ(C(counters_.unknown_resolved), 1u);
+  EXPECT_EQ(orders_->inflight().live(), 0);
+  ExpectBalancesMatchTheSim();
+}
+
+// The local budget (order_rate 5 per 10 s, 2 kept for cancels) lets 3 orders through; the
+// 4th is refused locally and never reaches the venue; a cancel may still use the reserve.
+TEST_F(BinanceOrdersLoopback, LocalBudgetRefusesBeyondTheRateKeepingCancels) {
+  Start("order_rate = 5\norder_rate_window_ms = 10000\n");
+  for (uint64_t i = 0; i < 3; ++i)
+    orders_->OnIntent(Intent(1301 + i, Side::kBuy, "29000.00", "0.01", TimeInForce::kGtc, true));
+  ASSERT_TRUE(RunUntil([&] { return Has(1301, ExecKind::kAck) && Has(1302, ExecKind::kAck) && Has(1303, ExecKind::kAck); }));
+  const uint64_t received = server_->orders_received();
+  orders_->OnIntent(Intent(1304, Side::kBuy, "29000.00", "0.01", TimeInForce::kGtc, true));
+  Drain();
+  ASSERT_TRUE(Final(1304));
+  EXPECT_EQ(For(1304).back().reason, RejectReason::kRateLimited);
+  EXPECT_EQ(server_->orders_received(), received);
+  EXPECT_EQ(C(counters_.rate_limited), 1u);
+  ASSERT_TRUE(orders_->Cancel(ClientOrderId{1301})) << "cancels keep a reserve";
+  ASSERT_TRUE(orders_->Cancel(ClientOrderId{1302}));
+  ASSERT_TRUE(RunUntil([&] { return Final(1301) && Final(1302); }));
+  EXPECT_EQ(For(1301).back().kind, ExecKind::kCanceled);
+  ExpectBalancesMatchTheSim();
+}
+
+// openOrders.status at connect: a second session (empty in-flight table) on the same account
+// finds the first one's resting order and counts it as not tracked.
+TEST_F(BinanceOrdersLoopback, ListAtConnectCountsOrdersThisSessionDoesNotTrack) {
+  Start();
+  orders_->OnIntent(Intent(1401, Side::kBuy, "29000.00", "0.01", TimeInForce::kGtc, true));
+  ASSERT_TRUE(RunUntil([&] { return Has(1401, ExecKind::kAck); }));
+  EXPECT_EQ(orders_->untracked_open(), 0);
+  venues::VenueContext ctx;
+  ctx.id = VenueId{0};
+  ctx.venue = &cfg_->base.venues[0];
+  ctx.config = &cfg_->base;
+  ctx.publisher = pub_.get();
+  ctx.counters = &counters_;
+  ctx.kill = &kill_;
+  ctx.log = &log_;
+  ctx.ioc = &ioc_;
+  Orders other(ctx, &symbols_, [] {});
+  ASSERT_TRUE(other.Init().ok());
+  other.Start();
+  ASSERT_TRUE(RunUntil([&] { return other.list_replies() >= 1; }));
+  EXPECT_EQ(other.untracked_open(), 1);
+  EXPECT_EQ(Logged("list"), 2);
+  other.Stop();
+  ASSERT_TRUE(orders_->Cancel(ClientOrderId{1401}));
+  ASSERT_TRUE(RunUntil([&] { return Final(1401); }));
+  ExpectBalancesMatchTheSim();
+}
+
 }  // namespace
 }  // namespace hs::binance
