@@ -475,5 +475,35 @@ TEST_F(BinanceOrdersLoopback, ListAtConnectCountsOrdersThisSessionDoesNotTrack) 
   ExpectBalancesMatchTheSim();
 }
 
+// Malformed or foreign messages on the order session are counted and change nothing.
+TEST_F(BinanceOrdersLoopback, MalformedAndForeignMessagesAreCountedNeverApplied) {
+  Start();
+  orders_->OnIntent(Intent(1501, Side::kBuy, "29000.00", "0.01", TimeInForce::kGtc, true));
+  ASSERT_TRUE(RunUntil([&] { return Has(1501, ExecKind::kAck); }));
+  const uint64_t parse_errors = C(counters_.order_parse_errors);
+  const uint64_t foreign = C(counters_.unknown_messages);
+  const size_t reports = execs_.size();
+  auto feed = [&](const std::string& t) {
+    std::string b = t + std::string(64, '\0');
+    orders_->OnWsMessage(b.data(), t.size(), TscNow(), WallNow());
+  };
+  feed("{\"id\":\"hs1501\",\"status\":");                                            // truncated
+  feed("[1,2,3]");                                                                   // not an object
+  feed(R"({"id":"qt1501","status":200,"result":[{"qty":"x"}]})");                    // bad decimal
+  feed(R"({"id":"qs1501"})");                                                        // no status
+  EXPECT_EQ(C(counters_.order_parse_errors), parse_errors + 4);
+  feed(R"({"id":"hs999999","status":200,"result":{"orderId":1,"clientOrderId":"hs999999","executedQty":"1",)"
+       R"("cummulativeQuoteQty":"1","status":"FILLED"}})");  // no such order of ours
+  feed(R"({"id":"zz1","status":200,"result":{}})");         // an id this session never uses
+  feed(R"({"id":"qs12ab","status":200,"result":{}})");      // a query id that is not a number
+  EXPECT_EQ(C(counters_.unknown_messages), foreign + 3);
+  Drain();
+  EXPECT_EQ(execs_.size(), reports) << "nothing reported";
+  EXPECT_EQ(orders_->inflight().live(), 1);
+  ASSERT_TRUE(orders_->Cancel(ClientOrderId{1501}));
+  ASSERT_TRUE(RunUntil([&] { return Final(1501); }));
+  ExpectBalancesMatchTheSim();
+}
+
 }  // namespace
 }  // namespace hs::binance
