@@ -218,7 +218,12 @@ size_t OrderEncoder::EncodeSigned(std::string_view id_prefix, uint64_t tag, std:
   p.Str("&timestamp=").I64(ts);
   if (!p.ok()) return 0;
   char sig[64];
-  hmac_.SignHex(payload, p.size(), sig);
+  const size_t pl = orig_prefix_text_.size();
+  if (p.size() > pl && std::string_view(payload, pl) == orig_prefix_text_) {
+    hmac_.SignHexWithPrefix(orig_prefix_, payload + pl, p.size() - pl, sig);  // the key's bytes absorbed once
+  } else {
+    hmac_.SignHex(payload, p.size(), sig);
+  }
   venues::TextWriter w(out, cap);
   w.Str("{\"id\":\"").Str(id_prefix).U64(tag).Str("\",\"method\":\"").Str(method).Str("\",\"params\":{\"apiKey\":\"")
       .Str(api_key_).Char('"');
@@ -603,7 +608,10 @@ void Orders::HandleTradesReply(const ApiReply& r, TscStamp recv) noexcept {
   const Pending& p = PendingOf(e->id);
   // The trades must add up to what order.status said; otherwise the venue is still catching
   // up and the next query asks again.
-  if (r.trades_qty != p.executed) return;
+  if (r.trades_qty != p.executed) {
+    if (e->state != venues::InFlightState::kUnknown) MakeUnknown(*e, recv);
+    return;
+  }
   if (r.commission_assets_mixed && log_limit_.Allow())
     ctx_.log->Log(runtime::LogLevel::kWarn, "%s: order hs%llu paid commission in several assets",
                   ctx_.venue->name.c_str(), static_cast<unsigned long long>(v));
@@ -618,7 +626,15 @@ void Orders::HandleTradesReply(const ApiReply& r, TscStamp recv) noexcept {
   if (table_.FillDelta(*e, c, ctx_.id, recv, p.final, &ex)) {
     Resolved(*e, was_unknown, p.final);
     Publish(ex);
+    return;
   }
+  if (!p.final) return;
+  // Everything was reported meanwhile (a late reply): the order is done.
+  ex = table_.Base(*e, ctx_.id, recv);
+  ex.kind = ExecKind::kCanceled;
+  ex.final = true;
+  Resolved(*e, was_unknown, true);
+  Publish(ex);
 }
 
 void Orders::HandleListReply(const ApiReply& r) noexcept {

@@ -77,6 +77,9 @@ class OrderEncoder {
     hmac_.SetKey(secret);
     // Every order's signature payload starts with these bytes: absorb them once.
     prefix_ = hmac_.MakePrefix("apiKey=" + api_key_ + "&newClientOrderId=hs");
+    // order.cancel and order.status payloads start with these bytes.
+    orig_prefix_text_ = "apiKey=" + api_key_ + "&origClientOrderId=hs";
+    orig_prefix_ = hmac_.MakePrefix(orig_prefix_text_);
   }
   // Writes the request into out and returns its length, or 0 when the intent cannot be
   // rendered exactly (unknown instrument, price or quantity off the symbol's precision, no room).
@@ -113,6 +116,8 @@ class OrderEncoder {
   std::string api_key_;
   venues::HmacSha256 hmac_;
   venues::HmacSha256::Prefix prefix_;
+  std::string orig_prefix_text_;
+  venues::HmacSha256::Prefix orig_prefix_;
 };
 
 class Orders final : public venues::WsListener {
