@@ -20,11 +20,13 @@ struct Parser::Impl {
     bids = std::make_unique<DepthLevel[]>(kMaxLevels);
     asks = std::make_unique<DepthLevel[]>(kMaxLevels);
     balances = std::make_unique<Balance[]>(kMaxBalances);
+    listed = std::make_unique<std::string_view[]>(kMaxListed);
   }
   od::parser parser;
   std::unique_ptr<DepthLevel[]> bids;
   std::unique_ptr<DepthLevel[]> asks;
   std::unique_ptr<Balance[]> balances;
+  std::unique_ptr<std::string_view[]> listed;
 };
 
 Parser::Parser(size_t max_message_bytes) : impl_(std::make_unique<Impl>(max_message_bytes)) {}
@@ -268,6 +270,50 @@ ParseStatus ParseOrderResult(od::object obj, ApiReply* out, Balance* balances) n
   return ParseStatus::kOk;
 }
 
+// An array result: orders (openOrders.status, openOrders.cancelAll) or trades (myTrades).
+// Every element must be an object; unknown keys are skipped.
+ParseStatus ParseArrayResult(od::array arr, ApiReply* out, std::string_view* listed) noexcept {
+  out->result_array = true;
+  out->client_ids = listed;
+  for (auto item : arr) {
+    od::object o;
+    if (item.get_object().get(o)) return ParseStatus::kBadField;
+    for (auto field : o) {
+      od::raw_json_string key;
+      if (field.key().get(key)) return ParseStatus::kBadJson;
+      od::value v;
+      if (field.value().get(v)) return ParseStatus::kBadJson;
+      if (KeyIs(key, "clientOrderId")) {
+        std::string_view id;
+        HS_PARSE_TRY(GetString(v, &id));
+        if (out->client_id_count < Parser::kMaxListed) listed[out->client_id_count++] = id;
+      } else if (KeyIs(key, "qty")) {
+        Qty q;
+        HS_PARSE_TRY(GetDecimalString<Qty>(v, &q));
+        out->trades_qty += q;
+      } else if (KeyIs(key, "quoteQty")) {
+        Amount a;
+        HS_PARSE_TRY(GetDecimalString<Amount>(v, &a));
+        out->trades_quote += a;
+      } else if (KeyIs(key, "commission")) {
+        Amount c;
+        HS_PARSE_TRY(GetDecimalString<Amount>(v, &c));
+        out->commission += c;
+      } else if (KeyIs(key, "commissionAsset")) {
+        std::string_view a;
+        HS_PARSE_TRY(GetString(v, &a));
+        if (out->commission_asset.empty()) {
+          out->commission_asset = a;
+        } else if (out->commission_asset != a) {
+          out->commission_assets_mixed = true;
+        }
+      }
+    }
+    ++out->item_count;
+  }
+  return ParseStatus::kOk;
+}
+
 }  // namespace
 
 ParseStatus Parser::ParseMarket(const char* data, size_t len, MarketFrame* out) noexcept {
@@ -311,6 +357,10 @@ ParseStatus Parser::ParseApiReply(const char* data, size_t len, ApiReply* out) n
         od::object r;
         if (v.get_object().get(r)) return ParseStatus::kBadField;
         HS_PARSE_TRY(ParseOrderResult(r, out, impl_->balances.get()));
+      } else if (t == od::json_type::array) {
+        od::array a;
+        if (v.get_array().get(a)) return ParseStatus::kBadField;
+        HS_PARSE_TRY(ParseArrayResult(a, out, impl_->listed.get()));
       }
     } else if (KeyIs(key, "error")) {
       od::object e;

@@ -53,7 +53,9 @@ struct Balance {
   Amount locked;
 };
 
-// A WebSocket API reply (order.place, account.status, errors).
+// A WebSocket API reply: order.place / order.status / order.cancel (an order object),
+// account.status (balances), openOrders.status / openOrders.cancelAll (an array of orders),
+// myTrades (an array of trades), or an error.
 struct ApiReply {
   std::string_view id;
   int64_t status = 0;  // HTTP-like: 200 ok, 4xx refused, 5xx unknown outcome
@@ -75,12 +77,21 @@ struct ApiReply {
   // account.status result
   const Balance* balances = nullptr;
   int balance_count = 0;
+  // Array results (openOrders.status, openOrders.cancelAll, myTrades).
+  bool result_array = false;
+  int item_count = 0;                      // elements of the array
+  const std::string_view* client_ids = nullptr;  // each order element's clientOrderId (≤ kMaxListed)
+  int client_id_count = 0;
+  Qty trades_qty;                          // myTrades: Σ qty
+  Amount trades_quote;                     // myTrades: Σ quoteQty
+  // (myTrades: Σ commission and its asset go to commission / commission_asset above.)
 };
 
 class Parser {
  public:
   static constexpr int kMaxLevels = 5000;   // REST snapshot limit
   static constexpr int kMaxBalances = 512;
+  static constexpr int kMaxListed = 1024;  // order elements of an array result whose ids are kept
 
   explicit Parser(size_t max_message_bytes = 8u << 20);
   ~Parser();

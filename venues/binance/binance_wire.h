@@ -14,6 +14,11 @@ inline constexpr std::string_view kDepthSnapshotPath = "/api/v3/depth";
 
 inline constexpr std::string_view kMethodOrderPlace = "order.place";
 inline constexpr std::string_view kMethodAccountStatus = "account.status";
+inline constexpr std::string_view kMethodOrderCancel = "order.cancel";
+inline constexpr std::string_view kMethodCancelAll = "openOrders.cancelAll";
+inline constexpr std::string_view kMethodOrderStatus = "order.status";
+inline constexpr std::string_view kMethodMyTrades = "myTrades";
+inline constexpr std::string_view kMethodOpenOrdersStatus = "openOrders.status";
 
 // Order status texts (result.status) that end an order.
 inline bool IsTerminalStatus(std::string_view s) noexcept {

@@ -1,12 +1,29 @@
 // Binance Spot as the simulator speaks it: combined and raw streams (<symbol>@bookTicker,
 // <symbol>@depth@100ms) with SUBSCRIBE, the WebSocket API (order.place with HMAC-SHA256
-// signature check, account.status) and REST GET /api/v3/depth. Formats per venues/README §1.
+// signature check, account.status, order.cancel, openOrders.cancelAll, order.status, myTrades,
+// openOrders.status) and REST GET /api/v3/depth. Formats per venues/README §1 and ORDERS.md.
+//
+// Orders: LIMIT with IOC / FOK / GTC and LIMIT_MAKER (post-only GTC). IOC/FOK take from the book
+// as before. A GTC LIMIT takes what crosses and rests the remainder; a LIMIT_MAKER that would
+// cross is refused (-2010 "Order would immediately match and take."), else it rests. Resting
+// orders never trade afterwards in the sim (the market model does not match against them) and
+// lock no balance; they are visible to order.status / openOrders.status and removed by
+// order.cancel / openOrders.cancelAll. Every order (resting or done) stays queryable with its
+// trades (myTrades). The ORDERS limit is enforced as the venue documents it: 50 new orders per
+// fixed 10 s window per account, beyond it HTTP-style status 429 and -1015.
+// Order-entry faults (Faults, counted down per order.place): reject_orders → -2010 (with
+// drop_replies set too, that refusal is not sent: an order that never existed);
+// partial_orders → an IOC takes half its quantity (rounded down to the lot); drop_replies →
+// executes, no response; late_replies → the response is held late_reply_ms; duplicate_fills →
+// the response (with its fills) is sent twice; disconnect_orders → executes, then the session
+// is closed before the response; rate_limit_orders → 429 / -1015.
 // Deliberate difference from the venue: a new bookTicker subscriber gets the current top at
 // once instead of waiting for the next change (it shortens test start-up; clients cannot rely
 // on either behaviour).
 #include <algorithm>
 #include <cctype>
 #include <cstring>
+#include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
 
@@ -300,28 +317,247 @@ class BinanceProtocol final : public Protocol {
       return;
     }
     if (method == "order.place") return PlaceOrder(p, id, params);
+    if (method == "order.cancel") return CancelOrder(p, id, params);
+    if (method == "openOrders.cancelAll") return CancelAllOrders(p, id, params);
+    if (method == "order.status") return QueryOrder(p, id, params);
+    if (method == "myTrades") return MyTrades(p, id, params);
+    if (method == "openOrders.status") return ListOpen(p, id, params);
     p.Send(Error(id, 400, -1100, "Unknown method '" + method + "'."));
+  }
+
+  struct SimTrade {
+    uint64_t id = 0;
+    Price px;
+    Qty qty;
+    Amount quote;
+    Amount commission;
+    std::string commission_asset;
+    int64_t time_ms = 0;
+  };
+  struct SimOrder {
+    std::string symbol, client_id, side, type, tif, status;
+    int inst = 0;
+    uint64_t order_id = 0;
+    Price px;
+    Qty qty, executed;
+    Amount quote;
+    int64_t time_ms = 0;
+    std::vector<SimTrade> trades;
+    bool open() const { return status == "NEW" || status == "PARTIALLY_FILLED"; }
+  };
+  struct Held {
+    uint64_t peer = 0;
+    int64_t due_ms = 0;
+    std::string text;
+  };
+
+  void OnTick(Nanos) override {
+    if (held_.empty()) return;
+    const int64_t now = WallNow().value / 1'000'000;
+    std::vector<Held> keep;
+    for (Held& h : held_) {
+      if (h.due_ms > now) {
+        keep.push_back(std::move(h));
+        continue;
+      }
+      for (Peer* p : s_->Peers(venue_))
+        if (p->id == h.peer && p->open()) p->Send(h.text);
+    }
+    held_.swap(keep);
+  }
+
+  static std::string Str(const json& params, const char* k) {
+    return params.contains(k) && params[k].is_string() ? params[k].get<std::string>() : std::string();
+  }
+
+  json OrderJson(const SimOrder& o) const {
+    json j = {{"symbol", o.symbol},
+              {"orderId", o.order_id},
+              {"orderListId", -1},
+              {"clientOrderId", o.client_id},
+              {"price", Px(o.px)},
+              {"origQty", Q(o.qty)},
+              {"executedQty", Q(o.executed)},
+              {"cummulativeQuoteQty", Amt(o.quote)},
+              {"status", o.status},
+              {"type", o.type},
+              {"side", o.side},
+              {"time", o.time_ms},
+              {"updateTime", o.time_ms},
+              {"workingTime", o.time_ms},
+              {"selfTradePreventionMode", "NONE"}};
+    if (!o.tif.empty()) j["timeInForce"] = o.tif;
+    return j;
+  }
+
+  // The order.place FULL response.
+  std::string PlaceResult(const json& id, const SimOrder& o) const {
+    json jf = json::array();
+    for (const SimTrade& t : o.trades)
+      jf.push_back({{"price", Px(t.px)}, {"qty", Q(t.qty)}, {"commission", Amt(t.commission)},
+                    {"commissionAsset", t.commission_asset}, {"tradeId", t.id}});
+    json r = OrderJson(o);
+    r.erase("time");
+    r.erase("updateTime");
+    r["transactTime"] = o.time_ms;
+    r["fills"] = jf;
+    return Reply(id, 200, r);
+  }
+
+  // Authenticates and resolves the symbol; on failure sends the error, logs and returns -1.
+  int AuthSymbol(Peer& p, const json& id, const json& params, const std::function<void(const std::string&)>& log) {
+    if (std::string e = Authenticate(id, params); !e.empty()) {
+      log(",\"result\":\"rejected\",\"reason\":\"auth\"");
+      p.Send(e);
+      return -1;
+    }
+    auto it = by_symbol_.find(Str(params, "symbol"));
+    if (it == by_symbol_.end()) {
+      log(",\"result\":\"rejected\",\"reason\":\"symbol\"");
+      p.Send(Error(id, 400, -1121, "Invalid symbol."));
+      return -1;
+    }
+    return it->second;
+  }
+
+  std::string WireFields(const std::string& method, const json& id, const json& params,
+                         std::initializer_list<const char*> keys) {
+    std::string f = "\"method\":\"" + method + "\",\"id\":" + id.dump();
+    for (const char* k : keys)
+      if (params.contains(k)) f += std::string(",\"") + k + "\":" + params[k].dump();
+    return f;
+  }
+
+  void CancelOrder(Peer& p, const json& id, const json& params) {
+    const Nanos arrived = WallNow();
+    const std::string cid = Str(params, "origClientOrderId");
+    const std::string f = WireFields("order.cancel", id, params, {"symbol", "origClientOrderId"});
+    auto log = [&](const std::string& out) { s_->LogOrder(venue_, arrived, "cancel", cid, f, out.substr(1)); };
+    const int inst = AuthSymbol(p, id, params, log);
+    if (inst < 0) return;
+    auto it = orders_.find(cid);
+    if (it == orders_.end() || !it->second.open() || it->second.inst != inst) {
+      log(",\"result\":\"unknown_order\"");
+      return p.Send(Error(id, 400, -2011, "Unknown order sent."));
+    }
+    it->second.status = "CANCELED";
+    json r = OrderJson(it->second);
+    r["origClientOrderId"] = cid;
+    r["clientOrderId"] = "sim-cancel-" + std::to_string(++cancel_no_);
+    log(",\"result\":\"canceled\"");
+    p.Send(Reply(id, 200, r));
+  }
+
+  void CancelAllOrders(Peer& p, const json& id, const json& params) {
+    const Nanos arrived = WallNow();
+    const std::string f = WireFields("openOrders.cancelAll", id, params, {"symbol"});
+    auto log = [&](const std::string& out) { s_->LogOrder(venue_, arrived, "cancel_all", "", f, out.substr(1)); };
+    const int inst = AuthSymbol(p, id, params, log);
+    if (inst < 0) return;
+    json arr = json::array();
+    for (auto& [cid, o] : orders_) {
+      if (o.inst != inst || !o.open()) continue;
+      o.status = "CANCELED";
+      json r = OrderJson(o);
+      r["origClientOrderId"] = cid;
+      arr.push_back(r);
+    }
+    if (arr.empty()) {
+      log(",\"result\":\"nothing_open\",\"canceled\":0");
+      return p.Send(Error(id, 400, -2011, "Unknown order sent."));
+    }
+    log(",\"result\":\"canceled\",\"canceled\":" + std::to_string(arr.size()));
+    p.Send(Reply(id, 200, arr));
+  }
+
+  void QueryOrder(Peer& p, const json& id, const json& params) {
+    const Nanos arrived = WallNow();
+    const std::string cid = Str(params, "origClientOrderId");
+    const std::string f = WireFields("order.status", id, params, {"symbol", "origClientOrderId"});
+    auto log = [&](const std::string& out) { s_->LogOrder(venue_, arrived, "query", cid, f, out.substr(1)); };
+    const int inst = AuthSymbol(p, id, params, log);
+    if (inst < 0) return;
+    auto it = orders_.find(cid);
+    if (it == orders_.end() || it->second.inst != inst) {
+      log(",\"result\":\"not_found\"");
+      return p.Send(Error(id, 400, -2013, "Order does not exist."));
+    }
+    log(",\"result\":\"" + it->second.status + "\",\"executedQty\":\"" + Q(it->second.executed) + "\"");
+    p.Send(Reply(id, 200, OrderJson(it->second)));
+  }
+
+  void MyTrades(Peer& p, const json& id, const json& params) {
+    const Nanos arrived = WallNow();
+    const std::string f = WireFields("myTrades", id, params, {"symbol", "orderId"});
+    uint64_t oid = params.contains("orderId") && params["orderId"].is_number_unsigned() ? params["orderId"].get<uint64_t>() : 0;
+    const SimOrder* o = nullptr;
+    for (const auto& [cid, x] : orders_)
+      if (x.order_id == oid) o = &x;
+    auto log = [&](const std::string& out) {
+      s_->LogOrder(venue_, arrived, "query", o ? o->client_id : "", f, out.substr(1));
+    };
+    const int inst = AuthSymbol(p, id, params, log);
+    if (inst < 0) return;
+    json arr = json::array();
+    if (o != nullptr && o->inst == inst) {
+      for (const SimTrade& t : o->trades)
+        arr.push_back({{"symbol", o->symbol}, {"id", t.id}, {"orderId", o->order_id}, {"orderListId", -1},
+                       {"price", Px(t.px)}, {"qty", Q(t.qty)}, {"quoteQty", Amt(t.quote)},
+                       {"commission", Amt(t.commission)}, {"commissionAsset", t.commission_asset},
+                       {"time", t.time_ms}, {"isBuyer", o->side == "BUY"}, {"isMaker", false}, {"isBestMatch", true}});
+    }
+    log(",\"result\":\"trades\",\"trades\":" + std::to_string(arr.size()));
+    p.Send(Reply(id, 200, arr));
+  }
+
+  void ListOpen(Peer& p, const json& id, const json& params) {
+    const Nanos arrived = WallNow();
+    const std::string f = WireFields("openOrders.status", id, params, {"symbol"});
+    auto log = [&](const std::string& out) { s_->LogOrder(venue_, arrived, "list", "", f, out.substr(1)); };
+    const int inst = AuthSymbol(p, id, params, log);
+    if (inst < 0) return;
+    json arr = json::array();
+    for (const auto& [cid, o] : orders_)
+      if (o.inst == inst && o.open()) arr.push_back(OrderJson(o));
+    log(",\"result\":\"open\",\"open\":" + std::to_string(arr.size()));
+    p.Send(Reply(id, 200, arr));
   }
 
   void PlaceOrder(Peer& p, const json& id, const json& params) {
     const Nanos arrived = WallNow();
     s_->CountOrder();
+    const std::string client_id = Str(params, "newClientOrderId");
     auto log = [&](const std::string& result, const std::string& extra) {
       std::string f = "\"method\":\"order.place\",\"id\":" + id.dump();
       for (const char* k : {"symbol", "side", "type", "timeInForce", "price", "quantity", "newClientOrderId"})
         if (params.contains(k)) f += std::string(",\"") + k + "\":" + params[k].dump();
-      const std::string cid = params.contains("newClientOrderId") && params["newClientOrderId"].is_string()
-                                  ? params["newClientOrderId"].get<std::string>()
-                                  : std::string();
-      s_->LogOrder(venue_, arrived, "place", cid, f, "\"result\":\"" + result + "\"" + extra);
+      s_->LogOrder(venue_, arrived, "place", client_id, f, "\"result\":\"" + result + "\"" + extra);
     };
     if (std::string e = Authenticate(id, params); !e.empty()) {
       log("rejected", ",\"reason\":\"auth\"");
       return p.Send(e);
     }
-    auto str = [&](const char* k) { return params.contains(k) && params[k].is_string() ? params[k].get<std::string>() : std::string(); };
-    const std::string symbol = str("symbol"), side_s = str("side"), type = str("type"), tif = str("timeInForce");
-    const std::string client_id = str("newClientOrderId");
+    Faults& fl = s_->faults(venue_);
+    // The ORDERS limit: 50 new orders per fixed 10 s window (and the scripted fault).
+    const int64_t now_ms = arrived.value / 1'000'000;
+    if (now_ms - window_start_ms_ >= kOrderWindowMs) {
+      window_start_ms_ = now_ms - now_ms % kOrderWindowMs;
+      window_count_ = 0;
+    }
+    if (TakeFault(fl.rate_limit_orders) || window_count_ >= kOrderLimit) {
+      log("rejected", ",\"reason\":\"rate_limit\"");
+      return p.Send(Error(id, 429, -1015, "Too many new orders; current limit is 50 orders per TEN_SECONDS."));
+    }
+    ++window_count_;
+    if (TakeFault(fl.reject_orders)) {
+      // With drop_replies also set, the refusal itself is lost: the order never existed.
+      const bool lost = TakeFault(fl.drop_replies);
+      log("rejected", std::string(",\"reason\":\"fault\"") + (lost ? ",\"fault\":\"drop_reply\"" : ""));
+      if (!lost) p.Send(Error(id, 400, -2010, "Account has insufficient balance for requested action."));
+      return;
+    }
+    const std::string symbol = Str(params, "symbol"), side_s = Str(params, "side"), type = Str(params, "type"),
+                      tif = Str(params, "timeInForce");
     auto it = by_symbol_.find(symbol);
     if (it == by_symbol_.end()) {
       log("rejected", ",\"reason\":\"symbol\"");
@@ -329,22 +565,27 @@ class BinanceProtocol final : public Protocol {
     }
     const int inst = it->second;
     const config::VenueSymbolConfig* vs = nullptr;
-    for (const auto& s : cfg_.symbols)
-      if (s.instrument.value == inst) vs = &s;
+    for (const auto& sc : cfg_.symbols)
+      if (sc.instrument.value == inst) vs = &sc;
     if (side_s != "BUY" && side_s != "SELL") {
       log("rejected", ",\"reason\":\"side\"");
       return p.Send(Error(id, 400, -1117, "Invalid side."));
     }
-    if (type != "LIMIT") {
+    const bool maker = type == "LIMIT_MAKER";
+    if (type != "LIMIT" && !maker) {
       log("rejected", ",\"reason\":\"type\"");
       return p.Send(Error(id, 400, -1116, "Invalid orderType."));
     }
-    if (tif != "IOC" && tif != "FOK") {
+    if (maker ? params.contains("timeInForce") : (tif != "IOC" && tif != "FOK" && tif != "GTC")) {
       log("rejected", ",\"reason\":\"timeInForce\"");
-      return p.Send(Error(id, 400, -1115, "Invalid timeInForce (the simulator fills IOC and FOK only)."));
+      return p.Send(Error(id, 400, -1115, "Invalid timeInForce."));
     }
-    auto px = ParseDecimal<Price>(str("price"));
-    auto qty = ParseDecimal<Qty>(str("quantity"));
+    if (!client_id.empty() && orders_.count(client_id) && orders_[client_id].open()) {
+      log("rejected", ",\"reason\":\"duplicate\"");
+      return p.Send(Error(id, 400, -2010, "Duplicate order sent."));
+    }
+    auto px = ParseDecimal<Price>(Str(params, "price"));
+    auto qty = ParseDecimal<Qty>(Str(params, "quantity"));
     if (!px.ok() || !qty.ok() || !px.value.is_positive() || !qty.value.is_positive()) {
       log("rejected", ",\"reason\":\"decimal\"");
       return p.Send(Error(id, 400, -1100, "Illegal characters found in parameter 'price' or 'quantity'."));
@@ -372,7 +613,24 @@ class BinanceProtocol final : public Protocol {
       return p.Send(Error(id, 400, -2010, "Account has insufficient balance for requested action."));
     }
     SimBook& book = s_->market().book(venue_, inst);
-    // FOK: only when the whole quantity is available within the limit.
+    const bool crosses = side == Side::kBuy ? (!book.asks.empty() && book.best_ask().px <= px.value)
+                                            : (!book.bids.empty() && book.best_bid().px >= px.value);
+    if (maker && crosses) {
+      log("rejected", ",\"reason\":\"post_only\"");
+      return p.Send(Error(id, 400, -2010, "Order would immediately match and take."));
+    }
+    SimOrder o;
+    o.symbol = symbol;
+    o.client_id = client_id.empty() ? "sim" + std::to_string(order_id_ + 1) : client_id;
+    o.side = side_s;
+    o.type = type;
+    o.tif = maker ? "GTC" : tif;
+    o.inst = inst;
+    o.order_id = ++order_id_;
+    o.px = px.value;
+    o.qty = qty.value;
+    o.time_ms = now_ms;
+    bool fok_short = false;
     if (tif == "FOK") {
       Qty avail = Qty::Zero();
       if (side == Side::kBuy) {
@@ -382,57 +640,64 @@ class BinanceProtocol final : public Protocol {
         for (const auto& [lp, lq] : book.bids)
           if (lp >= px.value.raw()) avail += lq;
       }
-      if (avail < qty.value) {
-        log("expired", ",\"executedQty\":\"0\"");
-        return p.Send(OrderResult(id, client_id, symbol, side_s, tif, px.value, qty.value, {}, Qty::Zero(), Amount::Zero()));
+      fok_short = avail < qty.value;
+    }
+    Qty want = qty.value;
+    if (tif == "IOC" && TakeFault(fl.partial_orders)) {
+      want = Qty::FromRaw(qty.value.raw() / 2 / vs->lot.raw() * vs->lot.raw());
+    }
+    if (!maker && !fok_short && want.is_positive()) {
+      std::vector<FillPart> parts;
+      std::vector<BookDelta> deltas;
+      book.Take(side, px.value, want, &parts, &deltas);
+      for (const FillPart& fp : parts) {
+        const Amount qa = AmountFromNotional(MulNotional(fp.px, fp.qty, Rounding::kFloor));
+        const Account::Booked b = acct.Apply(base, quote, side, fp.qty, qa);
+        o.trades.push_back({++trade_id_, fp.px, fp.qty, qa, b.commission, b.commission_asset, now_ms});
+        o.executed += fp.qty;
+        o.quote += qa;
       }
+      if (!deltas.empty()) s_->PublishChange(s_->market().Record(venue_, inst, std::move(deltas)));
     }
-    std::vector<FillPart> parts;
-    std::vector<BookDelta> deltas;
-    book.Take(side, px.value, qty.value, &parts, &deltas);
-    Qty filled = Qty::Zero();
-    Amount quote_total = Amount::Zero();
-    std::vector<std::pair<FillPart, Account::Booked>> booked;
-    for (const FillPart& fp : parts) {
-      const Amount qa = AmountFromNotional(MulNotional(fp.px, fp.qty, Rounding::kFloor));
-      booked.emplace_back(fp, acct.Apply(base, quote, side, fp.qty, qa));
-      filled += fp.qty;
-      quote_total += qa;
+    if (o.executed == o.qty) {
+      o.status = "FILLED";
+    } else if (o.tif == "GTC") {
+      o.status = o.executed.is_positive() ? "PARTIALLY_FILLED" : "NEW";  // rests
+    } else {
+      o.status = "EXPIRED";
     }
-    if (!deltas.empty()) s_->PublishChange(s_->market().Record(venue_, inst, std::move(deltas)));
-    log(filled == qty.value ? "filled" : (filled.is_positive() ? "partial" : "expired"),
-        ",\"executedQty\":\"" + Q(filled) + "\"");
-    p.Send(OrderResult(id, client_id, symbol, side_s, tif, px.value, qty.value, booked, filled, quote_total));
+    const std::string result = o.status == "FILLED" ? "filled"
+                               : o.status == "EXPIRED" ? (o.executed.is_positive() ? "partial" : "expired")
+                                                       : "resting";
+    const std::string text = PlaceResult(id, o);
+    orders_[o.client_id] = o;
+    if (TakeFault(fl.drop_replies)) {
+      log(result, ",\"executedQty\":\"" + Q(o.executed) + "\",\"fault\":\"drop_reply\"");
+      return;
+    }
+    if (TakeFault(fl.disconnect_orders)) {
+      log(result, ",\"executedQty\":\"" + Q(o.executed) + "\",\"fault\":\"disconnect\"");
+      p.Close();
+      return;
+    }
+    if (TakeFault(fl.late_replies)) {
+      log(result, ",\"executedQty\":\"" + Q(o.executed) + "\",\"fault\":\"late_reply\"");
+      held_.push_back({p.id, now_ms + fl.late_reply_ms, text});
+      return;
+    }
+    const bool dup = TakeFault(fl.duplicate_fills);
+    log(result, ",\"executedQty\":\"" + Q(o.executed) + "\"" + (dup ? ",\"fault\":\"duplicate\"" : ""));
+    p.Send(text);
+    if (dup) p.Send(text);  // Binance's WS API has no separate fill push: the FULL response repeats
   }
 
-  std::string OrderResult(const json& id, const std::string& client_id, const std::string& symbol, const std::string& side,
-                          const std::string& tif, Price px, Qty qty,
-                          const std::vector<std::pair<FillPart, Account::Booked>>& fills, Qty filled,
-                          Amount quote_total) {
-    json jf = json::array();
-    for (const auto& [fp, b] : fills)
-      jf.push_back({{"price", Px(fp.px)}, {"qty", Q(fp.qty)}, {"commission", Amt(b.commission)},
-                    {"commissionAsset", b.commission_asset}, {"tradeId", ++trade_id_}});
-    const int64_t now = WallNow().value / 1'000'000;
-    const std::string cid = client_id.empty() ? "sim" + std::to_string(order_id_) : client_id;
-    json r = {{"symbol", symbol},
-              {"orderId", ++order_id_},
-              {"orderListId", -1},
-              {"clientOrderId", cid},
-              {"transactTime", now},
-              {"price", Px(px)},
-              {"origQty", Q(qty)},
-              {"executedQty", Q(filled)},
-              {"cummulativeQuoteQty", Amt(quote_total)},
-              {"status", filled == qty ? "FILLED" : "EXPIRED"},
-              {"timeInForce", tif},
-              {"type", "LIMIT"},
-              {"side", side},
-              {"workingTime", now},
-              {"fills", jf},
-              {"selfTradePreventionMode", "NONE"}};
-    return Reply(id, 200, r);
-  }
+  static constexpr int64_t kOrderWindowMs = 10'000;
+  static constexpr int kOrderLimit = 50;
+  std::map<std::string, SimOrder> orders_;  // by client order id
+  std::vector<Held> held_;
+  int64_t window_start_ms_ = 0;
+  int window_count_ = 0;
+  uint64_t cancel_no_ = 0;
 
   Server* s_;
   int venue_;

@@ -9,7 +9,11 @@
 #include <string>
 #include <vector>
 
+#include "core/base/decimal.h"
+#include "core/config/config.h"
 #include "venues/binance/binance_book.h"
+#include "venues/binance/binance_orders.h"
+#include "venues/common/order_session.h"
 #include "venues/binance/binance_parse.h"
 #include "tests/support/alloc_counter.h"
 
@@ -74,6 +78,51 @@ TEST(BinanceHotPath, DepthAndTickerReplayAllocatesNothingAfterWarmUp) {
   EXPECT_EQ(testing::StopCountingAllocations(), 0u);
   EXPECT_EQ(applied, frames.size());
   EXPECT_TRUE(book.usable());
+}
+
+// The order path after warm-up allocates nothing: order.place encode + sign (IOC and post-only
+// GTC), the FULL reply parse, the in-flight table (Track, FillDelta, Release) and order.cancel
+// encode + sign.
+TEST(BinanceHotPath, OrderPlaceReplyAndCancelAllocateNothing) {
+  auto cfg = config::ParseConfig(config::EmbeddedDemoConfig(), "demo");
+  ASSERT_TRUE(cfg.ok());
+  venues::SymbolTable symbols(*cfg, cfg->venues[0]);
+  OrderEncoder enc(&symbols, "my-api-key", "my-secret");
+  Parser parser(1 << 16);
+  venues::InFlightTable table;
+  const std::string reply =
+      std::string(R"({"id":"hs1","status":200,"result":{"orderId":1,"clientOrderId":"hs1","executedQty":"0.05000",)"
+                  R"("cummulativeQuoteQty":"1500.00500000","status":"FILLED","fills":[{"price":"30000.10",)"
+                  R"("qty":"0.05","commission":"0.00005","commissionAsset":"BTC","tradeId":1}]}})");
+  const std::string padded = reply + std::string(64, '\0');
+  char buf[2048];
+  uint64_t fills = 0;
+  auto run = [&](uint64_t from, uint64_t to) {
+    for (uint64_t i = from; i < to; ++i) {
+      OrderIntent in;
+      in.client_id = ClientOrderId{i};
+      in.instrument = InstrumentId{0};
+      in.side = Side::kBuy;
+      in.tif = i % 2 ? TimeInForce::kGtc : TimeInForce::kIoc;
+      in.post_only = i % 2 == 1;
+      in.limit_px = Price::FromRaw(3'000'010'000'000);
+      in.qty = Qty::FromRaw(5'000'000);
+      ASSERT_GT(enc.Encode(in, 1'700'000'000'000, buf, sizeof buf), 0u);
+      venues::InFlightEntry& e = table.Track(in, TscStamp{}, static_cast<int64_t>(i));
+      ApiReply r;
+      ASSERT_EQ(parser.ParseApiReply(padded.data(), reply.size(), &r), ParseStatus::kOk);
+      venues::CumulativeFill c{r.executed_qty, r.cum_quote, r.commission, symbols.FindAsset(r.commission_asset), Price()};
+      ExecReport ex;
+      fills += table.FillDelta(e, c, VenueId{0}, TscStamp{}, true, &ex) ? 1 : 0;
+      ASSERT_GT(enc.EncodeCancel(in.client_id, in.instrument, 1'700'000'000'000, buf, sizeof buf), 0u);
+      table.Release(&e);
+    }
+  };
+  run(1, 100);
+  testing::StartCountingAllocations();
+  run(100, 2100);
+  EXPECT_EQ(testing::StopCountingAllocations(), 0u);
+  EXPECT_EQ(fills, 2099u) << "every reply produced its fill";
 }
 
 }  // namespace

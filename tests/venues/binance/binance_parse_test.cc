@@ -194,5 +194,77 @@ TEST(BinanceParse, OrderReplies) {
   }
 }
 
+// order.status, order.cancel, openOrders.status / cancelAll, myTrades and their errors.
+TEST(BinanceParse, QueryCancelListAndTradesReplies) {
+  Parser p;
+  ApiReply r;
+  auto parse = [&](const std::string& t) {
+    const std::string b = Padded(t);
+    return p.ParseApiReply(b.data(), t.size(), &r);
+  };
+  // order.status: an object with the cumulative numbers, no fills.
+  ASSERT_EQ(parse(R"({"id":"qs7","status":200,"result":{"symbol":"BTCUSDT","orderId":12569099453,"orderListId":-1,
+      "clientOrderId":"hs7","price":"30001.00","origQty":"0.20000","executedQty":"0.20000000",
+      "cummulativeQuoteQty":"6000.20000000","status":"FILLED","timeInForce":"IOC","type":"LIMIT","side":"BUY",
+      "time":1,"updateTime":1,"workingTime":1}})"),
+            ParseStatus::kOk);
+  EXPECT_EQ(r.id, "qs7");
+  EXPECT_TRUE(r.has_order);
+  EXPECT_EQ(r.order_id, 12569099453u);
+  EXPECT_EQ(r.order_status, "FILLED");
+  EXPECT_EQ(r.executed_qty.raw(), 20'000'000);
+  EXPECT_EQ(r.cum_quote.raw(), 6'000'200'000'000);
+  EXPECT_EQ(r.fill_count, 0);
+  EXPECT_FALSE(r.result_array);
+  // Unknown order (query) and unknown order (cancel), rate limit.
+  ASSERT_EQ(parse(R"({"id":"qs8","status":400,"error":{"code":-2013,"msg":"Order does not exist."}})"), ParseStatus::kOk);
+  EXPECT_TRUE(r.has_error);
+  EXPECT_EQ(r.error_code, -2013);
+  EXPECT_EQ(r.error_msg, "Order does not exist.");
+  ASSERT_EQ(parse(R"({"id":"cn8","status":400,"error":{"code":-2011,"msg":"Unknown order sent."}})"), ParseStatus::kOk);
+  EXPECT_EQ(r.error_code, -2011);
+  ASSERT_EQ(parse(R"({"id":"hs9","status":429,"error":{"code":-1015,"msg":"Too many new orders; current limit is 50 orders per TEN_SECONDS."},"rateLimits":[]})"),
+            ParseStatus::kOk);
+  EXPECT_EQ(r.status, 429);
+  EXPECT_EQ(r.error_code, -1015);
+  // openOrders.status: the client ids of each element.
+  ASSERT_EQ(parse(R"({"id":"ls0","status":200,"result":[
+      {"symbol":"BTCUSDT","orderId":1,"clientOrderId":"hs11","status":"NEW","executedQty":"0"},
+      {"symbol":"BTCUSDT","orderId":2,"clientOrderId":"web_abc","status":"NEW","executedQty":"0"}]})"),
+            ParseStatus::kOk);
+  EXPECT_TRUE(r.result_array);
+  EXPECT_EQ(r.item_count, 2);
+  ASSERT_EQ(r.client_id_count, 2);
+  EXPECT_EQ(r.client_ids[0], "hs11");
+  EXPECT_EQ(r.client_ids[1], "web_abc");
+  ASSERT_EQ(parse(R"({"id":"ls0","status":200,"result":[]})"), ParseStatus::kOk);
+  EXPECT_TRUE(r.result_array);
+  EXPECT_EQ(r.item_count, 0);
+  // myTrades: quantities, quote and commissions summed exactly.
+  ASSERT_EQ(parse(R"({"id":"qt7","status":200,"result":[
+      {"symbol":"BTCUSDT","id":1001,"orderId":1,"price":"30001.00","qty":"0.15000000","quoteQty":"4500.15000000",
+       "commission":"0.00015000","commissionAsset":"BTC","time":1,"isBuyer":true,"isMaker":false,"isBestMatch":true},
+      {"symbol":"BTCUSDT","id":1002,"orderId":1,"price":"30002.00","qty":"0.05000000","quoteQty":"1500.10000000",
+       "commission":"0.00005000","commissionAsset":"BTC","time":1,"isBuyer":true,"isMaker":false,"isBestMatch":true}]})"),
+            ParseStatus::kOk);
+  EXPECT_EQ(r.item_count, 2);
+  EXPECT_EQ(r.trades_qty.raw(), 20'000'000);
+  EXPECT_EQ(r.trades_quote.raw(), 6'000'250'000'000);
+  EXPECT_EQ(r.commission.raw(), 200'000);  // 0.0002
+  EXPECT_EQ(r.commission_asset, "BTC");
+  EXPECT_FALSE(r.commission_assets_mixed);
+  // Malformed array results: each a clear error, never a crash.
+  for (const std::string& bad : {
+           std::string(R"({"id":"qt1","status":200,"result":[1,2]})"),
+           std::string(R"({"id":"qt1","status":200,"result":[{"qty":0.1}]})"),
+           std::string(R"({"id":"qt1","status":200,"result":[{"commission":"abc"}]})"),
+           std::string(R"({"id":"ls1","status":200,"result":[{"clientOrderId":5}]})"),
+           std::string(R"({"id":"ls1","status":200,"result":[{"clientOrderId":"hs1"})"),
+           std::string(R"({"id":"qs1","status":400,"error":{"code":"x"}})"),
+           std::string(R"({"id":"qs1","status":400,"error":[]})")}) {
+    EXPECT_NE(parse(bad), ParseStatus::kOk) << bad;
+  }
+}
+
 }  // namespace
 }  // namespace hs::binance
