@@ -133,6 +133,15 @@ TEST_F(Loopback, NoOrderReachesTheVenueAfterKillReturns) {
             0)
       << out;
   EXPECT_NE(out.find("\"halted\":true"), std::string::npos) << out;
+  // Both Binance sessions sent openOrders.cancelAll at once, without the core.
+  EXPECT_NE(out.find("\"cancel_all_sent\":2"), std::string::npos) << out;
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        int cancel_alls = 0;
+        for (const json& r : OrderLog(/*places_only=*/false)) cancel_alls += r["request"] == "cancel_all";
+        return cancel_alls >= 2;  // one per venue and symbol
+      },
+      10s));
   std::this_thread::sleep_for(300ms);  // replies to orders sent before the kill may still land
   const uint64_t after_kill = SimOrders();
   const uint64_t opp_at_kill = Status()["counters"].value("opportunities", uint64_t{0});

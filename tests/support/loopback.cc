@@ -171,12 +171,14 @@ uint64_t LoopbackFixture::SimOrders() { return SimCmd({{"cmd", "orders"}}).value
 
 json LoopbackFixture::SimAccounts() { return SimCmd({{"cmd", "accounts"}})["accounts"]; }
 
-std::vector<json> LoopbackFixture::OrderLog() {
+std::vector<json> LoopbackFixture::OrderLog(bool places_only) {
   std::vector<json> out;
   std::istringstream in(ReadFileOrDie(dir_.File("sim-orders.jsonl")));
   std::string line;
   while (std::getline(in, line)) {
-    if (!line.empty()) out.push_back(json::parse(line));
+    if (line.empty()) continue;
+    json j = json::parse(line);
+    if (!places_only || j.value("request", "") == "place") out.push_back(std::move(j));
   }
   return out;
 }

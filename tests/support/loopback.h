@@ -94,7 +94,8 @@ class LoopbackFixture : public ::testing::Test {
   uint64_t SimOrders();
   json SimAccounts();
   // The simulator's order log (sim-orders.jsonl), one object per order.
-  std::vector<json> OrderLog();
+  // Only "place" records unless places_only is false (cancel, cancel_all, list, query, dead_man too).
+  std::vector<json> OrderLog(bool places_only = true);
   // The engine's balances of BTC and USDT on each venue equal the simulator's accounts exactly.
   void ExpectBalancesEqualTheSimulator(const std::vector<std::string>& venues);
 

@@ -137,6 +137,12 @@ class Orders final : public venues::WsListener {
   // openOrders.cancelAll for every configured symbol; true when all were written.
   // cancel_all_confirmed counts once all of them succeeded.
   bool CancelAll() noexcept;
+  // Asks account.status again (balance reconciliation; cold). True when the request left.
+  bool RequestBalances() noexcept {
+    if (!ready_) return false;
+    RequestAccount();
+    return true;
+  }
 
   // For tests and status.
   const venues::InFlightTable& inflight() const noexcept { return table_; }

@@ -227,7 +227,7 @@ TEST_F(KrakenLoopback, KillSendsCancelAllAndTheVenueConfirms) {
   bool logged = false;
   ASSERT_TRUE(WaitFor(
       [&] {
-        for (const json& r : OrderLog()) logged = logged || (r["request"] == "cancel_all" && r["venue"] == "kraken");
+        for (const json& r : OrderLog(/*places_only=*/false)) logged = logged || (r["request"] == "cancel_all" && r["venue"] == "kraken");
         return logged;
       },
       10s));
