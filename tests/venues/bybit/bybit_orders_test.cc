@@ -111,13 +111,13 @@ TEST_F(EncoderTest, AuthSignsGetRealtimePlusExpires) {
 
 TEST(ClientId, ParsesOnlyOurForm) {
   ClientOrderId id;
-  EXPECT_TRUE(ParseClientId("hs42", &id));
+  EXPECT_TRUE(venues::ParseClientId("hs42", &id));
   EXPECT_EQ(id.value, 42u);
-  EXPECT_FALSE(ParseClientId("", &id));
-  EXPECT_FALSE(ParseClientId("hs", &id));
-  EXPECT_FALSE(ParseClientId("hs4a", &id));
-  EXPECT_FALSE(ParseClientId("hs99999999999999999999", &id));
-  EXPECT_FALSE(ParseClientId("a4c1718e-fe53-4659-a118-1f6ecce04ad9", &id));
+  EXPECT_FALSE(venues::ParseClientId("", &id));
+  EXPECT_FALSE(venues::ParseClientId("hs", &id));
+  EXPECT_FALSE(venues::ParseClientId("hs4a", &id));
+  EXPECT_FALSE(venues::ParseClientId("hs99999999999999999999", &id));
+  EXPECT_FALSE(venues::ParseClientId("a4c1718e-fe53-4659-a118-1f6ecce04ad9", &id));
 }
 
 // OrderTracker through a real VenuePublisher and ring: what the core receives.
@@ -300,17 +300,30 @@ TEST_F(TrackerTest, FeeAssetDefaultsToTheReceivedAsset) {
   EXPECT_EQ(r[0].fee_asset, AssetId{1}) << "a sell receives USDT";
 }
 
-TEST_F(TrackerTest, DisconnectMakesInFlightOrdersUnknown) {
+TEST_F(TrackerTest, DisconnectMakesInFlightOrdersUnknownUntilTheyResolve) {
   tracker_->Track(Intent(71, Side::kBuy, "30001", "1"), TscNow());
   tracker_->Track(Intent(72, Side::kSell, "30001", "1"), TscNow());
-  tracker_->OnDisconnect(Nanos{});
-  const auto r = Drain();
+  EXPECT_EQ(tracker_->OnDisconnect(Nanos{}), 2);
+  auto r = Drain();
   ASSERT_EQ(r.size(), 2u);
   EXPECT_EQ(r[0].kind, ExecKind::kUnknown);
+  EXPECT_FALSE(r[0].final);
   EXPECT_EQ(r[1].kind, ExecKind::kUnknown);
-  EXPECT_EQ(tracker_->active(), 0);
+  EXPECT_EQ(tracker_->active(), 2) << "unknown orders stay in the table until a query or a report settles them";
+  EXPECT_EQ(tracker_->unknown(), 2);
+  EXPECT_EQ(counters_.unknown_orders.load(), 2u);
+  EXPECT_EQ(tracker_->OnDisconnect(Nanos{}), 0) << "already unknown: not reported twice";
+  Exec("hs71", "1", "30000", "0.001");
+  EXPECT_EQ(last_, OrderTracker::Outcome::kHandled);
+  r = Drain();
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0].kind, ExecKind::kFill);
+  EXPECT_TRUE(r[0].final);
+  EXPECT_EQ(counters_.unknown_resolved.load(), 1u);
+  EXPECT_EQ(tracker_->active(), 1);
   Exec("hs71", "1", "30000", "0.001");
   EXPECT_EQ(last_, OrderTracker::Outcome::kAnomaly) << "a fill for an order no longer in flight is flagged";
+  EXPECT_TRUE(Drain().empty());
 }
 
 TEST_F(TrackerTest, MessagesForOrdersNotInFlight) {
