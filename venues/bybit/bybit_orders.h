@@ -3,22 +3,37 @@
 //
 // Two connections, both authenticated with {"op":"auth","args":[key, expires, signature]} where
 // signature = hex(HMAC-SHA256(secret, "GET/realtime" + expires)) (README §5.6):
-//   - <order_url>/v5/trade: order.create requests; a reply only says accepted (retCode 0) or
-//     refused (retCode != 0 → a final kRejected with venue_code);
-//   - <order_url>/v5/private: subscribed to `order`, `execution` and `wallet`. Each execution is
-//     one kFill (fill_quote = execPrice × execQty, rounded down to 10^-9 as the venue books it;
-//     fee in feeCurrency, or in the received asset when the venue leaves it out); `order` pushes
-//     close orders (Filled / PartiallyFilledCanceled / Cancelled / Rejected); `wallet` pushes
-//     become one BalanceUpdate per configured asset, the last with final_of_snapshot.
+//   - <order_url>/v5/trade: order.create (timeInForce IOC / FOK / GTC, or PostOnly for a GTC
+//     with post_only) and order.cancel by orderLinkId. A create reply only says accepted
+//     (retCode 0 → kAck) or refused (→ a final kRejected with venue_code; 10006 "Too many
+//     visits!" → kRateLimited and the rate budget stops new orders for 1 s). A cancel refused
+//     with 170213 "Order does not exist." makes the order unknown (queried).
+//   - <order_url>/v5/private: subscribed to `order`, `execution`, `wallet` (and `dcp.spot` when
+//     dead_man_s > 0). Fills are exactly-once from cumulative numbers (OrderTracker below);
+//     `order` pushes close orders (Filled / PartiallyFilledCanceled / Cancelled / Rejected);
+//     `wallet` pushes become one BalanceUpdate per configured asset, the last with
+//     final_of_snapshot.
+// Signed REST on rest_url (X-BAPI-API-KEY / -TIMESTAMP / -RECV-WINDOW / -SIGN = hex HMAC of
+// timestamp + key + recvWindow + body (POST) or query string (GET)): the wallet at connect,
+// the open-order list at connect (GET /v5/order/realtime?category=spot&openOnly=0: logs how
+// many open orders this session does not track), cancel-all (POST /v5/order/cancel-all,
+// retCode 0 → cancel_all_confirmed), queries of unknown orders (GET /v5/order/realtime?
+// category=spot&orderLinkId=hs<id>: list[0] settles the order from cumExecQty/Value/Fee, an
+// empty list is a final kRejected kNotFound, an open order stays live) and Bybit DCP (POST
+// /v5/order/disconnected-cancel-all {"product":"SPOT","timeWindow":dead_man_s} at every
+// (re)connect, retCode 0 → dead_man_refreshes; the 20 s ping keeps the connection alive).
 // Orders count as connected once both sessions are authenticated, the private topics are
-// subscribed and a wallet snapshot arrived (pushed after the subscription, or fetched from
-// <rest_url>/v5/account/wallet-balance when rest_url is set). A disconnect of either session
-// turns every order in flight into kUnknown. Keep-alive {"op":"ping"} every 20 s on both.
+// subscribed and a wallet snapshot arrived. A disconnect of either session makes every order
+// in flight kUnknown (counted); every 100 ms a cold timer expires acks (ack_timeout_ms) and sends
+// due queries (with backoff) while the session is ready, so queries after a reconnect go at once.
+// Cancels and cancel-all never pass the kill switch (they reduce risk); cancels use the rate
+// budget's reserve of 2.
 //
-// Hot path (OnIntent): render decimals at the symbol's precision into a fixed buffer, record
-// tick-to-order, hand the frame to the socket under the kill switch. The private-stream
-// handlers (OrderTracker) are hot too: no allocation, no lock, no log (errors are counted; logs
-// are rate-limited). Owned by the venue thread.
+// Hot path (OnIntent): rate budget, render decimals at the symbol's precision into a fixed
+// buffer, record tick-to-order, hand the frame to the socket under the kill switch. The
+// private-stream handlers (OrderTracker) are hot too: no allocation, no lock, no log (errors
+// are counted; logs are rate-limited). REST calls are cold (they allocate). Owned by the venue
+// thread.
 #pragma once
 
 #include <array>
