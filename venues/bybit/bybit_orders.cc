@@ -156,7 +156,7 @@ void OrderTracker::Track(const OrderIntent& in, TscStamp wire, int64_t now_ns) n
 void OrderTracker::Release(venues::InFlightEntry* e) noexcept {
   Extra& x = ExtraOf(e->id);
   x.terminal_seen = false;
-  x.rejected = false;
+  x.acked = false;
   x.final_cum = Qty::Zero();
   table_.Release(e);
 }
@@ -228,10 +228,11 @@ OrderTracker::Outcome OrderTracker::OnOrderReply(const AccountMsg& m, TscStamp r
     pub_->PublishExec(ex, now);
     return Outcome::kHandled;
   }
-  // Accepted: an ack unless the private stream already said more.
-  const bool first = e->state == venues::InFlightState::kSent;
+  // Accepted: an ack unless the core heard more already (a fill).
   Heard(e);
-  if (!first || e->reported_qty.is_positive()) return Outcome::kHandled;
+  Extra& x = ExtraOf(e->id);
+  if (x.acked || e->reported_qty.is_positive()) return Outcome::kHandled;
+  x.acked = true;
   ex.kind = ExecKind::kAck;
   pub_->PublishExec(ex, now);
   return Outcome::kHandled;
@@ -345,7 +346,17 @@ OrderTracker::Outcome OrderTracker::OnQueryAnswer(ClientOrderId id, bool found, 
   }
   if (e->venue_order_id == 0) e->venue_order_id = DigitsToU64(o.order_id);
   Heard(e);
-  ApplyCumulative(e, o, IsTerminal(o.status), recv, now);
+  const bool terminal = IsTerminal(o.status);
+  ApplyCumulative(e, o, terminal, recv, now);
+  if (terminal) return Outcome::kHandled;
+  // Still open (a GTC resting): the core learns it is live, once.
+  Extra& x = ExtraOf(id);
+  if (!x.acked && e->reported_qty.is_zero()) {
+    x.acked = true;
+    ExecReport ack = table_.Base(*e, venue_, recv);
+    ack.kind = ExecKind::kAck;
+    pub_->PublishExec(ack, now);
+  }
   return Outcome::kHandled;
 }
 

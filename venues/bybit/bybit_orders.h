@@ -140,7 +140,7 @@ class OrderTracker {
     ClientOrderId last_id;  // the slot's latest order, kept after it closes (late messages)
     bool used = false;
     bool terminal_seen = false;
-    bool rejected = false;
+    bool acked = false;  // a kAck (or a fill) reached the core
     Qty final_cum;
   };
   Extra& ExtraOf(ClientOrderId id) noexcept { return extra_[id.value % kInFlight]; }

@@ -501,7 +501,11 @@ TEST_F(TrackerTest, QueryAnswerStillOpenKeepsTheOrderLive) {
   const AccountMsg m = Parse(R"({"retCode":0,"result":{"list":[{"orderLinkId":"hs93","orderStatus":"New",)"
                              R"("cumExecQty":"0","cumExecValue":"0","cumExecFee":"0"}]}})");
   tracker_->OnQueryAnswer(ClientOrderId{93}, true, m.orders[0], TscNow(), Nanos{});
-  EXPECT_EQ(Drain().size(), 1u) << "only the kUnknown of the disconnect";
+  const auto r = Drain();
+  ASSERT_EQ(r.size(), 2u);
+  EXPECT_EQ(r[0].kind, ExecKind::kUnknown);
+  EXPECT_EQ(r[1].kind, ExecKind::kAck) << "the core learns the order is live";
+  EXPECT_FALSE(r[1].final);
   EXPECT_EQ(tracker_->active(), 1);
   EXPECT_EQ(tracker_->unknown(), 0);
   EXPECT_EQ(tracker_->Find(ClientOrderId{93})->state, venues::InFlightState::kAcked);
