@@ -345,6 +345,7 @@ TEST_F(BybitOrdersLoopback, UnknownGtcIsQueriedAndStaysLive) {
   ASSERT_TRUE(s_.orders->Cancel(ClientOrderId{0x351}));
   ASSERT_TRUE(RunUntil([&] { return Final(0x351); }));
   EXPECT_EQ(For(0x351).back().kind, ExecKind::kCanceled);
+  ExpectBalancesEqualTheSimulator();
 }
 
 // Fault late_replies (300 ms, inside the 400 ms ack timeout): reply and pushes arrive late.
@@ -431,6 +432,7 @@ TEST_F(BybitOrdersLoopback, SimulatorEnforcesTwentyOrdersPerSecond) {
     if (For(0x800 + i).back().reason == RejectReason::kRateLimited) ++limited;
   EXPECT_EQ(limited, 5) << "a sliding one-second window: the burst beyond 20";
   EXPECT_EQ(C(s_.counters.rate_limited), 5u);
+  ExpectBalancesEqualTheSimulator();
 }
 
 // Fault partial_orders: the IOC fills only half (0.1 of 0.2, although 0.3 was offered).
@@ -489,6 +491,7 @@ TEST_F(BybitOrdersLoopback, SimulatorRefusesABadRestSignature) {
       EXPECT_EQ(got.body.find(kSecret), std::string::npos);
     }
   }
+  ExpectBalancesEqualTheSimulator();
 }
 
 // DCP (dead_man_s = 3): the child process runs the session, places a PostOnly GTC that rests,
