@@ -8,6 +8,7 @@
 #include "venues/common/text_writer.h"
 #include "venues/common/url.h"
 #include "venues/common/order_path.h"
+#include "venues/common/order_session.h"
 
 namespace hs::bybit {
 
@@ -15,7 +16,13 @@ namespace {
 constexpr size_t kBufBytes = 4096;
 constexpr std::string_view kPing = R"({"op":"ping"})";
 constexpr int64_t kRetServerError = 10016;  // "server error": the order's fate is unknown
+constexpr int64_t kRetRateLimit = 10006;    // "Too many visits!"
+constexpr int64_t kRateBackoffNs = 1'000'000'000;
+constexpr int64_t kSweepMs = 100;
 constexpr std::string_view kPrivateSubscribe = R"({"op":"subscribe","args":["order","execution","wallet"],"req_id":"priv"})";
+constexpr std::string_view kPrivateSubscribeDcp =
+    R"({"op":"subscribe","args":["order","execution","wallet","dcp.spot"],"req_id":"priv"})";
+constexpr int64_t kRetOrderNotExists = 170213;  // order.cancel: "Order does not exist."
 
 // Unchecked append: Encode checks the worst-case length once before writing.
 inline char* Put(char* p, std::string_view s) noexcept {
@@ -42,18 +49,6 @@ bool PlainJsonText(std::string_view s) noexcept {
 }
 }  // namespace
 
-bool ParseClientId(std::string_view text, ClientOrderId* out) noexcept {
-  if (text.size() < 3 || text.size() > 22 || text[0] != 'h' || text[1] != 's') return false;
-  uint64_t v = 0;
-  for (size_t i = 2; i < text.size(); ++i) {
-    const unsigned d = static_cast<unsigned char>(text[i] - '0');
-    if (d > 9) return false;
-    if (__builtin_mul_overflow(v, 10, &v) || __builtin_add_overflow(v, d, &v)) return false;
-  }
-  out->value = v;
-  return true;
-}
-
 // ---- OrderEncoder ----
 
 size_t OrderEncoder::Encode(const OrderIntent& in, int64_t ts, char* out, size_t cap) const noexcept {
@@ -72,7 +67,10 @@ size_t OrderEncoder::Encode(const OrderIntent& in, int64_t ts, char* out, size_t
   const std::string_view px_s(px, static_cast<size_t>(pxn));
   const std::string_view qty_s(qty, static_cast<size_t>(qn));
   const std::string_view side = in.side == Side::kBuy ? "Buy" : "Sell";
-  const std::string_view tif = in.tif == TimeInForce::kIoc ? "IOC" : (in.tif == TimeInForce::kFok ? "FOK" : "GTC");
+  const std::string_view tif = in.tif == TimeInForce::kIoc   ? "IOC"
+                               : in.tif == TimeInForce::kFok ? "FOK"
+                               : in.post_only                ? "PostOnly"
+                                                             : "GTC";
   // Worst case: fixed text (< 300 bytes) plus every variable piece.
   const size_t worst = 300 + sym->symbol.size() + 2 * cid_s.size() + ts_s.size() + px_s.size() + qty_s.size();
   if (cap < worst) return 0;
@@ -99,6 +97,31 @@ size_t OrderEncoder::Encode(const OrderIntent& in, int64_t ts, char* out, size_t
   return static_cast<size_t>(w - out);
 }
 
+size_t OrderEncoder::EncodeCancel(ClientOrderId id, InstrumentId instrument, int64_t ts, char* out,
+                                  size_t cap) const noexcept {
+  if (symbols_ == nullptr || ts < 0) return 0;
+  const venues::SymbolInfo* sym = symbols_->ForInstrument(instrument);
+  if (sym == nullptr) return 0;
+  char cid[venues::kClientIdTextMax];
+  const std::string_view cid_s(cid, venues::FormatClientId(id, cid));
+  venues::TextWriter w(out, cap);
+  w.Str(R"({"reqId":"c)").Str(cid_s.substr(2)).Str(R"(","header":{"X-BAPI-TIMESTAMP":")").I64(ts);
+  w.Str(R"(","X-BAPI-RECV-WINDOW":")").Str(kRecvWindow);
+  w.Str(R"("},"op":"order.cancel","args":[{"category":"spot","symbol":")").Str(sym->symbol);
+  w.Str(R"(","orderLinkId":")").Str(cid_s).Str(R"("}]})");
+  return w.ok() ? w.size() : 0;
+}
+
+bool OrderEncoder::SignRestInto(int64_t ts, std::string_view recv_window, std::string_view payload,
+                                char* out) const noexcept {
+  char msg[2048];
+  venues::TextWriter w(msg, sizeof msg);
+  w.I64(ts).Str(api_key_).Str(recv_window).Str(payload);
+  if (!w.ok()) return false;
+  hmac_.SignHex(msg, w.size(), out);
+  return true;
+}
+
 size_t OrderEncoder::EncodeAuth(int64_t expires_ms, char* out, size_t cap) const noexcept {
   char payload[64];
   venues::TextWriter p(payload, sizeof payload);
@@ -122,160 +145,231 @@ std::string OrderEncoder::SignRest(int64_t ts, std::string_view recv_window, std
 
 // ---- OrderTracker ----
 
-int OrderTracker::active() const noexcept {
-  int n = 0;
-  for (const InFlight& f : inflight_) n += f.active ? 1 : 0;
-  return n;
+void OrderTracker::Track(const OrderIntent& in, TscStamp wire, int64_t now_ns) noexcept {
+  table_.Track(in, wire, now_ns);
+  Extra& x = ExtraOf(in.client_id);
+  x = Extra{};
+  x.last_id = in.client_id;
+  x.used = true;
 }
 
-void OrderTracker::Track(const OrderIntent& in, TscStamp wire) noexcept {
-  InFlight& f = inflight_[in.client_id.value % kInFlight];
-  f = InFlight{};
-  f.active = true;
-  f.id = in.client_id;
-  f.instrument = in.instrument;
-  f.side = in.side;
-  f.qty = in.qty;
-  f.wire = wire;
+void OrderTracker::Release(venues::InFlightEntry* e) noexcept {
+  Extra& x = ExtraOf(e->id);
+  x.terminal_seen = false;
+  x.acked = false;
+  x.final_cum = Qty::Zero();
+  table_.Release(e);
 }
 
-OrderTracker::InFlight* OrderTracker::Find(std::string_view order_link_id, ClientOrderId* id) noexcept {
-  if (!ParseClientId(order_link_id, id)) return nullptr;
-  InFlight& f = inflight_[id->value % kInFlight];
-  return f.id == *id ? &f : nullptr;
+void OrderTracker::Heard(venues::InFlightEntry* e) noexcept {
+  if (e->state == venues::InFlightState::kUnknown) counters_->Add(counters_->unknown_resolved);
+  e->state = venues::InFlightState::kAcked;
 }
 
-ExecReport OrderTracker::Base(const InFlight& f, TscStamp recv) const noexcept {
-  ExecReport ex;
-  ex.client_id = f.id;
-  ex.venue = venue_;
-  ex.instrument = f.instrument;
-  ex.side = f.side;
-  ex.recv_stamp = recv;
-  ex.wire_stamp = f.wire;
-  ex.venue_order_id = f.venue_order_id;
-  ex.cum_qty = f.reported;
-  return ex;
-}
-
-void OrderTracker::Close(InFlight* f, ExecReport* ex) noexcept {
-  ex->final = true;
-  f->active = false;
+AssetId OrderTracker::ReceivedAsset(const venues::InFlightEntry& e) const noexcept {
+  const venues::SymbolInfo* sym = symbols_->ForInstrument(e.instrument);
+  if (sym == nullptr) return AssetId{};
+  return e.side == Side::kBuy ? sym->base : sym->quote;  // spot charges the fee in the asset received
 }
 
 void OrderTracker::OnSent(ClientOrderId id, bool sent, TscStamp wire, bool halted) noexcept {
-  InFlight& f = inflight_[id.value % kInFlight];
-  if (!f.active || f.id != id) return;
+  venues::InFlightEntry* e = table_.Find(id);
+  if (e == nullptr) return;
   if (sent) {
-    f.wire = wire;
+    e->wire = wire;
     return;
   }
-  ExecReport r = Base(f, TscNow());
+  ExecReport r = table_.Base(*e, venue_, TscNow());
   r.kind = ExecKind::kRejected;
+  r.final = true;
   r.reason = halted ? RejectReason::kHalted : RejectReason::kNotConnected;
   if (halted) counters_->Add(counters_->orders_halted);
-  Close(&f, &r);
+  Release(e);
   pub_->PublishExec(r, WallNow());
 }
 
-OrderTracker::Outcome OrderTracker::OnOrderReply(const AccountMsg& m, TscStamp recv, Nanos now) noexcept {
+OrderTracker::Outcome OrderTracker::OnOrderReply(const AccountMsg& m, TscStamp recv, Nanos now,
+                                                 bool* rate_limited) noexcept {
   ClientOrderId id;
-  InFlight* f = Find(m.req_id, &id);
-  if (f == nullptr) f = Find(m.order_link_id, &id);
-  if (f == nullptr) return Outcome::kUnknownOrder;
-  if (!f->active) return Outcome::kHandled;  // the private stream already closed it
-  counters_->order_rtt_ns.Record(TscClock::Elapsed(f->wire, recv));
-  f->venue_order_id = DigitsToU64(m.order_id);
-  ExecReport ex = Base(*f, recv);
+  venues::InFlightEntry* e = table_.Find(m.req_id, &id);
+  if (e == nullptr) e = table_.Find(m.order_link_id, &id);
+  if (e == nullptr) return Closed(m.req_id) || Closed(m.order_link_id) ? Outcome::kHandled : Outcome::kUnknownOrder;
+  counters_->order_rtt_ns.Record(TscClock::Elapsed(e->wire, recv));
+  if (e->venue_order_id == 0) e->venue_order_id = DigitsToU64(m.order_id);
+  ExecReport ex = table_.Base(*e, venue_, recv);
   if (m.ret_code == kRetServerError) {
     // The venue could not say whether it took the order: unknown until the private stream
-    // (or reconciliation) tells. The order stays in flight.
+    // or a query tells. The order stays in flight.
+    if (e->state != venues::InFlightState::kUnknown) {
+      e->state = venues::InFlightState::kUnknown;
+      e->next_query_ns = MonoNow().value;
+      counters_->Add(counters_->unknown_orders);
+    }
     ex.kind = ExecKind::kUnknown;
     ex.venue_code = static_cast<int32_t>(m.ret_code);
     pub_->PublishExec(ex, now);
     return Outcome::kHandled;
   }
   if (m.ret_code != 0) {
-    if (f->reported.is_positive()) return Outcome::kAnomaly;  // refused, yet fills were reported
+    if (e->reported_qty.is_positive()) return Outcome::kAnomaly;  // refused, yet fills were reported
+    if (e->state == venues::InFlightState::kUnknown) counters_->Add(counters_->unknown_resolved);
     ex.kind = ExecKind::kRejected;
-    ex.reason = RejectReason::kVenue;
+    ex.final = true;
     ex.venue_code = static_cast<int32_t>(m.ret_code);
-    Close(f, &ex);
-    counters_->Add(counters_->order_rejects);
+    if (m.ret_code == kRetRateLimit) {
+      ex.reason = RejectReason::kRateLimited;
+      counters_->Add(counters_->rate_limited);
+      if (rate_limited != nullptr) *rate_limited = true;
+    } else {
+      ex.reason = RejectReason::kVenue;
+      counters_->Add(counters_->order_rejects);
+    }
+    Release(e);
     pub_->PublishExec(ex, now);
     return Outcome::kHandled;
   }
-  // Accepted: an ack unless the private stream already said more.
-  if (f->acked || f->reported.is_positive() || f->terminal_seen) return Outcome::kHandled;
-  f->acked = true;
+  // Accepted: an ack unless the core heard more already (a fill).
+  Heard(e);
+  Extra& x = ExtraOf(e->id);
+  if (x.acked || e->reported_qty.is_positive()) return Outcome::kHandled;
+  x.acked = true;
   ex.kind = ExecKind::kAck;
   pub_->PublishExec(ex, now);
   return Outcome::kHandled;
 }
 
-OrderTracker::Outcome OrderTracker::OnExecution(const Execution& e, TscStamp recv, Nanos now) noexcept {
+OrderTracker::Outcome OrderTracker::OnExecution(const Execution& x, TscStamp recv, Nanos now) noexcept {
   ClientOrderId id;
-  InFlight* f = Find(e.order_link_id, &id);
-  if (f == nullptr) return Outcome::kUnknownOrder;
-  if (!f->active) return Outcome::kAnomaly;  // a fill after the order was closed
-  const venues::SymbolInfo* sym = symbols_->ForInstrument(f->instrument);
-  if (f->venue_order_id == 0) f->venue_order_id = DigitsToU64(e.order_id);
-  ExecReport ex = Base(*f, recv);
-  ex.kind = ExecKind::kFill;
-  ex.fill_qty = e.exec_qty;
-  ex.fill_px = e.exec_price;
-  // The quote exchanged, exactly as the venue books it: price × qty rounded down to 10^-9.
-  ex.fill_quote = AmountFromNotional(MulNotional(e.exec_price, e.exec_qty, Rounding::kFloor));
-  ex.fee = e.exec_fee;
-  if (!e.fee_currency.empty()) {
-    ex.fee_asset = symbols_->FindAsset(e.fee_currency);
-  } else if (sym != nullptr) {
-    // Spot charges the fee in the asset received.
-    ex.fee_asset = f->side == Side::kBuy ? sym->base : sym->quote;
+  venues::InFlightEntry* e = table_.Find(x.order_link_id, &id);
+  if (e == nullptr) {
+    // Not live: a fill for one of ours that closed already (a repeat changes nothing: flagged
+    // only when it would add to what was reported) or for an order that is not ours.
+    return Closed(x.order_link_id) ? Outcome::kAnomaly : Outcome::kUnknownOrder;
   }
-  ex.venue_time = Nanos::FromMillis(e.exec_time_ms);
-  f->reported += e.exec_qty;
-  ex.cum_qty = f->reported;
-  if (f->reported >= f->qty || (f->terminal_seen && f->reported >= f->final_cum)) Close(f, &ex);
+  if (e->venue_order_id == 0) e->venue_order_id = DigitsToU64(x.order_id);
+  Heard(e);
+  // Cumulative filled quantity after this execution.
+  const Qty cum = x.has_leaves_qty ? e->qty - x.leaves_qty : e->reported_qty + x.exec_qty;
+  if (!(e->reported_qty < cum)) return Outcome::kHandled;  // a repeat: already reported
+  if (cum - e->reported_qty != x.exec_qty) {
+    // An execution before an earlier one: its step is not this execution alone. The order
+    // push (or a query) carries the cumulative quote and fee.
+    return Outcome::kHandled;
+  }
+  venues::CumulativeFill c;
+  c.cum_qty = cum;
+  // The quote exchanged, exactly as the venue books it: price × qty rounded down to 10^-9.
+  c.cum_quote = e->reported_quote + AmountFromNotional(MulNotional(x.exec_price, x.exec_qty, Rounding::kFloor));
+  c.cum_fee = e->reported_fee + x.exec_fee;
+  c.fee_asset = x.fee_currency.empty() ? ReceivedAsset(*e) : symbols_->FindAsset(x.fee_currency);
+  c.last_px = x.exec_price;
+  const Extra& xt = ExtraOf(e->id);
+  const bool done = cum >= e->qty || (xt.terminal_seen && cum >= xt.final_cum);
+  ExecReport ex;
+  if (!table_.FillDelta(*e, c, venue_, recv, done, &ex)) return Outcome::kHandled;
+  ex.venue_time = Nanos::FromMillis(x.exec_time_ms);
+  if (done) Release(e);
   pub_->PublishExec(ex, now);
   return Outcome::kHandled;
+}
+
+void OrderTracker::ApplyCumulative(venues::InFlightEntry* e, const OrderUpdate& o, bool terminal, TscStamp recv,
+                                   Nanos now) noexcept {
+  venues::CumulativeFill c;
+  c.cum_qty = o.cum_exec_qty;
+  c.cum_quote = o.cum_exec_value;
+  c.cum_fee = o.cum_exec_fee;
+  c.fee_asset = o.fee_currency.empty() ? ReceivedAsset(*e) : symbols_->FindAsset(o.fee_currency);
+  c.last_px = o.avg_price;
+  ExecReport ex;
+  const bool filled = o.cum_exec_qty >= e->qty;
+  if (table_.FillDelta(*e, c, venue_, recv, terminal && filled, &ex)) {
+    if (terminal && filled) {
+      Release(e);
+      pub_->PublishExec(ex, now);
+      return;
+    }
+    pub_->PublishExec(ex, now);
+  }
+  if (!terminal) return;
+  ExecReport end = table_.Base(*e, venue_, recv);
+  end.final = true;
+  if (o.status == OrderStatus::kRejected && e->reported_qty.is_zero()) {
+    end.kind = ExecKind::kRejected;
+    end.reason = RejectReason::kVenue;
+    counters_->Add(counters_->order_rejects);
+  } else {
+    end.kind = ExecKind::kCanceled;  // done with no further fill (IOC remainder, canceled GTC)
+  }
+  Release(e);
+  pub_->PublishExec(end, now);
 }
 
 OrderTracker::Outcome OrderTracker::OnOrderUpdate(const OrderUpdate& o, TscStamp recv, Nanos now) noexcept {
   ClientOrderId id;
-  InFlight* f = Find(o.order_link_id, &id);
-  if (f == nullptr) return Outcome::kUnknownOrder;
-  if (!f->active) return Outcome::kHandled;  // closed by its last fill already
-  if (f->venue_order_id == 0) f->venue_order_id = DigitsToU64(o.order_id);
-  if (!IsTerminal(o.status)) return Outcome::kHandled;
-  if (f->reported < o.cum_exec_qty) {
-    // Executions still on their way: the one that completes cumExecQty closes the order.
-    f->terminal_seen = true;
-    f->final_cum = o.cum_exec_qty;
+  venues::InFlightEntry* e = table_.Find(o.order_link_id, &id);
+  if (e == nullptr) return Closed(o.order_link_id) ? Outcome::kHandled : Outcome::kUnknownOrder;  // closed already
+  if (e->venue_order_id == 0) e->venue_order_id = DigitsToU64(o.order_id);
+  Heard(e);
+  const bool terminal = IsTerminal(o.status);
+  if (o.has_cum_value) {
+    ApplyCumulative(e, o, terminal, recv, now);
     return Outcome::kHandled;
   }
-  ExecReport ex = Base(*f, recv);
-  if (o.status == OrderStatus::kRejected && f->reported.is_zero()) {
-    ex.kind = ExecKind::kRejected;
-    ex.reason = RejectReason::kVenue;
-    counters_->Add(counters_->order_rejects);
-  } else {
-    // Done with no further fill: an IOC that found nothing, or its unfilled remainder.
-    ex.kind = ExecKind::kCanceled;
+  if (!terminal) return Outcome::kHandled;
+  if (e->reported_qty < o.cum_exec_qty) {
+    // Executions still on their way: the one that completes cumExecQty closes the order.
+    Extra& xt = ExtraOf(e->id);
+    xt.terminal_seen = true;
+    xt.final_cum = o.cum_exec_qty;
+    return Outcome::kHandled;
   }
-  Close(f, &ex);
-  pub_->PublishExec(ex, now);
+  ApplyCumulative(e, o, true, recv, now);
   return Outcome::kHandled;
 }
 
-void OrderTracker::OnDisconnect(Nanos now) noexcept {
-  for (InFlight& f : inflight_) {
-    if (!f.active) continue;
-    ExecReport ex = Base(f, TscNow());
-    ex.kind = ExecKind::kUnknown;
-    f.active = false;
+OrderTracker::Outcome OrderTracker::OnQueryAnswer(ClientOrderId id, bool found, const OrderUpdate& o, TscStamp recv,
+                                                  Nanos now) noexcept {
+  venues::InFlightEntry* e = table_.Find(id);
+  if (e == nullptr) return Outcome::kHandled;  // resolved meanwhile by the private stream
+  const bool was_unknown = e->state == venues::InFlightState::kUnknown;
+  if (!found) {
+    if (e->reported_qty.is_positive()) return Outcome::kAnomaly;  // fills reported, yet no order
+    if (was_unknown) counters_->Add(counters_->unknown_resolved);
+    ExecReport ex = table_.Base(*e, venue_, recv);
+    ex.kind = ExecKind::kRejected;
+    ex.final = true;
+    ex.reason = RejectReason::kNotFound;
+    Release(e);
     pub_->PublishExec(ex, now);
+    return Outcome::kHandled;
   }
+  if (e->venue_order_id == 0) e->venue_order_id = DigitsToU64(o.order_id);
+  Heard(e);
+  const bool terminal = IsTerminal(o.status);
+  ApplyCumulative(e, o, terminal, recv, now);
+  if (terminal) return Outcome::kHandled;
+  // Still open (a GTC resting): the core learns it is live, once.
+  Extra& x = ExtraOf(id);
+  if (!x.acked && e->reported_qty.is_zero()) {
+    x.acked = true;
+    ExecReport ack = table_.Base(*e, venue_, recv);
+    ack.kind = ExecKind::kAck;
+    pub_->PublishExec(ack, now);
+  }
+  return Outcome::kHandled;
+}
+
+int OrderTracker::OnDisconnect(Nanos now, int64_t now_ns) noexcept {
+  const int n = table_.MarkAllUnknown(venue_, TscNow(), now_ns, [&](const ExecReport& ex) { pub_->PublishExec(ex, now); });
+  counters_->Add(counters_->unknown_orders, static_cast<uint64_t>(n));
+  return n;
+}
+
+int OrderTracker::ExpireAcks(int64_t now_ns, const venues::QueryPolicy& p, Nanos now) noexcept {
+  const int n = table_.ExpireAcks(venue_, TscNow(), now_ns, p, [&](const ExecReport& ex) { pub_->PublishExec(ex, now); });
+  counters_->Add(counters_->unknown_orders, static_cast<uint64_t>(n));
+  return n;
 }
 
 // ---- Orders ----
@@ -321,6 +415,16 @@ absl::Status Orders::Init() {
     if (absl::Status s = (*which)->Init(); !s.ok()) return s;
   }
   ping_timer_ = std::make_unique<venues::Timer>(*ctx_.ioc);
+  sweep_timer_ = std::make_unique<venues::Timer>(*ctx_.ioc);
+  config::OrderRate rate{v.order_rate, v.order_rate_window_ms};
+  if (rate.orders <= 0 || rate.window_ms <= 0) rate = config::DefaultOrderRate(v.kind);
+  budget_.Reset(rate.orders, rate.window_ms, /*cancel_reserve=*/2);
+  if (ctx_.config != nullptr) {
+    const config::ExecutionConfig& ex = ctx_.config->execution;
+    policy_.ack_timeout_ns = ex.ack_timeout_ms * 1'000'000;
+    policy_.first_backoff_ns = ex.query_backoff_ms * 1'000'000;
+    policy_.max_queries = static_cast<int>(ex.query_attempts);
+  }
   return absl::OkStatus();
 }
 
@@ -328,10 +432,12 @@ void Orders::Start() noexcept {
   trade_ws_->Start();
   private_ws_->Start();
   SchedulePing();
+  ScheduleSweep();
 }
 
 void Orders::Stop() noexcept {
   if (ping_timer_) ping_timer_->Cancel();
+  if (sweep_timer_) sweep_timer_->Cancel();
   ++private_generation_;
   trade_ws_->Stop();
   private_ws_->Stop();
@@ -360,6 +466,7 @@ void Orders::UpdateReady() noexcept {
   ctx_.counters->orders_connected.store(ready, std::memory_order_relaxed);
   if (ready) ctx_.log->Log(runtime::LogLevel::kInfo, "%s: order sessions ready", ctx_.venue->name.c_str());
   if (on_state_) on_state_();
+  if (ready) Sweep();  // queries of orders a disconnect left unknown go out now
 }
 
 void Orders::CountBad(const char* which, ParseStatus st, size_t len) noexcept {
@@ -388,8 +495,15 @@ void Orders::OnWsOpen() noexcept {
 
 void Orders::OnWsClosed(std::string_view reason) noexcept {
   trade_authed_ = false;
-  tracker_.OnDisconnect(WallNow());
+  MarkAllUnknown();
   UpdateReady();
+}
+
+void Orders::MarkAllUnknown() noexcept {
+  const int n = tracker_.OnDisconnect(WallNow());
+  if (n > 0)
+    ctx_.log->Log(runtime::LogLevel::kWarn, "%s: session dropped with %d order(s) in flight: outcome unknown, querying",
+                  ctx_.venue->name.c_str(), n);
 }
 
 void Orders::OnWsMessage(char* data, size_t len, TscStamp recv, Nanos recv_time) noexcept {
@@ -398,8 +512,13 @@ void Orders::OnWsMessage(char* data, size_t len, TscStamp recv, Nanos recv_time)
   if (st != ParseStatus::kOk) return CountBad("trade-session", st, len);
   ctx_.counters->Add(ctx_.counters->order_replies);
   switch (m.kind) {
-    case AccountKind::kOrderReply:
-      return Note(tracker_.OnOrderReply(m, recv, recv_time));
+    case AccountKind::kOrderReply: {
+      if (m.op == kOpOrderCancel) return OnCancelReply(m);
+      bool limited = false;
+      Note(tracker_.OnOrderReply(m, recv, recv_time, &limited));
+      if (limited) budget_.OnVenueLimit(MonoNow().value, kRateBackoffNs);
+      return;
+    }
     case AccountKind::kAuthReply:
       if (m.success) {
         trade_authed_ = true;
@@ -441,8 +560,9 @@ void Orders::OnPrivateClosed() noexcept {
   private_authed_ = false;
   private_subscribed_ = false;
   wallet_known_ = false;
+  dcp_subscribed_ = false;
   // Fills of orders in flight could be missed now: their outcome is unknown.
-  tracker_.OnDisconnect(WallNow());
+  MarkAllUnknown();
   UpdateReady();
 }
 
@@ -466,7 +586,7 @@ void Orders::OnPrivateMessage(const char* data, size_t len, TscStamp recv, Nanos
         return;
       }
       private_authed_ = true;
-      if (!private_ws_->Send(kPrivateSubscribe))
+      if (!private_ws_->Send(ctx_.venue->dead_man_s > 0 ? kPrivateSubscribeDcp : kPrivateSubscribe))
         ctx_.log->Log(runtime::LogLevel::kWarn, "%s: could not subscribe the private topics", ctx_.venue->name.c_str());
       return;
     case AccountKind::kSubscribeReply:
@@ -476,7 +596,10 @@ void Orders::OnPrivateMessage(const char* data, size_t len, TscStamp recv, Nanos
         return;
       }
       private_subscribed_ = true;
+      dcp_subscribed_ = ctx_.venue->dead_man_s > 0;
       FetchWallet();
+      ListOpenOrders();
+      ArmDeadMan();  // on every (re)connect
       return UpdateReady();
     case AccountKind::kPong:
       return;
@@ -555,12 +678,183 @@ void Orders::OnIntent(const OrderIntent& in) noexcept {
   if (!ready_) return Reject(in, RejectReason::kNotConnected);
   if (ctx_.publisher->overflowed()) return Reject(in, RejectReason::kBackpressure);
   if (!tracker_.CanTrack(in.client_id)) return Reject(in, RejectReason::kBackpressure);
+  const int64_t mono = MonoNow().value;
+  if (!budget_.TakeOrder(mono)) {
+    ctx_.counters->Add(ctx_.counters->rate_limited);
+    return Reject(in, RejectReason::kRateLimited);
+  }
   const size_t n = encoder_.Encode(in, WallNow().value / 1'000'000, buf_.get(), kBufBytes);
   if (n == 0) return Reject(in, RejectReason::kEncodeFailed);
   // Order bytes are ready: SendOrderFrame closes the tick-to-order interval and sends.
   TscStamp wire;
   if (!venues::SendOrderFrame(ctx_, *trade_ws_, in, std::string_view(buf_.get(), n), &wire)) return;
-  tracker_.Track(in, wire);
+  tracker_.Track(in, wire, mono);
+}
+
+// -- cancels, cancel-all, queries, list, dead man's switch --
+
+bool Orders::Cancel(ClientOrderId id) noexcept {
+  venues::InFlightEntry* e = tracker_.table().Find(id);
+  if (e == nullptr || !trade_authed_ || !trade_ws_->is_open()) return false;
+  if (!budget_.TakeCancel(MonoNow().value)) {
+    ctx_.counters->Add(ctx_.counters->rate_limited);
+    return false;
+  }
+  char frame[512];
+  const size_t n = encoder_.EncodeCancel(id, e->instrument, WallNow().value / 1'000'000, frame, sizeof frame);
+  // Cancels reduce risk: straight onto the socket, never through the kill switch.
+  if (n == 0 || !trade_ws_->Send(std::string_view(frame, n))) return false;
+  e->cancel_sent = true;
+  ctx_.counters->Add(ctx_.counters->cancels_sent);
+  return true;
+}
+
+void Orders::OnCancelReply(const AccountMsg& m) noexcept {
+  if (m.ret_code == 0) return;  // the order push "Cancelled" closes it
+  // reqId "c<digits>": the client id the cancel was for.
+  ClientOrderId id;
+  const bool have = m.req_id.size() > 1 && m.req_id[0] == 'c' &&
+                    venues::ParseClientId(std::string("hs").append(m.req_id.substr(1)), &id);
+  venues::InFlightEntry* e = have ? tracker_.table().Find(id) : nullptr;
+  if (log_limit_.Allow())
+    ctx_.log->Log(runtime::LogLevel::kWarn, "%s: cancel %.*s refused: retCode %lld %.*s", ctx_.venue->name.c_str(),
+                  static_cast<int>(m.req_id.size()), m.req_id.data(), static_cast<long long>(m.ret_code),
+                  static_cast<int>(m.ret_msg.size()), m.ret_msg.data());
+  if (e != nullptr && m.ret_code == kRetOrderNotExists && e->state != venues::InFlightState::kUnknown) {
+    // The venue does not know it as open: it ended or never arrived. A query settles which.
+    e->state = venues::InFlightState::kUnknown;
+    e->next_query_ns = MonoNow().value;
+    ctx_.counters->Add(ctx_.counters->unknown_orders);
+  }
+}
+
+void Orders::SignedRest(const char* method, std::string_view path, std::string query, std::string body,
+                        std::function<void(venues::HttpResponse)> done) {
+  const config::VenueConfig& v = *ctx_.venue;
+  const int64_t ts = WallNow().value / 1'000'000;
+  const bool get = std::string_view(method) == "GET";
+  venues::HttpRequest req;
+  req.method = method;
+  req.url = venues::JoinUrl(v.rest_url, std::string(path) + (query.empty() ? "" : "?" + query));
+  req.headers = {{"X-BAPI-API-KEY", encoder_.api_key()},
+                 {"X-BAPI-TIMESTAMP", std::to_string(ts)},
+                 {"X-BAPI-RECV-WINDOW", std::string(kRecvWindow)},
+                 {"X-BAPI-SIGN", encoder_.SignRest(ts, kRecvWindow, get ? query : body)}};
+  if (!get) req.headers.emplace_back("Content-Type", "application/json");
+  req.body = std::move(body);
+  req.ca_file = ctx_.ca_file;
+  venues::HttpFetch(*ctx_.ioc, std::move(req), std::move(done));
+}
+
+namespace {
+// A REST body parsed with the session's parser; false (and *why) when it is not usable.
+bool ParseRest(Parser& parser, std::string& body, AccountMsg* m, ParseStatus* st) {
+  const size_t len = body.size();
+  body.append(venues::kWsPadding, '\0');
+  *st = parser.ParseAccount(body.data(), len, m);
+  return *st == ParseStatus::kOk && m->has_ret_code;
+}
+}  // namespace
+
+bool Orders::CancelAll() noexcept {
+  if (ctx_.venue->rest_url.empty()) return false;
+  SignedRest("POST", kCancelAllRestPath, "", std::string(kCancelAllBody), [this](venues::HttpResponse r) {
+    AccountMsg m;
+    ParseStatus st = ParseStatus::kOk;
+    if (r.status == 200 && ParseRest(parser_, r.body, &m, &st) && m.ret_code == 0) {
+      ctx_.counters->Add(ctx_.counters->cancel_all_confirmed);
+      ctx_.log->Log(runtime::LogLevel::kInfo, "%s: cancel-all confirmed", ctx_.venue->name.c_str());
+      return;
+    }
+    if (st != ParseStatus::kOk) ctx_.counters->Add(ctx_.counters->order_parse_errors);
+    ctx_.log->Log(runtime::LogLevel::kError, "%s: cancel-all failed (HTTP %d, %s, retCode %lld)", ctx_.venue->name.c_str(),
+                  r.status, venues::ParseStatusName(st), static_cast<long long>(m.ret_code));
+  });
+  return true;
+}
+
+void Orders::ListOpenOrders() noexcept {
+  if (ctx_.venue->rest_url.empty()) return;
+  const uint64_t gen = private_generation_;
+  SignedRest("GET", kRealtimeRestPath, std::string(kOpenOrdersQuery), "", [this, gen](venues::HttpResponse r) {
+    if (gen != private_generation_) return;
+    AccountMsg m;
+    ParseStatus st = ParseStatus::kOk;
+    if (r.status != 200 || !ParseRest(parser_, r.body, &m, &st) || m.ret_code != 0 || !m.has_list ||
+        (m.kind != AccountKind::kOrderList && m.kind != AccountKind::kWallet)) {
+      if (st != ParseStatus::kOk) ctx_.counters->Add(ctx_.counters->order_parse_errors);
+      ctx_.log->Log(runtime::LogLevel::kWarn, "%s: open-orders list failed (HTTP %d, %s, retCode %lld)",
+                    ctx_.venue->name.c_str(), r.status, venues::ParseStatusName(st), static_cast<long long>(m.ret_code));
+      return;
+    }
+    int foreign = 0;
+    for (int i = 0; i < m.order_count; ++i) {
+      ClientOrderId id;
+      if (tracker_.table().Find(m.orders[i].order_link_id, &id) == nullptr) ++foreign;
+    }
+    foreign_open_ = foreign;
+    ctx_.log->Log(foreign > 0 ? runtime::LogLevel::kWarn : runtime::LogLevel::kInfo,
+                  "%s: the account has %d open order(s), %d not tracked by this session", ctx_.venue->name.c_str(),
+                  m.order_count, foreign);
+  });
+}
+
+void Orders::ArmDeadMan() noexcept {
+  const int window = ctx_.venue->dead_man_s;
+  if (window <= 0 || ctx_.venue->rest_url.empty()) return;
+  std::string body = R"({"product":"SPOT","timeWindow":)" + std::to_string(window) + "}";
+  SignedRest("POST", kDcpRestPath, "", std::move(body), [this](venues::HttpResponse r) {
+    AccountMsg m;
+    ParseStatus st = ParseStatus::kOk;
+    if (r.status == 200 && ParseRest(parser_, r.body, &m, &st) && m.ret_code == 0) {
+      ctx_.counters->Add(ctx_.counters->dead_man_refreshes);
+      return;
+    }
+    ctx_.log->Log(runtime::LogLevel::kError, "%s: disconnected-cancel-all (DCP) not armed (HTTP %d, %s, retCode %lld)",
+                  ctx_.venue->name.c_str(), r.status, venues::ParseStatusName(st), static_cast<long long>(m.ret_code));
+  });
+}
+
+void Orders::SendQuery(ClientOrderId id) noexcept {
+  char cid[venues::kClientIdTextMax];
+  const std::string link(cid, venues::FormatClientId(id, cid));
+  ctx_.counters->Add(ctx_.counters->order_queries);
+  SignedRest("GET", kRealtimeRestPath, "category=spot&orderLinkId=" + link, "", [this, id](venues::HttpResponse r) {
+    AccountMsg m;
+    ParseStatus st = ParseStatus::kOk;
+    if (r.status != 200 || !ParseRest(parser_, r.body, &m, &st) || m.ret_code != 0 || !m.has_list ||
+        (m.kind != AccountKind::kOrderList && m.kind != AccountKind::kWallet)) {
+      if (st != ParseStatus::kOk) ctx_.counters->Add(ctx_.counters->order_parse_errors);
+      if (log_limit_.Allow())
+        ctx_.log->Log(runtime::LogLevel::kWarn, "%s: order query hs%llu failed (HTTP %d, %s, retCode %lld); retrying later",
+                      ctx_.venue->name.c_str(), static_cast<unsigned long long>(id.value), r.status,
+                      venues::ParseStatusName(st), static_cast<long long>(m.ret_code));
+      return;
+    }
+    const OrderUpdate* found = nullptr;
+    for (int i = 0; i < m.order_count; ++i) {
+      ClientOrderId got;
+      if (venues::ParseClientId(m.orders[i].order_link_id, &got) && got == id) found = &m.orders[i];
+    }
+    Note(tracker_.OnQueryAnswer(id, found != nullptr, found != nullptr ? *found : OrderUpdate{}, TscNow(), WallNow()));
+  });
+}
+
+void Orders::ScheduleSweep() noexcept {
+  sweep_timer_->After(kSweepMs, [this] {
+    Sweep();
+    ScheduleSweep();
+  });
+}
+
+void Orders::Sweep() noexcept {
+  const int64_t now = MonoNow().value;
+  tracker_.ExpireAcks(now, policy_, WallNow());
+  if (!ready_ || ctx_.venue->rest_url.empty()) return;
+  tracker_.table().DueQueries(now, policy_, [this](venues::InFlightEntry& e) {
+    SendQuery(e.id);
+    return true;
+  });
 }
 
 }  // namespace hs::bybit

@@ -163,6 +163,7 @@ enum : uint32_t {
   kIOrderStatus = 1u << 7,
   kICumExecQty = 1u << 8,
   kICoin = 1u << 9,
+  kIIdOnly = 1u << 10,  // a list item with ids only (cancel-all's result.list)
 };
 
 struct Buffers {
@@ -209,6 +210,7 @@ ParseStatus ParseItem(od::object o, AccountMsg* out, const Buffers& b, uint32_t*
   Execution ex;
   OrderUpdate ou;
   uint32_t seen = 0;
+  bool has_value = false, has_fee = false;
   for (auto f : o) {
     od::raw_json_string key;
     if (f.key().get(key)) return ParseStatus::kBadJson;
@@ -259,7 +261,19 @@ ParseStatus ParseItem(od::object o, AccountMsg* out, const Buffers& b, uint32_t*
         }
         break;
       case 'f':
-        if (KeyIs(key, "feeCurrency")) HS_PARSE_TRY(GetString(fv, &ex.fee_currency));
+        if (KeyIs(key, "feeCurrency")) {
+          HS_PARSE_TRY(GetString(fv, &ex.fee_currency));
+          ou.fee_currency = ex.fee_currency;
+        }
+        break;
+      case 'a':
+        if (KeyIs(key, "avgPrice")) {
+          bool present = false;
+          HS_PARSE_TRY(GetOptDecimal<Price>(fv, &ou.avg_price, &present, Sign::kNonNegative));
+        }
+        break;
+      case 't':
+        if (KeyIs(key, "timeInForce")) HS_PARSE_TRY(GetString(fv, &ou.time_in_force));
         break;
       case 'l':
         if (KeyIs(key, "leavesQty")) HS_PARSE_TRY(GetOptDecimal<Qty>(fv, &ex.leaves_qty, &ex.has_leaves_qty, Sign::kNonNegative));
@@ -268,6 +282,10 @@ ParseStatus ParseItem(od::object o, AccountMsg* out, const Buffers& b, uint32_t*
         if (KeyIs(key, "cumExecQty")) {
           HS_PARSE_TRY(GetDecimalString<Qty>(fv, &ou.cum_exec_qty));
           seen |= kICumExecQty;
+        } else if (KeyIs(key, "cumExecValue")) {
+          HS_PARSE_TRY(GetOptDecimal<Amount>(fv, &ou.cum_exec_value, &has_value, Sign::kNonNegative));
+        } else if (KeyIs(key, "cumExecFee")) {
+          HS_PARSE_TRY(GetOptDecimal<Amount>(fv, &ou.cum_exec_fee, &has_fee, Sign::kAllowNegative));
         } else if (KeyIs(key, "coin")) {
           HS_PARSE_TRY(ParseCoins(fv, out, b.coins));
           seen |= kICoin;
@@ -293,10 +311,13 @@ ParseStatus ParseItem(od::object o, AccountMsg* out, const Buffers& b, uint32_t*
     constexpr uint32_t need = kIOrderLinkId | kIOrderStatus | kICumExecQty;
     if ((seen & need) != need) return ParseStatus::kMissingField;
     if (out->order_count >= Parser::kMaxItems) return ParseStatus::kTooManyLevels;
+    ou.has_cum_value = has_value && has_fee;
     b.orders[out->order_count++] = ou;
     *kinds_seen |= kIOrderStatus;
   } else if (seen & kICoin) {
     *kinds_seen |= kICoin;
+  } else if (seen & (kIOrderLinkId | kIOrderId)) {
+    *kinds_seen |= kIIdOnly;
   } else {
     return ParseStatus::kMissingField;  // an item of none of the kinds we read
   }
@@ -563,8 +584,17 @@ ParseStatus Parser::ParseAccount(const char* data, size_t len, AccountMsg* out) 
   }
   if (has_list) {
     if (!out->has_ret_code) return ParseStatus::kMissingField;
-    if (non_objects > 0 || (kinds & ~static_cast<uint32_t>(kICoin)) != 0) return ParseStatus::kBadField;
-    out->kind = AccountKind::kWallet;
+    out->has_list = true;
+    if (non_objects > 0) return ParseStatus::kBadField;
+    if (kinds == kICoin || kinds == 0) {
+      out->kind = AccountKind::kWallet;  // an empty list reads as an empty wallet too (callers check has_list)
+    } else if (kinds == kIOrderStatus) {
+      out->kind = AccountKind::kOrderList;
+    } else if (kinds == kIIdOnly) {
+      out->kind = AccountKind::kOtherReply;  // cancel-all's list of canceled ids
+    } else {
+      return ParseStatus::kBadField;  // items of mixed kinds
+    }
     return ParseStatus::kOk;
   }
   if (out->has_ret_code) {

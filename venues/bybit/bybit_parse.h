@@ -66,6 +66,7 @@ enum class AccountKind : uint8_t {
   kOrder,           // private topic "order": orders[]
   kWallet,          // private topic "wallet", or the REST wallet-balance body: coins[]
   kOtherReply,      // a reply with retCode to an op we do not use (errors to bad requests)
+  kOrderList,       // REST /v5/order/realtime body: result.list[] of orders (orders[]), maybe empty
 };
 
 struct Execution {
@@ -89,8 +90,14 @@ struct OrderUpdate {
   std::string_view symbol;
   std::string_view status_text;    // orderStatus as sent
   std::string_view reject_reason;
+  std::string_view fee_currency;   // feeCurrency (empty when absent)
+  std::string_view time_in_force;  // timeInForce as sent (empty when absent)
   OrderStatus status = OrderStatus::kOther;
   Qty cum_exec_qty;
+  Amount cum_exec_value;           // cumExecValue: quote exchanged so far
+  Amount cum_exec_fee;             // cumExecFee: fee so far
+  Price avg_price;                 // avgPrice (zero when absent or "0")
+  bool has_cum_value = false;      // cumExecValue and cumExecFee both present: full cumulative numbers
   int64_t updated_time_ms = 0;
 };
 
@@ -122,6 +129,7 @@ struct AccountMsg {
   int order_count = 0;
   const Coin* coins = nullptr;
   int coin_count = 0;
+  bool has_list = false;           // a REST body with result.list (of any kind, maybe empty)
 };
 
 class Parser {

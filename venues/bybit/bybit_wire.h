@@ -14,6 +14,12 @@ inline constexpr std::string_view kTradePath = "/v5/trade";             // order
 inline constexpr std::string_view kPrivatePath = "/v5/private";         // order_url (same host)
 inline constexpr std::string_view kWalletRestPath = "/v5/account/wallet-balance";  // rest_url
 inline constexpr std::string_view kWalletRestQuery = "accountType=UNIFIED";
+inline constexpr std::string_view kCancelAllRestPath = "/v5/order/cancel-all";         // POST, signed
+inline constexpr std::string_view kCancelAllBody = R"({"category":"spot"})";
+inline constexpr std::string_view kRealtimeRestPath = "/v5/order/realtime";            // GET, signed
+inline constexpr std::string_view kOpenOrdersQuery = "category=spot&openOnly=0";
+inline constexpr std::string_view kDcpRestPath = "/v5/order/disconnected-cancel-all";  // POST, signed
+inline constexpr std::string_view kTopicDcpSpot = "dcp.spot";
 
 // Market-data topic: "orderbook.<depth>.<symbol>".
 inline constexpr std::string_view kOrderbookTopicPrefix = "orderbook.";
@@ -37,6 +43,7 @@ inline constexpr int64_t kAuthExpiryMs = 10'000;
 inline constexpr std::string_view kRecvWindow = "8000";
 
 inline constexpr std::string_view kOpOrderCreate = "order.create";
+inline constexpr std::string_view kOpOrderCancel = "order.cancel";
 
 // Private-stream topics the order session subscribes to.
 inline constexpr std::string_view kTopicOrder = "order";

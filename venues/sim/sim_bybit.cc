@@ -6,23 +6,42 @@
 //                    topic's deltas are the changes inside its top-<depth> window, so a level
 //                    entering the window is sent as an insert. {"op":"ping"} → pong.
 //   /v5/trade        {"op":"auth"} with the HMAC-SHA256 signature of "GET/realtime<expires>"
-//                    checked against the venue's secret; order.create (spot, Limit, IOC or FOK)
-//                    filled against the book at once; the reply only acknowledges.
-//   /v5/private      auth, then subscribe order / execution / wallet: each fill is pushed as an
-//                    `execution`, each finished order as an `order`, balances as a `wallet`
-//                    (also pushed right after the wallet subscription).
-//   GET /v5/account/wallet-balance  the same balances as a REST body.
+//                    checked against the venue's secret; order.create (spot, Limit; IOC, FOK,
+//                    GTC, PostOnly) takes what crosses the book at once; the reply only
+//                    acknowledges. A GTC's remainder rests; a PostOnly that would cross is
+//                    canceled unfilled (cancelType/rejectReason EC_PostOnlyWillTakeLiquidity),
+//                    else it rests. order.cancel by orderLinkId: unknown → 170213.
+//                    order/create is limited to 20 per second (10006 "Too many visits!").
+//   /v5/private      auth, then subscribe order / execution / wallet / dcp.spot: each fill is
+//                    pushed as an `execution`, each order change as an `order`, balances as a
+//                    `wallet` (also pushed right after the wallet subscription).
+//   REST (every call's X-BAPI-SIGN = hex HMAC(secret, timestamp + key + recvWindow + query or
+//   body) is checked, with the timestamp inside the recv window):
+//     GET  /v5/account/wallet-balance         the same balances as a REST body.
+//     POST /v5/order/cancel-all               {"category":"spot"}: every resting order.
+//     GET  /v5/order/realtime                 orderLinkId=: that order, open or done (empty
+//                                             list when unknown); else the open orders.
+//     POST /v5/order/disconnected-cancel-all  {"product":"SPOT","timeWindow":3..300}: DCP. When
+//                                             every private connection that subscribed dcp.spot
+//                                             has been closed for timeWindow seconds, every
+//                                             resting order is canceled (order log: request
+//                                             "dead_man", result "canceled", per order).
+// Order-entry faults (Faults, taken per order.create): reject_orders → 170131, partial_orders →
+// half the quantity at most, drop_replies → executes, nothing sent back, late_replies → the
+// reply and pushes go out late_reply_ms later, duplicate_fills → every execution push twice,
+// disconnect_orders → executes, then the trade connection closes (no reply, no pushes),
+// rate_limit_orders → 10006.
 // Faults: drop_next skips one book message (subscribers see a gap), cross_next adds a crossing
 // bid to one message, stall sends no market data (pongs included); corrupt_checksum_next does
 // not apply (Bybit has no checksum).
 //
-// Deliberate differences from the venue: orders fill or expire at once (no resting orders);
-// the REST wallet endpoint does not check the X-BAPI-SIGN header, because Protocol::OnHttp is
-// not handed the request headers (the websocket auth and orders are fully checked).
+// Deliberate differences from the venue: resting orders never trade later (they do not enter
+// the public book) and lock no balance; one account per venue.
 #include <algorithm>
 #include <cstring>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <deque>
 #include <set>
 
 #include "core/base/decimal.h"
@@ -46,6 +65,10 @@ constexpr std::string_view kPublic = "/v5/public/spot";
 constexpr std::string_view kTrade = "/v5/trade";
 constexpr std::string_view kPrivate = "/v5/private";
 constexpr std::string_view kWalletRest = "/v5/account/wallet-balance";
+constexpr std::string_view kCancelAllRest = "/v5/order/cancel-all";
+constexpr std::string_view kRealtimeRest = "/v5/order/realtime";
+constexpr std::string_view kDcpRest = "/v5/order/disconnected-cancel-all";
+constexpr int kCreatePerSecond = 20;  // spot order/create per UID
 
 bool IsDepth(int d) { return d == 1 || d == 50 || d == 200 || d == 1000; }
 
@@ -67,7 +90,37 @@ class BybitProtocol final : public Protocol {
     p.Close();  // Bybit serves nothing else on these hosts
   }
 
-  void OnClose(Peer& p) override { private_subs_.erase(p.id); }
+  void OnClose(Peer& p) override {
+    auto it = private_subs_.find(p.id);
+    if (it != private_subs_.end() && it->second.count("dcp.spot")) {
+      it->second.erase("dcp.spot");
+      if (!AnyDcpPeer()) dcp_gone_since_ = WallNow();
+    }
+    private_subs_.erase(p.id);
+  }
+
+  void OnTick(Nanos) override {
+    const Nanos now = WallNow();
+    // Held (late) replies whose time came.
+    while (!held_.empty() && held_.front().due.value <= now.value) {
+      const Held h = held_.front();
+      held_.pop_front();
+      for (Peer* p : s_->Peers(venue_))
+        if (p->id == h.peer && p->open()) p->Send(h.text);
+    }
+    // Disconnected-cancel-all: every dcp.spot connection gone for timeWindow seconds.
+    if (dcp_window_s_ > 0 && dcp_ever_ && !AnyDcpPeer() &&
+        now.value - dcp_gone_since_.value >= dcp_window_s_ * 1'000'000'000) {
+      dcp_ever_ = false;  // fires once; armed again by the next dcp.spot subscription
+      std::vector<std::string> links;
+      for (const auto& [link, r] : resting_) links.push_back(link);
+      for (const std::string& link : links) {
+        s_->LogOrder(venue_, now, "dead_man", link, "\"product\":\"SPOT\",\"timeWindow\":" + std::to_string(dcp_window_s_),
+                     "\"result\":\"canceled\",\"orderId\":\"" + resting_.at(link).order_id + "\"");
+        CancelResting(link, "CancelByDCP");
+      }
+    }
+  }
 
   void OnText(Peer& p, std::string_view msg) override {
     json j = json::parse(msg, nullptr, false);
@@ -117,15 +170,92 @@ class BybitProtocol final : public Protocol {
     }
   }
 
-  bool OnHttp(const std::string& method, const std::string& target, const std::string&, HttpResult* out) override {
-    if (method != "GET" || target.rfind(std::string(kWalletRest), 0) != 0) return false;
-    json body = {{"retCode", 0},
-                 {"retMsg", "OK"},
-                 {"result", {{"list", json::array({WalletEntry()})}}},
-                 {"retExtInfo", json::object()},
-                 {"time", NowMs()}};
-    out->status = 200;
-    out->body = body.dump();
+  bool OnHttpWithHeaders(const std::string& method, const std::string& target, const Headers& headers,
+                         const std::string& body, HttpResult* out) override {
+    const size_t q = target.find('?');
+    const std::string path = target.substr(0, q);
+    const std::string query = q == std::string::npos ? "" : target.substr(q + 1);
+    const bool wallet = method == "GET" && path == kWalletRest;
+    const bool cancel_all = method == "POST" && path == kCancelAllRest;
+    const bool realtime = method == "GET" && path == kRealtimeRest;
+    const bool dcp = method == "POST" && path == kDcpRest;
+    if (!wallet && !cancel_all && !realtime && !dcp) return false;
+    const Nanos arrived = WallNow();
+    auto answer = [&](int code, const std::string& msg, json result) {
+      json r = {{"retCode", code}, {"retMsg", msg}, {"result", std::move(result)}, {"retExtInfo", json::object()},
+                {"time", NowMs()}};
+      out->status = 200;
+      out->body = r.dump();
+    };
+    const std::string err = CheckRestSign(headers, method == "GET" ? query : body);
+    auto request_name = [&]() -> std::string {
+      if (cancel_all) return "cancel_all";
+      if (dcp) return "dead_man";
+      if (realtime) return QueryParam(query, "orderLinkId").empty() ? "list" : "query";
+      return "";
+    };
+    if (!err.empty()) {
+      if (!wallet)
+        s_->LogOrder(venue_, arrived, request_name(), QueryParam(query, "orderLinkId"),
+                     "\"path\":" + json(path).dump(), "\"result\":\"rejected\",\"reason\":" + json(err).dump());
+      answer(err == "error sign!" ? 10004 : 10003, err, json::object());
+      return true;
+    }
+    if (wallet) {
+      answer(0, "OK", {{"list", json::array({WalletEntry()})}});
+      return true;
+    }
+    if (cancel_all) {
+      json j = json::parse(body, nullptr, false);
+      const std::string wire = "\"body\":" + json(body).dump();
+      if (j.is_discarded() || !j.is_object() || j.value("category", "") != "spot") {
+        s_->LogOrder(venue_, arrived, "cancel_all", "", wire, "\"result\":\"rejected\",\"reason\":\"category\"");
+        answer(10001, "Params Error: category", json::object());
+        return true;
+      }
+      json list = json::array();
+      std::vector<std::string> links;
+      for (const auto& [link, r] : resting_) links.push_back(link);
+      for (const std::string& link : links) {
+        list.push_back({{"orderId", resting_.at(link).order_id}, {"orderLinkId", link}});
+        CancelResting(link, "CancelByUser");
+      }
+      s_->LogOrder(venue_, arrived, "cancel_all", "", wire,
+                   "\"result\":\"ok\",\"canceled\":" + std::to_string(links.size()));
+      answer(0, "OK", {{"list", list}, {"success", "1"}});
+      return true;
+    }
+    if (dcp) {
+      json j = json::parse(body, nullptr, false);
+      const std::string wire = "\"body\":" + json(body).dump();
+      if (j.is_discarded() || !j.is_object() || j.value("product", "") != "SPOT" || !j.contains("timeWindow") ||
+          !j["timeWindow"].is_number_integer() || j["timeWindow"].get<int64_t>() < 3 || j["timeWindow"].get<int64_t>() > 300) {
+        s_->LogOrder(venue_, arrived, "dead_man", "", wire, "\"result\":\"rejected\"");
+        answer(10001, "Params Error: product SPOT, timeWindow 3..300", json::object());
+        return true;
+      }
+      dcp_window_s_ = j["timeWindow"].get<int64_t>();
+      s_->LogOrder(venue_, arrived, "dead_man", "", wire, "\"result\":\"armed\"");
+      answer(0, "success", json::object());
+      return true;
+    }
+    // realtime
+    const std::string link = QueryParam(query, "orderLinkId");
+    const std::string wire = "\"query\":" + json(query).dump();
+    if (QueryParam(query, "category") != "spot") {
+      s_->LogOrder(venue_, arrived, request_name(), link, wire, "\"result\":\"rejected\",\"reason\":\"category\"");
+      answer(10001, "Params Error: category", json::object());
+      return true;
+    }
+    json list = json::array();
+    if (!link.empty()) {
+      auto it = orders_.find(link);
+      if (it != orders_.end()) list.push_back(it->second);
+    } else {
+      for (const auto& [l, r] : resting_) list.push_back(orders_.at(l));
+    }
+    s_->LogOrder(venue_, arrived, request_name(), link, wire, "\"result\":\"ok\",\"count\":" + std::to_string(list.size()));
+    answer(0, "OK", {{"list", list}, {"nextPageCursor", ""}, {"category", "spot"}});
     return true;
   }
 
@@ -260,6 +390,46 @@ class BybitProtocol final : public Protocol {
     return "";
   }
 
+  static std::string QueryParam(const std::string& query, const std::string& key) {
+    size_t pos = 0;
+    while (pos <= query.size()) {
+      size_t amp = query.find('&', pos);
+      if (amp == std::string::npos) amp = query.size();
+      const std::string kv = query.substr(pos, amp - pos);
+      const size_t eq = kv.find('=');
+      if (eq != std::string::npos && kv.substr(0, eq) == key) return kv.substr(eq + 1);
+      pos = amp + 1;
+    }
+    return "";
+  }
+
+  // Empty when the REST headers sign `payload` with the account's key and secret within the
+  // recv window, else the venue's error text.
+  std::string CheckRestSign(const Headers& headers, const std::string& payload) const {
+    auto header = [&](const char* name) -> std::string {
+      for (const auto& [k, v] : headers)
+        if (k.size() == std::strlen(name) && std::equal(k.begin(), k.end(), name, [](char a, char b) {
+              return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
+            }))
+          return v;
+      return "";
+    };
+    const std::string key = header("X-BAPI-API-KEY"), ts_s = header("X-BAPI-TIMESTAMP");
+    const std::string win_s = header("X-BAPI-RECV-WINDOW"), sign = header("X-BAPI-SIGN");
+    if (key.empty() || key != s_->api_key(venue_)) return "API key is invalid.";
+    if (ts_s.empty() || ts_s.size() > 15 || ts_s.find_first_not_of("0123456789") != std::string::npos)
+      return "invalid request, please check your timestamp";
+    const int64_t ts = std::stoll(ts_s);
+    int64_t window = 5000;
+    if (!win_s.empty() && win_s.size() < 9 && win_s.find_first_not_of("0123456789") == std::string::npos)
+      window = std::stoll(win_s);
+    const int64_t now = NowMs();
+    if (ts > now + 1000 || now - ts > window) return "invalid request, please check your server timestamp or recv_window param";
+    const std::string expect = venues::HexEncode(venues::HmacSha256Raw(s_->api_secret(venue_), ts_s + key + win_s + payload));
+    if (sign != expect) return "error sign!";
+    return "";
+  }
+
   // ---- trade session ----
 
   json TradeReply(const Peer& p, const std::string& op, int code, const std::string& msg) const {
@@ -283,6 +453,7 @@ class BybitProtocol final : public Protocol {
       return p.Send(r.dump());
     }
     if (op == "order.create") return PlaceOrder(p, j);
+    if (op == "order.cancel") return CancelOrder(p, j);
     p.Send(TradeReply(p, op, 10001, "Params Error: unknown op").dump());
   }
 
@@ -332,14 +503,23 @@ class BybitProtocol final : public Protocol {
     const int inst = vs.instrument.value;
     if (side_s != "Buy" && side_s != "Sell") return refuse(10001, "params error: side invalid", "side");
     if (type != "Limit") return refuse(10001, "params error: orderType (the simulator takes Limit)", "orderType");
-    if (tif != "IOC" && tif != "FOK") return refuse(10001, "params error: timeInForce (the simulator fills IOC and FOK only)", "timeInForce");
+    if (tif != "IOC" && tif != "FOK" && tif != "GTC" && tif != "PostOnly")
+      return refuse(10001, "params error: timeInForce", "timeInForce");
     if (link_id.size() > 36) return refuse(10001, "params error: orderLinkId too long", "orderLinkId");
+    if (!link_id.empty() && orders_.count(link_id)) return refuse(170141, "Duplicate clientOrderId.", "duplicate");
     auto px = ParseDecimal<Price>(str("price"));
     auto qty = ParseDecimal<Qty>(str("qty"));
     if (!px.ok() || !qty.ok() || !px.value.is_positive() || !qty.value.is_positive())
       return refuse(10001, "params error: price or qty", "decimal");
     if (!IsMultipleOf(px.value.raw(), vs.tick.raw())) return refuse(170134, "Order price has too many decimals.", "tick");
     if (!IsMultipleOf(qty.value.raw(), vs.lot.raw())) return refuse(170136, "Order quantity has too many decimals.", "lot");
+    // order/create: 20 per second per UID.
+    Faults& f = s_->faults(venue_);
+    while (!creates_.empty() && now - creates_.front() >= 1000) creates_.pop_front();
+    if (TakeFault(f.rate_limit_orders) || static_cast<int>(creates_.size()) >= kCreatePerSecond)
+      return refuse(10006, "Too many visits!", "rate_limit");
+    creates_.push_back(now);
+    if (TakeFault(f.reject_orders)) return refuse(170131, "Insufficient balance.", "fault");
     const auto& ic = s_->config().base.instruments[static_cast<size_t>(inst)];
     const std::string& base = s_->config().base.assets[ic.base.value].name;
     const std::string& quote = s_->config().base.assets[ic.quote.value].name;
@@ -349,20 +529,28 @@ class BybitProtocol final : public Protocol {
                            : acct.balance(base) < AmountFromQty(qty.value))
       return refuse(170131, "Insufficient balance.", "balance");
 
+    // Faults on what goes back (taken only for orders that execute).
+    const bool drop = TakeFault(f.drop_replies);
+    const bool late = !drop && TakeFault(f.late_replies);
+    const bool dup = TakeFault(f.duplicate_fills);
+    const bool disconnect = !drop && TakeFault(f.disconnect_orders);
+    const bool partial = TakeFault(f.partial_orders);
+    Outbox box;
+
     // Accepted: the reply says only that.
     const std::string order_id = std::to_string(++order_id_);
     json ok = TradeReply(p, "order.create", 0, "OK");
     ok["reqId"] = req_id;
     ok["data"] = {{"orderId", order_id}, {"orderLinkId", link_id}};
     ok["retExtInfo"] = json::object();
-    ok["header"] = {{"X-Bapi-Limit", "20"}, {"X-Bapi-Limit-Status", "19"},
+    ok["header"] = {{"X-Bapi-Limit", std::to_string(kCreatePerSecond)},
+                    {"X-Bapi-Limit-Status", std::to_string(kCreatePerSecond - static_cast<int>(creates_.size()))},
                     {"X-Bapi-Limit-Reset-Timestamp", std::to_string(now)}, {"Traceid", "sim" + order_id},
                     {"Timenow", std::to_string(now)}};
-    p.Send(ok.dump());
+    box.emplace_back(p.id, ok.dump());
 
     SimBook& book = s_->market().book(venue_, inst);
-    bool fill = true;
-    if (tif == "FOK") {
+    auto crossing = [&]() {
       Qty avail = Qty::Zero();
       if (side == Side::kBuy) {
         for (const auto& [lp, lq] : book.asks)
@@ -371,11 +559,17 @@ class BybitProtocol final : public Protocol {
         for (const auto& [lp, lq] : book.bids)
           if (lp >= px.value.raw()) avail += lq;
       }
-      fill = avail >= qty.value;
-    }
+      return avail;
+    };
+    bool fill = true;
+    if (tif == "FOK") fill = crossing() >= qty.value;
+    const bool post_only_cross = tif == "PostOnly" && crossing().is_positive();
+    if (tif == "PostOnly") fill = false;  // a post-only never takes
+    Qty take = qty.value;
+    if (partial) take = Qty::FromRaw(qty.value.raw() / 2 / vs.lot.raw() * vs.lot.raw());
     std::vector<FillPart> parts;
     std::vector<BookDelta> deltas;
-    if (fill) book.Take(side, px.value, qty.value, &parts, &deltas);
+    if (fill && take.is_positive()) book.Take(side, px.value, take, &parts, &deltas);
     Qty filled = Qty::Zero();
     Amount quote_total = Amount::Zero();
     Amount fee_total = Amount::Zero();
@@ -418,34 +612,159 @@ class BybitProtocol final : public Protocol {
                        {"feeCurrency", b.commission_asset}});
     }
     if (!deltas.empty()) s_->PublishChange(s_->market().Record(venue_, inst, std::move(deltas)));
-    const std::string status = filled == qty.value ? "Filled" : (filled.is_positive() ? "PartiallyFilledCanceled" : "Cancelled");
-    log(filled == qty.value ? "filled" : (filled.is_positive() ? "partial" : "expired"),
-        ",\"executedQty\":\"" + Q(vs, filled) + "\",\"orderId\":\"" + order_id + "\"");
-    // Private pushes, in the order a client can rely on: fills, the order's end, balances.
-    if (!execs.empty()) Push("execution", execs);
+    const bool rests = (tif == "GTC" || (tif == "PostOnly" && !post_only_cross)) && filled < qty.value;
+    std::string status;
+    if (filled == qty.value) {
+      status = "Filled";
+    } else if (rests) {
+      status = filled.is_positive() ? "PartiallyFilled" : "New";
+    } else {
+      status = filled.is_positive() ? "PartiallyFilledCanceled" : "Cancelled";
+    }
+    OrderRecord rec{order_id, link_id, symbol, side_s, str("price"), str("qty"), tif, &vs, qty.value, filled, quote_total,
+                    fee_total, side == Side::kBuy ? base : quote, status,
+                    post_only_cross ? "EC_PostOnlyWillTakeLiquidity" : "EC_NoError"};
+    orders_[link_id] = OrderJson(rec);
+    if (rests) resting_[link_id] = rec;
+    log(filled == qty.value ? "filled" : (rests ? "resting" : (filled.is_positive() ? "partial" : "expired")),
+        ",\"executedQty\":\"" + Q(vs, filled) + "\",\"orderId\":\"" + order_id + "\"" + (drop ? ",\"fault\":\"drop_replies\"" : "") +
+            (late ? ",\"fault\":\"late_replies\"" : "") + (disconnect ? ",\"fault\":\"disconnect_orders\"" : ""));
+    // Private pushes, in the order a client can rely on: fills, the order's state, balances.
+    if (!execs.empty()) {
+      AddPush(&box, "execution", execs);
+      if (dup) AddPush(&box, "execution", execs);
+    }
+    AddPush(&box, "order", json::array({orders_[link_id]}));
+    if (filled.is_positive()) AddPush(&box, "wallet", json::array({WalletEntry()}));
+    if (drop) return;
+    if (disconnect) {
+      p.Close();
+      return;
+    }
+    Deliver(box, late ? f.late_reply_ms : 0);
+  }
+
+  // ---- order records, resting orders, cancels ----
+
+  struct OrderRecord {
+    std::string order_id, link_id, symbol, side, price, qty_text, tif;
+    const config::VenueSymbolConfig* vs = nullptr;
+    Qty qty, filled;
+    Amount quote, fee;
+    std::string fee_currency, status, reject_reason;
+  };
+
+  json OrderJson(const OrderRecord& r) const {
     const std::string ms = std::to_string(NowMs());
-    Push("order", json::array({{{"category", "spot"},
-                                {"symbol", symbol},
-                                {"orderId", order_id},
-                                {"orderLinkId", link_id},
-                                {"side", side_s},
-                                {"orderStatus", status},
-                                {"cancelType", filled == qty.value ? "UNKNOWN" : "CancelByUser"},
-                                {"rejectReason", "EC_NoError"},
-                                {"price", str("price")},
-                                {"qty", str("qty")},
-                                {"avgPrice", filled.is_positive() ? P(vs, AveragePrice(quote_total, filled, Rounding::kFloor)) : "0"},
-                                {"leavesQty", "0"},
-                                {"leavesValue", "0"},
-                                {"cumExecQty", Q(vs, filled)},
-                                {"cumExecValue", Amt(quote_total)},
-                                {"cumExecFee", Amt(fee_total)},
-                                {"timeInForce", tif},
-                                {"orderType", "Limit"},
-                                {"createdTime", ms},
-                                {"updatedTime", ms},
-                                {"feeCurrency", side == Side::kBuy ? base : quote}}}));
-    if (filled.is_positive()) Push("wallet", json::array({WalletEntry()}));
+    return {{"category", "spot"},
+            {"symbol", r.symbol},
+            {"orderId", r.order_id},
+            {"orderLinkId", r.link_id},
+            {"side", r.side},
+            {"orderStatus", r.status},
+            {"cancelType", r.status == "Cancelled" || r.status == "PartiallyFilledCanceled" ? "CancelByUser" : "UNKNOWN"},
+            {"rejectReason", r.reject_reason},
+            {"price", r.price},
+            {"qty", r.qty_text},
+            {"avgPrice", r.filled.is_positive() ? P(*r.vs, AveragePrice(r.quote, r.filled, Rounding::kFloor)) : "0"},
+            {"leavesQty", r.status == "New" || r.status == "PartiallyFilled" ? Q(*r.vs, r.qty - r.filled) : "0"},
+            {"leavesValue", "0"},
+            {"cumExecQty", Q(*r.vs, r.filled)},
+            {"cumExecValue", Amt(r.quote)},
+            {"cumExecFee", Amt(r.fee)},
+            {"timeInForce", r.tif},
+            {"orderType", "Limit"},
+            {"createdTime", ms},
+            {"updatedTime", ms},
+            {"feeCurrency", r.fee_currency}};
+  }
+
+  // Removes a resting order and pushes its `order` update (Cancelled, or
+  // PartiallyFilledCanceled when part of it traded).
+  void CancelResting(const std::string& link, const std::string& why) {
+    auto it = resting_.find(link);
+    if (it == resting_.end()) return;
+    OrderRecord r = it->second;
+    resting_.erase(it);
+    r.status = r.filled.is_positive() ? "PartiallyFilledCanceled" : "Cancelled";
+    json o = OrderJson(r);
+    o["cancelType"] = why;
+    orders_[link] = o;
+    Outbox box;
+    AddPush(&box, "order", json::array({o}));
+    Deliver(box, 0);
+  }
+
+  void CancelOrder(Peer& p, const json& j) {
+    const Nanos arrived = WallNow();
+    const json req_id = j.contains("reqId") ? j["reqId"] : json("");
+    const json args = j.contains("args") && j["args"].is_array() && j["args"].size() == 1 && j["args"][0].is_object()
+                          ? j["args"][0]
+                          : json::object();
+    auto str = [&](const char* k) { return args.contains(k) && args[k].is_string() ? args[k].get<std::string>() : std::string(); };
+    const std::string link = str("orderLinkId");
+    std::string wire = "\"op\":\"order.cancel\",\"reqId\":" + req_id.dump();
+    for (const char* k : {"category", "symbol", "orderLinkId", "orderId"})
+      if (args.contains(k)) wire += std::string(",\"") + k + "\":" + args[k].dump();
+    auto reply = [&](int code, const std::string& msg, json data, const std::string& result) {
+      s_->LogOrder(venue_, arrived, "cancel", link, wire, "\"result\":\"" + result + "\"");
+      json r = TradeReply(p, "order.cancel", code, msg);
+      r["reqId"] = req_id;
+      r["data"] = std::move(data);
+      r["retExtInfo"] = json::object();
+      p.Send(r.dump());
+    };
+    if (!p.authed) return reply(10003, "Request not authorized: authenticate first", json::object(), "rejected");
+    if (str("category") != "spot") return reply(10001, "Params Error: category", json::object(), "rejected");
+    auto it = resting_.find(link);
+    if (link.empty() || it == resting_.end() || it->second.symbol != str("symbol"))
+      return reply(170213, "Order does not exist.", json::object(), "not_found");
+    const std::string order_id = it->second.order_id;
+    reply(0, "OK", {{"orderId", order_id}, {"orderLinkId", link}}, "canceled");
+    CancelResting(link, "CancelByUser");
+  }
+
+  // What one request sends back: (peer id, text); peer 0 = every private peer subscribed to
+  // the topic stored in the text's slot (see AddPush).
+  struct Out {
+    uint64_t peer;
+    std::string text;
+    std::string topic;  // for pushes
+    Out(uint64_t p, std::string t, std::string tp = "") : peer(p), text(std::move(t)), topic(std::move(tp)) {}
+  };
+  using Outbox = std::vector<Out>;
+  void AddPush(Outbox* box, const std::string& topic, const json& data) {
+    json m = {{"id", std::to_string(++push_id_)}, {"topic", topic}, {"creationTime", NowMs()}, {"data", data}};
+    box->emplace_back(0, m.dump(), topic);
+  }
+  // Sends now, or holds for `delay_ms` (sent from OnTick).
+  void Deliver(const Outbox& box, int64_t delay_ms) {
+    for (const Out& o : box) {
+      std::vector<uint64_t> to;
+      if (o.peer != 0) {
+        to.push_back(o.peer);
+      } else {
+        for (Peer* p : s_->Peers(venue_)) {
+          if (p->target != kPrivate || !p->authed) continue;
+          auto it = private_subs_.find(p->id);
+          if (it != private_subs_.end() && it->second.count(o.topic)) to.push_back(p->id);
+        }
+      }
+      for (uint64_t id : to) {
+        if (delay_ms > 0) {
+          held_.push_back({Nanos{WallNow().value + delay_ms * 1'000'000}, id, o.text});
+          continue;
+        }
+        for (Peer* p : s_->Peers(venue_))
+          if (p->id == id && p->open()) p->Send(o.text);
+      }
+    }
+  }
+
+  bool AnyDcpPeer() const {
+    for (const auto& [id, subs] : private_subs_)
+      if (subs.count("dcp.spot")) return true;
+    return false;
   }
 
   static std::string P(const config::VenueSymbolConfig& vs, Price px) { return Fmt(px.raw(), Price::kDecimals, vs.price_decimals); }
@@ -472,16 +791,6 @@ class BybitProtocol final : public Protocol {
   }
 
   // ---- private stream ----
-
-  void Push(const std::string& topic, const json& data) {
-    json m = {{"id", std::to_string(++push_id_)}, {"topic", topic}, {"creationTime", NowMs()}, {"data", data}};
-    const std::string text = m.dump();
-    for (Peer* p : s_->Peers(venue_)) {
-      if (p->target != kPrivate || !p->authed) continue;
-      auto it = private_subs_.find(p->id);
-      if (it != private_subs_.end() && it->second.count(topic)) p->Send(text);
-    }
-  }
 
   void OnPrivate(Peer& p, const json& j) {
     auto reply = [&](const std::string& op, bool ok, const std::string& msg) {
@@ -511,16 +820,19 @@ class BybitProtocol final : public Protocol {
     std::vector<std::string> topics;
     for (const auto& a : j["args"]) {
       const std::string t = a.is_string() ? a.get<std::string>() : std::string();
-      if (t != "order" && t != "execution" && t != "wallet") return reply(op, false, "error:handler not found,topic:" + t);
+      if (t != "order" && t != "execution" && t != "wallet" && t != "dcp.spot")
+        return reply(op, false, "error:handler not found,topic:" + t);
       topics.push_back(t);
     }
     for (const auto& t : topics) {
       if (op == "subscribe") {
         subs.insert(t);
+        if (t == "dcp.spot") dcp_ever_ = true;
       } else {
         subs.erase(t);
       }
     }
+    if (dcp_ever_ && !AnyDcpPeer()) dcp_gone_since_ = WallNow();
     reply(op, true, "");
     // The wallet as it stands, right after its subscription.
     if (op == "subscribe" && std::find(topics.begin(), topics.end(), "wallet") != topics.end()) {
@@ -542,6 +854,18 @@ class BybitProtocol final : public Protocol {
   std::map<std::string, const config::VenueSymbolConfig*> by_symbol_;
   std::map<std::pair<int, int>, Window> windows_;        // (instrument, depth) → last published window
   std::map<uint64_t, std::set<std::string>> private_subs_;  // private peer id → topics
+  std::map<std::string, OrderRecord> resting_;  // by orderLinkId
+  std::map<std::string, json> orders_;          // every order by orderLinkId, as /v5/order/realtime shows it
+  std::deque<int64_t> creates_;                 // ms of order/create requests in the last second
+  struct Held {
+    Nanos due;
+    uint64_t peer;
+    std::string text;
+  };
+  std::deque<Held> held_;  // late replies and pushes
+  int64_t dcp_window_s_ = 0;
+  bool dcp_ever_ = false;  // a dcp.spot subscription exists or existed since DCP last fired
+  Nanos dcp_gone_since_;
   uint64_t order_id_ = 1'321'003'749'386'327'552ull;
   uint64_t exec_id_ = 100'000;
   uint64_t push_id_ = 0;

@@ -2,10 +2,12 @@
 // fixed point) side by side with nlohmann::json and RapidJSON parsing the same bytes into the
 // same fixed-point values, in the same run. Kinds: orderbook delta (20 levels), orderbook
 // snapshot (50 per side), the pong, a private `execution` push; plus delta parse+apply to a
-// synced 50-level book for all three parsers, and order.create encoding. Report: ns/message;
+// synced 50-level book for all three parsers, order.create and order.cancel encoding, and
+// the REST X-BAPI-SIGN (cancel-all body; encode + sign of a realtime query). Report: ns/message;
 // compare the ratios, not absolute numbers.
 #include <benchmark/benchmark.h>
 
+#include <cstring>
 #include <nlohmann/json.hpp>
 #include <rapidjson/document.h>
 #include <string>
@@ -15,6 +17,7 @@
 #include "core/config/config.h"
 #include "venues/bybit/bybit_book.h"
 #include "venues/bybit/bybit_orders.h"
+#include "venues/common/order_session.h"
 #include "venues/bybit/bybit_parse.h"
 
 namespace hs {
@@ -369,6 +372,54 @@ void BM_Bybit_EncodeOrder(benchmark::State& st) {
   st.SetItemsProcessed(st.iterations());
 }
 BENCHMARK(BM_Bybit_EncodeOrder);
+
+// order.cancel on the trade socket (no per-request signature: the session is authenticated).
+void BM_Bybit_EncodeCancel(benchmark::State& st) {
+  auto cfg = config::ParseConfig(config::EmbeddedBenchConfig(), "bench");
+  venues::SymbolTable symbols(*cfg, cfg->venues[0]);
+  bybit::OrderEncoder enc(&symbols, "XXXXXXXXXXXXXXXXXX", "YYYYYYYYYYYYYYYYYYYYYYYYYYYYYYYYYYYY");
+  ClientOrderId id{1'801'234'567'890'123};
+  char buf[512];
+  for (auto _ : st) {
+    benchmark::DoNotOptimize(enc.EncodeCancel(id, InstrumentId{0}, 1'700'000'000'000, buf, sizeof buf));
+    ++id.value;
+  }
+  st.SetItemsProcessed(st.iterations());
+}
+BENCHMARK(BM_Bybit_EncodeCancel);
+
+// A signed REST request's X-BAPI-SIGN (cancel-all body; the realtime query signs its query
+// string the same way): HMAC-SHA256 over timestamp + key + recvWindow + payload, hex.
+void BM_Bybit_SignRest_CancelAll(benchmark::State& st) {
+  auto cfg = config::ParseConfig(config::EmbeddedBenchConfig(), "bench");
+  venues::SymbolTable symbols(*cfg, cfg->venues[0]);
+  bybit::OrderEncoder enc(&symbols, "XXXXXXXXXXXXXXXXXX", "YYYYYYYYYYYYYYYYYYYYYYYYYYYYYYYYYYYY");
+  char sig[64];
+  int64_t ts = 1'700'000'000'000;
+  for (auto _ : st) {
+    benchmark::DoNotOptimize(enc.SignRestInto(ts++, "8000", R"({"category":"spot"})", sig));
+  }
+  st.SetItemsProcessed(st.iterations());
+}
+BENCHMARK(BM_Bybit_SignRest_CancelAll);
+
+// Encode a query's signed payload and sign it: "category=spot&orderLinkId=hs<id>".
+void BM_Bybit_EncodeSignQuery(benchmark::State& st) {
+  auto cfg = config::ParseConfig(config::EmbeddedBenchConfig(), "bench");
+  venues::SymbolTable symbols(*cfg, cfg->venues[0]);
+  bybit::OrderEncoder enc(&symbols, "XXXXXXXXXXXXXXXXXX", "YYYYYYYYYYYYYYYYYYYYYYYYYYYYYYYYYYYY");
+  ClientOrderId id{1'801'234'567'890'123};
+  char q[64] = "category=spot&orderLinkId=";
+  const size_t prefix = std::strlen(q);
+  char sig[64];
+  for (auto _ : st) {
+    const size_t n = prefix + venues::FormatClientId(id, q + prefix);
+    benchmark::DoNotOptimize(enc.SignRestInto(1'700'000'000'000, "8000", std::string_view(q, n), sig));
+    ++id.value;
+  }
+  st.SetItemsProcessed(st.iterations());
+}
+BENCHMARK(BM_Bybit_EncodeSignQuery);
 
 }  // namespace
 }  // namespace hs

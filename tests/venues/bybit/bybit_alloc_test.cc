@@ -193,6 +193,11 @@ TEST(BybitHotPath, OrderEncodingAndPrivateStreamAllocateNothing) {
       in.qty = ParseDecimal<Qty>("0.5").value;
       ASSERT_GT(enc.Encode(in, 1'700'000'000'000, buf, sizeof buf), 0u);
       tracker.Track(in, TscNow());
+      // A cancel and a REST signature are written into fixed buffers too.
+      char cancel[512];
+      ASSERT_GT(enc.EncodeCancel(in.client_id, in.instrument, 1'700'000'000'000, cancel, sizeof cancel), 0u);
+      char sig[64];
+      ASSERT_TRUE(enc.SignRestInto(1'700'000'000'000, "8000", R"({"category":"spot"})", sig));
       AccountMsg m;
       const std::string& e = execs[id - 1];
       ASSERT_EQ(parser.ParseAccount(e.data(), e.size() - 64, &m), ParseStatus::kOk);
