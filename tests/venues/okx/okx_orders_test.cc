@@ -138,13 +138,13 @@ TEST_F(OkxOrders, LoginSignatureAndRequest) {
 
 TEST(OkxClientId, ParsesOnlyOurForm) {
   ClientOrderId id;
-  EXPECT_TRUE(ParseClientId("hs42", &id));
+  EXPECT_TRUE(venues::ParseClientId("hs42", &id));
   EXPECT_EQ(id.value, 42u);
-  EXPECT_FALSE(ParseClientId("", &id));
-  EXPECT_FALSE(ParseClientId("hs", &id));
-  EXPECT_FALSE(ParseClientId("HS42", &id));
-  EXPECT_FALSE(ParseClientId("hs4a2", &id));
-  EXPECT_FALSE(ParseClientId("hs99999999999999999999", &id)) << "overflow";
+  EXPECT_FALSE(venues::ParseClientId("", &id));
+  EXPECT_FALSE(venues::ParseClientId("hs", &id));
+  EXPECT_FALSE(venues::ParseClientId("HS42", &id));
+  EXPECT_FALSE(venues::ParseClientId("hs4a2", &id));
+  EXPECT_FALSE(venues::ParseClientId("hs99999999999999999999", &id)) << "overflow";
 }
 
 std::string Push(const std::string& fields) {
@@ -289,11 +289,13 @@ TEST_F(OkxOrders, NotSentAndDisconnect) {
   t.Add(Intent(9, "30000", "0.5"), TscStamp{});
   t.Add(Intent(10, "30000", "0.5"), TscStamp{});
   std::vector<ExecReport> out;
-  EXPECT_EQ(t.DrainUnknown([&](const ExecReport& r) { out.push_back(r); }), 2);
+  EXPECT_EQ(t.MarkAllUnknown(0, [&](const ExecReport& r) { out.push_back(r); }), 2);
   ASSERT_EQ(out.size(), 2u);
   EXPECT_EQ(out[0].kind, ExecKind::kUnknown);
   EXPECT_FALSE(out[0].final) << "the core keeps the reservation until reconciled";
-  EXPECT_EQ(t.active(), 0);
+  EXPECT_EQ(t.active(), 2) << "unknown orders stay in the table until a query resolves them";
+  EXPECT_EQ(t.table().unknown(), 2);
+  EXPECT_EQ(t.MarkAllUnknown(0, [&](const ExecReport& r) { out.push_back(r); }), 0) << "reported once";
 }
 
 TEST_F(OkxOrders, FillWithoutAPriceIsInDoubt) {
