@@ -7,17 +7,33 @@
 // not forwarded: the core books each fill itself, and a balance push racing the fill pushes
 // would count a fill twice.
 //
-// Each intent becomes one limit order (ordType ioc / fok / limit for IOC / FOK / GTC) with
-// tdMode cash; the request's `id` and `clOrdId` are both "hs<client id>". The reply (same id)
-// accepts or rejects it; fills come from `orders` pushes. A fill is the growth of accFillSz
-// over what was already reported (so a repeated push never counts twice), priced at fillPx,
-// with fill_quote = fillPx × fill size exactly as the simulator and the venue account it; its
-// fee is the growth of the accumulated `fee` (negative = charged) in feeCcy. The order is final
-// when its state is filled or canceled; one that ends with nothing filled is a final kCanceled.
-// A disconnect turns every order still in flight into kUnknown.
+// Each intent becomes one limit order (ordType ioc / fok / limit for IOC / FOK / GTC, post_only
+// for a post-only GTC) with tdMode cash; the request's `id` and `clOrdId` are both "hs<client
+// id>". The reply (same id) accepts or rejects it (sCode 50011 = the venue's rate limit: reject
+// kRateLimited and the instrument's budget backs off 1 s); fills come from `orders` pushes. The
+// orders in flight live in a venues::InFlightTable: a fill is FillDelta of the push's cumulative
+// accFillSz and fee (negative = charged) over what was already reported, so a repeated, late or
+// out-of-order push never counts twice; its quote is fillPx × the new size, exactly as the
+// simulator and the venue account it. The order is final when its state is filled or canceled;
+// one that ends with nothing filled is a final kCanceled.
 //
-// Hot path (OnIntent): render px/sz at the symbol's decimals (never rounded), write the JSON
-// into a fixed buffer and hand it to the socket under the kill switch. No allocation, no lock,
+// Unknown outcomes: no reply within [execution] ack_timeout_ms, or the session dropped
+// (MarkAllUnknown) → kUnknown, then a cold 100 ms timer sends signed REST queries with backoff
+// (GET /api/v5/trade/order by clOrdId; when it filled further, GET /api/v5/trade/fills for the
+// exact cumulative quote): 51603 → kRejected kNotFound (final), filled / canceled → the fill
+// (final) or kCanceled, still live → kAcked (a resting GTC stays tracked). Queries for orders a
+// disconnect left unknown go out as soon as the session is ready again.
+//
+// Cancels reduce risk and never pass the kill-switch check: Cancel(id) writes cancel-order;
+// CancelAll() writes batch-cancel-orders (≤ 20 per request; OKX has no spot cancel-all) for
+// every order live here plus every open order the last orders-pending listing (made at each
+// connect) showed; confirmed when every item answers sCode 0 or 51400 ("filled, canceled or does
+// not exist"). REST calls are signed: OK-ACCESS-SIGN = base64(HMAC-SHA256(secret, ISO-ms
+// timestamp + method + path?query + body)). With venue.dead_man_s > 0 the session arms OKX's
+// cancel-all-after at connect and refreshes it every max(1, dead_man_s / 4) s while connected.
+//
+// Hot path (OnIntent): render px/sz at the symbol's decimals (never rounded), take a token of
+// the instrument's rate budget, write the JSON into a fixed buffer and hand it to the socket under the kill switch. No allocation, no lock,
 // no log. Owned by the venue thread; keys live only in this object and are never logged.
 #pragma once
 

@@ -1,9 +1,10 @@
 // hs::okx — OKX v5 wire JSON → plain structs with fixed-point numbers.
 //
-// Two entry points: ParseMarket for the public connection (book pushes on `books`,
-// `books-l2-tbt`, `books50-l2-tbt`, `books5`, `bbo-tbt`; events; the text "pong") and
-// ParsePrivate for the private one (login and subscribe events, `op:"order"` replies, and the
-// `orders` and `account` channel pushes).
+// Three entry points: ParseMarket for the public connection (book pushes on `books`,
+// `books-l2-tbt`, `books50-l2-tbt`, `books5`, `bbo-tbt`; events; the text "pong"),
+// ParsePrivate for the private one (login and subscribe events, `op:"order"`, `cancel-order`
+// and `batch-cancel-orders` replies, and the `orders` and `account` channel pushes) and
+// ParseRest for the order session's REST answers (query, fills, open orders, cancel-all-after).
 //
 // Pure functions of the bytes: no I/O, no clock, no allocation after construction (the simdjson
 // parser and every level/item buffer are sized once). Keys may come in any order. Every

@@ -242,6 +242,11 @@ TEST_F(OkxOrdersLoopback, ConnectListsOpenOrdersAndArmsTheDeadMansSwitch) {
   EXPECT_LE(orders_->dead_man_trigger_ms(), now_ms + 10'000);
   EXPECT_GE(LogCount("list"), 1);
   EXPECT_GE(LogCount("dead_man"), 1);
+  // Refreshed every max(1, 10 / 4) = 2 s while healthy: the trigger moves out.
+  const int64_t first = orders_->dead_man_trigger_ms();
+  ASSERT_TRUE(RunUntil([&] { return C(counters_.dead_man_refreshes) >= 2; }, std::chrono::milliseconds(5'000)));
+  EXPECT_GT(orders_->dead_man_trigger_ms(), first);
+  EXPECT_GE(LogCount("dead_man"), 2);
   ExpectBalancesFollowTheReports();
 }
 
