@@ -332,6 +332,7 @@ TEST_F(OkxOrdersLoopback, CancelAllIncludesOpenOrdersOfAnEarlierSession) {
   ASSERT_TRUE(RunUntil([&] { return Has(0x351, ExecKind::kAck); }));
   // A new session (the process restarted) finds the order in the listing, untracked.
   orders_->Stop();
+  ioc_.run_for(std::chrono::milliseconds(50));  // the socket's handlers finish before it is destroyed
   orders_.reset();
   Drain();
   venues::VenueContext ctx;
