@@ -81,7 +81,9 @@ Amount A(const char* s) { return ParseDecimal<Amount>(s).value; }
 
 class OkxOrdersLoopback : public ::testing::Test {
  protected:
-  void Start(const std::string& extra_venue = "") {
+  // session_order_rate > 0: the session's budget differs from the venue's (the simulator keeps
+  // the configured one).
+  void Start(const std::string& extra_venue = "", int64_t session_order_rate = 0) {
     ::setenv("HS_OOL_KEY", "okx-test-key", 1);
     ::setenv("HS_OOL_SECRET", kSecret, 1);
     ::setenv("HS_OOL_PASS", "okx-test-pass", 1);
@@ -101,9 +103,11 @@ class OkxOrdersLoopback : public ::testing::Test {
     symbols_ = venues::SymbolTable(cfg_->base, cfg_->base.venues[0]);
     consumer_ = std::make_unique<VenueRing::Consumer>(ring_.TakeConsumer());
     pub_ = std::make_unique<venues::VenuePublisher>(ring_.TakeProducer(), nullptr, &counters_);
+    session_venue_ = cfg_->base.venues[0];
+    if (session_order_rate > 0) session_venue_.order_rate = session_order_rate;
     venues::VenueContext ctx;
     ctx.id = VenueId{0};
-    ctx.venue = &cfg_->base.venues[0];
+    ctx.venue = &session_venue_;
     ctx.config = &cfg_->base;
     ctx.publisher = pub_.get();
     ctx.counters = &counters_;
@@ -219,6 +223,7 @@ class OkxOrdersLoopback : public ::testing::Test {
   std::unique_ptr<sim::SimConfig> cfg_;
   std::unique_ptr<sim::Market> market_;
   std::unique_ptr<sim::Server> server_;
+  config::VenueConfig session_venue_;
   std::FILE* log_file_ = nullptr;
   venues::SymbolTable symbols_;
   runtime::VenueCounters counters_;
@@ -474,6 +479,27 @@ TEST_F(OkxOrdersLoopback, VenueRateLimitRejectsAndBacksOff) {
   Drain();
   ASSERT_TRUE(RunUntil([&] { return Final(0x702); }));
   EXPECT_EQ(For(0x702).back().reason, RejectReason::kRateLimited);
+  EXPECT_EQ(server_->orders_received(), sent) << "backed off: not sent";
+  EXPECT_EQ(C(counters_.rate_limited), 2);
+  ExpectBalancesFollowTheReports();
+}
+
+// The simulator enforces the venue's budget itself (here 3 per minute per instId; the session's
+// own budget is larger): the fourth order is refused with sCode 50011 → kRateLimited, and the
+// session backs off (the fifth is refused locally, never sent).
+TEST_F(OkxOrdersLoopback, SimulatorEnforcesTheVenueBudget) {
+  Start("order_rate = 3\norder_rate_window_ms = 60000\n", 100);
+  ASSERT_TRUE(RunUntil([&] { return orders_->connected(); }));
+  for (uint64_t id = 0x771; id <= 0x774; ++id) orders_->OnIntent(Intent(id, Side::kBuy, "29000.0", "0.01"));
+  ASSERT_TRUE(RunUntil([&] { return Final(0x771) && Final(0x772) && Final(0x773) && Final(0x774); }));
+  EXPECT_EQ(For(0x773).back().kind, ExecKind::kCanceled) << "an IOC below the ask: accepted, nothing filled";
+  EXPECT_EQ(For(0x774).back().kind, ExecKind::kRejected);
+  EXPECT_EQ(For(0x774).back().reason, RejectReason::kRateLimited);
+  EXPECT_EQ(For(0x774).back().venue_code, 50011);
+  const uint64_t sent = server_->orders_received();
+  orders_->OnIntent(Intent(0x775, Side::kBuy, "29000.0", "0.01"));
+  ASSERT_TRUE(RunUntil([&] { return Final(0x775); }));
+  EXPECT_EQ(For(0x775).back().reason, RejectReason::kRateLimited);
   EXPECT_EQ(server_->orders_received(), sent) << "backed off: not sent";
   EXPECT_EQ(C(counters_.rate_limited), 2);
   ExpectBalancesFollowTheReports();
