@@ -1,7 +1,9 @@
 #include "venues/okx/okx_orders.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
+#include <ctime>
 
 #include "venues/common/text_writer.h"
 #include "venues/common/url.h"
@@ -13,6 +15,9 @@ namespace hs::okx {
 namespace {
 constexpr size_t kBufBytes = 4096;
 constexpr int64_t kReloginMs = 5'000;
+constexpr int64_t kTickMs = 100;                            // ack timeouts and due queries
+constexpr int64_t kCancelReserve = 2;                       // tokens kept for cancels
+constexpr int64_t kVenueLimitBackoffNs = 1'000'000'000;     // after the venue's rate-limit error
 
 // Unchecked append: Encode checks the worst-case length once before writing.
 inline char* Put(char* p, std::string_view s) noexcept {
@@ -41,18 +46,6 @@ uint64_t DigitsValue(std::string_view s) noexcept {
   return v;
 }
 }  // namespace
-
-bool ParseClientId(std::string_view text, ClientOrderId* out) noexcept {
-  if (text.size() < 3 || text.size() > 22 || text[0] != 'h' || text[1] != 's') return false;
-  uint64_t v = 0;
-  for (size_t i = 2; i < text.size(); ++i) {
-    const unsigned d = static_cast<unsigned char>(text[i] - '0');
-    if (d > 9) return false;
-    if (__builtin_mul_overflow(v, 10, &v) || __builtin_add_overflow(v, d, &v)) return false;
-  }
-  out->value = v;
-  return true;
-}
 
 std::string LoginSign(const venues::HmacSha256& secret, std::string_view timestamp) {
   std::string prehash(timestamp);
@@ -86,6 +79,7 @@ size_t OrderEncoder::Encode(const OrderIntent& in, char* out, size_t cap) const 
   if (sym == nullptr) return 0;
   char cid[20];
   const std::string_view cid_s(cid, static_cast<size_t>(venues::U64ToChars(in.client_id.value, cid)));
+  const std::string_view ord_type = in.post_only && in.tif == TimeInForce::kGtc ? "post_only" : OrdType(in.tif);
   char px[kMaxDecimalText];
   char qty[kMaxDecimalText];
   const int pxn = FormatFixed(in.limit_px, sym->price_decimals, px);
@@ -105,7 +99,7 @@ size_t OrderEncoder::Encode(const OrderIntent& in, char* out, size_t cap) const 
   w = Put(w, "\",\"tdMode\":\"cash\",\"side\":\"");
   w = Put(w, side);
   w = Put(w, "\",\"ordType\":\"");
-  w = Put(w, OrdType(in.tif));
+  w = Put(w, ord_type);
   w = Put(w, "\",\"px\":\"");
   w = Put(w, px_s);
   w = Put(w, "\",\"sz\":\"");
@@ -116,106 +110,228 @@ size_t OrderEncoder::Encode(const OrderIntent& in, char* out, size_t cap) const 
   return static_cast<size_t>(w - out);
 }
 
-ExecReport OrderTracker::Base(const Slot& s, TscStamp recv) const noexcept {
-  ExecReport ex;
-  ex.client_id = s.id;
-  ex.venue = venue_;
-  ex.instrument = s.instrument;
-  ex.side = s.side;
-  ex.recv_stamp = recv;
-  ex.wire_stamp = s.wire;
-  return ex;
-}
-
-void OrderTracker::Add(const OrderIntent& in, TscStamp wire) noexcept {
-  Slot& s = slots_[in.client_id.value % kCapacity];
-  s = Slot{true, in.client_id, in.instrument, in.side, Qty::Zero(), Amount::Zero(), wire};
-}
-
 void OrderTracker::SetWire(ClientOrderId id, TscStamp wire) noexcept {
-  if (Slot* s = Find(id)) s->wire = wire;
+  if (venues::InFlightEntry* e = table_.Find(id)) e->wire = wire;
 }
 
 bool OrderTracker::NotSent(ClientOrderId id, RejectReason why, ExecReport* out) noexcept {
-  Slot* s = Find(id);
-  if (s == nullptr) return false;
-  *out = Base(*s, TscNow());
+  venues::InFlightEntry* e = table_.Find(id);
+  if (e == nullptr) return false;
+  *out = Base(*e, TscNow());
   out->kind = ExecKind::kRejected;
   out->reason = why;
   out->final = true;
-  s->active = false;
+  table_.Release(e);
   return true;
 }
 
-int OrderTracker::active() const noexcept {
-  int n = 0;
-  for (const Slot& s : slots_) n += s.active ? 1 : 0;
-  return n;
-}
-
-OrderTracker::Outcome OrderTracker::OnReply(const PrivateMsg& m, TscStamp recv, ExecReport* out, TscStamp* wire) noexcept {
+OrderTracker::Outcome OrderTracker::OnReply(const PrivateMsg& m, TscStamp recv, ExecReport* out, TscStamp* wire,
+                                            bool* resolved) noexcept {
   ClientOrderId id;
-  if (!ParseClientId(m.id, &id)) return Outcome::kForeign;
-  Slot* s = Find(id);
-  if (s == nullptr) return Outcome::kNone;  // already finished by its orders pushes
-  *out = Base(*s, recv);
-  *wire = s->wire;
+  if (!venues::ParseClientId(m.id, &id)) return Outcome::kForeign;
+  venues::InFlightEntry* e = table_.Find(id);
+  if (e == nullptr) return Outcome::kNone;  // already finished by its orders pushes
+  const bool was_unknown = e->state == venues::InFlightState::kUnknown;
+  if (resolved != nullptr) *resolved = was_unknown;
+  *wire = e->wire;
   const OrderItem* item = m.order_count > 0 ? &m.orders[0] : nullptr;
   if (m.code != "0" || item == nullptr || item->s_code != "0") {
     // Refused: sCode names the reason when the order itself failed, code otherwise (60013 for a
     // malformed request, with empty data).
+    *out = Base(*e, recv);
     out->kind = ExecKind::kRejected;
-    out->reason = RejectReason::kVenue;
-    out->venue_code = (item != nullptr && item->s_code != "0") ? CodeValue(item->s_code) : CodeValue(m.code);
+    const std::string_view code = (item != nullptr && item->s_code != "0") ? item->s_code : m.code;
+    out->reason = code == kCodeRateLimit ? RejectReason::kRateLimited : RejectReason::kVenue;
+    out->venue_code = CodeValue(code);
     out->final = true;
-    s->active = false;
+    table_.Release(e);
     return Outcome::kReport;
   }
+  e->venue_order_id = DigitsValue(item->ord_id);
+  if (e->state == venues::InFlightState::kSent || was_unknown) e->state = venues::InFlightState::kAcked;
+  *out = Base(*e, recv);
   out->kind = ExecKind::kAck;
-  out->venue_order_id = DigitsValue(item->ord_id);
-  out->cum_qty = s->reported;
   return Outcome::kReport;
 }
 
-OrderTracker::Outcome OrderTracker::OnPush(const OrderItem& item, TscStamp recv, ExecReport* out) noexcept {
+OrderTracker::Outcome OrderTracker::OnPush(const OrderItem& item, TscStamp recv, ExecReport* out,
+                                           bool* resolved) noexcept {
   ClientOrderId id;
-  if (!ParseClientId(item.cl_ord_id, &id)) return Outcome::kForeign;  // an order this engine did not place
-  Slot* s = Find(id);
-  if (s == nullptr) return Outcome::kNone;  // finished already, or placed by an earlier session
-  ExecReport ex = Base(*s, recv);
-  ex.venue_order_id = DigitsValue(item.ord_id);
-  ex.venue_time = Nanos::FromMillis(item.u_time_ms);
-  ex.final = IsTerminal(item.state);
-  const Qty new_qty = item.acc_fill_sz - s->reported;
-  if (new_qty.is_positive()) {
+  venues::InFlightEntry* e = table_.Find(item.cl_ord_id, &id);
+  if (e == nullptr) {
+    if (!venues::ParseClientId(item.cl_ord_id, &id)) return Outcome::kForeign;  // not placed by this engine
+    return Outcome::kNone;  // finished already, or placed by an earlier session
+  }
+  const bool was_unknown = e->state == venues::InFlightState::kUnknown;
+  if (resolved != nullptr) *resolved = false;
+  if (e->venue_order_id == 0) e->venue_order_id = DigitsValue(item.ord_id);
+  const bool final = IsTerminal(item.state);
+  ExecReport ex;
+  if (e->reported_qty < item.acc_fill_sz) {
     if (!item.has_fill_px) {
       // A fill without a price cannot be booked exactly: its outcome is in doubt.
+      ex = Base(*e, recv);
       ex.kind = ExecKind::kUnknown;
-      ex.final = false;
       *out = ex;
       return Outcome::kReport;
     }
-    const Amount charged = -item.fee;  // OKX: a negative fee is charged, a positive one a rebate
-    ex.kind = ExecKind::kFill;
-    ex.fill_qty = new_qty;
-    ex.fill_px = item.fill_px;
-    // Exactly as the venue (and the simulator) account the fill: price × size, at 10^-9.
-    ex.fill_quote = AmountFromNotional(MulNotional(item.fill_px, new_qty, Rounding::kFloor));
-    ex.cum_qty = item.acc_fill_sz;
-    ex.fee = charged - s->fee_charged;
-    ex.fee_asset = symbols_ != nullptr ? symbols_->FindAsset(item.fee_ccy) : AssetId::Invalid();
-    s->reported = item.acc_fill_sz;
-    s->fee_charged = charged;
-  } else if (ex.final) {
+    // Exactly as the venue (and the simulator) account a fill: fillPx × its size, at 10^-9. A
+    // push that carries more than one fill (one in between was lost) is priced at its fillPx.
+    venues::CumulativeFill c;
+    c.cum_qty = item.acc_fill_sz;
+    c.cum_quote = e->reported_quote +
+                  AmountFromNotional(MulNotional(item.fill_px, item.acc_fill_sz - e->reported_qty, Rounding::kFloor));
+    c.cum_fee = -item.fee;  // OKX: a negative fee is charged, a positive one a rebate
+    c.fee_asset = symbols_ != nullptr ? symbols_->FindAsset(item.fee_ccy) : AssetId::Invalid();
+    c.last_px = item.fill_px;
+    table_.FillDelta(*e, c, venue_, recv, final, &ex);
+  } else if (final) {
+    ex = Base(*e, recv);
     ex.kind = ExecKind::kCanceled;  // the IOC remainder (or the whole order) expired
-    ex.cum_qty = s->reported;
+    ex.final = true;
+  } else if (was_unknown) {
+    ex = Base(*e, recv);
+    ex.kind = ExecKind::kAck;  // live after all
   } else {
     return Outcome::kNone;  // live, or a repeated push: nothing new
   }
-  if (ex.final) s->active = false;
+  ex.venue_time = Nanos::FromMillis(item.u_time_ms);
+  if (was_unknown) {
+    e->state = venues::InFlightState::kAcked;
+    if (resolved != nullptr) *resolved = true;
+  } else if (e->state == venues::InFlightState::kSent) {
+    e->state = venues::InFlightState::kAcked;
+  }
+  if (ex.final) table_.Release(e);
   *out = ex;
   return Outcome::kReport;
 }
+
+OrderTracker::Outcome OrderTracker::OnQuery(ClientOrderId id, const OrderItem* order, Amount cum_quote, TscStamp recv,
+                                            ExecReport* out) noexcept {
+  venues::InFlightEntry* e = table_.Find(id);
+  if (e == nullptr) return Outcome::kNone;  // resolved meanwhile
+  ExecReport ex;
+  if (order == nullptr) {
+    ex = Base(*e, recv);
+    ex.kind = ExecKind::kRejected;
+    ex.reason = RejectReason::kNotFound;
+    ex.final = true;
+    table_.Release(e);
+    *out = ex;
+    return Outcome::kReport;
+  }
+  if (e->venue_order_id == 0) e->venue_order_id = DigitsValue(order->ord_id);
+  const bool final = IsTerminal(order->state);
+  const bool was_unknown = e->state == venues::InFlightState::kUnknown;
+  venues::CumulativeFill c;
+  c.cum_qty = order->acc_fill_sz;
+  c.cum_quote = cum_quote;
+  c.cum_fee = -order->fee;
+  c.fee_asset = symbols_ != nullptr ? symbols_->FindAsset(order->fee_ccy) : AssetId::Invalid();
+  c.last_px = order->has_avg_px ? order->avg_px : Price::Zero();
+  if (table_.FillDelta(*e, c, venue_, recv, final, &ex)) {
+  } else if (final) {
+    ex = Base(*e, recv);
+    ex.kind = ExecKind::kCanceled;
+    ex.final = true;
+  } else if (was_unknown) {
+    ex = Base(*e, recv);
+    ex.kind = ExecKind::kAck;  // still open (a resting GTC)
+  } else {
+    return Outcome::kNone;
+  }
+  e->state = venues::InFlightState::kAcked;
+  if (ex.final) table_.Release(e);
+  *out = ex;
+  return Outcome::kReport;
+}
+
+std::string IsoMillis(int64_t unix_ms) {
+  const time_t secs = static_cast<time_t>(unix_ms / 1000);
+  struct tm tmv;
+  gmtime_r(&secs, &tmv);
+  char b[40];
+  std::snprintf(b, sizeof b, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tmv.tm_year + 1900, tmv.tm_mon + 1, tmv.tm_mday,
+                tmv.tm_hour, tmv.tm_min, tmv.tm_sec, static_cast<int>(unix_ms % 1000));
+  return b;
+}
+
+std::string RestSign(const venues::HmacSha256& secret, std::string_view timestamp, std::string_view method,
+                     std::string_view request_path, std::string_view body) {
+  std::string prehash;
+  prehash.reserve(timestamp.size() + method.size() + request_path.size() + body.size());
+  prehash += timestamp;
+  prehash += method;
+  prehash += request_path;
+  prehash += body;
+  unsigned char mac[venues::HmacSha256::kDigestSize];
+  secret.Sign(prehash.data(), prehash.size(), mac);
+  std::string sign = venues::Base64Encode(std::string_view(reinterpret_cast<const char*>(mac), sizeof mac));
+  std::memset(mac, 0, sizeof mac);
+  return sign;
+}
+
+size_t EncodeCancel(std::string_view inst_id, ClientOrderId id, char* out, size_t cap) noexcept {
+  char cid[venues::kClientIdTextMax];
+  const std::string_view cid_s(cid, venues::FormatClientId(id, cid));
+  if (cap < 96 + inst_id.size() + 2 * cid_s.size()) return 0;
+  char* w = out;
+  w = Put(w, "{\"id\":\"cx");
+  w = Put(w, cid_s.substr(2));
+  w = Put(w, "\",\"op\":\"cancel-order\",\"args\":[{\"instId\":\"");
+  w = Put(w, inst_id);
+  w = Put(w, "\",\"clOrdId\":\"");
+  w = Put(w, cid_s);
+  w = Put(w, "\"}]}");
+  return static_cast<size_t>(w - out);
+}
+
+size_t EncodeBatchCancel(std::string_view req_id, const CancelItem* items, int n, char* out, size_t cap) noexcept {
+  if (n <= 0 || n > kBatchCancelMax) return 0;
+  size_t need = 64 + req_id.size();
+  for (int i = 0; i < n; ++i) need += 40 + items[i].inst_id.size() + items[i].cl_ord_id.size() + items[i].ord_id.size();
+  if (cap < need) return 0;
+  char* w = out;
+  w = Put(w, "{\"id\":\"");
+  w = Put(w, req_id);
+  w = Put(w, "\",\"op\":\"batch-cancel-orders\",\"args\":[");
+  for (int i = 0; i < n; ++i) {
+    if (i > 0) *w++ = ',';
+    w = Put(w, "{\"instId\":\"");
+    w = Put(w, items[i].inst_id);
+    if (!items[i].cl_ord_id.empty()) {
+      w = Put(w, "\",\"clOrdId\":\"");
+      w = Put(w, items[i].cl_ord_id);
+    } else {
+      w = Put(w, "\",\"ordId\":\"");
+      w = Put(w, items[i].ord_id);
+    }
+    w = Put(w, "\"}");
+  }
+  w = Put(w, "]}");
+  return static_cast<size_t>(w - out);
+}
+
+std::string QueryPath(std::string_view inst_id, ClientOrderId id) {
+  char cid[venues::kClientIdTextMax];
+  const size_t n = venues::FormatClientId(id, cid);
+  std::string p = "/api/v5/trade/order?instId=";
+  p += inst_id;
+  p += "&clOrdId=";
+  p.append(cid, n);
+  return p;
+}
+
+std::string FillsPath(std::string_view inst_id, std::string_view ord_id) {
+  std::string p = "/api/v5/trade/fills?instId=";
+  p += inst_id;
+  p += "&ordId=";
+  p += ord_id;
+  return p;
+}
+
+std::string CancelAfterBody(int timeout_s) { return "{\"timeOut\":\"" + std::to_string(timeout_s) + "\"}"; }
 
 Orders::Orders(venues::VenueContext ctx, const venues::SymbolTable* symbols, std::function<void()> on_state)
     : ctx_(ctx),
@@ -226,6 +342,7 @@ Orders::Orders(venues::VenueContext ctx, const venues::SymbolTable* symbols, std
       buf_(std::make_unique<char[]>(kBufBytes)) {}
 
 Orders::~Orders() {
+  *alive_ = false;
   std::fill(api_key_.begin(), api_key_.end(), '\0');
   std::fill(passphrase_.begin(), passphrase_.end(), '\0');
 }
@@ -246,6 +363,19 @@ absl::Status Orders::Init() {
                                          " (API passphrase) is not set");
   secret_.SetKey(secret);
   std::fill(secret.begin(), secret.end(), '\0');
+  // Budgets: per instrument (OKX counts new orders per instId), two tokens kept for cancels.
+  config::OrderRate rate = config::DefaultOrderRate(v.kind);
+  if (v.order_rate > 0) rate.orders = v.order_rate;
+  if (v.order_rate_window_ms > 0) rate.window_ms = v.order_rate_window_ms;
+  const size_t instruments = ctx_.config != nullptr ? ctx_.config->instruments.size() : 0;
+  budgets_.assign(std::max<size_t>(instruments, 1), venues::OrderRateBudget(rate.orders, rate.window_ms, kCancelReserve));
+  if (ctx_.config != nullptr) {
+    const config::ExecutionConfig& x = ctx_.config->execution;
+    policy_.ack_timeout_ns = x.ack_timeout_ms * 1'000'000;
+    policy_.first_backoff_ns = x.query_backoff_ms * 1'000'000;
+    policy_.max_queries = static_cast<int>(std::min<int64_t>(x.query_attempts, 255));
+  }
+  rest_buf_.reserve(1u << 16);
   venues::WsOptions o;
   o.url = venues::JoinUrl(v.order_url, std::string(kPrivatePath));
   o.name = v.name + " orders";
@@ -257,19 +387,36 @@ absl::Status Orders::Init() {
   ws_ = std::make_unique<venues::WsClient>(*ctx_.ioc, o, this, ctx_.log);
   keepalive_ = std::make_unique<KeepAlive>(ctx_.ioc, v.idle_timeout_ms);
   login_timer_ = std::make_unique<venues::Timer>(*ctx_.ioc);
+  tick_timer_ = std::make_unique<venues::Timer>(*ctx_.ioc);
+  dead_man_timer_ = std::make_unique<venues::Timer>(*ctx_.ioc);
   return ws_->Init();
 }
 
 void Orders::Start() noexcept {
   ws_->Start();
   keepalive_->Start(ws_.get());
+  Tick();
 }
 
 void Orders::Stop() noexcept {
   ++generation_;
+  *alive_ = false;
+  alive_ = std::make_shared<bool>(true);
   keepalive_->Stop();
   login_timer_->Cancel();
+  tick_timer_->Cancel();
+  dead_man_timer_->Cancel();
   ws_->Stop();
+}
+
+std::string_view Orders::InstId(InstrumentId id) const noexcept {
+  const venues::SymbolInfo* sym = symbols_ != nullptr ? symbols_->ForInstrument(id) : nullptr;
+  return sym != nullptr ? std::string_view(sym->symbol) : std::string_view();
+}
+
+venues::OrderRateBudget* Orders::Budget(InstrumentId id) noexcept {
+  if (budgets_.empty()) return nullptr;
+  return &budgets_[id.value < budgets_.size() ? id.value : 0];
 }
 
 void Orders::OnWsOpen() noexcept {
@@ -291,6 +438,11 @@ void Orders::OnWsMessage(char* data, size_t len, TscStamp recv, Nanos recv_time)
   OnFrame(data, len, recv, recv_time);
 }
 
+void Orders::Publish(const ExecReport& ex, bool resolved, Nanos now) noexcept {
+  if (resolved) ctx_.counters->Add(ctx_.counters->unknown_resolved);
+  ctx_.publisher->PublishExec(ex, now);
+}
+
 void Orders::OnFrame(const char* data, size_t len, TscStamp recv, Nanos recv_time) noexcept {
   keepalive_->OnTraffic(recv_time);
   PrivateMsg m;
@@ -308,20 +460,24 @@ void Orders::OnFrame(const char* data, size_t len, TscStamp recv, Nanos recv_tim
   }
   switch (m.kind) {
     case PrivateKind::kPong:
+    case PrivateKind::kRest:
       return;
     case PrivateKind::kEvent:
       return OnEvent(m);
     case PrivateKind::kOrderReply:
       ctx_.counters->Add(ctx_.counters->order_replies);
       return HandleOrderReply(m, recv, recv_time);
+    case PrivateKind::kCancelReply:
+      return HandleCancelReply(m);
     case PrivateKind::kOrders:
       for (int i = 0; i < m.order_count; ++i) {
         ExecReport ex;
-        const OrderTracker::Outcome o = tracker_.OnPush(m.orders[i], recv, &ex);
+        bool resolved = false;
+        const OrderTracker::Outcome o = tracker_.OnPush(m.orders[i], recv, &ex, &resolved);
         if (o == OrderTracker::Outcome::kForeign) ctx_.counters->Add(ctx_.counters->unknown_messages);
         if (o != OrderTracker::Outcome::kReport) continue;
         if (ex.kind == ExecKind::kUnknown) ctx_.counters->Add(ctx_.counters->order_parse_errors);
-        ctx_.publisher->PublishExec(ex, recv_time);
+        Publish(ex, resolved, recv_time);
       }
       return;
     case PrivateKind::kAccount:
@@ -387,7 +543,14 @@ void Orders::HandleAccount(const PrivateMsg& m, Nanos now) noexcept {
   ready_ = true;
   ctx_.counters->orders_connected.store(true, std::memory_order_relaxed);
   ctx_.log->Log(runtime::LogLevel::kInfo, "%s: balances received, order entry ready", ctx_.venue->name.c_str());
+  OnReady();
   if (on_state_) on_state_();
+}
+
+void Orders::OnReady() noexcept {
+  ListOpen();
+  ArmDeadMan();
+  Tick();  // queries for orders a disconnect left unknown go out now
 }
 
 void Orders::Reject(const OrderIntent& in, RejectReason why) noexcept {
@@ -400,10 +563,295 @@ void Orders::OnIntent(const OrderIntent& in) noexcept {
   if (tracker_.Busy(in.client_id)) return Reject(in, RejectReason::kBackpressure);
   const size_t n = encoder_.Encode(in, buf_.get(), kBufBytes);
   if (n == 0) return Reject(in, RejectReason::kEncodeFailed);
+  const int64_t now_ns = MonoNow().value;
+  if (venues::OrderRateBudget* b = Budget(in.instrument); b != nullptr && !b->TakeOrder(now_ns)) {
+    ctx_.counters->Add(ctx_.counters->rate_limited);
+    return Reject(in, RejectReason::kRateLimited);
+  }
   // Order bytes are ready: SendOrderFrame closes the tick-to-order interval and sends.
   TscStamp wire;
   if (!venues::SendOrderFrame(ctx_, *ws_, in, std::string_view(buf_.get(), n), &wire)) return;
-  tracker_.Add(in, wire);
+  tracker_.Add(in, wire, now_ns);
+}
+
+bool Orders::Cancel(ClientOrderId id) noexcept {
+  venues::InFlightEntry* e = tracker_.Find(id);
+  if (e == nullptr || !ws_->is_open() || !logged_in_) return false;
+  const std::string_view inst = InstId(e->instrument);
+  if (inst.empty()) return false;
+  if (venues::OrderRateBudget* b = Budget(e->instrument); b != nullptr && !b->TakeCancel(MonoNow().value)) {
+    ctx_.counters->Add(ctx_.counters->rate_limited);
+    return false;
+  }
+  const size_t n = EncodeCancel(inst, id, buf_.get(), kBufBytes);
+  // Cancels reduce risk: written directly, never through the kill-switch check.
+  if (n == 0 || !ws_->Send(std::string_view(buf_.get(), n))) return false;
+  e->cancel_sent = true;
+  ctx_.counters->Add(ctx_.counters->cancels_sent);
+  return true;
+}
+
+bool Orders::CancelAll() noexcept {
+  // Everything live here plus everything the last listing showed, once each.
+  std::vector<Listed> items;
+  char cid[venues::kClientIdTextMax];
+  tracker_.table().ForEachLive([&](venues::InFlightEntry& e) {
+    const std::string_view inst = InstId(e.instrument);
+    if (inst.empty()) return;
+    items.push_back(Listed{std::string(inst), std::string(cid, venues::FormatClientId(e.id, cid)), {}});
+    e.cancel_sent = true;
+  });
+  for (const Listed& l : listed_) {
+    bool dup = false;
+    for (const Listed& i : items) dup = dup || (!l.cl_ord_id.empty() && i.cl_ord_id == l.cl_ord_id);
+    if (!dup) items.push_back(l);
+  }
+  if (items.empty()) {
+    ctx_.counters->Add(ctx_.counters->cancel_all_confirmed);
+    ctx_.log->Log(runtime::LogLevel::kInfo, "%s: cancel-all: no open orders", ctx_.venue->name.c_str());
+    return true;
+  }
+  if (!ws_->is_open() || !logged_in_) return false;
+  ++cancel_all_seq_;
+  cancel_all_pending_ = 0;
+  cancel_all_ok_ = true;
+  int batch = 0;
+  for (size_t k = 0; k < items.size(); k += kBatchCancelMax, ++batch) {
+    CancelItem ci[kBatchCancelMax];
+    const int n = static_cast<int>(std::min<size_t>(kBatchCancelMax, items.size() - k));
+    for (int i = 0; i < n; ++i) {
+      const Listed& l = items[k + static_cast<size_t>(i)];
+      ci[i] = CancelItem{l.inst_id, l.cl_ord_id, l.ord_id};
+    }
+    char id[48];
+    const int idn = std::snprintf(id, sizeof id, "ca%llu-%d", static_cast<unsigned long long>(cancel_all_seq_), batch);
+    const size_t len = EncodeBatchCancel(std::string_view(id, static_cast<size_t>(idn)), ci, n, buf_.get(), kBufBytes);
+    if (len == 0 || !ws_->Send(std::string_view(buf_.get(), len))) {
+      ctx_.log->Log(runtime::LogLevel::kError, "%s: cancel-all: could not write batch %d", ctx_.venue->name.c_str(), batch);
+      return batch > 0;
+    }
+    ++cancel_all_pending_;
+  }
+  ctx_.log->Log(runtime::LogLevel::kWarn, "%s: cancel-all: %zu orders in %d batch-cancel-orders requests",
+                ctx_.venue->name.c_str(), items.size(), batch);
+  return true;
+}
+
+void Orders::HandleCancelReply(const PrivateMsg& m) noexcept {
+  int bad = 0;
+  for (int i = 0; i < m.order_count; ++i)
+    if (m.orders[i].s_code != "0" && m.orders[i].s_code != kCodeGone) ++bad;
+  if (m.code != "0" && m.code != "2" && m.order_count == 0) bad = 1;  // the whole request refused
+  if (bad > 0 && log_limit_.Allow())
+    ctx_.log->Log(runtime::LogLevel::kWarn, "%s: %.*s %.*s: code %.*s, %d item(s) refused (first sCode %.*s %.*s)",
+                  ctx_.venue->name.c_str(), static_cast<int>(m.op.size()), m.op.data(), static_cast<int>(m.id.size()),
+                  m.id.data(), static_cast<int>(m.code.size()), m.code.data(), bad,
+                  m.order_count > 0 ? static_cast<int>(m.orders[0].s_code.size()) : 0,
+                  m.order_count > 0 ? m.orders[0].s_code.data() : "",
+                  m.order_count > 0 ? static_cast<int>(m.orders[0].s_msg.size()) : 0,
+                  m.order_count > 0 ? m.orders[0].s_msg.data() : "");
+  // A cancel-all batch: "ca<seq>-<batch>". Confirmed when every batch of the latest one came back
+  // with each item canceled or already gone.
+  if (m.op != "batch-cancel-orders" || m.id.size() < 3 || m.id.substr(0, 2) != "ca") return;
+  const std::string_view rest = m.id.substr(2);
+  const size_t dash = rest.find('-');
+  if (dash == std::string_view::npos) return;
+  uint64_t seq = 0;
+  for (char c : rest.substr(0, dash)) seq = seq * 10 + static_cast<uint64_t>(c - '0');
+  if (seq != cancel_all_seq_ || cancel_all_pending_ <= 0) return;
+  if (bad > 0) cancel_all_ok_ = false;
+  if (--cancel_all_pending_ == 0 && cancel_all_ok_) {
+    ctx_.counters->Add(ctx_.counters->cancel_all_confirmed);
+    ctx_.log->Log(runtime::LogLevel::kInfo, "%s: cancel-all confirmed", ctx_.venue->name.c_str());
+  }
+}
+
+// ---- cold timers and REST ----
+
+void Orders::Tick() noexcept {
+  const int64_t now_ns = MonoNow().value;
+  const Nanos now = WallNow();
+  const int expired = tracker_.table().ExpireAcks(ctx_.id, TscNow(), now_ns, policy_, [&](const ExecReport& ex) {
+    ctx_.counters->Add(ctx_.counters->unknown_orders);
+    ctx_.publisher->PublishExec(ex, now);
+  });
+  if (expired > 0)
+    ctx_.log->Log(runtime::LogLevel::kWarn, "%s: %d order(s) without a reply after %lld ms: unknown, querying",
+                  ctx_.venue->name.c_str(), expired, static_cast<long long>(policy_.ack_timeout_ns / 1'000'000));
+  if (ready_) tracker_.table().DueQueries(now_ns, policy_, [&](venues::InFlightEntry& e) { return SendQuery(e); });
+  tick_timer_->Cancel();
+  tick_timer_->After(kTickMs, [this] { Tick(); });
+}
+
+void Orders::Rest(std::string_view method, std::string path, std::string body,
+                  std::function<void(const venues::HttpResponse&)> done) {
+  const std::string ts = IsoMillis(WallNow().value / 1'000'000);
+  venues::HttpRequest req;
+  req.method = std::string(method);
+  req.url = ctx_.venue->rest_url;
+  while (!req.url.empty() && req.url.back() == '/') req.url.pop_back();
+  req.url += path;
+  req.headers.emplace_back("OK-ACCESS-KEY", api_key_);
+  req.headers.emplace_back("OK-ACCESS-SIGN", RestSign(secret_, ts, method, path, body));
+  req.headers.emplace_back("OK-ACCESS-TIMESTAMP", ts);
+  req.headers.emplace_back("OK-ACCESS-PASSPHRASE", passphrase_);
+  req.headers.emplace_back("Content-Type", "application/json");
+  req.body = std::move(body);
+  req.timeout_ms = 5'000;
+  req.max_body = 4u << 20;
+  req.ca_file = ctx_.ca_file;
+  std::weak_ptr<bool> alive = alive_;
+  venues::HttpFetch(*ctx_.ioc, std::move(req), [alive, done = std::move(done)](venues::HttpResponse r) {
+    const auto a = alive.lock();
+    if (a && *a) done(r);
+  });
+}
+
+ParseStatus Orders::ParseRestBody(const std::string& body, PrivateMsg* m) noexcept {
+  if (body.size() > (4u << 20)) return ParseStatus::kTooManyLevels;
+  rest_buf_.assign(body);
+  rest_buf_.append(venues::kWsPadding, '\0');
+  const ParseStatus st = parser_.ParseRest(rest_buf_.data(), body.size(), m);
+  if (st != ParseStatus::kOk) ctx_.counters->Add(ctx_.counters->order_parse_errors);
+  return st;
+}
+
+bool Orders::SendQuery(venues::InFlightEntry& e) noexcept {
+  const std::string_view inst = InstId(e.instrument);
+  if (inst.empty() || ctx_.venue->rest_url.empty()) return false;
+  const ClientOrderId id = e.id;
+  ctx_.counters->Add(ctx_.counters->order_queries);
+  Rest("GET", QueryPath(inst, id), "", [this, id](const venues::HttpResponse& r) { OnQueryAnswer(id, r); });
+  return true;
+}
+
+void Orders::OnQueryAnswer(ClientOrderId id, const venues::HttpResponse& r) noexcept {
+  if (tracker_.Find(id) == nullptr) return;  // resolved meanwhile
+  PrivateMsg m;
+  const ParseStatus st = r.status == 0 ? ParseStatus::kBadJson : ParseRestBody(r.body, &m);
+  if (st != ParseStatus::kOk) {
+    if (log_limit_.Allow())
+      ctx_.log->Log(runtime::LogLevel::kWarn, "%s: query of hs%llu failed (HTTP %d, %s); retrying later",
+                    ctx_.venue->name.c_str(), static_cast<unsigned long long>(id.value), r.status,
+                    r.status == 0 ? r.error.c_str() : venues::ParseStatusName(st));
+    return;
+  }
+  ExecReport ex;
+  if (m.code == kCodeNotFound) {
+    if (tracker_.OnQuery(id, nullptr, Amount::Zero(), TscNow(), &ex) == OrderTracker::Outcome::kReport)
+      Publish(ex, true, WallNow());
+    return;
+  }
+  if (m.code != "0" || m.order_count < 1) {
+    if (log_limit_.Allow())
+      ctx_.log->Log(runtime::LogLevel::kWarn, "%s: query of hs%llu refused: code %.*s %.*s", ctx_.venue->name.c_str(),
+                    static_cast<unsigned long long>(id.value), static_cast<int>(m.code.size()), m.code.data(),
+                    static_cast<int>(m.msg.size()), m.msg.data());
+    return;
+  }
+  OrderItem order = m.orders[0];
+  venues::InFlightEntry* e = tracker_.Find(id);
+  if (e->reported_qty < order.acc_fill_sz) {
+    // The exact quote needs the order's fills (the order object only has avgPx).
+    std::string ord_id(order.ord_id);
+    std::string fee_ccy(order.fee_ccy);
+    const std::string inst(InstId(e->instrument));
+    Rest("GET", FillsPath(inst, ord_id), "",
+         [this, id, order, ord_id, fee_ccy](const venues::HttpResponse& fr) mutable {
+           order.ord_id = ord_id;  // the views must outlive the first answer's buffer
+           order.fee_ccy = fee_ccy;
+           order.cl_ord_id = {};
+           order.inst_id = {};
+           order.trigger_time = {};
+           order.s_code = {};
+           order.s_msg = {};
+           order.fill_fee_ccy = {};
+           OnFillsAnswer(id, order, fr);
+         });
+    return;
+  }
+  if (tracker_.OnQuery(id, &order, e->reported_quote, TscNow(), &ex) == OrderTracker::Outcome::kReport)
+    Publish(ex, true, WallNow());
+}
+
+void Orders::OnFillsAnswer(ClientOrderId id, const OrderItem& order, const venues::HttpResponse& r) noexcept {
+  if (tracker_.Find(id) == nullptr) return;
+  PrivateMsg m;
+  const ParseStatus st = r.status == 0 ? ParseStatus::kBadJson : ParseRestBody(r.body, &m);
+  if (st != ParseStatus::kOk || m.code != "0") {
+    if (log_limit_.Allow())
+      ctx_.log->Log(runtime::LogLevel::kWarn, "%s: fills of hs%llu not available (HTTP %d); retrying later",
+                    ctx_.venue->name.c_str(), static_cast<unsigned long long>(id.value), r.status);
+    return;
+  }
+  Amount quote = Amount::Zero();
+  Qty qty = Qty::Zero();
+  for (int i = 0; i < m.order_count; ++i) {
+    const OrderItem& f = m.orders[i];
+    if (!f.has_fill_px || !f.has_fill_sz) continue;
+    quote += AmountFromNotional(MulNotional(f.fill_px, f.fill_sz, Rounding::kFloor));
+    qty += f.fill_sz;
+  }
+  if (qty != order.acc_fill_sz) {
+    // The fills listing lags the order (or was cut at a page): ask again later.
+    if (log_limit_.Allow())
+      ctx_.log->Log(runtime::LogLevel::kWarn, "%s: fills of hs%llu do not add up to accFillSz yet; retrying later",
+                    ctx_.venue->name.c_str(), static_cast<unsigned long long>(id.value));
+    return;
+  }
+  ExecReport ex;
+  if (tracker_.OnQuery(id, &order, quote, TscNow(), &ex) == OrderTracker::Outcome::kReport) Publish(ex, true, WallNow());
+}
+
+void Orders::ListOpen() noexcept {
+  if (ctx_.venue->rest_url.empty()) return;
+  const uint64_t gen = generation_;
+  Rest("GET", std::string(kPendingPath), "", [this, gen](const venues::HttpResponse& r) {
+    if (gen != generation_) return;
+    PrivateMsg m;
+    const ParseStatus st = r.status == 0 ? ParseStatus::kBadJson : ParseRestBody(r.body, &m);
+    if (st != ParseStatus::kOk || m.code != "0") {
+      ctx_.log->Log(runtime::LogLevel::kWarn, "%s: open-order listing failed (HTTP %d, code %.*s)",
+                    ctx_.venue->name.c_str(), r.status, static_cast<int>(m.code.size()), m.code.data());
+      return;
+    }
+    listed_.clear();
+    listed_untracked_ = 0;
+    for (int i = 0; i < m.order_count; ++i) {
+      const OrderItem& o = m.orders[i];
+      listed_.push_back(Listed{std::string(o.inst_id), std::string(o.cl_ord_id), std::string(o.ord_id)});
+      ClientOrderId id;
+      if (tracker_.table().Find(o.cl_ord_id, &id) == nullptr) ++listed_untracked_;
+    }
+    ++lists_done_;
+    ctx_.log->Log(listed_untracked_ > 0 ? runtime::LogLevel::kWarn : runtime::LogLevel::kInfo,
+                  "%s: account has %zu open order(s), %d not tracked by this session%s", ctx_.venue->name.c_str(),
+                  listed_.size(), listed_untracked_, listed_untracked_ > 0 ? " (a cancel-all includes them)" : "");
+  });
+}
+
+void Orders::ArmDeadMan() noexcept {
+  const int timeout = ctx_.venue->dead_man_s;
+  if (timeout <= 0 || !ready_ || ctx_.venue->rest_url.empty()) return;
+  const uint64_t gen = generation_;
+  Rest("POST", std::string(kCancelAfterPath), CancelAfterBody(timeout), [this, gen](const venues::HttpResponse& r) {
+    if (gen != generation_) return;
+    PrivateMsg m;
+    const ParseStatus st = r.status == 0 ? ParseStatus::kBadJson : ParseRestBody(r.body, &m);
+    if (st == ParseStatus::kOk && m.code == "0" && m.order_count > 0 && TriggerTimeMs(m.orders[0].trigger_time) > 0) {
+      dead_man_trigger_ms_ = TriggerTimeMs(m.orders[0].trigger_time);
+      ctx_.counters->Add(ctx_.counters->dead_man_refreshes);
+    } else if (log_limit_.Allow()) {
+      ctx_.log->Log(runtime::LogLevel::kError, "%s: cancel-all-after refused (HTTP %d, code %.*s %.*s)",
+                    ctx_.venue->name.c_str(), r.status, static_cast<int>(m.code.size()), m.code.data(),
+                    static_cast<int>(m.msg.size()), m.msg.data());
+    }
+  });
+  const int64_t period_ms = std::max(1, timeout / 4) * int64_t{1000};
+  dead_man_timer_->Cancel();
+  dead_man_timer_->After(period_ms, [this, gen] {
+    if (gen == generation_) ArmDeadMan();
+  });
 }
 
 void Orders::OnWsOrderSent(uint64_t tag, bool sent, TscStamp wire) noexcept {
@@ -418,7 +866,8 @@ void Orders::OnWsOrderSent(uint64_t tag, bool sent, TscStamp wire) noexcept {
 void Orders::HandleOrderReply(const PrivateMsg& m, TscStamp recv, Nanos now) noexcept {
   ExecReport ex;
   TscStamp wire;
-  switch (tracker_.OnReply(m, recv, &ex, &wire)) {
+  bool resolved = false;
+  switch (tracker_.OnReply(m, recv, &ex, &wire, &resolved)) {
     case OrderTracker::Outcome::kForeign:
       ctx_.counters->Add(ctx_.counters->unknown_messages);
       return;
@@ -430,6 +879,11 @@ void Orders::HandleOrderReply(const PrivateMsg& m, TscStamp recv, Nanos now) noe
   ctx_.counters->order_rtt_ns.Record(TscClock::Elapsed(wire, recv));
   if (ex.kind == ExecKind::kRejected) {
     ctx_.counters->Add(ctx_.counters->order_rejects);
+    if (ex.reason == RejectReason::kRateLimited) {
+      // The venue's own limit: nothing new on this instrument for a while.
+      ctx_.counters->Add(ctx_.counters->rate_limited);
+      if (venues::OrderRateBudget* b = Budget(ex.instrument)) b->OnVenueLimit(MonoNow().value, kVenueLimitBackoffNs);
+    }
     const OrderItem* item = m.order_count > 0 ? &m.orders[0] : nullptr;
     if (log_limit_.Allow())
       ctx_.log->Log(runtime::LogLevel::kWarn, "%s: order hs%llu rejected: code %.*s sCode %.*s %.*s",
@@ -438,7 +892,7 @@ void Orders::HandleOrderReply(const PrivateMsg& m, TscStamp recv, Nanos now) noe
                     item ? item->s_code.data() : "", item ? static_cast<int>(item->s_msg.size()) : 0,
                     item ? item->s_msg.data() : "");
   }
-  ctx_.publisher->PublishExec(ex, now);
+  Publish(ex, resolved, now);
 }
 
 void Orders::OnWsClosed(std::string_view reason) noexcept {
@@ -447,9 +901,17 @@ void Orders::OnWsClosed(std::string_view reason) noexcept {
   ready_ = false;
   logged_in_ = false;
   ctx_.counters->orders_connected.store(false, std::memory_order_relaxed);
-  // Orders without a final report have an unknown outcome now.
+  dead_man_timer_->Cancel();
+  cancel_all_pending_ = 0;
+  // Orders without a final report have an unknown outcome now: queried once the session is back.
   const Nanos now = WallNow();
-  tracker_.DrainUnknown([&](const ExecReport& ex) { ctx_.publisher->PublishExec(ex, now); });
+  const int n = tracker_.MarkAllUnknown(MonoNow().value, [&](const ExecReport& ex) {
+    ctx_.counters->Add(ctx_.counters->unknown_orders);
+    ctx_.publisher->PublishExec(ex, now);
+  });
+  if (n > 0)
+    ctx_.log->Log(runtime::LogLevel::kWarn, "%s: order session closed with %d order(s) in flight: unknown until queried",
+                  ctx_.venue->name.c_str(), n);
   if (was_ready && on_state_) on_state_();
 }
 

@@ -7,17 +7,33 @@
 // not forwarded: the core books each fill itself, and a balance push racing the fill pushes
 // would count a fill twice.
 //
-// Each intent becomes one limit order (ordType ioc / fok / limit for IOC / FOK / GTC) with
-// tdMode cash; the request's `id` and `clOrdId` are both "hs<client id>". The reply (same id)
-// accepts or rejects it; fills come from `orders` pushes. A fill is the growth of accFillSz
-// over what was already reported (so a repeated push never counts twice), priced at fillPx,
-// with fill_quote = fillPx × fill size exactly as the simulator and the venue account it; its
-// fee is the growth of the accumulated `fee` (negative = charged) in feeCcy. The order is final
-// when its state is filled or canceled; one that ends with nothing filled is a final kCanceled.
-// A disconnect turns every order still in flight into kUnknown.
+// Each intent becomes one limit order (ordType ioc / fok / limit for IOC / FOK / GTC, post_only
+// for a post-only GTC) with tdMode cash; the request's `id` and `clOrdId` are both "hs<client
+// id>". The reply (same id) accepts or rejects it (sCode 50011 = the venue's rate limit: reject
+// kRateLimited and the instrument's budget backs off 1 s); fills come from `orders` pushes. The
+// orders in flight live in a venues::InFlightTable: a fill is FillDelta of the push's cumulative
+// accFillSz and fee (negative = charged) over what was already reported, so a repeated, late or
+// out-of-order push never counts twice; its quote is fillPx × the new size, exactly as the
+// simulator and the venue account it. The order is final when its state is filled or canceled;
+// one that ends with nothing filled is a final kCanceled.
 //
-// Hot path (OnIntent): render px/sz at the symbol's decimals (never rounded), write the JSON
-// into a fixed buffer and hand it to the socket under the kill switch. No allocation, no lock,
+// Unknown outcomes: no reply within [execution] ack_timeout_ms, or the session dropped
+// (MarkAllUnknown) → kUnknown, then a cold 100 ms timer sends signed REST queries with backoff
+// (GET /api/v5/trade/order by clOrdId; when it filled further, GET /api/v5/trade/fills for the
+// exact cumulative quote): 51603 → kRejected kNotFound (final), filled / canceled → the fill
+// (final) or kCanceled, still live → kAcked (a resting GTC stays tracked). Queries for orders a
+// disconnect left unknown go out as soon as the session is ready again.
+//
+// Cancels reduce risk and never pass the kill-switch check: Cancel(id) writes cancel-order;
+// CancelAll() writes batch-cancel-orders (≤ 20 per request; OKX has no spot cancel-all) for
+// every order live here plus every open order the last orders-pending listing (made at each
+// connect) showed; confirmed when every item answers sCode 0 or 51400 ("filled, canceled or does
+// not exist"). REST calls are signed: OK-ACCESS-SIGN = base64(HMAC-SHA256(secret, ISO-ms
+// timestamp + method + path?query + body)). With venue.dead_man_s > 0 the session arms OKX's
+// cancel-all-after at connect and refreshes it every max(1, dead_man_s / 4) s while connected.
+//
+// Hot path (OnIntent): render px/sz at the symbol's decimals (never rounded), take a token of
+// the instrument's rate budget, write the JSON into a fixed buffer and hand it to the socket under the kill switch. No allocation, no lock,
 // no log. Owned by the venue thread; keys live only in this object and are never logged.
 #pragma once
 
@@ -26,8 +42,11 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
+#include "venues/common/http_client.h"
+#include "venues/common/order_session.h"
 #include "venues/common/signing.h"
 #include "venues/common/symbol_table.h"
 #include "venues/common/venue_thread.h"
@@ -58,15 +77,44 @@ std::string LoginSign(const venues::HmacSha256& secret, std::string_view timesta
 std::string LoginRequest(std::string_view api_key, std::string_view passphrase, const venues::HmacSha256& secret,
                          int64_t unix_seconds);
 
-// Parses "hs<digits>" back into a client id; false for anything else.
-bool ParseClientId(std::string_view text, ClientOrderId* out) noexcept;
+// REST request signature: base64(HMAC-SHA256(secret, timestamp + method + request_path + body)),
+// request_path with its query string; timestamp in ISO 8601 with milliseconds (IsoMillis).
+std::string RestSign(const venues::HmacSha256& secret, std::string_view timestamp, std::string_view method,
+                     std::string_view request_path, std::string_view body);
+// "2020-12-08T09:08:57.715Z" for a Unix time in ms.
+std::string IsoMillis(int64_t unix_ms);
 
-// The orders in flight on one session and what the venue's replies and `orders` pushes mean for
-// them, as ExecReports (the rules in this file's banner). Pure: no I/O, no clock, a fixed table
-// (slot = client id modulo kCapacity). Used by Orders; tests drive it with parsed messages.
+// Requests other than `op:"order"` (cold path; each writes into out and returns its length, 0
+// when there is no room or the item cannot be rendered).
+//   cancel-order:        {"id":"cx<n>","op":"cancel-order","args":[{"instId":..,"clOrdId":..}]}
+//   batch-cancel-orders: {"id":"<id>","op":"batch-cancel-orders","args":[{..},..]} (≤ 20 items)
+struct CancelItem {
+  std::string_view inst_id;
+  std::string_view cl_ord_id;  // or, when empty,
+  std::string_view ord_id;     // the venue's id (an order another session placed)
+};
+inline constexpr int kBatchCancelMax = 20;
+size_t EncodeCancel(std::string_view inst_id, ClientOrderId id, char* out, size_t cap) noexcept;
+size_t EncodeBatchCancel(std::string_view req_id, const CancelItem* items, int n, char* out, size_t cap) noexcept;
+// REST paths (with query) for the query, the fills of an order and the open-order listing, and
+// the cancel-all-after body.
+std::string QueryPath(std::string_view inst_id, ClientOrderId id);
+std::string FillsPath(std::string_view inst_id, std::string_view ord_id);
+inline constexpr std::string_view kPendingPath = "/api/v5/trade/orders-pending?instType=SPOT";
+inline constexpr std::string_view kCancelAfterPath = "/api/v5/trade/cancel-all-after";
+std::string CancelAfterBody(int timeout_s);
+// OKX codes the session acts on.
+inline constexpr std::string_view kCodeGone = "51400";        // cancel: filled, canceled or does not exist
+inline constexpr std::string_view kCodeNotFound = "51603";    // query: order does not exist
+inline constexpr std::string_view kCodeRateLimit = "50011";   // rate limit reached
+
+// The orders in flight on one session (a venues::InFlightTable) and what the venue's replies,
+// `orders` pushes and query answers mean for them, as ExecReports (the rules in this file's
+// banner). Pure: no I/O, no clock (callers pass monotonic ns). Used by Orders; tests drive it
+// with parsed messages.
 class OrderTracker {
  public:
-  static constexpr int kCapacity = 1024;
+  static constexpr int kCapacity = venues::InFlightTable::kCapacity;
   enum class Outcome : uint8_t {
     kNone = 0,   // nothing to report (a repeated push, a reply to a finished order)
     kReport,     // *out holds a report to publish
@@ -75,55 +123,40 @@ class OrderTracker {
 
   OrderTracker(VenueId venue, const venues::SymbolTable* symbols) : venue_(venue), symbols_(symbols) {}
 
-  // True when the intent's slot holds an active order (the intent must be refused).
-  bool Busy(ClientOrderId id) const noexcept { return slots_[id.value % kCapacity].active; }
+  // True when the intent's slot holds a live order (the intent must be refused).
+  bool Busy(ClientOrderId id) const noexcept { return table_.Busy(id); }
   // Starts tracking a sent order. REQUIRES: !Busy(in.client_id).
-  void Add(const OrderIntent& in, TscStamp wire) noexcept;
+  void Add(const OrderIntent& in, TscStamp wire, int64_t now_ns = 0) noexcept { table_.Track(in, wire, now_ns); }
   // The order's bytes reached the socket later (queued send).
   void SetWire(ClientOrderId id, TscStamp wire) noexcept;
   // The order never left (kill switch, connection lost): a final reject. False when not tracked.
   bool NotSent(ClientOrderId id, RejectReason why, ExecReport* out) noexcept;
-  // An `op:"order"` reply: an ack, or a final reject. *wire gets the order's send stamp.
-  Outcome OnReply(const PrivateMsg& m, TscStamp recv, ExecReport* out, TscStamp* wire) noexcept;
-  // One `orders` push entry: a fill, a final cancel, or nothing.
-  Outcome OnPush(const OrderItem& item, TscStamp recv, ExecReport* out) noexcept;
-  // The session dropped: each active order becomes kUnknown (reported through `emit`) and is
-  // forgotten. Returns how many.
+  // An `op:"order"` reply: an ack, or a final reject (kRateLimited for sCode 50011). *wire gets
+  // the order's send stamp; *resolved is set when the order was unknown before.
+  Outcome OnReply(const PrivateMsg& m, TscStamp recv, ExecReport* out, TscStamp* wire, bool* resolved = nullptr) noexcept;
+  // One `orders` push entry: a fill, a final cancel, an ack of an unknown order, or nothing.
+  Outcome OnPush(const OrderItem& item, TscStamp recv, ExecReport* out, bool* resolved = nullptr) noexcept;
+  // A query answer for an order: `order` null = the venue has no such order (final reject
+  // kNotFound); otherwise its state, accFillSz, fee and feeCcy, with cum_quote = the exact
+  // cumulative quote (sum of fillPx × fillSz over its fills): a fill (final when the order is
+  // done), a final kCanceled, or an ack (still open: the entry becomes kAcked). Released when final.
+  Outcome OnQuery(ClientOrderId id, const OrderItem* order, Amount cum_quote, TscStamp recv, ExecReport* out) noexcept;
+  // The session dropped: each live order not already unknown becomes kUnknown (emit), to be
+  // queried once the session is back. Returns how many.
   template <typename Emit>
-  int DrainUnknown(Emit&& emit) noexcept {
-    int n = 0;
-    for (Slot& s : slots_) {
-      if (!s.active) continue;
-      ExecReport ex = Base(s, TscStamp{});
-      ex.kind = ExecKind::kUnknown;
-      ex.cum_qty = s.reported;
-      s.active = false;
-      emit(ex);
-      ++n;
-    }
-    return n;
+  int MarkAllUnknown(int64_t now_ns, Emit&& emit) noexcept {
+    return table_.MarkAllUnknown(venue_, TscStamp{}, now_ns, emit);
   }
-  int active() const noexcept;
+  venues::InFlightTable& table() noexcept { return table_; }
+  venues::InFlightEntry* Find(ClientOrderId id) noexcept { return table_.Find(id); }
+  int active() const noexcept { return table_.live(); }
 
  private:
-  struct Slot {
-    bool active = false;
-    ClientOrderId id;
-    InstrumentId instrument;
-    Side side = Side::kBuy;
-    Qty reported;        // accFillSz already reported
-    Amount fee_charged;  // accumulated fee already reported (positive = charged)
-    TscStamp wire;
-  };
-  Slot* Find(ClientOrderId id) noexcept {
-    Slot& s = slots_[id.value % kCapacity];
-    return (s.active && s.id == id) ? &s : nullptr;
-  }
-  ExecReport Base(const Slot& s, TscStamp recv) const noexcept;
+  ExecReport Base(const venues::InFlightEntry& e, TscStamp recv) const noexcept { return table_.Base(e, venue_, recv); }
 
   VenueId venue_;
   const venues::SymbolTable* symbols_;
-  std::array<Slot, kCapacity> slots_{};
+  venues::InFlightTable table_;
 };
 
 class Orders final : public venues::WsListener {
@@ -137,8 +170,24 @@ class Orders final : public venues::WsListener {
   void Start() noexcept;
   void Stop() noexcept;
   void OnIntent(const OrderIntent& in) noexcept;
+  // Cancels one order by client id (cancel-order on the socket, never blocked by the kill
+  // switch). False when the order is not live here, the socket is down or the cancel budget is
+  // spent.
+  bool Cancel(ClientOrderId id) noexcept;
+  // batch-cancel-orders for every order live here plus every open order the last listing showed
+  // (the kill switch path; never blocked by it). True when the requests were written (or there
+  // was nothing to cancel: then cancel_all_confirmed is counted at once).
+  bool CancelAll() noexcept;
   // Logged in and the balance snapshot published.
   bool connected() const noexcept { return ready_; }
+  // For tests: open orders the last listing showed, and how many of them this session does not
+  // track; dead-man's-switch answers; the trigger time (Unix ms) of the last one.
+  int listed_open() const noexcept { return static_cast<int>(listed_.size()); }
+  int listed_untracked() const noexcept { return listed_untracked_; }
+  int lists_done() const noexcept { return lists_done_; }
+  int64_t dead_man_trigger_ms() const noexcept { return dead_man_trigger_ms_; }
+  const OrderTracker& tracker() const noexcept { return tracker_; }
+  OrderTracker& tracker() noexcept { return tracker_; }
 
   // Handles one private-connection frame.
   void OnFrame(const char* data, size_t len, TscStamp recv, Nanos recv_time) noexcept;
@@ -155,6 +204,23 @@ class Orders final : public venues::WsListener {
   void HandleAccount(const PrivateMsg& m, Nanos now) noexcept;
   void HandleOrderReply(const PrivateMsg& m, TscStamp recv, Nanos now) noexcept;
   void Reject(const OrderIntent& in, RejectReason why) noexcept;
+  void HandleCancelReply(const PrivateMsg& m) noexcept;
+  void OnReady() noexcept;
+  void Tick() noexcept;
+  bool SendQuery(venues::InFlightEntry& e) noexcept;
+  void OnQueryAnswer(ClientOrderId id, const venues::HttpResponse& r) noexcept;
+  void OnFillsAnswer(ClientOrderId id, const OrderItem& order, const venues::HttpResponse& r) noexcept;
+  void ListOpen() noexcept;
+  void ArmDeadMan() noexcept;
+  void Publish(const ExecReport& ex, bool resolved, Nanos now) noexcept;
+  std::string_view InstId(InstrumentId id) const noexcept;
+  venues::OrderRateBudget* Budget(InstrumentId id) noexcept;
+  // Signed REST request on rest_url; `done` runs on the venue thread unless the session was
+  // stopped or destroyed first.
+  void Rest(std::string_view method, std::string path, std::string body,
+            std::function<void(const venues::HttpResponse&)> done);
+  // Parses a REST body (copied into padded storage). kOk fills *m.
+  ParseStatus ParseRestBody(const std::string& body, PrivateMsg* m) noexcept;
 
   venues::VenueContext ctx_;
   const venues::SymbolTable* symbols_;
@@ -166,6 +232,24 @@ class Orders final : public venues::WsListener {
   std::unique_ptr<venues::WsClient> ws_;
   std::unique_ptr<KeepAlive> keepalive_;
   std::unique_ptr<venues::Timer> login_timer_;
+  std::unique_ptr<venues::Timer> tick_timer_;
+  std::unique_ptr<venues::Timer> dead_man_timer_;
+  venues::QueryPolicy policy_;
+  std::vector<venues::OrderRateBudget> budgets_;  // per instrument (OKX counts per instId)
+  // Open orders the last orders-pending listing showed (instId, clOrdId, ordId), kept as text.
+  struct Listed {
+    std::string inst_id, cl_ord_id, ord_id;
+  };
+  std::vector<Listed> listed_;
+  int listed_untracked_ = 0;
+  int lists_done_ = 0;
+  // Cancel-all in progress: batches not answered yet and whether every item so far was ok.
+  uint64_t cancel_all_seq_ = 0;
+  int cancel_all_pending_ = 0;
+  bool cancel_all_ok_ = true;
+  int64_t dead_man_trigger_ms_ = 0;
+  std::string rest_buf_;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
   Parser parser_{1u << 20};
   OrderTracker tracker_;
   std::unique_ptr<char[]> buf_;

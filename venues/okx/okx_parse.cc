@@ -563,7 +563,11 @@ ParseStatus ParsePrivateEntry(od::object entry, OrderItem* o, BalanceItem* balan
     const char* k = key.raw();
     switch (k[0]) {
       case 'a':
-        if (KeyIs(key, "accFillSz")) HS_PARSE_TRY(GetOptionalDecimal<Qty>(v, &o->acc_fill_sz, &o->has_acc_fill_sz));
+        if (KeyIs(key, "accFillSz")) {
+          HS_PARSE_TRY(GetOptionalDecimal<Qty>(v, &o->acc_fill_sz, &o->has_acc_fill_sz));
+        } else if (KeyIs(key, "avgPx")) {
+          HS_PARSE_TRY(GetOptionalDecimal<Price>(v, &o->avg_px, &o->has_avg_px));
+        }
         break;
       case 'c':
         if (KeyIs(key, "clOrdId")) HS_PARSE_TRY(GetString(v, &o->cl_ord_id));
@@ -578,8 +582,7 @@ ParseStatus ParsePrivateEntry(od::object entry, OrderItem* o, BalanceItem* balan
         if (KeyIs(key, "fillPx")) {
           HS_PARSE_TRY(GetOptionalDecimal<Price>(v, &o->fill_px, &o->has_fill_px));
         } else if (KeyIs(key, "fillSz")) {
-          bool present = false;
-          HS_PARSE_TRY(GetOptionalDecimal<Qty>(v, &o->fill_sz, &present));
+          HS_PARSE_TRY(GetOptionalDecimal<Qty>(v, &o->fill_sz, &o->has_fill_sz));
         } else if (KeyIs(key, "fee")) {
           bool present = false;
           HS_PARSE_TRY(GetOptionalDecimal<Amount>(v, &o->fee, &present, Sign::kAllowNegative));
@@ -610,6 +613,9 @@ ParseStatus ParsePrivateEntry(od::object entry, OrderItem* o, BalanceItem* balan
           o->state = ParseOrderState(s);
         }
         break;
+      case 't':
+        if (KeyIs(key, "triggerTime")) HS_PARSE_TRY(GetCode(v, &o->trigger_time));
+        break;
       case 'u':
         if (KeyIs(key, "uTime")) HS_PARSE_TRY(GetMillisString(v, &o->u_time_ms));
         break;
@@ -622,12 +628,18 @@ ParseStatus ParsePrivateEntry(od::object entry, OrderItem* o, BalanceItem* balan
 
 }  // namespace
 
-ParseStatus Parser::ParsePrivate(const char* data, size_t len, PrivateMsg* out) noexcept {
-  *out = PrivateMsg{};
-  if (IsPong(data, len)) {
-    out->kind = PrivateKind::kPong;
-    return ParseStatus::kOk;
+int64_t TriggerTimeMs(std::string_view text) noexcept {
+  if (text.empty() || text.size() > 16) return -1;
+  int64_t v = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return -1;
+    v = v * 10 + (c - '0');
   }
+  return v < 100'000'000'000 ? v * 1000 : v;
+}
+
+ParseStatus Parser::ParseObject(const char* data, size_t len, PrivateMsg* out, bool* has_event_out, bool* has_data_out,
+                                bool* has_details_out) noexcept {
   od::document doc;
   if (impl_->parser.iterate(data, len, len + simdjson::SIMDJSON_PADDING).get(doc)) return ParseStatus::kBadJson;
   od::object obj;
@@ -675,16 +687,42 @@ ParseStatus Parser::ParsePrivate(const char* data, size_t len, PrivateMsg* out) 
   out->orders = items;
   out->order_count = n;
   out->balances = impl_->balances.get();
+  *has_event_out = has_event;
+  *has_data_out = has_data;
+  *has_details_out = has_details;
+  return ParseStatus::kOk;
+}
+
+ParseStatus Parser::ParseRest(const char* data, size_t len, PrivateMsg* out) noexcept {
+  *out = PrivateMsg{};
+  bool has_event = false, has_data = false, has_details = false;
+  HS_PARSE_TRY(ParseObject(data, len, out, &has_event, &has_data, &has_details));
+  if (out->code.empty() || !has_data) return ParseStatus::kMissingField;
+  out->kind = PrivateKind::kRest;
+  return ParseStatus::kOk;
+}
+
+ParseStatus Parser::ParsePrivate(const char* data, size_t len, PrivateMsg* out) noexcept {
+  *out = PrivateMsg{};
+  if (IsPong(data, len)) {
+    out->kind = PrivateKind::kPong;
+    return ParseStatus::kOk;
+  }
+  bool has_event = false, has_data = false, has_details = false;
+  HS_PARSE_TRY(ParseObject(data, len, out, &has_event, &has_data, &has_details));
+  const OrderItem* items = out->orders;
+  const int n = out->order_count;
   if (has_event) {
     out->kind = PrivateKind::kEvent;
     return ParseStatus::kOk;
   }
   if (!out->op.empty()) {
-    if (out->op != "order") return ParseStatus::kUnknown;
+    const bool cancel = out->op == "cancel-order" || out->op == "batch-cancel-orders";
+    if (out->op != "order" && !cancel) return ParseStatus::kUnknown;
     if (out->id.empty() || out->code.empty() || !has_data) return ParseStatus::kMissingField;
     for (int i = 0; i < n; ++i)
       if (!items[i].has_s_code) return ParseStatus::kMissingField;
-    out->kind = PrivateKind::kOrderReply;
+    out->kind = cancel ? PrivateKind::kCancelReply : PrivateKind::kOrderReply;
     return ParseStatus::kOk;
   }
   if (out->channel == Channel::kOrders) {

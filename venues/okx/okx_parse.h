@@ -1,9 +1,10 @@
 // hs::okx — OKX v5 wire JSON → plain structs with fixed-point numbers.
 //
-// Two entry points: ParseMarket for the public connection (book pushes on `books`,
-// `books-l2-tbt`, `books50-l2-tbt`, `books5`, `bbo-tbt`; events; the text "pong") and
-// ParsePrivate for the private one (login and subscribe events, `op:"order"` replies, and the
-// `orders` and `account` channel pushes).
+// Three entry points: ParseMarket for the public connection (book pushes on `books`,
+// `books-l2-tbt`, `books50-l2-tbt`, `books5`, `bbo-tbt`; events; the text "pong"),
+// ParsePrivate for the private one (login and subscribe events, `op:"order"`, `cancel-order`
+// and `batch-cancel-orders` replies, and the `orders` and `account` channel pushes) and
+// ParseRest for the order session's REST answers (query, fills, open orders, cancel-all-after).
 //
 // Pure functions of the bytes: no I/O, no clock, no allocation after construction (the simdjson
 // parser and every level/item buffer are sized once). Keys may come in any order. Every
@@ -99,6 +100,7 @@ struct OrderItem {
   Price fill_px;
   bool has_fill_px = false;        // OKX sends "" when the push is not a fill
   Qty fill_sz;
+  bool has_fill_sz = false;
   Qty acc_fill_sz;
   bool has_acc_fill_sz = false;
   Amount fee;                      // accumulated; negative = charged, positive = rebate
@@ -106,7 +108,15 @@ struct OrderItem {
   Amount fill_fee;                 // this fill's fee, same sign rule (informational)
   std::string_view fill_fee_ccy;
   int64_t u_time_ms = 0;
+  // REST answers: GET /api/v5/trade/order (avgPx), POST cancel-all-after (triggerTime).
+  Price avg_px;
+  bool has_avg_px = false;
+  std::string_view trigger_time;   // digits: seconds or milliseconds (see TriggerTimeMs)
 };
+
+// cancel-all-after's data[0].triggerTime as Unix milliseconds: OKX documents ms; a value small
+// enough to be seconds (< 10^11) is taken as seconds. -1 when not digits.
+int64_t TriggerTimeMs(std::string_view text) noexcept;
 
 // One currency of an `account` push (data[0].details[]), as text: only the currencies the
 // venue's config names are converted (BalanceAmounts), so an exotic currency the engine never
@@ -129,6 +139,8 @@ enum class PrivateKind : uint8_t {
   kOrderReply,   // op:"order"
   kOrders,       // orders channel push
   kAccount,      // account channel push
+  kCancelReply,  // op:"cancel-order" or op:"batch-cancel-orders" (one data item per order)
+  kRest,         // a REST answer {"code","msg","data":[...]} (ParseRest only)
 };
 
 struct PrivateMsg {
@@ -148,7 +160,7 @@ struct PrivateMsg {
 class Parser {
  public:
   static constexpr int kMaxLevels = 5000;    // books sends 400; headroom for other feeds
-  static constexpr int kMaxOrderItems = 64;
+  static constexpr int kMaxOrderItems = 100;  // a REST page holds up to 100
   static constexpr int kMaxBalances = 512;
 
   explicit Parser(size_t max_message_bytes = 8u << 20);
@@ -162,6 +174,10 @@ class Parser {
   ParseStatus ParseMarket(const char* data, size_t len, MarketFrame* out) noexcept;
   // A private-connection frame. Same padding requirement.
   ParseStatus ParsePrivate(const char* data, size_t len, PrivateMsg* out) noexcept;
+  // A REST answer (trade/order, trade/fills, trade/orders-pending, trade/cancel-all-after):
+  // needs `code` and a `data` array of objects; each data object fills one OrderItem. Same
+  // padding requirement. kind = kRest.
+  ParseStatus ParseRest(const char* data, size_t len, PrivateMsg* out) noexcept;
 
   // Ablation switch (benchmarks, tests): false sends every level array through the generic
   // strict scanner instead of the compact-form fast path, and a book push through On-Demand
@@ -172,6 +188,8 @@ class Parser {
  private:
   struct Impl;
   bool ParseMarketEnvelope(const char* data, size_t len, MarketFrame* out, uint32_t* seen) noexcept;
+  ParseStatus ParseObject(const char* data, size_t len, PrivateMsg* out, bool* has_event, bool* has_data,
+                          bool* has_details) noexcept;
   std::unique_ptr<Impl> impl_;
   bool compact_levels_ = true;
 };

@@ -7,17 +7,39 @@
 //   /ws/v5/private  login (HMAC-SHA256 signature, passphrase and a 30 s timestamp window
 //                   verified), the `account` channel (a snapshot push on subscribe and after
 //                   every fill) and the `orders` channel (one push per fill, then `canceled` for
-//                   an IOC remainder), and `op:"order"` for ioc/fok limit orders filled against
-//                   the book: Market::Record for the liquidity taken, Account::Apply per fill
-//                   (commission in the asset received), the order log, and the reply.
+//                   an IOC remainder, `live` for a resting order), and `op:"order"` for
+//                   ioc / fok / limit (GTC) / post_only limit orders filled against the book:
+//                   Market::Record for the liquidity taken, Account::Apply per fill (commission
+//                   in the asset received), the order log, and the reply. A GTC's remainder
+//                   rests; a post_only that would cross is canceled unfilled. `op:"cancel-order"`
+//                   and `op:"batch-cancel-orders"` (≤ 20 items; sCode 51400 for an order that is
+//                   not open). 60 new orders per 2 s per instId (or the venue's order_rate): beyond,
+//                   sCode 50011 "Rate limit reached".
+//   REST (signed: OK-ACCESS-KEY / -SIGN / -TIMESTAMP / -PASSPHRASE, 30 s window)
+//                   GET /api/v5/trade/order?instId=&clOrdId= (or ordId; 51603 when unknown),
+//                   GET /api/v5/trade/fills?instId=&ordId=, GET /api/v5/trade/orders-pending,
+//                   POST /api/v5/trade/cancel-all-after {"timeOut":"0"|"10".."120"}: when the
+//                   trigger time passes unrefreshed, every resting order is canceled (`canceled`
+//                   pushes, an order-log line request "dead_man" result "fired") and the switch
+//                   is off until armed again.
+// Order-entry faults (Faults, counted down per order): reject_orders (sCode 51008),
+// rate_limit_orders (sCode 50011), partial_orders (an IOC fills half its size), drop_replies
+// (executes; reply and pushes never sent), late_replies (reply and pushes held late_reply_ms,
+// sent from the market clock's tick), duplicate_fills (each fill push sent twice),
+// disconnect_orders (executes, then the connection closes before the reply).
 // Faults honoured on the public stream: drop_next (a book change is not sent: subscribers see a
 // prevSeqId gap), corrupt_checksum_next (a wrong checksum), cross_next (a bid above the best
 // ask, included in the checksum so the venue itself looks crossed) and stall (nothing at all,
 // pongs included).
-// Deliberate differences from the venue: one account for every connection of a venue, and
-// order ids are sequential numbers.
+// Deliberate differences from the venue: one account for every connection of a venue, order
+// ids are sequential numbers, resting orders never trade later (they are not in the public book
+// and lock no balance), and the fills listing is not paginated.
 #include <algorithm>
+#include <cctype>
+#include <cstdio>
 #include <cstring>
+#include <ctime>
+#include <deque>
 #include <map>
 #include <nlohmann/json.hpp>
 
@@ -127,6 +149,7 @@ class OkxProtocol final : public Protocol {
       if (op == "login") return Login(p, j);
       if (op == "subscribe" || op == "unsubscribe") return PrivateSubscribe(p, j, op);
       if (op == "order") return PlaceOrder(p, j);
+      if (op == "cancel-order" || op == "batch-cancel-orders") return CancelOrders(p, j, op);
       return p.Send(Event("error", "60012", "Invalid request: unknown op", p));
     }
     if (op == "subscribe" || op == "unsubscribe") return PublicSubscribe(p, j, op);
@@ -319,10 +342,162 @@ class OkxProtocol final : public Protocol {
     return json{{"id", id}, {"op", "order"}, {"code", code}, {"msg", msg}, {"data", data}, {"inTime", in_time}, {"outTime", NowUs()}}.dump();
   }
 
+  // ---- order entry ----
+
+  struct Fill {
+    Price px;
+    Qty qty;
+    Amount fee;  // charged, positive
+    std::string fee_ccy;
+    std::string trade_id;
+    std::string time_ms;
+  };
+  struct OrderRec {
+    std::string inst_id, cl_ord_id, ord_id, side, ord_type, px, sz;
+    Qty qty;
+    Qty acc;
+    Amount quote;
+    Amount fee;  // charged, positive
+    std::string fee_ccy;
+    std::string state;  // live, partially_filled, filled, canceled
+    std::string c_time, u_time;
+    std::vector<Fill> fills;
+  };
+  // A message held by late_replies: to the requesting peer (reply) or to every orders / account
+  // subscriber (push).
+  struct Held {
+    Nanos due;
+    uint64_t peer = 0;
+    int kind = 0;  // 0 reply, 1 orders push, 2 account push
+    std::string msg;
+  };
+
+  static bool Resting(const OrderRec& o) { return o.state == "live" || o.state == "partially_filled"; }
+
+  json OrderJson(const OrderRec& o) const {
+    return json{{"instType", "SPOT"},
+                {"instId", o.inst_id},
+                {"ordId", o.ord_id},
+                {"clOrdId", o.cl_ord_id},
+                {"px", o.px},
+                {"sz", o.sz},
+                {"ordType", o.ord_type},
+                {"side", o.side},
+                {"tdMode", "cash"},
+                {"state", o.state},
+                {"accFillSz", Dec(o.acc)},
+                {"avgPx", o.acc.is_positive() ? Dec(AveragePrice(o.quote, o.acc, Rounding::kFloor)) : std::string()},
+                {"fee", Dec(-o.fee)},
+                {"feeCcy", o.fee_ccy},
+                {"cTime", o.c_time},
+                {"uTime", o.u_time}};
+  }
+  std::string OrdersPush(const json& o) const {
+    return json{{"arg", {{"channel", "orders"}, {"instType", "SPOT"}, {"uid", "44705892343619584"}}},
+                {"data", json::array({o})}}
+        .dump();
+  }
+  // The push for a change without a fill (live, canceled).
+  std::string StatePush(const OrderRec& o) const {
+    json j = OrderJson(o);
+    j["fillPx"] = "";
+    j["fillSz"] = "0";
+    j["fillTime"] = "";
+    j["tradeId"] = "";
+    j["fillFee"] = "0";
+    j["fillFeeCcy"] = o.fee_ccy;
+    return OrdersPush(j);
+  }
+
+  OrderRec* FindOrder(const std::string& cl_ord_id, const std::string& ord_id) {
+    if (!cl_ord_id.empty()) {
+      auto it = by_cl_.find(cl_ord_id);
+      if (it != by_cl_.end()) return &orders_.at(it->second);
+      return nullptr;
+    }
+    auto it = orders_.find(ord_id);
+    return it == orders_.end() ? nullptr : &it->second;
+  }
+
+  // Cancels a resting order and pushes its `canceled`.
+  void CancelResting(OrderRec& o) {
+    o.state = "canceled";
+    o.u_time = NowMs();
+    Push(false, StatePush(o));
+  }
+
+  int CancelEverything() {
+    int n = 0;
+    for (auto& [id, o] : orders_)
+      if (Resting(o)) {
+        CancelResting(o);
+        ++n;
+      }
+    return n;
+  }
+
+  void CancelOrders(Peer& p, const json& j, const std::string& op) {
+    const Nanos arrived = WallNow();
+    const std::string in_time = NowUs();
+    const json id = j.contains("id") ? j["id"] : json("");
+    const bool batch = op == "batch-cancel-orders";
+    auto reply = [&](const std::string& code, const std::string& msg, const json& data) {
+      p.Send(json{{"id", id}, {"op", op}, {"code", code}, {"msg", msg}, {"data", data}, {"inTime", in_time}, {"outTime", NowUs()}}
+                 .dump());
+    };
+    const json args = j.contains("args") && j["args"].is_array() ? j["args"] : json::array();
+    if (!p.authed || args.empty() || (!batch && args.size() != 1) || args.size() > 20) {
+      s_->LogOrder(venue_, arrived, batch ? "cancel_all" : "cancel", "", "\"op\":\"" + op + "\",\"id\":" + id.dump(),
+                   "\"result\":\"refused\"");
+      return reply(p.authed ? "60013" : "60011", p.authed ? "Invalid args" : "Please log in", json::array());
+    }
+    json data = json::array();
+    int ok = 0;
+    std::string canceled;
+    for (const auto& a : args) {
+      auto str = [&](const char* k) { return a.is_object() && a.contains(k) && a[k].is_string() ? a[k].get<std::string>() : std::string(); };
+      const std::string cl = str("clOrdId"), oid = str("ordId"), inst = str("instId");
+      OrderRec* o = FindOrder(cl, oid);
+      json item = {{"clOrdId", cl}, {"ordId", o ? o->ord_id : oid}, {"ts", NowMs()}};
+      if (o == nullptr || o->inst_id != inst || !Resting(*o)) {
+        item["sCode"] = "51400";
+        item["sMsg"] = "Cancellation failed as the order has been filled, canceled or does not exist";
+      } else {
+        CancelResting(*o);
+        item["sCode"] = "0";
+        item["sMsg"] = "";
+        ++ok;
+        if (!canceled.empty()) canceled += ',';
+        canceled += "\"" + o->cl_ord_id + "\"";
+      }
+      data.push_back(item);
+    }
+    const std::string cl0 = !batch && args[0].is_object() ? args[0].value("clOrdId", "") : "";
+    s_->LogOrder(venue_, arrived, batch ? "cancel_all" : "cancel", cl0,
+                 "\"op\":\"" + op + "\",\"id\":" + id.dump() + ",\"args\":" + args.dump(),
+                 "\"result\":\"" + std::string(ok == static_cast<int>(args.size()) ? "ok" : (ok > 0 ? "partial" : "failed")) +
+                     "\",\"canceled\":[" + canceled + "]");
+    const std::string code = ok == static_cast<int>(args.size()) ? "0" : (ok > 0 ? "2" : "1");
+    reply(code, "", data);
+  }
+
+  // The venue's rate budget per instId (new orders in the window).
+  bool RateAllows(int inst, Nanos now) {
+    config::OrderRate r = config::DefaultOrderRate(config::VenueKind::kOkx);
+    if (cfg_.order_rate > 0) r.orders = cfg_.order_rate;
+    if (cfg_.order_rate_window_ms > 0) r.window_ms = cfg_.order_rate_window_ms;
+    std::deque<int64_t>& q = rate_[inst];
+    while (!q.empty() && now.value - q.front() >= r.window_ms * 1'000'000) q.pop_front();
+    if (static_cast<int64_t>(q.size()) >= r.orders) return false;
+    q.push_back(now.value);
+    return true;
+  }
+
   void PlaceOrder(Peer& p, const json& j) {
     const Nanos arrived = WallNow();
     const std::string in_time = NowUs();
     s_->CountOrder();
+    Faults& f = s_->faults(venue_);
     const json id = j.contains("id") ? j["id"] : json("");
     const json a = j.contains("args") && j["args"].is_array() && j["args"].size() == 1 && j["args"][0].is_object()
                        ? j["args"][0]
@@ -330,11 +505,11 @@ class OkxProtocol final : public Protocol {
     auto str = [&](const char* k) { return a.is_object() && a.contains(k) && a[k].is_string() ? a[k].get<std::string>() : std::string(); };
     const std::string cl_ord_id = str("clOrdId");
     auto log = [&](const std::string& result, const std::string& extra) {
-      std::string f = "\"op\":\"order\",\"id\":" + id.dump();
+      std::string fl = "\"op\":\"order\",\"id\":" + id.dump();
       if (a.is_object())
         for (const char* k : {"instId", "side", "ordType", "tdMode", "px", "sz", "clOrdId"})
-          if (a.contains(k)) f += std::string(",\"") + k + "\":" + a[k].dump();
-      s_->LogOrder(venue_, arrived, "place", cl_ord_id, f, "\"result\":\"" + result + "\"" + extra);
+          if (a.contains(k)) fl += std::string(",\"") + k + "\":" + a[k].dump();
+      s_->LogOrder(venue_, arrived, "place", cl_ord_id, fl, "\"result\":\"" + result + "\"" + extra);
     };
     auto reject = [&](const std::string& s_code, const std::string& s_msg, const std::string& why) {
       log("rejected", ",\"reason\":\"" + why + "\"");
@@ -350,17 +525,22 @@ class OkxProtocol final : public Protocol {
       log("rejected", ",\"reason\":\"args\"");
       return p.Send(Reply(id, "60013", "Invalid args", json::array(), in_time));
     }
+    // Faults that refuse the order come first (the venue refused it before anything else).
+    if (TakeFault(f.rate_limit_orders)) return reject("50011", "Rate limit reached", "fault_rate_limit");
+    if (TakeFault(f.reject_orders)) return reject("51008", "Order failed. Insufficient balance", "fault_reject");
     const std::string inst_id = str("instId"), side_s = str("side"), ord_type = str("ordType"), td_mode = str("tdMode");
     auto it = by_symbol_.find(inst_id);
     if (it == by_symbol_.end()) return reject("51001", "Instrument ID does not exist", "instId");
     if (td_mode != "cash") return reject("51000", "Parameter tdMode error", "tdMode");
     if (side_s != "buy" && side_s != "sell") return reject("51000", "Parameter side error", "side");
-    if (ord_type != "ioc" && ord_type != "fok")
-      return reject("51000", "Parameter ordType error (the simulator fills ioc and fok only)", "ordType");
+    if (ord_type != "ioc" && ord_type != "fok" && ord_type != "limit" && ord_type != "post_only")
+      return reject("51000", "Parameter ordType error", "ordType");
+    if (cl_ord_id.empty() || by_cl_.count(cl_ord_id)) return reject("51016", "Duplicated clOrdId", "clOrdId");
     const int inst = it->second;
+    if (!RateAllows(inst, MonoNow())) return reject("50011", "Rate limit reached", "rate_limit");
     const config::VenueSymbolConfig* vs = nullptr;
-    for (const auto& s : cfg_.symbols)
-      if (s.instrument.value == inst) vs = &s;
+    for (const auto& sc : cfg_.symbols)
+      if (sc.instrument.value == inst) vs = &sc;
     auto px = ParseDecimal<Price>(str("px"));
     auto qty = ParseDecimal<Qty>(str("sz"));
     if (!px.ok() || !px.value.is_positive()) return reject("51000", "Parameter px error", "px");
@@ -377,9 +557,14 @@ class OkxProtocol final : public Protocol {
                                  : acct.balance(base) < AmountFromQty(qty.value);
     if (short_funds) return reject("51008", "Order failed. Insufficient balance", "balance");
 
+    const bool drop = TakeFault(f.drop_replies);
+    const bool late = !drop && TakeFault(f.late_replies);
+    const bool dup = TakeFault(f.duplicate_fills);
+    const bool disconnect = !drop && !late && TakeFault(f.disconnect_orders);
+    const bool partial = (ord_type == "ioc") && TakeFault(f.partial_orders);
+
     SimBook& book = s_->market().book(venue_, inst);
-    bool fill = true;
-    if (ord_type == "fok") {
+    auto crossing = [&]() {
       Qty avail = Qty::Zero();
       if (side == Side::kBuy) {
         for (const auto& [lp, lq] : book.asks)
@@ -388,66 +573,234 @@ class OkxProtocol final : public Protocol {
         for (const auto& [lp, lq] : book.bids)
           if (lp >= px.value.raw()) avail += lq;
       }
-      fill = avail >= qty.value;
-    }
+      return avail;
+    };
+    bool fill = true;
+    if (ord_type == "fok") fill = crossing() >= qty.value;
+    if (ord_type == "post_only") fill = false;  // a maker order never takes
+    const bool post_only_crosses = ord_type == "post_only" && crossing().is_positive();
+    Qty take = qty.value;
+    if (partial) take = Qty::FromRaw(qty.value.raw() / 2 / vs->lot.raw() * vs->lot.raw());
     std::vector<FillPart> parts;
     std::vector<BookDelta> deltas;
-    if (fill) book.Take(side, px.value, qty.value, &parts, &deltas);
-    const uint64_t ord_id = ++order_id_;
-    p.Send(Reply(id, "0", "",
-                 json::array({{{"clOrdId", cl_ord_id}, {"ordId", std::to_string(ord_id)}, {"tag", ""}, {"ts", NowMs()},
-                               {"sCode", "0"}, {"sMsg", "Order placed"}}}),
-                 in_time));
-    // One orders push per fill (accumulated size and fee grow), then the IOC remainder.
-    Qty acc = Qty::Zero();
-    Amount quote_total = Amount::Zero();
-    Amount fee_total = Amount::Zero();
-    const std::string fee_ccy = side == Side::kBuy ? base : quote;
-    json order = {{"instType", "SPOT"}, {"instId", inst_id}, {"ordId", std::to_string(ord_id)}, {"clOrdId", cl_ord_id},
-                  {"px", str("px")},    {"sz", str("sz")},   {"ordType", ord_type},                {"side", side_s},
-                  {"tdMode", "cash"},   {"cTime", NowMs()}};
+    if (fill && take.is_positive()) book.Take(side, px.value, take, &parts, &deltas);
+    OrderRec& o = orders_[std::to_string(++order_id_)];
+    o.ord_id = std::to_string(order_id_);
+    by_cl_[cl_ord_id] = o.ord_id;
+    o.inst_id = inst_id;
+    o.cl_ord_id = cl_ord_id;
+    o.side = side_s;
+    o.ord_type = ord_type;
+    o.px = str("px");
+    o.sz = str("sz");
+    o.qty = qty.value;
+    o.fee_ccy = side == Side::kBuy ? base : quote;
+    o.c_time = o.u_time = NowMs();
+    o.state = "live";
+    // What this order sends, in order: (0 reply, 1 orders push, 2 account push).
+    std::vector<std::pair<int, std::string>> out;
+    out.emplace_back(0, Reply(id, "0", "",
+                              json::array({{{"clOrdId", cl_ord_id}, {"ordId", o.ord_id}, {"tag", ""}, {"ts", NowMs()},
+                                            {"sCode", "0"}, {"sMsg", "Order placed"}}}),
+                              in_time));
+    // One orders push per fill (accumulated size and fee grow), then the IOC remainder's cancel
+    // or the GTC remainder's `live`.
     for (const FillPart& fp : parts) {
       const Amount qa = AmountFromNotional(MulNotional(fp.px, fp.qty, Rounding::kFloor));
-      const Account::Booked b = acct.Apply(base, quote, side, fp.qty, qa);
-      acc += fp.qty;
-      quote_total += qa;
-      fee_total += b.commission;
-      json o = order;
-      o["state"] = acc == qty.value ? "filled" : "partially_filled";
-      o["fillPx"] = Dec(fp.px);
-      o["fillSz"] = Dec(fp.qty);
-      o["fillTime"] = NowMs();
-      o["tradeId"] = std::to_string(++trade_id_);
-      o["accFillSz"] = Dec(acc);
-      o["avgPx"] = Dec(AveragePrice(quote_total, acc, Rounding::kFloor));
-      o["fee"] = Dec(-fee_total);
-      o["feeCcy"] = b.commission_asset;
-      o["fillFee"] = Dec(-b.commission);
-      o["fillFeeCcy"] = b.commission_asset;
-      o["uTime"] = NowMs();
-      Push(false, json{{"arg", {{"channel", "orders"}, {"instType", "SPOT"}, {"uid", "44705892343619584"}}},
-                       {"data", json::array({o})}}.dump());
+      const Account::Booked bk = acct.Apply(base, quote, side, fp.qty, qa);
+      o.acc += fp.qty;
+      o.quote += qa;
+      o.fee += bk.commission;
+      o.fee_ccy = bk.commission_asset;
+      o.fills.push_back(Fill{fp.px, fp.qty, bk.commission, bk.commission_asset, std::to_string(++trade_id_), NowMs()});
+      o.state = o.acc == qty.value ? "filled" : "partially_filled";
+      o.u_time = NowMs();
+      json oj = OrderJson(o);
+      oj["fillPx"] = Dec(fp.px);
+      oj["fillSz"] = Dec(fp.qty);
+      oj["fillTime"] = NowMs();
+      oj["tradeId"] = o.fills.back().trade_id;
+      oj["fillFee"] = Dec(-bk.commission);
+      oj["fillFeeCcy"] = bk.commission_asset;
+      out.emplace_back(1, OrdersPush(oj));
+      if (dup) out.emplace_back(1, OrdersPush(oj));
     }
-    if (acc < qty.value) {
-      json o = order;
-      o["state"] = "canceled";
-      o["fillPx"] = "";
-      o["fillSz"] = "0";
-      o["fillTime"] = "";
-      o["tradeId"] = "";
-      o["accFillSz"] = Dec(acc);
-      o["avgPx"] = acc.is_positive() ? Dec(AveragePrice(quote_total, acc, Rounding::kFloor)) : "";
-      o["fee"] = Dec(-fee_total);
-      o["feeCcy"] = fee_ccy;
-      o["fillFee"] = "0";
-      o["fillFeeCcy"] = fee_ccy;
-      o["uTime"] = NowMs();
-      Push(false, json{{"arg", {{"channel", "orders"}, {"instType", "SPOT"}, {"uid", "44705892343619584"}}},
-                       {"data", json::array({o})}}.dump());
+    const bool rests = (ord_type == "limit" || (ord_type == "post_only" && !post_only_crosses)) && o.acc < qty.value;
+    if (o.acc < qty.value) {
+      if (!rests) o.state = "canceled";
+      o.u_time = NowMs();
+      out.emplace_back(1, StatePush(o));
     }
     if (!deltas.empty()) s_->PublishChange(s_->market().Record(venue_, inst, std::move(deltas)));
-    if (!parts.empty()) Push(true, AccountPush());
-    log(acc == qty.value ? "filled" : (acc.is_positive() ? "partial" : "expired"), ",\"accFillSz\":\"" + Dec(acc) + "\"");
+    if (!parts.empty()) out.emplace_back(2, AccountPush());
+    std::string result = o.acc == qty.value ? "filled" : (o.acc.is_positive() ? "partial" : "expired");
+    if (rests) result = "resting";
+    if (post_only_crosses) result = "post_only_canceled";
+    std::string extra = ",\"ord_id\":\"" + o.ord_id + "\",\"accFillSz\":\"" + Dec(o.acc) + "\"";
+    if (drop) extra += ",\"fault\":\"drop_replies\"";
+    if (late) extra += ",\"fault\":\"late_replies\"";
+    if (dup) extra += ",\"fault\":\"duplicate_fills\"";
+    if (disconnect) extra += ",\"fault\":\"disconnect_orders\"";
+    if (partial) extra += ",\"fault\":\"partial_orders\"";
+    log(result, extra);
+    if (drop) return;
+    if (disconnect) {
+      // Executed; the session closes before the reply (other sessions still get their pushes).
+      p.Close();
+      return;
+    }
+    for (auto& [kind, msg] : out) {
+      if (late) {
+        held_.push_back(Held{Nanos{WallNow().value + f.late_reply_ms * 1'000'000}, p.id, kind, std::move(msg)});
+      } else if (kind == 0) {
+        p.Send(std::move(msg));
+      } else {
+        Push(kind == 2, msg);
+      }
+    }
+  }
+
+  // ---- REST ----
+
+  static std::string Header(const Headers& h, const char* name) {
+    for (const auto& [k, v] : h)
+      if (k.size() == std::strlen(name) && std::equal(k.begin(), k.end(), name, [](char x, char y) {
+            return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+          }))
+        return v;
+    return {};
+  }
+  static std::string QueryParam(const std::string& target, const std::string& key) {
+    const size_t q = target.find('?');
+    if (q == std::string::npos) return {};
+    size_t pos = q + 1;
+    while (pos < target.size()) {
+      size_t amp = target.find('&', pos);
+      if (amp == std::string::npos) amp = target.size();
+      const std::string kv = target.substr(pos, amp - pos);
+      const size_t eq = kv.find('=');
+      if (eq != std::string::npos && kv.substr(0, eq) == key) return kv.substr(eq + 1);
+      pos = amp + 1;
+    }
+    return {};
+  }
+  static HttpResult Answer(int status, const std::string& code, const std::string& msg, const json& data) {
+    HttpResult r;
+    r.status = status;
+    r.body = json{{"code", code}, {"msg", msg}, {"data", data}}.dump();
+    return r;
+  }
+  // Time "2020-12-08T09:08:57.715Z" → Unix ms, or -1.
+  static int64_t IsoMs(const std::string& t) {
+    struct tm tmv {};
+    int ms = 0;
+    if (t.size() != 24 || std::sscanf(t.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d.%3dZ", &tmv.tm_year, &tmv.tm_mon, &tmv.tm_mday,
+                                      &tmv.tm_hour, &tmv.tm_min, &tmv.tm_sec, &ms) != 7)
+      return -1;
+    tmv.tm_year -= 1900;
+    tmv.tm_mon -= 1;
+    return static_cast<int64_t>(timegm(&tmv)) * 1000 + ms;
+  }
+
+  bool OnHttpWithHeaders(const std::string& method, const std::string& target, const Headers& headers,
+                         const std::string& body, HttpResult* out) override {
+    const std::string path = target.substr(0, target.find('?'));
+    const char* request = path == "/api/v5/trade/order" || path == "/api/v5/trade/fills" ? "query"
+                          : path == "/api/v5/trade/orders-pending"                        ? "list"
+                          : path == "/api/v5/trade/cancel-all-after"                      ? "dead_man"
+                                                                                          : nullptr;
+    if (request == nullptr) return false;
+    const Nanos arrived = WallNow();
+    const std::string wire = "\"method\":\"" + method + "\",\"path\":" + json(target).dump() +
+                             (body.empty() ? std::string() : ",\"body\":" + json(body).dump());
+    auto done = [&](const HttpResult& r, const std::string& client_id, const std::string& outcome) {
+      *out = r;
+      s_->LogOrder(venue_, arrived, request, client_id, wire, outcome);
+      return true;
+    };
+    // Authentication, as the venue checks it.
+    const std::string key = Header(headers, "OK-ACCESS-KEY"), sign = Header(headers, "OK-ACCESS-SIGN"),
+                      ts = Header(headers, "OK-ACCESS-TIMESTAMP"), pass = Header(headers, "OK-ACCESS-PASSPHRASE");
+    if (s_->api_key(venue_).empty() || key != s_->api_key(venue_))
+      return done(Answer(401, "50111", "Invalid OK-ACCESS-KEY", json::array()), "", "\"result\":\"auth\"");
+    if (pass != s_->passphrase(venue_))
+      return done(Answer(401, "50105", "Invalid OK-ACCESS-PASSPHRASE", json::array()), "", "\"result\":\"auth\"");
+    const int64_t t = IsoMs(ts);
+    const int64_t now_ms = WallNow().value / 1'000'000;
+    if (t < 0 || t > now_ms + kLoginWindowS * 1000 || now_ms - t > kLoginWindowS * 1000)
+      return done(Answer(401, "50102", "Timestamp request expired", json::array()), "", "\"result\":\"auth\"");
+    if (sign != venues::Base64Encode(venues::HmacSha256Raw(s_->api_secret(venue_), ts + method + target + body)))
+      return done(Answer(401, "50113", "Invalid Sign", json::array()), "", "\"result\":\"auth\"");
+
+    if (path == "/api/v5/trade/order" && method == "GET") {
+      const std::string cl = QueryParam(target, "clOrdId"), oid = QueryParam(target, "ordId");
+      const OrderRec* o = FindOrder(cl, oid);
+      if (o == nullptr || o->inst_id != QueryParam(target, "instId"))
+        return done(Answer(200, "51603", "Order does not exist", json::array()), cl, "\"result\":\"not_found\"");
+      return done(Answer(200, "0", "", json::array({OrderJson(*o)})), cl,
+                  "\"result\":\"" + o->state + "\",\"accFillSz\":\"" + Dec(o->acc) + "\"");
+    }
+    if (path == "/api/v5/trade/fills" && method == "GET") {
+      const OrderRec* o = FindOrder("", QueryParam(target, "ordId"));
+      json data = json::array();
+      if (o != nullptr && o->inst_id == QueryParam(target, "instId")) {
+        // Newest first, as the venue lists them; fee is this fill's (negative = charged).
+        for (auto it = o->fills.rbegin(); it != o->fills.rend(); ++it)
+          data.push_back({{"instType", "SPOT"}, {"instId", o->inst_id}, {"ordId", o->ord_id}, {"clOrdId", o->cl_ord_id},
+                          {"tradeId", it->trade_id}, {"fillPx", Dec(it->px)}, {"fillSz", Dec(it->qty)},
+                          {"side", o->side}, {"execType", "T"}, {"fee", Dec(-it->fee)}, {"feeCcy", it->fee_ccy},
+                          {"ts", it->time_ms}});
+      }
+      return done(Answer(200, "0", "", data), o ? o->cl_ord_id : "", "\"result\":\"fills\",\"count\":" + std::to_string(data.size()));
+    }
+    if (path == "/api/v5/trade/orders-pending" && method == "GET") {
+      json data = json::array();
+      for (const auto& [oid, o] : orders_)
+        if (Resting(o)) data.push_back(OrderJson(o));
+      return done(Answer(200, "0", "", data), "", "\"result\":\"listed\",\"count\":" + std::to_string(data.size()));
+    }
+    if (path == "/api/v5/trade/cancel-all-after" && method == "POST") {
+      const json b = json::parse(body, nullptr, false);
+      const std::string to = b.is_object() && b.contains("timeOut") && b["timeOut"].is_string() ? b["timeOut"].get<std::string>() : "";
+      int64_t secs = -1;
+      if (!to.empty() && to.size() <= 4 && std::all_of(to.begin(), to.end(), [](char c) { return c >= '0' && c <= '9'; }))
+        secs = std::stoll(to);
+      if (secs != 0 && (secs < 10 || secs > 120))
+        return done(Answer(200, "51000", "Parameter timeOut error", json::array()), "", "\"result\":\"refused\"");
+      dead_man_armed_ = secs > 0;
+      dead_man_trigger_ms_ = secs > 0 ? now_ms + secs * 1000 : 0;
+      return done(Answer(200, "0", "",
+                         json::array({{{"triggerTime", secs > 0 ? std::to_string(dead_man_trigger_ms_) : "0"},
+                                       {"tag", ""}, {"ts", std::to_string(now_ms)}}})),
+                  "", std::string("\"result\":\"") + (secs > 0 ? "armed" : "disarmed") + "\",\"trigger_ms\":" +
+                          std::to_string(dead_man_trigger_ms_));
+    }
+    return done(Answer(405, "50000", "Method not allowed", json::array()), "", "\"result\":\"refused\"");
+  }
+
+  void OnTick(Nanos) override {
+    const Nanos wall = WallNow();
+    // Late replies whose time has come, in the order they were held.
+    while (!held_.empty() && held_.front().due.value <= wall.value) {
+      Held h = std::move(held_.front());
+      held_.pop_front();
+      if (h.kind == 0) {
+        for (Peer* q : s_->Peers(venue_))
+          if (q->id == h.peer) q->Send(std::move(h.msg));
+      } else {
+        Push(h.kind == 2, h.msg);
+      }
+    }
+    // The dead man's switch fires on wall time.
+    if (dead_man_armed_ && wall.value / 1'000'000 >= dead_man_trigger_ms_) {
+      dead_man_armed_ = false;
+      std::string ids;
+      for (const auto& [oid, o] : orders_)
+        if (Resting(o)) ids += (ids.empty() ? "\"" : ",\"") + o.cl_ord_id + "\"";
+      const int n = CancelEverything();
+      s_->LogOrder(venue_, wall, "dead_man", "", "\"trigger_ms\":" + std::to_string(dead_man_trigger_ms_),
+                   "\"result\":\"fired\",\"canceled_count\":" + std::to_string(n) + ",\"canceled\":[" + ids + "]");
+    }
   }
 
   Server* s_;
@@ -456,6 +809,12 @@ class OkxProtocol final : public Protocol {
   std::map<std::string, int> by_symbol_;
   std::map<uint64_t, PrivateState> private_;  // private connections by peer id
   uint64_t order_id_ = 600'000'000'000;
+  std::map<std::string, OrderRec> orders_;        // every order placed, by ordId
+  std::map<std::string, std::string> by_cl_;      // clOrdId → ordId
+  std::map<int, std::deque<int64_t>> rate_;       // per instrument: arrival times in the window
+  std::deque<Held> held_;                         // late_replies
+  bool dead_man_armed_ = false;
+  int64_t dead_man_trigger_ms_ = 0;
   uint64_t trade_id_ = 1000;
 };
 

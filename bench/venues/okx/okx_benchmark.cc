@@ -549,6 +549,42 @@ symbols = { "BTC/USDT" = "BTC-USDT" }
 }
 BENCHMARK(BM_Okx_EncodeOrder);
 
+// ---- cancel path and signed REST (cold path, but the kill switch's cancel-all runs it) ----
+
+void BM_Okx_EncodeCancel(benchmark::State& st) {
+  char buf[512];
+  ClientOrderId id{1'801'234'567'890'123};
+  for (auto _ : st) {
+    benchmark::DoNotOptimize(okx::EncodeCancel("BTC-USDT", id, buf, sizeof buf));
+    ++id.value;
+  }
+  st.SetItemsProcessed(st.iterations());
+}
+BENCHMARK(BM_Okx_EncodeCancel);
+
+void BM_Okx_EncodeBatchCancel20(benchmark::State& st) {
+  okx::CancelItem items[okx::kBatchCancelMax];
+  for (auto& i : items) i = okx::CancelItem{"BTC-USDT", "hs1801234567890123", ""};
+  char buf[4096];
+  for (auto _ : st) benchmark::DoNotOptimize(okx::EncodeBatchCancel("ca1-0", items, okx::kBatchCancelMax, buf, sizeof buf));
+  st.SetItemsProcessed(st.iterations() * okx::kBatchCancelMax);
+}
+BENCHMARK(BM_Okx_EncodeBatchCancel20);
+
+// One signed query: timestamp, path and HMAC-SHA256 + base64 (every REST request pays this).
+void BM_Okx_QueryPathAndSign(benchmark::State& st) {
+  const venues::HmacSha256 key("bench-secret-not-real");
+  ClientOrderId id{1'801'234'567'890'123};
+  for (auto _ : st) {
+    const std::string ts = okx::IsoMillis(1'700'000'000'123);
+    const std::string path = okx::QueryPath("BTC-USDT", id);
+    benchmark::DoNotOptimize(okx::RestSign(key, ts, "GET", path, ""));
+    ++id.value;
+  }
+  st.SetItemsProcessed(st.iterations());
+}
+BENCHMARK(BM_Okx_QueryPathAndSign);
+
 }  // namespace
 }  // namespace hs
 

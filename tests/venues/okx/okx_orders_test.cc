@@ -138,13 +138,13 @@ TEST_F(OkxOrders, LoginSignatureAndRequest) {
 
 TEST(OkxClientId, ParsesOnlyOurForm) {
   ClientOrderId id;
-  EXPECT_TRUE(ParseClientId("hs42", &id));
+  EXPECT_TRUE(venues::ParseClientId("hs42", &id));
   EXPECT_EQ(id.value, 42u);
-  EXPECT_FALSE(ParseClientId("", &id));
-  EXPECT_FALSE(ParseClientId("hs", &id));
-  EXPECT_FALSE(ParseClientId("HS42", &id));
-  EXPECT_FALSE(ParseClientId("hs4a2", &id));
-  EXPECT_FALSE(ParseClientId("hs99999999999999999999", &id)) << "overflow";
+  EXPECT_FALSE(venues::ParseClientId("", &id));
+  EXPECT_FALSE(venues::ParseClientId("hs", &id));
+  EXPECT_FALSE(venues::ParseClientId("HS42", &id));
+  EXPECT_FALSE(venues::ParseClientId("hs4a2", &id));
+  EXPECT_FALSE(venues::ParseClientId("hs99999999999999999999", &id)) << "overflow";
 }
 
 std::string Push(const std::string& fields) {
@@ -289,11 +289,13 @@ TEST_F(OkxOrders, NotSentAndDisconnect) {
   t.Add(Intent(9, "30000", "0.5"), TscStamp{});
   t.Add(Intent(10, "30000", "0.5"), TscStamp{});
   std::vector<ExecReport> out;
-  EXPECT_EQ(t.DrainUnknown([&](const ExecReport& r) { out.push_back(r); }), 2);
+  EXPECT_EQ(t.MarkAllUnknown(0, [&](const ExecReport& r) { out.push_back(r); }), 2);
   ASSERT_EQ(out.size(), 2u);
   EXPECT_EQ(out[0].kind, ExecKind::kUnknown);
   EXPECT_FALSE(out[0].final) << "the core keeps the reservation until reconciled";
-  EXPECT_EQ(t.active(), 0);
+  EXPECT_EQ(t.active(), 2) << "unknown orders stay in the table until a query resolves them";
+  EXPECT_EQ(t.table().unknown(), 2);
+  EXPECT_EQ(t.MarkAllUnknown(0, [&](const ExecReport& r) { out.push_back(r); }), 0) << "reported once";
 }
 
 TEST_F(OkxOrders, FillWithoutAPriceIsInDoubt) {
@@ -305,6 +307,173 @@ TEST_F(OkxOrders, FillWithoutAPriceIsInDoubt) {
             OrderTracker::Outcome::kReport);
   EXPECT_EQ(ex.kind, ExecKind::kUnknown);
   EXPECT_TRUE(t.Busy(ClientOrderId{11}));
+}
+
+
+// ---- GTC / post-only, cancel, cancel-all, query, list, dead man: exact wire text ----
+
+TEST_F(OkxOrders, EncodesPostOnlyGtcExactly) {
+  char buf[1024];
+  OrderIntent in = Intent(42, "29000.5", "0.01");
+  in.tif = TimeInForce::kGtc;
+  in.post_only = true;
+  const size_t n = enc_.Encode(in, buf, sizeof buf);
+  EXPECT_EQ(std::string(buf, n),
+            R"({"id":"hs42","op":"order","args":[{"instId":"BTC-USDT","tdMode":"cash","side":"buy","ordType":"post_only","px":"29000.5","sz":"0.01000000","clOrdId":"hs42"}]})");
+  in.post_only = false;
+  EXPECT_NE(std::string(buf, enc_.Encode(in, buf, sizeof buf)).find(R"("ordType":"limit")"), std::string::npos);
+  in.tif = TimeInForce::kIoc;
+  in.post_only = true;  // post-only is a GTC form: an IOC stays an IOC
+  EXPECT_NE(std::string(buf, enc_.Encode(in, buf, sizeof buf)).find(R"("ordType":"ioc")"), std::string::npos);
+}
+
+TEST(OkxRequests, CancelAndBatchCancelExactText) {
+  char buf[2048];
+  size_t n = EncodeCancel("BTC-USDT", ClientOrderId{42}, buf, sizeof buf);
+  EXPECT_EQ(std::string(buf, n), R"({"id":"cx42","op":"cancel-order","args":[{"instId":"BTC-USDT","clOrdId":"hs42"}]})");
+  EXPECT_EQ(EncodeCancel("BTC-USDT", ClientOrderId{42}, buf, 40), 0u) << "no room";
+  const CancelItem items[] = {{"BTC-USDT", "hs1", ""}, {"ETH-USDT", "", "6000001"}};
+  n = EncodeBatchCancel("ca1-0", items, 2, buf, sizeof buf);
+  EXPECT_EQ(std::string(buf, n),
+            R"({"id":"ca1-0","op":"batch-cancel-orders","args":[{"instId":"BTC-USDT","clOrdId":"hs1"},{"instId":"ETH-USDT","ordId":"6000001"}]})");
+  EXPECT_EQ(EncodeBatchCancel("x", items, 0, buf, sizeof buf), 0u);
+  CancelItem many[kBatchCancelMax + 1];
+  for (auto& m : many) m = CancelItem{"BTC-USDT", "hs1", ""};
+  EXPECT_GT(EncodeBatchCancel("x", many, kBatchCancelMax, buf, sizeof buf), 0u);
+  EXPECT_EQ(EncodeBatchCancel("x", many, kBatchCancelMax + 1, buf, sizeof buf), 0u) << "OKX takes at most 20";
+  EXPECT_EQ(EncodeBatchCancel("x", items, 2, buf, 60), 0u) << "no room";
+}
+
+TEST(OkxRequests, RestPathsBodiesAndSignatureKnownAnswer) {
+  EXPECT_EQ(QueryPath("BTC-USDT", ClientOrderId{42}), "/api/v5/trade/order?instId=BTC-USDT&clOrdId=hs42");
+  EXPECT_EQ(FillsPath("BTC-USDT", "600000000001"), "/api/v5/trade/fills?instId=BTC-USDT&ordId=600000000001");
+  EXPECT_EQ(kPendingPath, "/api/v5/trade/orders-pending?instType=SPOT");
+  EXPECT_EQ(CancelAfterBody(60), R"({"timeOut":"60"})");
+  EXPECT_EQ(IsoMillis(1607418537715), "2020-12-08T09:08:57.715Z");
+  EXPECT_EQ(IsoMillis(1607418537005), "2020-12-08T09:08:57.005Z");
+  // Self-generated vectors (Python hmac/hashlib/base64 over the same pre-hash text).
+  const venues::HmacSha256 key("okx-unit-secret");
+  EXPECT_EQ(RestSign(key, "2020-12-08T09:08:57.715Z", "GET", "/api/v5/trade/order?instId=BTC-USDT&clOrdId=hs42", ""),
+            "dZSvWuVqdV0JRUc7UDBrs+Pfn+cP4Zm2IJdMQ9J8zrA=");
+  EXPECT_EQ(RestSign(key, "2020-12-08T09:08:57.715Z", "POST", "/api/v5/trade/cancel-all-after", R"({"timeOut":"60"})"),
+            "gJQ485z+H5miaI/FsVx/gNFeV67JBJiPxgOeF4Buzso=");
+  EXPECT_EQ(TriggerTimeMs("1607418597715"), 1607418597715) << "milliseconds";
+  EXPECT_EQ(TriggerTimeMs("1607418597"), 1607418597000) << "seconds";
+  EXPECT_EQ(TriggerTimeMs(""), -1);
+  EXPECT_EQ(TriggerTimeMs("16x"), -1);
+}
+
+TEST_F(OkxOrders, ParsesCancelRepliesAndRestAnswers) {
+  const PrivateMsg& c = Parse(
+      R"({"id":"ca3-1","op":"batch-cancel-orders","code":"2","msg":"","data":[{"clOrdId":"hs1","ordId":"7","sCode":"0","sMsg":""},{"clOrdId":"hs2","ordId":"","sCode":"51400","sMsg":"gone"}],"inTime":"1","outTime":"2"})");
+  EXPECT_EQ(c.kind, PrivateKind::kCancelReply);
+  EXPECT_EQ(c.id, "ca3-1");
+  ASSERT_EQ(c.order_count, 2);
+  EXPECT_EQ(c.orders[1].s_code, kCodeGone);
+  EXPECT_EQ(Parse(R"({"id":"cx5","op":"cancel-order","code":"0","msg":"","data":[{"clOrdId":"hs5","ordId":"9","sCode":"0","sMsg":""}]})").kind,
+            PrivateKind::kCancelReply);
+
+  auto rest = [&](const std::string& text, PrivateMsg* m) {
+    buf_ = testing::Padded(text);
+    return parser_.ParseRest(buf_.data(), text.size(), m);
+  };
+  PrivateMsg m;
+  ASSERT_EQ(rest(R"({"code":"0","msg":"","data":[{"instId":"BTC-USDT","ordId":"11","clOrdId":"hs42","state":"partially_filled","accFillSz":"0.3","avgPx":"30001","fee":"-0.0003","feeCcy":"BTC","px":"30002","sz":"0.5"}]})", &m),
+            ParseStatus::kOk);
+  EXPECT_EQ(m.kind, PrivateKind::kRest);
+  ASSERT_EQ(m.order_count, 1);
+  EXPECT_EQ(m.orders[0].state, OrderState::kPartiallyFilled);
+  EXPECT_EQ(m.orders[0].acc_fill_sz, ParseDecimal<Qty>("0.3").value);
+  EXPECT_TRUE(m.orders[0].has_avg_px);
+  EXPECT_EQ(m.orders[0].avg_px, ParseDecimal<Price>("30001").value);
+  EXPECT_EQ(m.orders[0].fee, ParseDecimal<Amount>("-0.0003", Sign::kAllowNegative).value);
+  ASSERT_EQ(rest(R"({"code":"51603","msg":"Order does not exist","data":[]})", &m), ParseStatus::kOk);
+  EXPECT_EQ(m.code, kCodeNotFound);
+  EXPECT_EQ(m.order_count, 0);
+  ASSERT_EQ(rest(R"({"code":"0","msg":"","data":[{"triggerTime":"1587971460417","tag":"","ts":"1587971400417"}]})", &m),
+            ParseStatus::kOk);
+  EXPECT_EQ(TriggerTimeMs(m.orders[0].trigger_time), 1587971460417);
+  ASSERT_EQ(rest(R"({"code":"0","msg":"","data":[{"fillPx":"30001","fillSz":"0.3","fee":"-0.0003","feeCcy":"BTC","ordId":"11"}]})", &m),
+            ParseStatus::kOk);
+  EXPECT_TRUE(m.orders[0].has_fill_sz);
+  // Malformed answers: each a clear status, never a crash.
+  EXPECT_EQ(rest("not json", &m), ParseStatus::kBadJson);
+  EXPECT_EQ(rest(R"({"msg":"","data":[]})", &m), ParseStatus::kMissingField) << "no code";
+  EXPECT_EQ(rest(R"({"code":"0","msg":""})", &m), ParseStatus::kMissingField) << "no data";
+  EXPECT_EQ(rest(R"({"code":"0","data":{}})", &m), ParseStatus::kBadField) << "data not an array";
+  EXPECT_EQ(rest(R"({"code":"0","data":[{"accFillSz":"x"}]})", &m), ParseStatus::kBadNumber);
+  EXPECT_EQ(rest(R"({"code":"0","data":[{"avgPx":5}]})", &m), ParseStatus::kBadField);
+  EXPECT_EQ(rest(R"({"code":"0","data":[1]})", &m), ParseStatus::kBadField);
+  PrivateMsg bad;
+  const std::string no_scode = R"({"id":"cx1","op":"cancel-order","code":"0","data":[{"clOrdId":"hs1"}]})";
+  buf_ = testing::Padded(no_scode);
+  EXPECT_EQ(parser_.ParsePrivate(buf_.data(), no_scode.size(), &bad), ParseStatus::kMissingField)
+      << "a cancel item without sCode";
+}
+
+TEST_F(OkxOrders, QueryAnswersResolveUnknownOrders) {
+  OrderTracker t(VenueId{0}, &symbols_);
+  ExecReport ex;
+  t.Add(Intent(21, "30002", "0.5"), TscStamp{}, 0);
+  t.Add(Intent(22, "30002", "0.5"), TscStamp{}, 0);
+  t.Add(Intent(23, "29000", "0.5"), TscStamp{}, 0);
+  EXPECT_EQ(t.MarkAllUnknown(0, [](const ExecReport&) {}), 3);
+  // Not found: final reject kNotFound, slot freed.
+  ASSERT_EQ(t.OnQuery(ClientOrderId{21}, nullptr, Amount::Zero(), TscStamp{}, &ex), OrderTracker::Outcome::kReport);
+  EXPECT_EQ(ex.kind, ExecKind::kRejected);
+  EXPECT_EQ(ex.reason, RejectReason::kNotFound);
+  EXPECT_TRUE(ex.final);
+  EXPECT_FALSE(t.Busy(ClientOrderId{21}));
+  // Filled: one final fill with the exact cumulative quote and fee.
+  OrderItem o;
+  o.state = OrderState::kFilled;
+  o.acc_fill_sz = ParseDecimal<Qty>("0.5").value;
+  o.fee = ParseDecimal<Amount>("-0.0005", Sign::kAllowNegative).value;
+  o.fee_ccy = "BTC";
+  o.avg_px = ParseDecimal<Price>("30001.4").value;
+  o.has_avg_px = true;
+  ASSERT_EQ(t.OnQuery(ClientOrderId{22}, &o, ParseDecimal<Amount>("15000.7").value, TscStamp{}, &ex),
+            OrderTracker::Outcome::kReport);
+  EXPECT_EQ(ex.kind, ExecKind::kFill);
+  EXPECT_TRUE(ex.final);
+  EXPECT_EQ(ex.fill_qty, ParseDecimal<Qty>("0.5").value);
+  EXPECT_EQ(ex.fill_quote, ParseDecimal<Amount>("15000.7").value);
+  EXPECT_EQ(ex.fee, ParseDecimal<Amount>("0.0005").value);
+  EXPECT_EQ(ex.fee_asset, symbols_.FindAsset("BTC"));
+  EXPECT_FALSE(t.Busy(ClientOrderId{22}));
+  // Still open (a resting GTC): an ack, the entry stays live as kAcked; a repeat says nothing.
+  OrderItem live;
+  live.state = OrderState::kLive;
+  ASSERT_EQ(t.OnQuery(ClientOrderId{23}, &live, Amount::Zero(), TscStamp{}, &ex), OrderTracker::Outcome::kReport);
+  EXPECT_EQ(ex.kind, ExecKind::kAck);
+  ASSERT_NE(t.Find(ClientOrderId{23}), nullptr);
+  EXPECT_EQ(t.Find(ClientOrderId{23})->state, venues::InFlightState::kAcked);
+  EXPECT_EQ(t.OnQuery(ClientOrderId{23}, &live, Amount::Zero(), TscStamp{}, &ex), OrderTracker::Outcome::kNone);
+  EXPECT_EQ(t.OnQuery(ClientOrderId{99}, &live, Amount::Zero(), TscStamp{}, &ex), OrderTracker::Outcome::kNone)
+      << "not tracked";
+}
+
+TEST_F(OkxOrders, OutOfOrderAndRepeatedPushesChangeNothing) {
+  OrderTracker t(VenueId{0}, &symbols_);
+  ExecReport ex;
+  t.Add(Intent(31, "30002", "0.5"), TscStamp{}, 0);
+  const std::string second = Push(
+      R"("clOrdId":"hs31","state":"partially_filled","fillPx":"30002","fillSz":"0.1","accFillSz":"0.4","fee":"-0.0004","feeCcy":"BTC")");
+  const std::string first = Push(
+      R"("clOrdId":"hs31","state":"partially_filled","fillPx":"30001","fillSz":"0.3","accFillSz":"0.3","fee":"-0.0003","feeCcy":"BTC")");
+  ASSERT_EQ(t.OnPush(Parse(first).orders[0], TscStamp{}, &ex), OrderTracker::Outcome::kReport);
+  ASSERT_EQ(t.OnPush(Parse(second).orders[0], TscStamp{}, &ex), OrderTracker::Outcome::kReport);
+  EXPECT_EQ(ex.fill_quote, ParseDecimal<Amount>("3000.2").value);
+  EXPECT_EQ(t.OnPush(Parse(first).orders[0], TscStamp{}, &ex), OrderTracker::Outcome::kNone) << "late, behind";
+  EXPECT_EQ(t.OnPush(Parse(second).orders[0], TscStamp{}, &ex), OrderTracker::Outcome::kNone) << "repeated";
+  // A rate-limit refusal maps to kRateLimited.
+  t.Add(Intent(32, "30002", "0.5"), TscStamp{}, 0);
+  TscStamp wire;
+  ASSERT_EQ(t.OnReply(Parse(R"({"id":"hs32","op":"order","code":"1","msg":"","data":[{"clOrdId":"hs32","ordId":"","sCode":"50011","sMsg":"Rate limit reached"}]})"),
+                      TscStamp{}, &ex, &wire),
+            OrderTracker::Outcome::kReport);
+  EXPECT_EQ(ex.reason, RejectReason::kRateLimited);
+  EXPECT_EQ(ex.venue_code, 50011);
 }
 
 }  // namespace
