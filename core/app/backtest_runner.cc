@@ -1,5 +1,6 @@
 #include "core/app/backtest_runner.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -54,7 +55,12 @@ class Runner {
   void OnRaw(const backtest::Event& e);
   void OnBalance(const backtest::Event& e);
   void Publish(VenueId v, InstrumentId i, int64_t t);
-  void Settle(int64_t t);
+  // Every input is followed by Settle; most (timers above all) emit nothing, which the core's
+  // count of orders sent tells without touching the rings.
+  void Settle(int64_t t) {
+    if (core_->telemetry().counters.orders_sent != settled_orders_) SettleIntents(t);
+  }
+  void SettleIntents(int64_t t);
   void Report(const ExecReport& r, int64_t t);
   void WriteSummary(std::ostream& o) const;
   const std::string& Name(VenueId v) const { return cfg_.venues[v.value].name; }
@@ -85,12 +91,17 @@ class Runner {
   // Summary figures.
   uint64_t events_ = 0, intents_n_ = 0, fills_n_ = 0, raw_rejected_ = 0;
   Amount turnover_;
+  uint64_t settled_orders_ = 0;  // the core's orders_sent when the rings were last emptied
   bool nav_start_known_ = false;
   Amount nav_start_;
 };
 
 bool Runner::Init() {
   params_ = CoreParamsFromConfig(cfg_, /*client_id_base=*/1);
+  // Nobody reads status during a backtest: the core's NAV and PnL snapshot (telemetry, which no
+  // decision reads) is recomputed once per second of event time instead of every 50 ms, and
+  // once more at the end for the summary. Live it is what `ctl status` shows.
+  if (cfg_.timer_ms > 0) params_.telemetry_every_timers = std::max<int>(params_.telemetry_every_timers, static_cast<int>(1000 / cfg_.timer_ms));
   engine::DecisionCore::Wiring w;
   for (size_t v = 0; v < cfg_.venues.size(); ++v) {
     rings_.push_back(std::make_unique<IntentRing>(1024));
@@ -268,11 +279,7 @@ void Runner::Publish(VenueId v, InstrumentId i, int64_t t) {
 
 // Every intent the core emitted fills at once; its reports go back at the same time, then the
 // books it took from are published again (what is left of them).
-void Runner::Settle(int64_t t) {
-  // Most inputs (timers above all) emit nothing: leave before setting anything up.
-  bool pending = false;
-  for (auto& ring : intents_) pending = pending || !ring.Empty();
-  if (!pending) return;
+void Runner::SettleIntents(int64_t t) {
   for (int rounds = 0; rounds < 64; ++rounds) {
     bool any = false;
     // The books fills took from: a short list (touched_, kept across calls so that it is not
@@ -341,7 +348,10 @@ void Runner::Settle(int64_t t) {
         }
       }
     }
-    if (!any) return;
+    if (!any) {
+      settled_orders_ = core_->telemetry().counters.orders_sent;  // every ring is empty
+      return;
+    }
     auto republish = [&](VenueId v, InstrumentId i) {
       VenueMsg m;
       m.kind = VenueMsg::Kind::kBookTop;
