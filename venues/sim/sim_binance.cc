@@ -544,7 +544,7 @@ class BinanceProtocol final : public Protocol {
       window_start_ms_ = now_ms - now_ms % kOrderWindowMs;
       window_count_ = 0;
     }
-    if (TakeFault(fl.rate_limit_orders) || window_count_ >= kOrderLimit) {
+    if (TakeFault(fl.rate_limit_orders) || (s_->config().rate_limits && window_count_ >= kOrderLimit)) {
       log("rejected", ",\"reason\":\"rate_limit\"");
       return p.Send(Error(id, 429, -1015, "Too many new orders; current limit is 50 orders per TEN_SECONDS."));
     }
@@ -671,7 +671,7 @@ class BinanceProtocol final : public Protocol {
                                                        : "resting";
     const std::string text = PlaceResult(id, o);
     orders_[o.client_id] = o;
-    if (TakeFault(fl.drop_replies)) {
+    if (TakeDropReply(fl)) {
       log(result, ",\"executedQty\":\"" + Q(o.executed) + "\",\"fault\":\"drop_reply\"");
       return;
     }

@@ -15,7 +15,7 @@ absl::StatusOr<SimConfig> ParseSimConfig(const std::string& text, const std::str
     const config::Node root(&doc, "", origin);
     const config::Node sim = root.Child("sim");
     sim.AllowOnly({"seed", "tick_interval_ms", "step_bps", "spread_bps", "levels", "dislocation_every_ms",
-                   "dislocation_bps", "dislocation_ms", "prices", "accounts"});
+                   "dislocation_bps", "dislocation_ms", "prices", "accounts", "rate_limits"});
     c.seed = static_cast<uint64_t>(sim.Int("seed", 0, INT64_MAX, 1));
     c.tick_interval_ms = sim.Int("tick_interval_ms", 1, 60'000, 20);
     c.step_bps = sim.Int("step_bps", 0, 1000, 1);
@@ -24,6 +24,7 @@ absl::StatusOr<SimConfig> ParseSimConfig(const std::string& text, const std::str
     c.dislocation_every_ms = sim.Int("dislocation_every_ms", 0, 3'600'000, 1500);
     c.dislocation_bps = sim.Int("dislocation_bps", 0, 5000, 45);
     c.dislocation_ms = sim.Int("dislocation_ms", 1, 3'600'000, 300);
+    c.rate_limits = sim.Bool("rate_limits", true);
     const config::Node prices = sim.Child("prices");
     c.start_price.resize(c.base.instruments.size());
     for (const auto& ic : c.base.instruments) {

@@ -29,6 +29,10 @@ struct SimConfig {
   int64_t dislocation_every_ms = 1500;  // 0 = never
   int64_t dislocation_bps = 45;
   int64_t dislocation_ms = 300;
+  // The venues' documented order-rate limits, enforced with their real errors. Off only for soak
+  // tests that push more orders than a real account may (the scripted rate_limit_orders fault
+  // still applies).
+  bool rate_limits = true;
   std::vector<Price> start_price;       // per instrument id
   std::vector<SimAccount> accounts;     // per venue id
 };

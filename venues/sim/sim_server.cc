@@ -488,6 +488,12 @@ std::string Server::HandleControl(std::string_view line) {
     f.duplicate_fills += j.value("duplicate_fills", 0);
     f.disconnect_orders += j.value("disconnect_orders", 0);
     f.rate_limit_orders += j.value("rate_limit_orders", 0);
+    if (j.contains("drop_reply_every")) {
+      const int every = j.value("drop_reply_every", 0);
+      if (every < 0) return Err("drop_reply_every must be >= 0");
+      f.drop_reply_every = every;
+      f.orders_seen = 0;
+    }
     int closed = 0;
     if (j.value("disconnect", false)) {
       for (Peer* p : Peers(v)) {

@@ -99,6 +99,8 @@ struct Faults {
   int duplicate_fills = 0;      // the next N orders' fill pushes are each sent twice
   int disconnect_orders = 0;    // the next N orders execute, then the order session is closed before the reply
   int rate_limit_orders = 0;    // refuse the next N orders with the venue's rate-limit error
+  int drop_reply_every = 0;     // from now on, every Nth order executes with its reply dropped (0 = off)
+  uint64_t orders_seen = 0;     // orders counted for drop_reply_every
 };
 
 // Takes one from a fault counter: true when this order gets the fault.
@@ -106,6 +108,12 @@ inline bool TakeFault(int& n) {
   if (n <= 0) return false;
   --n;
   return true;
+}
+
+// Whether this order's reply (and pushes) are dropped: the scripted count first, then every Nth.
+inline bool TakeDropReply(Faults& f) {
+  if (TakeFault(f.drop_replies)) return true;
+  return f.drop_reply_every > 0 && ++f.orders_seen % static_cast<uint64_t>(f.drop_reply_every) == 0;
 }
 
 class Server {

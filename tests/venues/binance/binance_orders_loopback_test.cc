@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "core/base/decimal.h"
+#include "core/engine/order_tracker.h"
 #include "core/messages/rings.h"
 #include "core/runtime/kill_switch.h"
 #include "core/runtime/log.h"
@@ -30,7 +31,7 @@ namespace {
 
 constexpr char kSecret[] = "bnb-loopback-test-secret-0123456789abcdef";  // test-only
 
-std::string Config(int port, const std::string& venue_extra) {
+std::string Config(int port, const std::string& venue_extra, const std::string& sim_extra = "") {
   const std::string p = std::to_string(port);
   return testing::UnitConfigToml(R"("BTC", "USDT")", std::string(testing::kBtcUsdtInstrumentToml) + R"([execution]
 ack_timeout_ms = 300
@@ -52,7 +53,7 @@ reconnect_max_ms = 200
 seed = 1
 levels = 5
 dislocation_every_ms = 0
-[sim.prices]
+)" + sim_extra + R"([sim.prices]
 "BTC/USDT" = "30000"
 [sim.accounts.binance]
 taker_fee = "0.001"
@@ -66,10 +67,10 @@ Amount A(const char* s) { return ParseDecimal<Amount>(s).value; }
 
 class BinanceOrdersLoopback : public ::testing::Test {
  protected:
-  void Start(const std::string& venue_extra = "") {
+  void Start(const std::string& venue_extra = "", const std::string& sim_extra = "") {
     ::setenv("HS_BOL_KEY", "bol-key", 1);
     ::setenv("HS_BOL_SECRET", kSecret, 1);
-    auto c = sim::ParseSimConfig(Config(testing::FreePort(), venue_extra), "test");
+    auto c = sim::ParseSimConfig(Config(testing::FreePort(), venue_extra, sim_extra), "test");
     ASSERT_TRUE(c.ok()) << c.status();
     cfg_ = std::make_unique<sim::SimConfig>(*c);
     market_ = std::make_unique<sim::Market>(*cfg_);
@@ -502,6 +503,64 @@ TEST_F(BinanceOrdersLoopback, MalformedAndForeignMessagesAreCountedNeverApplied)
   EXPECT_EQ(orders_->inflight().live(), 1);
   ASSERT_TRUE(orders_->Cancel(ClientOrderId{1501}));
   ASSERT_TRUE(RunUntil([&] { return Final(1501); }));
+  ExpectBalancesMatchTheSim();
+}
+
+
+// The order lifecycle under sustained loss: 10,000 IOC orders through the core's order table cut
+// down to 64 slots (engine::OrderTracker, fed the session's reports as the decision core feeds
+// them), against the sim with every 20th reply dropped (5%; the order executes, nothing comes
+// back) and the venue's rate limits lifted on both sides so the run is not throttled to 50
+// orders per 10 s. Outcome: every order resolves (a dropped one goes unknown after the 300 ms ack
+// timeout, the order.status query finds it filled), no slot of either table leaks, trading
+// never stops for good (a full table only delays the next order), and the balances equal the
+// sim's account.
+TEST_F(BinanceOrdersLoopback, TenThousandOrdersThroughSixtyFourSlotsWithFivePercentOfRepliesDropped) {
+  Start("order_rate = 1000000\norder_rate_window_ms = 1000\n", "rate_limits = false\n");
+  server_->HandleControl(R"({"cmd":"fault","venue":"binance","drop_reply_every":20})");
+  constexpr int kOrders = 10'000;
+  engine::OrderTracker table(1, /*slots=*/64);
+  int opened = 0, table_full = 0, late_reports = 0;
+  size_t seen = 0;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(240);
+  while ((opened < kOrders || table.open() > 0) && std::chrono::steady_clock::now() < deadline) {
+    while (opened < kOrders && table.HasRoom(1)) {
+      // Alternate small buys and sells that cross the paused book: each fills at once.
+      const bool buy = opened % 2 == 0;
+      OrderIntent in = Intent(0, buy ? Side::kBuy : Side::kSell, buy ? "30100.00" : "29900.00", "0.0001");
+      table.Open(in, AssetId{0}, Amount::Zero());  // assigns the client id
+      orders_->OnIntent(in);
+      ++opened;
+    }
+    if (opened < kOrders && !table.HasRoom(1)) ++table_full;
+    ioc_.run_for(std::chrono::milliseconds(1));
+    Drain();
+    for (; seen < execs_.size(); ++seen) {
+      const ExecReport& e = execs_[seen];
+      engine::TrackedOrder* o = table.Find(e.client_id);
+      if (o == nullptr) {
+        ++late_reports;  // a report for an order already closed: changes nothing
+        continue;
+      }
+      if (e.kind == ExecKind::kUnknown) table.MarkUnknown(*o);
+      if (e.kind == ExecKind::kFill) table.AddFill(*o, e.fill_qty);
+      if (e.final) table.Close(*o, e.kind);
+    }
+  }
+  ASSERT_EQ(opened, kOrders) << "trading stopped: " << table.open() << " orders live in a full table";
+  EXPECT_EQ(table.open(), 0) << "no slot of the core's table leaks";
+  EXPECT_EQ(orders_->inflight().live(), 0) << "no slot of the session's table leaks";
+  const engine::OrderOutcomes& out = table.outcomes();
+  EXPECT_EQ(out.opened, static_cast<uint64_t>(kOrders));
+  EXPECT_EQ(out.filled + out.partly_filled + out.unfilled + out.rejected, static_cast<uint64_t>(kOrders))
+      << "every order resolved";
+  EXPECT_EQ(out.filled, static_cast<uint64_t>(kOrders)) << "every order filled on the venue, dropped replies included";
+  EXPECT_EQ(out.unknown_seen, static_cast<uint64_t>(kOrders / 20)) << "exactly the dropped replies went unknown";
+  EXPECT_EQ(out.unknown_resolved, out.unknown_seen);
+  EXPECT_EQ(C(counters_.unknown_resolved), out.unknown_seen);
+  EXPECT_GT(table_full, 0) << "the 64-slot table did fill up (the test exercises a full table)";
+  EXPECT_EQ(late_reports, 0);
+  EXPECT_EQ(Logged("place"), kOrders);
   ExpectBalancesMatchTheSim();
 }
 
