@@ -38,7 +38,7 @@ class ExecutionFaults : public testing::LoopbackFixture {
                           R"([execution]
 ack_timeout_ms = 400
 query_backoff_ms = 100
-balance_check_s = 1
+balance_check_s = 3600
 drain_ms = 3000
 [sim]
 seed = 5
@@ -115,13 +115,24 @@ TEST_F(ExecutionFaults, PartialFill) {
 
 // Drop a response: the sell executes but no reply or push reaches the engine. After the ack
 // timeout it is unknown, the query by client id finds it filled, and the group ends balanced
-// with no repair order.
+// with no repair order. The resolution triggers a balance check, which finds no difference.
 TEST_F(ExecutionFaults, DroppedResponse) {
   const json st = RunWithFault({{"drop_replies", 1}});
   EXPECT_EQ(st["legs"]["balanced"], 1) << st.dump();
   EXPECT_EQ(st["legs"]["hedge_orders"], 0);
   EXPECT_EQ(st["unknown_orders"]["seen"], 1);
   EXPECT_EQ(st["counters"]["orders_filled"], 2);
+  // The resolution asks binance_b for its balances (the periodic check is an hour away): the
+  // core compares them with its books and finds them equal.
+  json rc;
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        rc = VenueStatus("binance_b")["reconcile"];
+        return rc.value("checks", 0) >= 1 && rc.value("reconciled", false);
+      },
+      10s))
+      << rc.dump();
+  EXPECT_EQ(rc["mismatches"], 0);
   ExpectClosedAndReconciled();
 }
 

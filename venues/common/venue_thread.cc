@@ -97,8 +97,12 @@ int VenueThread::DoWork() noexcept {
     cancel_all_done_.store(cancel_all_seen_, std::memory_order_release);
     ++work;
   }
-  if (balance_requests_.load(std::memory_order_acquire) != balance_requests_seen_) {
+  // Balances on demand, and after an unknown order resolved: whatever it did to the account is
+  // then checked against the venue's own numbers (the core compares once nothing is open there).
+  const uint64_t resolved = counters_ != nullptr ? counters_->unknown_resolved.load() : 0;
+  if (balance_requests_.load(std::memory_order_acquire) != balance_requests_seen_ || resolved != unknown_resolved_seen_) {
     balance_requests_seen_ = balance_requests_.load(std::memory_order_acquire);
+    unknown_resolved_seen_ = resolved;
     if (adapter_ != nullptr) adapter_->RequestBalances();
     ++work;
   }

@@ -135,6 +135,7 @@ class VenueThread {
   std::unique_ptr<Timer> balance_timer_;
   std::atomic<uint32_t> balance_requests_{0};
   uint32_t balance_requests_seen_ = 0;
+  uint64_t unknown_resolved_seen_ = 0;  // counters_->unknown_resolved when balances were last asked for
   void ScheduleBalanceCheck() noexcept;
 };
 
