@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <map>
 #include <set>
 #include <sstream>
 #include <string_view>
@@ -14,6 +15,16 @@
 #include "core/config/toml_reader.h"
 
 namespace hs::config {
+
+const char* MarketKindName(MarketKind k) noexcept {
+  switch (k) {
+    case MarketKind::kSpot:
+      return "spot";
+    case MarketKind::kPerpetual:
+      return "perpetual";
+  }
+  return "?";
+}
 
 const char* VenueKindName(VenueKind k) noexcept {
   switch (k) {
@@ -244,7 +255,14 @@ bool ReadInstruments(const Node& root, Config& c, ErrorList& errors) {
       if (ic.name.empty()) element.Fail("name", "must not be empty");
       if (!seen.insert(ic.name).second) element.Fail("name", "duplicate instrument \"" + ic.name + "\"");
       const Node in = element.Named(ic.name);
-      in.AllowOnly({"name", "base", "quote", "tick", "lot", "min_notional"});
+      in.AllowOnly({"name", "market", "base", "quote", "tick", "lot", "min_notional"});
+      const std::string market = in.String("market", "spot");
+      if (market == "perpetual") {
+        in.Fail("market", "\"perpetual\" is not supported yet (margin accounts are not built): only \"spot\" trades");
+      } else if (market != "spot") {
+        in.Fail("market", "\"" + market + "\" is not a market (\"spot\" or \"perpetual\")");
+      }
+      ic.market = MarketKind::kSpot;
       const std::string base = in.String("base");
       const std::string quote = in.String("quote");
       const AssetConfig* b = c.FindAsset(base);
@@ -334,11 +352,15 @@ bool ReadVenues(const Node& root, const ThreadConfig& venue_default, const std::
       v.thread = vn.Has("thread") ? ReadThread(vn.Child("thread"), venue_default, cpus) : venue_default;
 
       const Node syms = vn.Child("symbols");
+      // Venue text is unique per market: two instruments on one spelling would route one's
+      // messages and orders to the other.
+      std::map<std::pair<MarketKind, std::string>, std::string> used;
       for (const auto& [inst_name, sn] : syms.Entries()) {
         const InstrumentConfig* ic = c.FindInstrument(inst_name);
         if (ic == nullptr) syms.Fail(inst_name, "unknown instrument (not in instruments)");
         VenueSymbolConfig s;
         s.instrument = ic->id;
+        s.market = ic->market;
         s.tick = ic->tick;
         s.lot = ic->lot;
         if (sn.IsString()) {
@@ -352,6 +374,10 @@ bool ReadVenues(const Node& root, const ThreadConfig& venue_default, const std::
           if (!s.lot.is_positive()) sn.Fail("lot", "must be > 0");
         }
         if (s.symbol.empty() || s.symbol.size() > 32) syms.Fail(inst_name, "venue symbol must be 1 to 32 characters");
+        const auto [at, fresh] = used.emplace(std::make_pair(s.market, s.symbol), inst_name);
+        if (!fresh)
+          syms.Fail(inst_name, "venue symbol \"" + s.symbol + "\" is already " + at->second + "'s in the " +
+                                   MarketKindName(s.market) + " market");
         s.price_decimals = DecimalsNeeded(s.tick.raw(), Price::kDecimals);
         s.qty_decimals = DecimalsNeeded(s.lot.raw(), Qty::kDecimals);
         v.symbols.push_back(s);

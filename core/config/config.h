@@ -43,9 +43,17 @@ struct AssetConfig {
   std::string name;
 };
 
+// The market an instrument trades in. A venue's symbol text is unique only within one market
+// (Bybit and OKX spell the spot and the perpetual BTCUSDT alike), so symbols are keyed by venue,
+// market and text. Only spot trades today: "perpetual" is named so that the key exists before
+// the instruments do, and the config refuses it until margin accounts are supported.
+enum class MarketKind : uint8_t { kSpot = 0, kPerpetual };
+const char* MarketKindName(MarketKind k) noexcept;
+
 struct InstrumentConfig {
   InstrumentId id;
   std::string name;  // "BTC/USDT"
+  MarketKind market = MarketKind::kSpot;
   AssetId base;
   AssetId quote;
   Price tick;
@@ -56,6 +64,7 @@ struct InstrumentConfig {
 // One instrument as a venue lists it. Tick and lot default to the instrument's.
 struct VenueSymbolConfig {
   InstrumentId instrument;
+  MarketKind market = MarketKind::kSpot;  // the instrument's
   std::string symbol;  // venue text: "BTCUSDT", "BTC-USDT", "BTC/USD"
   Price tick;
   Qty lot;

@@ -18,6 +18,7 @@ namespace hs::venues {
 
 struct SymbolInfo {
   InstrumentId instrument;
+  config::MarketKind market = config::MarketKind::kSpot;
   std::string symbol;   // venue text
   std::string lower;    // lower-case form (stream names)
   Price tick;
@@ -38,6 +39,7 @@ class SymbolTable {
       const config::InstrumentConfig& ic = cfg.instruments[s.instrument.value];
       SymbolInfo info;
       info.instrument = s.instrument;
+      info.market = s.market;
       info.symbol = s.symbol;
       info.lower = s.symbol;
       for (char& c : info.lower) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
@@ -55,11 +57,14 @@ class SymbolTable {
     for (const auto& a : cfg.assets) assets_.push_back(a.name);
   }
 
-  // Index into infos() for a venue symbol, or -1.
-  int Find(std::string_view symbol) const noexcept {
+  // Index into infos() for a venue symbol in a market, or -1. The key is (market, text): the
+  // same text names different instruments in the spot and the perpetual market.
+  int Find(std::string_view symbol, config::MarketKind market = config::MarketKind::kSpot) const noexcept {
     for (size_t i = 0; i < infos_.size(); ++i) {
       const std::string& s = infos_[i].symbol;
-      if (s.size() == symbol.size() && std::memcmp(s.data(), symbol.data(), s.size()) == 0) return static_cast<int>(i);
+      if (infos_[i].market == market && s.size() == symbol.size() &&
+          std::memcmp(s.data(), symbol.data(), s.size()) == 0)
+        return static_cast<int>(i);
     }
     return -1;
   }

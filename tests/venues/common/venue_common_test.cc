@@ -185,6 +185,30 @@ TEST(Envelope, SplitCopiesThePrefixAndClosesIt) {
   EXPECT_EQ(internal::EnvelopeSplit(far.data(), far.size(), ",\"data\":[", scratch, &value), 0u);
 }
 
+// Symbols are keyed by (market, text): a perpetual "BTCUSDT" beside the spot one on the same
+// venue finds its own instrument, and a spot lookup never returns the perpetual.
+TEST(SymbolTable, TheSameTextInAnotherMarketIsAnotherInstrument) {
+  auto cfg = config::ParseConfig(config::EmbeddedBenchConfig(), "t");
+  ASSERT_TRUE(cfg.ok()) << cfg.status();
+  config::VenueConfig venue = cfg->venues[0];
+  const InstrumentId btc = cfg->FindInstrument("BTC/USDT")->id;
+  const InstrumentId eth = cfg->FindInstrument("ETH/USDT")->id;  // stands in for a perpetual
+  for (config::VenueSymbolConfig& s : venue.symbols)
+    if (s.instrument == eth) {
+      s.symbol = "BTCUSDT";
+      s.market = config::MarketKind::kPerpetual;
+    }
+  const SymbolTable t(*cfg, venue);
+  const int spot = t.Find("BTCUSDT");
+  const int perp = t.Find("BTCUSDT", config::MarketKind::kPerpetual);
+  ASSERT_GE(spot, 0);
+  ASSERT_GE(perp, 0);
+  EXPECT_EQ(t.infos()[static_cast<size_t>(spot)].instrument, btc);
+  EXPECT_EQ(t.infos()[static_cast<size_t>(perp)].instrument, eth);
+  EXPECT_EQ(t.infos()[static_cast<size_t>(perp)].market, config::MarketKind::kPerpetual);
+  EXPECT_EQ(t.Find("ETHUSDT"), -1);
+}
+
 TEST(SymbolTable, PerVenueSpellingsMapToOneInstrument) {
   std::string text = config::EmbeddedBenchConfig();
   const std::string from = "symbols = { \"BTC/USDT\" = \"BTCUSDT\", \"ETH/USDT\" = \"ETHUSDT\" }";
