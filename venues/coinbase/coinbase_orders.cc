@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <ctime>
 
 #include "core/base/decimal.h"
 #include "venues/common/http_client.h"
@@ -22,6 +23,17 @@ using venues::internal::KeyIs;
 namespace {
 
 constexpr size_t kBufBytes = 8192;
+constexpr int64_t kSweepMs = 100;  // ack timeouts and due queries
+
+// "2026-12-03T06:45:00Z" for a wall time (the listing's start_date).
+std::string Rfc3339Seconds(Nanos t) {
+  const std::time_t secs = static_cast<std::time_t>(t.value / 1'000'000'000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
 constexpr size_t kMaxUserFrame = 4u << 20;
 
 inline char* Put(char* p, std::string_view s) noexcept {
@@ -77,18 +89,6 @@ bool PlainText(std::string_view s) noexcept {
 }
 
 }  // namespace
-
-bool ParseClientId(std::string_view text, ClientOrderId* out) noexcept {
-  if (text.size() < 3 || text.size() > 22 || text[0] != 'h' || text[1] != 's') return false;
-  uint64_t v = 0;
-  for (size_t i = 2; i < text.size(); ++i) {
-    const unsigned d = static_cast<unsigned char>(text[i] - '0');
-    if (d > 9) return false;
-    if (__builtin_mul_overflow(v, 10, &v) || __builtin_add_overflow(v, d, &v)) return false;
-  }
-  out->value = v;
-  return true;
-}
 
 int32_t FailureCode(std::string_view reason) noexcept {
   for (size_t i = 0; i < std::size(kFailureNames); ++i)
@@ -500,6 +500,9 @@ OrderInfo InfoOf(simdjson::dom::element o) {
   i.product_id = Str(o, "product_id");
   i.status = Str(o, "status");
   (void)Dec(o, "filled_size", &i.filled_size);
+  (void)Dec(o, "total_fees", &i.total_fees);
+  i.has_value_after_fees = Dec(o, "total_value_after_fees", &i.total_value_after_fees);
+  (void)Dec(o, "average_filled_price", &i.average_filled_price);
   return i;
 }
 
@@ -562,157 +565,150 @@ bool RateBudget::TryTake(int64_t now_ns, int reserve) noexcept {
 
 // ---- OrderTracker ----
 
-int OrderTracker::active() const noexcept {
-  int n = 0;
-  for (const InFlight& f : inflight_) n += f.active ? 1 : 0;
-  return n;
+void OrderTracker::Track(const OrderIntent& in, TscStamp wire, int64_t now_ns) noexcept {
+  table_.Track(in, wire, now_ns);
+  extra_[Slot(in.client_id)] = Extra{};
 }
 
-void OrderTracker::Track(const OrderIntent& in, TscStamp wire) noexcept {
-  InFlight& f = inflight_[in.client_id.value % kInFlight];
-  f = InFlight{};
-  f.active = true;
-  f.id = in.client_id;
-  f.instrument = in.instrument;
-  f.side = in.side;
-  f.qty = in.qty;
-  f.wire = wire;
-}
-
-OrderTracker::InFlight* OrderTracker::Find(std::string_view client_order_id) noexcept {
+venues::InFlightEntry* OrderTracker::Find(std::string_view client_order_id) noexcept {
   ClientOrderId id;
-  if (!ParseClientId(client_order_id, &id)) return nullptr;
-  InFlight& f = inflight_[id.value % kInFlight];
-  return f.id == id ? &f : nullptr;
+  return table_.Find(client_order_id, &id);
 }
 
 std::string_view OrderTracker::VenueOrderId(ClientOrderId id) const noexcept {
-  const InFlight& f = inflight_[id.value % kInFlight];
-  if (f.id != id) return {};
-  return std::string_view(f.venue_id, f.venue_id_len);
+  if (!table_.Busy(id)) return {};
+  const venues::InFlightEntry* e = const_cast<venues::InFlightTable&>(table_).Find(id);
+  if (e == nullptr) return {};
+  const Extra& x = extra_[Slot(id)];
+  return std::string_view(x.venue_id, x.venue_id_len);
 }
 
-void OrderTracker::SetVenueId(InFlight* f, std::string_view id) noexcept {
-  if (f->venue_id_len != 0 || id.empty() || id.size() > sizeof f->venue_id) return;
-  std::memcpy(f->venue_id, id.data(), id.size());
-  f->venue_id_len = static_cast<uint8_t>(id.size());
-  f->venue_order_id = IdToU64(id);
+void OrderTracker::SetVenueId(venues::InFlightEntry* e, std::string_view id) noexcept {
+  Extra& x = extra_[Slot(e->id)];
+  if (x.venue_id_len != 0 || id.empty() || id.size() > sizeof x.venue_id) return;
+  std::memcpy(x.venue_id, id.data(), id.size());
+  x.venue_id_len = static_cast<uint8_t>(id.size());
+  e->venue_order_id = IdToU64(id);
 }
 
-ExecReport OrderTracker::Base(const InFlight& f, TscStamp recv) const noexcept {
-  ExecReport ex;
-  ex.client_id = f.id;
-  ex.venue = venue_;
-  ex.instrument = f.instrument;
-  ex.side = f.side;
-  ex.recv_stamp = recv;
-  ex.wire_stamp = f.wire;
-  ex.venue_order_id = f.venue_order_id;
-  ex.cum_qty = f.reported;
-  return ex;
+void OrderTracker::Heard(venues::InFlightEntry* e) noexcept {
+  if (e->state == venues::InFlightState::kUnknown) counters_->Add(counters_->unknown_resolved);
+  e->state = venues::InFlightState::kAcked;
+}
+
+void OrderTracker::Release(venues::InFlightEntry* e) noexcept {
+  extra_[Slot(e->id)] = Extra{};
+  table_.Release(e);
+}
+
+void OrderTracker::MakeUnknown(venues::InFlightEntry* e, TscStamp recv, Nanos now, int32_t code) noexcept {
+  if (e->state == venues::InFlightState::kUnknown) return;
+  e->state = venues::InFlightState::kUnknown;
+  e->next_query_ns = 0;  // due at once
+  counters_->Add(counters_->unknown_orders);
+  ExecReport ex = table_.Base(*e, venue_, recv);
+  ex.kind = ExecKind::kUnknown;
+  ex.venue_code = code;
+  pub_->PublishExec(ex, now);
 }
 
 OrderTracker::Outcome OrderTracker::OnCreateReply(ClientOrderId id, int http_status, const CreateReply* r, TscStamp recv,
                                                   Nanos now) noexcept {
-  InFlight& f = inflight_[id.value % kInFlight];
-  if (f.id != id) return Outcome::kUnknownOrder;
-  if (f.wire.ticks != 0) counters_->order_rtt_ns.Record(TscClock::Elapsed(f.wire, recv));
-  if (!f.active) return Outcome::kHandled;  // the user channel closed it already
-  ExecReport ex = Base(f, recv);
+  venues::InFlightEntry* e = table_.Find(id);
+  if (e == nullptr) return Outcome::kHandled;  // settled already (the user channel or a query)
+  if (e->wire.ticks != 0) counters_->order_rtt_ns.Record(TscClock::Elapsed(e->wire, recv));
   if (http_status == 200 && r != nullptr && r->success) {
-    SetVenueId(&f, r->order_id);
-    ex.venue_order_id = f.venue_order_id;
-    if (f.acked || f.reported.is_positive()) return Outcome::kHandled;
-    f.acked = true;
+    SetVenueId(e, r->order_id);
+    // An unknown order stays unknown: the ack says the venue took it, not what it filled (fills
+    // come on the user channel, which may have dropped meanwhile); the query settles it, and by
+    // order id now.
+    if (e->state != venues::InFlightState::kUnknown) e->state = venues::InFlightState::kAcked;
+    Extra& x = extra_[Slot(id)];
+    if (x.acked || e->reported_qty.is_positive()) return Outcome::kHandled;
+    x.acked = true;
+    ExecReport ex = table_.Base(*e, venue_, recv);
     ex.kind = ExecKind::kAck;
     pub_->PublishExec(ex, now);
     return Outcome::kHandled;
   }
   if (http_status >= 500 || (http_status == 200 && r == nullptr)) {
-    // The venue may or may not have taken it: reconcile.
-    ex.kind = ExecKind::kUnknown;
-  } else {
-    ex.kind = ExecKind::kRejected;
-    if (http_status == 429) {
-      ex.reason = RejectReason::kRateLimited;
-      ex.venue_code = 429;
-    } else {
-      ex.reason = RejectReason::kVenue;
-      ex.venue_code = http_status == 200 && r != nullptr ? FailureCode(r->failure_reason) : http_status;
-    }
-    counters_->Add(counters_->order_rejects);
+    // The venue may or may not have taken it: unknown until a query says.
+    MakeUnknown(e, recv, now, http_status);
+    return Outcome::kHandled;
   }
+  if (e->reported_qty.is_positive()) return Outcome::kAnomaly;  // refused, yet filled
+  Heard(e);
+  ExecReport ex = table_.Base(*e, venue_, recv);
+  ex.kind = ExecKind::kRejected;
+  if (http_status == 429) {
+    ex.reason = RejectReason::kRateLimited;
+    ex.venue_code = 429;
+  } else {
+    ex.reason = RejectReason::kVenue;
+    ex.venue_code = http_status == 200 && r != nullptr ? FailureCode(r->failure_reason) : http_status;
+  }
+  counters_->Add(counters_->order_rejects);
   ex.final = true;
-  f.active = false;
+  Release(e);
   pub_->PublishExec(ex, now);
   return Outcome::kHandled;
 }
 
 void OrderTracker::OnCreateLost(ClientOrderId id, bool written, bool halted, Nanos now) noexcept {
-  InFlight& f = inflight_[id.value % kInFlight];
-  if (f.id != id || !f.active) return;
-  ExecReport ex = Base(f, TscNow());
-  if (written) {
-    ex.kind = ExecKind::kUnknown;
-  } else {
-    ex.kind = ExecKind::kRejected;
-    ex.reason = halted ? RejectReason::kHalted : RejectReason::kNotConnected;
-    if (halted) counters_->Add(counters_->orders_halted);
-    counters_->Add(counters_->order_rejects);
-  }
+  venues::InFlightEntry* e = table_.Find(id);
+  if (e == nullptr) return;
+  if (written) return MakeUnknown(e, TscNow(), now, 0);
+  ExecReport ex = table_.Base(*e, venue_, TscNow());
+  ex.kind = ExecKind::kRejected;
+  ex.reason = halted ? RejectReason::kHalted : RejectReason::kNotConnected;
+  if (halted) counters_->Add(counters_->orders_halted);
+  counters_->Add(counters_->order_rejects);
   ex.final = true;
-  f.active = false;
+  Release(e);
   pub_->PublishExec(ex, now);
 }
 
-OrderTracker::Outcome OrderTracker::OnUserOrder(const UserOrder& o, TscStamp recv, Nanos now) noexcept {
-  InFlight* f = Find(o.client_order_id);
-  if (f == nullptr) return Outcome::kUnknownOrder;
-  if (!f->active) return Outcome::kHandled;  // closed already (a repeat of the last update)
-  SetVenueId(f, o.order_id);
-  const bool terminal = IsTerminal(o.status);
-  if (o.cumulative_quantity < f->reported) return Outcome::kAnomaly;
-  if (o.cumulative_quantity > f->reported) {
-    const venues::SymbolInfo* sym = symbols_->ForInstrument(f->instrument);
-    ExecReport ex = Base(*f, recv);
-    ex.kind = ExecKind::kFill;
-    ex.fill_qty = o.cumulative_quantity - f->reported;
+OrderTracker::Outcome OrderTracker::Apply(venues::InFlightEntry* e, Qty cum, Amount value_after_fees, bool has_value,
+                                          Amount fees, Price avg, UserStatus status, TscStamp recv, Nanos now) noexcept {
+  if (cum < e->reported_qty) return Outcome::kAnomaly;
+  Heard(e);
+  Extra& x = extra_[Slot(e->id)];
+  const bool terminal = IsTerminal(status);
+  if (e->reported_qty < cum) {
+    venues::CumulativeFill c;
+    c.cum_qty = cum;
     // Cumulative quote as the venue books it: total_value_after_fees is quote + fees for a buy
     // and quote - fees for a sell; without it, avg_price × cumulative (rounded down).
-    Amount cum_quote;
-    if (o.has_value_after_fees && o.total_value_after_fees.is_positive()) {
-      cum_quote = f->side == Side::kBuy ? o.total_value_after_fees - o.total_fees : o.total_value_after_fees + o.total_fees;
+    if (has_value && value_after_fees.is_positive()) {
+      c.cum_quote = e->side == Side::kBuy ? value_after_fees - fees : value_after_fees + fees;
     } else {
-      cum_quote = AmountFromNotional(MulNotional(o.avg_price, o.cumulative_quantity, Rounding::kFloor));
+      c.cum_quote = AmountFromNotional(MulNotional(avg, cum, Rounding::kFloor));
     }
-    ex.fill_quote = cum_quote - f->reported_quote;
-    ex.fill_px = AveragePrice(ex.fill_quote, ex.fill_qty, Rounding::kFloor);
-    ex.fee = o.total_fees - f->reported_fee;
-    if (sym != nullptr) ex.fee_asset = sym->quote;  // spot fees are charged in the quote currency
-    f->reported = o.cumulative_quantity;
-    f->reported_quote = cum_quote;
-    f->reported_fee = o.total_fees;
-    ex.cum_qty = f->reported;
-    if (terminal || f->reported >= f->qty) {
-      ex.final = true;
-      f->active = false;
+    c.cum_fee = fees;
+    const venues::SymbolInfo* sym = symbols_->ForInstrument(e->instrument);
+    if (sym != nullptr) c.fee_asset = sym->quote;  // spot fees are charged in the quote currency
+    const bool done = terminal || !(cum < e->qty);
+    ExecReport ex;
+    if (table_.FillDelta(*e, c, venue_, recv, done, &ex)) {
+      ex.fill_px = AveragePrice(ex.fill_quote, ex.fill_qty, Rounding::kFloor);
+      x.acked = true;
+      if (done) Release(e);
+      pub_->PublishExec(ex, now);
+      // A terminal update closed the order with this fill (an IOC's remainder needs no report).
+      if (done) return Outcome::kHandled;
     }
-    pub_->PublishExec(ex, now);
-    // A terminal update closed the order with this fill (an IOC's remainder needs no report).
-    if (!f->active) return Outcome::kHandled;
   }
   if (!terminal) {
-    if (!f->acked && !f->reported.is_positive() && o.status == UserStatus::kOpen) {
-      f->acked = true;
-      ExecReport ex = Base(*f, recv);
+    if (!x.acked && e->reported_qty.is_zero() && status == UserStatus::kOpen) {
+      x.acked = true;
+      ExecReport ex = table_.Base(*e, venue_, recv);
       ex.kind = ExecKind::kAck;
       pub_->PublishExec(ex, now);
     }
     return Outcome::kHandled;
   }
-  if (!f->active) return Outcome::kHandled;
-  ExecReport ex = Base(*f, recv);
-  if (o.status == UserStatus::kFailed && f->reported.is_zero()) {
+  ExecReport ex = table_.Base(*e, venue_, recv);
+  if (status == UserStatus::kFailed && e->reported_qty.is_zero()) {
     ex.kind = ExecKind::kRejected;
     ex.reason = RejectReason::kVenue;
     counters_->Add(counters_->order_rejects);
@@ -720,20 +716,52 @@ OrderTracker::Outcome OrderTracker::OnUserOrder(const UserOrder& o, TscStamp rec
     ex.kind = ExecKind::kCanceled;  // an IOC remainder, an expiry, a cancel
   }
   ex.final = true;
-  f->active = false;
+  Release(e);
   pub_->PublishExec(ex, now);
   return Outcome::kHandled;
 }
 
-void OrderTracker::OnDisconnect(Nanos now) noexcept {
-  for (InFlight& f : inflight_) {
-    if (!f.active) continue;
-    ExecReport ex = Base(f, TscNow());
-    ex.kind = ExecKind::kUnknown;
-    ex.final = true;
-    f.active = false;
-    pub_->PublishExec(ex, now);
+OrderTracker::Outcome OrderTracker::OnUserOrder(const UserOrder& o, TscStamp recv, Nanos now) noexcept {
+  ClientOrderId id;
+  venues::InFlightEntry* e = table_.Find(o.client_order_id, &id);
+  if (e == nullptr) {
+    // Closed already (a repeat of the last update) or not ours.
+    return ParseClientId(o.client_order_id, &id) ? Outcome::kHandled : Outcome::kUnknownOrder;
   }
+  SetVenueId(e, o.order_id);
+  return Apply(e, o.cumulative_quantity, o.total_value_after_fees, o.has_value_after_fees, o.total_fees, o.avg_price,
+               o.status, recv, now);
+}
+
+OrderTracker::Outcome OrderTracker::OnQueryAnswer(ClientOrderId id, const OrderInfo* info, TscStamp recv,
+                                                  Nanos now) noexcept {
+  venues::InFlightEntry* e = table_.Find(id);
+  if (e == nullptr) return Outcome::kHandled;  // settled meanwhile by the user channel
+  if (info == nullptr) {
+    if (e->reported_qty.is_positive()) return Outcome::kAnomaly;  // fills reported, yet no order
+    if (e->state == venues::InFlightState::kUnknown) counters_->Add(counters_->unknown_resolved);
+    ExecReport ex = table_.Base(*e, venue_, recv);
+    ex.kind = ExecKind::kRejected;
+    ex.reason = RejectReason::kNotFound;
+    ex.final = true;
+    Release(e);
+    pub_->PublishExec(ex, now);
+    return Outcome::kHandled;
+  }
+  SetVenueId(e, info->order_id);
+  return Apply(e, info->filled_size, info->total_value_after_fees, info->has_value_after_fees, info->total_fees,
+               info->average_filled_price, ParseUserStatus(info->status), recv, now);
+}
+
+void OrderTracker::OnDisconnect(Nanos now) noexcept {
+  const int n = table_.MarkAllUnknown(venue_, TscNow(), MonoNow().value, [&](const ExecReport& ex) { pub_->PublishExec(ex, now); });
+  counters_->Add(counters_->unknown_orders, static_cast<uint64_t>(n));
+}
+
+int OrderTracker::ExpireAcks(int64_t now_ns, const venues::QueryPolicy& p, Nanos now) noexcept {
+  const int n = table_.ExpireAcks(venue_, TscNow(), now_ns, p, [&](const ExecReport& ex) { pub_->PublishExec(ex, now); });
+  counters_->Add(counters_->unknown_orders, static_cast<uint64_t>(n));
+  return n;
 }
 
 // ---- Orders ----
@@ -798,6 +826,13 @@ absl::Status Orders::Init() {
   user_ws_ = std::make_unique<venues::WsClient>(*ctx_.ioc, o, this, ctx_.log);
   if (absl::Status s = user_ws_->Init(); !s.ok()) return s;
   jwt_timer_ = std::make_unique<venues::Timer>(*ctx_.ioc);
+  sweep_timer_ = std::make_unique<venues::Timer>(*ctx_.ioc);
+  if (ctx_.config != nullptr) {
+    const config::ExecutionConfig& ex = ctx_.config->execution;
+    policy_.ack_timeout_ns = ex.ack_timeout_ms * 1'000'000;
+    policy_.first_backoff_ns = ex.query_backoff_ms * 1'000'000;
+    policy_.max_queries = static_cast<int>(ex.query_attempts);
+  }
   return absl::OkStatus();
 }
 
@@ -805,9 +840,84 @@ void Orders::Start() noexcept {
   rest_->Start();
   user_ws_->Start();
   RefillJwts();
+  ScheduleSweep();
+}
+
+void Orders::ScheduleSweep() noexcept {
+  const uint64_t gen = stop_generation_;
+  sweep_timer_->After(kSweepMs, [this, gen] {
+    if (gen != stop_generation_) return;
+    Sweep();
+    ScheduleSweep();
+  });
+}
+
+// Cold timer: orders without a reply after the ack timeout become unknown; unknown orders are
+// queried (with backoff) while the session is ready.
+void Orders::Sweep() noexcept {
+  const int64_t now = MonoNow().value;
+  tracker_.ExpireAcks(now, policy_, WallNow());
+  if (!ready_) return;
+  tracker_.table().DueQueries(now, policy_, [this](venues::InFlightEntry& e) {
+    SendQuery(e);
+    return true;
+  });
+}
+
+// The venue's own lookups (signed with the ES256 JWT like every request): by order id when the
+// create reply or a user update gave it (GET orders/historical/{order_id}); otherwise — the
+// create reply was lost, so no order id is known — the product's historical orders since
+// shortly before the order was sent (GET orders/historical/batch?product_ids=…&start_date=…),
+// matched on client_order_id. Coinbase has no lookup by client_order_id and the fills endpoint
+// lists only orders that filled, so it could not tell an unfilled order from a missing one.
+void Orders::SendQuery(const venues::InFlightEntry& e) noexcept {
+  ctx_.counters->Add(ctx_.counters->order_queries);
+  const ClientOrderId id = e.id;
+  const uint64_t gen = stop_generation_;
+  const std::string_view vid = tracker_.VenueOrderId(id);
+  if (!vid.empty()) {
+    ColdRequest("GET", std::string(kHistoricalPath) + std::string(vid), "", [this, id, gen](int status, std::string body) {
+      if (gen != stop_generation_) return;
+      if (status == 404) return Note(tracker_.OnQueryAnswer(id, nullptr, TscNow(), WallNow()));
+      auto info = status == 200 ? ParseOrderQuery(body) : absl::StatusOr<OrderInfo>(absl::UnavailableError("HTTP"));
+      if (!info.ok()) {
+        if (status == 200) ctx_.counters->Add(ctx_.counters->order_parse_errors);
+        if (log_limit_.Allow())
+          ctx_.log->Log(runtime::LogLevel::kWarn, "%s: order query hs%llu failed (HTTP %d); retrying later",
+                        ctx_.venue->name.c_str(), static_cast<unsigned long long>(id.value), status);
+        return;
+      }
+      Note(tracker_.OnQueryAnswer(id, &*info, TscNow(), WallNow()));
+    });
+    return;
+  }
+  const venues::SymbolInfo* sym = symbols_->ForInstrument(e.instrument);
+  // Sent at most this long ago (monotonic → wall), less a minute for clock skew.
+  const int64_t age_ns = MonoNow().value - e.sent_ns;
+  const std::string since = Rfc3339Seconds(Nanos{WallNow().value - age_ns - 60'000'000'000});
+  const std::string query = std::string(kHistoricalBatchPath) + "?product_ids=" + (sym != nullptr ? sym->symbol : "") +
+                            "&start_date=" + since + "&limit=1000";
+  char want_buf[venues::kClientIdTextMax];
+  const std::string want(want_buf, venues::FormatClientId(id, want_buf));
+  ColdRequest("GET", query, "", [this, id, gen, want](int status, std::string body) {
+    if (gen != stop_generation_) return;
+    auto list = status == 200 ? ParseOrderList(body) : absl::StatusOr<std::vector<OrderInfo>>(absl::UnavailableError("HTTP"));
+    if (!list.ok()) {
+      if (status == 200) ctx_.counters->Add(ctx_.counters->order_parse_errors);
+      if (log_limit_.Allow())
+        ctx_.log->Log(runtime::LogLevel::kWarn, "%s: order list for hs%llu failed (HTTP %d); retrying later",
+                      ctx_.venue->name.c_str(), static_cast<unsigned long long>(id.value), status);
+      return;
+    }
+    for (const OrderInfo& o : *list)
+      if (o.client_order_id == want) return Note(tracker_.OnQueryAnswer(id, &o, TscNow(), WallNow()));
+    Note(tracker_.OnQueryAnswer(id, nullptr, TscNow(), WallNow()));
+  });
 }
 
 void Orders::Stop() noexcept {
+  ++stop_generation_;
+  if (sweep_timer_) sweep_timer_->Cancel();
   if (jwt_timer_) jwt_timer_->Cancel();
   ++user_generation_;
   rest_->Stop();

@@ -22,16 +22,30 @@
 // Replies → ExecReports: success → kAck (venue order id = the UUID's first 16 hex digits as an
 // integer, diagnostics only; the text is kept for cancels); success:false → kRejected kVenue
 // with venue_code = FailureCode(failure reason); 429 → kRejected kRateLimited; other 4xx →
-// kRejected kVenue with the HTTP status as code; 5xx or a connection lost after the request was
-// written → kUnknown (reconcile). The `user` channel carries cumulative quantities: each update
-// whose cumulative_quantity grew is one kFill of the difference (quote = the cumulative quote
-// less what was reported, exactly as the venue books it from total_value_after_fees and
-// total_fees; fee = total_fees difference, in the quote asset); a repeated message changes
-// nothing. FILLED closes with the last fill; CANCELLED / EXPIRED (an IOC remainder) close with
-// kCanceled; FAILED without fills is kRejected. A drop of the user stream or of the REST
-// connection turns every order in flight into kUnknown.
+// kRejected kVenue with the HTTP status as code; 5xx (venue_code = the status), an unreadable
+// 200, or a connection lost after the request was written → kUnknown. In-flight bookkeeping is
+// the shared venues::InFlightTable. The `user` channel carries cumulative quantities: each
+// update whose cumulative_quantity grew is one kFill of the difference (FillDelta: quote = the
+// cumulative quote less what was reported, exactly as the venue books it from
+// total_value_after_fees and total_fees; fee = total_fees difference, in the quote asset); a
+// repeated or late message changes nothing. FILLED closes with the last fill; CANCELLED /
+// EXPIRED (an IOC remainder) close with kCanceled; FAILED without fills is kRejected.
 //
-// Cancel / query. Coinbase cancels only through batch_cancel {order_ids:[...]}; Cancel(client
+// Unknown orders. No create reply within [execution] ack_timeout_ms, a 5xx, a lost request, or
+// a drop of the user stream (every order in flight) makes an order kUnknown, not final
+// (counted unknown_orders). A cold timer (100 ms) expires acks and, while ready, sends due
+// queries with backoff (query_backoff_ms doubling, query_attempts; counted order_queries),
+// signed with the same ES256 JWTs: with the order id known (create reply or user update),
+// GET orders/historical/{order_id} (404 → not found); without it (the create reply was lost)
+// GET orders/historical/batch?product_ids=<product>&start_date=<sent − 60 s>&limit=1000,
+// matched on client_order_id (Coinbase has no lookup by client_order_id; the fills listing
+// would miss an order that never filled). The answer's cumulative numbers go through the
+// same FillDelta; terminal → final, OPEN → live (kAck if the core was never told); no such
+// order → kRejected RejectReason::kNotFound. A late create ack of an unknown order is
+// reported (kAck) but the order stays unknown until the query: the ack says nothing of fills
+// that may have gone by on a dropped user stream.
+//
+// Cancel. Coinbase cancels only through batch_cancel {order_ids:[...]}; Cancel(client
 // id) finds the venue id in the in-flight table (learned from the ack or a user update).
 // CancelAll() lists open orders (GET orders/historical/batch?order_status=OPEN) and batch-
 // cancels them. Coinbase queries by order id only: FindByClientId() answers from the in-flight
@@ -60,6 +74,7 @@
 #include "core/runtime/log.h"
 #include "venues/coinbase/coinbase_http.h"
 #include "venues/common/jwt_es256.h"
+#include "venues/common/order_session.h"
 #include "venues/common/parse_status.h"
 #include "venues/common/symbol_table.h"
 #include "venues/common/venue_thread.h"
@@ -82,8 +97,9 @@ inline constexpr int64_t kJwtMaxAgeS = 90;  // of the 120 s life: room for clock
 inline constexpr size_t kMaxJwtBytes = 1024;
 inline constexpr int kMaxUserOrders = 64;  // orders per user-channel envelope (snapshots batch 50)
 
-// Parses "hs<digits>" back into a client id; false for anything else.
-bool ParseClientId(std::string_view text, ClientOrderId* out) noexcept;
+// Client ids are the shared "hs<digits>" text (venues/common/order_session.h).
+using venues::FormatClientId;
+using venues::ParseClientId;
 // A failure reason → a stable small code for ExecReport::venue_code (index in the known list,
 // 1-based; 0 = empty or unknown text).
 int32_t FailureCode(std::string_view reason) noexcept;
@@ -227,6 +243,10 @@ struct OrderInfo {
   std::string product_id;
   std::string status;
   Qty filled_size;
+  Amount total_fees;
+  Amount total_value_after_fees;   // quote + fees (buy) or quote - fees (sell), as the venue books it
+  bool has_value_after_fees = false;
+  Price average_filled_price;      // zero when absent or finer than a Price holds
 };
 // GET orders/historical/batch → orders; GET orders/historical/{id} → one order in "order".
 absl::StatusOr<std::vector<OrderInfo>> ParseOrderList(std::string_view text);
@@ -234,53 +254,63 @@ absl::StatusOr<OrderInfo> ParseOrderQuery(std::string_view text);
 
 // ---- the in-flight table ----
 
+// The orders in flight on the shared venues::InFlightTable (order_session.h), plus what
+// Coinbase needs per slot: the venue's order id text (cancels and queries go by it). Fills are
+// FillDelta steps from the venue's cumulative numbers (cumulative_quantity, the quote derived
+// from total_value_after_fees and total_fees, total_fees), from the user channel or a query.
 class OrderTracker {
  public:
-  static constexpr int kInFlight = 1024;
+  static constexpr int kInFlight = venues::InFlightTable::kCapacity;
   OrderTracker(VenueId venue, const venues::SymbolTable* symbols, venues::VenuePublisher* pub,
                runtime::VenueCounters* counters)
       : venue_(venue), symbols_(symbols), pub_(pub), counters_(counters) {}
 
-  bool CanTrack(ClientOrderId id) const noexcept { return !inflight_[id.value % kInFlight].active; }
-  void Track(const OrderIntent& in, TscStamp wire) noexcept;
+  bool CanTrack(ClientOrderId id) const noexcept { return !table_.Busy(id); }
+  // `now_ns`: monotonic send time (the ack timeout runs from it).
+  void Track(const OrderIntent& in, TscStamp wire, int64_t now_ns = MonoNow().value) noexcept;
   enum class Outcome : uint8_t { kHandled = 0, kUnknownOrder, kAnomaly };
   // The REST reply to the create request of `id`: HTTP status and parsed body (null when the
-  // body did not parse, `st` says why).
+  // body did not parse, `st` says why). 5xx or an unreadable 200: the order becomes unknown.
   Outcome OnCreateReply(ClientOrderId id, int http_status, const CreateReply* r, TscStamp recv, Nanos now) noexcept;
-  // The create request will get no reply: written = it reached the socket (fate unknown).
+  // The create request will get no reply: written = it reached the socket (unknown: queried).
   void OnCreateLost(ClientOrderId id, bool written, bool halted, Nanos now) noexcept;
   Outcome OnUserOrder(const UserOrder& o, TscStamp recv, Nanos now) noexcept;
-  // Every order in flight has an unknown outcome now (a stream or the REST connection dropped).
+  // A query's answer for `id`: the order as the venue has it, or nullptr when the venue has no
+  // such order (404 by order id, or absent from the listing): kRejected kNotFound.
+  Outcome OnQueryAnswer(ClientOrderId id, const OrderInfo* info, TscStamp recv, Nanos now) noexcept;
+  // Every order in flight has an unknown outcome now (the user stream dropped): kUnknown, not
+  // final; they stay in flight until a query settles them.
   void OnDisconnect(Nanos now) noexcept;
+  // Orders without a reply after the ack timeout become unknown. Returns how many.
+  int ExpireAcks(int64_t now_ns, const venues::QueryPolicy& p, Nanos now) noexcept;
   // The venue order id of a tracked order (empty when not known yet).
   std::string_view VenueOrderId(ClientOrderId id) const noexcept;
-  int active() const noexcept;
+  int active() const noexcept { return table_.live(); }
+  venues::InFlightTable& table() noexcept { return table_; }
+  const venues::InFlightTable& table() const noexcept { return table_; }
 
  private:
-  struct InFlight {
-    bool active = false;
+  struct Extra {
     bool acked = false;
-    ClientOrderId id;
-    InstrumentId instrument;
-    Side side = Side::kBuy;
-    Qty qty;
-    Qty reported;         // cumulative quantity already reported
-    Amount reported_quote;
-    Amount reported_fee;
-    uint64_t venue_order_id = 0;
     uint8_t venue_id_len = 0;
     char venue_id[64] = {};
-    TscStamp wire;
   };
-  InFlight* Find(std::string_view client_order_id) noexcept;
-  ExecReport Base(const InFlight& f, TscStamp recv) const noexcept;
-  void SetVenueId(InFlight* f, std::string_view id) noexcept;
+  static size_t Slot(ClientOrderId id) noexcept { return static_cast<size_t>(id.value % kInFlight); }
+  venues::InFlightEntry* Find(std::string_view client_order_id) noexcept;
+  void SetVenueId(venues::InFlightEntry* e, std::string_view id) noexcept;
+  void Heard(venues::InFlightEntry* e) noexcept;
+  void Release(venues::InFlightEntry* e) noexcept;
+  void MakeUnknown(venues::InFlightEntry* e, TscStamp recv, Nanos now, int32_t code) noexcept;
+  // Cumulative numbers (user channel or query) → reports.
+  Outcome Apply(venues::InFlightEntry* e, Qty cum, Amount value_after_fees, bool has_value, Amount fees, Price avg,
+                UserStatus status, TscStamp recv, Nanos now) noexcept;
 
   VenueId venue_;
   const venues::SymbolTable* symbols_;
   venues::VenuePublisher* pub_;
   runtime::VenueCounters* counters_;
-  std::array<InFlight, kInFlight> inflight_{};
+  venues::InFlightTable table_;
+  std::array<Extra, kInFlight> extra_{};
 };
 
 // A token bucket over MonoNow (ns). Pure given the times handed in.
@@ -337,6 +367,7 @@ class Orders final : public venues::WsListener, public HttpListener {
 
   uint64_t jwt_inline_signs() const noexcept { return jwt_inline_signs_; }
   const OrderTracker& tracker() const noexcept { return tracker_; }
+  OrderTracker& tracker() noexcept { return tracker_; }
 
  private:
   // Tags on the REST connection: orders carry their client id; other requests set the top bit.
@@ -350,6 +381,9 @@ class Orders final : public venues::WsListener, public HttpListener {
                    std::function<void(int, std::string)> done);
   void CountBad(const char* which, ParseStatus st, size_t len) noexcept;
   void Note(OrderTracker::Outcome o) noexcept;
+  void ScheduleSweep() noexcept;
+  void Sweep() noexcept;
+  void SendQuery(const venues::InFlightEntry& e) noexcept;
   int64_t NowS() const noexcept { return WallNow().value / 1'000'000'000; }
 
   venues::VenueContext ctx_;
@@ -367,6 +401,9 @@ class Orders final : public venues::WsListener, public HttpListener {
   std::unique_ptr<HttpSession> rest_;
   std::unique_ptr<venues::WsClient> user_ws_;
   std::unique_ptr<venues::Timer> jwt_timer_;
+  std::unique_ptr<venues::Timer> sweep_timer_;
+  venues::QueryPolicy policy_;
+  uint64_t stop_generation_ = 0;  // bumps on Stop(): pending query answers and timers end
   std::unique_ptr<char[]> buf_;
   char jwt_buf_[kMaxJwtBytes];
   bool rest_open_ = false;

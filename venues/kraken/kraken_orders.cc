@@ -16,6 +16,7 @@ namespace {
 constexpr size_t kBufBytes = 4096;
 constexpr int64_t kTokenRetryMs = 5'000;
 constexpr int64_t kDeadManMaxPeriodMs = 30'000;
+constexpr int64_t kSweepMs = 100;  // ack timeouts and due queries
 
 inline char* Put(char* p, std::string_view s) noexcept {
   std::memcpy(p, s.data(), s.size());
@@ -28,39 +29,11 @@ bool StartsWith(std::string_view s, std::string_view p) noexcept { return s.subs
 // ---- ids, signing, errors ----
 
 int FormatClientId(ClientOrderId id, char* out) noexcept {
-  static constexpr char kHex[] = "0123456789abcdef";
-  char tmp[16];
-  int n = 0;
-  uint64_t v = id.value;
-  do {
-    tmp[n++] = kHex[v & 0xF];
-    v >>= 4;
-  } while (v != 0);
-  out[0] = 'h';
-  out[1] = 's';
-  for (int i = 0; i < n; ++i) out[2 + i] = tmp[n - 1 - i];
-  return 2 + n;
-}
-
-bool ParseClientId(std::string_view text, ClientOrderId* out) noexcept {
-  if (text.size() < 3 || text.size() > static_cast<size_t>(kClientIdMax) || text[0] != 'h' || text[1] != 's')
-    return false;
-  if (text[2] == '0' && text.size() > 3) return false;  // one spelling per id
-  uint64_t v = 0;
-  for (size_t i = 2; i < text.size(); ++i) {
-    const char c = text[i];
-    unsigned d;
-    if (c >= '0' && c <= '9') {
-      d = static_cast<unsigned>(c - '0');
-    } else if (c >= 'a' && c <= 'f') {
-      d = static_cast<unsigned>(c - 'a' + 10);
-    } else {
-      return false;
-    }
-    v = (v << 4) | d;
-  }
-  out->value = v;
-  return true;
+  char text[venues::kClientIdTextMax];
+  const size_t n = venues::FormatClientId(id, text);
+  if (n > static_cast<size_t>(kClientIdMax)) return 0;
+  std::memcpy(out, text, n);
+  return static_cast<int>(n);
 }
 
 std::string ApiSign(std::string_view secret, std::string_view uri_path, std::string_view nonce,
@@ -143,6 +116,7 @@ size_t OrderEncoder::Encode(const OrderIntent& in, int64_t req_id, char* out, si
   if (sym == nullptr) return 0;
   char cid[kClientIdMax];
   const std::string_view cid_s(cid, static_cast<size_t>(FormatClientId(in.client_id, cid)));
+  if (cid_s.empty()) return 0;
   char req[20];
   const std::string_view req_s(req, static_cast<size_t>(venues::U64ToChars(static_cast<uint64_t>(req_id), req)));
   char px[kMaxDecimalText];
@@ -181,6 +155,7 @@ size_t OrderEncoder::EncodeCancel(ClientOrderId id, int64_t req_id, char* out, s
   if (token_.empty() || req_id < 0) return 0;
   char cid[kClientIdMax];
   const std::string_view cid_s(cid, static_cast<size_t>(FormatClientId(id, cid)));
+  if (cid_s.empty()) return 0;
   venues::TextWriter w(out, cap);
   w.Str(R"({"method":"cancel_order","params":{"cl_ord_id":[")").Str(cid_s).Str(R"("],"token":")").Str(token_)
       .Str(R"("},"req_id":)").I64(req_id).Char('}');
@@ -212,7 +187,7 @@ size_t OrderEncoder::EncodeSubscribe(std::string_view channel, int64_t req_id, c
       .Str(token_)
       .Char('"');
   if (unsubscribe) return w.Str(R"(},"req_id":)").I64(req_id).Char('}').ok() ? w.size() : 0;
-  if (channel == "executions") w.Str(R"(,"snap_orders":true,"snap_trades":false)");
+  if (channel == "executions") w.Str(R"(,"snap_orders":true,"snap_trades":true)");
   if (channel == "balances") w.Str(R"(,"snapshot":true)");
   w.Str(R"(},"req_id":)").I64(req_id).Char('}');
   return w.ok() ? w.size() : 0;
@@ -258,184 +233,286 @@ const OpenOrder* OpenOrders::FindByOrderId(std::string_view order_id) const noex
 
 // ---- tracker ----
 
-ExecReport OrderTracker::Base(const Slot& s, TscStamp recv) const noexcept {
-  ExecReport ex;
-  ex.client_id = s.id;
-  ex.venue = venue_;
-  ex.instrument = s.instrument;
-  ex.side = s.side;
-  ex.recv_stamp = recv;
-  ex.wire_stamp = s.wire;
-  ex.cum_qty = s.reported;
-  if (s.order_id_len > 0) ex.venue_order_id = OrderIdHash(std::string_view(s.order_id, s.order_id_len));
-  return ex;
-}
+namespace {
+bool IsTrade(const ExecItem& x) noexcept { return x.exec_type == ExecType::kTrade; }
+}  // namespace
 
 void OrderTracker::Add(const OrderIntent& in, int64_t req_id, TscStamp wire, Nanos sent) noexcept {
-  const int idx = static_cast<int>(in.client_id.value % kCapacity);
-  Slot& s = slots_[static_cast<size_t>(idx)];
-  s = Slot{};
-  s.active = true;
-  s.id = in.client_id;
-  s.instrument = in.instrument;
-  s.side = in.side;
-  s.req_id = req_id;
-  s.wire = wire;
-  s.sent = sent;
-  s.list_pos = active_n_;
-  active_[static_cast<size_t>(active_n_++)] = idx;
+  table_.Track(in, wire, sent.value);
+  Extra& x = extra_[Slot(in.client_id)];
+  x = Extra{};
+  x.req_id = req_id;
 }
 
-void OrderTracker::Close(Slot* s) noexcept {
-  if (!s->active) return;
-  s->active = false;
-  const int pos = s->list_pos;
-  const int last = active_[static_cast<size_t>(active_n_ - 1)];
-  active_[static_cast<size_t>(pos)] = last;
-  slots_[static_cast<size_t>(last)].list_pos = pos;
-  --active_n_;
-  s->list_pos = -1;
+void OrderTracker::Release(venues::InFlightEntry* e) noexcept {
+  extra_[Slot(e->id)] = Extra{};
+  table_.Release(e);
 }
 
-void OrderTracker::SetOrderId(Slot* s, std::string_view oid) noexcept {
-  if (oid.empty() || oid.size() > sizeof s->order_id) return;
-  std::memcpy(s->order_id, oid.data(), oid.size());
-  s->order_id_len = static_cast<uint8_t>(oid.size());
+void OrderTracker::Heard(venues::InFlightEntry* e) noexcept {
+  if (e->state == venues::InFlightState::kUnknown && counters_ != nullptr) counters_->Add(counters_->unknown_resolved);
+  e->state = venues::InFlightState::kAcked;
+}
+
+void OrderTracker::SetOrderId(venues::InFlightEntry* e, std::string_view oid) noexcept {
+  Extra& x = extra_[Slot(e->id)];
+  if (x.order_id_len > 0 || oid.empty() || oid.size() > sizeof x.order_id) return;
+  std::memcpy(x.order_id, oid.data(), oid.size());
+  x.order_id_len = static_cast<uint8_t>(oid.size());
+  e->venue_order_id = OrderIdHash(oid);
 }
 
 void OrderTracker::SetWire(ClientOrderId id, TscStamp wire) noexcept {
-  if (Slot* s = Find(id)) s->wire = wire;
+  if (venues::InFlightEntry* e = table_.Find(id)) e->wire = wire;
 }
 
 bool OrderTracker::SentAt(ClientOrderId id, Nanos* sent, InstrumentId* instrument) const noexcept {
-  const Slot& s = slots_[id.value % kCapacity];
-  if (!s.active || s.id != id) return false;
-  *sent = s.sent;
-  *instrument = s.instrument;
+  venues::InFlightEntry* e = const_cast<venues::InFlightTable&>(table_).Find(id);
+  if (e == nullptr) return false;
+  *sent = Nanos{e->sent_ns};
+  *instrument = e->instrument;
   return true;
 }
 
 bool OrderTracker::NotSent(ClientOrderId id, RejectReason why, ExecReport* out) noexcept {
-  Slot* s = Find(id);
-  if (s == nullptr) return false;
-  *out = Base(*s, TscNow());
+  venues::InFlightEntry* e = table_.Find(id);
+  if (e == nullptr) return false;
+  *out = table_.Base(*e, venue_, TscNow());
   out->kind = ExecKind::kRejected;
   out->reason = why;
   out->final = true;
-  Close(s);
+  Release(e);
   return true;
 }
 
-OrderTracker::Slot* OrderTracker::FindByReq(int64_t req_id) noexcept {
-  for (int k = 0; k < active_n_; ++k) {
-    Slot& s = slots_[static_cast<size_t>(active_[static_cast<size_t>(k)])];
-    if (s.req_id == req_id) return &s;
-  }
-  return nullptr;
+venues::InFlightEntry* OrderTracker::FindByReq(int64_t req_id) noexcept {
+  venues::InFlightEntry* found = nullptr;
+  table_.ForEachLive([&](venues::InFlightEntry& e) {
+    if (extra_[Slot(e.id)].req_id == req_id) found = &e;
+  });
+  return found;
+}
+
+venues::InFlightEntry* OrderTracker::FindByOrderId(std::string_view order_id) noexcept {
+  if (order_id.empty()) return nullptr;
+  venues::InFlightEntry* found = nullptr;
+  table_.ForEachLive([&](venues::InFlightEntry& e) {
+    if (extra_[Slot(e.id)].order_id_view() == order_id) found = &e;
+  });
+  return found;
+}
+
+AssetId OrderTracker::FeeAsset(const ExecItem& x, const venues::InFlightEntry& e) const noexcept {
+  if (symbols_ == nullptr) return AssetId::Invalid();
+  if (!x.fee_asset.empty()) return symbols_->FindAsset(x.fee_asset);
+  const venues::SymbolInfo* sym = symbols_->ForInstrument(e.instrument);
+  return sym != nullptr ? sym->quote : AssetId::Invalid();  // Kraken charges in the quote (fciq)
 }
 
 OrderTracker::Outcome OrderTracker::OnAddReply(const PrivateMsg& m, TscStamp recv, ExecReport* out,
                                                TscStamp* wire) noexcept {
-  Slot* s = nullptr;
+  venues::InFlightEntry* e = nullptr;
   ClientOrderId id;
-  if (!m.cl_ord_id.empty() && ParseClientId(m.cl_ord_id, &id)) s = Find(id);
-  if (s == nullptr && m.req_id >= 0) s = FindByReq(m.req_id);
-  if (s == nullptr) return m.success || m.req_id >= 0 ? Outcome::kNone : Outcome::kForeign;
-  *out = Base(*s, recv);
-  *wire = s->wire;
+  if (!m.cl_ord_id.empty()) e = table_.Find(m.cl_ord_id, &id);
+  if (e == nullptr && m.req_id >= 0) e = FindByReq(m.req_id);
+  if (e == nullptr) return m.success || m.req_id >= 0 ? Outcome::kNone : Outcome::kForeign;
+  *wire = e->wire;
   if (!m.success) {
+    if (e->reported_qty.is_positive()) return Outcome::kNone;  // refused, yet filled: the executions stream decides
+    Heard(e);
+    *out = table_.Base(*e, venue_, recv);
     out->kind = ExecKind::kRejected;
     out->reason = RejectReason::kVenue;
     out->venue_code = KrakenErrorCode(m.error);
     out->final = true;
-    Close(s);
+    Release(e);
     return Outcome::kReport;
   }
-  if (s->order_id_len == 0) SetOrderId(s, m.order_id);
-  out->venue_order_id = s->order_id_len > 0 ? OrderIdHash(std::string_view(s->order_id, s->order_id_len)) : 0;
-  if (s->acked) return Outcome::kNone;  // the executions stream acked it first
-  s->acked = true;
+  SetOrderId(e, m.order_id);
+  Heard(e);
+  Extra& x = extra_[Slot(e->id)];
+  if (x.acked) return Outcome::kNone;  // the executions stream acked it first
+  x.acked = true;
+  *out = table_.Base(*e, venue_, recv);
   out->kind = ExecKind::kAck;
   return Outcome::kReport;
 }
 
-OrderTracker::Slot* OrderTracker::FindForExec(const ExecItem& e, bool* foreign) noexcept {
+venues::InFlightEntry* OrderTracker::FindForExec(const ExecItem& x, bool* foreign) noexcept {
   *foreign = false;
-  if (!e.cl_ord_id.empty()) {
+  if (!x.cl_ord_id.empty()) {
     ClientOrderId id;
-    if (!ParseClientId(e.cl_ord_id, &id)) {
+    if (!venues::ParseClientId(x.cl_ord_id, &id)) {
       *foreign = true;
       return nullptr;
     }
-    return Find(id);
+    return table_.Find(id);
   }
-  if (e.order_id.empty()) return nullptr;
-  for (int k = 0; k < active_n_; ++k) {
-    Slot& s = slots_[static_cast<size_t>(active_[static_cast<size_t>(k)])];
-    if (std::string_view(s.order_id, s.order_id_len) == e.order_id) return &s;
-  }
-  return nullptr;
+  return FindByOrderId(x.order_id);
 }
 
-OrderTracker::Outcome OrderTracker::OnExec(const ExecItem& e, TscStamp recv, ExecReport* out) noexcept {
+OrderTracker::Outcome OrderTracker::OnExec(const ExecItem& x, TscStamp recv, ExecReport* out) noexcept {
+  ExecReport r[kMaxReports];
+  int n = 0;
+  const Outcome o = OnExec(x, recv, r, &n);
+  if (n > 0) *out = r[n - 1];
+  return o;
+}
+
+OrderTracker::Outcome OrderTracker::OnExec(const ExecItem& x, TscStamp recv, ExecReport* out, int* n) noexcept {
+  *n = 0;
   bool foreign = false;
-  Slot* s = FindForExec(e, &foreign);
-  if (s == nullptr) return foreign ? Outcome::kForeign : Outcome::kNone;
-  if (s->order_id_len == 0) SetOrderId(s, e.order_id);
-  ExecReport ex = Base(*s, recv);
-  ex.venue_time = e.timestamp;
-  const bool status_filled = e.order_status == "filled";
-  switch (e.exec_type) {
+  venues::InFlightEntry* e = FindForExec(x, &foreign);
+  if (e == nullptr) return foreign ? Outcome::kForeign : Outcome::kNone;
+  SetOrderId(e, x.order_id);
+  Heard(e);
+  Extra& xt = extra_[Slot(e->id)];
+  const bool status_filled = x.order_status == "filled";
+  switch (x.exec_type) {
     case ExecType::kPendingNew:
-    case ExecType::kNew:
-      if (s->acked) return Outcome::kNone;
-      s->acked = true;
-      ex.kind = ExecKind::kAck;
-      break;
+    case ExecType::kNew: {
+      if (xt.acked) return Outcome::kNone;
+      xt.acked = true;
+      out[0] = table_.Base(*e, venue_, recv);
+      out[0].kind = ExecKind::kAck;
+      out[0].venue_time = x.timestamp;
+      *n = 1;
+      return Outcome::kReport;
+    }
     case ExecType::kTrade: {
-      // Exactly once per exec_id (trade_id when the venue leaves exec_id out).
-      const uint64_t key = !e.exec_id.empty() ? OrderIdHash(e.exec_id) : (e.has_trade_id ? e.trade_id ^ 0x9e3779b97f4a7c15ull : 0);
-      if (key == 0 || !e.has_last_qty || !e.has_last_price) {
-        // A trade that cannot be booked exactly: its outcome is in doubt.
-        ex.kind = ExecKind::kUnknown;
-        *out = ex;
+      // The order's cumulative fill after this trade: the venue's cum_qty; without it, a trade
+      // that completes the order (status filled) brings it to the ordered quantity. Anything
+      // else cannot be booked exactly: the order becomes unknown and the query settles it.
+      Qty cum;
+      if (x.has_cum_qty) {
+        cum = x.cum_qty;
+      } else if (status_filled) {
+        cum = e->qty;
+      } else {
+        e->state = venues::InFlightState::kUnknown;
+        e->next_query_ns = 0;
+        if (counters_ != nullptr) counters_->Add(counters_->unknown_orders);
+        out[0] = table_.Base(*e, venue_, recv);
+        out[0].kind = ExecKind::kUnknown;
+        *n = 1;
         return Outcome::kReport;
       }
-      for (int i = 0; i < s->seen_n && i < kSeenExecs; ++i)
-        if (s->seen[static_cast<size_t>(i)] == key) return Outcome::kNone;
-      s->seen[static_cast<size_t>(s->seen_n % kSeenExecs)] = key;
-      ++s->seen_n;
-      if (s->seen_n >= 2 * kSeenExecs) s->seen_n = kSeenExecs;  // keep the ring indexable
-      s->acked = true;
-      ex.kind = ExecKind::kFill;
-      ex.fill_qty = e.last_qty;
-      ex.fill_px = e.last_price;
-      // The venue's own cost when given; otherwise price × qty at 10^-9, rounded down.
-      ex.fill_quote = e.has_cost ? e.cost : AmountFromNotional(MulNotional(e.last_price, e.last_qty, Rounding::kFloor));
-      if (e.has_fee) {
-        ex.fee = e.fee;
-        ex.fee_asset = symbols_ != nullptr ? symbols_->FindAsset(e.fee_asset) : AssetId::Invalid();
-      }
-      s->reported += e.last_qty;
-      ex.cum_qty = s->reported;
-      ex.final = status_filled;
-      break;
+      if (!(e->reported_qty < cum)) return Outcome::kNone;  // a repeat or a late message
+      venues::CumulativeFill c;
+      c.cum_qty = cum;
+      const Amount cost = x.has_cost ? x.cost
+                                     : (x.has_last_qty && x.has_last_price
+                                            ? AmountFromNotional(MulNotional(x.last_price, x.last_qty, Rounding::kFloor))
+                                            : Amount::Zero());
+      c.cum_quote = x.has_cum_cost ? x.cum_cost : e->reported_quote + cost;
+      // Kraken gives each trade's fee, not a running total: the fee so far is what was
+      // reported plus this trade's (a trade skipped in between is settled by the query).
+      c.cum_fee = e->reported_fee + (x.has_fee ? x.fee : Amount::Zero());
+      c.fee_asset = FeeAsset(x, *e);
+      c.last_px = x.has_last_price ? x.last_price : Price{};
+      const bool done = status_filled || !(cum < e->qty);
+      xt.acked = true;
+      if (!table_.FillDelta(*e, c, venue_, recv, done, &out[0])) return Outcome::kNone;
+      out[0].venue_time = x.timestamp;
+      *n = 1;
+      if (done) Release(e);
+      return Outcome::kReport;
     }
     case ExecType::kFilled:
-      ex.kind = ExecKind::kFill;  // nothing new filled: closes the order
-      ex.final = true;
-      break;
     case ExecType::kCanceled:
-    case ExecType::kExpired:
-      ex.kind = ExecKind::kCanceled;
-      ex.final = true;
-      break;
+    case ExecType::kExpired: {
+      // The order is closed. A cumulative quantity beyond what was reported means a trade push
+      // was lost: its fee is not known, so the order waits for the query (unknown).
+      if (x.has_cum_qty && e->reported_qty < x.cum_qty) {
+        e->state = venues::InFlightState::kUnknown;
+        e->next_query_ns = 0;
+        if (counters_ != nullptr) counters_->Add(counters_->unknown_orders);
+        out[0] = table_.Base(*e, venue_, recv);
+        out[0].kind = ExecKind::kUnknown;
+        *n = 1;
+        return Outcome::kReport;
+      }
+      out[0] = table_.Base(*e, venue_, recv);
+      out[0].kind = x.exec_type == ExecType::kFilled ? ExecKind::kFill : ExecKind::kCanceled;  // a fill of zero closes
+      out[0].final = true;
+      out[0].venue_time = x.timestamp;
+      *n = 1;
+      Release(e);
+      return Outcome::kReport;
+    }
     case ExecType::kOther:
       return Outcome::kNone;
   }
-  if (ex.final) Close(s);
-  *out = ex;
-  return Outcome::kReport;
+  return Outcome::kNone;
+}
+
+int OrderTracker::Settle(venues::InFlightEntry& e, const PrivateMsg& m, TscStamp recv, ExecReport* out) noexcept {
+  Extra& xt = extra_[Slot(e.id)];
+  // Is it open, and what did its trades (the snapshot's last fills) add up to?
+  bool open = false;
+  venues::CumulativeFill c;
+  c.cum_qty = Qty::Zero();
+  c.cum_quote = Amount::Zero();
+  c.cum_fee = Amount::Zero();
+  bool traded = false;
+  for (int i = 0; i < m.exec_count; ++i) {
+    const ExecItem& x = m.execs[i];
+    ClientOrderId id;
+    const bool mine = (!x.cl_ord_id.empty() && venues::ParseClientId(x.cl_ord_id, &id) && id == e.id) ||
+                      (xt.order_id_len > 0 && x.order_id == xt.order_id_view());
+    if (!mine) continue;
+    SetOrderId(&e, x.order_id);
+    if (!IsTrade(x)) {
+      open = true;
+      continue;
+    }
+    if (!x.has_last_qty) continue;
+    traded = true;
+    c.cum_qty += x.last_qty;
+    c.cum_quote += x.has_cost ? x.cost
+                              : (x.has_last_price ? AmountFromNotional(MulNotional(x.last_price, x.last_qty, Rounding::kFloor))
+                                                  : Amount::Zero());
+    if (x.has_fee) c.cum_fee += x.fee;
+    c.fee_asset = FeeAsset(x, e);
+    if (x.has_last_price) c.last_px = x.last_price;
+  }
+  const bool was_unknown = e.state == venues::InFlightState::kUnknown;
+  const bool reached = traded || open || xt.acked || e.reported_qty.is_positive();
+  int n = 0;
+  if (reached) Heard(&e);
+  const bool done = !open;
+  const bool filled = !(c.cum_qty < e.qty);
+  if (traded && table_.FillDelta(e, c, venue_, recv, done && filled, &out[n])) {
+    xt.acked = true;
+    ++n;
+    if (done && filled) {
+      Release(&e);
+      return n;
+    }
+  }
+  if (open) {
+    // Still resting: live (acked) again, as far as the core knows.
+    if (!xt.acked && n == 0) {
+      xt.acked = true;
+      out[n] = table_.Base(e, venue_, recv);
+      out[n].kind = ExecKind::kAck;
+      ++n;
+    }
+    return n;
+  }
+  out[n] = table_.Base(e, venue_, recv);
+  out[n].final = true;
+  if (reached) {
+    out[n].kind = ExecKind::kCanceled;  // closed with what it filled (an IOC remainder, a cancel)
+  } else {
+    // Neither open nor among the fills, and never heard of: the venue does not have it.
+    if (was_unknown && counters_ != nullptr) counters_->Add(counters_->unknown_resolved);
+    out[n].kind = ExecKind::kRejected;
+    out[n].reason = RejectReason::kNotFound;
+  }
+  ++n;
+  Release(&e);
+  return n;
 }
 
 // ---- session ----
@@ -445,7 +522,7 @@ Orders::Orders(venues::VenueContext ctx, const venues::SymbolTable* symbols, std
       symbols_(symbols),
       on_state_(std::move(on_state)),
       encoder_(symbols),
-      tracker_(ctx.id, symbols),
+      tracker_(ctx.id, symbols, ctx.counters),
       buf_(std::make_unique<char[]>(kBufBytes)) {}
 
 Orders::~Orders() {
@@ -492,17 +569,66 @@ absl::Status Orders::Init() {
   ws_ = std::make_unique<venues::WsClient>(*ctx_.ioc, o, this, ctx_.log);
   token_timer_ = std::make_unique<venues::Timer>(*ctx_.ioc);
   dead_man_timer_ = std::make_unique<venues::Timer>(*ctx_.ioc);
+  sweep_timer_ = std::make_unique<venues::Timer>(*ctx_.ioc);
+  if (ctx_.config != nullptr) {
+    const config::ExecutionConfig& ex = ctx_.config->execution;
+    policy_.ack_timeout_ns = ex.ack_timeout_ms * 1'000'000;
+    policy_.first_backoff_ns = ex.query_backoff_ms * 1'000'000;
+    policy_.max_queries = static_cast<int>(ex.query_attempts);
+  }
   return ws_->Init();
 }
 
 void Orders::Start() noexcept {
   started_ = true;
   FetchToken();
+  ScheduleSweep();
+}
+
+void Orders::ScheduleSweep() noexcept {
+  const uint64_t stop_gen = stop_generation_;
+  sweep_timer_->After(kSweepMs, [this, stop_gen] {
+    if (stop_gen != stop_generation_ || !started_) return;
+    Sweep();
+    ScheduleSweep();
+  });
+}
+
+// Cold timer: orders without a reply after the ack timeout become unknown; unknown orders are
+// queried with backoff while the session is ready (one executions re-snapshot answers all).
+void Orders::Sweep() noexcept {
+  const int64_t now = MonoNow().value;
+  const Nanos wall = WallNow();
+  const int n = tracker_.ExpireAcks(now, policy_, [&](const ExecReport& ex) { ctx_.publisher->PublishExec(ex, wall); });
+  ctx_.counters->Add(ctx_.counters->unknown_orders, static_cast<uint64_t>(n));
+  if (!ready_) return;
+  if (snapshot_pending_ && now - snapshot_sent_ns_ < policy_.ack_timeout_ns) return;  // its answer settles them
+  bool sent = false;
+  tracker_.table().DueQueries(now, policy_, [&](venues::InFlightEntry&) {
+    if (!sent) sent = Resnapshot(now);
+    return sent;
+  });
+}
+
+// The query (see the header): unsubscribe and subscribe `executions` again with snap_orders
+// and snap_trades; the snapshot that answers it settles every order sent before it.
+bool Orders::Resnapshot(int64_t now_ns) noexcept {
+  size_t n = encoder_.EncodeSubscribe("executions", NextReqId(), buf_.get(), kBufBytes, /*unsubscribe=*/true);
+  if (n == 0 || !ws_->Send(std::string_view(buf_.get(), n))) return false;
+  executions_req_ = NextReqId();
+  n = encoder_.EncodeSubscribe("executions", executions_req_, buf_.get(), kBufBytes);
+  if (n == 0 || !ws_->Send(std::string_view(buf_.get(), n))) return false;
+  snapshot_pending_ = true;
+  snapshot_sent_ns_ = now_ns;
+  ctx_.counters->Add(ctx_.counters->order_queries);
+  return true;
 }
 
 void Orders::Stop() noexcept {
   started_ = false;
   ++generation_;
+  ++stop_generation_;
+  if (sweep_timer_) sweep_timer_->Cancel();
   if (token_timer_) token_timer_->Cancel();
   if (dead_man_timer_) dead_man_timer_->Cancel();
   if (ws_) ws_->Stop();
@@ -577,6 +703,8 @@ void Orders::OnWsOpen() noexcept {
 void Orders::Subscribe() noexcept {
   token_fresh_ = false;
   executions_req_ = NextReqId();
+  snapshot_pending_ = true;
+  snapshot_sent_ns_ = MonoNow().value;
   balances_req_ = NextReqId();
   size_t n = encoder_.EncodeSubscribe("executions", executions_req_, buf_.get(), kBufBytes);
   bool ok = n > 0 && ws_->Send(std::string_view(buf_.get(), n));
@@ -721,7 +849,23 @@ void Orders::OnReply(const PrivateMsg& m, TscStamp recv, Nanos now) noexcept {
 }
 
 void Orders::OnExecutions(const PrivateMsg& m, TscStamp recv, Nanos now) noexcept {
-  if (m.snapshot) open_.Clear();
+  if (m.snapshot) {
+    // The account's open orders (trades in the snapshot are past fills, not open orders), then
+    // every order of ours sent before the subscription is settled from it.
+    open_.Clear();
+    for (int i = 0; i < m.exec_count; ++i) {
+      const ExecItem& e = m.execs[i];
+      if (e.exec_type != ExecType::kTrade) UpsertOpen(e);
+    }
+    const int settled = tracker_.Reconcile(m, executions_req_, recv, [&](const ExecReport& ex) {
+      ctx_.publisher->PublishExec(ex, now);
+    });
+    snapshot_pending_ = false;
+    if (settled > 0 && log_limit_.Allow())
+      ctx_.log->Log(runtime::LogLevel::kInfo, "%s: executions snapshot settled %d order(s) in flight",
+                    ctx_.venue->name.c_str(), settled);
+    return;
+  }
   for (int i = 0; i < m.exec_count; ++i) {
     const ExecItem& e = m.execs[i];
     // The account's open-order view (ours and others').
@@ -730,31 +874,32 @@ void Orders::OnExecutions(const PrivateMsg& m, TscStamp recv, Nanos now) noexcep
                         e.order_status == "canceled" || e.order_status == "expired";
     if (closes) {
       open_.Remove(e.order_id);
-    } else if (!e.order_id.empty() && e.order_id.size() <= sizeof(OpenOrder{}.order_id) &&
-               (m.snapshot || e.exec_type == ExecType::kNew || e.exec_type == ExecType::kPendingNew)) {
-      OpenOrder o;
-      if (const OpenOrder* prev = open_.FindByOrderId(e.order_id)) o = *prev;
-      std::memcpy(o.order_id, e.order_id.data(), e.order_id.size());
-      o.order_id_len = static_cast<uint8_t>(e.order_id.size());
-      if (!e.cl_ord_id.empty()) o.ours = ParseClientId(e.cl_ord_id, &o.client_id);
-      if (!e.symbol.empty()) {
-        const int k = symbols_->Find(e.symbol);
-        o.instrument = k >= 0 ? symbols_->infos()[static_cast<size_t>(k)].instrument : InstrumentId::Invalid();
-      }
-      if (!e.side.empty()) o.side = e.side == "sell" ? Side::kSell : Side::kBuy;
-      if (!open_.Upsert(o)) ctx_.counters->Add(ctx_.counters->order_parse_errors);
+    } else if (e.exec_type == ExecType::kNew || e.exec_type == ExecType::kPendingNew) {
+      UpsertOpen(e);
     }
-    ExecReport ex;
-    switch (tracker_.OnExec(e, recv, &ex)) {
-      case OrderTracker::Outcome::kForeign:
-      case OrderTracker::Outcome::kNone:
-        continue;
-      case OrderTracker::Outcome::kReport:
-        break;
+    ExecReport ex[OrderTracker::kMaxReports];
+    int n = 0;
+    if (tracker_.OnExec(e, recv, ex, &n) != OrderTracker::Outcome::kReport) continue;
+    for (int k = 0; k < n; ++k) {
+      if (ex[k].kind == ExecKind::kUnknown) ctx_.counters->Add(ctx_.counters->order_parse_errors);
+      ctx_.publisher->PublishExec(ex[k], now);
     }
-    if (ex.kind == ExecKind::kUnknown) ctx_.counters->Add(ctx_.counters->order_parse_errors);
-    ctx_.publisher->PublishExec(ex, now);
   }
+}
+
+void Orders::UpsertOpen(const ExecItem& e) noexcept {
+  if (e.order_id.empty() || e.order_id.size() > sizeof(OpenOrder{}.order_id)) return;
+  OpenOrder o;
+  if (const OpenOrder* prev = open_.FindByOrderId(e.order_id)) o = *prev;
+  std::memcpy(o.order_id, e.order_id.data(), e.order_id.size());
+  o.order_id_len = static_cast<uint8_t>(e.order_id.size());
+  if (!e.cl_ord_id.empty()) o.ours = venues::ParseClientId(e.cl_ord_id, &o.client_id);
+  if (!e.symbol.empty()) {
+    const int k = symbols_->Find(e.symbol);
+    o.instrument = k >= 0 ? symbols_->infos()[static_cast<size_t>(k)].instrument : InstrumentId::Invalid();
+  }
+  if (!e.side.empty()) o.side = e.side == "sell" ? Side::kSell : Side::kBuy;
+  if (!open_.Upsert(o)) ctx_.counters->Add(ctx_.counters->order_parse_errors);
 }
 
 void Orders::OnBalances(const PrivateMsg& m, Nanos now) noexcept {
@@ -836,8 +981,10 @@ void Orders::OnWsClosed(std::string_view reason) noexcept {
   open_.Clear();
   if (dead_man_timer_) dead_man_timer_->Cancel();
   ctx_.counters->orders_connected.store(false, std::memory_order_relaxed);
+  snapshot_pending_ = false;
   const Nanos now = WallNow();
-  tracker_.DrainUnknown([&](const ExecReport& ex) { ctx_.publisher->PublishExec(ex, now); });
+  const int n = tracker_.MarkAllUnknown(MonoNow().value, [&](const ExecReport& ex) { ctx_.publisher->PublishExec(ex, now); });
+  ctx_.counters->Add(ctx_.counters->unknown_orders, static_cast<uint64_t>(n));
   if (was_ready && on_state_) on_state_();
 }
 

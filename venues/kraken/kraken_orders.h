@@ -5,8 +5,9 @@
 // POST <rest_url>/0/private/GetWebSocketsToken (headers API-Key and API-Sign =
 // base64(HMAC-SHA512(base64-decoded secret, uri_path + SHA256(nonce + postdata))), body
 // "nonce=<n>", nonce strictly increasing; cold path, HttpFetch), then opens <order_url> (/v2
-// appended when the URL has no path) and subscribes `executions` (snap_orders: the open orders
-// as a snapshot, then every transition and own fill) and `balances` (a snapshot: published as
+// appended when the URL has no path) and subscribes `executions` (snap_orders and snap_trades:
+// the open orders and the account's last fills as a snapshot, then every transition and own
+// fill) and `balances` (a snapshot: published as
 // one BalanceUpdate per configured asset, total balance as free, 0 locked; later balance
 // updates are not forwarded, the core books each fill itself). Orders count as connected once
 // the executions subscription is acknowledged and the balance snapshot arrived. A reconnect
@@ -17,21 +18,44 @@
 // Orders: each intent becomes one limit order, time_in_force "ioc" (kIoc) or "gtc" with
 // post_only (kGtc: a resting maker order; FOK does not exist on Kraken and is refused locally
 // as kEncodeFailed), limit_price and order_qty written as JSON numbers at the pair's precision
-// (never rounded), cl_ord_id "hs" + the client id in lowercase hex (≤ 18 characters, Kraken's
-// free-text limit; ParseClientId reverses it), req_id a per-session sequence number remembered
-// with the order. The reply acks (kAck, venue_order_id = FNV-1a of the order id text, the text
-// kept in the tracker) or rejects (kRejected, reason kVenue, venue_code = KrakenErrorCode of
-// the error string). `executions` updates: `trade` → one kFill per exec_id (fill_qty last_qty,
-// fill_px last_price, fill_quote the venue's `cost`, fee the sum of fees[] in its asset; final
-// when order_status is filled); a repeated exec_id changes nothing; `filled` closes an order
-// whose last trade did not (kFill of zero, final); `canceled` / `expired` → final kCanceled.
-// Updates without cl_ord_id (Kraken's sparse `new`) are matched by order_id. A disconnect turns
-// every order in flight into kUnknown (as every other session does).
+// (never rounded), cl_ord_id the shared client-id text "hs<digits>" (venues::FormatClientId;
+// ids of 17+ digits exceed Kraken's 18-character free-text limit and are refused locally),
+// req_id a per-session sequence number remembered with the order. In-flight bookkeeping is
+// the shared venues::InFlightTable (OrderTracker). The reply acks (kAck, venue_order_id =
+// FNV-1a of the order id text) or rejects (kRejected, reason kVenue, venue_code =
+// KrakenErrorCode of the error string). `executions` updates: `trade` → a kFill of the step
+// from what was reported to the venue's cumulative cum_qty / cum_cost (the fee: what was
+// reported plus this trade's fees[], in its asset), final when order_status is filled; a
+// repeated or late trade adds nothing (cumulative numbers never go back); `filled` closes an
+// order whose last trade did not (kFill of zero, final); `canceled` / `expired` → final
+// kCanceled. A trade that cannot be booked exactly (no cum_qty and not filling the order) or a
+// close whose cum_qty is ahead of the fills reported (a push was lost) makes the order kUnknown
+// until the query below settles it. Updates without cl_ord_id (Kraken's sparse `new`) are
+// matched by order_id.
 //
-// Open orders and find-by-client-id: WS v2 has no order query (ORDERS.md §1.3). The session
-// keeps OpenOrders from the executions snapshot (snap_orders: every open order of the account,
-// ours and any other) and the updates after it (new → added, filled / canceled / expired →
-// removed); FindOpen(client id) looks up cl_ord_id there. It is emptied on disconnect and
+// Unknown orders: no reply within [execution] ack_timeout_ms, or a disconnect (every order in
+// flight), makes an order kUnknown (counted unknown_orders); a cold timer (100 ms) expires
+// acks and sends due queries with backoff (query_backoff_ms doubling, query_attempts).
+// The query is Kraken's own WS mechanism, not REST QueryOrders: unsubscribe and subscribe
+// `executions` again with snap_orders and snap_trades (counted order_queries; one request
+// answers every due order). Why: WS v2 has no order query (ORDERS.md §1.3); REST QueryOrders
+// looks orders up by txid or userref, and an order whose reply was lost has no txid known here
+// (we tag cl_ord_id, not userref); the REST path in this session exists only for the token,
+// with its own nonce; and the snapshot arrives on the same socket as the orders, so it reflects
+// every add_order sent before the subscribe (the venue handles a connection's requests in
+// order). Every executions snapshot (the one at each connect too) settles each order sent
+// before its subscribe: trades listed for it are summed into one cumulative fill (FillDelta),
+// then listed open → live again (kAck if the core was never told), not open → final (kFill
+// when fully filled, else kCanceled), and neither open nor traded nor ever heard of → final
+// kRejected with RejectReason::kNotFound (counted unknown_resolved). Limit: snap_trades lists
+// the account's last 50 fills; an order whose fills are older than that is settled with what
+// the push stream reported. Pushes lost between the unsubscribe and the new subscription
+// are covered by the snapshot itself.
+//
+// Open orders and find-by-client-id: the session keeps OpenOrders from the executions snapshot
+// (snap_orders: every open order of the account, ours and any other; trade entries are past
+// fills, not open orders) and the updates after it (new → added, filled / canceled / expired
+// → removed); FindOpen(client id) looks up cl_ord_id there. It is emptied on disconnect and
 // rebuilt by the next subscription's snapshot. CancelOrder(client id) / CancelAll() send
 // cancel_order / cancel_all (for the kill path and operator commands); their outcome arrives
 // as `canceled` executions.
@@ -59,6 +83,8 @@
 
 #include "absl/status/status.h"
 #include "core/messages/messages.h"
+#include "core/runtime/venue_counters.h"
+#include "venues/common/order_session.h"
 #include "venues/common/symbol_table.h"
 #include "venues/common/venue_thread.h"
 #include "venues/common/ws_client.h"
@@ -67,12 +93,12 @@
 namespace hs::kraken {
 
 inline constexpr std::string_view kTokenPath = "/0/private/GetWebSocketsToken";
-inline constexpr int kClientIdMax = 18;  // "hs" + up to 16 hex digits
+inline constexpr int kClientIdMax = 18;  // Kraken's limit for free-text cl_ord_id
 
-// Writes "hs<hex>" for the id; returns its length (3..18).
+// The shared client-id text (venues::FormatClientId: "hs" + decimal digits) into `out` (≥
+// kClientIdMax bytes) when it fits Kraken's 18 characters (ids below 10^16); returns its length,
+// or 0 when it does not fit (the order is refused locally). venues::ParseClientId reads it back.
 int FormatClientId(ClientOrderId id, char* out) noexcept;
-// Parses "hs<hex>" (lowercase, no leading zero) back into a client id; false for anything else.
-bool ParseClientId(std::string_view text, ClientOrderId* out) noexcept;
 
 // API-Sign of a private REST call: base64(HMAC-SHA512(secret, uri_path + SHA256(nonce +
 // postdata))), `secret` already base64-decoded. Cold path.
@@ -182,80 +208,95 @@ class OpenOrders {
   int n_ = 0;
 };
 
-// The orders in flight and what replies and executions mean for them (this file's banner).
-// Pure: no I/O, no clock; fixed tables (slot = client id modulo kCapacity).
+// The orders in flight and what replies and executions mean for them (this file's banner), on
+// the shared in-flight table (venues/common/order_session.h): slot = client id modulo the
+// table's capacity. Kraken-specific per slot: the add_order req_id (a failure reply carries no
+// cl_ord_id) and the venue's order id text (sparse updates carry only order_id). Fills are
+// FillDelta steps from the venue's cumulative numbers (cum_qty, cum_cost; the fee summed per
+// trade), so a repeated or late message changes nothing. No I/O, no clock; counts into
+// `counters` (unknown_resolved) when given.
 class OrderTracker {
  public:
-  static constexpr int kCapacity = 1024;
-  static constexpr int kSeenExecs = 16;  // exec ids remembered per order (duplicates)
+  static constexpr int kCapacity = venues::InFlightTable::kCapacity;
   enum class Outcome : uint8_t {
     kNone = 0,  // nothing to report (a duplicate, an order already final)
     kReport,    // *out holds a report
     kForeign,   // not an order of this session
   };
+  // At most this many reports come out of one message for one order (fill, then the close).
+  static constexpr int kMaxReports = 2;
 
-  OrderTracker(VenueId venue, const venues::SymbolTable* symbols) : venue_(venue), symbols_(symbols) {}
+  OrderTracker(VenueId venue, const venues::SymbolTable* symbols, runtime::VenueCounters* counters = nullptr)
+      : venue_(venue), symbols_(symbols), counters_(counters) {}
 
-  bool Busy(ClientOrderId id) const noexcept { return slots_[id.value % kCapacity].active; }
-  // REQUIRES: !Busy(in.client_id).
+  bool Busy(ClientOrderId id) const noexcept { return table_.Busy(id); }
+  // REQUIRES: !Busy(in.client_id). `sent` is monotonic time (the ack timeout runs from it).
   void Add(const OrderIntent& in, int64_t req_id, TscStamp wire, Nanos sent) noexcept;
   void SetWire(ClientOrderId id, TscStamp wire) noexcept;
   bool NotSent(ClientOrderId id, RejectReason why, ExecReport* out) noexcept;
   // An add_order reply.
   Outcome OnAddReply(const PrivateMsg& m, TscStamp recv, ExecReport* out, TscStamp* wire) noexcept;
-  // One executions entry.
+  // One executions update entry; out[0..n) the reports (n ≤ kMaxReports) and the outcome.
+  Outcome OnExec(const ExecItem& e, TscStamp recv, ExecReport* out, int* n) noexcept;
+  // One entry that yields at most one report (tests, the hot-path check): the last of them.
   Outcome OnExec(const ExecItem& e, TscStamp recv, ExecReport* out) noexcept;
-  // When the order was sent and on which pair (for the cancel's rate cost); false when not in flight.
-  bool SentAt(ClientOrderId id, Nanos* sent, InstrumentId* instrument) const noexcept;
-
+  // An executions snapshot (snap_orders + snap_trades) that answers the subscribe request
+  // `snap_req`: every live order sent before it (add_order req_id < snap_req; the socket keeps
+  // order, so the venue handled those first) is settled from the snapshot (see Orders' banner).
+  // emit(const ExecReport&) per report. Returns how many orders it settled (final or live).
   template <typename Emit>
-  int DrainUnknown(Emit&& emit) noexcept {
+  int Reconcile(const PrivateMsg& m, int64_t snap_req, TscStamp recv, Emit&& emit) noexcept {
     int n = 0;
-    for (int k = active_n_ - 1; k >= 0; --k) {
-      Slot& s = slots_[static_cast<size_t>(active_[static_cast<size_t>(k)])];
-      ExecReport ex = Base(s, TscStamp{});
-      ex.kind = ExecKind::kUnknown;
-      ex.cum_qty = s.reported;
-      Close(&s);
-      emit(ex);
+    table_.ForEachLive([&](venues::InFlightEntry& e) {
+      const Extra& x = extra_[Slot(e.id)];
+      if (x.req_id < 0 || x.req_id >= snap_req) return;
+      ExecReport out[kMaxReports + 1];
+      const int k = Settle(e, m, recv, out);
+      for (int i = 0; i < k; ++i) emit(out[i]);
       ++n;
-    }
+    });
     return n;
   }
-  int active() const noexcept { return active_n_; }
+  // When the order was sent (monotonic) and on which pair; false when not in flight.
+  bool SentAt(ClientOrderId id, Nanos* sent, InstrumentId* instrument) const noexcept;
+
+  // The session dropped: every live order becomes unknown (kUnknown reported once each).
+  template <typename Emit>
+  int MarkAllUnknown(int64_t now_ns, Emit&& emit) noexcept {
+    return table_.MarkAllUnknown(venue_, TscNow(), now_ns, emit);
+  }
+  // Orders without any reply after the ack timeout become unknown.
+  template <typename Emit>
+  int ExpireAcks(int64_t now_ns, const venues::QueryPolicy& p, Emit&& emit) noexcept {
+    return table_.ExpireAcks(venue_, TscNow(), now_ns, p, emit);
+  }
+  venues::InFlightTable& table() noexcept { return table_; }
+  int active() const noexcept { return table_.live(); }
 
  private:
-  struct Slot {
-    bool active = false;
-    bool acked = false;
-    ClientOrderId id;
-    InstrumentId instrument;
-    Side side = Side::kBuy;
-    Qty reported;
+  struct Extra {
     int64_t req_id = -1;
-    TscStamp wire;
-    Nanos sent;
     char order_id[32] = {};
     uint8_t order_id_len = 0;
-    uint8_t seen_n = 0;
-    std::array<uint64_t, kSeenExecs> seen{};
-    int list_pos = -1;
+    bool acked = false;  // the core was told kAck (or a fill)
+    std::string_view order_id_view() const noexcept { return {order_id, order_id_len}; }
   };
-  Slot* Find(ClientOrderId id) noexcept {
-    Slot& s = slots_[id.value % kCapacity];
-    return (s.active && s.id == id) ? &s : nullptr;
-  }
-  Slot* FindForExec(const ExecItem& e, bool* foreign) noexcept;
-  Slot* FindByReq(int64_t req_id) noexcept;
-  ExecReport Base(const Slot& s, TscStamp recv) const noexcept;
-  void Close(Slot* s) noexcept;
-  static void SetOrderId(Slot* s, std::string_view oid) noexcept;
+  static size_t Slot(ClientOrderId id) noexcept { return static_cast<size_t>(id.value % kCapacity); }
+  venues::InFlightEntry* FindForExec(const ExecItem& e, bool* foreign) noexcept;
+  venues::InFlightEntry* FindByReq(int64_t req_id) noexcept;
+  venues::InFlightEntry* FindByOrderId(std::string_view order_id) noexcept;
+  void SetOrderId(venues::InFlightEntry* e, std::string_view oid) noexcept;
+  // A message about the order arrived: an unknown order is resolved (counted once).
+  void Heard(venues::InFlightEntry* e) noexcept;
+  void Release(venues::InFlightEntry* e) noexcept;
+  int Settle(venues::InFlightEntry& e, const PrivateMsg& m, TscStamp recv, ExecReport* out) noexcept;
+  AssetId FeeAsset(const ExecItem& x, const venues::InFlightEntry& e) const noexcept;
 
   VenueId venue_;
   const venues::SymbolTable* symbols_;
-  std::array<Slot, kCapacity> slots_{};
-  std::array<int, kCapacity> active_{};  // indices of active slots (compact, unordered)
-  int active_n_ = 0;
+  runtime::VenueCounters* counters_;
+  venues::InFlightTable table_;
+  std::array<Extra, kCapacity> extra_{};
 };
 
 class Orders final : public venues::WsListener {
@@ -281,6 +322,8 @@ class Orders final : public venues::WsListener {
   // The account's open orders (executions snapshot + updates), and one of ours by client id.
   const OpenOrders& open_orders() const noexcept { return open_; }
   const OpenOrder* FindOpen(ClientOrderId id) const noexcept { return open_.Find(id); }
+  // The orders in flight (tests).
+  OrderTracker& tracker() noexcept { return tracker_; }
 
   // Observability (status, tests).
   uint64_t token_failures() const noexcept { return token_failures_; }
@@ -307,6 +350,10 @@ class Orders final : public venues::WsListener {
   void OnExecutions(const PrivateMsg& m, TscStamp recv, Nanos now) noexcept;
   void OnBalances(const PrivateMsg& m, Nanos now) noexcept;
   void UpdateReady() noexcept;
+  void UpsertOpen(const ExecItem& e) noexcept;
+  void ScheduleSweep() noexcept;
+  void Sweep() noexcept;
+  bool Resnapshot(int64_t now_ns) noexcept;
   void Reject(const OrderIntent& in, RejectReason why) noexcept;
   int64_t NextReqId() noexcept { return ++req_seq_; }
 
@@ -322,6 +369,11 @@ class Orders final : public venues::WsListener {
   std::unique_ptr<venues::WsClient> ws_;
   std::unique_ptr<venues::Timer> token_timer_;
   std::unique_ptr<venues::Timer> dead_man_timer_;
+  std::unique_ptr<venues::Timer> sweep_timer_;
+  venues::QueryPolicy policy_;
+  bool snapshot_pending_ = false;   // an executions subscription awaits its snapshot
+  int64_t snapshot_sent_ns_ = 0;    // monotonic ns it was requested
+  uint64_t stop_generation_ = 0;    // bumps on Stop(): the sweep timer's callbacks end
   PrivateParser parser_;
   std::unique_ptr<char[]> buf_;
   int64_t req_seq_ = 0;

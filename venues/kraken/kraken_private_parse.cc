@@ -153,6 +153,9 @@ ParseStatus ParseExec(od::object o, ExecItem* e) noexcept {
     } else if (KeyIs(key, "cost")) {
       HS_PARSE_TRY(GetNum(v, &e->cost));
       e->has_cost = true;
+    } else if (KeyIs(key, "cum_cost")) {
+      HS_PARSE_TRY(GetNum(v, &e->cum_cost));
+      e->has_cum_cost = true;
     } else if (KeyIs(key, "fees")) {
       HS_PARSE_TRY(ParseFees(v, e));
     } else if (KeyIs(key, "trade_id")) {
@@ -163,7 +166,7 @@ ParseStatus ParseExec(od::object o, ExecItem* e) noexcept {
       HS_PARSE_TRY(GetStr(v, &ts));
       if (!ParseRfc3339(ts, &e->timestamp)) return ParseStatus::kBadField;
     }
-    // Everything else (avg_price, cum_cost, fee_usd_equiv, liquidity_ind, ...) is not needed;
+    // Everything else (avg_price, fee_usd_equiv, liquidity_ind, ...) is not needed;
     // avg_price in particular can carry more decimals than a Price holds.
   }
   return ParseStatus::kOk;

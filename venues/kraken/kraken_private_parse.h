@@ -61,10 +61,11 @@ struct ExecItem {
   Qty order_qty, cum_qty, last_qty;
   Price limit_price, last_price;
   Amount cost, fee;                // this trade's quote cost and fee (fees summed when in one asset)
+  Amount cum_cost;                 // the order's total quote cost so far
   uint64_t trade_id = 0;
   Nanos timestamp;
   bool has_order_qty = false, has_cum_qty = false, has_last_qty = false, has_limit_price = false;
-  bool has_last_price = false, has_cost = false, has_fee = false, has_trade_id = false;
+  bool has_last_price = false, has_cost = false, has_cum_cost = false, has_fee = false, has_trade_id = false;
   bool fee_assets_mixed = false;   // fees[] named more than one asset (only the first is summed)
 };
 

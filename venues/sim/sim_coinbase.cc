@@ -38,6 +38,14 @@
 // quantities, avg_price, total_fees and total_value_after_fees; the subscribe gets a snapshot of
 // open orders batched by 50. Duplicate client_order_id: refused as INVALID_REQUEST (Coinbase's
 // behaviour is unverified). No dead man's switch: nothing is canceled on disconnect.
+//
+// Order-entry faults (Faults, taken per create): reject_orders → INSUFFICIENT_FUND;
+// drop_replies → the order is handled, but the REST answer is HTTP 504 GATEWAY_TIMEOUT (the
+// server framework always answers a request, so "no reply" is the gateway giving up) and its
+// user-channel pushes are never sent; late_replies → the user pushes go out late_reply_ms later
+// from the market clock's tick (with drop_replies: the 504 now, the pushes late);
+// duplicate_fills → every user push twice; disconnect_orders → the order is handled, the REST
+// reply goes out, and the user-channel sessions are closed instead of pushing.
 #include <time.h>
 
 #include <cctype>
@@ -214,6 +222,11 @@ class CoinbaseProtocol final : public Protocol {
   }
 
   void OnTick(Nanos now) override {
+    while (!held_.empty() && WallNow().value >= held_.front().first.value) {
+      const std::string ev = std::move(held_.front().second);
+      held_.pop_front();
+      SendUser(ev);
+    }
     if (now < next_heartbeat_) return;
     next_heartbeat_ = Nanos{now.value + kHeartbeatEveryNs};
     for (Peer* p : s_->Peers(venue_)) {
@@ -316,7 +329,7 @@ class CoinbaseProtocol final : public Protocol {
     if (static_cast<int>(recent_.size()) >= kRestPerSecond)
       return Reply(out, 429, json{{"error", "RATE_LIMIT_EXCEEDED"}, {"error_details", "Too many requests"}, {"message", "Too many requests"}});
     recent_.push_back(now);
-    if (method == "POST" && path == "/api/v3/brokerage/orders") return Create(body, out);
+    if (method == "POST" && path == "/api/v3/brokerage/orders") return CreateWithFaults(body, out);
     if (method == "POST" && path == "/api/v3/brokerage/orders/batch_cancel") {
       // The engine's kill path lists open orders, then batch-cancels them: one cancel_all.
       s_->LogOrder(venue_, WallNow(), "cancel_all", "", "\"path\":" + json(path).dump() + ",\"body\":" + json(body).dump());
@@ -327,8 +340,13 @@ class CoinbaseProtocol final : public Protocol {
       json list = json::array();
       const bool open_only = query.find("order_status=OPEN") != std::string::npos;
       s_->LogOrder(venue_, WallNow(), "list", "", "\"path\":" + json(path).dump() + ",\"query\":" + json(query).dump());
-      for (const auto& [id, o] : orders_)
-        if (!open_only || o.status == "OPEN") list.push_back(json::parse(OrderJson(o)));
+      for (const auto& [id, o] : orders_) {
+        if (open_only && o.status != "OPEN") continue;
+        json x = json::parse(OrderJson(o));
+        x["filled_size"] = x["cumulative_quantity"];  // the REST Order object's names
+        x["average_filled_price"] = x["avg_price"];
+        list.push_back(std::move(x));
+      }
       return Reply(out, 200, json{{"orders", list}, {"has_next", false}, {"cursor", ""}, {"sequence", "0"}});
     }
     const std::string hist = "/api/v3/brokerage/orders/historical/";
@@ -412,6 +430,33 @@ class CoinbaseProtocol final : public Protocol {
 
   const config::InstrumentConfig& Inst(int inst) const { return s_->config().base.instruments[static_cast<size_t>(inst)]; }
 
+  bool CreateWithFaults(const std::string& body, HttpResult* out) {
+    Faults& f = s_->faults(venue_);
+    const bool drop = TakeFault(f.drop_replies);
+    const bool late = TakeFault(f.late_replies);
+    const bool dup = TakeFault(f.duplicate_fills);
+    const bool disconnect = !drop && TakeFault(f.disconnect_orders);
+    std::vector<std::string> pushes;
+    collect_ = &pushes;
+    Create(body, out);
+    collect_ = nullptr;
+    if (drop) Reply(out, 504, json{{"error", "GATEWAY_TIMEOUT"}, {"message", "upstream request timed out"}});
+    const Nanos due{WallNow().value + f.late_reply_ms * 1'000'000};
+    for (const std::string& ev : pushes) {
+      for (int c = 0; c < (dup ? 2 : 1); ++c) {
+        if (late) {
+          held_.push_back({due, ev});
+        } else if (!drop && !disconnect) {
+          SendUser(ev);
+        }
+      }
+    }
+    if (disconnect)
+      for (Peer* p : s_->Peers(venue_))
+        if (p->subs.count({kChanUser, -1})) p->Close();
+    return true;
+  }
+
   bool Create(const std::string& body, HttpResult* out) {
     out->status = 200;
     const json j = json::parse(body, nullptr, false);
@@ -459,6 +504,8 @@ class CoinbaseProtocol final : public Protocol {
                                               : !book.bids.empty() && book.bids.begin()->first >= o.limit.raw();
     if (conf == "limit_limit_gtc" && c.value("post_only", false) && crosses)
       return out->body = Failure("INVALID_LIMIT_PRICE_POST_ONLY", "post-only order would cross"), true;
+    if (TakeFault(s_->faults(venue_).reject_orders))
+      return out->body = Failure("INSUFFICIENT_FUND", "Insufficient balance in source account"), true;
     s_->CountOrder();
     s_->LogOrder(venue_, WallNow(), "place", cid,
                  "\"client_order_id\":" + json(cid).dump() + ",\"config\":" + json(conf).dump() + ",\"side\":\"" + side +
@@ -581,6 +628,11 @@ class CoinbaseProtocol final : public Protocol {
 
   void PushUser(const SimOrder& o) {
     const std::string ev = R"({"type":"update","orders":[)" + OrderJson(o) + "]}";
+    if (collect_ != nullptr) return collect_->push_back(ev);
+    SendUser(ev);
+  }
+
+  void SendUser(const std::string& ev) {
     for (Peer* p : s_->Peers(venue_))
       if (p->subs.count({kChanUser, -1})) Envelope(*p, "user", ev);
   }
@@ -592,6 +644,8 @@ class CoinbaseProtocol final : public Protocol {
   std::deque<int64_t> recent_;             // request times in the last second (ns)
   std::map<std::string, SimOrder> orders_;
   uint64_t next_order_ = 0;
+  std::vector<std::string>* collect_ = nullptr;        // set while a create's faults are pending
+  std::deque<std::pair<Nanos, std::string>> held_;     // late_replies: user events, oldest first
 
   Server* s_;
   int venue_;

@@ -39,9 +39,14 @@
 //   cancel_order (order_id[] or cl_ord_id[]: one reply per order), cancel_all ({count}),
 //     cancel_all_orders_after (camelCase currentTime/triggerTime; expiry cancels everything and
 //     disarms; 0 disarms).
+//   executions with snap_trades: the snapshot carries the account's last 50 trade items after
+//     the open orders (ORDERS.md §1.5); every executions snapshot is logged as request "list".
+//   Order-entry faults (Faults): reject_orders ("EOrder:Insufficient funds"), drop_replies,
+//     late_replies, duplicate_fills, disconnect_orders; see AddOrder.
 // Deliberate differences: one account per venue; resting orders neither show in the public
 // book nor fill later (they rest until cancelled); balances are totals (nothing reserved).
 #include <algorithm>
+#include <deque>
 #include <ctime>
 #include <cstring>
 #include <map>
@@ -65,6 +70,7 @@ constexpr int64_t kHeartbeatNs = 1'000'000'000;
 constexpr std::string_view kTokenPath = "/0/private/GetWebSocketsToken";
 constexpr int64_t kRateMax = 125;            // Intermediate tier threshold
 constexpr int64_t kRateDecayMilliPerS = 2340;
+constexpr size_t kMaxSnapTrades = 50;       // snap_trades: the last 50 fills
 
 // Kraken's cancel cost by the order's age (ORDERS.md §1.6).
 int64_t CancelCost(int64_t age_ns) {
@@ -348,6 +354,12 @@ class KrakenProtocol final : public Protocol {
   }
 
   void OnTick(Nanos now) override {
+    // Replies and pushes held by late_replies.
+    while (!held_.empty() && WallNow().value >= held_.front().due.value) {
+      const Out o = held_.front().out;
+      held_.pop_front();
+      Deliver(o);
+    }
     // The dead man's switch fires on wall time, stall or not.
     if (dead_man_armed_ && WallNow().value >= dead_man_deadline_.value) {
       dead_man_armed_ = false;
@@ -426,6 +438,16 @@ class KrakenProtocol final : public Protocol {
   }
 
  private:
+  // What one add_order sends, collected so its faults can drop, delay or repeat it.
+  struct Out {
+    enum Kind : uint8_t { kReply, kExec, kBalances } kind = kReply;
+    uint64_t peer = 0;  // kReply: the requesting peer
+    std::string text;   // kReply: the reply; kExec: one executions item
+  };
+  struct Held {
+    Nanos due;
+    Out out;
+  };
   struct PrivState {
     bool executions = false;
     bool balances = false;
@@ -517,6 +539,10 @@ class KrakenProtocol final : public Protocol {
   }
 
   void PushBalances(bool snapshot_to_new_only, Peer* only) {
+    if (box_ != nullptr && !snapshot_to_new_only) {
+      box_->push_back(Out{Out::kBalances, 0, {}});
+      return;
+    }
     for (Peer* q : s_->Peers(venue_)) {
       if (only != nullptr && q != only) continue;
       auto it = priv_.find(q->id);
@@ -556,6 +582,10 @@ class KrakenProtocol final : public Protocol {
   }
 
   void PushExecText(const std::string& item_text) {
+    if (box_ != nullptr) {
+      box_->push_back(Out{Out::kExec, 0, item_text});
+      return;
+    }
     for (Peer* q : s_->Peers(venue_)) {
       auto it = priv_.find(q->id);
       if (it == priv_.end() || !it->second.executions) continue;
@@ -575,17 +605,35 @@ class KrakenProtocol final : public Protocol {
       json result = {{"channel", "executions"}, {"snapshot", params.value("snap_orders", true)}};
       if (on) result["maxratecount"] = kRateMax;
       p.Send(Reply(method, req_id, result, time_in));
-      if (on && params.value("snap_orders", true)) {
+      const bool snap_orders = params.value("snap_orders", true), snap_trades = params.value("snap_trades", false);
+      if (on && (snap_orders || snap_trades)) {
+        // The venue's way to look orders up on WS v2 (ORDERS.md §1.3): the open orders and the
+        // account's last fills (kMaxSnapTrades) in one snapshot, logged as a "list".
         std::string d = "[";
         bool first = true;
-        for (const auto& [oid, r] : resting_) {
+        size_t orders = 0, trades = 0;
+        for (const auto& [oid, r] : snap_orders ? resting_ : std::map<std::string, Resting>{}) {
           if (!first) d += ",";
           first = false;
+          ++orders;
           d += WithNumbers(RestingItem(oid, r), {{"order_qty", QtyText(r.inst, r.qty)},
                                                   {"limit_price", Px(r.inst, r.px)},
                                                   {"cum_qty", QtyText(r.inst, r.filled)}});
         }
+        if (snap_trades) {
+          for (const std::string& t : trades_) {
+            if (!first) d += ",";
+            first = false;
+            ++trades;
+            d += t;
+          }
+        }
         d += "]";
+        s_->LogOrder(venue_, WallNow(), "list", "",
+                     std::string("\"method\":\"subscribe\",\"channel\":\"executions\",\"snap_orders\":") +
+                         (snap_orders ? "true" : "false") + ",\"snap_trades\":" + (snap_trades ? "true" : "false") +
+                         ",\"req_id\":" + req_id.dump(),
+                     "\"orders\":" + std::to_string(orders) + ",\"trades\":" + std::to_string(trades));
         p.Send("{\"channel\":\"executions\",\"type\":\"snapshot\",\"data\":" + d + ",\"sequence\":" +
                std::to_string(++st.exec_seq) + "}");
       }
@@ -596,7 +644,60 @@ class KrakenProtocol final : public Protocol {
     }
   }
 
+  // Order-entry faults (Faults, taken per add_order): the order is handled as usual with every
+  // message it causes (reply, executions, balances) collected, then: drop_replies → nothing is
+  // sent (with reject_orders too: the refusal is lost), late_replies → all of it late_reply_ms
+  // later (from the market clock's tick), duplicate_fills → every trade push twice,
+  // disconnect_orders → the order session is closed instead of replying.
   void AddOrder(Peer& p, std::string_view msg, const json& params, const json& req_id, const std::string& time_in) {
+    Faults& f = s_->faults(venue_);
+    const bool drop = TakeFault(f.drop_replies);
+    const bool late = !drop && TakeFault(f.late_replies);
+    const bool dup = TakeFault(f.duplicate_fills);
+    const bool disconnect = !drop && !late && TakeFault(f.disconnect_orders);
+    fault_note_ = drop ? ",\"fault\":\"drop_replies\"" : late ? ",\"fault\":\"late_replies\"" :
+                  disconnect ? ",\"fault\":\"disconnect_orders\"" : dup ? ",\"fault\":\"duplicate_fills\"" : "";
+    std::vector<Out> box;
+    box_ = &box;
+    PlaceOrder(p, msg, params, req_id, time_in);
+    box_ = nullptr;
+    fault_note_.clear();
+    if (drop) return;
+    if (disconnect) return p.Close();
+    const Nanos due{WallNow().value + f.late_reply_ms * 1'000'000};
+    for (Out& o : box) {
+      o.peer = o.kind == Out::kReply ? p.id : 0;
+      const bool twice = dup && o.kind == Out::kExec && o.text.find("\"exec_type\":\"trade\"") != std::string::npos;
+      for (int c = 0; c < (twice ? 2 : 1); ++c) {
+        if (late) {
+          held_.push_back(Held{due, o});
+        } else {
+          Deliver(o);
+        }
+      }
+    }
+  }
+
+  void Deliver(const Out& o) {
+    switch (o.kind) {
+      case Out::kReply:
+        for (Peer* q : s_->Peers(venue_))
+          if (q->id == o.peer) q->Send(o.text);
+        return;
+      case Out::kExec:
+        return PushExecText(o.text);
+      case Out::kBalances:
+        return PushBalances(false, nullptr);
+    }
+  }
+
+  // Sends to the requesting peer, or collects while an add_order's faults are pending.
+  void ToPeer(Peer& p, std::string text) {
+    if (box_ != nullptr) return box_->push_back(Out{Out::kReply, p.id, std::move(text)});
+    p.Send(std::move(text));
+  }
+
+  void PlaceOrder(Peer& p, std::string_view msg, const json& params, const json& req_id, const std::string& time_in) {
     const Nanos arrived = WallNow();
     s_->CountOrder();
     auto str = [&](const char* k) {
@@ -612,11 +713,11 @@ class KrakenProtocol final : public Protocol {
                    "\"method\":\"add_order\",\"symbol\":" + json(symbol).dump() + ",\"side\":" + json(side_s).dump() +
                        ",\"order_qty\":" + json(qty_text).dump() + ",\"limit_price\":" + json(px_text).dump() +
                        ",\"time_in_force\":" + json(tif).dump() + ",\"cl_ord_id\":" + json(cl_ord_id).dump(),
-                   "\"result\":\"" + result + "\"" + extra);
+                   "\"result\":\"" + result + "\"" + extra + fault_note_);
     };
     auto reject = [&](const std::string& error) {
       log("rejected", ",\"error\":" + json(error).dump());
-      p.Send(Error("add_order", req_id, error, "", time_in));
+      ToPeer(p, Error("add_order", req_id, error, "", time_in));
     };
     if (str("order_type") != "limit") return reject("EGeneral:Invalid arguments:order_type");
     if (side_s != "buy" && side_s != "sell") return reject("EGeneral:Invalid arguments:side");
@@ -638,6 +739,7 @@ class KrakenProtocol final : public Protocol {
     const bool over = rs.level_milli + 1000 > kRateMax * 1000;
     rs.level_milli += 1000;
     if (over) return reject("EOrder:Rate limit exceeded");
+    if (TakeFault(s_->faults(venue_).reject_orders)) return reject("EOrder:Insufficient funds");
     const auto& ic = s_->config().base.instruments[static_cast<size_t>(inst)];
     const std::string& base = s_->config().base.assets[ic.base.value].name;
     const std::string& quote = s_->config().base.assets[ic.quote.value].name;
@@ -655,7 +757,7 @@ class KrakenProtocol final : public Protocol {
     const std::string oid = NextOrderId();
     json result = {{"order_id", oid}};
     if (!cl_ord_id.empty()) result["cl_ord_id"] = cl_ord_id;
-    p.Send(Reply("add_order", req_id, result, time_in));
+    ToPeer(p, Reply("add_order", req_id, result, time_in));
 
     // pending_new with the order's detail, then a sparse `new`.
     json pending = {{"order_id", oid},          {"symbol", symbol},       {"order_qty", 0},
@@ -703,6 +805,8 @@ class KrakenProtocol final : public Protocol {
                                           {"cum_cost", Dec(cum_cost.raw(), Amount::kDecimals)}, {"fee_usd_equiv", fee_text}});
       const std::string ph = "\"@@fees@@\"";
       t.replace(t.find(ph), ph.size(), "[{\"asset\":\"" + quote + "\",\"qty\":" + fee_text + "}]");
+      trades_.push_back(t);  // for snap_trades, whatever happens to the push
+      if (trades_.size() > kMaxSnapTrades) trades_.pop_front();
       PushExecText(t);
     }
     if (!deltas.empty()) s_->PublishChange(s_->market().Record(venue_, inst, std::move(deltas)));
@@ -914,6 +1018,10 @@ class KrakenProtocol final : public Protocol {
   std::map<std::string, Resting> resting_;  // by order id
   std::map<int, RateState> rate_;           // by instrument
   uint64_t order_seq_ = 0;
+  std::vector<Out>* box_ = nullptr;  // set while an add_order is handled
+  std::deque<Held> held_;            // late_replies, oldest first
+  std::string fault_note_;           // the order log's "fault" member for the order being handled
+  std::deque<std::string> trades_;   // the account's last trade items (snap_trades), oldest first
   uint64_t trade_id_ = 62'887'576;
   bool dead_man_armed_ = false;
   Nanos dead_man_deadline_;

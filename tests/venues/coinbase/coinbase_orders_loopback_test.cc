@@ -5,6 +5,7 @@
 // a deadline, for the ExecReports the session publishes.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <boost/asio.hpp>
 #include <nlohmann/json.hpp>
 
@@ -37,6 +38,7 @@ class CoinbaseOrdersLoopback : public testing::LoopbackFixture {
     const std::string port = std::to_string(testing::FreePort());
     WriteConfig("coinbase-orders.toml",
                 testing::EngineToml(R"("BTC", "USDT")", "cb-orders", "100000", "10", "") +
+                    "[execution]\nack_timeout_ms = 400\nquery_attempts = 5\nquery_backoff_ms = 100\n" +
                     testing::kBtcUsdtInstrumentToml +
                     testing::Substitute(R"([[venues]]
 name = "coinbase"
@@ -142,6 +144,36 @@ balances = { BTC = "1", USDT = "10000" }
     venues::HttpFetch(ioc_, req, [&](venues::HttpResponse r) { status = r.status; });
     EXPECT_TRUE(Pump([&] { return status != -1; }, 5s));
     return status;
+  }
+
+  uint64_t C(const std::atomic<uint64_t>& c) const { return c.load(); }
+  bool Has(uint64_t id, ExecKind k) const {
+    for (const ExecReport& e : For(id))
+      if (e.kind == k) return true;
+    return false;
+  }
+  Qty Filled(uint64_t id) const {
+    Qty q = Qty::Zero();
+    for (const ExecReport& e : For(id))
+      if (e.kind == ExecKind::kFill) q += e.fill_qty;
+    return q;
+  }
+  // The session's view of the account — the accounts snapshot plus every fill the core was told
+  // (fees in the quote asset) — equals the simulator's books.
+  void ExpectBalancesFollowTheReports() {
+    ASSERT_GE(balances_.size(), 2u);
+    Amount btc = balances_[0].free, usdt = balances_[1].free;
+    for (const ExecReport& e : execs_) {
+      if (e.kind != ExecKind::kFill) continue;
+      const Amount base = AmountFromQty(e.fill_qty);
+      btc = e.side == Side::kBuy ? btc + base : btc - base;
+      usdt = e.side == Side::kBuy ? usdt - e.fill_quote : usdt + e.fill_quote;
+      EXPECT_EQ(e.fee_asset, symbols_->FindAsset("USDT"));
+      usdt -= e.fee;
+    }
+    const json acc = SimAccounts();
+    EXPECT_EQ(btc, Amt(acc["coinbase"]["BTC"]));
+    EXPECT_EQ(usdt, Amt(acc["coinbase"]["USDT"]));
   }
 
   std::string priv_, pub_;
@@ -294,12 +326,103 @@ TEST_F(CoinbaseOrdersLoopback, DuplicateUserUpdateChangesNothingAndDisconnectMar
   ASSERT_EQ(r.value("sent", 0), 1) << r.dump();
   Pump([] { return false; }, 200ms);
   EXPECT_EQ(For(401).size(), before) << "a repeated cumulative quantity is no new fill";
-  // The user channel drops: the resting order's outcome is unknown now.
+  // The user channel drops: the resting order's outcome is unknown now (still in flight).
   SimFault("coinbase", {{"disconnect", true}});
-  ASSERT_TRUE(Pump([&] { return Final(401); }, 10s));
-  EXPECT_EQ(For(401).back().kind, ExecKind::kUnknown);
-  // The session comes back by itself.
+  ASSERT_TRUE(Pump([&] { return For(401).back().kind == ExecKind::kUnknown; }, 10s));
+  EXPECT_FALSE(Final(401));
+  // The session comes back by itself and the query by order id finds it resting: live again.
+  ASSERT_TRUE(Pump([&] { return orders_->connected() && C(counters_.unknown_resolved) == 1; }, 10s));
+  EXPECT_FALSE(Final(401));
+  EXPECT_EQ(orders_->tracker().table().unknown(), 0);
+}
+
+// Fault drop_replies: the IOC fills 0.3 at 30000, but the REST answer is a 504 and
+// no user push comes. Outcome: kUnknown; no order id is known, so the query lists the
+// product's recent orders and matches client_order_id (the venue logs a "list"): one final
+// fill with the venue's exact quote and fee; the slot is free.
+TEST_F(CoinbaseOrdersLoopback, DroppedReplyIsQueriedByClientIdAndResolved) {
+  SimFault("coinbase", {{"drop_replies", 1}});
+  orders_->OnIntent(Intent(501, Side::kBuy, TimeInForce::kIoc, "30005.00", "0.3"));
+  ASSERT_TRUE(Pump([&] { return Final(501); }, 10s));
+  const auto r = For(501);
+  ASSERT_EQ(r.size(), 2u);
+  EXPECT_EQ(r[0].kind, ExecKind::kUnknown);
+  EXPECT_EQ(r[0].venue_code, 504);
+  EXPECT_EQ(r[1].kind, ExecKind::kFill);
+  EXPECT_TRUE(r[1].final);
+  EXPECT_EQ(r[1].fill_qty, ParseDecimal<Qty>("0.3").value);
+  EXPECT_EQ(r[1].fill_quote, Amt("9000"));
+  EXPECT_EQ(r[1].fee, Amt("54"));
+  EXPECT_GE(C(counters_.order_queries), 1u);
+  EXPECT_EQ(C(counters_.unknown_orders), 1u);
+  EXPECT_EQ(C(counters_.unknown_resolved), 1u);
+  EXPECT_EQ(orders_->tracker().active(), 0);
+  ExpectBalancesFollowTheReports();
+}
+
+// Faults reject_orders + drop_replies: the venue refuses the order and the refusal is lost (504).
+// Outcome: kUnknown, then the listing has no such client_order_id: kRejected kNotFound.
+TEST_F(CoinbaseOrdersLoopback, LostRefusalEndsNotFound) {
+  SimFault("coinbase", {{"reject_orders", 1}, {"drop_replies", 1}});
+  orders_->OnIntent(Intent(511, Side::kBuy, TimeInForce::kIoc, "30005.00", "0.1"));
+  ASSERT_TRUE(Pump([&] { return Final(511); }, 10s));
+  EXPECT_TRUE(Has(511, ExecKind::kUnknown));
+  EXPECT_EQ(For(511).back().kind, ExecKind::kRejected);
+  EXPECT_EQ(For(511).back().reason, RejectReason::kNotFound);
+  EXPECT_EQ(orders_->tracker().active(), 0);
+  ExpectBalancesFollowTheReports();
+}
+
+// Faults drop_replies + late_replies (1500 ms): a 504 now, the user pushes late. The query
+// settles the order first; the late pushes change nothing (counted once).
+TEST_F(CoinbaseOrdersLoopback, LatePushesAfterTheQueryChangeNothing) {
+  SimFault("coinbase", {{"drop_replies", 1}, {"late_replies", 1}, {"late_reply_ms", 1500}});
+  orders_->OnIntent(Intent(521, Side::kBuy, TimeInForce::kIoc, "30005.00", "0.2"));
+  ASSERT_TRUE(Pump([&] { return Final(521); }, 10s));
+  EXPECT_EQ(For(521).front().kind, ExecKind::kUnknown);
+  EXPECT_EQ(C(counters_.unknown_resolved), 1u);
+  const size_t reports = For(521).size();
+  // A second order whose pushes are held too: they go out after the first one's (same delay,
+  // in order), so its final fill means the late pushes of 521 have arrived.
+  SimFault("coinbase", {{"late_replies", 1}, {"late_reply_ms", 1500}});
+  orders_->OnIntent(Intent(522, Side::kBuy, TimeInForce::kIoc, "30005.00", "0.1"));
+  ASSERT_TRUE(Pump([&] { return Final(522); }, 10s));
+  EXPECT_EQ(For(521).size(), reports);
+  EXPECT_EQ(Filled(521), ParseDecimal<Qty>("0.2").value);
+  ExpectBalancesFollowTheReports();
+}
+
+// Fault duplicate_fills: the user push arrives twice. Outcome: one final fill of 0.3.
+TEST_F(CoinbaseOrdersLoopback, DuplicateFillsAreCountedOnce) {
+  SimFault("coinbase", {{"duplicate_fills", 1}});
+  orders_->OnIntent(Intent(531, Side::kBuy, TimeInForce::kIoc, "30010.00", "0.3"));
+  ASSERT_TRUE(Pump([&] { return Final(531); }, 10s));
+  // The duplicate went out before the next order's push.
+  orders_->OnIntent(Intent(532, Side::kSell, TimeInForce::kIoc, "29990.00", "0.01"));
+  ASSERT_TRUE(Pump([&] { return Final(532); }, 10s));
+  EXPECT_EQ(Filled(531), ParseDecimal<Qty>("0.3").value);
+  int fills = 0;
+  for (const ExecReport& e : For(531)) fills += e.kind == ExecKind::kFill;
+  EXPECT_EQ(fills, 1);
+  EXPECT_EQ(C(counters_.unknown_orders), 0u);
+  ExpectBalancesFollowTheReports();
+}
+
+// Fault disconnect_orders: the IOC executes and is acked, then the user channel closes before
+// its push. Outcome: kUnknown at the disconnect; after the reconnect the query by order id
+// settles it (0.3 filled, final).
+TEST_F(CoinbaseOrdersLoopback, DisconnectMidOrderIsResolvedAfterReconnect) {
+  SimFault("coinbase", {{"disconnect_orders", 1}});
+  orders_->OnIntent(Intent(541, Side::kBuy, TimeInForce::kIoc, "30005.00", "0.3"));
+  ASSERT_TRUE(Pump([&] { return Final(541); }, 10s));
+  EXPECT_TRUE(Has(541, ExecKind::kUnknown));
+  EXPECT_EQ(Filled(541), ParseDecimal<Qty>("0.3").value);
+  EXPECT_EQ(For(541).back().kind, ExecKind::kFill);
+  EXPECT_EQ(C(counters_.unknown_resolved), 1u);
   ASSERT_TRUE(Pump([&] { return orders_->connected(); }, 10s));
+  orders_->OnIntent(Intent(542, Side::kSell, TimeInForce::kIoc, "29990.00", "0.01"));
+  ASSERT_TRUE(Pump([&] { return Final(542); }, 10s));
+  ExpectBalancesFollowTheReports();
 }
 
 }  // namespace

@@ -369,8 +369,93 @@ TEST_F(CoinbaseOrders, RefusalsUnknownsAndDisconnects) {
   EXPECT_EQ(r[6].kind, ExecKind::kRejected) << "FAILED without fills";
   EXPECT_EQ(r[7].client_id.value, 7u);
   EXPECT_EQ(r[7].kind, ExecKind::kUnknown) << "in flight at the disconnect";
-  for (const ExecReport& e : r) EXPECT_TRUE(e.final);
-  EXPECT_EQ(tracker_->active(), 0);
+  for (const ExecReport& e : r) EXPECT_EQ(e.final, e.kind != ExecKind::kUnknown) << e.client_id.value;
+  EXPECT_EQ(tracker_->active(), 3) << "4, 5 and 7 stay in flight, unknown, until a query settles them";
+  EXPECT_EQ(tracker_->table().unknown(), 3);
+  EXPECT_EQ(counters_.unknown_orders.load(), 3u);
+  // Query answers: 4 by its order id (an IOC that filled 0.05 then expired), 5 absent (never
+  // taken), 7 resting (live again: kAck).
+  OrderInfo four;
+  four.order_id = "q-4";
+  four.client_order_id = "hs4";
+  four.status = "EXPIRED";
+  four.filled_size = ParseDecimal<Qty>("0.05").value;
+  four.total_fees = Amt("9");
+  four.total_value_after_fees = Amt("1509");
+  four.has_value_after_fees = true;
+  EXPECT_EQ(tracker_->OnQueryAnswer(ClientOrderId{4}, &four, TscNow(), WallNow()), OrderTracker::Outcome::kHandled);
+  EXPECT_EQ(tracker_->OnQueryAnswer(ClientOrderId{5}, nullptr, TscNow(), WallNow()), OrderTracker::Outcome::kHandled);
+  OrderInfo seven;
+  seven.order_id = "q-7";
+  seven.client_order_id = "hs7";
+  seven.status = "OPEN";
+  EXPECT_EQ(tracker_->OnQueryAnswer(ClientOrderId{7}, &seven, TscNow(), WallNow()), OrderTracker::Outcome::kHandled);
+  const auto q = Drain();
+  ASSERT_EQ(q.size(), 3u);
+  EXPECT_EQ(q[0].kind, ExecKind::kFill) << "the terminal state closes the order with its fill";
+  EXPECT_EQ(q[0].fill_qty, ParseDecimal<Qty>("0.05").value);
+  EXPECT_EQ(q[0].fill_quote, Amt("1500"));
+  EXPECT_EQ(q[0].fee, Amt("9"));
+  EXPECT_TRUE(q[0].final);
+  EXPECT_EQ(q[1].kind, ExecKind::kRejected);
+  EXPECT_EQ(q[1].reason, RejectReason::kNotFound);
+  EXPECT_TRUE(q[1].final);
+  EXPECT_EQ(q[2].kind, ExecKind::kAck);
+  EXPECT_FALSE(q[2].final);
+  EXPECT_EQ(tracker_->active(), 1);
+  EXPECT_EQ(tracker_->VenueOrderId(ClientOrderId{7}), "q-7");
+  EXPECT_EQ(counters_.unknown_resolved.load(), 3u);
+  // A late answer or user update for a settled order changes nothing.
+  EXPECT_EQ(tracker_->OnQueryAnswer(ClientOrderId{4}, &four, TscNow(), WallNow()), OrderTracker::Outcome::kHandled);
+  Push(R"("order_id":"q-4","client_order_id":"hs4","status":"EXPIRED","cumulative_quantity":"0.05","total_fees":"9","total_value_after_fees":"1509")");
+  EXPECT_TRUE(Drain().empty());
+}
+
+TEST_F(CoinbaseOrders, NoReplyWithinTheAckTimeoutIsUnknown) {
+  tracker_->Track(Intent(12, "30000", "0.1"), TscNow(), /*now_ns=*/1'000);
+  venues::QueryPolicy p;
+  p.ack_timeout_ns = 400'000'000;
+  EXPECT_EQ(tracker_->ExpireAcks(400'000'000, p, WallNow()), 0);
+  EXPECT_EQ(tracker_->ExpireAcks(400'001'000, p, WallNow()), 1);
+  const auto r = Drain();
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0].kind, ExecKind::kUnknown);
+  EXPECT_FALSE(r[0].final);
+  // The late create reply: the core hears kAck and the order id is known, but it stays unknown
+  // (fills may have gone by on the user channel): the query by order id settles it.
+  CreateReply ok;
+  ok.success = true;
+  ok.order_id = "late-12";
+  tracker_->OnCreateReply(ClientOrderId{12}, 200, &ok, TscNow(), WallNow());
+  EXPECT_EQ(Drain().back().kind, ExecKind::kAck);
+  EXPECT_EQ(tracker_->table().unknown(), 1);
+  EXPECT_EQ(tracker_->VenueOrderId(ClientOrderId{12}), "late-12");
+  OrderInfo open;
+  open.order_id = "late-12";
+  open.status = "OPEN";
+  tracker_->OnQueryAnswer(ClientOrderId{12}, &open, TscNow(), WallNow());
+  EXPECT_TRUE(Drain().empty()) << "acked already: nothing new";
+  EXPECT_EQ(tracker_->table().unknown(), 0);
+  EXPECT_EQ(counters_.unknown_resolved.load(), 1u);
+}
+
+TEST(CoinbaseOrderQuery, ParsesTheCumulativeNumbersAndRefusesMalformedReplies) {
+  auto q = ParseOrderQuery(R"({"order":{"order_id":"o-1","client_order_id":"hs5","status":"FILLED","filled_size":"0.3",)"
+                           R"("average_filled_price":"30001","total_fees":"54.0018","total_value_after_fees":"9054.3018"}})");
+  ASSERT_TRUE(q.ok()) << q.status();
+  EXPECT_EQ(q->filled_size, ParseDecimal<Qty>("0.3").value);
+  EXPECT_EQ(q->total_fees, ParseDecimal<Amount>("54.0018").value);
+  EXPECT_TRUE(q->has_value_after_fees);
+  EXPECT_EQ(q->total_value_after_fees, ParseDecimal<Amount>("9054.3018").value);
+  EXPECT_EQ(q->average_filled_price, ParseDecimal<Price>("30001").value);
+  EXPECT_FALSE(ParseOrderQuery("not json").ok());
+  EXPECT_FALSE(ParseOrderQuery(R"({"orders":[]})").ok());
+  EXPECT_FALSE(ParseOrderQuery(R"({"order":{"status":"OPEN"}})").ok()) << "no order_id";
+  auto l = ParseOrderList(R"({"orders":[{"order_id":"a","client_order_id":"hs1","status":"OPEN","filled_size":"0"}]})");
+  ASSERT_TRUE(l.ok());
+  ASSERT_EQ(l->size(), 1u);
+  EXPECT_EQ((*l)[0].client_order_id, "hs1");
+  EXPECT_FALSE(ParseOrderList(R"({"order":{}})").ok());
 }
 
 TEST(CoinbaseHttpFraming, ContentLengthChunkedPipelinedAndMalformed) {

@@ -6,7 +6,10 @@
 #include <stdlib.h>
 
 #include <boost/asio/io_context.hpp>
+#include <atomic>
 #include <chrono>
+#include <cstdio>
+#include <nlohmann/json.hpp>
 #include <functional>
 #include <string>
 #include <vector>
@@ -30,7 +33,11 @@ constexpr char kSecret[] = "kQH5HW/8p1uGOVjbgWA7FunAmGO8lsSUXNsu3eow76sz84Q18fWx
 
 std::string Config(int port) {
   const std::string p = std::to_string(port);
-  return testing::UnitConfigToml(R"("BTC", "USD")", R"([[instruments]]
+  return testing::UnitConfigToml(R"("BTC", "USD")", R"([execution]
+ack_timeout_ms = 400
+query_attempts = 5
+query_backoff_ms = 100
+[[instruments]]
 name = "BTC/USD"
 base = "BTC"
 quote = "USD"
@@ -75,6 +82,9 @@ class KrakenOrdersLoopback : public ::testing::Test {
     market_->SetPaused(true);
     server_ = std::make_unique<sim::Server>(ioc_, *cfg_, market_.get());
     ASSERT_TRUE(server_->Listen("").ok());
+    order_log_ = std::tmpfile();
+    ASSERT_NE(order_log_, nullptr);
+    server_->SetOrderLog(order_log_);
     server_->PublishChange(market_->SetBook(0, 0, {L("29999.0", "1"), L("29998.0", "1")},
                                             {L("30001.0", "0.3"), L("30002.0", "0.5")}));
     ::setenv("HS_KOL_SECRET", engine_secret, 1);  // what the engine signs with
@@ -98,6 +108,56 @@ class KrakenOrdersLoopback : public ::testing::Test {
     if (orders_) orders_->Stop();
     if (server_) server_->Stop();
     ioc_.run_for(std::chrono::milliseconds(50));
+    if (server_) server_->SetOrderLog(nullptr);
+    if (order_log_ != nullptr) std::fclose(order_log_);
+  }
+  // The simulator's order log, one object per line.
+  std::vector<nlohmann::json> Log() {
+    std::vector<nlohmann::json> v;
+    std::fflush(order_log_);
+    std::rewind(order_log_);
+    char line[8192];
+    while (std::fgets(line, sizeof line, order_log_) != nullptr) v.push_back(nlohmann::json::parse(line));
+    std::fseek(order_log_, 0, SEEK_END);
+    return v;
+  }
+  size_t LogCount(const char* request) {
+    size_t n = 0;
+    for (const auto& j : Log()) n += j.value("request", "") == request;
+    return n;
+  }
+  uint64_t C(const std::atomic<uint64_t>& c) const { return c.load(); }
+  bool Has(uint64_t id, ExecKind k) const {
+    for (const ExecReport& e : execs_)
+      if (e.client_id.value == id && e.kind == k) return true;
+    return false;
+  }
+  Qty Filled(uint64_t id) const {
+    Qty q = Qty::Zero();
+    for (const ExecReport& e : execs_)
+      if (e.client_id.value == id && e.kind == ExecKind::kFill) q += e.fill_qty;
+    return q;
+  }
+  // The session's view of the account — the balance snapshot at connect plus every fill the
+  // core was told (base in, quote and fee out for a buy) — equals the simulator's books.
+  void ExpectBalancesFollowTheReports() {
+    ASSERT_GE(balances_.size(), 2u);
+    Amount btc = balances_[0].free, usd = balances_[1].free;
+    for (const ExecReport& e : execs_) {
+      if (e.kind != ExecKind::kFill) continue;
+      const Amount base = AmountFromQty(e.fill_qty);
+      if (e.side == Side::kBuy) {
+        btc += base;
+        usd -= e.fill_quote;
+      } else {
+        btc -= base;
+        usd += e.fill_quote;
+      }
+      EXPECT_EQ(e.fee_asset, symbols_.FindAsset("USD"));
+      usd -= e.fee;
+    }
+    EXPECT_EQ(btc, Bal("BTC"));
+    EXPECT_EQ(usd, Bal("USD"));
   }
   // Runs the loop until cond() or the deadline.
   bool RunUntil(const std::function<bool()>& cond, std::chrono::milliseconds deadline = std::chrono::milliseconds(10'000)) {
@@ -145,6 +205,7 @@ class KrakenOrdersLoopback : public ::testing::Test {
   std::unique_ptr<sim::SimConfig> cfg_;
   std::unique_ptr<sim::Market> market_;
   std::unique_ptr<sim::Server> server_;
+  std::FILE* order_log_ = nullptr;
   venues::SymbolTable symbols_;
   runtime::VenueCounters counters_;
   runtime::KillSwitch kill_;
@@ -260,7 +321,7 @@ TEST_F(KrakenOrdersLoopback, ADuplicateExecutionChangesNothing) {
   ASSERT_TRUE(RunUntil([&] { return orders_->FindOpen(ClientOrderId{0x501}) != nullptr; }));
   // One trade delivered twice (a venue resend): one fill reported.
   const std::string trade =
-      R"({"channel":"executions","type":"update","sequence":99,"data":[{"order_id":"OX","cl_ord_id":"hs501","exec_id":"TDUP-1","exec_type":"trade","last_qty":0.1,"last_price":29000.0,"cost":2900.0,"order_status":"partially_filled","fees":[{"asset":"USD","qty":11.6}]}]})";
+      R"({"channel":"executions","type":"update","sequence":99,"data":[{"order_id":"OX","cl_ord_id":"hs1281","exec_id":"TDUP-1","exec_type":"trade","last_qty":0.1,"last_price":29000.0,"cost":2900.0,"cum_qty":0.1,"cum_cost":2900.0,"order_status":"partially_filled","fees":[{"asset":"USD","qty":11.6}]}]})";
   const std::string b = testing::Padded(trade);
   orders_->OnFrame(b.data(), trade.size(), TscNow(), WallNow());
   orders_->OnFrame(b.data(), trade.size(), TscNow(), WallNow());
@@ -275,7 +336,7 @@ TEST_F(KrakenOrdersLoopback, ADuplicateExecutionChangesNothing) {
   ASSERT_TRUE(RunUntil([&] { return Final(0x501); }));
   const size_t before = execs_.size();
   const std::string cancel =
-      R"({"channel":"executions","type":"update","sequence":100,"data":[{"order_id":"OX","cl_ord_id":"hs501","exec_type":"canceled","order_status":"canceled"}]})";
+      R"({"channel":"executions","type":"update","sequence":100,"data":[{"order_id":"OX","cl_ord_id":"hs1281","exec_type":"canceled","order_status":"canceled"}]})";
   const std::string c = testing::Padded(cancel);
   orders_->OnFrame(c.data(), cancel.size(), TscNow(), WallNow());
   Drain();
@@ -311,6 +372,151 @@ TEST_F(KrakenOrdersLoopback, RateLimitIsKeptLocallyBeforeTheVenueRefuses) {
   venue = 0;
   for (const ExecReport& e : execs_) venue += e.kind == ExecKind::kRejected && e.venue_code == kErrRateLimit;
   EXPECT_GT(venue, 0);
+}
+
+// Fault drop_replies: the IOC fills 0.3 at the venue but neither the reply nor any push comes
+// back. Outcome: kUnknown after ack_timeout_ms (400); the query (executions re-subscribed with
+// snap_orders and snap_trades, logged by the venue as "list") finds its trade: one fill with
+// the venue's exact quote and fee, then a final kCanceled (not open any more); slot freed.
+TEST_F(KrakenOrdersLoopback, DroppedReplyIsSettledByTheExecutionsSnapshot) {
+  Start();
+  ASSERT_TRUE(RunUntil([&] { return orders_->connected(); }));
+  const size_t lists_before = LogCount("list");
+  ASSERT_EQ(server_->HandleControl(R"({"cmd":"fault","venue":"kraken","drop_replies":1})").find("error"), std::string::npos);
+  orders_->OnIntent(Intent(0x601, Side::kBuy, "30001.5", "0.5"));
+  ASSERT_TRUE(RunUntil([&] { return Final(0x601); }));
+  const auto r = For(0x601);
+  ASSERT_EQ(r.size(), 3u);
+  EXPECT_EQ(r[0].kind, ExecKind::kUnknown);
+  EXPECT_EQ(r[1].kind, ExecKind::kFill);
+  EXPECT_EQ(r[1].fill_qty, ParseDecimal<Qty>("0.3").value);
+  EXPECT_EQ(r[1].fill_quote, ParseDecimal<Amount>("9000.3").value);
+  EXPECT_EQ(r[1].fee, ParseDecimal<Amount>("36.0012").value);
+  EXPECT_EQ(r[2].kind, ExecKind::kCanceled);
+  EXPECT_EQ(r[2].cum_qty, ParseDecimal<Qty>("0.3").value);
+  EXPECT_GE(C(counters_.order_queries), 1u);
+  EXPECT_EQ(C(counters_.unknown_orders), 1u);
+  EXPECT_EQ(C(counters_.unknown_resolved), 1u);
+  EXPECT_EQ(orders_->tracker().active(), 0);
+  EXPECT_GT(LogCount("list"), lists_before) << "the venue saw the query";
+  ExpectBalancesFollowTheReports();
+}
+
+// Faults reject_orders + drop_replies: the venue refuses the order and the refusal is lost:
+// the order exists nowhere. Outcome: kUnknown, then kRejected kNotFound (absent from the open
+// orders and from the fills); nothing booked.
+TEST_F(KrakenOrdersLoopback, LostRefusalEndsNotFound) {
+  Start();
+  ASSERT_TRUE(RunUntil([&] { return orders_->connected(); }));
+  server_->HandleControl(R"({"cmd":"fault","venue":"kraken","reject_orders":1,"drop_replies":1})");
+  orders_->OnIntent(Intent(0x611, Side::kBuy, "30001.5", "0.5"));
+  ASSERT_TRUE(RunUntil([&] { return Final(0x611); }));
+  EXPECT_TRUE(Has(0x611, ExecKind::kUnknown));
+  EXPECT_EQ(For(0x611).back().kind, ExecKind::kRejected);
+  EXPECT_EQ(For(0x611).back().reason, RejectReason::kNotFound);
+  EXPECT_EQ(C(counters_.unknown_resolved), 1u);
+  EXPECT_EQ(orders_->tracker().active(), 0);
+  EXPECT_EQ(Bal("BTC"), ParseDecimal<Amount>("2").value);
+  ExpectBalancesFollowTheReports();
+}
+
+// An order the venue never received (tracked here as sent, then the session lost it): the
+// query's snapshot has no trace of it → kRejected kNotFound.
+TEST_F(KrakenOrdersLoopback, OrderTheVenueNeverReceivedEndsNotFound) {
+  Start();
+  ASSERT_TRUE(RunUntil([&] { return orders_->connected(); }));
+  orders_->tracker().Add(Intent(0x621, Side::kBuy, "30001.0", "0.2"), /*req_id=*/0, TscStamp{}, MonoNow());
+  orders_->tracker().MarkAllUnknown(MonoNow().value, [](const ExecReport&) {});
+  ASSERT_TRUE(RunUntil([&] { return Final(0x621); }));
+  EXPECT_EQ(For(0x621).back().kind, ExecKind::kRejected);
+  EXPECT_EQ(For(0x621).back().reason, RejectReason::kNotFound);
+  EXPECT_EQ(orders_->tracker().active(), 0);
+  ExpectBalancesFollowTheReports();
+}
+
+// Fault drop_replies on a GTC: it rests at the venue, nothing comes back. Outcome: kUnknown,
+// then the snapshot lists it open: live again (kAck, not final); a cancel closes it.
+TEST_F(KrakenOrdersLoopback, UnknownGtcIsFoundOpenAndStaysLive) {
+  Start();
+  ASSERT_TRUE(RunUntil([&] { return orders_->connected(); }));
+  server_->HandleControl(R"({"cmd":"fault","venue":"kraken","drop_replies":1})");
+  orders_->OnIntent(Intent(0x631, Side::kBuy, "29000.0", "0.1", TimeInForce::kGtc));
+  ASSERT_TRUE(RunUntil([&] { return Has(0x631, ExecKind::kUnknown); }));
+  ASSERT_TRUE(RunUntil([&] { return C(counters_.unknown_resolved) == 1; }));
+  EXPECT_FALSE(Final(0x631));
+  EXPECT_EQ(For(0x631).back().kind, ExecKind::kAck);
+  EXPECT_NE(orders_->FindOpen(ClientOrderId{0x631}), nullptr);
+  ASSERT_TRUE(orders_->CancelOrder(ClientOrderId{0x631}));
+  ASSERT_TRUE(RunUntil([&] { return Final(0x631); }));
+  EXPECT_EQ(For(0x631).back().kind, ExecKind::kCanceled);
+  EXPECT_EQ(orders_->tracker().active(), 0);
+  ExpectBalancesFollowTheReports();
+}
+
+// Fault late_replies (1500 ms, past the 400 ms ack timeout): the snapshot settles the order
+// first; the reply and pushes that arrive afterwards change nothing (the fill counted once).
+TEST_F(KrakenOrdersLoopback, LateReplyAfterTheQueryChangesNothing) {
+  Start();
+  server_->StartClock();  // late replies go out from the market clock's tick
+  ASSERT_TRUE(RunUntil([&] { return orders_->connected(); }));
+  server_->HandleControl(R"({"cmd":"fault","venue":"kraken","late_replies":1,"late_reply_ms":1500})");
+  orders_->OnIntent(Intent(0x641, Side::kBuy, "30001.5", "0.5"));
+  ASSERT_TRUE(RunUntil([&] { return Final(0x641); }));
+  EXPECT_EQ(For(0x641).front().kind, ExecKind::kUnknown);
+  EXPECT_GE(C(counters_.order_queries), 1u);
+  EXPECT_EQ(C(counters_.unknown_resolved), 1u);
+  const size_t reports = For(0x641).size();
+  // Every method reply the query caused came before its snapshot: the next one is the late
+  // add_order reply.
+  const uint64_t replies = C(counters_.order_replies);
+  ASSERT_TRUE(RunUntil([&] { return C(counters_.order_replies) > replies; })) << "the late reply arrives";
+  // Its pushes follow it on the same socket: an order sent now is answered after them.
+  orders_->OnIntent(Intent(0x642, Side::kSell, "29999.0", "0.0001"));
+  ASSERT_TRUE(RunUntil([&] { return Final(0x642); }));
+  EXPECT_EQ(For(0x641).size(), reports);
+  EXPECT_EQ(Filled(0x641), ParseDecimal<Qty>("0.3").value);
+  ExpectBalancesFollowTheReports();
+}
+
+// Fault duplicate_fills: every trade push arrives twice (0.3 @ 30001 and 0.2 @ 30002).
+// Outcome: the fills add up to 0.5 once; the order ends with the final fill.
+TEST_F(KrakenOrdersLoopback, DuplicateFillsAreCountedOnce) {
+  Start();
+  ASSERT_TRUE(RunUntil([&] { return orders_->connected(); }));
+  server_->HandleControl(R"({"cmd":"fault","venue":"kraken","duplicate_fills":1})");
+  orders_->OnIntent(Intent(0x651, Side::kBuy, "30002.0", "0.5"));
+  ASSERT_TRUE(RunUntil([&] { return Final(0x651); }));
+  // Every duplicate was sent before the next order's answer.
+  orders_->OnIntent(Intent(0x652, Side::kSell, "29999.0", "0.0001"));
+  ASSERT_TRUE(RunUntil([&] { return Final(0x652); }));
+  EXPECT_EQ(Filled(0x651), ParseDecimal<Qty>("0.5").value);
+  int fills = 0;
+  for (const ExecReport& e : For(0x651)) fills += e.kind == ExecKind::kFill;
+  EXPECT_EQ(fills, 2);
+  EXPECT_EQ(For(0x651).back().kind, ExecKind::kFill);
+  EXPECT_TRUE(For(0x651).back().final);
+  EXPECT_EQ(C(counters_.unknown_orders), 0u);
+  ExpectBalancesFollowTheReports();
+}
+
+// Fault disconnect_orders: the IOC executes, then the venue closes the session before the
+// reply. Outcome: kUnknown at the disconnect; after the reconnect the executions snapshot
+// settles it (0.3 filled, final kCanceled); order entry works again.
+TEST_F(KrakenOrdersLoopback, DisconnectMidOrderIsSettledAfterReconnect) {
+  Start();
+  ASSERT_TRUE(RunUntil([&] { return orders_->connected(); }));
+  server_->HandleControl(R"({"cmd":"fault","venue":"kraken","disconnect_orders":1})");
+  orders_->OnIntent(Intent(0x661, Side::kBuy, "30001.5", "0.5"));
+  ASSERT_TRUE(RunUntil([&] { return Final(0x661); }));
+  EXPECT_EQ(For(0x661).front().kind, ExecKind::kUnknown);
+  EXPECT_EQ(Filled(0x661), ParseDecimal<Qty>("0.3").value);
+  EXPECT_EQ(For(0x661).back().kind, ExecKind::kCanceled);
+  EXPECT_EQ(C(counters_.unknown_resolved), 1u);
+  ASSERT_TRUE(RunUntil([&] { return orders_->connected(); }));
+  orders_->OnIntent(Intent(0x662, Side::kBuy, "30002.0", "0.1"));
+  ASSERT_TRUE(RunUntil([&] { return Final(0x662); }));
+  EXPECT_EQ(Filled(0x662), ParseDecimal<Qty>("0.1").value);
+  ExpectBalancesFollowTheReports();
 }
 
 }  // namespace

@@ -90,7 +90,7 @@ TEST_F(KrakenOrders, EncodesAnIocLimitOrderAtThePairsPrecision) {
   EXPECT_EQ(p["side"], "buy");
   EXPECT_EQ(p["symbol"], "BTC/USD");
   EXPECT_EQ(p["time_in_force"], "ioc");
-  EXPECT_EQ(p["cl_ord_id"], "hs1f2e");
+  EXPECT_EQ(p["cl_ord_id"], "hs7982") << "the shared client-id text: hs + decimal digits";
   EXPECT_EQ(p["token"], "G38a1tGFzqGiUCmnegBcm8d4nfP3tytiNQz6tkCBYXY");
   EXPECT_FALSE(p.contains("post_only"));
   // Every key of the documented request except order_userref (we use cl_ord_id instead).
@@ -133,7 +133,7 @@ TEST_F(KrakenOrders, CancelAndDeadManRequests) {
   size_t n = enc_.EncodeCancel(ClientOrderId{255}, 9, buf, sizeof buf);
   json j = json::parse(std::string(buf, n));
   EXPECT_EQ(j["method"], "cancel_order");
-  EXPECT_EQ(j["params"]["cl_ord_id"], json::array({"hsff"}));
+  EXPECT_EQ(j["params"]["cl_ord_id"], json::array({"hs255"}));
   EXPECT_EQ(j["req_id"], 9);
   n = enc_.EncodeCancelAll(10, buf, sizeof buf);
   j = json::parse(std::string(buf, n));
@@ -144,10 +144,15 @@ TEST_F(KrakenOrders, CancelAndDeadManRequests) {
   EXPECT_EQ(j["method"], "cancel_all_orders_after");
   EXPECT_EQ(j["params"]["timeout"], 60);
   EXPECT_EQ(enc_.EncodeDeadMan(86'400, 12, buf, sizeof buf), 0u) << "the venue's bound is < 86400";
+  // executions with the open orders and the last fills (the snapshot that settles unknown orders).
   n = enc_.EncodeSubscribe("executions", 13, buf, sizeof buf);
-  j = json::parse(std::string(buf, n));
-  EXPECT_EQ(j["params"]["channel"], "executions");
-  EXPECT_EQ(j["params"]["snap_orders"], true);
+  EXPECT_EQ(std::string(buf, n),
+            R"({"method":"subscribe","params":{"channel":"executions","token":"G38a1tGFzqGiUCmnegBcm8d4nfP3tytiNQz6tkCBYXY",)"
+            R"("snap_orders":true,"snap_trades":true},"req_id":13})");
+  n = enc_.EncodeSubscribe("executions", 14, buf, sizeof buf, /*unsubscribe=*/true);
+  EXPECT_EQ(std::string(buf, n),
+            R"({"method":"unsubscribe","params":{"channel":"executions","token":"G38a1tGFzqGiUCmnegBcm8d4nfP3tytiNQz6tkCBYXY"},"req_id":14})");
+  EXPECT_EQ(enc_.EncodeSubscribe("executions", 15, buf, 60), 0u) << "no room";
 }
 
 TEST(KrakenSign, MatchesKrakensDocumentedExample) {
@@ -160,21 +165,21 @@ TEST(KrakenSign, MatchesKrakensDocumentedExample) {
             "4/dpxb3iT4tp/ZCVEwSnEsLxx0bqyhLpdfOpc6fn7OR8+UClSV5n9E6aSS8MPtnRfp32bAb0nmbRn6H8ndwLUQ==");
 }
 
-TEST(KrakenClientId, RoundTripsAndRefusesOtherText) {
-  for (uint64_t v : {0ull, 1ull, 0xabcull, 1700000000123456789ull, ~0ull}) {
+TEST(KrakenClientId, SharedTextWithinKrakensEighteenCharacters) {
+  for (uint64_t v : {0ull, 1ull, 0xabcull, 9'999'999'999'999'999ull}) {
     char b[kClientIdMax];
     const int n = FormatClientId(ClientOrderId{v}, b);
+    ASSERT_GT(n, 0);
     ASSERT_LE(n, kClientIdMax);
+    EXPECT_EQ(std::string(b, static_cast<size_t>(n)), "hs" + std::to_string(v));
     ClientOrderId back;
-    ASSERT_TRUE(ParseClientId(std::string_view(b, static_cast<size_t>(n)), &back)) << std::string(b, static_cast<size_t>(n));
+    ASSERT_TRUE(venues::ParseClientId(std::string_view(b, static_cast<size_t>(n)), &back));
     EXPECT_EQ(back.value, v);
   }
-  ClientOrderId id;
-  EXPECT_FALSE(ParseClientId("hs", &id));
-  EXPECT_FALSE(ParseClientId("hs0ff", &id)) << "leading zero: not our spelling";
-  EXPECT_FALSE(ParseClientId("hsFF", &id));
-  EXPECT_FALSE(ParseClientId("hs1ffffffffffffffff", &id)) << "17 hex digits";
-  EXPECT_FALSE(ParseClientId("O-20260505-000001", &id));
+  char b[kClientIdMax];
+  EXPECT_EQ(FormatClientId(ClientOrderId{10'000'000'000'000'000ull}, b), 0) << "19 characters: over Kraken's limit";
+  OrderEncoder enc;
+  EXPECT_EQ(enc.EncodeCancel(ClientOrderId{~0ull}, 1, b, sizeof b), 0u);
 }
 
 TEST_F(KrakenOrders, ParsesEveryReplyShape) {
@@ -300,7 +305,7 @@ class KrakenTracker : public KrakenOrders {
 TEST_F(KrakenTracker, AckThenTradesExactlyOnceThenFilled) {
   tracker_->Add(Intent(0x10, "26600.0", "0.01", Side::kSell), 5, TscStamp{}, Nanos{});
   ExecReport ex;
-  ASSERT_EQ(Reply(R"({"method":"add_order","req_id":5,"success":true,"result":{"order_id":"OK4GJX-KSTLS-7DZZO5","cl_ord_id":"hs10"}})", &ex),
+  ASSERT_EQ(Reply(R"({"method":"add_order","req_id":5,"success":true,"result":{"order_id":"OK4GJX-KSTLS-7DZZO5","cl_ord_id":"hs16"}})", &ex),
             OrderTracker::Outcome::kReport);
   EXPECT_EQ(ex.kind, ExecKind::kAck);
   EXPECT_EQ(ex.venue_order_id, OrderIdHash("OK4GJX-KSTLS-7DZZO5"));
@@ -317,7 +322,7 @@ TEST_F(KrakenTracker, AckThenTradesExactlyOnceThenFilled) {
   EXPECT_EQ(ex.fill_quote, ParseDecimal<Amount>("132.9995").value);
   EXPECT_EQ(ex.fee, ParseDecimal<Amount>("0.3458").value);
   EXPECT_EQ(ex.fee_asset, symbols_.FindAsset("USD"));
-  EXPECT_EQ(Exec(trade, &ex), OrderTracker::Outcome::kNone) << "the same exec_id again changes nothing";
+  EXPECT_EQ(Exec(trade, &ex), OrderTracker::Outcome::kNone) << "the same cumulative quantity again changes nothing";
   ASSERT_EQ(Exec(R"({"order_id":"OK4GJX-KSTLS-7DZZO5","exec_id":"T2","exec_type":"trade","last_qty":0.005,"last_price":26600.0,"order_status":"filled","fees":[{"asset":"USD","qty":0.35}]})", &ex),
             OrderTracker::Outcome::kReport);
   EXPECT_TRUE(ex.final);
@@ -344,13 +349,111 @@ TEST_F(KrakenTracker, RejectsCancelsForeignAndDisconnect) {
   EXPECT_TRUE(ex.final);
   EXPECT_EQ(Exec(R"({"order_id":"OY","cl_ord_id":"someone-else","exec_type":"new"})", &ex), OrderTracker::Outcome::kForeign);
   EXPECT_EQ(Exec(R"({"order_id":"OZ","cl_ord_id":"hs3","exec_type":"trade","last_qty":0.001})", &ex), OrderTracker::Outcome::kReport);
-  EXPECT_EQ(ex.kind, ExecKind::kUnknown) << "a trade without an exec id or price cannot be booked exactly";
+  EXPECT_EQ(ex.kind, ExecKind::kUnknown) << "a partial trade without cum_qty cannot be booked exactly";
+  EXPECT_EQ(tracker_->active(), 1) << "it stays in flight until the query settles it";
+  EXPECT_EQ(tracker_->table().unknown(), 1);
+  // A disconnect: every other live order becomes unknown, each reported once.
+  tracker_->Add(Intent(4, "30000.0", "0.01"), 4, TscStamp{}, Nanos{});
   std::vector<ExecReport> drained;
-  EXPECT_EQ(tracker_->DrainUnknown([&](const ExecReport& r) { drained.push_back(r); }), 1);
+  EXPECT_EQ(tracker_->MarkAllUnknown(0, [&](const ExecReport& r) { drained.push_back(r); }), 1);
   ASSERT_EQ(drained.size(), 1u);
-  EXPECT_EQ(drained[0].client_id.value, 3u);
+  EXPECT_EQ(drained[0].client_id.value, 4u);
   EXPECT_EQ(drained[0].kind, ExecKind::kUnknown);
-  EXPECT_EQ(tracker_->active(), 0);
+  EXPECT_EQ(tracker_->active(), 2);
+}
+
+// A close whose cum_qty is ahead of the fills reported (a trade push was lost): unknown, not
+// a close with the fill missing.
+TEST_F(KrakenTracker, CloseAheadOfTheReportedFillsWaitsForTheQuery) {
+  tracker_->Add(Intent(5, "30000.0", "0.01"), 5, TscStamp{}, Nanos{});
+  ExecReport ex;
+  ASSERT_EQ(Exec(R"({"order_id":"O5","cl_ord_id":"hs5","exec_type":"canceled","order_status":"canceled","cum_qty":0.004})", &ex),
+            OrderTracker::Outcome::kReport);
+  EXPECT_EQ(ex.kind, ExecKind::kUnknown);
+  EXPECT_FALSE(ex.final);
+  EXPECT_EQ(tracker_->active(), 1);
+}
+
+// The executions snapshot (snap_orders + snap_trades) answering subscribe req_id 10 settles
+// every order sent before it: fills from the trades (summed exactly), open → live, neither →
+// not found. Orders sent after it are left alone; anything later about a settled order changes
+// nothing.
+TEST_F(KrakenTracker, SnapshotSettlesOrdersSentBeforeIt) {
+  runtime::VenueCounters counters;
+  tracker_ = std::make_unique<OrderTracker>(VenueId{2}, &symbols_, &counters);
+  tracker_->Add(Intent(21, "30002.0", "0.5"), 3, TscStamp{}, Nanos{});                  // IOC, partly filled
+  tracker_->Add(Intent(22, "29000.0", "0.1"), 4, TscStamp{}, Nanos{});                  // resting
+  tracker_->Add(Intent(23, "30000.0", "0.1"), 5, TscStamp{}, Nanos{});                  // never reached the venue
+  tracker_->Add(Intent(24, "30002.0", "0.2"), 6, TscStamp{}, Nanos{});                  // filled completely
+  tracker_->Add(Intent(25, "30000.0", "0.1"), 11, TscStamp{}, Nanos{});                 // sent after the snapshot
+  EXPECT_EQ(tracker_->MarkAllUnknown(0, [](const ExecReport&) {}), 5);
+  const std::string snap =
+      R"({"channel":"executions","type":"snapshot","sequence":1,"data":[)"
+      R"({"order_id":"OB","cl_ord_id":"hs22","exec_type":"new","order_status":"new","symbol":"BTC/USD","side":"buy","cum_qty":0},)"
+      R"({"order_id":"OA","cl_ord_id":"hs21","exec_id":"T1","exec_type":"trade","last_qty":0.3,"last_price":30001.0,"cost":9000.3,"cum_qty":0.3,"order_status":"partially_filled","fees":[{"asset":"USD","qty":36.0012}]},)"
+      R"({"order_id":"OA","cl_ord_id":"hs21","exec_id":"T2","exec_type":"trade","last_qty":0.1,"last_price":30002.0,"cost":3000.2,"cum_qty":0.4,"order_status":"partially_filled","fees":[{"asset":"USD","qty":12.0008}]},)"
+      R"({"order_id":"OD","cl_ord_id":"hs24","exec_id":"T3","exec_type":"trade","last_qty":0.2,"last_price":30002.0,"cost":6000.4,"cum_qty":0.2,"order_status":"filled","fees":[{"asset":"USD","qty":24.0016}]},)"
+      R"({"order_id":"OZ","cl_ord_id":"someone-else","exec_id":"T4","exec_type":"trade","last_qty":1,"last_price":1.0,"cost":1.0})"
+      R"(]})";
+  PrivateMsg m;
+  ASSERT_EQ(Parse(snap, &m), ParseStatus::kOk);
+  std::vector<ExecReport> r;
+  EXPECT_EQ(tracker_->Reconcile(m, 10, TscNow(), [&](const ExecReport& e) { r.push_back(e); }), 4);
+  auto of = [&](uint64_t id) {
+    std::vector<ExecReport> v;
+    for (const ExecReport& e : r)
+      if (e.client_id.value == id) v.push_back(e);
+    return v;
+  };
+  ASSERT_EQ(of(21).size(), 2u);
+  EXPECT_EQ(of(21)[0].kind, ExecKind::kFill);
+  EXPECT_EQ(of(21)[0].fill_qty, ParseDecimal<Qty>("0.4").value);
+  EXPECT_EQ(of(21)[0].fill_quote, ParseDecimal<Amount>("12000.5").value);
+  EXPECT_EQ(of(21)[0].fee, ParseDecimal<Amount>("48.002").value);
+  EXPECT_EQ(of(21)[0].fee_asset, symbols_.FindAsset("USD"));
+  EXPECT_FALSE(of(21)[0].final);
+  EXPECT_EQ(of(21)[1].kind, ExecKind::kCanceled);
+  EXPECT_TRUE(of(21)[1].final);
+  EXPECT_EQ(of(21)[1].cum_qty, ParseDecimal<Qty>("0.4").value);
+  ASSERT_EQ(of(22).size(), 1u);
+  EXPECT_EQ(of(22)[0].kind, ExecKind::kAck);
+  EXPECT_FALSE(of(22)[0].final);
+  ASSERT_EQ(of(23).size(), 1u);
+  EXPECT_EQ(of(23)[0].kind, ExecKind::kRejected);
+  EXPECT_EQ(of(23)[0].reason, RejectReason::kNotFound);
+  EXPECT_TRUE(of(23)[0].final);
+  ASSERT_EQ(of(24).size(), 1u);
+  EXPECT_EQ(of(24)[0].kind, ExecKind::kFill);
+  EXPECT_TRUE(of(24)[0].final);
+  EXPECT_EQ(of(24)[0].fill_qty, ParseDecimal<Qty>("0.2").value);
+  EXPECT_TRUE(of(25).empty()) << "sent after the subscription: the snapshot says nothing about it";
+  EXPECT_EQ(tracker_->active(), 2);
+  EXPECT_EQ(tracker_->table().unknown(), 1) << "25 only; 22 is live again";
+  EXPECT_EQ(counters.unknown_resolved.load(), 4u);
+  // The reply and pushes of 21 arriving late change nothing.
+  ExecReport ex;
+  EXPECT_EQ(Reply(R"({"method":"add_order","req_id":3,"success":true,"result":{"order_id":"OA","cl_ord_id":"hs21"}})", &ex),
+            OrderTracker::Outcome::kNone);
+  EXPECT_EQ(Exec(R"({"order_id":"OA","cl_ord_id":"hs21","exec_id":"T1","exec_type":"trade","last_qty":0.3,"last_price":30001.0,"cost":9000.3,"cum_qty":0.3,"order_status":"partially_filled","fees":[{"asset":"USD","qty":36.0012}]})", &ex),
+            OrderTracker::Outcome::kNone);
+  // A second snapshot changes nothing for 22 (already live, told once).
+  r.clear();
+  ASSERT_EQ(Parse(snap, &m), ParseStatus::kOk);  // m borrowed the parser, which read other frames since
+  EXPECT_EQ(tracker_->Reconcile(m, 10, TscNow(), [&](const ExecReport& e) { r.push_back(e); }), 1);
+  EXPECT_TRUE(r.empty());
+}
+
+TEST_F(KrakenOrders, CumCostIsReadExactlyAndBadNumbersAreRefused) {
+  PrivateMsg m;
+  ASSERT_EQ(Parse(R"({"channel":"executions","type":"update","data":[{"order_id":"O","exec_type":"trade","cum_cost":132.9995}]})", &m),
+            ParseStatus::kOk);
+  ASSERT_EQ(m.exec_count, 1);
+  EXPECT_TRUE(m.execs[0].has_cum_cost);
+  EXPECT_EQ(m.execs[0].cum_cost, ParseDecimal<Amount>("132.9995").value);
+  EXPECT_NE(Parse(R"({"channel":"executions","type":"update","data":[{"order_id":"O","exec_type":"trade","cum_cost":"x"}]})", &m),
+            ParseStatus::kOk);
+  EXPECT_NE(Parse(R"({"channel":"executions","type":"update","data":[{"order_id":"O","exec_type":"trade","cum_cost":1e5}]})", &m),
+            ParseStatus::kOk);
 }
 
 TEST(KrakenOpenOrders, FindByClientId) {
