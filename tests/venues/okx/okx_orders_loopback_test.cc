@@ -140,6 +140,7 @@ class OkxOrdersLoopback : public ::testing::Test {
     VenueMsg m;
     while (consumer_->TryPop(m)) {
       if (m.kind == VenueMsg::Kind::kExec) execs_.push_back(m.exec);
+      if (m.kind == VenueMsg::Kind::kBalance) balances_.push_back(m.balance);
     }
   }
   OrderIntent Intent(uint64_t id, Side side, const char* px, const char* qty, TimeInForce tif = TimeInForce::kIoc,
@@ -234,6 +235,7 @@ class OkxOrdersLoopback : public ::testing::Test {
   std::unique_ptr<venues::VenuePublisher> pub_;
   std::unique_ptr<Orders> orders_;
   std::vector<ExecReport> execs_;
+  std::vector<BalanceUpdate> balances_;
   Amount start_btc_, start_usdt_;
 };
 
@@ -577,6 +579,112 @@ TEST_F(OkxOrdersLoopback, QueryOfARestingOrderKeepsItLive) {
   EXPECT_EQ(orders_->tracker().Find(ClientOrderId{0xB01})->state, venues::InFlightState::kAcked);
   ASSERT_TRUE(orders_->Cancel(ClientOrderId{0xB01}));
   ASSERT_TRUE(RunUntil([&] { return Final(0xB01); }));
+  ExpectBalancesFollowTheReports();
+}
+
+// Reconciliation: after fills, RequestBalances (signed GET /api/v5/account/balance) publishes one
+// full snapshot — an update per configured asset, the last marked final — equal to the
+// simulator's account. Not order entry: the simulator's order log does not record it.
+TEST_F(OkxOrdersLoopback, RequestBalancesPublishesTheSimulatorsAccountAfterFills) {
+  Start();
+  EXPECT_FALSE(orders_->RequestBalances()) << "not logged in yet";
+  ASSERT_TRUE(RunUntil([&] { return orders_->connected(); }));
+  orders_->OnIntent(Intent(0xC01, Side::kBuy, "30001.5", "0.25"));
+  orders_->OnIntent(Intent(0xC02, Side::kSell, "29998.0", "0.4"));
+  ASSERT_TRUE(RunUntil([&] { return Final(0xC01) && Final(0xC02); }));
+  ASSERT_EQ(Filled(0xC01), Q("0.25"));
+  ASSERT_EQ(Filled(0xC02), Q("0.4"));
+  ASSERT_NE(Bal("BTC"), start_btc_) << "the account moved";
+  const int logged = static_cast<int>(OrderLog().size());
+  balances_.clear();
+  ASSERT_TRUE(orders_->RequestBalances());
+  ASSERT_TRUE(RunUntil([&] { return !balances_.empty() && balances_.back().final_of_snapshot; }));
+  ASSERT_EQ(balances_.size(), 2u) << "one update per configured asset";
+  const AssetId btc = symbols_.FindAsset("BTC"), usdt = symbols_.FindAsset("USDT");
+  for (const BalanceUpdate& b : balances_) {
+    EXPECT_EQ(b.venue, VenueId{0});
+    EXPECT_EQ(b.locked, Amount::Zero());
+    EXPECT_EQ(b.final_of_snapshot, &b == &balances_.back());
+    if (b.asset == btc) EXPECT_EQ(b.free, Bal("BTC"));
+    else if (b.asset == usdt) EXPECT_EQ(b.free, Bal("USDT"));
+    else ADD_FAILURE() << "unexpected asset " << b.asset.value;
+  }
+  EXPECT_EQ(static_cast<int>(OrderLog().size()), logged) << "a balance query is not order entry";
+  EXPECT_EQ(C(counters_.order_parse_errors), 0);
+  // Without a REST url there is no way to ask: refused at once.
+  session_venue_.rest_url.clear();
+  EXPECT_FALSE(orders_->RequestBalances());
+  ExpectBalancesFollowTheReports();
+}
+
+// Answers to the balance request that cannot be used whole publish nothing (not even the assets
+// that did parse), say why in the log, and count order_parse_errors when malformed (a refusal or
+// a transport failure is not a malformed answer). A good answer afterwards still publishes.
+TEST_F(OkxOrdersLoopback, MalformedBalanceAnswersAreCountedAndPublishNothing) {
+  Start();
+  ASSERT_TRUE(RunUntil([&] { return orders_->connected(); }));
+  Drain();
+  balances_.clear();
+  struct Case {
+    const char* what;
+    int status;
+    std::string body;
+    bool counted;
+  };
+  const std::vector<Case> cases = {
+      {"not JSON", 200, "balance: lots", true},
+      {"truncated", 200, R"({"code":"0","msg":"","data":[{"details":[{"ccy":"BTC","availBal":"1")", true},
+      {"USDT not a decimal (BTC fine)", 200,
+       R"({"code":"0","msg":"","data":[{"details":[{"ccy":"BTC","availBal":"1.5","frozenBal":"0"},)"
+       R"({"ccy":"USDT","availBal":"1e5","frozenBal":"0"}]}]})",
+       true},
+      {"BTC beyond Amount's scale", 200,
+       R"({"code":"0","msg":"","data":[{"details":[{"ccy":"BTC","availBal":"1.0000000001","frozenBal":"0"}]}]})", true},
+      {"USDT without a balance", 200, R"({"code":"0","msg":"","data":[{"details":[{"ccy":"USDT","frozenBal":"0"}]}]})",
+       true},
+      {"a detail without ccy", 200, R"({"code":"0","msg":"","data":[{"details":[{"availBal":"1"}]}]})", true},
+      {"details not an array", 200, R"({"code":"0","msg":"","data":[{"details":{"ccy":"BTC"}}]})", true},
+      {"no details", 200, R"({"code":"0","msg":"","data":[{"totalEq":"1"}]})", true},
+      {"no data", 200, R"({"code":"0","msg":""})", true},
+      {"refused", 200, R"({"code":"50111","msg":"Invalid OK-ACCESS-KEY","data":[]})", false},
+      {"HTTP error", 502, "<html>bad gateway</html>", false},
+      {"transport failure", 0, "", false},
+  };
+  int64_t errors = C(counters_.order_parse_errors);
+  for (const Case& c : cases) {
+    venues::HttpResponse r;
+    r.status = c.status;
+    r.body = c.body;
+    if (c.status == 0) r.error = "connection refused";
+    EXPECT_FALSE(orders_->OnBalanceAnswer(r, WallNow())) << c.what;
+    errors += c.counted ? 1 : 0;
+    EXPECT_EQ(C(counters_.order_parse_errors), errors) << c.what;
+    Drain();
+    EXPECT_TRUE(balances_.empty()) << c.what << ": nothing published";
+    balances_.clear();
+  }
+  // A currency the venue config does not name is never converted: its text cannot spoil the
+  // snapshot. Assets the answer omits hold nothing.
+  venues::HttpResponse ok;
+  ok.status = 200;
+  ok.body = R"({"code":"0","msg":"","data":[{"details":[{"ccy":"DOGE","availBal":"??"},)"
+            R"({"ccy":"BTC","availBal":"","cashBal":"1.25","frozenBal":"0.5"}]}]})";
+  EXPECT_TRUE(orders_->OnBalanceAnswer(ok, WallNow()));
+  Drain();
+  ASSERT_EQ(balances_.size(), 2u);
+  EXPECT_EQ(balances_[0].asset, symbols_.FindAsset("BTC"));
+  EXPECT_EQ(balances_[0].free, A("1.25")) << "cashBal when availBal is empty";
+  EXPECT_EQ(balances_[0].locked, A("0.5"));
+  EXPECT_EQ(balances_[1].free, Amount::Zero()) << "USDT not listed: nothing";
+  EXPECT_TRUE(balances_[1].final_of_snapshot);
+  EXPECT_EQ(C(counters_.order_parse_errors), errors);
+  // The real request still works after all that.
+  balances_.clear();
+  ASSERT_TRUE(orders_->RequestBalances());
+  ASSERT_TRUE(RunUntil([&] { return !balances_.empty() && balances_.back().final_of_snapshot; }));
+  EXPECT_EQ(balances_.front().free, Bal("BTC"));
+  EXPECT_EQ(balances_.back().free, Bal("USDT"));
+  EXPECT_TRUE(orders_->connected());
   ExpectBalancesFollowTheReports();
 }
 
