@@ -167,7 +167,10 @@ struct Session {
     VenueMsg m;
     while (consumer->TryPop(m)) {
       if (m.kind == VenueMsg::Kind::kExec) execs.push_back(m.exec);
-      if (m.kind == VenueMsg::Kind::kBalance) balances[m.balance.asset.value] = m.balance.free + m.balance.locked;
+      if (m.kind == VenueMsg::Kind::kBalance) {
+        balances[m.balance.asset.value] = m.balance.free + m.balance.locked;
+        updates.push_back(m.balance);
+      }
     }
   }
   venues::SymbolTable symbols;
@@ -181,6 +184,7 @@ struct Session {
   absl::Status init;
   std::vector<ExecReport> execs;
   std::map<uint16_t, Amount> balances;  // the session's view: the latest wallet figure per asset
+  std::vector<BalanceUpdate> updates;   // every balance update, in order
 };
 
 class BybitOrdersLoopback : public ::testing::Test {
@@ -491,6 +495,96 @@ TEST_F(BybitOrdersLoopback, SimulatorRefusesABadRestSignature) {
       EXPECT_EQ(got.body.find(kSecret), std::string::npos);
     }
   }
+  ExpectBalancesEqualTheSimulator();
+}
+
+// Reconciliation: after fills (their wallet pushes settled) and a deposit the session hears
+// nothing of, RequestBalances (signed GET /v5/account/wallet-balance?accountType=UNIFIED)
+// publishes one full snapshot — an update per configured asset, the last marked final — equal
+// to the simulator's account. Not order entry: the order log does not record it.
+TEST_F(BybitOrdersLoopback, RequestBalancesPublishesTheSimulatorsAccountAfterFills) {
+  Start();
+  s_.orders->OnIntent(Intent(0xB01, Side::kBuy, "30001.5", "0.25"));
+  s_.orders->OnIntent(Intent(0xB02, Side::kSell, "29998.0", "0.4"));
+  ASSERT_TRUE(RunUntil([&] { return Final(0xB01) && Final(0xB02); }));
+  ASSERT_EQ(Filled(0xB01), ParseDecimal<Qty>("0.25").value);
+  ASSERT_EQ(Filled(0xB02), ParseDecimal<Qty>("0.4").value);
+  ExpectBalancesEqualTheSimulator();
+  sim_.server->account(0).balances()["USDT"] += ParseDecimal<Amount>("12.5").value;
+  const size_t logged = Log().size();
+  s_.updates.clear();
+  ASSERT_TRUE(s_.orders->RequestBalances());
+  ASSERT_TRUE(RunUntil([&] { return !s_.updates.empty() && s_.updates.back().final_of_snapshot; }));
+  ASSERT_EQ(s_.updates.size(), 2u) << "one update per configured asset";
+  for (const BalanceUpdate& b : s_.updates) {
+    EXPECT_EQ(b.locked, Amount::Zero());
+    EXPECT_EQ(b.final_of_snapshot, &b == &s_.updates.back());
+    const std::string asset = b.asset == s_.symbols.FindAsset("BTC") ? "BTC" : "USDT";
+    EXPECT_EQ(b.free, sim_.server->account(0).balance(asset)) << asset;
+  }
+  EXPECT_EQ(Log().size(), logged) << "a balance query is not order entry";
+  EXPECT_EQ(C(s_.counters.order_parse_errors), 0u);
+  ExpectBalancesEqualTheSimulator();
+}
+
+// Answers to the wallet query that cannot be used publish nothing, say why in the log, and count
+// order_parse_errors when malformed (a refusal or a transport failure is not malformed). A good
+// answer afterwards still publishes, and so does the real query.
+TEST_F(BybitOrdersLoopback, MalformedWalletAnswersAreCountedAndPublishNothing) {
+  Start();
+  s_.Drain();
+  s_.updates.clear();
+  struct Case {
+    const char* what;
+    int status;
+    std::string body;
+    bool counted;
+  };
+  const std::string ok_head = R"({"retCode":0,"retMsg":"OK","result":{"list":[{"accountType":"UNIFIED","coin":[)";
+  const std::vector<Case> cases = {
+      {"not JSON", 200, "wallet: full", true},
+      {"truncated", 200, ok_head + R"({"coin":"BTC","walletBalance":"1")", true},
+      {"USDT not a decimal (BTC fine)", 200,
+       ok_head + R"({"coin":"BTC","walletBalance":"1","locked":"0"},{"coin":"USDT","walletBalance":"1e5"}]}]}})", true},
+      {"a coin without a balance", 200, ok_head + R"({"coin":"USDT","locked":"0"}]}]}})", true},
+      {"a coin without a name", 200, ok_head + R"({"walletBalance":"1"}]}]}})", true},
+      {"no account in the list", 200, R"({"retCode":0,"retMsg":"OK","result":{"list":[]}})", true},
+      {"no list", 200, R"({"retCode":0,"retMsg":"OK","result":{}})", true},
+      {"no retCode", 200, R"({"retMsg":"OK","result":{"list":[{"coin":[]}]}})", true},
+      {"refused", 200, R"({"retCode":10001,"retMsg":"accountType only support UNIFIED.","result":{}})", false},
+      {"HTTP error", 403, "forbidden", false},
+      {"transport failure", 0, "", false},
+  };
+  uint64_t errors = C(s_.counters.order_parse_errors);
+  for (const Case& c : cases) {
+    venues::HttpResponse r;
+    r.status = c.status;
+    r.body = c.body;
+    if (c.status == 0) r.error = "connection refused";
+    EXPECT_FALSE(s_.orders->OnWalletAnswer(r, WallNow())) << c.what;
+    errors += c.counted ? 1 : 0;
+    EXPECT_EQ(C(s_.counters.order_parse_errors), errors) << c.what;
+    s_.Drain();
+    EXPECT_TRUE(s_.updates.empty()) << c.what << ": nothing published";
+    s_.updates.clear();
+  }
+  // Usable: free = walletBalance − locked; an asset the answer omits holds nothing.
+  venues::HttpResponse good;
+  good.status = 200;
+  good.body = ok_head + R"({"coin":"BTC","walletBalance":"1.25","locked":"0.5"}]}]}})";
+  EXPECT_TRUE(s_.orders->OnWalletAnswer(good, WallNow()));
+  s_.Drain();
+  ASSERT_EQ(s_.updates.size(), 2u);
+  EXPECT_EQ(s_.updates[0].asset, s_.symbols.FindAsset("BTC"));
+  EXPECT_EQ(s_.updates[0].free, ParseDecimal<Amount>("0.75").value);
+  EXPECT_EQ(s_.updates[0].locked, ParseDecimal<Amount>("0.5").value);
+  EXPECT_EQ(s_.updates[1].free, Amount::Zero());
+  EXPECT_TRUE(s_.updates[1].final_of_snapshot);
+  EXPECT_EQ(C(s_.counters.order_parse_errors), errors);
+  s_.updates.clear();
+  ASSERT_TRUE(s_.orders->RequestBalances());
+  ASSERT_TRUE(RunUntil([&] { return !s_.updates.empty() && s_.updates.back().final_of_snapshot; }));
+  EXPECT_TRUE(s_.orders->connected());
   ExpectBalancesEqualTheSimulator();
 }
 

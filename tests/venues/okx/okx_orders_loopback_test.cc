@@ -582,8 +582,8 @@ TEST_F(OkxOrdersLoopback, QueryOfARestingOrderKeepsItLive) {
   ExpectBalancesFollowTheReports();
 }
 
-// Reconciliation: after fills, RequestBalances (signed GET /api/v5/account/balance) publishes one
-// full snapshot — an update per configured asset, the last marked final — equal to the
+// Reconciliation: after fills and a deposit, RequestBalances (signed GET /api/v5/account/balance)
+// publishes one full snapshot — an update per configured asset, the last marked final — equal to the
 // simulator's account. Not order entry: the simulator's order log does not record it.
 TEST_F(OkxOrdersLoopback, RequestBalancesPublishesTheSimulatorsAccountAfterFills) {
   Start();
@@ -595,6 +595,9 @@ TEST_F(OkxOrdersLoopback, RequestBalancesPublishesTheSimulatorsAccountAfterFills
   ASSERT_EQ(Filled(0xC01), Q("0.25"));
   ASSERT_EQ(Filled(0xC02), Q("0.4"));
   ASSERT_NE(Bal("BTC"), start_btc_) << "the account moved";
+  // A deposit the session hears nothing of (later account pushes are not forwarded anyway).
+  server_->account(0).balances()["USDT"] += A("12.5");
+  start_usdt_ += A("12.5");
   const int logged = static_cast<int>(OrderLog().size());
   balances_.clear();
   ASSERT_TRUE(orders_->RequestBalances());
