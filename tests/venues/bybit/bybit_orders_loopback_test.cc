@@ -10,101 +10,34 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <boost/asio/io_context.hpp>
 #include <chrono>
-#include <cstdio>
-#include <fstream>
-#include <functional>
-#include <map>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
-#include "core/base/decimal.h"
-#include "core/messages/rings.h"
-#include "core/runtime/kill_switch.h"
-#include "core/runtime/log.h"
-#include "core/runtime/venue_counters.h"
+#include "tests/support/order_loopback.h"
 #include "tests/support/test_support.h"
 #include "venues/bybit/bybit_orders.h"
 #include "venues/common/http_client.h"
 #include "venues/common/signing.h"
-#include "venues/common/venue_publisher.h"
-#include "venues/sim/sim_server.h"
 
 namespace hs::bybit {
 namespace {
 
 using json = nlohmann::json;
+using testing::Intent;
+using testing::Lvl;
 
 constexpr char kKey[] = "sim-bybit-key";
 constexpr char kSecret[] = "sim-bybit-secret-for-tests-only";
 
 std::string Config(int port, int dead_man_s, int order_rate) {
-  const std::string p = std::to_string(port);
-  return testing::UnitConfigToml(R"("BTC", "USDT")", R"([execution]
-ack_timeout_ms = 400
-query_attempts = 5
-query_backoff_ms = 100
-[[instruments]]
-name = "BTC/USDT"
-base = "BTC"
-quote = "USDT"
-tick = "0.1"
-lot = "0.0001"
-[[venues]]
-name = "bybit"
-kind = "bybit"
-market_data_url = "ws://127.0.0.1:)" + p + R"("
-rest_url = "http://127.0.0.1:)" + p + R"("
-order_url = "ws://127.0.0.1:)" + p + R"("
-api_key_env = "HS_BOL_KEY"
-api_secret_env = "HS_BOL_SECRET"
-taker_fee = "0.001"
-dead_man_s = )" + std::to_string(dead_man_s) + "\n" +
-         (order_rate > 0 ? "order_rate = " + std::to_string(order_rate) + "\norder_rate_window_ms = 1000\n" : "") +
-         R"(reconnect_min_ms = 50
-reconnect_max_ms = 200
-symbols = { "BTC/USDT" = "BTCUSDT" }
-[sim]
-seed = 1
-levels = 5
-tick_interval_ms = 10
-dislocation_every_ms = 0
-[sim.prices]
-"BTC/USDT" = "30000"
-[sim.accounts.bybit]
-taker_fee = "0.001"
-balances = { "BTC" = "2", "USDT" = "100000" }
-)");
-}
-
-Level L(const char* px, const char* qty) { return Level{ParseDecimal<Price>(px).value, ParseDecimal<Qty>(qty).value}; }
-
-OrderIntent Intent(uint64_t id, Side side, const char* px, const char* qty, TimeInForce tif = TimeInForce::kIoc,
-                   bool post_only = false) {
-  OrderIntent in;
-  in.client_id = ClientOrderId{id};
-  in.venue = VenueId{0};
-  in.instrument = InstrumentId{0};
-  in.side = side;
-  in.tif = tif;
-  in.post_only = post_only;
-  in.limit_px = ParseDecimal<Price>(px).value;
-  in.qty = ParseDecimal<Qty>(qty).value;
-  return in;
-}
-
-// The simulator's order log, one object per line.
-std::vector<json> ReadLog(const std::string& path) {
-  std::vector<json> out;
-  std::ifstream f(path);
-  std::string line;
-  while (std::getline(f, line)) {
-    json j = json::parse(line, nullptr, false);
-    if (!j.is_discarded()) out.push_back(j);
-  }
-  return out;
+  testing::OrderLoopbackConfig c("bybit", "BTCUSDT", "HS_BOL_KEY", "HS_BOL_SECRET");
+  c.execution = "ack_timeout_ms = 400\nquery_attempts = 5\nquery_backoff_ms = 100\n";
+  c.venue_lines = "dead_man_s = " + std::to_string(dead_man_s) + "\n" +
+                  (order_rate > 0 ? "order_rate = " + std::to_string(order_rate) + "\norder_rate_window_ms = 1000\n" : "");
+  c.sim_tick_ms = 10;
+  return c.Toml(port);
 }
 
 bool LogHas(const std::vector<json>& log, const std::string& request, const std::string& client_id,
@@ -116,76 +49,15 @@ bool LogHas(const std::vector<json>& log, const std::string& request, const std:
   return false;
 }
 
-// The simulator: config, market, server with an order log, on `ioc`.
-struct Sim {
-  void Start(boost::asio::io_context& ioc, int port, int dead_man_s, int order_rate, const std::string& log_path) {
-    auto c = sim::ParseSimConfig(Config(port, dead_man_s, order_rate), "test");
-    ASSERT_TRUE(c.ok()) << c.status();
-    cfg = std::make_unique<sim::SimConfig>(*c);
-    market = std::make_unique<sim::Market>(*cfg);
-    market->SetPaused(true);
-    server = std::make_unique<sim::Server>(ioc, *cfg, market.get());
-    ASSERT_TRUE(server->Listen("").ok());
-    log_file = std::fopen(log_path.c_str(), "w");
-    ASSERT_NE(log_file, nullptr);
-    server->SetOrderLog(log_file);
-    server->StartClock();
-    server->PublishChange(market->SetBook(0, 0, {L("29999.0", "1"), L("29998.0", "1")},
-                                          {L("30001.0", "0.3"), L("30002.0", "0.5")}));
-  }
-  ~Sim() {
-    if (server) server->Stop();
-    if (log_file) std::fclose(log_file);
-  }
-  std::unique_ptr<sim::SimConfig> cfg;
-  std::unique_ptr<sim::Market> market;
-  std::unique_ptr<sim::Server> server;
-  std::FILE* log_file = nullptr;
-};
+// The simulator with its order log at `log_path`, on `ioc`.
+void StartSim(testing::LoopbackSim& sim, boost::asio::io_context& ioc, int port, int dead_man_s, int order_rate,
+              const std::string& log_path) {
+  sim.Start(ioc, Config(port, dead_man_s, order_rate), log_path, {Lvl("29999.0", "1"), Lvl("29998.0", "1")},
+            {Lvl("30001.0", "0.3"), Lvl("30002.0", "0.5")});
+}
 
 // The engine side: one Orders session and the ring the core would read.
-struct Session {
-  void Start(boost::asio::io_context& ioc, const config::Config& base) {
-    symbols = venues::SymbolTable(base, base.venues[0]);
-    consumer = std::make_unique<VenueRing::Consumer>(ring.TakeConsumer());
-    pub = std::make_unique<venues::VenuePublisher>(ring.TakeProducer(), nullptr, &counters);
-    venues::VenueContext ctx;
-    ctx.id = VenueId{0};
-    ctx.venue = &base.venues[0];
-    ctx.config = &base;
-    ctx.publisher = pub.get();
-    ctx.counters = &counters;
-    ctx.kill = &kill;
-    ctx.log = &log;
-    ctx.ioc = &ioc;
-    orders = std::make_unique<Orders>(ctx, &symbols, [] {});
-    init = orders->Init();
-    if (init.ok()) orders->Start();
-  }
-  void Drain() {
-    pub->Flush();
-    VenueMsg m;
-    while (consumer->TryPop(m)) {
-      if (m.kind == VenueMsg::Kind::kExec) execs.push_back(m.exec);
-      if (m.kind == VenueMsg::Kind::kBalance) {
-        balances[m.balance.asset.value] = m.balance.free + m.balance.locked;
-        updates.push_back(m.balance);
-      }
-    }
-  }
-  venues::SymbolTable symbols;
-  runtime::VenueCounters counters;
-  runtime::KillSwitch kill;
-  runtime::LogChannel log{"bybit-orders-test", 0};
-  VenueRing ring{4096};
-  std::unique_ptr<VenueRing::Consumer> consumer;
-  std::unique_ptr<venues::VenuePublisher> pub;
-  std::unique_ptr<Orders> orders;
-  absl::Status init;
-  std::vector<ExecReport> execs;
-  std::map<uint16_t, Amount> balances;  // the session's view: the latest wallet figure per asset
-  std::vector<BalanceUpdate> updates;   // every balance update, in order
-};
+using Session = testing::LoopbackSession<Orders>;
 
 class BybitOrdersLoopback : public ::testing::Test {
  protected:
@@ -193,49 +65,21 @@ class BybitOrdersLoopback : public ::testing::Test {
     ::setenv("HS_BOL_KEY", kKey, 1);
     ::setenv("HS_BOL_SECRET", kSecret, 1);
     log_path_ = dir_.path() + "/sim-orders.jsonl";
-    ASSERT_NO_FATAL_FAILURE(sim_.Start(ioc_, testing::FreePort(), dead_man_s, order_rate, log_path_));
+    ASSERT_NO_FATAL_FAILURE(StartSim(sim_, ioc_, testing::FreePort(), dead_man_s, order_rate, log_path_));
     s_.Start(ioc_, sim_.cfg->base);
     ASSERT_TRUE(s_.init.ok()) << s_.init;
     ASSERT_TRUE(RunUntil([&] { return s_.orders->connected(); }));
   }
   void TearDown() override {
     if (s_.orders) s_.orders->Stop();
-    if (sim_.server) sim_.server->Stop();
+    sim_.Stop();
     ioc_.run_for(std::chrono::milliseconds(50));
   }
   bool RunUntil(const std::function<bool()>& cond, std::chrono::milliseconds deadline = std::chrono::milliseconds(10'000)) {
-    const auto end = std::chrono::steady_clock::now() + deadline;
-    while (std::chrono::steady_clock::now() < end) {
-      ioc_.run_for(std::chrono::milliseconds(5));
-      s_.Drain();
-      if (cond()) return true;
-    }
-    return cond();
-  }
-  std::vector<ExecReport> For(uint64_t id) const {
-    std::vector<ExecReport> v;
-    for (const ExecReport& e : s_.execs)
-      if (e.client_id.value == id) v.push_back(e);
-    return v;
-  }
-  bool Final(uint64_t id) const {
-    for (const ExecReport& e : s_.execs)
-      if (e.client_id.value == id && e.final) return true;
-    return false;
-  }
-  bool Has(uint64_t id, ExecKind k) const {
-    for (const ExecReport& e : s_.execs)
-      if (e.client_id.value == id && e.kind == k) return true;
-    return false;
-  }
-  Qty Filled(uint64_t id) const {
-    Qty q = Qty::Zero();
-    for (const ExecReport& e : s_.execs)
-      if (e.client_id.value == id && e.kind == ExecKind::kFill) q += e.fill_qty;
-    return q;
+    return testing::RunUntil(ioc_, [&] { s_.Drain(); }, cond, deadline);
   }
   uint64_t C(const runtime::VenueCounters::C& c) const { return c.load(); }
-  std::vector<json> Log() const { return ReadLog(log_path_); }
+  std::vector<json> Log() const { return sim_.OrderLog(); }
   // The session's balances equal the simulator's account (control socket "accounts").
   void ExpectBalancesEqualTheSimulator() {
     ASSERT_TRUE(RunUntil([&] {
@@ -252,7 +96,7 @@ class BybitOrdersLoopback : public ::testing::Test {
   testing::TempDir dir_;
   std::string log_path_;
   boost::asio::io_context ioc_;
-  Sim sim_;
+  testing::LoopbackSim sim_;
   Session s_;
 };
 
@@ -262,21 +106,21 @@ TEST_F(BybitOrdersLoopback, GtcPostOnlyRestsAndIsCanceledByClientId) {
   ASSERT_TRUE(RunUntil([&] { return LogHas(Log(), "list", "", "ok"); }));
   EXPECT_EQ(s_.orders->foreign_open_orders(), 0);
   s_.orders->OnIntent(Intent(0x101, Side::kBuy, "29000.0", "0.1", TimeInForce::kGtc, /*post_only=*/true));
-  ASSERT_TRUE(RunUntil([&] { return Has(0x101, ExecKind::kAck); }));
+  ASSERT_TRUE(RunUntil([&] { return s_.Has(0x101, ExecKind::kAck); }));
   ASSERT_TRUE(RunUntil([&] { return LogHas(Log(), "place", "hs257", "resting"); }));
-  EXPECT_FALSE(Final(0x101));
+  EXPECT_FALSE(s_.Final(0x101));
   for (const json& j : Log())
     if (j.value("request", "") == "place" && j.value("client_id", "") == "hs257")
       EXPECT_EQ(j["wire"]["timeInForce"], "PostOnly");
   // A post-only that would cross is canceled unfilled.
   s_.orders->OnIntent(Intent(0x102, Side::kBuy, "30005.0", "0.1", TimeInForce::kGtc, true));
-  ASSERT_TRUE(RunUntil([&] { return Final(0x102); }));
-  EXPECT_EQ(For(0x102).back().kind, ExecKind::kCanceled);
-  EXPECT_TRUE(Filled(0x102).is_zero());
+  ASSERT_TRUE(RunUntil([&] { return s_.Final(0x102); }));
+  EXPECT_EQ(s_.For(0x102).back().kind, ExecKind::kCanceled);
+  EXPECT_TRUE(s_.Filled(0x102).is_zero());
 
   ASSERT_TRUE(s_.orders->Cancel(ClientOrderId{0x101}));
-  ASSERT_TRUE(RunUntil([&] { return Final(0x101); }));
-  EXPECT_EQ(For(0x101).back().kind, ExecKind::kCanceled);
+  ASSERT_TRUE(RunUntil([&] { return s_.Final(0x101); }));
+  EXPECT_EQ(s_.For(0x101).back().kind, ExecKind::kCanceled);
   EXPECT_TRUE(LogHas(Log(), "cancel", "hs257", "canceled"));
   EXPECT_EQ(C(s_.counters.cancels_sent), 1u);
   EXPECT_EQ(s_.orders->tracker().active(), 0);
@@ -289,11 +133,11 @@ TEST_F(BybitOrdersLoopback, CancelAllCancelsRestingOrders) {
   Start();
   s_.orders->OnIntent(Intent(0x201, Side::kBuy, "29000.0", "0.1", TimeInForce::kGtc));
   s_.orders->OnIntent(Intent(0x202, Side::kSell, "31000.0", "0.1", TimeInForce::kGtc, true));
-  ASSERT_TRUE(RunUntil([&] { return Has(0x201, ExecKind::kAck) && Has(0x202, ExecKind::kAck); }));
+  ASSERT_TRUE(RunUntil([&] { return s_.Has(0x201, ExecKind::kAck) && s_.Has(0x202, ExecKind::kAck); }));
   ASSERT_TRUE(s_.orders->CancelAll());
-  ASSERT_TRUE(RunUntil([&] { return Final(0x201) && Final(0x202) && C(s_.counters.cancel_all_confirmed) == 1; }));
-  EXPECT_EQ(For(0x201).back().kind, ExecKind::kCanceled);
-  EXPECT_EQ(For(0x202).back().kind, ExecKind::kCanceled);
+  ASSERT_TRUE(RunUntil([&] { return s_.Final(0x201) && s_.Final(0x202) && C(s_.counters.cancel_all_confirmed) == 1; }));
+  EXPECT_EQ(s_.For(0x201).back().kind, ExecKind::kCanceled);
+  EXPECT_EQ(s_.For(0x202).back().kind, ExecKind::kCanceled);
   EXPECT_TRUE(LogHas(Log(), "cancel_all", "", "ok"));
   EXPECT_EQ(s_.orders->tracker().active(), 0);
   // The kill switch does not stop it.
@@ -311,11 +155,11 @@ TEST_F(BybitOrdersLoopback, DroppedReplyIsQueriedAndResolved) {
   Start();
   sim_.server->HandleControl(R"({"cmd":"fault","venue":"bybit","drop_replies":1})");
   s_.orders->OnIntent(Intent(0x301, Side::kBuy, "30001.5", "0.5"));
-  ASSERT_TRUE(RunUntil([&] { return Final(0x301); }));
-  const auto r = For(0x301);
+  ASSERT_TRUE(RunUntil([&] { return s_.Final(0x301); }));
+  const auto r = s_.For(0x301);
   ASSERT_GE(r.size(), 3u);
   EXPECT_EQ(r.front().kind, ExecKind::kUnknown);
-  EXPECT_EQ(Filled(0x301), ParseDecimal<Qty>("0.3").value);
+  EXPECT_EQ(s_.Filled(0x301), ParseDecimal<Qty>("0.3").value);
   for (const ExecReport& e : r) {
     if (e.kind != ExecKind::kFill) continue;
     EXPECT_EQ(e.fill_quote, ParseDecimal<Amount>("9000.3").value);
@@ -330,7 +174,7 @@ TEST_F(BybitOrdersLoopback, DroppedReplyIsQueriedAndResolved) {
   EXPECT_TRUE(LogHas(Log(), "query", "hs769", "ok"));
   // The wallet push was dropped too: the session's view catches up with the next one.
   s_.orders->OnIntent(Intent(0x302, Side::kBuy, "30002.0", "0.1"));
-  ASSERT_TRUE(RunUntil([&] { return Final(0x302); }));
+  ASSERT_TRUE(RunUntil([&] { return s_.Final(0x302); }));
   ExpectBalancesEqualTheSimulator();
 }
 
@@ -341,14 +185,14 @@ TEST_F(BybitOrdersLoopback, UnknownGtcIsQueriedAndStaysLive) {
   Start();
   sim_.server->HandleControl(R"({"cmd":"fault","venue":"bybit","drop_replies":1})");
   s_.orders->OnIntent(Intent(0x351, Side::kBuy, "29000.0", "0.1", TimeInForce::kGtc));
-  ASSERT_TRUE(RunUntil([&] { return Has(0x351, ExecKind::kUnknown); }));
+  ASSERT_TRUE(RunUntil([&] { return s_.Has(0x351, ExecKind::kUnknown); }));
   // The query finds it resting: it stays live (acked), not final.
   ASSERT_TRUE(RunUntil([&] { return C(s_.counters.unknown_resolved) == 1; }));
-  EXPECT_FALSE(Final(0x351));
-  EXPECT_EQ(For(0x351).back().kind, ExecKind::kAck) << "live again, as far as the core knows";
+  EXPECT_FALSE(s_.Final(0x351));
+  EXPECT_EQ(s_.For(0x351).back().kind, ExecKind::kAck) << "live again, as far as the core knows";
   ASSERT_TRUE(s_.orders->Cancel(ClientOrderId{0x351}));
-  ASSERT_TRUE(RunUntil([&] { return Final(0x351); }));
-  EXPECT_EQ(For(0x351).back().kind, ExecKind::kCanceled);
+  ASSERT_TRUE(RunUntil([&] { return s_.Final(0x351); }));
+  EXPECT_EQ(s_.For(0x351).back().kind, ExecKind::kCanceled);
   ExpectBalancesEqualTheSimulator();
 }
 
@@ -358,10 +202,10 @@ TEST_F(BybitOrdersLoopback, LateReplyIsReportedOnce) {
   Start();
   sim_.server->HandleControl(R"({"cmd":"fault","venue":"bybit","late_replies":1,"late_reply_ms":300})");
   s_.orders->OnIntent(Intent(0x401, Side::kBuy, "30001.5", "0.5"));
-  ASSERT_TRUE(RunUntil([&] { return Final(0x401); }));
-  EXPECT_EQ(For(0x401).front().kind, ExecKind::kAck);
-  EXPECT_EQ(Filled(0x401), ParseDecimal<Qty>("0.3").value);
-  EXPECT_EQ(For(0x401).back().kind, ExecKind::kCanceled);
+  ASSERT_TRUE(RunUntil([&] { return s_.Final(0x401); }));
+  EXPECT_EQ(s_.For(0x401).front().kind, ExecKind::kAck);
+  EXPECT_EQ(s_.Filled(0x401), ParseDecimal<Qty>("0.3").value);
+  EXPECT_EQ(s_.For(0x401).back().kind, ExecKind::kCanceled);
   EXPECT_EQ(C(s_.counters.unknown_orders), 0u);
   ExpectBalancesEqualTheSimulator();
 }
@@ -372,14 +216,14 @@ TEST_F(BybitOrdersLoopback, DuplicateFillsAreCountedOnce) {
   Start();
   sim_.server->HandleControl(R"({"cmd":"fault","venue":"bybit","duplicate_fills":1})");
   s_.orders->OnIntent(Intent(0x501, Side::kBuy, "30002.0", "0.5"));
-  ASSERT_TRUE(RunUntil([&] { return Final(0x501); }));
+  ASSERT_TRUE(RunUntil([&] { return s_.Final(0x501); }));
   // Let any duplicate arrive.
   ASSERT_TRUE(RunUntil([&] { return LogHas(Log(), "place", "hs1281", "filled"); }));
   s_.orders->OnIntent(Intent(0x502, Side::kSell, "29000.0", "0.0001"));
-  ASSERT_TRUE(RunUntil([&] { return Final(0x502); }));
-  EXPECT_EQ(Filled(0x501), ParseDecimal<Qty>("0.5").value);
-  EXPECT_EQ(For(0x501).back().kind, ExecKind::kFill);
-  EXPECT_EQ(For(0x501).back().cum_qty, ParseDecimal<Qty>("0.5").value);
+  ASSERT_TRUE(RunUntil([&] { return s_.Final(0x502); }));
+  EXPECT_EQ(s_.Filled(0x501), ParseDecimal<Qty>("0.5").value);
+  EXPECT_EQ(s_.For(0x501).back().kind, ExecKind::kFill);
+  EXPECT_EQ(s_.For(0x501).back().cum_qty, ParseDecimal<Qty>("0.5").value);
   ExpectBalancesEqualTheSimulator();
 }
 
@@ -390,14 +234,14 @@ TEST_F(BybitOrdersLoopback, DisconnectMidOrderResolvesAfterReconnect) {
   Start();
   sim_.server->HandleControl(R"({"cmd":"fault","venue":"bybit","disconnect_orders":1})");
   s_.orders->OnIntent(Intent(0x601, Side::kBuy, "30001.5", "0.5"));
-  ASSERT_TRUE(RunUntil([&] { return Final(0x601); }));
-  EXPECT_EQ(For(0x601).front().kind, ExecKind::kUnknown);
-  EXPECT_EQ(Filled(0x601), ParseDecimal<Qty>("0.3").value);
-  EXPECT_EQ(For(0x601).back().kind, ExecKind::kCanceled);
+  ASSERT_TRUE(RunUntil([&] { return s_.Final(0x601); }));
+  EXPECT_EQ(s_.For(0x601).front().kind, ExecKind::kUnknown);
+  EXPECT_EQ(s_.Filled(0x601), ParseDecimal<Qty>("0.3").value);
+  EXPECT_EQ(s_.For(0x601).back().kind, ExecKind::kCanceled);
   EXPECT_EQ(C(s_.counters.unknown_resolved), 1u);
   ASSERT_TRUE(RunUntil([&] { return s_.orders->connected(); }));
   s_.orders->OnIntent(Intent(0x602, Side::kBuy, "30002.0", "0.1"));
-  ASSERT_TRUE(RunUntil([&] { return Final(0x602); }));
+  ASSERT_TRUE(RunUntil([&] { return s_.Final(0x602); }));
   ExpectBalancesEqualTheSimulator();
 }
 
@@ -407,15 +251,15 @@ TEST_F(BybitOrdersLoopback, VenueRateLimitRejectsAndBacksOff) {
   Start();
   sim_.server->HandleControl(R"({"cmd":"fault","venue":"bybit","rate_limit_orders":1})");
   s_.orders->OnIntent(Intent(0x701, Side::kBuy, "30001.5", "0.1"));
-  ASSERT_TRUE(RunUntil([&] { return Final(0x701); }));
-  EXPECT_EQ(For(0x701).back().kind, ExecKind::kRejected);
-  EXPECT_EQ(For(0x701).back().reason, RejectReason::kRateLimited);
-  EXPECT_EQ(For(0x701).back().venue_code, 10006);
+  ASSERT_TRUE(RunUntil([&] { return s_.Final(0x701); }));
+  EXPECT_EQ(s_.For(0x701).back().kind, ExecKind::kRejected);
+  EXPECT_EQ(s_.For(0x701).back().reason, RejectReason::kRateLimited);
+  EXPECT_EQ(s_.For(0x701).back().venue_code, 10006);
   const size_t placed = Log().size();
   s_.orders->OnIntent(Intent(0x702, Side::kBuy, "30001.5", "0.1"));
   s_.Drain();
-  ASSERT_EQ(For(0x702).size(), 1u);
-  EXPECT_EQ(For(0x702)[0].reason, RejectReason::kRateLimited);
+  ASSERT_EQ(s_.For(0x702).size(), 1u);
+  EXPECT_EQ(s_.For(0x702)[0].reason, RejectReason::kRateLimited);
   EXPECT_EQ(C(s_.counters.rate_limited), 2u);
   EXPECT_EQ(Log().size(), placed) << "the backed-off intent never reached the venue";
   ExpectBalancesEqualTheSimulator();
@@ -428,12 +272,12 @@ TEST_F(BybitOrdersLoopback, SimulatorEnforcesTwentyOrdersPerSecond) {
   for (uint64_t i = 0; i < 25; ++i) s_.orders->OnIntent(Intent(0x800 + i, Side::kBuy, "20000.0", "0.001"));
   ASSERT_TRUE(RunUntil([&] {
     for (uint64_t i = 0; i < 25; ++i)
-      if (!Final(0x800 + i)) return false;
+      if (!s_.Final(0x800 + i)) return false;
     return true;
   }));
   int limited = 0;
   for (uint64_t i = 0; i < 25; ++i)
-    if (For(0x800 + i).back().reason == RejectReason::kRateLimited) ++limited;
+    if (s_.For(0x800 + i).back().reason == RejectReason::kRateLimited) ++limited;
   EXPECT_EQ(limited, 5) << "a sliding one-second window: the burst beyond 20";
   EXPECT_EQ(C(s_.counters.rate_limited), 5u);
   ExpectBalancesEqualTheSimulator();
@@ -445,10 +289,10 @@ TEST_F(BybitOrdersLoopback, PartialFill) {
   Start();
   sim_.server->HandleControl(R"({"cmd":"fault","venue":"bybit","partial_orders":1})");
   s_.orders->OnIntent(Intent(0x901, Side::kBuy, "30001.5", "0.2"));
-  ASSERT_TRUE(RunUntil([&] { return Final(0x901); }));
-  EXPECT_EQ(Filled(0x901), ParseDecimal<Qty>("0.1").value);
-  EXPECT_EQ(For(0x901).back().kind, ExecKind::kCanceled);
-  EXPECT_EQ(For(0x901).back().cum_qty, ParseDecimal<Qty>("0.1").value);
+  ASSERT_TRUE(RunUntil([&] { return s_.Final(0x901); }));
+  EXPECT_EQ(s_.Filled(0x901), ParseDecimal<Qty>("0.1").value);
+  EXPECT_EQ(s_.For(0x901).back().kind, ExecKind::kCanceled);
+  EXPECT_EQ(s_.For(0x901).back().cum_qty, ParseDecimal<Qty>("0.1").value);
   ExpectBalancesEqualTheSimulator();
 }
 
@@ -457,10 +301,10 @@ TEST_F(BybitOrdersLoopback, Reject) {
   Start();
   sim_.server->HandleControl(R"({"cmd":"fault","venue":"bybit","reject_orders":1})");
   s_.orders->OnIntent(Intent(0xA01, Side::kBuy, "30001.5", "0.2"));
-  ASSERT_TRUE(RunUntil([&] { return Final(0xA01); }));
-  EXPECT_EQ(For(0xA01).back().kind, ExecKind::kRejected);
-  EXPECT_EQ(For(0xA01).back().reason, RejectReason::kVenue);
-  EXPECT_EQ(For(0xA01).back().venue_code, 170131);
+  ASSERT_TRUE(RunUntil([&] { return s_.Final(0xA01); }));
+  EXPECT_EQ(s_.For(0xA01).back().kind, ExecKind::kRejected);
+  EXPECT_EQ(s_.For(0xA01).back().reason, RejectReason::kVenue);
+  EXPECT_EQ(s_.For(0xA01).back().venue_code, 170131);
   EXPECT_EQ(C(s_.counters.order_rejects), 1u);
   ExpectBalancesEqualTheSimulator();
 }
@@ -506,9 +350,9 @@ TEST_F(BybitOrdersLoopback, RequestBalancesPublishesTheSimulatorsAccountAfterFil
   Start();
   s_.orders->OnIntent(Intent(0xB01, Side::kBuy, "30001.5", "0.25"));
   s_.orders->OnIntent(Intent(0xB02, Side::kSell, "29998.0", "0.4"));
-  ASSERT_TRUE(RunUntil([&] { return Final(0xB01) && Final(0xB02); }));
-  ASSERT_EQ(Filled(0xB01), ParseDecimal<Qty>("0.25").value);
-  ASSERT_EQ(Filled(0xB02), ParseDecimal<Qty>("0.4").value);
+  ASSERT_TRUE(RunUntil([&] { return s_.Final(0xB01) && s_.Final(0xB02); }));
+  ASSERT_EQ(s_.Filled(0xB01), ParseDecimal<Qty>("0.25").value);
+  ASSERT_EQ(s_.Filled(0xB02), ParseDecimal<Qty>("0.4").value);
   ExpectBalancesEqualTheSimulator();
   sim_.server->account(0).balances()["USDT"] += ParseDecimal<Amount>("12.5").value;
   const size_t logged = Log().size();
@@ -621,8 +465,8 @@ TEST(BybitDeadMan, SigkilledSessionsOrdersAreCanceledByDcp) {
     }
   }
   boost::asio::io_context ioc;
-  Sim sim;
-  ASSERT_NO_FATAL_FAILURE(sim.Start(ioc, port, 3, 0, log_path));
+  testing::LoopbackSim sim;
+  ASSERT_NO_FATAL_FAILURE(StartSim(sim, ioc, port, 3, 0, log_path));
   auto run_until = [&](const std::function<bool()>& cond, std::chrono::milliseconds deadline) {
     const auto end = std::chrono::steady_clock::now() + deadline;
     while (std::chrono::steady_clock::now() < end) {
@@ -636,16 +480,16 @@ TEST(BybitDeadMan, SigkilledSessionsOrdersAreCanceledByDcp) {
     }
     return cond();
   };
-  const bool rested = run_until([&] { return LogHas(ReadLog(log_path), "place", "hs3329", "resting"); },
+  const bool rested = run_until([&] { return LogHas(sim.OrderLog(), "place", "hs3329", "resting"); },
                                 std::chrono::milliseconds(10'000));
-  EXPECT_TRUE(LogHas(ReadLog(log_path), "dead_man", "", "armed")) << "DCP armed at connect";
+  EXPECT_TRUE(LogHas(sim.OrderLog(), "dead_man", "", "armed")) << "DCP armed at connect";
   ::kill(child, SIGKILL);
   int status = 0;
   ::waitpid(child, &status, 0);
   ASSERT_TRUE(rested);
   EXPECT_TRUE(WIFSIGNALED(status));
   const auto killed = std::chrono::steady_clock::now();
-  ASSERT_TRUE(run_until([&] { return LogHas(ReadLog(log_path), "dead_man", "hs3329", "canceled"); },
+  ASSERT_TRUE(run_until([&] { return LogHas(sim.OrderLog(), "dead_man", "hs3329", "canceled"); },
                         std::chrono::milliseconds(15'000)));
   const auto waited = std::chrono::steady_clock::now() - killed;
   EXPECT_GE(waited, std::chrono::milliseconds(2'500)) << "not before the 3 s window";
