@@ -432,6 +432,37 @@ TEST_F(BybitOrdersLoopback, MalformedWalletAnswersAreCountedAndPublishNothing) {
   ExpectBalancesEqualTheSimulator();
 }
 
+// The simulator answers the wallet only for accountType=UNIFIED (retCode 10001 otherwise, as the
+// venue does for a unified account): the session takes that as a refusal (nothing published,
+// nothing counted as malformed) and the UNIFIED answer as a snapshot.
+TEST_F(BybitOrdersLoopback, SimulatorAnswersTheWalletOnlyForAUnifiedAccount) {
+  Start();
+  s_.Drain();
+  s_.updates.clear();
+  for (const std::string account_type : {"SPOT", "UNIFIED"}) {
+    const int64_t ts = WallNow().value / 1'000'000;
+    const std::string query = "accountType=" + account_type;
+    venues::HttpRequest req;
+    req.url = sim_.cfg->base.venues[0].rest_url + "/v5/account/wallet-balance?" + query;
+    req.headers = {{"X-BAPI-API-KEY", kKey}, {"X-BAPI-TIMESTAMP", std::to_string(ts)}, {"X-BAPI-RECV-WINDOW", "5000"},
+                   {"X-BAPI-SIGN", venues::HexEncode(venues::HmacSha256Raw(kSecret, std::to_string(ts) + kKey + "5000" + query))}};
+    bool done = false;
+    venues::HttpResponse got;
+    venues::HttpFetch(ioc_, req, [&](venues::HttpResponse r) {
+      got = std::move(r);
+      done = true;
+    });
+    ASSERT_TRUE(RunUntil([&] { return done; }));
+    const bool unified = account_type == "UNIFIED";
+    EXPECT_EQ(json::parse(got.body)["retCode"], unified ? 0 : 10001) << got.body;
+    EXPECT_EQ(s_.orders->OnWalletAnswer(got, WallNow()), unified) << account_type;
+    s_.Drain();
+    EXPECT_EQ(s_.updates.size(), unified ? 2u : 0u) << account_type;
+  }
+  EXPECT_EQ(C(s_.counters.order_parse_errors), 0u);
+  ExpectBalancesEqualTheSimulator();
+}
+
 // DCP (dead_man_s = 3): the child process runs the session, places a PostOnly GTC that rests,
 // and is SIGKILLed; with its private connection gone for 3 s, the simulator cancels the order
 // (order log: request "dead_man", result "canceled"). The parent runs the simulator.
