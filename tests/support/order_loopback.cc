@@ -29,7 +29,8 @@ std::string OrderLoopbackConfig::Toml(int port) const {
   body += "[sim]\nseed = 1\nlevels = 5\ndislocation_every_ms = 0\n";
   if (sim_tick_ms > 0) body += "tick_interval_ms = " + std::to_string(sim_tick_ms) + "\n";
   body += "[sim.prices]\n\"BTC/USDT\" = \"30000\"\n";
-  body += "[sim.accounts." + venue + "]\ntaker_fee = \"0.001\"\nbalances = { \"BTC\" = \"2\", \"USDT\" = \"100000\" }\n";
+  body +=
+      "[sim.accounts." + venue + "]\ntaker_fee = \"0.001\"\nbalances = { \"BTC\" = \"2\", \"USDT\" = \"100000\" }\n";
   return UnitConfigToml(R"("BTC", "USDT")", body);
 }
 

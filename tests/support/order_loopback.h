@@ -46,14 +46,14 @@ struct OrderLoopbackConfig {
         symbol(std::move(btc_usdt_symbol)),
         key_env(std::move(api_key_env)),
         secret_env(std::move(api_secret_env)) {}
-  std::string venue;            // name and kind
-  std::string symbol;           // the venue's symbol for BTC/USDT
+  std::string venue;   // name and kind
+  std::string symbol;  // the venue's symbol for BTC/USDT
   std::string key_env, secret_env;
-  std::string passphrase_env;   // empty: none
+  std::string passphrase_env;  // empty: none
   std::string instruments = kBtcUsdtTenthsInstrumentToml;
   std::string execution = "ack_timeout_ms = 300\nquery_attempts = 8\nquery_backoff_ms = 100\n";
-  std::string venue_lines;      // more [[venues]] keys, each ending in a newline
-  int sim_tick_ms = 0;          // [sim] tick_interval_ms; 0 = the simulator's default
+  std::string venue_lines;  // more [[venues]] keys, each ending in a newline
+  int sim_tick_ms = 0;      // [sim] tick_interval_ms; 0 = the simulator's default
   std::string Toml(int port) const;
 };
 
@@ -64,7 +64,7 @@ inline Level Lvl(const char* px, const char* qty) {
 
 // A limit intent for instrument 0 on venue 0.
 OrderIntent Intent(uint64_t id, Side side, const char* px, const char* qty, TimeInForce tif = TimeInForce::kIoc,
-                     bool post_only = false);
+                   bool post_only = false);
 
 // The simulator in process: its config, a paused market, and the Server (clock running) with
 // its order log written to a file.
@@ -114,8 +114,8 @@ struct LoopbackRing {
   std::unique_ptr<VenueRing::Consumer> consumer;
   std::unique_ptr<venues::VenuePublisher> pub;
   std::vector<ExecReport> execs;
-  std::vector<BalanceUpdate> updates;    // every balance update, in order
-  std::map<uint16_t, Amount> balances;   // the latest free + locked per asset
+  std::vector<BalanceUpdate> updates;   // every balance update, in order
+  std::map<uint16_t, Amount> balances;  // the latest free + locked per asset
 };
 
 // One venue's Orders session (OrdersT(ctx, symbols, on_state), Init, Start, Stop) on the ring.
@@ -125,8 +125,7 @@ struct LoopbackSession : LoopbackRing {
   // of Init is in init (the session starts only when it is ok).
   void Start(boost::asio::io_context& ioc, const config::Config& base, const config::VenueConfig* venue = nullptr) {
     symbols = venues::SymbolTable(base, base.venues[0]);
-    orders = std::make_unique<OrdersT>(Context(ioc, base, venue != nullptr ? *venue : base.venues[0]), &symbols,
-                                       [] {});
+    orders = std::make_unique<OrdersT>(Context(ioc, base, venue != nullptr ? *venue : base.venues[0]), &symbols, [] {});
     init = orders->Init();
     if (init.ok()) orders->Start();
   }

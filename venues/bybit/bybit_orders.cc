@@ -678,8 +678,9 @@ bool Orders::OnWalletAnswer(venues::HttpResponse r, Nanos now) noexcept {
     st = ParseStatus::kMissingField;
   if (st != ParseStatus::kOk) {
     ctx_.counters->Add(ctx_.counters->order_parse_errors);
-    ctx_.log->Log(runtime::LogLevel::kError, "%s: wallet-balance answer is malformed (%s, %zu bytes); nothing published",
-                  name, venues::ParseStatusName(st), len);
+    ctx_.log->Log(runtime::LogLevel::kError,
+                  "%s: wallet-balance answer is malformed (%s, %zu bytes); nothing published", name,
+                  venues::ParseStatusName(st), len);
     return false;
   }
   HandleWallet(m, now);

@@ -570,7 +570,8 @@ bool Orders::RequestBalances() noexcept {
 bool Orders::OnBalanceAnswer(const venues::HttpResponse& r, Nanos now) noexcept {
   const char* name = ctx_.venue->name.c_str();
   if (r.status == 0) {
-    ctx_.log->Log(runtime::LogLevel::kWarn, "%s: balance request failed (%s); nothing published", name, r.error.c_str());
+    ctx_.log->Log(runtime::LogLevel::kWarn, "%s: balance request failed (%s); nothing published", name,
+                  r.error.c_str());
     return false;
   }
   if (r.status != 200) {
@@ -587,8 +588,8 @@ bool Orders::OnBalanceAnswer(const venues::HttpResponse& r, Nanos now) noexcept 
   }
   if (m.code != "0") {
     ctx_.log->Log(runtime::LogLevel::kError, "%s: balance request refused (code %.*s %.*s); nothing published", name,
-                  static_cast<int>(m.code.size()), m.code.data(),
-                  static_cast<int>(std::min<size_t>(m.msg.size(), 200)), m.msg.data());
+                  static_cast<int>(m.code.size()), m.code.data(), static_cast<int>(std::min<size_t>(m.msg.size(), 200)),
+                  m.msg.data());
     return false;
   }
   if (!m.has_details) {

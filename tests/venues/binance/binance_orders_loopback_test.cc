@@ -51,7 +51,8 @@ class BinanceOrdersLoopback : public ::testing::Test {
     ioc_.run_for(std::chrono::milliseconds(50));
   }
   bool RunUntil(const std::function<bool()>& cond, std::chrono::milliseconds deadline = std::chrono::milliseconds(10'000)) {
-    return testing::RunUntil(ioc_, [&] { s_.Drain(); }, cond, deadline);
+    return testing::RunUntil(
+        ioc_, [&] { s_.Drain(); }, cond, deadline);
   }
   std::vector<ExecReport> Fills(uint64_t id) const {
     std::vector<ExecReport> v;
@@ -298,7 +299,8 @@ TEST_F(BinanceOrdersLoopback, LocalBudgetRefusesBeyondTheRateKeepingCancels) {
   Start("order_rate = 5\norder_rate_window_ms = 10000\n");
   for (uint64_t i = 0; i < 3; ++i)
     s_.orders->OnIntent(Intent(1301 + i, Side::kBuy, "29000.00", "0.01", TimeInForce::kGtc, true));
-  ASSERT_TRUE(RunUntil([&] { return s_.Has(1301, ExecKind::kAck) && s_.Has(1302, ExecKind::kAck) && s_.Has(1303, ExecKind::kAck); }));
+  ASSERT_TRUE(RunUntil(
+      [&] { return s_.Has(1301, ExecKind::kAck) && s_.Has(1302, ExecKind::kAck) && s_.Has(1303, ExecKind::kAck); }));
   const uint64_t received = sim_.server->orders_received();
   s_.orders->OnIntent(Intent(1304, Side::kBuy, "29000.00", "0.01", TimeInForce::kGtc, true));
   s_.Drain();

@@ -34,8 +34,9 @@ constexpr char kSecret[] = "sim-bybit-secret-for-tests-only";
 std::string Config(int port, int dead_man_s, int order_rate) {
   testing::OrderLoopbackConfig c("bybit", "BTCUSDT", "HS_BOL_KEY", "HS_BOL_SECRET");
   c.execution = "ack_timeout_ms = 400\nquery_attempts = 5\nquery_backoff_ms = 100\n";
-  c.venue_lines = "dead_man_s = " + std::to_string(dead_man_s) + "\n" +
-                  (order_rate > 0 ? "order_rate = " + std::to_string(order_rate) + "\norder_rate_window_ms = 1000\n" : "");
+  c.venue_lines =
+      "dead_man_s = " + std::to_string(dead_man_s) + "\n" +
+      (order_rate > 0 ? "order_rate = " + std::to_string(order_rate) + "\norder_rate_window_ms = 1000\n" : "");
   c.sim_tick_ms = 10;
   return c.Toml(port);
 }
@@ -76,7 +77,8 @@ class BybitOrdersLoopback : public ::testing::Test {
     ioc_.run_for(std::chrono::milliseconds(50));
   }
   bool RunUntil(const std::function<bool()>& cond, std::chrono::milliseconds deadline = std::chrono::milliseconds(10'000)) {
-    return testing::RunUntil(ioc_, [&] { s_.Drain(); }, cond, deadline);
+    return testing::RunUntil(
+        ioc_, [&] { s_.Drain(); }, cond, deadline);
   }
   uint64_t C(const runtime::VenueCounters::C& c) const { return c.load(); }
   std::vector<json> Log() const { return sim_.OrderLog(); }
@@ -444,8 +446,11 @@ TEST_F(BybitOrdersLoopback, SimulatorAnswersTheWalletOnlyForAUnifiedAccount) {
     const std::string query = "accountType=" + account_type;
     venues::HttpRequest req;
     req.url = sim_.cfg->base.venues[0].rest_url + "/v5/account/wallet-balance?" + query;
-    req.headers = {{"X-BAPI-API-KEY", kKey}, {"X-BAPI-TIMESTAMP", std::to_string(ts)}, {"X-BAPI-RECV-WINDOW", "5000"},
-                   {"X-BAPI-SIGN", venues::HexEncode(venues::HmacSha256Raw(kSecret, std::to_string(ts) + kKey + "5000" + query))}};
+    req.headers = {
+        {"X-BAPI-API-KEY", kKey},
+        {"X-BAPI-TIMESTAMP", std::to_string(ts)},
+        {"X-BAPI-RECV-WINDOW", "5000"},
+        {"X-BAPI-SIGN", venues::HexEncode(venues::HmacSha256Raw(kSecret, std::to_string(ts) + kKey + "5000" + query))}};
     bool done = false;
     venues::HttpResponse got;
     venues::HttpFetch(ioc_, req, [&](venues::HttpResponse r) {

@@ -82,7 +82,8 @@ TEST(OkxDeadMansSwitch, SigkilledSessionsRestingOrderIsCanceledByTheSwitch) {
   testing::LoopbackSim sim;
   ASSERT_NO_FATAL_FAILURE(sim.Start(ioc, text, dir.File("orders.jsonl"), {Lvl("29999.0", "1")}, {Lvl("30001.0", "1")}));
   auto run_until = [&](const std::function<bool()>& cond, std::chrono::milliseconds deadline) {
-    return testing::RunUntil(ioc, [] {}, cond, deadline);
+    return testing::RunUntil(
+        ioc, [] {}, cond, deadline);
   };
   const std::string cid = "hs" + std::to_string(kOrderId);
   auto resting = [&] {

@@ -63,7 +63,8 @@ class OkxOrdersLoopback : public ::testing::Test {
     ioc_.run_for(std::chrono::milliseconds(50));
   }
   bool RunUntil(const std::function<bool()>& cond, std::chrono::milliseconds deadline = std::chrono::milliseconds(10'000)) {
-    return testing::RunUntil(ioc_, [&] { s_.Drain(); }, cond, deadline);
+    return testing::RunUntil(
+        ioc_, [&] { s_.Drain(); }, cond, deadline);
   }
   Amount Bal(const char* asset) { return sim_.Balance(asset); }
   int64_t C(const runtime::VenueCounters::C& c) const { return c.load(std::memory_order_relaxed); }
@@ -238,7 +239,8 @@ TEST_F(OkxOrdersLoopback, LateReplyAfterTheQueryChangesNothing) {
   EXPECT_EQ(s_.For(0x451).front().kind, ExecKind::kUnknown);
   const int64_t replies = C(s_.counters.order_replies);
   ASSERT_TRUE(RunUntil([&] { return C(s_.counters.order_replies) > replies; })) << "the late reply arrives";
-  EXPECT_FALSE(RunUntil([&] { return s_.FillCount(0x451) > 1 || s_.For(0x451).size() > 2; }, std::chrono::milliseconds(300)))
+  EXPECT_FALSE(
+      RunUntil([&] { return s_.FillCount(0x451) > 1 || s_.For(0x451).size() > 2; }, std::chrono::milliseconds(300)))
       << "the late reply and pushes add no report";
   EXPECT_EQ(s_.Filled(0x451), Q("0.5"));
   EXPECT_EQ(C(s_.counters.unknown_resolved), 1);
@@ -348,7 +350,8 @@ TEST_F(OkxOrdersLoopback, LocalBudgetRefusesBeyondTheRateButCancelsStillGo) {
   s_.orders->OnIntent(Intent(0x751, Side::kBuy, "29000.0", "0.1", TimeInForce::kGtc));
   s_.orders->OnIntent(Intent(0x752, Side::kBuy, "29000.0", "0.1", TimeInForce::kGtc));
   s_.orders->OnIntent(Intent(0x753, Side::kBuy, "29000.0", "0.1", TimeInForce::kGtc));
-  ASSERT_TRUE(RunUntil([&] { return s_.Has(0x751, ExecKind::kAck) && s_.Has(0x752, ExecKind::kAck) && s_.Final(0x753); }));
+  ASSERT_TRUE(
+      RunUntil([&] { return s_.Has(0x751, ExecKind::kAck) && s_.Has(0x752, ExecKind::kAck) && s_.Final(0x753); }));
   EXPECT_EQ(s_.For(0x753).back().reason, RejectReason::kRateLimited);
   EXPECT_EQ(C(s_.counters.rate_limited), 1);
   ASSERT_TRUE(s_.orders->Cancel(ClientOrderId{0x751}));
@@ -406,7 +409,8 @@ TEST_F(OkxOrdersLoopback, QueryOfARestingOrderKeepsItLive) {
   s_.orders->OnIntent(Intent(0xB01, Side::kBuy, "29000.0", "0.1", TimeInForce::kGtc));
   ASSERT_TRUE(RunUntil([&] { return s_.Has(0xB01, ExecKind::kAck); }));
   s_.orders->tracker().MarkAllUnknown(MonoNow().value, [](const ExecReport&) {});
-  ASSERT_TRUE(RunUntil([&] { return C(s_.counters.order_queries) >= 1 && s_.orders->tracker().table().unknown() == 0; }));
+  ASSERT_TRUE(
+      RunUntil([&] { return C(s_.counters.order_queries) >= 1 && s_.orders->tracker().table().unknown() == 0; }));
   EXPECT_FALSE(s_.Final(0xB01));
   ASSERT_NE(s_.orders->tracker().Find(ClientOrderId{0xB01}), nullptr);
   EXPECT_EQ(s_.orders->tracker().Find(ClientOrderId{0xB01})->state, venues::InFlightState::kAcked);
@@ -441,9 +445,12 @@ TEST_F(OkxOrdersLoopback, RequestBalancesPublishesTheSimulatorsAccountAfterFills
     EXPECT_EQ(b.venue, VenueId{0});
     EXPECT_EQ(b.locked, Amount::Zero());
     EXPECT_EQ(b.final_of_snapshot, &b == &s_.updates.back());
-    if (b.asset == btc) EXPECT_EQ(b.free, Bal("BTC"));
-    else if (b.asset == usdt) EXPECT_EQ(b.free, Bal("USDT"));
-    else ADD_FAILURE() << "unexpected asset " << b.asset.value;
+    if (b.asset == btc)
+      EXPECT_EQ(b.free, Bal("BTC"));
+    else if (b.asset == usdt)
+      EXPECT_EQ(b.free, Bal("USDT"));
+    else
+      ADD_FAILURE() << "unexpected asset " << b.asset.value;
   }
   EXPECT_EQ(static_cast<int>(sim_.OrderLog().size()), logged) << "a balance query is not order entry";
   EXPECT_EQ(C(s_.counters.order_parse_errors), 0);
