@@ -152,6 +152,25 @@ int LoopbackRing::FillCount(uint64_t id) const {
   return n;
 }
 
+void ExpectUnusableAnswersPublishNothing(LoopbackRing& ring, const std::vector<UnusableBalanceAnswer>& answers,
+                                         const std::function<bool(const venues::HttpResponse&)>& handle) {
+  ring.Drain();
+  ring.updates.clear();
+  uint64_t errors = ring.counters.order_parse_errors.load();
+  for (const UnusableBalanceAnswer& a : answers) {
+    venues::HttpResponse r;
+    r.status = a.status;
+    r.body = a.body;
+    if (a.status == 0) r.error = "connection refused";
+    EXPECT_FALSE(handle(r)) << a.what;
+    errors += a.counted ? 1 : 0;
+    EXPECT_EQ(ring.counters.order_parse_errors.load(), errors) << a.what;
+    ring.Drain();
+    EXPECT_TRUE(ring.updates.empty()) << a.what << ": nothing published";
+    ring.updates.clear();
+  }
+}
+
 bool RunUntil(boost::asio::io_context& ioc, const std::function<void()>& drain, const std::function<bool()>& cond,
               std::chrono::milliseconds deadline) {
   const auto end = std::chrono::steady_clock::now() + deadline;

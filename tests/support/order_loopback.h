@@ -26,6 +26,7 @@
 #include "core/runtime/kill_switch.h"
 #include "core/runtime/log.h"
 #include "core/runtime/venue_counters.h"
+#include "venues/common/http_client.h"
 #include "venues/common/symbol_table.h"
 #include "venues/common/venue_publisher.h"
 #include "venues/common/venue_thread.h"
@@ -132,6 +133,20 @@ struct LoopbackSession : LoopbackRing {
   std::unique_ptr<OrdersT> orders;
   absl::Status init;
 };
+
+// An answer to a venue's balance query that the session must refuse: `counted` when it is
+// malformed (order_parse_errors), not when it is a refusal or a transport failure (status 0).
+struct UnusableBalanceAnswer {
+  const char* what;
+  int status;
+  std::string body;
+  bool counted;
+};
+
+// Hands each answer to `handle` (the session's answer handler), expecting it refused, nothing
+// published on `ring`, and order_parse_errors grown by exactly the malformed ones.
+void ExpectUnusableAnswersPublishNothing(LoopbackRing& ring, const std::vector<UnusableBalanceAnswer>& answers,
+                                         const std::function<bool(const venues::HttpResponse&)>& handle);
 
 // Runs `ioc` in 5 ms slices, calling `drain` after each, until `cond` holds or `deadline` passes;
 // whether it held.

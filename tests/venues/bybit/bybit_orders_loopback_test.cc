@@ -378,16 +378,8 @@ TEST_F(BybitOrdersLoopback, RequestBalancesPublishesTheSimulatorsAccountAfterFil
 // answer afterwards still publishes, and so does the real query.
 TEST_F(BybitOrdersLoopback, MalformedWalletAnswersAreCountedAndPublishNothing) {
   Start();
-  s_.Drain();
-  s_.updates.clear();
-  struct Case {
-    const char* what;
-    int status;
-    std::string body;
-    bool counted;
-  };
   const std::string ok_head = R"({"retCode":0,"retMsg":"OK","result":{"list":[{"accountType":"UNIFIED","coin":[)";
-  const std::vector<Case> cases = {
+  const std::vector<testing::UnusableBalanceAnswer> answers = {
       {"not JSON", 200, "wallet: full", true},
       {"truncated", 200, ok_head + R"({"coin":"BTC","walletBalance":"1")", true},
       {"USDT not a decimal (BTC fine)", 200,
@@ -401,19 +393,9 @@ TEST_F(BybitOrdersLoopback, MalformedWalletAnswersAreCountedAndPublishNothing) {
       {"HTTP error", 403, "forbidden", false},
       {"transport failure", 0, "", false},
   };
-  uint64_t errors = C(s_.counters.order_parse_errors);
-  for (const Case& c : cases) {
-    venues::HttpResponse r;
-    r.status = c.status;
-    r.body = c.body;
-    if (c.status == 0) r.error = "connection refused";
-    EXPECT_FALSE(s_.orders->OnWalletAnswer(r, WallNow())) << c.what;
-    errors += c.counted ? 1 : 0;
-    EXPECT_EQ(C(s_.counters.order_parse_errors), errors) << c.what;
-    s_.Drain();
-    EXPECT_TRUE(s_.updates.empty()) << c.what << ": nothing published";
-    s_.updates.clear();
-  }
+  testing::ExpectUnusableAnswersPublishNothing(
+      s_, answers, [&](const venues::HttpResponse& r) { return s_.orders->OnWalletAnswer(r, WallNow()); });
+  const auto errors = C(s_.counters.order_parse_errors);  // grown by exactly the malformed answers
   // Usable: free = walletBalance − locked; an asset the answer omits holds nothing.
   venues::HttpResponse good;
   good.status = 200;

@@ -466,15 +466,7 @@ TEST_F(OkxOrdersLoopback, RequestBalancesPublishesTheSimulatorsAccountAfterFills
 TEST_F(OkxOrdersLoopback, MalformedBalanceAnswersAreCountedAndPublishNothing) {
   Start();
   ASSERT_TRUE(RunUntil([&] { return s_.orders->connected(); }));
-  s_.Drain();
-  s_.updates.clear();
-  struct Case {
-    const char* what;
-    int status;
-    std::string body;
-    bool counted;
-  };
-  const std::vector<Case> cases = {
+  const std::vector<testing::UnusableBalanceAnswer> answers = {
       {"not JSON", 200, "balance: lots", true},
       {"truncated", 200, R"({"code":"0","msg":"","data":[{"details":[{"ccy":"BTC","availBal":"1")", true},
       {"USDT not a decimal (BTC fine)", 200,
@@ -493,19 +485,9 @@ TEST_F(OkxOrdersLoopback, MalformedBalanceAnswersAreCountedAndPublishNothing) {
       {"HTTP error", 502, "<html>bad gateway</html>", false},
       {"transport failure", 0, "", false},
   };
-  int64_t errors = C(s_.counters.order_parse_errors);
-  for (const Case& c : cases) {
-    venues::HttpResponse r;
-    r.status = c.status;
-    r.body = c.body;
-    if (c.status == 0) r.error = "connection refused";
-    EXPECT_FALSE(s_.orders->OnBalanceAnswer(r, WallNow())) << c.what;
-    errors += c.counted ? 1 : 0;
-    EXPECT_EQ(C(s_.counters.order_parse_errors), errors) << c.what;
-    s_.Drain();
-    EXPECT_TRUE(s_.updates.empty()) << c.what << ": nothing published";
-    s_.updates.clear();
-  }
+  testing::ExpectUnusableAnswersPublishNothing(
+      s_, answers, [&](const venues::HttpResponse& r) { return s_.orders->OnBalanceAnswer(r, WallNow()); });
+  const auto errors = C(s_.counters.order_parse_errors);  // grown by exactly the malformed answers
   // A currency the venue config does not name is never converted: its text cannot spoil the
   // snapshot. Assets the answer omits hold nothing.
   venues::HttpResponse ok;
