@@ -320,6 +320,11 @@ bool ReadVenues(const Node& root, const ThreadConfig& venue_default, const std::
       if (v.trading && v.order_url.empty()) vn.Fail("order_url", "required when trading = true");
       if (v.trading && (v.api_key_env.empty() || v.api_secret_env.empty()))
         vn.Fail("api_key_env", "api_key_env and api_secret_env are required when trading = true");
+      // OKX order entry resolves unknown orders, arms cancel-all-after and checks balances only
+      // through signed REST: without rest_url there is nothing to fall back on.
+      if (v.trading && v.kind == VenueKind::kOkx && v.rest_url.empty())
+        vn.Report("rest_url", "required when an OKX venue trades (order queries, the dead man's switch "
+                              "cancel-all-after and balance checks go over signed REST)");
       v.depth = static_cast<int>(vn.Int("depth", 0, 5000, 0));
       v.idle_timeout_ms = vn.Int("idle_timeout_ms", 100, 600'000, 30'000);
       v.reconnect_min_ms = vn.Int("reconnect_min_ms", 1, 60'000, 250);

@@ -634,40 +634,57 @@ void Orders::HandleWallet(const AccountMsg& m, Nanos now) noexcept {
 }
 
 void Orders::FetchWallet() noexcept {
-  const config::VenueConfig& v = *ctx_.venue;
-  if (v.rest_url.empty()) return;  // the wallet push after the subscription will do
-  const int64_t ts = WallNow().value / 1'000'000;
-  venues::HttpRequest req;
-  req.url = venues::JoinUrl(v.rest_url, std::string(kWalletRestPath) + "?" + std::string(kWalletRestQuery));
-  req.headers = {{"X-BAPI-API-KEY", encoder_.api_key()},
-                 {"X-BAPI-TIMESTAMP", std::to_string(ts)},
-                 {"X-BAPI-RECV-WINDOW", std::string(kRecvWindow)},
-                 {"X-BAPI-SIGN", encoder_.SignRest(ts, kRecvWindow, kWalletRestQuery)}};
-  req.ca_file = ctx_.ca_file;
+  if (ctx_.venue->rest_url.empty()) return;  // the wallet push after the subscription will do
   const uint64_t gen = private_generation_;
-  venues::HttpFetch(*ctx_.ioc, std::move(req), [this, gen](venues::HttpResponse r) {
-    // Only the first snapshot of a session counts: a later REST body could be older than
+  SignedRest("GET", kWalletRestPath, std::string(kWalletRestQuery), "", [this, gen](venues::HttpResponse r) {
+    // Only the first snapshot of a session counts here: a later REST body could be older than
     // fills the private stream already reported.
     if (gen != private_generation_ || wallet_known_) return;
-    if (r.status != 200) {
-      if (log_limit_.Allow())
-        ctx_.log->Log(runtime::LogLevel::kWarn, "%s: wallet-balance query failed (%d: %.120s); waiting for the wallet push",
-                      ctx_.venue->name.c_str(), r.status, r.status == 0 ? r.error.c_str() : r.body.c_str());
-      return;
-    }
-    std::string body = std::move(r.body);
-    const size_t len = body.size();
-    body.append(venues::kWsPadding, '\0');
-    AccountMsg m;
-    const ParseStatus st = parser_.ParseAccount(body.data(), len, &m);
-    if (st != ParseStatus::kOk || m.kind != AccountKind::kWallet || m.ret_code != 0) {
-      if (log_limit_.Allow())
-        ctx_.log->Log(runtime::LogLevel::kWarn, "%s: wallet-balance reply not usable (%s, retCode %lld)",
-                      ctx_.venue->name.c_str(), venues::ParseStatusName(st), static_cast<long long>(m.ret_code));
-      return;
-    }
-    HandleWallet(m, WallNow());
+    OnWalletAnswer(std::move(r), WallNow());
   });
+}
+
+bool Orders::RequestBalances() noexcept {
+  if (!ready_ || ctx_.venue->rest_url.empty()) return false;
+  const uint64_t gen = private_generation_;
+  SignedRest("GET", kWalletRestPath, std::string(kWalletRestQuery), "", [this, gen](venues::HttpResponse r) {
+    if (gen != private_generation_) return;  // the private session reconnected meanwhile
+    OnWalletAnswer(std::move(r), WallNow());
+  });
+  return true;
+}
+
+bool Orders::OnWalletAnswer(venues::HttpResponse r, Nanos now) noexcept {
+  const char* name = ctx_.venue->name.c_str();
+  if (r.status != 200) {
+    ctx_.log->Log(runtime::LogLevel::kWarn, "%s: wallet-balance query failed (%d: %.120s); nothing published", name,
+                  r.status, r.status == 0 ? r.error.c_str() : r.body.c_str());
+    return false;
+  }
+  const size_t len = r.body.size();
+  r.body.append(venues::kWsPadding, '\0');
+  AccountMsg m;
+  ParseStatus st = parser_.ParseAccount(r.body.data(), len, &m);
+  if (st == ParseStatus::kOk && !m.has_ret_code) st = ParseStatus::kMissingField;
+  if (st == ParseStatus::kOk && m.ret_code != 0) {
+    ctx_.log->Log(runtime::LogLevel::kError, "%s: wallet-balance query refused (retCode %lld %.*s); nothing published",
+                  name, static_cast<long long>(m.ret_code), static_cast<int>(std::min<size_t>(m.ret_msg.size(), 200)),
+                  m.ret_msg.data());
+    return false;
+  }
+  // One account (UNIFIED) in result.list, holding the coins; an empty list is not an empty
+  // wallet but an answer without the account.
+  if (st == ParseStatus::kOk && (!m.has_list || m.kind != AccountKind::kWallet || m.item_count == 0))
+    st = ParseStatus::kMissingField;
+  if (st != ParseStatus::kOk) {
+    ctx_.counters->Add(ctx_.counters->order_parse_errors);
+    ctx_.log->Log(runtime::LogLevel::kError,
+                  "%s: wallet-balance answer is malformed (%s, %zu bytes); nothing published", name,
+                  venues::ParseStatusName(st), len);
+    return false;
+  }
+  HandleWallet(m, now);
+  return true;
 }
 
 void Orders::Reject(const OrderIntent& in, RejectReason why) noexcept {

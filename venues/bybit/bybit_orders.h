@@ -22,6 +22,12 @@
 // empty list is a final kRejected kNotFound, an open order stays live) and Bybit DCP (POST
 // /v5/order/disconnected-cancel-all {"product":"SPOT","timeWindow":dead_man_s} at every
 // (re)connect, retCode 0 → dead_man_refreshes; the 20 s ping keeps the connection alive).
+// Balance reconciliation (RequestBalances) asks the same signed wallet-balance query again
+// (?accountType=UNIFIED) and publishes its answer as a full snapshot like a `wallet` push: the
+// `wallet` topic sends no snapshot on subscribe and pushes only on changes, so REST is the
+// venue's one way to ask for the whole account. An answer that cannot be used (HTTP error,
+// retCode != 0, malformed, no account in result.list) publishes nothing; a malformed one counts
+// order_parse_errors.
 // Orders count as connected once both sessions are authenticated, the private topics are
 // subscribed and a wallet snapshot arrived. A disconnect of either session makes every order
 // in flight kUnknown (counted); every 100 ms a cold timer expires acks (ack_timeout_ms) and sends
@@ -183,6 +189,12 @@ class Orders final : public venues::WsListener {
   // POST /v5/order/cancel-all {"category":"spot"} (signed). True when the request was started;
   // retCode 0 counts cancel_all_confirmed. Never blocked by the kill switch.
   bool CancelAll() noexcept;
+  // Asks for a full wallet snapshot (reconciliation; cold), answered through OnWalletAnswer.
+  // True when the request left; false when the session is not ready or there is no rest_url.
+  bool RequestBalances() noexcept;
+  // Handles a wallet-balance answer (also the entry point for tests): publishes the snapshot,
+  // or nothing (logged; counted in order_parse_errors when malformed). True when published.
+  bool OnWalletAnswer(venues::HttpResponse r, Nanos now) noexcept;
   // Tests: the tracker, the open orders the last list at connect found that are not ours.
   const OrderTracker& tracker() const noexcept { return tracker_; }
   int foreign_open_orders() const noexcept { return foreign_open_; }

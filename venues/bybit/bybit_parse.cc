@@ -330,6 +330,7 @@ ParseStatus ParseItems(od::value v, AccountMsg* out, const Buffers& b, uint32_t*
   od::array arr;
   if (v.get_array().get(arr)) return ParseStatus::kBadField;
   for (auto item : arr) {
+    ++out->item_count;
     od::value iv;
     if (item.get(iv)) return ParseStatus::kBadJson;
     od::json_type t;

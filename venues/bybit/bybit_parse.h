@@ -130,6 +130,7 @@ struct AccountMsg {
   const Coin* coins = nullptr;
   int coin_count = 0;
   bool has_list = false;           // a REST body with result.list (of any kind, maybe empty)
+  int item_count = 0;              // entries of data[] or result.list[] (a wallet: accounts)
 };
 
 class Parser {

@@ -518,6 +518,16 @@ void Orders::OnEvent(const PrivateMsg& m) noexcept {
 
 void Orders::HandleAccount(const PrivateMsg& m, Nanos now) noexcept {
   if (ready_) return;  // only the first push after login is the snapshot (see the header)
+  if (!PublishSnapshot(m, now, "account push")) return;  // waiting for the next push
+  ready_ = true;
+  ctx_.counters->orders_connected.store(true, std::memory_order_relaxed);
+  ctx_.log->Log(runtime::LogLevel::kInfo, "%s: balances received, order entry ready", ctx_.venue->name.c_str());
+  OnReady();
+  if (on_state_) on_state_();
+}
+
+bool Orders::PublishSnapshot(const PrivateMsg& m, Nanos now, const char* source) noexcept {
+  // Every update is built before the first is published: a snapshot goes out whole or not at all.
   const auto& names = symbols_->asset_names();
   BalanceUpdate updates[kMaxAssets];
   const size_t n = std::min(names.size(), static_cast<size_t>(kMaxAssets));
@@ -531,20 +541,65 @@ void Orders::HandleAccount(const PrivateMsg& m, Nanos now) noexcept {
       const ParseStatus st = BalanceAmounts(m.balances[i], &b.free, &b.locked);
       if (st != ParseStatus::kOk) {
         ctx_.counters->Add(ctx_.counters->order_parse_errors);
-        ctx_.log->Log(runtime::LogLevel::kError, "%s: account push: balance of %s is not usable (%s); waiting for the next",
-                      ctx_.venue->name.c_str(), names[a].c_str(), venues::ParseStatusName(st));
-        return;
+        ctx_.log->Log(runtime::LogLevel::kError, "%s: %s: balance of %s is not usable (%s); nothing published",
+                      ctx_.venue->name.c_str(), source, names[a].c_str(), venues::ParseStatusName(st));
+        return false;
       }
       break;
     }
     b.final_of_snapshot = a + 1 == n;
   }
   for (size_t a = 0; a < n; ++a) ctx_.publisher->PublishBalance(updates[a], now);
-  ready_ = true;
-  ctx_.counters->orders_connected.store(true, std::memory_order_relaxed);
-  ctx_.log->Log(runtime::LogLevel::kInfo, "%s: balances received, order entry ready", ctx_.venue->name.c_str());
-  OnReady();
-  if (on_state_) on_state_();
+  return true;
+}
+
+// Reconciliation through REST rather than by re-subscribing `account`: the subscription's
+// snapshot push cannot be told apart from the event-driven pushes (which OKX limits to the
+// currencies that changed), so only a request with its own answer is known to be the whole
+// account. The session already signs REST calls for queries and cancel-all-after.
+bool Orders::RequestBalances() noexcept {
+  if (!ready_ || ctx_.venue->rest_url.empty()) return false;
+  const uint64_t gen = generation_;
+  Rest("GET", std::string(kBalancePath), "", [this, gen](const venues::HttpResponse& r) {
+    if (gen != generation_) return;  // the session reconnected: its login snapshot is newer
+    OnBalanceAnswer(r, WallNow());
+  });
+  return true;
+}
+
+bool Orders::OnBalanceAnswer(const venues::HttpResponse& r, Nanos now) noexcept {
+  const char* name = ctx_.venue->name.c_str();
+  if (r.status == 0) {
+    ctx_.log->Log(runtime::LogLevel::kWarn, "%s: balance request failed (%s); nothing published", name,
+                  r.error.c_str());
+    return false;
+  }
+  if (r.status != 200) {
+    ctx_.log->Log(runtime::LogLevel::kError, "%s: balance request refused (HTTP %d: %.120s); nothing published", name,
+                  r.status, r.body.c_str());
+    return false;
+  }
+  PrivateMsg m;
+  const ParseStatus st = ParseRestBody(r.body, &m);  // counts order_parse_errors itself
+  if (st != ParseStatus::kOk) {
+    ctx_.log->Log(runtime::LogLevel::kError, "%s: balance answer is malformed (%s, %zu bytes); nothing published", name,
+                  venues::ParseStatusName(st), r.body.size());
+    return false;
+  }
+  if (m.code != "0") {
+    ctx_.log->Log(runtime::LogLevel::kError, "%s: balance request refused (code %.*s %.*s); nothing published", name,
+                  static_cast<int>(m.code.size()), m.code.data(), static_cast<int>(std::min<size_t>(m.msg.size(), 200)),
+                  m.msg.data());
+    return false;
+  }
+  if (!m.has_details) {
+    // code 0 but no data[].details: not the shape of an account balance.
+    ctx_.counters->Add(ctx_.counters->order_parse_errors);
+    ctx_.log->Log(runtime::LogLevel::kError, "%s: balance answer has no data[].details (%s); nothing published", name,
+                  venues::ParseStatusName(ParseStatus::kMissingField));
+    return false;
+  }
+  return PublishSnapshot(m, now, "balance answer");
 }
 
 void Orders::OnReady() noexcept {

@@ -24,6 +24,13 @@
 // (final) or kCanceled, still live → kAcked (a resting GTC stays tracked). Queries for orders a
 // disconnect left unknown go out as soon as the session is ready again.
 //
+// Balance reconciliation (RequestBalances): a signed REST GET /api/v5/account/balance, whose
+// data[0].details[] has the same shape as the `account` push, published as one full snapshot
+// (one BalanceUpdate per configured asset, the last with final_of_snapshot; an asset the answer
+// does not list holds nothing). A reply that cannot be used whole (HTTP error, code != "0", no
+// details, a configured currency's balance not an exact decimal) publishes nothing; a malformed
+// one counts order_parse_errors.
+//
 // Cancels reduce risk and never pass the kill-switch check: Cancel(id) writes cancel-order;
 // CancelAll() writes batch-cancel-orders (≤ 20 per request; OKX has no spot cancel-all) for
 // every order live here plus every open order the last orders-pending listing (made at each
@@ -102,6 +109,7 @@ std::string QueryPath(std::string_view inst_id, ClientOrderId id);
 std::string FillsPath(std::string_view inst_id, std::string_view ord_id);
 inline constexpr std::string_view kPendingPath = "/api/v5/trade/orders-pending?instType=SPOT";
 inline constexpr std::string_view kCancelAfterPath = "/api/v5/trade/cancel-all-after";
+inline constexpr std::string_view kBalancePath = "/api/v5/account/balance";
 std::string CancelAfterBody(int timeout_s);
 // OKX codes the session acts on.
 inline constexpr std::string_view kCodeGone = "51400";        // cancel: filled, canceled or does not exist
@@ -178,6 +186,14 @@ class Orders final : public venues::WsListener {
   // (the kill switch path; never blocked by it). True when the requests were written (or there
   // was nothing to cancel: then cancel_all_confirmed is counted at once).
   bool CancelAll() noexcept;
+  // Asks for a full balance snapshot (reconciliation; cold): GET /api/v5/account/balance,
+  // answered through OnBalanceAnswer. True when the request left; false when the session is not
+  // ready or the venue has no rest_url.
+  bool RequestBalances() noexcept;
+  // Handles the answer to RequestBalances (also the entry point for tests): publishes the
+  // snapshot, or nothing (logged; counted in order_parse_errors when malformed). True when
+  // published.
+  bool OnBalanceAnswer(const venues::HttpResponse& r, Nanos now) noexcept;
   // Logged in and the balance snapshot published.
   bool connected() const noexcept { return ready_; }
   // For tests: open orders the last listing showed, and how many of them this session does not
@@ -202,6 +218,9 @@ class Orders final : public venues::WsListener {
   void SendLogin() noexcept;
   void OnEvent(const PrivateMsg& m) noexcept;
   void HandleAccount(const PrivateMsg& m, Nanos now) noexcept;
+  // Publishes m's balances as one snapshot, or nothing when any configured currency's balance is
+  // not usable (counted, logged with `source`). True when published.
+  bool PublishSnapshot(const PrivateMsg& m, Nanos now, const char* source) noexcept;
   void HandleOrderReply(const PrivateMsg& m, TscStamp recv, Nanos now) noexcept;
   void Reject(const OrderIntent& in, RejectReason why) noexcept;
   void HandleCancelReply(const PrivateMsg& m) noexcept;

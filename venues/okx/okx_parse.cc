@@ -687,6 +687,7 @@ ParseStatus Parser::ParseObject(const char* data, size_t len, PrivateMsg* out, b
   out->orders = items;
   out->order_count = n;
   out->balances = impl_->balances.get();
+  out->has_details = has_details;
   *has_event_out = has_event;
   *has_data_out = has_data;
   *has_details_out = has_details;

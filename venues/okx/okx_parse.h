@@ -155,6 +155,7 @@ struct PrivateMsg {
   int order_count = 0;
   const BalanceItem* balances = nullptr;
   int balance_count = 0;
+  bool has_details = false;          // a data entry carried `details` (account push, balance answer)
 };
 
 class Parser {
@@ -174,9 +175,10 @@ class Parser {
   ParseStatus ParseMarket(const char* data, size_t len, MarketFrame* out) noexcept;
   // A private-connection frame. Same padding requirement.
   ParseStatus ParsePrivate(const char* data, size_t len, PrivateMsg* out) noexcept;
-  // A REST answer (trade/order, trade/fills, trade/orders-pending, trade/cancel-all-after):
-  // needs `code` and a `data` array of objects; each data object fills one OrderItem. Same
-  // padding requirement. kind = kRest.
+  // A REST answer (trade/order, trade/fills, trade/orders-pending, trade/cancel-all-after,
+  // account/balance): needs `code` and a `data` array of objects; each data object fills one
+  // OrderItem, and `details` (account/balance) fills the balances. Same padding requirement.
+  // kind = kRest.
   ParseStatus ParseRest(const char* data, size_t len, PrivateMsg* out) noexcept;
 
   // Ablation switch (benchmarks, tests): false sends every level array through the generic

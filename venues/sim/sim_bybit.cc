@@ -17,7 +17,8 @@
 //                    `wallet` (also pushed right after the wallet subscription).
 //   REST (every call's X-BAPI-SIGN = hex HMAC(secret, timestamp + key + recvWindow + query or
 //   body) is checked, with the timestamp inside the recv window):
-//     GET  /v5/account/wallet-balance         the same balances as a REST body.
+//     GET  /v5/account/wallet-balance         the same balances as a REST body (accountType=UNIFIED
+//                                             only; anything else is retCode 10001).
 //     POST /v5/order/cancel-all               {"category":"spot"}: every resting order.
 //     GET  /v5/order/realtime                 orderLinkId=: that order, open or done (empty
 //                                             list when unknown); else the open orders.
@@ -202,6 +203,12 @@ class BybitProtocol final : public Protocol {
       return true;
     }
     if (wallet) {
+      // A unified trading account answers only for accountType UNIFIED (not order entry: never
+      // in the order log).
+      if (QueryParam(query, "accountType") != "UNIFIED") {
+        answer(10001, "accountType only support UNIFIED.", json::object());
+        return true;
+      }
       answer(0, "OK", {{"list", json::array({WalletEntry()})}});
       return true;
     }

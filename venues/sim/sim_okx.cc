@@ -18,6 +18,8 @@
 //   REST (signed: OK-ACCESS-KEY / -SIGN / -TIMESTAMP / -PASSPHRASE, 30 s window)
 //                   GET /api/v5/trade/order?instId=&clOrdId= (or ordId; 51603 when unknown),
 //                   GET /api/v5/trade/fills?instId=&ordId=, GET /api/v5/trade/orders-pending,
+//                   GET /api/v5/account/balance (the account as the `account` push
+//                   renders it; not order entry, so not in the order log),
 //                   POST /api/v5/trade/cancel-all-after {"timeOut":"0"|"10".."120"}: when the
 //                   trigger time passes unrefreshed, every resting order is canceled (`canceled`
 //                   pushes, an order-log line request "dead_man" result "fired") and the switch
@@ -319,14 +321,19 @@ class OkxProtocol final : public Protocol {
     }
   }
 
-  std::string AccountPush() {
+  // The account as the `account` channel and GET /api/v5/account/balance both render it: one
+  // data entry whose details list every currency the account holds.
+  json AccountData() {
     json details = json::array();
     for (const auto& [asset, amt] : s_->account(venue_).balances()) {
       const std::string v = Dec(amt);
       details.push_back({{"ccy", asset}, {"availBal", v}, {"cashBal", v}, {"frozenBal", "0"}, {"eq", v}, {"uTime", NowMs()}});
     }
-    json m = {{"arg", {{"channel", "account"}, {"uid", "44705892343619584"}}},
-              {"data", json::array({{{"uTime", NowMs()}, {"totalEq", ""}, {"details", details}}})}};
+    return json::array({{{"uTime", NowMs()}, {"totalEq", ""}, {"details", details}}});
+  }
+
+  std::string AccountPush() {
+    json m = {{"arg", {{"channel", "account"}, {"uid", "44705892343619584"}}}, {"data", AccountData()}};
     return m.dump();
   }
 
@@ -709,13 +716,15 @@ class OkxProtocol final : public Protocol {
                           : path == "/api/v5/trade/orders-pending"                        ? "list"
                           : path == "/api/v5/trade/cancel-all-after"                      ? "dead_man"
                                                                                           : nullptr;
-    if (request == nullptr) return false;
+    // The balance query is account data, not order entry: answered, never in the order log.
+    const bool balance = path == "/api/v5/account/balance";
+    if (request == nullptr && !balance) return false;
     const Nanos arrived = WallNow();
     const std::string wire = "\"method\":\"" + method + "\",\"path\":" + json(target).dump() +
                              (body.empty() ? std::string() : ",\"body\":" + json(body).dump());
     auto done = [&](const HttpResult& r, const std::string& client_id, const std::string& outcome) {
       *out = r;
-      s_->LogOrder(venue_, arrived, request, client_id, wire, outcome);
+      if (request != nullptr) s_->LogOrder(venue_, arrived, request, client_id, wire, outcome);
       return true;
     };
     // Authentication, as the venue checks it.
@@ -732,6 +741,7 @@ class OkxProtocol final : public Protocol {
     if (sign != venues::Base64Encode(venues::HmacSha256Raw(s_->api_secret(venue_), ts + method + target + body)))
       return done(Answer(401, "50113", "Invalid Sign", json::array()), "", "\"result\":\"auth\"");
 
+    if (balance && method == "GET") return done(Answer(200, "0", "", AccountData()), "", "");
     if (path == "/api/v5/trade/order" && method == "GET") {
       const std::string cl = QueryParam(target, "clOrdId"), oid = QueryParam(target, "ordId");
       const OrderRec* o = FindOrder(cl, oid);

@@ -297,6 +297,57 @@ TEST(Config, UrlPortsAreCheckedNamingVenueAndField) {
   }
 }
 
+// A trading OKX venue needs rest_url: order queries, cancel-all-after and balance checks have no
+// other path. The error names the field and comes with every other error of the file.
+std::string OkxUnit(const std::string& okx_extra, const std::string& binance_fee = "0.001") {
+  return testing::UnitConfigToml(R"("BTC", "USDT")", std::string(testing::kBtcUsdtInstrumentToml) + R"([[venues]]
+name = "binance"
+kind = "binance"
+market_data_url = "ws://127.0.0.1:18401"
+trading = false
+taker_fee = ")" + binance_fee + R"("
+symbols = { "BTC/USDT" = "BTCUSDT" }
+
+[[venues]]
+name = "okx"
+kind = "okx"
+market_data_url = "ws://127.0.0.1:18402"
+api_key_env = "K"
+api_secret_env = "S"
+passphrase_env = "P"
+taker_fee = "0.001"
+)" + okx_extra + R"(
+symbols = { "BTC/USDT" = "BTC-USDT" }
+)");
+}
+
+TEST(Config, TradingOkxNeedsRestUrl) {
+  const std::string want = "test.toml: venues.okx.rest_url: required when an OKX venue trades";
+  ExpectError(OkxUnit("order_url = \"ws://127.0.0.1:18402\""), want);
+  ExpectError(OkxUnit("order_url = \"ws://127.0.0.1:18402\"\ntrading = true"), want);
+  // Reported together with the other errors: the same venue's and another venue's.
+  const std::string err =
+      ErrorOf(OkxUnit("order_url = \"ws://127.0.0.1:18402\"\nreconnect_min_ms = 0", "0.5"));
+  EXPECT_NE(err.find(want), std::string::npos) << err;
+  EXPECT_NE(err.find("venues.binance.taker_fee: \"0.5\" is outside"), std::string::npos) << err;
+  EXPECT_NE(err.find("venues.okx.reconnect_min_ms: 0 is out of range"), std::string::npos) << err;
+  // Fine: with rest_url, or not trading (market data only).
+  for (const char* ok : {"order_url = \"ws://127.0.0.1:18402\"\nrest_url = \"http://127.0.0.1:18402\"",
+                         "order_url = \"ws://127.0.0.1:18402\"\ntrading = false", ""}) {
+    auto c = ParseConfig(OkxUnit(ok), "test.toml");
+    EXPECT_TRUE(c.ok()) << ok << ": " << c.status();
+  }
+  // The shipped demo config names it.
+  auto demo = ParseConfig(EmbeddedDemoConfig(), "demo");
+  ASSERT_TRUE(demo.ok()) << demo.status();
+  const VenueConfig* okx = nullptr;
+  for (const VenueConfig& v : demo->venues)
+    if (v.kind == VenueKind::kOkx) okx = &v;
+  ASSERT_NE(okx, nullptr);
+  EXPECT_TRUE(okx->trading);
+  EXPECT_FALSE(okx->rest_url.empty());
+}
+
 // Issue: errors named venues by index (`venues[1]`) rather than by name.
 TEST(Config, ErrorInTheSecondVenueNamesItByName) {
   const std::string okx = "name = \"okx\"";

@@ -6,62 +6,32 @@
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
-#include <boost/asio/io_context.hpp>
 #include <chrono>
-#include <cstdio>
-#include <fstream>
-#include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
-#include "core/base/decimal.h"
 #include "core/engine/order_tracker.h"
-#include "core/messages/rings.h"
-#include "core/runtime/kill_switch.h"
-#include "core/runtime/log.h"
-#include "core/runtime/venue_counters.h"
+#include "tests/support/order_loopback.h"
 #include "tests/support/test_support.h"
 #include "venues/binance/binance_orders.h"
-#include "venues/common/venue_publisher.h"
-#include "venues/sim/sim_server.h"
 
 namespace hs::binance {
 namespace {
 
+using testing::Intent;
+using testing::Lvl;
+
 constexpr char kSecret[] = "bnb-loopback-test-secret-0123456789abcdef";  // test-only
 
 std::string Config(int port, const std::string& venue_extra, const std::string& sim_extra = "") {
-  const std::string p = std::to_string(port);
-  return testing::UnitConfigToml(R"("BTC", "USDT")", std::string(testing::kBtcUsdtInstrumentToml) + R"([execution]
-ack_timeout_ms = 300
-query_attempts = 8
-query_backoff_ms = 100
-[[venues]]
-name = "binance"
-kind = "binance"
-market_data_url = "ws://127.0.0.1:)" + p + R"("
-rest_url = "http://127.0.0.1:)" + p + R"("
-order_url = "ws://127.0.0.1:)" + p + R"("
-api_key_env = "HS_BOL_KEY"
-api_secret_env = "HS_BOL_SECRET"
-taker_fee = "0.001"
-reconnect_min_ms = 50
-reconnect_max_ms = 200
-)" + venue_extra + R"(symbols = { "BTC/USDT" = "BTCUSDT" }
-[sim]
-seed = 1
-levels = 5
-dislocation_every_ms = 0
-)" + sim_extra + R"([sim.prices]
-"BTC/USDT" = "30000"
-[sim.accounts.binance]
-taker_fee = "0.001"
-balances = { "BTC" = "2", "USDT" = "100000" }
-)");
+  testing::OrderLoopbackConfig c("binance", "BTCUSDT", "HS_BOL_KEY", "HS_BOL_SECRET");
+  c.instruments = testing::kBtcUsdtInstrumentToml;
+  c.venue_lines = venue_extra;
+  c.sim_lines = sim_extra;
+  return c.Toml(port);
 }
 
-Level L(const char* px, const char* qty) { return Level{ParseDecimal<Price>(px).value, ParseDecimal<Qty>(qty).value}; }
 Qty Q(const char* s) { return ParseDecimal<Qty>(s).value; }
 Amount A(const char* s) { return ParseDecimal<Amount>(s).value; }
 
@@ -70,205 +40,103 @@ class BinanceOrdersLoopback : public ::testing::Test {
   void Start(const std::string& venue_extra = "", const std::string& sim_extra = "") {
     ::setenv("HS_BOL_KEY", "bol-key", 1);
     ::setenv("HS_BOL_SECRET", kSecret, 1);
-    auto c = sim::ParseSimConfig(Config(testing::FreePort(), venue_extra, sim_extra), "test");
-    ASSERT_TRUE(c.ok()) << c.status();
-    cfg_ = std::make_unique<sim::SimConfig>(*c);
-    market_ = std::make_unique<sim::Market>(*cfg_);
-    market_->SetPaused(true);
-    server_ = std::make_unique<sim::Server>(ioc_, *cfg_, market_.get());
-    ASSERT_TRUE(server_->Listen("").ok());
-    log_file_ = std::fopen(dir_.File("orders.jsonl").c_str(), "w");
-    ASSERT_NE(log_file_, nullptr);
-    server_->SetOrderLog(log_file_);
-    server_->StartClock();  // late replies are released on the market clock
-    server_->PublishChange(market_->SetBook(0, 0, {L("29999.00", "1"), L("29998.00", "1")},
-                                            {L("30001.00", "0.3"), L("30002.00", "0.5")}));
-    symbols_ = venues::SymbolTable(cfg_->base, cfg_->base.venues[0]);
-    consumer_ = std::make_unique<VenueRing::Consumer>(ring_.TakeConsumer());
-    pub_ = std::make_unique<venues::VenuePublisher>(ring_.TakeProducer(), nullptr, &counters_);
-    venues::VenueContext ctx;
-    ctx.id = VenueId{0};
-    ctx.venue = &cfg_->base.venues[0];
-    ctx.config = &cfg_->base;
-    ctx.publisher = pub_.get();
-    ctx.counters = &counters_;
-    ctx.kill = &kill_;
-    ctx.log = &log_;
-    ctx.ioc = &ioc_;
-    orders_ = std::make_unique<Orders>(ctx, &symbols_, [] {});
-    ASSERT_TRUE(orders_->Init().ok());
-    orders_->Start();
-    ASSERT_TRUE(RunUntil([&] { return orders_->connected() && orders_->list_replies() >= 1; }));
+    ASSERT_NO_FATAL_FAILURE(sim_.Start(ioc_, Config(testing::FreePort(), venue_extra, sim_extra), dir_.File("orders.jsonl"),
+                                       {Lvl("29999.00", "1"), Lvl("29998.00", "1")},
+                                       {Lvl("30001.00", "0.3"), Lvl("30002.00", "0.5")}));
+    s_.Start(ioc_, sim_.cfg->base);
+    ASSERT_TRUE(s_.init.ok()) << s_.init;
+    ASSERT_TRUE(RunUntil([&] { return s_.orders->connected() && s_.orders->list_replies() >= 1; }));
   }
   void TearDown() override {
-    if (orders_) orders_->Stop();
-    if (server_) server_->Stop();
+    if (s_.orders) s_.orders->Stop();
+    sim_.Stop();
     ioc_.run_for(std::chrono::milliseconds(50));
-    if (log_file_) std::fclose(log_file_);
   }
   bool RunUntil(const std::function<bool()>& cond, std::chrono::milliseconds deadline = std::chrono::milliseconds(10'000)) {
-    const auto end = std::chrono::steady_clock::now() + deadline;
-    while (std::chrono::steady_clock::now() < end) {
-      ioc_.run_for(std::chrono::milliseconds(5));
-      Drain();
-      if (cond()) return true;
-    }
-    return cond();
-  }
-  void Drain() {
-    pub_->Flush();
-    VenueMsg m;
-    while (consumer_->TryPop(m))
-      if (m.kind == VenueMsg::Kind::kExec) execs_.push_back(m.exec);
-  }
-  OrderIntent Intent(uint64_t id, Side side, const char* px, const char* qty, TimeInForce tif = TimeInForce::kIoc,
-                     bool post_only = false) {
-    OrderIntent in;
-    in.client_id = ClientOrderId{id};
-    in.venue = VenueId{0};
-    in.instrument = InstrumentId{0};
-    in.side = side;
-    in.tif = tif;
-    in.post_only = post_only;
-    in.limit_px = ParseDecimal<Price>(px).value;
-    in.qty = ParseDecimal<Qty>(qty).value;
-    return in;
-  }
-  std::vector<ExecReport> For(uint64_t id) const {
-    std::vector<ExecReport> v;
-    for (const ExecReport& e : execs_)
-      if (e.client_id.value == id) v.push_back(e);
-    return v;
-  }
-  bool Final(uint64_t id) const {
-    for (const ExecReport& e : execs_)
-      if (e.client_id.value == id && e.final) return true;
-    return false;
-  }
-  bool Has(uint64_t id, ExecKind k) const {
-    for (const ExecReport& e : execs_)
-      if (e.client_id.value == id && e.kind == k) return true;
-    return false;
+    return testing::RunUntil(
+        ioc_, [&] { s_.Drain(); }, cond, deadline);
   }
   std::vector<ExecReport> Fills(uint64_t id) const {
     std::vector<ExecReport> v;
-    for (const ExecReport& e : For(id))
+    for (const ExecReport& e : s_.For(id))
       if (e.kind == ExecKind::kFill) v.push_back(e);
     return v;
-  }
-  std::vector<nlohmann::json> OrderLog() {
-    std::fflush(log_file_);
-    std::vector<nlohmann::json> v;
-    std::ifstream f(dir_.File("orders.jsonl"));
-    for (std::string line; std::getline(f, line);)
-      if (!line.empty()) v.push_back(nlohmann::json::parse(line));
-    return v;
-  }
-  int Logged(const std::string& request) {
-    int n = 0;
-    for (const auto& j : OrderLog()) n += j.value("request", "") == request ? 1 : 0;
-    return n;
   }
   uint64_t C(const runtime::VenueCounters::C& c) const { return c.load(); }
   // Starting balances plus every fill the session reported equal the sim's account.
   void ExpectBalancesMatchTheSim() {
-    Amount btc = A("2"), usdt = A("100000");
-    const AssetId kBtc = symbols_.FindAsset("BTC"), kUsdt = symbols_.FindAsset("USDT");
-    for (const ExecReport& e : execs_) {
-      if (e.kind != ExecKind::kFill) continue;
-      if (e.side == Side::kBuy) {
-        btc += AmountFromQty(e.fill_qty);
-        usdt -= e.fill_quote;
-      } else {
-        btc -= AmountFromQty(e.fill_qty);
-        usdt += e.fill_quote;
-      }
-      if (e.fee_asset == kBtc) btc -= e.fee;
-      if (e.fee_asset == kUsdt) usdt -= e.fee;
-    }
-    EXPECT_EQ(server_->account(0).balance("BTC"), btc);
-    EXPECT_EQ(server_->account(0).balance("USDT"), usdt);
+    testing::ExpectFillsExplainTheAccount(s_.execs, s_.symbols, A("2"), A("100000"), sim_.Balance("BTC"),
+                                          sim_.Balance("USDT"));
   }
 
   testing::TempDir dir_;
-  std::FILE* log_file_ = nullptr;
   boost::asio::io_context ioc_;
-  std::unique_ptr<sim::SimConfig> cfg_;
-  std::unique_ptr<sim::Market> market_;
-  std::unique_ptr<sim::Server> server_;
-  venues::SymbolTable symbols_;
-  runtime::VenueCounters counters_;
-  runtime::KillSwitch kill_;
-  runtime::LogChannel log_{"binance-orders-test", 0};
-  VenueRing ring_{4096};
-  std::unique_ptr<VenueRing::Consumer> consumer_;
-  std::unique_ptr<venues::VenuePublisher> pub_;
-  std::unique_ptr<Orders> orders_;
-  std::vector<ExecReport> execs_;
+  testing::LoopbackSim sim_;
+  testing::LoopbackSession<Orders> s_;
 };
 
 TEST_F(BinanceOrdersLoopback, IocFillWithTheExactCommission) {
   Start();
-  EXPECT_EQ(orders_->untracked_open(), 0);
-  EXPECT_EQ(Logged("list"), 1) << "openOrders.status at connect";
+  EXPECT_EQ(s_.orders->untracked_open(), 0);
+  EXPECT_EQ(sim_.LogCount("list"), 1) << "openOrders.status at connect";
   // Buy 0.5 up to 30001.50: 0.3 @ 30001.00 fills, the rest expires.
-  orders_->OnIntent(Intent(101, Side::kBuy, "30001.50", "0.5"));
-  ASSERT_TRUE(RunUntil([&] { return Final(101); }));
+  s_.orders->OnIntent(Intent(101, Side::kBuy, "30001.50", "0.5"));
+  ASSERT_TRUE(RunUntil([&] { return s_.Final(101); }));
   const auto f = Fills(101);
   ASSERT_EQ(f.size(), 1u);
   EXPECT_TRUE(f[0].final);
   EXPECT_EQ(f[0].fill_qty, Q("0.3"));
   EXPECT_EQ(f[0].fill_quote, A("9000.3"));
-  EXPECT_EQ(f[0].fee_asset, symbols_.FindAsset("BTC")) << "a buyer pays commission in the base asset";
-  EXPECT_EQ(orders_->inflight().live(), 0);
+  EXPECT_EQ(f[0].fee_asset, s_.symbols.FindAsset("BTC")) << "a buyer pays commission in the base asset";
+  EXPECT_EQ(s_.orders->inflight().live(), 0);
   ExpectBalancesMatchTheSim();
 }
 
 TEST_F(BinanceOrdersLoopback, PostOnlyGtcRestsAndIsCanceledByClientId) {
   Start();
-  orders_->OnIntent(Intent(201, Side::kBuy, "29000.00", "0.1", TimeInForce::kGtc, /*post_only=*/true));
-  ASSERT_TRUE(RunUntil([&] { return Has(201, ExecKind::kAck); }));
-  EXPECT_FALSE(Final(201)) << "it rests";
-  EXPECT_EQ(orders_->inflight().live(), 1);
-  const auto log = OrderLog();
+  s_.orders->OnIntent(Intent(201, Side::kBuy, "29000.00", "0.1", TimeInForce::kGtc, /*post_only=*/true));
+  ASSERT_TRUE(RunUntil([&] { return s_.Has(201, ExecKind::kAck); }));
+  EXPECT_FALSE(s_.Final(201)) << "it rests";
+  EXPECT_EQ(s_.orders->inflight().live(), 1);
+  const auto log = sim_.OrderLog();
   ASSERT_FALSE(log.empty());
   EXPECT_EQ(log.back()["wire"]["type"], "LIMIT_MAKER");
   EXPECT_FALSE(log.back()["wire"].contains("timeInForce"));
   EXPECT_EQ(log.back()["result"], "resting");
   // A post-only order that would take is refused by the venue.
-  orders_->OnIntent(Intent(202, Side::kBuy, "30001.00", "0.1", TimeInForce::kGtc, true));
-  ASSERT_TRUE(RunUntil([&] { return Final(202); }));
-  EXPECT_EQ(For(202).back().kind, ExecKind::kRejected);
-  EXPECT_EQ(For(202).back().venue_code, -2010);
+  s_.orders->OnIntent(Intent(202, Side::kBuy, "30001.00", "0.1", TimeInForce::kGtc, true));
+  ASSERT_TRUE(RunUntil([&] { return s_.Final(202); }));
+  EXPECT_EQ(s_.For(202).back().kind, ExecKind::kRejected);
+  EXPECT_EQ(s_.For(202).back().venue_code, -2010);
 
-  ASSERT_TRUE(orders_->Cancel(ClientOrderId{201}));
-  ASSERT_TRUE(RunUntil([&] { return Final(201); }));
-  EXPECT_EQ(For(201).back().kind, ExecKind::kCanceled);
-  EXPECT_EQ(C(counters_.cancels_sent), 1u);
-  EXPECT_EQ(Logged("cancel"), 1);
-  EXPECT_EQ(orders_->inflight().live(), 0) << "slot freed";
-  EXPECT_FALSE(orders_->Cancel(ClientOrderId{201})) << "no longer ours to cancel";
+  ASSERT_TRUE(s_.orders->Cancel(ClientOrderId{201}));
+  ASSERT_TRUE(RunUntil([&] { return s_.Final(201); }));
+  EXPECT_EQ(s_.For(201).back().kind, ExecKind::kCanceled);
+  EXPECT_EQ(C(s_.counters.cancels_sent), 1u);
+  EXPECT_EQ(sim_.LogCount("cancel"), 1);
+  EXPECT_EQ(s_.orders->inflight().live(), 0) << "slot freed";
+  EXPECT_FALSE(s_.orders->Cancel(ClientOrderId{201})) << "no longer ours to cancel";
   ExpectBalancesMatchTheSim();
 }
 
 TEST_F(BinanceOrdersLoopback, CancelAllCancelsRestingOrders) {
   Start();
-  orders_->OnIntent(Intent(301, Side::kBuy, "29000.00", "0.1", TimeInForce::kGtc, true));
-  orders_->OnIntent(Intent(302, Side::kSell, "31000.00", "0.1", TimeInForce::kGtc, false));  // plain GTC
-  ASSERT_TRUE(RunUntil([&] { return Has(301, ExecKind::kAck) && Has(302, ExecKind::kAck); }));
-  EXPECT_EQ(OrderLog().back()["wire"]["timeInForce"], "GTC");
-  kill_.Trip();  // cancels are never held back by the kill switch
-  ASSERT_TRUE(orders_->CancelAll());
-  ASSERT_TRUE(RunUntil([&] { return C(counters_.cancel_all_confirmed) == 1; }));
-  EXPECT_EQ(Logged("cancel_all"), 1);
+  s_.orders->OnIntent(Intent(301, Side::kBuy, "29000.00", "0.1", TimeInForce::kGtc, true));
+  s_.orders->OnIntent(Intent(302, Side::kSell, "31000.00", "0.1", TimeInForce::kGtc, false));  // plain GTC
+  ASSERT_TRUE(RunUntil([&] { return s_.Has(301, ExecKind::kAck) && s_.Has(302, ExecKind::kAck); }));
+  EXPECT_EQ(sim_.OrderLog().back()["wire"]["timeInForce"], "GTC");
+  s_.kill.Trip();  // cancels are never held back by the kill switch
+  ASSERT_TRUE(s_.orders->CancelAll());
+  ASSERT_TRUE(RunUntil([&] { return C(s_.counters.cancel_all_confirmed) == 1; }));
+  EXPECT_EQ(sim_.LogCount("cancel_all"), 1);
   // Both end canceled (the query after the cancel-all settles each one exactly).
-  ASSERT_TRUE(RunUntil([&] { return Final(301) && Final(302); }));
-  EXPECT_EQ(For(301).back().kind, ExecKind::kCanceled);
-  EXPECT_EQ(For(302).back().kind, ExecKind::kCanceled);
-  EXPECT_EQ(orders_->inflight().live(), 0);
+  ASSERT_TRUE(RunUntil([&] { return s_.Final(301) && s_.Final(302); }));
+  EXPECT_EQ(s_.For(301).back().kind, ExecKind::kCanceled);
+  EXPECT_EQ(s_.For(302).back().kind, ExecKind::kCanceled);
+  EXPECT_EQ(s_.orders->inflight().live(), 0);
   // Nothing open: the venue answers -2011, which counts as done.
-  ASSERT_TRUE(orders_->CancelAll());
-  ASSERT_TRUE(RunUntil([&] { return C(counters_.cancel_all_confirmed) == 2; }));
+  ASSERT_TRUE(s_.orders->CancelAll());
+  ASSERT_TRUE(RunUntil([&] { return C(s_.counters.cancel_all_confirmed) == 2; }));
   ExpectBalancesMatchTheSim();
 }
 
@@ -277,21 +145,21 @@ TEST_F(BinanceOrdersLoopback, CancelAllCancelsRestingOrders) {
 // commission, one final kFill is booked and the slot is freed.
 TEST_F(BinanceOrdersLoopback, DroppedReplyIsResolvedByQuery) {
   Start();
-  server_->faults(0).drop_replies = 1;
-  orders_->OnIntent(Intent(401, Side::kBuy, "30001.00", "0.2"));
-  ASSERT_TRUE(RunUntil([&] { return Final(401); }));
-  EXPECT_TRUE(Has(401, ExecKind::kUnknown));
+  sim_.server->faults(0).drop_replies = 1;
+  s_.orders->OnIntent(Intent(401, Side::kBuy, "30001.00", "0.2"));
+  ASSERT_TRUE(RunUntil([&] { return s_.Final(401); }));
+  EXPECT_TRUE(s_.Has(401, ExecKind::kUnknown));
   const auto f = Fills(401);
   ASSERT_EQ(f.size(), 1u);
   EXPECT_TRUE(f[0].final);
   EXPECT_EQ(f[0].fill_qty, Q("0.2"));
   EXPECT_EQ(f[0].fill_quote, A("6000.2"));
   EXPECT_EQ(f[0].fee, A("0.0002"));
-  EXPECT_EQ(C(counters_.unknown_orders), 1u);
-  EXPECT_EQ(C(counters_.unknown_resolved), 1u);
-  EXPECT_GE(C(counters_.order_queries), 1u);
-  EXPECT_GE(Logged("query"), 2) << "order.status and myTrades";
-  EXPECT_EQ(orders_->inflight().live(), 0);
+  EXPECT_EQ(C(s_.counters.unknown_orders), 1u);
+  EXPECT_EQ(C(s_.counters.unknown_resolved), 1u);
+  EXPECT_GE(C(s_.counters.order_queries), 1u);
+  EXPECT_GE(sim_.LogCount("query"), 2) << "order.status and myTrades";
+  EXPECT_EQ(s_.orders->inflight().live(), 0);
   ExpectBalancesMatchTheSim();
 }
 
@@ -300,26 +168,26 @@ TEST_F(BinanceOrdersLoopback, DroppedReplyIsResolvedByQuery) {
 // live order). Outcome: exactly one fill.
 TEST_F(BinanceOrdersLoopback, LateReplyChangesNothingAfterTheQuery) {
   Start();
-  server_->faults(0).late_replies = 1;
-  server_->faults(0).late_reply_ms = 600;
-  orders_->OnIntent(Intent(501, Side::kSell, "29999.00", "0.1"));
-  ASSERT_TRUE(RunUntil([&] { return Final(501); }));
-  ASSERT_TRUE(RunUntil([&] { return C(counters_.unknown_messages) >= 1; })) << "the late response arrived";
-  EXPECT_TRUE(Has(501, ExecKind::kUnknown));
+  sim_.server->faults(0).late_replies = 1;
+  sim_.server->faults(0).late_reply_ms = 600;
+  s_.orders->OnIntent(Intent(501, Side::kSell, "29999.00", "0.1"));
+  ASSERT_TRUE(RunUntil([&] { return s_.Final(501); }));
+  ASSERT_TRUE(RunUntil([&] { return C(s_.counters.unknown_messages) >= 1; })) << "the late response arrived";
+  EXPECT_TRUE(s_.Has(501, ExecKind::kUnknown));
   const auto f = Fills(501);
   ASSERT_EQ(f.size(), 1u);
   EXPECT_EQ(f[0].fill_qty, Q("0.1"));
-  EXPECT_EQ(f[0].fee_asset, symbols_.FindAsset("USDT")) << "a seller pays in the quote asset";
-  EXPECT_EQ(orders_->inflight().live(), 0);
+  EXPECT_EQ(f[0].fee_asset, s_.symbols.FindAsset("USDT")) << "a seller pays in the quote asset";
+  EXPECT_EQ(s_.orders->inflight().live(), 0);
   ExpectBalancesMatchTheSim();
 }
 
 // Fault duplicate_fills: the FULL response (with its fills) arrives twice. Outcome: one fill.
 TEST_F(BinanceOrdersLoopback, DuplicateResponseIsCountedOnce) {
   Start();
-  server_->faults(0).duplicate_fills = 1;
-  orders_->OnIntent(Intent(601, Side::kBuy, "30002.00", "0.4"));
-  ASSERT_TRUE(RunUntil([&] { return Final(601) && C(counters_.unknown_messages) >= 1; }));
+  sim_.server->faults(0).duplicate_fills = 1;
+  s_.orders->OnIntent(Intent(601, Side::kBuy, "30002.00", "0.4"));
+  ASSERT_TRUE(RunUntil([&] { return s_.Final(601) && C(s_.counters.unknown_messages) >= 1; }));
   const auto f = Fills(601);
   ASSERT_EQ(f.size(), 1u);
   EXPECT_EQ(f[0].fill_qty, Q("0.4"));
@@ -331,16 +199,16 @@ TEST_F(BinanceOrdersLoopback, DuplicateResponseIsCountedOnce) {
 // Outcome: kUnknown at the disconnect; after the reconnect the query books the fill once.
 TEST_F(BinanceOrdersLoopback, DisconnectMidOrderResolvesAfterReconnect) {
   Start();
-  server_->faults(0).disconnect_orders = 1;
-  orders_->OnIntent(Intent(701, Side::kBuy, "30001.00", "0.1"));
-  ASSERT_TRUE(RunUntil([&] { return Has(701, ExecKind::kUnknown); }));
-  ASSERT_TRUE(RunUntil([&] { return Final(701); }));
-  EXPECT_TRUE(orders_->connected());
+  sim_.server->faults(0).disconnect_orders = 1;
+  s_.orders->OnIntent(Intent(701, Side::kBuy, "30001.00", "0.1"));
+  ASSERT_TRUE(RunUntil([&] { return s_.Has(701, ExecKind::kUnknown); }));
+  ASSERT_TRUE(RunUntil([&] { return s_.Final(701); }));
+  EXPECT_TRUE(s_.orders->connected());
   const auto f = Fills(701);
   ASSERT_EQ(f.size(), 1u);
   EXPECT_EQ(f[0].fill_qty, Q("0.1"));
-  EXPECT_EQ(C(counters_.unknown_resolved), 1u);
-  EXPECT_EQ(orders_->inflight().live(), 0);
+  EXPECT_EQ(C(s_.counters.unknown_resolved), 1u);
+  EXPECT_EQ(s_.orders->inflight().live(), 0);
   ExpectBalancesMatchTheSim();
 }
 
@@ -348,18 +216,18 @@ TEST_F(BinanceOrdersLoopback, DisconnectMidOrderResolvesAfterReconnect) {
 // the local budget stops new orders for the backoff (the next intent never reaches the sim).
 TEST_F(BinanceOrdersLoopback, VenueRateLimitRejectsAndBacksOff) {
   Start();
-  server_->faults(0).rate_limit_orders = 1;
-  orders_->OnIntent(Intent(801, Side::kBuy, "30001.00", "0.1"));
-  ASSERT_TRUE(RunUntil([&] { return Final(801); }));
-  EXPECT_EQ(For(801).back().reason, RejectReason::kRateLimited);
-  EXPECT_EQ(For(801).back().venue_code, -1015);
-  const uint64_t received = server_->orders_received();
-  orders_->OnIntent(Intent(802, Side::kBuy, "30001.00", "0.1"));
-  Drain();
-  ASSERT_TRUE(Final(802));
-  EXPECT_EQ(For(802).back().reason, RejectReason::kRateLimited);
-  EXPECT_EQ(server_->orders_received(), received) << "refused locally during the backoff";
-  EXPECT_EQ(C(counters_.rate_limited), 2u);
+  sim_.server->faults(0).rate_limit_orders = 1;
+  s_.orders->OnIntent(Intent(801, Side::kBuy, "30001.00", "0.1"));
+  ASSERT_TRUE(RunUntil([&] { return s_.Final(801); }));
+  EXPECT_EQ(s_.For(801).back().reason, RejectReason::kRateLimited);
+  EXPECT_EQ(s_.For(801).back().venue_code, -1015);
+  const uint64_t received = sim_.server->orders_received();
+  s_.orders->OnIntent(Intent(802, Side::kBuy, "30001.00", "0.1"));
+  s_.Drain();
+  ASSERT_TRUE(s_.Final(802));
+  EXPECT_EQ(s_.For(802).back().reason, RejectReason::kRateLimited);
+  EXPECT_EQ(sim_.server->orders_received(), received) << "refused locally during the backoff";
+  EXPECT_EQ(C(s_.counters.rate_limited), 2u);
   ExpectBalancesMatchTheSim();
 }
 
@@ -369,25 +237,25 @@ TEST_F(BinanceOrdersLoopback, SimEnforcesFiftyOrdersPerTenSeconds) {
   Start("order_rate = 1000\norder_rate_window_ms = 10000\n");
   // The sim's window is fixed (aligned to 10 s): start right after a boundary so all 51 land in one.
   while (WallNow().value / 1'000'000 % 10'000 > 7'000) ioc_.run_for(std::chrono::milliseconds(20));
-  for (uint64_t i = 0; i < 51; ++i) orders_->OnIntent(Intent(900 + i, Side::kBuy, "20000.00", "0.001"));
+  for (uint64_t i = 0; i < 51; ++i) s_.orders->OnIntent(Intent(900 + i, Side::kBuy, "20000.00", "0.001"));
   ASSERT_TRUE(RunUntil([&] {
     for (uint64_t i = 0; i < 51; ++i)
-      if (!Final(900 + i)) return false;
+      if (!s_.Final(900 + i)) return false;
     return true;
   }));
   int limited = 0;
-  for (uint64_t i = 0; i < 51; ++i) limited += For(900 + i).back().reason == RejectReason::kRateLimited ? 1 : 0;
+  for (uint64_t i = 0; i < 51; ++i) limited += s_.For(900 + i).back().reason == RejectReason::kRateLimited ? 1 : 0;
   EXPECT_EQ(limited, 1);
-  EXPECT_EQ(For(950).back().venue_code, -1015);
+  EXPECT_EQ(s_.For(950).back().venue_code, -1015);
   ExpectBalancesMatchTheSim();
 }
 
 // Fault partial_orders: an IOC takes half its quantity. Outcome: one final fill of half.
 TEST_F(BinanceOrdersLoopback, PartialFill) {
   Start();
-  server_->faults(0).partial_orders = 1;
-  orders_->OnIntent(Intent(1001, Side::kBuy, "30001.00", "0.2"));
-  ASSERT_TRUE(RunUntil([&] { return Final(1001); }));
+  sim_.server->faults(0).partial_orders = 1;
+  s_.orders->OnIntent(Intent(1001, Side::kBuy, "30001.00", "0.2"));
+  ASSERT_TRUE(RunUntil([&] { return s_.Final(1001); }));
   const auto f = Fills(1001);
   ASSERT_EQ(f.size(), 1u);
   EXPECT_TRUE(f[0].final);
@@ -399,13 +267,13 @@ TEST_F(BinanceOrdersLoopback, PartialFill) {
 // Fault reject_orders: the venue refuses (-2010). Outcome: kRejected kVenue, nothing booked.
 TEST_F(BinanceOrdersLoopback, Reject) {
   Start();
-  server_->faults(0).reject_orders = 1;
-  orders_->OnIntent(Intent(1101, Side::kBuy, "30001.00", "0.2"));
-  ASSERT_TRUE(RunUntil([&] { return Final(1101); }));
-  EXPECT_EQ(For(1101).back().kind, ExecKind::kRejected);
-  EXPECT_EQ(For(1101).back().reason, RejectReason::kVenue);
-  EXPECT_EQ(For(1101).back().venue_code, -2010);
-  EXPECT_EQ(orders_->inflight().live(), 0);
+  sim_.server->faults(0).reject_orders = 1;
+  s_.orders->OnIntent(Intent(1101, Side::kBuy, "30001.00", "0.2"));
+  ASSERT_TRUE(RunUntil([&] { return s_.Final(1101); }));
+  EXPECT_EQ(s_.For(1101).back().kind, ExecKind::kRejected);
+  EXPECT_EQ(s_.For(1101).back().reason, RejectReason::kVenue);
+  EXPECT_EQ(s_.For(1101).back().venue_code, -2010);
+  EXPECT_EQ(s_.orders->inflight().live(), 0);
   ExpectBalancesMatchTheSim();
 }
 
@@ -414,16 +282,16 @@ TEST_F(BinanceOrdersLoopback, Reject) {
 // exist." → kRejected final with kNotFound, slot freed, nothing booked.
 TEST_F(BinanceOrdersLoopback, LostRefusalResolvesAsNotFound) {
   Start();
-  server_->faults(0).reject_orders = 1;
-  server_->faults(0).drop_replies = 1;
-  orders_->OnIntent(Intent(1201, Side::kBuy, "30001.00", "0.1"));
-  ASSERT_TRUE(RunUntil([&] { return Final(1201); }));
-  EXPECT_TRUE(Has(1201, ExecKind::kUnknown));
-  EXPECT_EQ(For(1201).back().kind, ExecKind::kRejected);
-  EXPECT_EQ(For(1201).back().reason, RejectReason::kNotFound);
-  EXPECT_EQ(For(1201).back().venue_code, -2013);
-  EXPECT_EQ(C(counters_.unknown_resolved), 1u);
-  EXPECT_EQ(orders_->inflight().live(), 0);
+  sim_.server->faults(0).reject_orders = 1;
+  sim_.server->faults(0).drop_replies = 1;
+  s_.orders->OnIntent(Intent(1201, Side::kBuy, "30001.00", "0.1"));
+  ASSERT_TRUE(RunUntil([&] { return s_.Final(1201); }));
+  EXPECT_TRUE(s_.Has(1201, ExecKind::kUnknown));
+  EXPECT_EQ(s_.For(1201).back().kind, ExecKind::kRejected);
+  EXPECT_EQ(s_.For(1201).back().reason, RejectReason::kNotFound);
+  EXPECT_EQ(s_.For(1201).back().venue_code, -2013);
+  EXPECT_EQ(C(s_.counters.unknown_resolved), 1u);
+  EXPECT_EQ(s_.orders->inflight().live(), 0);
   ExpectBalancesMatchTheSim();
 }
 
@@ -432,19 +300,20 @@ TEST_F(BinanceOrdersLoopback, LostRefusalResolvesAsNotFound) {
 TEST_F(BinanceOrdersLoopback, LocalBudgetRefusesBeyondTheRateKeepingCancels) {
   Start("order_rate = 5\norder_rate_window_ms = 10000\n");
   for (uint64_t i = 0; i < 3; ++i)
-    orders_->OnIntent(Intent(1301 + i, Side::kBuy, "29000.00", "0.01", TimeInForce::kGtc, true));
-  ASSERT_TRUE(RunUntil([&] { return Has(1301, ExecKind::kAck) && Has(1302, ExecKind::kAck) && Has(1303, ExecKind::kAck); }));
-  const uint64_t received = server_->orders_received();
-  orders_->OnIntent(Intent(1304, Side::kBuy, "29000.00", "0.01", TimeInForce::kGtc, true));
-  Drain();
-  ASSERT_TRUE(Final(1304));
-  EXPECT_EQ(For(1304).back().reason, RejectReason::kRateLimited);
-  EXPECT_EQ(server_->orders_received(), received);
-  EXPECT_EQ(C(counters_.rate_limited), 1u);
-  ASSERT_TRUE(orders_->Cancel(ClientOrderId{1301})) << "cancels keep a reserve";
-  ASSERT_TRUE(orders_->Cancel(ClientOrderId{1302}));
-  ASSERT_TRUE(RunUntil([&] { return Final(1301) && Final(1302); }));
-  EXPECT_EQ(For(1301).back().kind, ExecKind::kCanceled);
+    s_.orders->OnIntent(Intent(1301 + i, Side::kBuy, "29000.00", "0.01", TimeInForce::kGtc, true));
+  ASSERT_TRUE(RunUntil(
+      [&] { return s_.Has(1301, ExecKind::kAck) && s_.Has(1302, ExecKind::kAck) && s_.Has(1303, ExecKind::kAck); }));
+  const uint64_t received = sim_.server->orders_received();
+  s_.orders->OnIntent(Intent(1304, Side::kBuy, "29000.00", "0.01", TimeInForce::kGtc, true));
+  s_.Drain();
+  ASSERT_TRUE(s_.Final(1304));
+  EXPECT_EQ(s_.For(1304).back().reason, RejectReason::kRateLimited);
+  EXPECT_EQ(sim_.server->orders_received(), received);
+  EXPECT_EQ(C(s_.counters.rate_limited), 1u);
+  ASSERT_TRUE(s_.orders->Cancel(ClientOrderId{1301})) << "cancels keep a reserve";
+  ASSERT_TRUE(s_.orders->Cancel(ClientOrderId{1302}));
+  ASSERT_TRUE(RunUntil([&] { return s_.Final(1301) && s_.Final(1302); }));
+  EXPECT_EQ(s_.For(1301).back().kind, ExecKind::kCanceled);
   ExpectBalancesMatchTheSim();
 }
 
@@ -452,60 +321,50 @@ TEST_F(BinanceOrdersLoopback, LocalBudgetRefusesBeyondTheRateKeepingCancels) {
 // finds the first one's resting order and counts it as not tracked.
 TEST_F(BinanceOrdersLoopback, ListAtConnectCountsOrdersThisSessionDoesNotTrack) {
   Start();
-  orders_->OnIntent(Intent(1401, Side::kBuy, "29000.00", "0.01", TimeInForce::kGtc, true));
-  ASSERT_TRUE(RunUntil([&] { return Has(1401, ExecKind::kAck); }));
-  EXPECT_EQ(orders_->untracked_open(), 0);
-  venues::VenueContext ctx;
-  ctx.id = VenueId{0};
-  ctx.venue = &cfg_->base.venues[0];
-  ctx.config = &cfg_->base;
-  ctx.publisher = pub_.get();
-  ctx.counters = &counters_;
-  ctx.kill = &kill_;
-  ctx.log = &log_;
-  ctx.ioc = &ioc_;
-  Orders other(ctx, &symbols_, [] {});
+  s_.orders->OnIntent(Intent(1401, Side::kBuy, "29000.00", "0.01", TimeInForce::kGtc, true));
+  ASSERT_TRUE(RunUntil([&] { return s_.Has(1401, ExecKind::kAck); }));
+  EXPECT_EQ(s_.orders->untracked_open(), 0);
+  Orders other(s_.Context(ioc_, sim_.cfg->base, sim_.cfg->base.venues[0]), &s_.symbols, [] {});
   ASSERT_TRUE(other.Init().ok());
   other.Start();
   ASSERT_TRUE(RunUntil([&] { return other.list_replies() >= 1; }));
   EXPECT_EQ(other.untracked_open(), 1);
-  EXPECT_EQ(Logged("list"), 2);
+  EXPECT_EQ(sim_.LogCount("list"), 2);
   other.Stop();
-  ASSERT_TRUE(orders_->Cancel(ClientOrderId{1401}));
-  ASSERT_TRUE(RunUntil([&] { return Final(1401); }));
+  ASSERT_TRUE(s_.orders->Cancel(ClientOrderId{1401}));
+  ASSERT_TRUE(RunUntil([&] { return s_.Final(1401); }));
   ExpectBalancesMatchTheSim();
 }
 
 // Malformed or foreign messages on the order session are counted and change nothing.
 TEST_F(BinanceOrdersLoopback, MalformedAndForeignMessagesAreCountedNeverApplied) {
   Start();
-  orders_->OnIntent(Intent(1501, Side::kBuy, "29000.00", "0.01", TimeInForce::kGtc, true));
-  ASSERT_TRUE(RunUntil([&] { return Has(1501, ExecKind::kAck); }));
-  const uint64_t parse_errors = C(counters_.order_parse_errors);
-  const uint64_t foreign = C(counters_.unknown_messages);
-  const size_t reports = execs_.size();
+  s_.orders->OnIntent(Intent(1501, Side::kBuy, "29000.00", "0.01", TimeInForce::kGtc, true));
+  ASSERT_TRUE(RunUntil([&] { return s_.Has(1501, ExecKind::kAck); }));
+  const uint64_t parse_errors = C(s_.counters.order_parse_errors);
+  const uint64_t foreign = C(s_.counters.unknown_messages);
+  const size_t reports = s_.execs.size();
   auto feed = [&](const std::string& t) {
     std::string b = t + std::string(64, '\0');
-    orders_->OnWsMessage(b.data(), t.size(), TscNow(), WallNow());
+    s_.orders->OnWsMessage(b.data(), t.size(), TscNow(), WallNow());
   };
   feed("{\"id\":\"hs1501\",\"status\":");                                            // truncated
   feed("[1,2,3]");                                                                   // not an object
   feed(R"({"id":"qt1501","status":200,"result":[{"qty":"x"}]})");                    // bad decimal
   feed(R"({"id":"qs1501"})");                                                        // no status
-  EXPECT_EQ(C(counters_.order_parse_errors), parse_errors + 4);
+  EXPECT_EQ(C(s_.counters.order_parse_errors), parse_errors + 4);
   feed(R"({"id":"hs999999","status":200,"result":{"orderId":1,"clientOrderId":"hs999999","executedQty":"1",)"
        R"("cummulativeQuoteQty":"1","status":"FILLED"}})");  // no such order of ours
   feed(R"({"id":"zz1","status":200,"result":{}})");         // an id this session never uses
   feed(R"({"id":"qs12ab","status":200,"result":{}})");      // a query id that is not a number
-  EXPECT_EQ(C(counters_.unknown_messages), foreign + 3);
-  Drain();
-  EXPECT_EQ(execs_.size(), reports) << "nothing reported";
-  EXPECT_EQ(orders_->inflight().live(), 1);
-  ASSERT_TRUE(orders_->Cancel(ClientOrderId{1501}));
-  ASSERT_TRUE(RunUntil([&] { return Final(1501); }));
+  EXPECT_EQ(C(s_.counters.unknown_messages), foreign + 3);
+  s_.Drain();
+  EXPECT_EQ(s_.execs.size(), reports) << "nothing reported";
+  EXPECT_EQ(s_.orders->inflight().live(), 1);
+  ASSERT_TRUE(s_.orders->Cancel(ClientOrderId{1501}));
+  ASSERT_TRUE(RunUntil([&] { return s_.Final(1501); }));
   ExpectBalancesMatchTheSim();
 }
-
 
 // The order lifecycle under sustained loss: 10,000 IOC orders through the core's order table cut
 // down to 64 slots (engine::OrderTracker, fed the session's reports as the decision core feeds
@@ -517,7 +376,7 @@ TEST_F(BinanceOrdersLoopback, MalformedAndForeignMessagesAreCountedNeverApplied)
 // sim's account.
 TEST_F(BinanceOrdersLoopback, TenThousandOrdersThroughSixtyFourSlotsWithFivePercentOfRepliesDropped) {
   Start("order_rate = 1000000\norder_rate_window_ms = 1000\n", "rate_limits = false\n");
-  server_->HandleControl(R"({"cmd":"fault","venue":"binance","drop_reply_every":20})");
+  sim_.server->HandleControl(R"({"cmd":"fault","venue":"binance","drop_reply_every":20})");
   constexpr int kOrders = 10'000;
   engine::OrderTracker table(1, /*slots=*/64);
   int opened = 0, table_full = 0, late_reports = 0;
@@ -529,14 +388,14 @@ TEST_F(BinanceOrdersLoopback, TenThousandOrdersThroughSixtyFourSlotsWithFivePerc
       const bool buy = opened % 2 == 0;
       OrderIntent in = Intent(0, buy ? Side::kBuy : Side::kSell, buy ? "30100.00" : "29900.00", "0.0001");
       table.Open(in, AssetId{0}, Amount::Zero());  // assigns the client id
-      orders_->OnIntent(in);
+      s_.orders->OnIntent(in);
       ++opened;
     }
     if (opened < kOrders && !table.HasRoom(1)) ++table_full;
     ioc_.run_for(std::chrono::milliseconds(1));
-    Drain();
-    for (; seen < execs_.size(); ++seen) {
-      const ExecReport& e = execs_[seen];
+    s_.Drain();
+    for (; seen < s_.execs.size(); ++seen) {
+      const ExecReport& e = s_.execs[seen];
       engine::TrackedOrder* o = table.Find(e.client_id);
       if (o == nullptr) {
         ++late_reports;  // a report for an order already closed: changes nothing
@@ -549,7 +408,7 @@ TEST_F(BinanceOrdersLoopback, TenThousandOrdersThroughSixtyFourSlotsWithFivePerc
   }
   ASSERT_EQ(opened, kOrders) << "trading stopped: " << table.open() << " orders live in a full table";
   EXPECT_EQ(table.open(), 0) << "no slot of the core's table leaks";
-  EXPECT_EQ(orders_->inflight().live(), 0) << "no slot of the session's table leaks";
+  EXPECT_EQ(s_.orders->inflight().live(), 0) << "no slot of the session's table leaks";
   const engine::OrderOutcomes& out = table.outcomes();
   EXPECT_EQ(out.opened, static_cast<uint64_t>(kOrders));
   EXPECT_EQ(out.filled + out.partly_filled + out.unfilled + out.rejected, static_cast<uint64_t>(kOrders))
@@ -557,10 +416,10 @@ TEST_F(BinanceOrdersLoopback, TenThousandOrdersThroughSixtyFourSlotsWithFivePerc
   EXPECT_EQ(out.filled, static_cast<uint64_t>(kOrders)) << "every order filled on the venue, dropped replies included";
   EXPECT_EQ(out.unknown_seen, static_cast<uint64_t>(kOrders / 20)) << "exactly the dropped replies went unknown";
   EXPECT_EQ(out.unknown_resolved, out.unknown_seen);
-  EXPECT_EQ(C(counters_.unknown_resolved), out.unknown_seen);
+  EXPECT_EQ(C(s_.counters.unknown_resolved), out.unknown_seen);
   EXPECT_GT(table_full, 0) << "the 64-slot table did fill up (the test exercises a full table)";
   EXPECT_EQ(late_reports, 0);
-  EXPECT_EQ(Logged("place"), kOrders);
+  EXPECT_EQ(sim_.LogCount("place"), kOrders);
   ExpectBalancesMatchTheSim();
 }
 

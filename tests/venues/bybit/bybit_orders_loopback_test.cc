@@ -10,101 +10,35 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <boost/asio/io_context.hpp>
 #include <chrono>
-#include <cstdio>
-#include <fstream>
-#include <functional>
-#include <map>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
-#include "core/base/decimal.h"
-#include "core/messages/rings.h"
-#include "core/runtime/kill_switch.h"
-#include "core/runtime/log.h"
-#include "core/runtime/venue_counters.h"
+#include "tests/support/order_loopback.h"
 #include "tests/support/test_support.h"
 #include "venues/bybit/bybit_orders.h"
 #include "venues/common/http_client.h"
 #include "venues/common/signing.h"
-#include "venues/common/venue_publisher.h"
-#include "venues/sim/sim_server.h"
 
 namespace hs::bybit {
 namespace {
 
 using json = nlohmann::json;
+using testing::Intent;
+using testing::Lvl;
 
 constexpr char kKey[] = "sim-bybit-key";
 constexpr char kSecret[] = "sim-bybit-secret-for-tests-only";
 
 std::string Config(int port, int dead_man_s, int order_rate) {
-  const std::string p = std::to_string(port);
-  return testing::UnitConfigToml(R"("BTC", "USDT")", R"([execution]
-ack_timeout_ms = 400
-query_attempts = 5
-query_backoff_ms = 100
-[[instruments]]
-name = "BTC/USDT"
-base = "BTC"
-quote = "USDT"
-tick = "0.1"
-lot = "0.0001"
-[[venues]]
-name = "bybit"
-kind = "bybit"
-market_data_url = "ws://127.0.0.1:)" + p + R"("
-rest_url = "http://127.0.0.1:)" + p + R"("
-order_url = "ws://127.0.0.1:)" + p + R"("
-api_key_env = "HS_BOL_KEY"
-api_secret_env = "HS_BOL_SECRET"
-taker_fee = "0.001"
-dead_man_s = )" + std::to_string(dead_man_s) + "\n" +
-         (order_rate > 0 ? "order_rate = " + std::to_string(order_rate) + "\norder_rate_window_ms = 1000\n" : "") +
-         R"(reconnect_min_ms = 50
-reconnect_max_ms = 200
-symbols = { "BTC/USDT" = "BTCUSDT" }
-[sim]
-seed = 1
-levels = 5
-tick_interval_ms = 10
-dislocation_every_ms = 0
-[sim.prices]
-"BTC/USDT" = "30000"
-[sim.accounts.bybit]
-taker_fee = "0.001"
-balances = { "BTC" = "2", "USDT" = "100000" }
-)");
-}
-
-Level L(const char* px, const char* qty) { return Level{ParseDecimal<Price>(px).value, ParseDecimal<Qty>(qty).value}; }
-
-OrderIntent Intent(uint64_t id, Side side, const char* px, const char* qty, TimeInForce tif = TimeInForce::kIoc,
-                   bool post_only = false) {
-  OrderIntent in;
-  in.client_id = ClientOrderId{id};
-  in.venue = VenueId{0};
-  in.instrument = InstrumentId{0};
-  in.side = side;
-  in.tif = tif;
-  in.post_only = post_only;
-  in.limit_px = ParseDecimal<Price>(px).value;
-  in.qty = ParseDecimal<Qty>(qty).value;
-  return in;
-}
-
-// The simulator's order log, one object per line.
-std::vector<json> ReadLog(const std::string& path) {
-  std::vector<json> out;
-  std::ifstream f(path);
-  std::string line;
-  while (std::getline(f, line)) {
-    json j = json::parse(line, nullptr, false);
-    if (!j.is_discarded()) out.push_back(j);
-  }
-  return out;
+  testing::OrderLoopbackConfig c("bybit", "BTCUSDT", "HS_BOL_KEY", "HS_BOL_SECRET");
+  c.execution = "ack_timeout_ms = 400\nquery_attempts = 5\nquery_backoff_ms = 100\n";
+  c.venue_lines =
+      "dead_man_s = " + std::to_string(dead_man_s) + "\n" +
+      (order_rate > 0 ? "order_rate = " + std::to_string(order_rate) + "\norder_rate_window_ms = 1000\n" : "");
+  c.sim_tick_ms = 10;
+  return c.Toml(port);
 }
 
 bool LogHas(const std::vector<json>& log, const std::string& request, const std::string& client_id,
@@ -116,72 +50,15 @@ bool LogHas(const std::vector<json>& log, const std::string& request, const std:
   return false;
 }
 
-// The simulator: config, market, server with an order log, on `ioc`.
-struct Sim {
-  void Start(boost::asio::io_context& ioc, int port, int dead_man_s, int order_rate, const std::string& log_path) {
-    auto c = sim::ParseSimConfig(Config(port, dead_man_s, order_rate), "test");
-    ASSERT_TRUE(c.ok()) << c.status();
-    cfg = std::make_unique<sim::SimConfig>(*c);
-    market = std::make_unique<sim::Market>(*cfg);
-    market->SetPaused(true);
-    server = std::make_unique<sim::Server>(ioc, *cfg, market.get());
-    ASSERT_TRUE(server->Listen("").ok());
-    log_file = std::fopen(log_path.c_str(), "w");
-    ASSERT_NE(log_file, nullptr);
-    server->SetOrderLog(log_file);
-    server->StartClock();
-    server->PublishChange(market->SetBook(0, 0, {L("29999.0", "1"), L("29998.0", "1")},
-                                          {L("30001.0", "0.3"), L("30002.0", "0.5")}));
-  }
-  ~Sim() {
-    if (server) server->Stop();
-    if (log_file) std::fclose(log_file);
-  }
-  std::unique_ptr<sim::SimConfig> cfg;
-  std::unique_ptr<sim::Market> market;
-  std::unique_ptr<sim::Server> server;
-  std::FILE* log_file = nullptr;
-};
+// The simulator with its order log at `log_path`, on `ioc`.
+void StartSim(testing::LoopbackSim& sim, boost::asio::io_context& ioc, int port, int dead_man_s, int order_rate,
+              const std::string& log_path) {
+  sim.Start(ioc, Config(port, dead_man_s, order_rate), log_path, {Lvl("29999.0", "1"), Lvl("29998.0", "1")},
+            {Lvl("30001.0", "0.3"), Lvl("30002.0", "0.5")});
+}
 
 // The engine side: one Orders session and the ring the core would read.
-struct Session {
-  void Start(boost::asio::io_context& ioc, const config::Config& base) {
-    symbols = venues::SymbolTable(base, base.venues[0]);
-    consumer = std::make_unique<VenueRing::Consumer>(ring.TakeConsumer());
-    pub = std::make_unique<venues::VenuePublisher>(ring.TakeProducer(), nullptr, &counters);
-    venues::VenueContext ctx;
-    ctx.id = VenueId{0};
-    ctx.venue = &base.venues[0];
-    ctx.config = &base;
-    ctx.publisher = pub.get();
-    ctx.counters = &counters;
-    ctx.kill = &kill;
-    ctx.log = &log;
-    ctx.ioc = &ioc;
-    orders = std::make_unique<Orders>(ctx, &symbols, [] {});
-    init = orders->Init();
-    if (init.ok()) orders->Start();
-  }
-  void Drain() {
-    pub->Flush();
-    VenueMsg m;
-    while (consumer->TryPop(m)) {
-      if (m.kind == VenueMsg::Kind::kExec) execs.push_back(m.exec);
-      if (m.kind == VenueMsg::Kind::kBalance) balances[m.balance.asset.value] = m.balance.free + m.balance.locked;
-    }
-  }
-  venues::SymbolTable symbols;
-  runtime::VenueCounters counters;
-  runtime::KillSwitch kill;
-  runtime::LogChannel log{"bybit-orders-test", 0};
-  VenueRing ring{4096};
-  std::unique_ptr<VenueRing::Consumer> consumer;
-  std::unique_ptr<venues::VenuePublisher> pub;
-  std::unique_ptr<Orders> orders;
-  absl::Status init;
-  std::vector<ExecReport> execs;
-  std::map<uint16_t, Amount> balances;  // the session's view: the latest wallet figure per asset
-};
+using Session = testing::LoopbackSession<Orders>;
 
 class BybitOrdersLoopback : public ::testing::Test {
  protected:
@@ -189,49 +66,22 @@ class BybitOrdersLoopback : public ::testing::Test {
     ::setenv("HS_BOL_KEY", kKey, 1);
     ::setenv("HS_BOL_SECRET", kSecret, 1);
     log_path_ = dir_.path() + "/sim-orders.jsonl";
-    ASSERT_NO_FATAL_FAILURE(sim_.Start(ioc_, testing::FreePort(), dead_man_s, order_rate, log_path_));
+    ASSERT_NO_FATAL_FAILURE(StartSim(sim_, ioc_, testing::FreePort(), dead_man_s, order_rate, log_path_));
     s_.Start(ioc_, sim_.cfg->base);
     ASSERT_TRUE(s_.init.ok()) << s_.init;
     ASSERT_TRUE(RunUntil([&] { return s_.orders->connected(); }));
   }
   void TearDown() override {
     if (s_.orders) s_.orders->Stop();
-    if (sim_.server) sim_.server->Stop();
+    sim_.Stop();
     ioc_.run_for(std::chrono::milliseconds(50));
   }
   bool RunUntil(const std::function<bool()>& cond, std::chrono::milliseconds deadline = std::chrono::milliseconds(10'000)) {
-    const auto end = std::chrono::steady_clock::now() + deadline;
-    while (std::chrono::steady_clock::now() < end) {
-      ioc_.run_for(std::chrono::milliseconds(5));
-      s_.Drain();
-      if (cond()) return true;
-    }
-    return cond();
-  }
-  std::vector<ExecReport> For(uint64_t id) const {
-    std::vector<ExecReport> v;
-    for (const ExecReport& e : s_.execs)
-      if (e.client_id.value == id) v.push_back(e);
-    return v;
-  }
-  bool Final(uint64_t id) const {
-    for (const ExecReport& e : s_.execs)
-      if (e.client_id.value == id && e.final) return true;
-    return false;
-  }
-  bool Has(uint64_t id, ExecKind k) const {
-    for (const ExecReport& e : s_.execs)
-      if (e.client_id.value == id && e.kind == k) return true;
-    return false;
-  }
-  Qty Filled(uint64_t id) const {
-    Qty q = Qty::Zero();
-    for (const ExecReport& e : s_.execs)
-      if (e.client_id.value == id && e.kind == ExecKind::kFill) q += e.fill_qty;
-    return q;
+    return testing::RunUntil(
+        ioc_, [&] { s_.Drain(); }, cond, deadline);
   }
   uint64_t C(const runtime::VenueCounters::C& c) const { return c.load(); }
-  std::vector<json> Log() const { return ReadLog(log_path_); }
+  std::vector<json> Log() const { return sim_.OrderLog(); }
   // The session's balances equal the simulator's account (control socket "accounts").
   void ExpectBalancesEqualTheSimulator() {
     ASSERT_TRUE(RunUntil([&] {
@@ -248,7 +98,7 @@ class BybitOrdersLoopback : public ::testing::Test {
   testing::TempDir dir_;
   std::string log_path_;
   boost::asio::io_context ioc_;
-  Sim sim_;
+  testing::LoopbackSim sim_;
   Session s_;
 };
 
@@ -258,21 +108,21 @@ TEST_F(BybitOrdersLoopback, GtcPostOnlyRestsAndIsCanceledByClientId) {
   ASSERT_TRUE(RunUntil([&] { return LogHas(Log(), "list", "", "ok"); }));
   EXPECT_EQ(s_.orders->foreign_open_orders(), 0);
   s_.orders->OnIntent(Intent(0x101, Side::kBuy, "29000.0", "0.1", TimeInForce::kGtc, /*post_only=*/true));
-  ASSERT_TRUE(RunUntil([&] { return Has(0x101, ExecKind::kAck); }));
+  ASSERT_TRUE(RunUntil([&] { return s_.Has(0x101, ExecKind::kAck); }));
   ASSERT_TRUE(RunUntil([&] { return LogHas(Log(), "place", "hs257", "resting"); }));
-  EXPECT_FALSE(Final(0x101));
+  EXPECT_FALSE(s_.Final(0x101));
   for (const json& j : Log())
     if (j.value("request", "") == "place" && j.value("client_id", "") == "hs257")
       EXPECT_EQ(j["wire"]["timeInForce"], "PostOnly");
   // A post-only that would cross is canceled unfilled.
   s_.orders->OnIntent(Intent(0x102, Side::kBuy, "30005.0", "0.1", TimeInForce::kGtc, true));
-  ASSERT_TRUE(RunUntil([&] { return Final(0x102); }));
-  EXPECT_EQ(For(0x102).back().kind, ExecKind::kCanceled);
-  EXPECT_TRUE(Filled(0x102).is_zero());
+  ASSERT_TRUE(RunUntil([&] { return s_.Final(0x102); }));
+  EXPECT_EQ(s_.For(0x102).back().kind, ExecKind::kCanceled);
+  EXPECT_TRUE(s_.Filled(0x102).is_zero());
 
   ASSERT_TRUE(s_.orders->Cancel(ClientOrderId{0x101}));
-  ASSERT_TRUE(RunUntil([&] { return Final(0x101); }));
-  EXPECT_EQ(For(0x101).back().kind, ExecKind::kCanceled);
+  ASSERT_TRUE(RunUntil([&] { return s_.Final(0x101); }));
+  EXPECT_EQ(s_.For(0x101).back().kind, ExecKind::kCanceled);
   EXPECT_TRUE(LogHas(Log(), "cancel", "hs257", "canceled"));
   EXPECT_EQ(C(s_.counters.cancels_sent), 1u);
   EXPECT_EQ(s_.orders->tracker().active(), 0);
@@ -285,11 +135,11 @@ TEST_F(BybitOrdersLoopback, CancelAllCancelsRestingOrders) {
   Start();
   s_.orders->OnIntent(Intent(0x201, Side::kBuy, "29000.0", "0.1", TimeInForce::kGtc));
   s_.orders->OnIntent(Intent(0x202, Side::kSell, "31000.0", "0.1", TimeInForce::kGtc, true));
-  ASSERT_TRUE(RunUntil([&] { return Has(0x201, ExecKind::kAck) && Has(0x202, ExecKind::kAck); }));
+  ASSERT_TRUE(RunUntil([&] { return s_.Has(0x201, ExecKind::kAck) && s_.Has(0x202, ExecKind::kAck); }));
   ASSERT_TRUE(s_.orders->CancelAll());
-  ASSERT_TRUE(RunUntil([&] { return Final(0x201) && Final(0x202) && C(s_.counters.cancel_all_confirmed) == 1; }));
-  EXPECT_EQ(For(0x201).back().kind, ExecKind::kCanceled);
-  EXPECT_EQ(For(0x202).back().kind, ExecKind::kCanceled);
+  ASSERT_TRUE(RunUntil([&] { return s_.Final(0x201) && s_.Final(0x202) && C(s_.counters.cancel_all_confirmed) == 1; }));
+  EXPECT_EQ(s_.For(0x201).back().kind, ExecKind::kCanceled);
+  EXPECT_EQ(s_.For(0x202).back().kind, ExecKind::kCanceled);
   EXPECT_TRUE(LogHas(Log(), "cancel_all", "", "ok"));
   EXPECT_EQ(s_.orders->tracker().active(), 0);
   // The kill switch does not stop it.
@@ -307,11 +157,11 @@ TEST_F(BybitOrdersLoopback, DroppedReplyIsQueriedAndResolved) {
   Start();
   sim_.server->HandleControl(R"({"cmd":"fault","venue":"bybit","drop_replies":1})");
   s_.orders->OnIntent(Intent(0x301, Side::kBuy, "30001.5", "0.5"));
-  ASSERT_TRUE(RunUntil([&] { return Final(0x301); }));
-  const auto r = For(0x301);
+  ASSERT_TRUE(RunUntil([&] { return s_.Final(0x301); }));
+  const auto r = s_.For(0x301);
   ASSERT_GE(r.size(), 3u);
   EXPECT_EQ(r.front().kind, ExecKind::kUnknown);
-  EXPECT_EQ(Filled(0x301), ParseDecimal<Qty>("0.3").value);
+  EXPECT_EQ(s_.Filled(0x301), ParseDecimal<Qty>("0.3").value);
   for (const ExecReport& e : r) {
     if (e.kind != ExecKind::kFill) continue;
     EXPECT_EQ(e.fill_quote, ParseDecimal<Amount>("9000.3").value);
@@ -326,7 +176,7 @@ TEST_F(BybitOrdersLoopback, DroppedReplyIsQueriedAndResolved) {
   EXPECT_TRUE(LogHas(Log(), "query", "hs769", "ok"));
   // The wallet push was dropped too: the session's view catches up with the next one.
   s_.orders->OnIntent(Intent(0x302, Side::kBuy, "30002.0", "0.1"));
-  ASSERT_TRUE(RunUntil([&] { return Final(0x302); }));
+  ASSERT_TRUE(RunUntil([&] { return s_.Final(0x302); }));
   ExpectBalancesEqualTheSimulator();
 }
 
@@ -337,14 +187,14 @@ TEST_F(BybitOrdersLoopback, UnknownGtcIsQueriedAndStaysLive) {
   Start();
   sim_.server->HandleControl(R"({"cmd":"fault","venue":"bybit","drop_replies":1})");
   s_.orders->OnIntent(Intent(0x351, Side::kBuy, "29000.0", "0.1", TimeInForce::kGtc));
-  ASSERT_TRUE(RunUntil([&] { return Has(0x351, ExecKind::kUnknown); }));
+  ASSERT_TRUE(RunUntil([&] { return s_.Has(0x351, ExecKind::kUnknown); }));
   // The query finds it resting: it stays live (acked), not final.
   ASSERT_TRUE(RunUntil([&] { return C(s_.counters.unknown_resolved) == 1; }));
-  EXPECT_FALSE(Final(0x351));
-  EXPECT_EQ(For(0x351).back().kind, ExecKind::kAck) << "live again, as far as the core knows";
+  EXPECT_FALSE(s_.Final(0x351));
+  EXPECT_EQ(s_.For(0x351).back().kind, ExecKind::kAck) << "live again, as far as the core knows";
   ASSERT_TRUE(s_.orders->Cancel(ClientOrderId{0x351}));
-  ASSERT_TRUE(RunUntil([&] { return Final(0x351); }));
-  EXPECT_EQ(For(0x351).back().kind, ExecKind::kCanceled);
+  ASSERT_TRUE(RunUntil([&] { return s_.Final(0x351); }));
+  EXPECT_EQ(s_.For(0x351).back().kind, ExecKind::kCanceled);
   ExpectBalancesEqualTheSimulator();
 }
 
@@ -354,10 +204,10 @@ TEST_F(BybitOrdersLoopback, LateReplyIsReportedOnce) {
   Start();
   sim_.server->HandleControl(R"({"cmd":"fault","venue":"bybit","late_replies":1,"late_reply_ms":300})");
   s_.orders->OnIntent(Intent(0x401, Side::kBuy, "30001.5", "0.5"));
-  ASSERT_TRUE(RunUntil([&] { return Final(0x401); }));
-  EXPECT_EQ(For(0x401).front().kind, ExecKind::kAck);
-  EXPECT_EQ(Filled(0x401), ParseDecimal<Qty>("0.3").value);
-  EXPECT_EQ(For(0x401).back().kind, ExecKind::kCanceled);
+  ASSERT_TRUE(RunUntil([&] { return s_.Final(0x401); }));
+  EXPECT_EQ(s_.For(0x401).front().kind, ExecKind::kAck);
+  EXPECT_EQ(s_.Filled(0x401), ParseDecimal<Qty>("0.3").value);
+  EXPECT_EQ(s_.For(0x401).back().kind, ExecKind::kCanceled);
   EXPECT_EQ(C(s_.counters.unknown_orders), 0u);
   ExpectBalancesEqualTheSimulator();
 }
@@ -368,14 +218,14 @@ TEST_F(BybitOrdersLoopback, DuplicateFillsAreCountedOnce) {
   Start();
   sim_.server->HandleControl(R"({"cmd":"fault","venue":"bybit","duplicate_fills":1})");
   s_.orders->OnIntent(Intent(0x501, Side::kBuy, "30002.0", "0.5"));
-  ASSERT_TRUE(RunUntil([&] { return Final(0x501); }));
+  ASSERT_TRUE(RunUntil([&] { return s_.Final(0x501); }));
   // Let any duplicate arrive.
   ASSERT_TRUE(RunUntil([&] { return LogHas(Log(), "place", "hs1281", "filled"); }));
   s_.orders->OnIntent(Intent(0x502, Side::kSell, "29000.0", "0.0001"));
-  ASSERT_TRUE(RunUntil([&] { return Final(0x502); }));
-  EXPECT_EQ(Filled(0x501), ParseDecimal<Qty>("0.5").value);
-  EXPECT_EQ(For(0x501).back().kind, ExecKind::kFill);
-  EXPECT_EQ(For(0x501).back().cum_qty, ParseDecimal<Qty>("0.5").value);
+  ASSERT_TRUE(RunUntil([&] { return s_.Final(0x502); }));
+  EXPECT_EQ(s_.Filled(0x501), ParseDecimal<Qty>("0.5").value);
+  EXPECT_EQ(s_.For(0x501).back().kind, ExecKind::kFill);
+  EXPECT_EQ(s_.For(0x501).back().cum_qty, ParseDecimal<Qty>("0.5").value);
   ExpectBalancesEqualTheSimulator();
 }
 
@@ -386,14 +236,14 @@ TEST_F(BybitOrdersLoopback, DisconnectMidOrderResolvesAfterReconnect) {
   Start();
   sim_.server->HandleControl(R"({"cmd":"fault","venue":"bybit","disconnect_orders":1})");
   s_.orders->OnIntent(Intent(0x601, Side::kBuy, "30001.5", "0.5"));
-  ASSERT_TRUE(RunUntil([&] { return Final(0x601); }));
-  EXPECT_EQ(For(0x601).front().kind, ExecKind::kUnknown);
-  EXPECT_EQ(Filled(0x601), ParseDecimal<Qty>("0.3").value);
-  EXPECT_EQ(For(0x601).back().kind, ExecKind::kCanceled);
+  ASSERT_TRUE(RunUntil([&] { return s_.Final(0x601); }));
+  EXPECT_EQ(s_.For(0x601).front().kind, ExecKind::kUnknown);
+  EXPECT_EQ(s_.Filled(0x601), ParseDecimal<Qty>("0.3").value);
+  EXPECT_EQ(s_.For(0x601).back().kind, ExecKind::kCanceled);
   EXPECT_EQ(C(s_.counters.unknown_resolved), 1u);
   ASSERT_TRUE(RunUntil([&] { return s_.orders->connected(); }));
   s_.orders->OnIntent(Intent(0x602, Side::kBuy, "30002.0", "0.1"));
-  ASSERT_TRUE(RunUntil([&] { return Final(0x602); }));
+  ASSERT_TRUE(RunUntil([&] { return s_.Final(0x602); }));
   ExpectBalancesEqualTheSimulator();
 }
 
@@ -403,15 +253,15 @@ TEST_F(BybitOrdersLoopback, VenueRateLimitRejectsAndBacksOff) {
   Start();
   sim_.server->HandleControl(R"({"cmd":"fault","venue":"bybit","rate_limit_orders":1})");
   s_.orders->OnIntent(Intent(0x701, Side::kBuy, "30001.5", "0.1"));
-  ASSERT_TRUE(RunUntil([&] { return Final(0x701); }));
-  EXPECT_EQ(For(0x701).back().kind, ExecKind::kRejected);
-  EXPECT_EQ(For(0x701).back().reason, RejectReason::kRateLimited);
-  EXPECT_EQ(For(0x701).back().venue_code, 10006);
+  ASSERT_TRUE(RunUntil([&] { return s_.Final(0x701); }));
+  EXPECT_EQ(s_.For(0x701).back().kind, ExecKind::kRejected);
+  EXPECT_EQ(s_.For(0x701).back().reason, RejectReason::kRateLimited);
+  EXPECT_EQ(s_.For(0x701).back().venue_code, 10006);
   const size_t placed = Log().size();
   s_.orders->OnIntent(Intent(0x702, Side::kBuy, "30001.5", "0.1"));
   s_.Drain();
-  ASSERT_EQ(For(0x702).size(), 1u);
-  EXPECT_EQ(For(0x702)[0].reason, RejectReason::kRateLimited);
+  ASSERT_EQ(s_.For(0x702).size(), 1u);
+  EXPECT_EQ(s_.For(0x702)[0].reason, RejectReason::kRateLimited);
   EXPECT_EQ(C(s_.counters.rate_limited), 2u);
   EXPECT_EQ(Log().size(), placed) << "the backed-off intent never reached the venue";
   ExpectBalancesEqualTheSimulator();
@@ -424,12 +274,12 @@ TEST_F(BybitOrdersLoopback, SimulatorEnforcesTwentyOrdersPerSecond) {
   for (uint64_t i = 0; i < 25; ++i) s_.orders->OnIntent(Intent(0x800 + i, Side::kBuy, "20000.0", "0.001"));
   ASSERT_TRUE(RunUntil([&] {
     for (uint64_t i = 0; i < 25; ++i)
-      if (!Final(0x800 + i)) return false;
+      if (!s_.Final(0x800 + i)) return false;
     return true;
   }));
   int limited = 0;
   for (uint64_t i = 0; i < 25; ++i)
-    if (For(0x800 + i).back().reason == RejectReason::kRateLimited) ++limited;
+    if (s_.For(0x800 + i).back().reason == RejectReason::kRateLimited) ++limited;
   EXPECT_EQ(limited, 5) << "a sliding one-second window: the burst beyond 20";
   EXPECT_EQ(C(s_.counters.rate_limited), 5u);
   ExpectBalancesEqualTheSimulator();
@@ -441,10 +291,10 @@ TEST_F(BybitOrdersLoopback, PartialFill) {
   Start();
   sim_.server->HandleControl(R"({"cmd":"fault","venue":"bybit","partial_orders":1})");
   s_.orders->OnIntent(Intent(0x901, Side::kBuy, "30001.5", "0.2"));
-  ASSERT_TRUE(RunUntil([&] { return Final(0x901); }));
-  EXPECT_EQ(Filled(0x901), ParseDecimal<Qty>("0.1").value);
-  EXPECT_EQ(For(0x901).back().kind, ExecKind::kCanceled);
-  EXPECT_EQ(For(0x901).back().cum_qty, ParseDecimal<Qty>("0.1").value);
+  ASSERT_TRUE(RunUntil([&] { return s_.Final(0x901); }));
+  EXPECT_EQ(s_.Filled(0x901), ParseDecimal<Qty>("0.1").value);
+  EXPECT_EQ(s_.For(0x901).back().kind, ExecKind::kCanceled);
+  EXPECT_EQ(s_.For(0x901).back().cum_qty, ParseDecimal<Qty>("0.1").value);
   ExpectBalancesEqualTheSimulator();
 }
 
@@ -453,10 +303,10 @@ TEST_F(BybitOrdersLoopback, Reject) {
   Start();
   sim_.server->HandleControl(R"({"cmd":"fault","venue":"bybit","reject_orders":1})");
   s_.orders->OnIntent(Intent(0xA01, Side::kBuy, "30001.5", "0.2"));
-  ASSERT_TRUE(RunUntil([&] { return Final(0xA01); }));
-  EXPECT_EQ(For(0xA01).back().kind, ExecKind::kRejected);
-  EXPECT_EQ(For(0xA01).back().reason, RejectReason::kVenue);
-  EXPECT_EQ(For(0xA01).back().venue_code, 170131);
+  ASSERT_TRUE(RunUntil([&] { return s_.Final(0xA01); }));
+  EXPECT_EQ(s_.For(0xA01).back().kind, ExecKind::kRejected);
+  EXPECT_EQ(s_.For(0xA01).back().reason, RejectReason::kVenue);
+  EXPECT_EQ(s_.For(0xA01).back().venue_code, 170131);
   EXPECT_EQ(C(s_.counters.order_rejects), 1u);
   ExpectBalancesEqualTheSimulator();
 }
@@ -494,6 +344,112 @@ TEST_F(BybitOrdersLoopback, SimulatorRefusesABadRestSignature) {
   ExpectBalancesEqualTheSimulator();
 }
 
+// Reconciliation: after fills (their wallet pushes settled) and a deposit the session hears
+// nothing of, RequestBalances (signed GET /v5/account/wallet-balance?accountType=UNIFIED)
+// publishes one full snapshot — an update per configured asset, the last marked final — equal
+// to the simulator's account. Not order entry: the order log does not record it.
+TEST_F(BybitOrdersLoopback, RequestBalancesPublishesTheSimulatorsAccountAfterFills) {
+  Start();
+  s_.orders->OnIntent(Intent(0xB01, Side::kBuy, "30001.5", "0.25"));
+  s_.orders->OnIntent(Intent(0xB02, Side::kSell, "29998.0", "0.4"));
+  ASSERT_TRUE(RunUntil([&] { return s_.Final(0xB01) && s_.Final(0xB02); }));
+  ASSERT_EQ(s_.Filled(0xB01), ParseDecimal<Qty>("0.25").value);
+  ASSERT_EQ(s_.Filled(0xB02), ParseDecimal<Qty>("0.4").value);
+  ExpectBalancesEqualTheSimulator();
+  sim_.server->account(0).balances()["USDT"] += ParseDecimal<Amount>("12.5").value;
+  const size_t logged = Log().size();
+  s_.updates.clear();
+  ASSERT_TRUE(s_.orders->RequestBalances());
+  ASSERT_TRUE(RunUntil([&] { return !s_.updates.empty() && s_.updates.back().final_of_snapshot; }));
+  ASSERT_EQ(s_.updates.size(), 2u) << "one update per configured asset";
+  for (const BalanceUpdate& b : s_.updates) {
+    EXPECT_EQ(b.locked, Amount::Zero());
+    EXPECT_EQ(b.final_of_snapshot, &b == &s_.updates.back());
+    const std::string asset = b.asset == s_.symbols.FindAsset("BTC") ? "BTC" : "USDT";
+    EXPECT_EQ(b.free, sim_.server->account(0).balance(asset)) << asset;
+  }
+  EXPECT_EQ(Log().size(), logged) << "a balance query is not order entry";
+  EXPECT_EQ(C(s_.counters.order_parse_errors), 0u);
+  ExpectBalancesEqualTheSimulator();
+}
+
+// Answers to the wallet query that cannot be used publish nothing, say why in the log, and count
+// order_parse_errors when malformed (a refusal or a transport failure is not malformed). A good
+// answer afterwards still publishes, and so does the real query.
+TEST_F(BybitOrdersLoopback, MalformedWalletAnswersAreCountedAndPublishNothing) {
+  Start();
+  const std::string ok_head = R"({"retCode":0,"retMsg":"OK","result":{"list":[{"accountType":"UNIFIED","coin":[)";
+  const std::vector<testing::UnusableBalanceAnswer> answers = {
+      {"not JSON", 200, "wallet: full", true},
+      {"truncated", 200, ok_head + R"({"coin":"BTC","walletBalance":"1")", true},
+      {"USDT not a decimal (BTC fine)", 200,
+       ok_head + R"({"coin":"BTC","walletBalance":"1","locked":"0"},{"coin":"USDT","walletBalance":"1e5"}]}]}})", true},
+      {"a coin without a balance", 200, ok_head + R"({"coin":"USDT","locked":"0"}]}]}})", true},
+      {"a coin without a name", 200, ok_head + R"({"walletBalance":"1"}]}]}})", true},
+      {"no account in the list", 200, R"({"retCode":0,"retMsg":"OK","result":{"list":[]}})", true},
+      {"no list", 200, R"({"retCode":0,"retMsg":"OK","result":{}})", true},
+      {"no retCode", 200, R"({"retMsg":"OK","result":{"list":[{"coin":[]}]}})", true},
+      {"refused", 200, R"({"retCode":10001,"retMsg":"accountType only support UNIFIED.","result":{}})", false},
+      {"HTTP error", 403, "forbidden", false},
+      {"transport failure", 0, "", false},
+  };
+  testing::ExpectUnusableAnswersPublishNothing(
+      s_, answers, [&](const venues::HttpResponse& r) { return s_.orders->OnWalletAnswer(r, WallNow()); });
+  const auto errors = C(s_.counters.order_parse_errors);  // grown by exactly the malformed answers
+  // Usable: free = walletBalance − locked; an asset the answer omits holds nothing.
+  venues::HttpResponse good;
+  good.status = 200;
+  good.body = ok_head + R"({"coin":"BTC","walletBalance":"1.25","locked":"0.5"}]}]}})";
+  EXPECT_TRUE(s_.orders->OnWalletAnswer(good, WallNow()));
+  s_.Drain();
+  ASSERT_EQ(s_.updates.size(), 2u);
+  EXPECT_EQ(s_.updates[0].asset, s_.symbols.FindAsset("BTC"));
+  EXPECT_EQ(s_.updates[0].free, ParseDecimal<Amount>("0.75").value);
+  EXPECT_EQ(s_.updates[0].locked, ParseDecimal<Amount>("0.5").value);
+  EXPECT_EQ(s_.updates[1].free, Amount::Zero());
+  EXPECT_TRUE(s_.updates[1].final_of_snapshot);
+  EXPECT_EQ(C(s_.counters.order_parse_errors), errors);
+  s_.updates.clear();
+  ASSERT_TRUE(s_.orders->RequestBalances());
+  ASSERT_TRUE(RunUntil([&] { return !s_.updates.empty() && s_.updates.back().final_of_snapshot; }));
+  EXPECT_TRUE(s_.orders->connected());
+  ExpectBalancesEqualTheSimulator();
+}
+
+// The simulator answers the wallet only for accountType=UNIFIED (retCode 10001 otherwise, as the
+// venue does for a unified account): the session takes that as a refusal (nothing published,
+// nothing counted as malformed) and the UNIFIED answer as a snapshot.
+TEST_F(BybitOrdersLoopback, SimulatorAnswersTheWalletOnlyForAUnifiedAccount) {
+  Start();
+  s_.Drain();
+  s_.updates.clear();
+  for (const std::string account_type : {"SPOT", "UNIFIED"}) {
+    const int64_t ts = WallNow().value / 1'000'000;
+    const std::string query = "accountType=" + account_type;
+    venues::HttpRequest req;
+    req.url = sim_.cfg->base.venues[0].rest_url + "/v5/account/wallet-balance?" + query;
+    req.headers = {
+        {"X-BAPI-API-KEY", kKey},
+        {"X-BAPI-TIMESTAMP", std::to_string(ts)},
+        {"X-BAPI-RECV-WINDOW", "5000"},
+        {"X-BAPI-SIGN", venues::HexEncode(venues::HmacSha256Raw(kSecret, std::to_string(ts) + kKey + "5000" + query))}};
+    bool done = false;
+    venues::HttpResponse got;
+    venues::HttpFetch(ioc_, req, [&](venues::HttpResponse r) {
+      got = std::move(r);
+      done = true;
+    });
+    ASSERT_TRUE(RunUntil([&] { return done; }));
+    const bool unified = account_type == "UNIFIED";
+    EXPECT_EQ(json::parse(got.body)["retCode"], unified ? 0 : 10001) << got.body;
+    EXPECT_EQ(s_.orders->OnWalletAnswer(got, WallNow()), unified) << account_type;
+    s_.Drain();
+    EXPECT_EQ(s_.updates.size(), unified ? 2u : 0u) << account_type;
+  }
+  EXPECT_EQ(C(s_.counters.order_parse_errors), 0u);
+  ExpectBalancesEqualTheSimulator();
+}
+
 // DCP (dead_man_s = 3): the child process runs the session, places a PostOnly GTC that rests,
 // and is SIGKILLed; with its private connection gone for 3 s, the simulator cancels the order
 // (order log: request "dead_man", result "canceled"). The parent runs the simulator.
@@ -527,8 +483,8 @@ TEST(BybitDeadMan, SigkilledSessionsOrdersAreCanceledByDcp) {
     }
   }
   boost::asio::io_context ioc;
-  Sim sim;
-  ASSERT_NO_FATAL_FAILURE(sim.Start(ioc, port, 3, 0, log_path));
+  testing::LoopbackSim sim;
+  ASSERT_NO_FATAL_FAILURE(StartSim(sim, ioc, port, 3, 0, log_path));
   auto run_until = [&](const std::function<bool()>& cond, std::chrono::milliseconds deadline) {
     const auto end = std::chrono::steady_clock::now() + deadline;
     while (std::chrono::steady_clock::now() < end) {
@@ -542,16 +498,16 @@ TEST(BybitDeadMan, SigkilledSessionsOrdersAreCanceledByDcp) {
     }
     return cond();
   };
-  const bool rested = run_until([&] { return LogHas(ReadLog(log_path), "place", "hs3329", "resting"); },
+  const bool rested = run_until([&] { return LogHas(sim.OrderLog(), "place", "hs3329", "resting"); },
                                 std::chrono::milliseconds(10'000));
-  EXPECT_TRUE(LogHas(ReadLog(log_path), "dead_man", "", "armed")) << "DCP armed at connect";
+  EXPECT_TRUE(LogHas(sim.OrderLog(), "dead_man", "", "armed")) << "DCP armed at connect";
   ::kill(child, SIGKILL);
   int status = 0;
   ::waitpid(child, &status, 0);
   ASSERT_TRUE(rested);
   EXPECT_TRUE(WIFSIGNALED(status));
   const auto killed = std::chrono::steady_clock::now();
-  ASSERT_TRUE(run_until([&] { return LogHas(ReadLog(log_path), "dead_man", "hs3329", "canceled"); },
+  ASSERT_TRUE(run_until([&] { return LogHas(sim.OrderLog(), "dead_man", "hs3329", "canceled"); },
                         std::chrono::milliseconds(15'000)));
   const auto waited = std::chrono::steady_clock::now() - killed;
   EXPECT_GE(waited, std::chrono::milliseconds(2'500)) << "not before the 3 s window";

@@ -54,6 +54,7 @@ class OkxLoopback : public testing::LoopbackFixture {
 name = "okx"
 kind = "okx"
 market_data_url = "ws://127.0.0.1:@PO@"
+rest_url = "http://127.0.0.1:@PO@"
 order_url = "ws://127.0.0.1:@PO@"
 api_key_env = "HS_LB_O_KEY"
 api_secret_env = "HS_LB_O_SECRET"
