@@ -4,6 +4,14 @@
 
 namespace hs::app {
 
+uint64_t SessionClientIdBase(int64_t wall_ns) noexcept {
+  constexpr uint64_t kUnits = 9'000'000'000ull;  // 10 ms units before the wrap
+  static_assert((kUnits - 1) * kSessionClientIds + kSessionClientIds <= kClientIdLimit);
+  const uint64_t units = static_cast<uint64_t>(wall_ns < 0 ? 0 : wall_ns) / 10'000'000ull;
+  // Never 0: id 0 is no id.
+  return (units % kUnits) * kSessionClientIds + 1;
+}
+
 engine::EngineParams CoreParamsFromConfig(const config::Config& cfg, uint64_t client_id_base) {
   engine::EngineParams p;
   p.venues = static_cast<int>(cfg.venues.size());

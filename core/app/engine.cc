@@ -219,8 +219,8 @@ absl::Status Engine::Init() {
   w.telemetry = &telemetry_;
   w.metrics = &metrics_;
   w.waker = &core_waker_;
-  // Client ids: unique per session (start time in ms shifted left leaves room for 2^20 orders).
-  const uint64_t cid_base = (static_cast<uint64_t>(WallNow().value / 1'000'000) % 100'000'000'000ull) << 20;
+  // Client ids: unique per session, and short enough for every venue (SessionClientIdBase).
+  const uint64_t cid_base = SessionClientIdBase(WallNow().value);
   core_ = std::make_unique<engine::DecisionCore>(CoreParamsFromConfig(cfg_, cid_base), std::move(w));
 
   control::AdminServer::Options ao;

@@ -89,6 +89,8 @@ TEST_F(AllocationLoopback, RebalancerTradesIntoTheBandsWithRebalanceOrders) {
       std::memcpy(&st, v.payload, sizeof st);
       client_id_base = st.client_id_base;
       EXPECT_GT(client_id_base, uint64_t{1} << 20) << "a prefix from the wall clock, not 1";
+      EXPECT_LT(client_id_base + (uint64_t{1} << 20), uint64_t{10'000'000'000'000'000})
+          << "every id fits Kraken's 18-character cl_ord_id as hs<digits>";
     } else if (v.header.type == static_cast<uint16_t>(journal::RecordType::kIntent)) {
       OrderIntent in;
       std::memcpy(&in, v.payload, sizeof in);
