@@ -102,6 +102,12 @@ bool RateBudget::TryAdd(int pair, Nanos now) noexcept {
   return true;
 }
 
+void RateBudget::OnVenueLimit(int pair, Nanos now) noexcept {
+  if (pair < 0 || pair >= kMaxInstruments) return;
+  const int64_t level = level_milli(pair, now);
+  pairs_[static_cast<size_t>(pair)].level_milli = std::max(level, p_.max_count * 1000);
+}
+
 void RateBudget::ChargeCancel(int pair, Nanos age, Nanos now) noexcept {
   if (pair < 0 || pair >= kMaxInstruments) return;
   const int64_t level = level_milli(pair, now);
@@ -322,8 +328,8 @@ OrderTracker::Outcome OrderTracker::OnAddReply(const PrivateMsg& m, TscStamp rec
     Heard(e);
     *out = table_.Base(*e, venue_, recv);
     out->kind = ExecKind::kRejected;
-    out->reason = RejectReason::kVenue;
     out->venue_code = KrakenErrorCode(m.error);
+    out->reason = out->venue_code == kErrRateLimit ? RejectReason::kRateLimited : RejectReason::kVenue;
     out->final = true;
     Release(e);
     return Outcome::kReport;
@@ -799,6 +805,12 @@ void Orders::OnReply(const PrivateMsg& m, TscStamp recv, Nanos now) noexcept {
     ctx_.counters->order_rtt_ns.Record(TscClock::Elapsed(wire, recv));
     if (ex.kind == ExecKind::kRejected) {
       ctx_.counters->Add(ctx_.counters->order_rejects);
+      if (ex.reason == RejectReason::kRateLimited) {
+        // The venue's counter is at its threshold: ours goes there too, so new adds on the
+        // pair are refused here until it has decayed (reserve + 1) counts.
+        ctx_.counters->Add(ctx_.counters->rate_limited);
+        budget_.OnVenueLimit(ex.instrument.value, MonoNow());
+      }
       if (log_limit_.Allow())
         ctx_.log->Log(runtime::LogLevel::kWarn, "%s: order hs%llx rejected: %.*s", ctx_.venue->name.c_str(),
                       static_cast<unsigned long long>(ex.client_id.value), static_cast<int>(m.error.size()),
@@ -934,6 +946,7 @@ void Orders::OnIntent(const OrderIntent& in) noexcept {
   const Nanos now = MonoNow();
   if (!budget_.TryAdd(in.instrument.value, now)) {
     ++local_rate_rejects_;
+    ctx_.counters->Add(ctx_.counters->rate_limited);
     return Reject(in, RejectReason::kRateLimited);
   }
   req_seq_ = req_id;

@@ -68,7 +68,10 @@
 // +4/+2/+1 by the order's age, 5/10/15/45/90/300 s; decay per second), Intermediate tier by
 // default (125, 2.34/s). An add that would leave less than one cancel's worth (8) of room
 // below the threshold is refused locally as kRateLimited before the venue would refuse it.
-// Cancels are never refused locally.
+// Cancels are never refused locally. The venue's own "EOrder:Rate limit exceeded" on an add is
+// reported kRejected with RejectReason::kRateLimited (venue_code kErrRateLimit) and raises the
+// local counter to the threshold (RateBudget::OnVenueLimit): the next add on that pair is
+// refused here until the counter has decayed. Both kinds of refusal count rate_limited.
 //
 // Hot path (OnIntent, frames): no allocation, no lock, no log (counted; logs rate-limited).
 // Owned by the venue thread; the key, secret and token live only here and are never logged.
@@ -136,6 +139,10 @@ class RateBudget {
   // An add_order on `pair` (instrument id): charges +1 and returns true, or returns false
   // (nothing charged) when it would leave less than `reserve` below the threshold.
   bool TryAdd(int pair, Nanos now) noexcept;
+  // The venue refused an add with "EOrder:Rate limit exceeded": its counter for the pair is at
+  // the threshold, so ours is raised to it (an add is allowed again once it has decayed below
+  // the threshold by reserve + 1, about 3.8 s at the Intermediate decay).
+  void OnVenueLimit(int pair, Nanos now) noexcept;
   // A cancel of an order `age` old: charges its decaying cost (never refused).
   void ChargeCancel(int pair, Nanos age, Nanos now) noexcept;
   // The counter now, in thousandths.

@@ -41,8 +41,11 @@
 //     disarms; 0 disarms).
 //   executions with snap_trades: the snapshot carries the account's last 50 trade items after
 //     the open orders (ORDERS.md §1.5); every executions snapshot is logged as request "list".
-//   Order-entry faults (Faults): reject_orders ("EOrder:Insufficient funds"), drop_replies,
-//     late_replies, duplicate_fills, disconnect_orders; see AddOrder.
+//   Order-entry faults (Faults): reject_orders ("EOrder:Insufficient funds"), rate_limit_orders
+//     ("EOrder:Rate limit exceeded", as when the counter is over, in add_order's error reply),
+//     partial_orders (an IOC takes half its quantity, rounded down to the lot; the remainder is
+//     canceled "Immediate or cancel"), drop_replies (and drop_reply_every), late_replies,
+//     duplicate_fills, disconnect_orders; see AddOrder.
 // Deliberate differences: one account per venue; resting orders neither show in the public
 // book nor fill later (they rest until cancelled); balances are totals (nothing reserved).
 #include <algorithm>
@@ -645,13 +648,14 @@ class KrakenProtocol final : public Protocol {
   }
 
   // Order-entry faults (Faults, taken per add_order): the order is handled as usual with every
-  // message it causes (reply, executions, balances) collected, then: drop_replies → nothing is
+  // message it causes (reply, executions, balances) collected, then: drop_replies (or every
+  // drop_reply_every-th order) → nothing is
   // sent (with reject_orders too: the refusal is lost), late_replies → all of it late_reply_ms
   // later (from the market clock's tick), duplicate_fills → every trade push twice,
   // disconnect_orders → the order session is closed instead of replying.
   void AddOrder(Peer& p, std::string_view msg, const json& params, const json& req_id, const std::string& time_in) {
     Faults& f = s_->faults(venue_);
-    const bool drop = TakeFault(f.drop_replies);
+    const bool drop = TakeDropReply(f);
     const bool late = !drop && TakeFault(f.late_replies);
     const bool dup = TakeFault(f.duplicate_fills);
     const bool disconnect = !drop && !late && TakeFault(f.disconnect_orders);
@@ -738,7 +742,7 @@ class KrakenProtocol final : public Protocol {
     RateState& rs = Rate(inst);
     const bool over = rs.level_milli + 1000 > kRateMax * 1000;
     rs.level_milli += 1000;
-    if (over) return reject("EOrder:Rate limit exceeded");
+    if (over || TakeFault(s_->faults(venue_).rate_limit_orders)) return reject("EOrder:Rate limit exceeded");
     if (TakeFault(s_->faults(venue_).reject_orders)) return reject("EOrder:Insufficient funds");
     const auto& ic = s_->config().base.instruments[static_cast<size_t>(inst)];
     const std::string& base = s_->config().base.assets[ic.base.value].name;
@@ -770,9 +774,14 @@ class KrakenProtocol final : public Protocol {
                                        {"cum_cost", "0.0"}}));
     PushExecText(json{{"timestamp", Now()}, {"order_status", "new"}, {"exec_type", "new"}, {"order_id", oid}}.dump());
 
+    // partial_orders: an IOC takes at most half its quantity (rounded down to the lot); the
+    // rest is canceled as any IOC remainder.
+    Qty want = qty.value;
+    if (tif == "ioc" && TakeFault(s_->faults(venue_).partial_orders))
+      want = Qty::FromRaw(qty.value.raw() / 2 / vs->lot.raw() * vs->lot.raw());
     std::vector<FillPart> parts;
     std::vector<BookDelta> deltas;
-    if (crosses) book.Take(side, px.value, qty.value, &parts, &deltas);
+    if (crosses && want.is_positive()) book.Take(side, px.value, want, &parts, &deltas);
     Qty cum = Qty::Zero();
     Amount cum_cost = Amount::Zero();
     for (size_t k = 0; k < parts.size(); ++k) {

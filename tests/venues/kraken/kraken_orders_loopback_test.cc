@@ -519,5 +519,80 @@ TEST_F(KrakenOrdersLoopback, DisconnectMidOrderIsSettledAfterReconnect) {
   ExpectBalancesFollowTheReports();
 }
 
+// Fault partial_orders: an IOC buy of 0.4001 up to 30002.0 (0.3 @ 30001.0 and 0.5 @ 30002.0
+// offered) takes only half its quantity, rounded down to the 0.0001 lot: 0.2. Outcome: kAck,
+// one kFill of 0.2 @ 30001.0 (quote 6000.2, fee 24.0008 USD), then the remainder canceled as
+// Kraken reports an IOC's (final kCanceled, cum 0.2); the session's balances equal the sim's.
+TEST_F(KrakenOrdersLoopback, PartialIocFillsHalfAndCancelsTheRest) {
+  Start();
+  ASSERT_TRUE(RunUntil([&] { return orders_->connected(); }));
+  ASSERT_EQ(server_->HandleControl(R"({"cmd":"fault","venue":"kraken","partial_orders":1})").find("error"), std::string::npos);
+  orders_->OnIntent(Intent(0x701, Side::kBuy, "30002.0", "0.4001"));
+  ASSERT_TRUE(RunUntil([&] { return Final(0x701); }));
+  const auto r = For(0x701);
+  ASSERT_EQ(r.size(), 3u);
+  EXPECT_EQ(r[0].kind, ExecKind::kAck);
+  EXPECT_EQ(r[1].kind, ExecKind::kFill);
+  EXPECT_FALSE(r[1].final);
+  EXPECT_EQ(r[1].fill_qty, ParseDecimal<Qty>("0.2").value);
+  EXPECT_EQ(r[1].fill_px, ParseDecimal<Price>("30001.0").value);
+  EXPECT_EQ(r[1].fill_quote, ParseDecimal<Amount>("6000.2").value);
+  EXPECT_EQ(r[1].fee, ParseDecimal<Amount>("24.0008").value);
+  EXPECT_EQ(r[2].kind, ExecKind::kCanceled);
+  EXPECT_TRUE(r[2].final);
+  EXPECT_EQ(r[2].cum_qty, ParseDecimal<Qty>("0.2").value);
+  EXPECT_EQ(C(counters_.unknown_orders), 0u);
+  EXPECT_EQ(orders_->tracker().active(), 0);
+  EXPECT_EQ(Bal("BTC"), ParseDecimal<Amount>("2.2").value);
+  EXPECT_EQ(Bal("USD"), ParseDecimal<Amount>("93975.7992").value);
+  ExpectBalancesFollowTheReports();
+  // The fault is spent: the next IOC takes its whole quantity where the book allows.
+  orders_->OnIntent(Intent(0x702, Side::kBuy, "30002.0", "0.1"));
+  ASSERT_TRUE(RunUntil([&] { return Final(0x702); }));
+  EXPECT_EQ(Filled(0x702), ParseDecimal<Qty>("0.1").value);
+  ExpectBalancesFollowTheReports();
+}
+
+// Fault rate_limit_orders: the venue answers the add_order with "EOrder:Rate limit exceeded".
+// Outcome: final kRejected with RejectReason::kRateLimited (venue_code kErrRateLimit), counted
+// rate_limited and order_rejects; nothing booked. The local counter is raised to the venue's
+// threshold, so an order sent right after (within the backoff) is refused here, kRateLimited
+// without a venue code, and never reaches the venue (no new "place" in its order log).
+TEST_F(KrakenOrdersLoopback, VenueRateLimitRejectsAndBacksOff) {
+  Start();
+  ASSERT_TRUE(RunUntil([&] { return orders_->connected(); }));
+  ASSERT_EQ(C(counters_.rate_limited), 0u);
+  server_->HandleControl(R"({"cmd":"fault","venue":"kraken","rate_limit_orders":1})");
+  orders_->OnIntent(Intent(0x711, Side::kBuy, "30001.5", "0.1"));
+  ASSERT_TRUE(RunUntil([&] { return Final(0x711); }));
+  ASSERT_EQ(For(0x711).size(), 1u);
+  EXPECT_EQ(For(0x711)[0].kind, ExecKind::kRejected);
+  EXPECT_EQ(For(0x711)[0].reason, RejectReason::kRateLimited);
+  EXPECT_EQ(For(0x711)[0].venue_code, kErrRateLimit);
+  EXPECT_EQ(C(counters_.rate_limited), 1u);
+  EXPECT_EQ(C(counters_.order_rejects), 1u);
+  EXPECT_EQ(orders_->local_rate_rejects(), 0u);
+  EXPECT_EQ(Bal("BTC"), ParseDecimal<Amount>("2").value);
+  const size_t places = LogCount("place");
+  EXPECT_EQ(places, 1u) << "the refused order reached the venue";
+
+  orders_->OnIntent(Intent(0x712, Side::kBuy, "30001.5", "0.1"));
+  Drain();
+  ASSERT_EQ(For(0x712).size(), 1u) << "refused at once, locally";
+  EXPECT_EQ(For(0x712)[0].kind, ExecKind::kRejected);
+  EXPECT_EQ(For(0x712)[0].reason, RejectReason::kRateLimited);
+  EXPECT_EQ(For(0x712)[0].venue_code, 0);
+  EXPECT_EQ(orders_->local_rate_rejects(), 1u);
+  EXPECT_EQ(C(counters_.rate_limited), 2u);
+  // The venue handles a socket's requests in order: once a cancel_all sent now is logged, an
+  // add_order sent before it would have been too. None was.
+  const size_t cancels = LogCount("cancel_all");
+  ASSERT_TRUE(orders_->CancelAll());
+  ASSERT_TRUE(RunUntil([&] { return LogCount("cancel_all") > cancels; }));
+  EXPECT_EQ(LogCount("place"), places);
+  EXPECT_EQ(orders_->tracker().active(), 0);
+  ExpectBalancesFollowTheReports();
+}
+
 }  // namespace
 }  // namespace hs::kraken

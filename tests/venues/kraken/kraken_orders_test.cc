@@ -340,7 +340,7 @@ TEST_F(KrakenTracker, RejectsCancelsForeignAndDisconnect) {
   ASSERT_EQ(Reply(R"({"method":"add_order","req_id":1,"success":false,"error":"EOrder:Rate limit exceeded"})", &ex),
             OrderTracker::Outcome::kReport);
   EXPECT_EQ(ex.kind, ExecKind::kRejected);
-  EXPECT_EQ(ex.reason, RejectReason::kVenue);
+  EXPECT_EQ(ex.reason, RejectReason::kRateLimited) << "the venue's rate limit is reported as one";
   EXPECT_EQ(ex.venue_code, kErrRateLimit);
   EXPECT_TRUE(ex.final);
   ASSERT_EQ(Exec(R"({"order_id":"OX","cl_ord_id":"hs2","exec_type":"canceled","order_status":"canceled","cum_qty":0})", &ex),
@@ -490,6 +490,26 @@ TEST(KrakenRateBudget, KeepsTheVenuesCounterWithRoomForACancel) {
   EXPECT_EQ(RateBudget::CancelCost(Nanos{0}), 8);
   EXPECT_EQ(RateBudget::CancelCost(Nanos{44'000'000'000}), 4);
   EXPECT_EQ(RateBudget::CancelCost(Nanos{400'000'000'000}), 0);
+}
+
+// The venue refused an add for its rate limit: the pair's counter goes to the threshold (20),
+// so adds are refused until reserve + 1 = 9 counts have decayed (9 s at 1/s); other pairs and
+// a counter already above the threshold are left alone.
+TEST(KrakenRateBudget, VenueLimitRaisesTheCounterToTheThreshold) {
+  RateBudget b({/*max_count=*/20, /*decay_milli_per_s=*/1000, /*reserve=*/8});
+  const Nanos t0{1'000'000'000'000};
+  ASSERT_TRUE(b.TryAdd(0, t0));
+  b.OnVenueLimit(0, t0);
+  EXPECT_EQ(b.level_milli(0, t0), 20'000);
+  EXPECT_FALSE(b.TryAdd(0, t0));
+  EXPECT_TRUE(b.TryAdd(1, t0)) << "per pair";
+  EXPECT_FALSE(b.TryAdd(0, Nanos{t0.value + 8'900'000'000})) << "8.9 counts decayed: not enough";
+  EXPECT_TRUE(b.TryAdd(0, Nanos{t0.value + 9'000'000'000}));
+  // 11 left after the decay, + 1 for the add, + 8 + 8 for two young cancels = 28.
+  b.ChargeCancel(0, Nanos{0}, Nanos{t0.value + 9'000'000'000});
+  b.ChargeCancel(0, Nanos{0}, Nanos{t0.value + 9'000'000'000});
+  b.OnVenueLimit(0, Nanos{t0.value + 9'000'000'000});
+  EXPECT_EQ(b.level_milli(0, Nanos{t0.value + 9'000'000'000}), 28'000) << "never lowered";
 }
 
 }  // namespace
