@@ -558,9 +558,16 @@ bool RateBudget::TryTake(int64_t now_ns, int reserve) noexcept {
     tokens_milli_ = std::min(cap, tokens_milli_ + (now_ns - last_ns_) * per_second_ / 1'000'000);
   }
   last_ns_ = now_ns;
+  if (reserve > 0 && now_ns < blocked_until_ns_) return false;
   if (tokens_milli_ < int64_t{reserve + 1} * 1000) return false;
   tokens_milli_ -= 1000;
   return true;
+}
+
+void RateBudget::OnVenueLimit(int64_t now_ns, int64_t backoff_ns) noexcept {
+  tokens_milli_ = 0;
+  last_ns_ = now_ns;
+  blocked_until_ns_ = now_ns + backoff_ns;
 }
 
 // ---- OrderTracker ----
@@ -643,6 +650,7 @@ OrderTracker::Outcome OrderTracker::OnCreateReply(ClientOrderId id, int http_sta
   if (http_status == 429) {
     ex.reason = RejectReason::kRateLimited;
     ex.venue_code = 429;
+    counters_->Add(counters_->rate_limited);
   } else {
     ex.reason = RejectReason::kVenue;
     ex.venue_code = http_status == 200 && r != nullptr ? FailureCode(r->failure_reason) : http_status;
@@ -966,7 +974,10 @@ void Orders::OnIntent(const OrderIntent& in) noexcept {
   if (!ready_) return Reject(in, RejectReason::kNotConnected);
   if (ctx_.publisher->overflowed()) return Reject(in, RejectReason::kBackpressure);
   if (!tracker_.CanTrack(in.client_id)) return Reject(in, RejectReason::kBackpressure);
-  if (!budget_.TryTake(MonoNow().value, kCancelReserve)) return Reject(in, RejectReason::kRateLimited);
+  if (!budget_.TryTake(MonoNow().value, kCancelReserve)) {
+    ctx_.counters->Add(ctx_.counters->rate_limited);
+    return Reject(in, RejectReason::kRateLimited);
+  }
   const int64_t now_s = NowS();
   size_t jn = order_jwts_.Take(now_s, jwt_buf_);
   if (jn == 0) {
@@ -1063,6 +1074,7 @@ void Orders::OnHttpResponse(uint64_t tag, int status, char* body, size_t len, Ts
     ctx_.log->Log(runtime::LogLevel::kWarn, "%s: create order refused: HTTP %d %.160s", ctx_.venue->name.c_str(), status,
                   body);
   }
+  if (status == 429) budget_.OnVenueLimit(MonoNow().value, kVenueLimitBackoffNs);
   Note(tracker_.OnCreateReply(id, status, nullptr, recv, now));
 }
 

@@ -54,7 +54,10 @@
 //
 // Rate limit: a token bucket of kRestPerSecond (30 private requests/s per user, §2.6); an
 // order that would leave fewer than kCancelReserve tokens is refused locally (kRateLimited)
-// before the venue would answer 429, so cancels keep room.
+// before the venue would answer 429, so cancels keep room. A 429 on a create (the order is
+// kRejected kRateLimited, venue_code 429) empties the bucket and refuses new orders locally for
+// kVenueLimitBackoffNs (RateBudget::OnVenueLimit); every refusal of either kind counts
+// rate_limited.
 //
 // Orders count as connected once the REST connection is open, the user channel is subscribed
 // and one accounts snapshot arrived. Owned by the venue thread; the order path (OnIntent and the
@@ -91,6 +94,8 @@ inline constexpr std::string_view kHistoricalPath = "/api/v3/brokerage/orders/hi
 inline constexpr std::string_view kHistoricalBatchPath = "/api/v3/brokerage/orders/historical/batch";
 inline constexpr int kRestPerSecond = 30;
 inline constexpr int kCancelReserve = 3;
+// After a 429 no new order is sent for this long (the venue's window is one second).
+inline constexpr int64_t kVenueLimitBackoffNs = 1'000'000'000;
 inline constexpr int kJwtPoolSize = 32;
 inline constexpr int64_t kJwtRefillMs = 10;
 inline constexpr int64_t kJwtMaxAgeS = 90;  // of the 120 s life: room for clock skew and queueing
@@ -317,14 +322,19 @@ class OrderTracker {
 class RateBudget {
  public:
   explicit RateBudget(int per_second = kRestPerSecond) : per_second_(per_second), tokens_milli_(per_second * 1000) {}
-  // Takes one token if more than `reserve` remain after refilling to now_ns.
+  // Takes one token if more than `reserve` remain after refilling to now_ns. While backing
+  // off (OnVenueLimit) only calls with reserve 0 (cancels) may take one.
   bool TryTake(int64_t now_ns, int reserve) noexcept;
+  // The venue answered 429: the bucket is emptied and new orders wait until now_ns + backoff_ns.
+  void OnVenueLimit(int64_t now_ns, int64_t backoff_ns) noexcept;
+  bool blocked(int64_t now_ns) const noexcept { return now_ns < blocked_until_ns_; }
   int tokens() const noexcept { return static_cast<int>(tokens_milli_ / 1000); }
 
  private:
   int per_second_;
   int64_t tokens_milli_;
   int64_t last_ns_ = 0;
+  int64_t blocked_until_ns_ = 0;
 };
 
 class Orders final : public venues::WsListener, public HttpListener {

@@ -27,8 +27,8 @@
 // ES256 signature, kid/sub = the key name (api_key_env), iss "cdp", nbf/exp window (≤ 120 s,
 // 5 s skew), uri = "<METHOD> <Host><path>", and a nonce never seen before (Coinbase asks for a
 // new JWT per request; the simulator enforces it). Failures are 401 {"error":"UNAUTHENTICATED"}.
-// More than 30 requests in any one-second window per account → 429 (real 429 body text is
-// unverified). Refusals of a well-formed create are HTTP 200 with success:false and
+// More than 30 requests in any one-second window per account → 429 (RateLimited; the real 429
+// body text is unverified). Refusals of a well-formed create are HTTP 200 with success:false and
 // error_response, as Coinbase sends them. Matching: IOC takes what crosses and expires the rest;
 // FOK fills completely or expires untouched; GTC takes what crosses and rests the remainder
 // (a resting order never trades later: the random-walk book does not sweep it); post-only GTC
@@ -39,8 +39,11 @@
 // open orders batched by 50. Duplicate client_order_id: refused as INVALID_REQUEST (Coinbase's
 // behaviour is unverified). No dead man's switch: nothing is canceled on disconnect.
 //
-// Order-entry faults (Faults, taken per create): reject_orders → INSUFFICIENT_FUND;
-// drop_replies → the order is handled, but the REST answer is HTTP 504 GATEWAY_TIMEOUT (the
+// Order-entry faults (Faults, taken per create): rate_limit_orders → HTTP 429 with the error
+// body the request window uses, the order not handled; reject_orders → INSUFFICIENT_FUND;
+// partial_orders → an IOC (sor_limit_ioc) takes half its size, rounded down to the lot, and
+// the rest expires (status EXPIRED, as any IOC remainder);
+// drop_replies (and every drop_reply_every-th create) → the order is handled, but the REST answer is HTTP 504 GATEWAY_TIMEOUT (the
 // server framework always answers a request, so "no reply" is the gateway giving up) and its
 // user-channel pushes are never sent; late_replies → the user pushes go out late_reply_ms later
 // from the market clock's tick (with drop_replies: the 504 now, the pushes late);
@@ -326,8 +329,7 @@ class CoinbaseProtocol final : public Protocol {
     // 30 private requests per second per account (ORDERS.md §2.6): a one-second sliding window.
     const int64_t now = MonoNow().value;
     while (!recent_.empty() && now - recent_.front() >= 1'000'000'000) recent_.pop_front();
-    if (static_cast<int>(recent_.size()) >= kRestPerSecond)
-      return Reply(out, 429, json{{"error", "RATE_LIMIT_EXCEEDED"}, {"error_details", "Too many requests"}, {"message", "Too many requests"}});
+    if (static_cast<int>(recent_.size()) >= kRestPerSecond) return RateLimited(out);
     recent_.push_back(now);
     if (method == "POST" && path == "/api/v3/brokerage/orders") return CreateWithFaults(body, out);
     if (method == "POST" && path == "/api/v3/brokerage/orders/batch_cancel") {
@@ -377,6 +379,12 @@ class CoinbaseProtocol final : public Protocol {
     out->status = status;
     out->body = j.dump();
     return true;
+  }
+
+  // HTTP 429 in Coinbase's error shape ({error, error_details, message}, as its other errors;
+  // the exact 429 text is unverified: one report shows an HTML page from the gateway).
+  static bool RateLimited(HttpResult* out) {
+    return Reply(out, 429, json{{"error", "RATE_LIMIT_EXCEEDED"}, {"error_details", "Too many requests"}, {"message", "Too many requests"}});
   }
 
   bool CheckJwt(const std::string& token, const std::string& uri, std::string* why) {
@@ -432,7 +440,14 @@ class CoinbaseProtocol final : public Protocol {
 
   bool CreateWithFaults(const std::string& body, HttpResult* out) {
     Faults& f = s_->faults(venue_);
-    const bool drop = TakeFault(f.drop_replies);
+    if (TakeFault(f.rate_limit_orders)) {
+      const json j = json::parse(body, nullptr, false);
+      const std::string cid = j.is_object() ? j.value("client_order_id", "") : "";
+      s_->LogOrder(venue_, WallNow(), "place", cid, "\"client_order_id\":" + json(cid).dump(),
+                   "\"result\":\"rejected\",\"reason\":\"rate_limit\"");
+      return RateLimited(out);
+    }
+    const bool drop = TakeDropReply(f);
     const bool late = TakeFault(f.late_replies);
     const bool dup = TakeFault(f.duplicate_fills);
     const bool disconnect = !drop && TakeFault(f.disconnect_orders);
@@ -510,7 +525,12 @@ class CoinbaseProtocol final : public Protocol {
     s_->LogOrder(venue_, WallNow(), "place", cid,
                  "\"client_order_id\":" + json(cid).dump() + ",\"config\":" + json(conf).dump() + ",\"side\":\"" + side +
                      "\",\"base_size\":" + c["base_size"].dump() + ",\"limit_price\":" + c["limit_price"].dump());
-    bool take = crosses;
+    // partial_orders: an IOC takes at most half its size (rounded down to the lot); the rest
+    // expires as any IOC remainder.
+    Qty want = o.qty;
+    if (conf == "sor_limit_ioc" && TakeFault(s_->faults(venue_).partial_orders))
+      want = Qty::FromRaw(o.qty.raw() / 2 / ic.lot.raw() * ic.lot.raw());
+    bool take = crosses && want.is_positive();
     if (conf == "limit_limit_fok") {
       // All or nothing: only when the crossing levels hold the whole size.
       Qty avail;
@@ -526,7 +546,7 @@ class CoinbaseProtocol final : public Protocol {
     if (take) {
       std::vector<FillPart> fills;
       std::vector<BookDelta> deltas;
-      book.Take(o.side, o.limit, o.qty, &fills, &deltas);
+      book.Take(o.side, o.limit, want, &fills, &deltas);
       for (const FillPart& f : fills) {
         o.filled += f.qty;
         o.quote += AmountFromNotional(MulNotional(f.px, f.qty, Rounding::kFloor));

@@ -425,5 +425,74 @@ TEST_F(CoinbaseOrdersLoopback, DisconnectMidOrderIsResolvedAfterReconnect) {
   ExpectBalancesFollowTheReports();
 }
 
+// Fault partial_orders: an IOC buy of 0.30001 up to 30005.00 (0.5 offered at 30000.00) takes
+// only half its size, rounded down to the 0.00001 lot: 0.15; the venue expires the rest.
+// Outcome: exactly one kFill of 0.15 @ 30000 (quote 4500, fee 27 USDT), final, cum 0.15 (an
+// IOC remainder needs no report of its own); nothing else but an ack; the session's balances
+// equal the sim's (USDT 5473, BTC 1.15).
+TEST_F(CoinbaseOrdersLoopback, PartialIocFillsHalfAndExpiresTheRest) {
+  SimFault("coinbase", {{"partial_orders", 1}});
+  orders_->OnIntent(Intent(601, Side::kBuy, TimeInForce::kIoc, "30005.00", "0.30001"));
+  ASSERT_TRUE(Pump([&] { return Final(601); }, 10s));
+  int fills = 0;
+  for (const ExecReport& e : For(601)) {
+    if (e.kind == ExecKind::kFill) {
+      ++fills;
+      EXPECT_TRUE(e.final);
+      EXPECT_EQ(e.fill_qty, ParseDecimal<Qty>("0.15").value);
+      EXPECT_EQ(e.cum_qty, ParseDecimal<Qty>("0.15").value);
+      EXPECT_EQ(e.fill_px, ParseDecimal<Price>("30000").value);
+      EXPECT_EQ(e.fill_quote, Amt("4500"));
+      EXPECT_EQ(e.fee, Amt("27"));
+    } else {
+      EXPECT_EQ(e.kind, ExecKind::kAck);
+    }
+  }
+  EXPECT_EQ(fills, 1);
+  EXPECT_EQ(C(counters_.unknown_orders), 0u);
+  EXPECT_EQ(orders_->tracker().active(), 0);
+  const json acc = SimAccounts();
+  EXPECT_EQ(Amt(acc["coinbase"]["USDT"]), Amt("5473"));
+  EXPECT_EQ(Amt(acc["coinbase"]["BTC"]), Amt("1.15"));
+  ExpectBalancesFollowTheReports();
+  // The fault is spent: the next IOC takes its whole size.
+  orders_->OnIntent(Intent(602, Side::kBuy, TimeInForce::kIoc, "30005.00", "0.1"));
+  ASSERT_TRUE(Pump([&] { return Final(602); }, 10s));
+  EXPECT_EQ(Filled(602), ParseDecimal<Qty>("0.1").value);
+  ExpectBalancesFollowTheReports();
+}
+
+// Fault rate_limit_orders: the create is answered HTTP 429 with Coinbase's error body
+// (RATE_LIMIT_EXCEEDED) and not handled. Outcome: final kRejected with RejectReason::
+// kRateLimited, venue_code 429, counted rate_limited and order_rejects; nothing booked. The
+// session backs off (kVenueLimitBackoffNs): an order sent right after is refused here at once
+// (kRateLimited, no venue code, never tracked), rate_limited counted again.
+TEST_F(CoinbaseOrdersLoopback, VenueRateLimitRejectsAndBacksOff) {
+  ASSERT_EQ(C(counters_.rate_limited), 0u);
+  SimFault("coinbase", {{"rate_limit_orders", 1}});
+  orders_->OnIntent(Intent(611, Side::kBuy, TimeInForce::kIoc, "30005.00", "0.1"));
+  ASSERT_TRUE(Pump([&] { return Final(611); }, 10s));
+  ASSERT_EQ(For(611).size(), 1u);
+  EXPECT_EQ(For(611)[0].kind, ExecKind::kRejected);
+  EXPECT_EQ(For(611)[0].reason, RejectReason::kRateLimited);
+  EXPECT_EQ(For(611)[0].venue_code, 429);
+  EXPECT_EQ(C(counters_.rate_limited), 1u);
+  EXPECT_EQ(C(counters_.order_rejects), 1u);
+  EXPECT_EQ(orders_->tracker().active(), 0);
+
+  orders_->OnIntent(Intent(612, Side::kBuy, TimeInForce::kIoc, "30005.00", "0.1"));
+  Drain();
+  ASSERT_EQ(For(612).size(), 1u) << "refused at once, locally";
+  EXPECT_EQ(For(612)[0].kind, ExecKind::kRejected);
+  EXPECT_EQ(For(612)[0].reason, RejectReason::kRateLimited);
+  EXPECT_EQ(For(612)[0].venue_code, 0);
+  EXPECT_EQ(C(counters_.rate_limited), 2u);
+  EXPECT_EQ(orders_->tracker().active(), 0) << "nothing was sent";
+  const json acc = SimAccounts();
+  EXPECT_EQ(Amt(acc["coinbase"]["BTC"]), Amt("1"));
+  EXPECT_EQ(Amt(acc["coinbase"]["USDT"]), Amt("10000"));
+  ExpectBalancesFollowTheReports();
+}
+
 }  // namespace
 }  // namespace hs

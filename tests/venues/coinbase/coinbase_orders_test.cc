@@ -503,6 +503,23 @@ TEST(CoinbaseRateBudget, ThirtyPerSecondWithRoomKeptForCancels) {
   EXPECT_FALSE(b.TryTake(t, 0));
 }
 
+// A 429 empties the bucket and holds new orders for the backoff; cancels take tokens as they
+// refill; after the backoff orders flow again once the reserve has refilled.
+TEST(CoinbaseRateBudget, VenueLimitHoldsOrdersForTheBackoff) {
+  RateBudget b(30);
+  int64_t t = 1'000'000'000;
+  ASSERT_TRUE(b.TryTake(t, kCancelReserve));
+  b.OnVenueLimit(t, kVenueLimitBackoffNs);
+  EXPECT_TRUE(b.blocked(t));
+  EXPECT_FALSE(b.TryTake(t, 0)) << "emptied";
+  t += 500'000'000;  // 15 tokens back, still blocked for orders
+  EXPECT_FALSE(b.TryTake(t, kCancelReserve));
+  EXPECT_TRUE(b.TryTake(t, 0)) << "a cancel may go";
+  t = 1'000'000'000 + kVenueLimitBackoffNs;
+  EXPECT_FALSE(b.blocked(t));
+  EXPECT_TRUE(b.TryTake(t, kCancelReserve));
+}
+
 TEST(CoinbaseJwtPool, TokensAreUsedOnceAndStaleOnesAreDropped) {
   std::string priv, pub;
   ASSERT_TRUE(venues::GenerateP256KeyPair(&priv, &pub).ok());
