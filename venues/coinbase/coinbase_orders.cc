@@ -864,7 +864,15 @@ void Orders::ScheduleSweep() noexcept {
 // queried (with backoff) while the session is ready.
 void Orders::Sweep() noexcept {
   const int64_t now = MonoNow().value;
-  tracker_.ExpireAcks(now, policy_, WallNow());
+  if (tracker_.ExpireAcks(now, policy_, WallNow()) > 0 && rest_ && rest_->waiting() > 0) {
+    // A create went unanswered for the ack timeout. HTTP/1.1 answers a connection's requests in
+    // order, so nothing behind the missing answer can arrive either: drop the connection (the
+    // requests still waiting become unknown and are queried) and open a fresh one.
+    if (log_limit_.Allow())
+      ctx_.log->Log(runtime::LogLevel::kWarn, "%s: create unanswered for %lld ms: reconnecting the REST connection",
+                    ctx_.venue->name.c_str(), static_cast<long long>(policy_.ack_timeout_ns / 1'000'000));
+    rest_->Reconnect();
+  }
   if (!ready_) return;
   tracker_.table().DueQueries(now, policy_, [this](venues::InFlightEntry& e) {
     SendQuery(e);

@@ -33,7 +33,9 @@
 //
 // Unknown orders. No create reply within [execution] ack_timeout_ms, a 5xx, a lost request, or
 // a drop of the user stream (every order in flight) makes an order kUnknown, not final
-// (counted unknown_orders). A cold timer (100 ms) expires acks and, while ready, sends due
+// (counted unknown_orders). An ack timeout while requests wait on the REST connection also
+// reconnects it: responses come in request order, so none can follow the missing one (the
+// requests still waiting are reported lost, i.e. unknown, and queried). A cold timer (100 ms) expires acks and, while ready, sends due
 // queries with backoff (query_backoff_ms doubling, query_attempts; counted order_queries),
 // signed with the same ES256 JWTs: with the order id known (create reply or user update),
 // GET orders/historical/{order_id} (404 → not found); without it (the create reply was lost)

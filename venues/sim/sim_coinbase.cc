@@ -43,10 +43,11 @@
 // body the request window uses, the order not handled; reject_orders → INSUFFICIENT_FUND;
 // partial_orders → an IOC (sor_limit_ioc) takes half its size, rounded down to the lot, and
 // the rest expires (status EXPIRED, as any IOC remainder);
-// drop_replies (and every drop_reply_every-th create) → the order is handled, but the REST answer is HTTP 504 GATEWAY_TIMEOUT (the
-// server framework always answers a request, so "no reply" is the gateway giving up) and its
-// user-channel pushes are never sent; late_replies → the user pushes go out late_reply_ms later
-// from the market clock's tick (with drop_replies: the 504 now, the pushes late);
+// drop_replies (and every drop_reply_every-th create) → the order is handled, but no REST
+// answer is written (HttpResult::no_reply: that keep-alive connection answers nothing more,
+// HTTP/1.1 keeping responses in request order) and its user-channel pushes are never sent;
+// late_replies → the user pushes go out late_reply_ms later from the market clock's tick (with
+// drop_replies: no answer, the pushes late);
 // duplicate_fills → every user push twice; disconnect_orders → the order is handled, the REST
 // reply goes out, and the user-channel sessions are closed instead of pushing.
 #include <time.h>
@@ -455,7 +456,7 @@ class CoinbaseProtocol final : public Protocol {
     collect_ = &pushes;
     Create(body, out);
     collect_ = nullptr;
-    if (drop) Reply(out, 504, json{{"error", "GATEWAY_TIMEOUT"}, {"message", "upstream request timed out"}});
+    if (drop) out->no_reply = true;
     const Nanos due{WallNow().value + f.late_reply_ms * 1'000'000};
     for (const std::string& ev : pushes) {
       for (int c = 0; c < (dup ? 2 : 1); ++c) {

@@ -110,11 +110,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
 
   void Start() {
     stream_.expires_after(std::chrono::seconds(30));
-    auto self = shared_from_this();
-    http::async_read(stream_, buf_, req_, [self](beast::error_code ec, size_t) {
-      if (ec) return;
-      self->OnRequest();
-    });
+    Read();
   }
 
  private:
@@ -130,6 +126,13 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     Protocol::Headers headers;
     for (const auto& f : req_) headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
     server_->HandleHttp(venue_, std::string(req_.method_string()), std::string(req_.target()), headers, req_.body(), &r);
+    if (r.no_reply || silent_) {
+      // No answer now, and none after it on this connection (HttpResult::no_reply): read on.
+      silent_ = true;
+      stream_.expires_never();
+      req_ = {};
+      return Read();
+    }
     // Keep-alive when the client asks for it (HTTP/1.1 default): Coinbase order entry keeps one
     // connection; one-shot clients close theirs.
     const bool keep = req_.keep_alive();
@@ -152,9 +155,18 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     });
   }
 
+  void Read() {
+    auto self = shared_from_this();
+    http::async_read(stream_, buf_, req_, [self](beast::error_code ec, size_t) {
+      if (ec) return;
+      self->OnRequest();
+    });
+  }
+
   beast::tcp_stream stream_;
   Server* server_;
   int venue_;
+  bool silent_ = false;  // a response was withheld: nothing more is written on this connection
   beast::flat_buffer buf_;
   http::request<http::string_body> req_;
   http::response<http::string_body> res_;

@@ -50,6 +50,11 @@ struct HttpResult {
   int status = 404;
   std::string body = "{\"code\":-1,\"msg\":\"not found\"}";
   std::string content_type = "application/json";
+  // Fault injection: the request was handled but no response is written. HTTP/1.1 answers a
+  // connection's requests in order, so once one answer is missing none may follow it: the
+  // connection stays open and keeps reading (later requests are handled) but writes nothing
+  // more, as a server whose upstream hung. The client has to give up on it.
+  bool no_reply = false;
 };
 
 // What a venue kind's protocol does. Implementations live in sim_<venue>.cc.

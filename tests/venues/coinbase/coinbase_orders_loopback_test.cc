@@ -336,18 +336,26 @@ TEST_F(CoinbaseOrdersLoopback, DuplicateUserUpdateChangesNothingAndDisconnectMar
   EXPECT_EQ(orders_->tracker().table().unknown(), 0);
 }
 
-// Fault drop_replies: the IOC fills 0.3 at 30000, but the REST answer is a 504 and
-// no user push comes. Outcome: kUnknown; no order id is known, so the query lists the
-// product's recent orders and matches client_order_id (the venue logs a "list"): one final
-// fill with the venue's exact quote and fee; the slot is free.
+// Fault drop_replies: the IOC fills 0.3 at 30000, but the venue writes no REST answer (that
+// keep-alive connection answers nothing more) and no user push comes. Outcome: kUnknown only
+// once the ack timeout ([execution] ack_timeout_ms, 400) has passed since the send; the
+// session then reconnects the stuck REST connection, and since no order id is known the query
+// lists the product's recent orders and matches client_order_id: one final fill with the
+// venue's exact quote and fee; the slot is free. Order entry works again on the new
+// connection (the next IOC is acked and filled there).
 TEST_F(CoinbaseOrdersLoopback, DroppedReplyIsQueriedByClientIdAndResolved) {
   SimFault("coinbase", {{"drop_replies", 1}});
+  const auto sent = std::chrono::steady_clock::now();
   orders_->OnIntent(Intent(501, Side::kBuy, TimeInForce::kIoc, "30005.00", "0.3"));
+  ASSERT_TRUE(Pump([&] { return Has(501, ExecKind::kUnknown); }, 10s));
+  const auto unknown_after = std::chrono::steady_clock::now() - sent;
+  EXPECT_GE(unknown_after, std::chrono::milliseconds(cfg_->execution.ack_timeout_ms))
+      << "no answer at all: unknown only at the ack timeout";
   ASSERT_TRUE(Pump([&] { return Final(501); }, 10s));
   const auto r = For(501);
   ASSERT_EQ(r.size(), 2u);
   EXPECT_EQ(r[0].kind, ExecKind::kUnknown);
-  EXPECT_EQ(r[0].venue_code, 504);
+  EXPECT_EQ(r[0].venue_code, 0) << "no HTTP status: nothing came";
   EXPECT_EQ(r[1].kind, ExecKind::kFill);
   EXPECT_TRUE(r[1].final);
   EXPECT_EQ(r[1].fill_qty, ParseDecimal<Qty>("0.3").value);
@@ -358,10 +366,18 @@ TEST_F(CoinbaseOrdersLoopback, DroppedReplyIsQueriedByClientIdAndResolved) {
   EXPECT_EQ(C(counters_.unknown_resolved), 1u);
   EXPECT_EQ(orders_->tracker().active(), 0);
   ExpectBalancesFollowTheReports();
+  ASSERT_TRUE(Pump([&] { return orders_->connected(); }, 10s));
+  orders_->OnIntent(Intent(502, Side::kBuy, TimeInForce::kIoc, "30005.00", "0.01"));
+  ASSERT_TRUE(Pump([&] { return Final(502); }, 10s));
+  EXPECT_EQ(Filled(502), ParseDecimal<Qty>("0.01").value)
+      << ExecKindName(For(502).back().kind) << " " << static_cast<int>(For(502).back().reason);
+  EXPECT_FALSE(Has(502, ExecKind::kUnknown)) << "answered on the fresh connection";
+  ExpectBalancesFollowTheReports();
 }
 
-// Faults reject_orders + drop_replies: the venue refuses the order and the refusal is lost (504).
-// Outcome: kUnknown, then the listing has no such client_order_id: kRejected kNotFound.
+// Faults reject_orders + drop_replies: the venue refuses the order and the refusal is never
+// written. Outcome: kUnknown at the ack timeout, then the listing has no such
+// client_order_id: kRejected kNotFound.
 TEST_F(CoinbaseOrdersLoopback, LostRefusalEndsNotFound) {
   SimFault("coinbase", {{"reject_orders", 1}, {"drop_replies", 1}});
   orders_->OnIntent(Intent(511, Side::kBuy, TimeInForce::kIoc, "30005.00", "0.1"));
@@ -373,8 +389,9 @@ TEST_F(CoinbaseOrdersLoopback, LostRefusalEndsNotFound) {
   ExpectBalancesFollowTheReports();
 }
 
-// Faults drop_replies + late_replies (1500 ms): a 504 now, the user pushes late. The query
-// settles the order first; the late pushes change nothing (counted once).
+// Faults drop_replies + late_replies (1500 ms): no REST answer, the user pushes late. The
+// query (after the ack timeout) settles the order first; the late pushes change nothing
+// (counted once).
 TEST_F(CoinbaseOrdersLoopback, LatePushesAfterTheQueryChangeNothing) {
   SimFault("coinbase", {{"drop_replies", 1}, {"late_replies", 1}, {"late_reply_ms", 1500}});
   orders_->OnIntent(Intent(521, Side::kBuy, TimeInForce::kIoc, "30005.00", "0.2"));
@@ -382,6 +399,7 @@ TEST_F(CoinbaseOrdersLoopback, LatePushesAfterTheQueryChangeNothing) {
   EXPECT_EQ(For(521).front().kind, ExecKind::kUnknown);
   EXPECT_EQ(C(counters_.unknown_resolved), 1u);
   const size_t reports = For(521).size();
+  ASSERT_TRUE(Pump([&] { return orders_->connected(); }, 10s)) << "the REST connection was renewed";
   // A second order whose pushes are held too: they go out after the first one's (same delay,
   // in order), so its final fill means the late pushes of 521 have arrived.
   SimFault("coinbase", {{"late_replies", 1}, {"late_reply_ms", 1500}});
