@@ -38,6 +38,16 @@ class Loopback : public testing::LoopbackFixture {
     StartSim(paused, o.sim_args, /*order_log=*/true);
   }
 
+  // A barrier: sets `venue`'s book and waits until the engine has taken that top in with no
+  // order open. Status is one consistent snapshot of the core, so an order decided on any top
+  // before this one is either still open then or already answered (and in the sim's log).
+  void SetBookAndSettle(const std::string& venue, const json& bids, const json& asks) {
+    const int64_t tops = EngineCount("book_tops");
+    SetBook(venue, bids, asks);
+    ASSERT_TRUE(WaitFor([&] { return EngineCount("book_tops") > tops && EngineCount("orders_open") == 0; }, 10s))
+        << Status().dump();
+  }
+
   static std::string ConfigText(const Options& o) {
     const std::vector<int> ports = testing::DistinctFreePorts(2);
     const std::string depth = "depth = " + std::to_string(o.depth) + "\n";
@@ -69,7 +79,10 @@ TEST_F(Loopback, ScriptedDislocationSendsExactlyTheTwoExpectedLegsAndBalancesAgr
   // binance_b's bid jumps 200 USDT above binance_a's ask: 0.67% gross, beyond 0.2% fees + 0.05%.
   SetBook("binance_b", json::array({{"30200.00", "0.5"}}), json::array({{"30201.00", "1"}}));
   ASSERT_TRUE(WaitFor([&] { return EngineCount("fill_reports") >= 2; }, 20s)) << Status().dump();
-  std::this_thread::sleep_for(500ms);  // anything further would show up now
+  // A barrier instead of a quiet period: binance_b's book goes back to normal and the engine
+  // takes that top in with nothing open, so whatever the post-fill books made it do is logged.
+  ASSERT_NO_FATAL_FAILURE(
+      SetBookAndSettle("binance_b", json::array({{"29999.50", "1"}}), json::array({{"30000.50", "1"}})));
 
   const std::vector<json> orders = OrderLog();
   ASSERT_EQ(orders.size(), 2u);
@@ -142,14 +155,16 @@ TEST_F(Loopback, NoOrderReachesTheVenueAfterKillReturns) {
         return cancel_alls >= 2;  // one per venue and symbol
       },
       10s));
-  std::this_thread::sleep_for(300ms);  // replies to orders sent before the kill may still land
+  // Orders sent before the kill may still be answered: wait until none is open.
+  ASSERT_TRUE(WaitFor([&] { return EngineCount("orders_open") == 0; }, 20s)) << Status().dump();
   const uint64_t after_kill = SimOrders();
   const uint64_t opp_at_kill = Status()["counters"].value("opportunities", uint64_t{0});
   // Dislocations continue, scripted on top of the random ones.
   for (int k = 0; k < 8; ++k) {
     const std::string bid = std::to_string(30300 + k) + ".00";
-    SetBook("binance_b", json::array({{bid, "0.5"}}), json::array({{std::to_string(30301 + k) + ".00", "1"}}));
-    std::this_thread::sleep_for(250ms);
+    // The engine takes each dislocation in (and, were it not killed, would decide on it).
+    ASSERT_NO_FATAL_FAILURE(
+        SetBookAndSettle("binance_b", json::array({{bid, "0.5"}}), json::array({{std::to_string(30301 + k) + ".00", "1"}})));
   }
   EXPECT_EQ(SimOrders(), after_kill) << "an order reached the venue after the kill was acknowledged";
   const json st = Status();
