@@ -38,16 +38,6 @@ class Loopback : public testing::LoopbackFixture {
     StartSim(paused, o.sim_args, /*order_log=*/true);
   }
 
-  // A barrier: sets `venue`'s book and waits until the engine has taken that top in with no
-  // order open. Status is one consistent snapshot of the core, so an order decided on any top
-  // before this one is either still open then or already answered (and in the sim's log).
-  void SetBookAndSettle(const std::string& venue, const json& bids, const json& asks) {
-    const int64_t tops = EngineCount("book_tops");
-    SetBook(venue, bids, asks);
-    ASSERT_TRUE(WaitFor([&] { return EngineCount("book_tops") > tops && EngineCount("orders_open") == 0; }, 10s))
-        << Status().dump();
-  }
-
   static std::string ConfigText(const Options& o) {
     const std::vector<int> ports = testing::DistinctFreePorts(2);
     const std::string depth = "depth = " + std::to_string(o.depth) + "\n";

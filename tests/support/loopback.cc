@@ -140,6 +140,14 @@ int64_t LoopbackFixture::VenueCount(const std::string& venue, const char* counte
   return VenueStatus(venue).value(counter, fallback);
 }
 
+void LoopbackFixture::SetBookAndSettle(const std::string& venue, const json& bids, const json& asks) {
+  const int64_t tops = EngineCount("book_tops");
+  SetBook(venue, bids, asks);
+  ASSERT_TRUE(WaitFor([&] { return EngineCount("book_tops") > tops && EngineCount("orders_open") == 0; },
+                      std::chrono::seconds(10)))
+      << Status().dump();
+}
+
 int64_t LoopbackFixture::EngineCount(const char* counter) {
   const json s = Status();
   if (!s.is_object() || !s.contains("counters")) return 0;

@@ -87,6 +87,10 @@ class LoopbackFixture : public ::testing::Test {
   void SetBook(const std::string& venue, const json& bids, const json& asks) { SetBook(venue, "BTC/USDT", bids, asks); }
   // The control socket's "fault" command for `venue` (f: {"drop": 1}, {"stall": true}, ...).
   json SimFault(const std::string& venue, json f);
+  // A barrier instead of a quiet period: sets `venue`'s BTC/USDT book and waits until the engine
+  // has taken that top in with no order open. Status is one consistent snapshot of the core, so
+  // an order decided on any earlier top is then either still open or answered (and logged).
+  void SetBookAndSettle(const std::string& venue, const json& bids, const json& asks);
   // Sends each frame ({"text": ...} or {"hex": ...}) raw on the venue's market-data stream,
   // asserting each went out on exactly one connection.
   void SendRaw(const std::string& venue, const std::vector<json>& frames);

@@ -95,7 +95,9 @@ TEST_F(BybitLoopback, ScriptedDislocationsSendTheExpectedLegsAndBalancesAgreeExa
   // bybit_b's bid jumps 200 USDT above binance_a's ask: buy on binance_a, sell on bybit_b.
   SetBook("bybit_b", json::array({{"30200.00", "0.5"}}), json::array({{"30201.00", "1"}}));
   ASSERT_TRUE(WaitFor([&] { return EngineCount("fill_reports") >= 2; }, 20s)) << Status().dump();
-  std::this_thread::sleep_for(500ms);  // anything further would show up now
+  // Anything further would have been decided by the time the engine takes in a later top.
+  ASSERT_NO_FATAL_FAILURE(
+      SetBookAndSettle("bybit_b", json::array({{"29999.50", "1"}}), json::array({{"30000.50", "1"}})));
   std::vector<json> orders = OnlyPlaces(OrderLog());
   ASSERT_EQ(orders.size(), 2u);
   const json& buy = orders[0]["venue"] == "binance_a" ? orders[0] : orders[1];
@@ -123,7 +125,8 @@ TEST_F(BybitLoopback, ScriptedDislocationsSendTheExpectedLegsAndBalancesAgreeExa
   // The other way: bybit_b's ask drops below binance_a's bid: buy on bybit_b (fee in BTC).
   SetBook("bybit_b", json::array({{"29799.00", "1"}}), json::array({{"29800.00", "0.3"}}));
   ASSERT_TRUE(WaitFor([&] { return EngineCount("fill_reports") >= 4; }, 20s)) << Status().dump();
-  std::this_thread::sleep_for(500ms);
+  ASSERT_NO_FATAL_FAILURE(
+      SetBookAndSettle("bybit_b", json::array({{"29999.50", "1"}}), json::array({{"30000.50", "1"}})));
   orders = OnlyPlaces(OrderLog());
   ASSERT_EQ(orders.size(), 4u);
   const json& bybit_buy = orders[2]["venue"] == "bybit_b" ? orders[2] : orders[3];
@@ -163,15 +166,9 @@ TEST_F(BybitLoopback, IocThatFindsNothingIsCanceledAndBalancesStand) {
   // The next real change does not follow u == 1: a gap, a resubscribe, the true book again.
   SetBook("bybit_b", json::array({{"29999.50", "1"}}), json::array({{"30000.50", "1"}}));
   ASSERT_TRUE(WaitFor([&] { return Counter("bybit_b", "gaps") >= 1 && Ready(); }, 20s)) << Status().dump();
-  // Quiet: no more orders, every reply in.
-  uint64_t n = SimOrders();
-  for (int k = 0; k < 50; ++k) {
-    std::this_thread::sleep_for(300ms);
-    const uint64_t m = SimOrders();
-    if (m == n) break;
-    n = m;
-  }
-  std::this_thread::sleep_for(300ms);
+  // Settled: the engine has taken in a later top with every reply in (no order open).
+  ASSERT_NO_FATAL_FAILURE(
+      SetBookAndSettle("bybit_b", json::array({{"29999.40", "1"}}), json::array({{"30000.60", "1"}})));
   const std::vector<json> orders = OnlyPlaces(OrderLog());
   int bybit_orders = 0;
   for (const json& ord : orders) {
@@ -209,9 +206,12 @@ TEST_F(BybitLoopback, GapsCrossedBooksStallsAndDisconnectsRecoverAndNoTopLeaksFr
 
   // A stall: deltas the engine never sees, then a gap when the stream resumes.
   const int gaps_before = Counter("bybit_b", "gaps");
+  // The change set while stalled is never sent; the one after the stall follows it, so the
+  // engine sees its sequence jump (no waiting on the clock for deltas to be missed).
   ASSERT_TRUE(SimFault("bybit_b", {{"stall", true}}).value("ok", false));
-  std::this_thread::sleep_for(300ms);
+  SetBook("bybit_b", json::array({{"29999.30", "1"}}), json::array({{"30000.70", "1"}}));
   ASSERT_TRUE(SimFault("bybit_b", {{"stall", false}}).value("ok", false));
+  SetBook("bybit_b", json::array({{"29999.20", "1"}}), json::array({{"30000.80", "1"}}));
   ASSERT_TRUE(WaitFor([&] { return Counter("bybit_b", "gaps") > gaps_before; }, 20s)) << Status().dump();
   ASSERT_TRUE(WaitFor([&] { return Ready(); }, 30s)) << Status().dump();
 
