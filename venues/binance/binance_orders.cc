@@ -488,18 +488,22 @@ void Orders::HandleOrderReply(const ApiReply& r, TscStamp recv, Nanos now) noexc
   Publish(ex);
 }
 
-void Orders::HandleCancelReply(const ApiReply& r, TscStamp recv) noexcept {
+venues::InFlightEntry* Orders::TaggedEntry(const ApiReply& r, std::string_view prefix) noexcept {
   uint64_t v = 0;
-  if (!ParseTagged(r.id, kCancelPrefix, &v)) {
+  if (!ParseTagged(r.id, prefix, &v)) {
     ctx_.counters->Add(ctx_.counters->unknown_messages);
-    return;
+    return nullptr;
   }
-  venues::InFlightEntry* e = table_.Find(ClientOrderId{v});
+  return table_.Find(ClientOrderId{v});
+}
+
+void Orders::HandleCancelReply(const ApiReply& r, TscStamp recv) noexcept {
+  venues::InFlightEntry* e = TaggedEntry(r, kCancelPrefix);
   if (e == nullptr) return;  // already final
   if (r.has_error || r.status != 200 || !r.has_order) {
     if (log_limit_.Allow())
       ctx_.log->Log(runtime::LogLevel::kWarn, "%s: order.cancel hs%llu refused: code %lld %.*s", ctx_.venue->name.c_str(),
-                    static_cast<unsigned long long>(v), static_cast<long long>(r.error_code),
+                    static_cast<unsigned long long>(e->id.value), static_cast<long long>(r.error_code),
                     static_cast<int>(r.error_msg.size()), r.error_msg.data());
     // -2011: the venue has no open order by that id (it may have filled): ask for its status.
     if (r.error_code == kErrUnknownOrder && e->state != venues::InFlightState::kUnknown) MakeUnknown(*e, recv);
@@ -558,12 +562,7 @@ bool Orders::SendTrades(venues::InFlightEntry& e, const Pending& p) noexcept {
 }
 
 void Orders::HandleQueryReply(const ApiReply& r, TscStamp recv) noexcept {
-  uint64_t v = 0;
-  if (!ParseTagged(r.id, kQueryPrefix, &v)) {
-    ctx_.counters->Add(ctx_.counters->unknown_messages);
-    return;
-  }
-  venues::InFlightEntry* e = table_.Find(ClientOrderId{v});
+  venues::InFlightEntry* e = TaggedEntry(r, kQueryPrefix);
   if (e == nullptr) return;  // settled meanwhile (a late reply)
   const bool was_unknown = e->state == venues::InFlightState::kUnknown;
   if (r.has_error || r.status != 200 || !r.has_order) {
@@ -598,12 +597,7 @@ void Orders::HandleQueryReply(const ApiReply& r, TscStamp recv) noexcept {
 }
 
 void Orders::HandleTradesReply(const ApiReply& r, TscStamp recv) noexcept {
-  uint64_t v = 0;
-  if (!ParseTagged(r.id, kTradesPrefix, &v)) {
-    ctx_.counters->Add(ctx_.counters->unknown_messages);
-    return;
-  }
-  venues::InFlightEntry* e = table_.Find(ClientOrderId{v});
+  venues::InFlightEntry* e = TaggedEntry(r, kTradesPrefix);
   if (e == nullptr || r.has_error || r.status != 200 || !r.result_array) return;
   const Pending& p = PendingOf(e->id);
   // The trades must add up to what order.status said; otherwise the venue is still catching
@@ -614,7 +608,7 @@ void Orders::HandleTradesReply(const ApiReply& r, TscStamp recv) noexcept {
   }
   if (r.commission_assets_mixed && log_limit_.Allow())
     ctx_.log->Log(runtime::LogLevel::kWarn, "%s: order hs%llu paid commission in several assets",
-                  ctx_.venue->name.c_str(), static_cast<unsigned long long>(v));
+                  ctx_.venue->name.c_str(), static_cast<unsigned long long>(e->id.value));
   const bool was_unknown = e->state == venues::InFlightState::kUnknown;
   venues::CumulativeFill c;
   c.cum_qty = r.trades_qty;

@@ -175,6 +175,9 @@ class Orders final : public venues::WsListener {
   void Resolved(venues::InFlightEntry& e, bool was_unknown, bool final) noexcept;
   void HandleAccount(const ApiReply& r, Nanos now) noexcept;
   void HandleOrderReply(const ApiReply& r, TscStamp recv, Nanos now) noexcept;
+  // The live entry a reply whose id carries `prefix` answers, or nullptr: an id that is not
+  // ours is counted as an unknown message; a settled order's entry is simply gone.
+  venues::InFlightEntry* TaggedEntry(const ApiReply& r, std::string_view prefix) noexcept;
   void HandleCancelReply(const ApiReply& r, TscStamp recv) noexcept;
   void HandleCancelAllReply(const ApiReply& r, TscStamp recv) noexcept;
   void HandleQueryReply(const ApiReply& r, TscStamp recv) noexcept;
