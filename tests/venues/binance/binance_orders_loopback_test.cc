@@ -423,5 +423,23 @@ TEST_F(BinanceOrdersLoopback, TenThousandOrdersThroughSixtyFourSlotsWithFivePerc
   ExpectBalancesMatchTheSim();
 }
 
+
+// The simulator's control input for the new fault: a negative period is refused with an error
+// naming it and changes nothing; 0 turns it off again.
+TEST_F(BinanceOrdersLoopback, DropReplyEveryRefusesANegativePeriod) {
+  Start();
+  const nlohmann::json bad =
+      nlohmann::json::parse(sim_.server->HandleControl(R"({"cmd":"fault","venue":"binance","drop_reply_every":-3})"));
+  EXPECT_FALSE(bad.value("ok", true)) << bad.dump();
+  EXPECT_NE(bad.dump().find("drop_reply_every must be >= 0"), std::string::npos) << bad.dump();
+  const nlohmann::json off =
+      nlohmann::json::parse(sim_.server->HandleControl(R"({"cmd":"fault","venue":"binance","drop_reply_every":0})"));
+  EXPECT_TRUE(off.value("ok", false)) << off.dump();
+  s_.orders->OnIntent(Intent(901, Side::kBuy, "30001.50", "0.1"));
+  ASSERT_TRUE(RunUntil([&] { return s_.Final(901); }));
+  EXPECT_EQ(C(s_.counters.unknown_orders), 0u) << "no reply was dropped";
+  ExpectBalancesMatchTheSim();
+}
+
 }  // namespace
 }  // namespace hs::binance
