@@ -2,49 +2,37 @@
 
 namespace hs::risk {
 
-const char* TradingStateName(TradingState s) noexcept {
-  switch (s) {
-    case TradingState::kActive:
-      return "ACTIVE";
-    case TradingState::kReducing:
-      return "REDUCING";
-    case TradingState::kHalted:
-      return "HALTED";
-  }
-  return "?";
-}
-
-const char* VerdictName(Verdict v) noexcept {
+const char* GateVerdictName(GateVerdict v) noexcept {
   switch (v) {
-    case Verdict::kAccept:
+    case GateVerdict::kAccept:
       return "accept";
-    case Verdict::kHalted:
+    case GateVerdict::kHalted:
       return "halted";
-    case Verdict::kReducingOnly:
+    case GateVerdict::kReducingOnly:
       return "reducing_only";
-    case Verdict::kMaxOrderNotional:
+    case GateVerdict::kMaxOrderNotional:
       return "max_order_notional";
-    case Verdict::kMaxOrderQty:
+    case GateVerdict::kMaxOrderQty:
       return "max_order_qty";
-    case Verdict::kNonPositive:
+    case GateVerdict::kNonPositive:
       return "non_positive";
-    case Verdict::kUnknownVenue:
+    case GateVerdict::kUnknownVenue:
       return "unknown_venue";
   }
   return "?";
 }
 
-Verdict RiskGate::Check(const OrderIntent& intent, bool reduces_risk) const noexcept {
-  if (!intent.venue.valid() || intent.venue.value >= kMaxVenues) return Verdict::kUnknownVenue;
+GateVerdict RiskGate::Check(const OrderIntent& intent, bool reduces_risk) const noexcept {
+  if (!intent.venue.valid() || intent.venue.value >= kMaxVenues) return GateVerdict::kUnknownVenue;
   const TradingState s = effective_state(intent.venue);
-  if (s == TradingState::kHalted) return Verdict::kHalted;
-  if (s == TradingState::kReducing && !reduces_risk) return Verdict::kReducingOnly;
-  if (!intent.qty.is_positive() || !intent.limit_px.is_positive()) return Verdict::kNonPositive;
-  if (limits_.max_order_qty.is_positive() && intent.qty > limits_.max_order_qty) return Verdict::kMaxOrderQty;
+  if (s == TradingState::kHalted) return GateVerdict::kHalted;
+  if (s == TradingState::kReducing && !reduces_risk) return GateVerdict::kReducingOnly;
+  if (!intent.qty.is_positive() || !intent.limit_px.is_positive()) return GateVerdict::kNonPositive;
+  if (limits_.max_order_qty.is_positive() && intent.qty > limits_.max_order_qty) return GateVerdict::kMaxOrderQty;
   // Worst case notional at the limit price, rounded up: the check never under-counts.
   if (MulNotional(intent.limit_px, intent.qty, Rounding::kCeil) > limits_.max_order_notional)
-    return Verdict::kMaxOrderNotional;
-  return Verdict::kAccept;
+    return GateVerdict::kMaxOrderNotional;
+  return GateVerdict::kAccept;
 }
 
 }  // namespace hs::risk

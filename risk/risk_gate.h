@@ -1,4 +1,4 @@
-// hs::risk — trading states and pre-trade checks. Pure and synchronous: no I/O, no clock, no
+// hs::risk — the first-cut gate (being replaced by PreTradeGate, risk/pre_trade.h): trading states and pre-trade checks. Pure and synchronous: no I/O, no clock, no
 // allocation; owned and called by the decision core only.
 //
 // States (DESIGN §7): ACTIVE, REDUCING (only risk-reducing orders), HALTED (nothing but
@@ -13,13 +13,11 @@
 #include "core/base/fixed_point.h"
 #include "core/base/ids.h"
 #include "core/messages/messages.h"
+#include "risk/trading_state.h"
 
 namespace hs::risk {
 
-enum class TradingState : uint8_t { kActive = 0, kReducing = 1, kHalted = 2 };
-const char* TradingStateName(TradingState s) noexcept;
-
-enum class Verdict : uint8_t {
+enum class GateVerdict : uint8_t {
   kAccept = 0,
   kHalted,              // global or venue state is HALTED
   kReducingOnly,        // state is REDUCING and the order does not reduce risk
@@ -28,20 +26,20 @@ enum class Verdict : uint8_t {
   kNonPositive,         // qty or price <= 0
   kUnknownVenue,
 };
-const char* VerdictName(Verdict v) noexcept;
+const char* GateVerdictName(GateVerdict v) noexcept;
 
-struct Limits {
+struct GateLimits {
   Notional max_order_notional;
   Qty max_order_qty;  // zero = no qty cap
 };
 
 class RiskGate {
  public:
-  explicit RiskGate(Limits limits) noexcept : limits_(limits) { venue_state_.fill(TradingState::kActive); }
+  explicit RiskGate(GateLimits limits) noexcept : limits_(limits) { venue_state_.fill(TradingState::kActive); }
 
   // Checks one intent. `reduces_risk` is the caller's claim that the order only reduces
   // exposure (REDUCING admits it). Returns kAccept or the first failing check.
-  [[nodiscard]] Verdict Check(const OrderIntent& intent, bool reduces_risk = false) const noexcept;
+  [[nodiscard]] GateVerdict Check(const OrderIntent& intent, bool reduces_risk = false) const noexcept;
 
   TradingState global_state() const noexcept { return global_; }
   TradingState venue_state(VenueId v) const noexcept { return venue_state_[v.value]; }
@@ -50,10 +48,10 @@ class RiskGate {
   }
   void SetGlobal(TradingState s) noexcept { global_ = s; }
   void SetVenue(VenueId v, TradingState s) noexcept { venue_state_[v.value] = s; }
-  const Limits& limits() const noexcept { return limits_; }
+  const GateLimits& limits() const noexcept { return limits_; }
 
  private:
-  Limits limits_;
+  GateLimits limits_;
   TradingState global_ = TradingState::kActive;
   std::array<TradingState, kMaxVenues> venue_state_{};
 };

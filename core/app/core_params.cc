@@ -82,7 +82,8 @@ engine::EngineParams CoreParamsFromConfig(const config::Config& cfg, uint64_t cl
     rp.pace_per_min = al.pace_notional_per_min;
     rp.max_book_age = Nanos::FromMillis(cfg.reference.max_age_ms);
   }
-  p.limits = risk::Limits{cfg.risk.max_order_notional, cfg.risk.max_order_qty};
+  p.limits.max_order_notional = cfg.risk.max_order_notional;
+  p.limits.max_order_qty = cfg.risk.max_order_qty;
   p.client_id_base = client_id_base;
   return p;
 }

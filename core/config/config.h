@@ -145,9 +145,77 @@ struct ExecutionConfig {
   int64_t drain_ms = 3'000;                       // on stop: time open groups get to end (0..600000)
 };
 
+// [risk.instruments."NAME"]: per-instrument overrides of the order limits (0 = the global one).
+struct RiskInstrumentConfig {
+  Qty max_order_qty;
+  Notional max_order_notional;
+  Notional min_order_notional;  // at the limit price; 0 = none beyond the instrument's min_notional
+};
+
+// [risk.venues.NAME]: per-venue controls.
+struct RiskVenueConfig {
+  // Instrument allowlist by instrument id: `instruments = ["BTC/USDT", ...]`; absent = every
+  // instrument the venue lists.
+  std::array<bool, kMaxInstruments> allowed{};
+  int max_open_orders = 32;          // 0 = no limit; the [risk] value is the default
+  int order_rate = 0;                // orders per order_rate_window_ms; 0 = the [risk] default
+  int64_t order_rate_window_ms = 0;  // 0 = the [risk] default
+  int cancel_reserve = -1;           // -1 = the [risk] default
+  // [risk.venues.NAME.max_position]: ASSET = "amount" (0 = no limit), by asset id.
+  std::array<Amount, kMaxAssets> max_position{};
+};
+
+// [risk.breakers.NAME]: one circuit breaker (names: stale, integrity, divergence, vol_spike,
+// drawdown, daily_loss, reject_rate, unknown_orders, leg_imbalance, journal, clock). Common keys:
+// enabled (true when the table is present), scope ("global" | "venue" | "instrument", where the
+// breaker allows it), action ("reduce" | "halt"), cooldown_ms, latch. Own keys, stored raw in
+// threshold / threshold2 / window_ms / min_count:
+//   stale          after_ms (window: how long below quorum before tripping)
+//   integrity      max_events (threshold, a count), window_ms
+//   divergence     divergence_bps (threshold, a Rate), after_ms (window)
+//   vol_spike      ratio (threshold, a Rate, e.g. "3"), short_halflife_s, long_halflife_s, sample_ms, warmup
+//   drawdown       max_drawdown_bps (threshold, a Rate)
+//   daily_loss     max_loss (threshold, an Amount in the valuation asset)
+//   reject_rate    max_rate (threshold, a Rate), min_orders (min_count), window_ms
+//   unknown_orders max_age_ms (threshold, ms)
+//   leg_imbalance  max_notional (threshold, a Notional), max_age_ms (threshold2, ms)
+//   journal        (none; always halt and latch)
+//   clock          max_time_jump_ms (threshold, ms)
+struct BreakerConfigEntry {
+  bool enabled = false;
+  uint8_t scope = 0;   // risk::BreakerScope
+  uint8_t action = 1;  // risk::BreakerAction (halt)
+  int64_t cooldown_ms = 5'000;
+  bool latch = false;
+  int64_t threshold = 0;
+  int64_t threshold2 = 0;
+  int64_t window_ms = 0;
+  int64_t min_count = 0;
+  // vol_spike only.
+  double short_halflife_s = 10;
+  double long_halflife_s = 300;
+  int64_t sample_ms = 1'000;
+  int warmup = 30;
+};
+
 struct RiskConfig {
   Notional max_order_notional;
   Qty max_order_qty;  // 0 = no separate qty cap
+  Notional min_order_notional;           // 0 = none beyond each instrument's min_notional
+  Rate collar = Rate::FromRaw(1'000'000);  // collar_bps = "100"; 0 = off; [0, 1)
+  int max_open_orders = 32;              // per venue default; 0 = no limit
+  int order_rate = 50;                   // per venue default: orders per order_rate_window_ms; 0 = off
+  int64_t order_rate_window_ms = 1'000;
+  int cancel_reserve = 5;                // of order_rate, kept for cancels; < order_rate
+  int repeat_max = 60;                   // same venue, instrument and side; 0 = off
+  int64_t repeat_window_ms = 10'000;
+  bool self_trade_prevention = true;
+  Notional daily_notional_cap;           // 0 = no cap
+  int64_t day_start_utc_min = 0;         // day_start_utc = "HH:MM", minutes past 00:00 UTC
+  std::array<Amount, kMaxAssets> max_position{};  // [risk.max_position] ASSET = "amount"; 0 = none
+  std::array<RiskInstrumentConfig, kMaxInstruments> instrument{};  // by instrument id
+  std::array<RiskVenueConfig, kMaxVenues> venue{};                 // by venue id
+  std::array<BreakerConfigEntry, 11> breakers{};                   // by risk::BreakerId
 };
 
 struct JournalConfig {
@@ -162,6 +230,12 @@ struct AdminConfig {
   int max_clients = 16;        // connections served at once
   int64_t idle_timeout_s = 30;  // a connection silent this long is closed
   int max_line_bytes = 4096;   // longest request line
+  // Permissions. group: the socket is 0660 and owned by this group (name); empty: 0600.
+  std::string group;
+  // uids that may run every command; empty = the engine's own uid only.
+  std::vector<uint32_t> operators;
+  // uids that may run read-only commands (status, positions, orders, pnl, breakers, limits, help).
+  std::vector<uint32_t> viewers;
 };
 
 // [reference]: how the reference price of each instrument is formed from the venues' books.

@@ -10,7 +10,7 @@ namespace hs::engine {
 DecisionCore::DecisionCore(const EngineParams& params, Wiring wiring)
     : p_(params),
       w_(std::move(wiring)),
-      risk_(params.limits),
+      risk_(risk::GateLimits{params.limits.max_order_notional, params.limits.max_order_qty}),
       orders_(params.client_id_base),
       legs_(params.legs),
       reference_(params.reference),
@@ -437,8 +437,8 @@ void DecisionCore::EvaluatePair(InstrumentId inst, VenueId buy, VenueId sell, co
 bool DecisionCore::SendGroup(OrderIntent* legs, int n) noexcept {
   // Risk first, every leg: one leg of a pair alone is a position, not what was decided.
   for (int k = 0; k < n; ++k) {
-    const risk::Verdict v = risk_.Check(legs[k]);
-    if (v != risk::Verdict::kAccept) {
+    const risk::GateVerdict v = risk_.Check(legs[k]);
+    if (v != risk::GateVerdict::kAccept) {
       ++tel_.counters.risk_rejects;
       journal::RiskReject rr{legs[k], static_cast<uint8_t>(v)};
       w_.journal.Append(journal::RecordType::kRiskReject, rr);

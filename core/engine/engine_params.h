@@ -12,7 +12,8 @@
 #include "core/engine/leg_risk_params.h"
 #include "core/engine/rebalancer_params.h"
 #include "core/engine/reference_price.h"
-#include "risk/risk_gate.h"
+#include "risk/breakers.h"
+#include "risk/limits.h"
 
 namespace hs::engine {
 
@@ -57,7 +58,8 @@ struct EngineParams {
   bool allocation_enabled = false;
   AllocatorParams allocator;
   RebalancerParams rebalancer;
-  risk::Limits limits;
+  risk::Limits limits;        // the pre-trade gate's ([risk])
+  risk::BreakerParams breakers;  // [risk.breakers.*]
   LegRiskParams legs;  // repairing groups whose legs filled differently ([execution])
   uint64_t client_id_base = 1;  // first client order id (unique per session)
   // Telemetry is published every this many kTimer inputs (and after each operator command).

@@ -19,6 +19,8 @@
 #include "core/engine/rebalancer.h"
 #include "core/messages/messages.h"
 #include "core/runtime/histogram.h"
+#include "risk/breakers.h"
+#include "risk/pre_trade.h"
 
 namespace hs::engine {
 
@@ -111,6 +113,61 @@ struct AllocationView {
   AllocationStats stats;        // over the run: start/end weights, convergence, time in band
 };
 
+// One open order as `ctl orders` shows it (the first kMaxOrderViews open ones, oldest first).
+struct OpenOrderView {
+  ClientOrderId id;
+  VenueId venue;
+  InstrumentId instrument;
+  Side side = Side::kBuy;
+  OrderPurpose purpose = OrderPurpose::kArbitrage;
+  TimeInForce tif = TimeInForce::kIoc;
+  bool unknown = false;  // its outcome is unknown now (being queried)
+  Price limit_px;
+  Qty qty;
+  Qty filled;
+  Nanos opened_at;       // input time it was sent
+  uint32_t group = 0;
+};
+inline constexpr int kMaxOrderViews = 64;
+
+// One breaker slot as `ctl breakers` shows it.
+struct BreakerView {
+  uint8_t breaker = 0;  // risk::BreakerId
+  uint8_t scope = 0;    // risk::BreakerScope
+  uint8_t action = 0;   // risk::BreakerAction
+  uint8_t state = 0;    // risk::SlotState
+  bool latch = false;
+  uint16_t index = 0;   // venue or instrument id of the slot (0 for global)
+  uint16_t cause_venue = 0xFFFF;       // the observation that last tripped it
+  uint16_t cause_instrument = 0xFFFF;
+  uint64_t trips = 0;
+  int64_t tripped_at_ns = 0;  // wall clock (input time) of the last trip; 0 = never
+  int64_t cleared_at_ns = 0;
+  int64_t last_value = 0;     // raw, in the breaker's own unit
+  int64_t last_threshold = 0;
+  uint8_t last_cause = 0;     // which limit (risk/breakers.h units)
+};
+inline constexpr int kMaxBreakerViews = risk::kBreakers * (kMaxVenues > kMaxInstruments ? kMaxVenues : kMaxInstruments);
+
+// Per asset, over every venue: what the engine holds and what it cost (PnL ledger).
+struct PositionView {
+  Amount position;      // free + locked over every known venue
+  Price avg_cost;       // in the valuation asset
+  Amount realized;      // valuation asset
+  Amount unrealized;    // at the reference (0 when unpriced)
+  Amount fees;          // valuation asset
+  Amount value;         // position at the reference (valuation asset)
+};
+
+// The pre-trade gate's use of its limits: what `ctl limits` shows beside the configured values.
+struct RiskUsageView {
+  std::array<uint64_t, risk::kVerdicts> rejects_by_check{};  // by risk::Verdict (index 0 unused)
+  std::array<int, kMaxVenues> open_orders{};
+  std::array<int, kMaxVenues> rate_in_window{};  // orders within the venue's order-rate window
+  Notional daily_notional;                        // traded today (the gate's count)
+  int64_t day_start_ns = 0;                       // when today began (wall ns; 0 = no order yet)
+};
+
 struct CoreTelemetry {
   uint64_t version = 0;
   int venues = 0;
@@ -144,6 +201,17 @@ struct CoreTelemetry {
   int dust_entries = 0;   // (venue, instrument) entries holding dust
   Notional dust_notional;  // their worth at the references
   LegCounters legs;
+  // Risk (issue 13): states per instrument (breaker layer included), breakers, open orders,
+  // positions and the gate's usage.
+  std::array<uint8_t, kMaxInstruments> instrument_state{};  // risk::TradingState, strictest over venues' global
+  int breaker_views = 0;
+  std::array<BreakerView, kMaxBreakerViews> breakers{};
+  uint64_t breaker_trips = 0;
+  int breakers_tripped = 0;
+  int order_views = 0;
+  std::array<OpenOrderView, kMaxOrderViews> orders{};
+  std::array<PositionView, kMaxAssets> positions{};
+  RiskUsageView risk;
 };
 
 class TelemetrySlot {

@@ -99,6 +99,8 @@ const char* ControlOpName(ControlOp op) noexcept {
       return "refused";
     case ControlOp::kDrain:
       return "drain";
+    case ControlOp::kReset:
+      return "reset";
   }
   return "?";
 }

@@ -88,6 +88,7 @@ struct OrderIntent {
   Qty qty;
   uint32_t group = 0;       // id shared by the legs of one decision (an arbitrage pair, a paired rebalance)
   bool post_only = false;   // GTC only: rest as maker or be refused (where the venue offers it)
+  bool cancel = false;      // a cancel of the order `client_id` names: the risk gate always passes it
   // Measurements, not decisions: TSC latency stamps. No decision reads them, and a replay
   // compares records with them cleared (ClearMeasurements).
   TscStamp origin_stamp;    // recv_stamp of the tick that triggered the decision
@@ -167,7 +168,9 @@ struct VenueMsg {
 // unknown venue, ...). It changes nothing; it travels to the core only so that the journal holds
 // every operator action, refused ones included (audit).
 // kDrain (the engine is stopping): no new group starts; open ones may still end (repairs run).
-enum class ControlOp : uint8_t { kNone = 0, kHalt, kReduce, kResume, kKill, kShutdown, kTimer, kRefused, kDrain };
+// kReset: an operator resets the breaker `arg` names (risk::BreakerId): its tripped and latched
+// slots clear (the journal breaker cannot be reset).
+enum class ControlOp : uint8_t { kNone = 0, kHalt, kReduce, kResume, kKill, kShutdown, kTimer, kRefused, kDrain, kReset };
 const char* ControlOpName(ControlOp op) noexcept;
 
 inline constexpr uint32_t kNoPeer = 0xFFFFFFFFu;  // a command the engine issued itself (no operator)
@@ -177,7 +180,7 @@ struct ControlCommand {
   ControlOp op = ControlOp::kNone;
   VenueId venue;          // Invalid() = global
   ControlOp refused_op = ControlOp::kNone;  // kRefused: what was asked (kNone: the peer itself)
-  uint8_t reserved = 0;
+  uint8_t arg = 0;        // kReset: the breaker (risk::BreakerId)
   uint32_t peer_uid = kNoPeer;  // the operator's uid (admin socket peer credentials)
   uint64_t request_id = 0;
   Nanos time;             // control thread's clock when it issued the command: the core's time input
