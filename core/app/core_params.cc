@@ -12,6 +12,64 @@ uint64_t SessionClientIdBase(int64_t wall_ns) noexcept {
   return (units % kUnits) * kSessionClientIds + 1;
 }
 
+void RiskParamsFromConfig(const config::Config& cfg, engine::EngineParams* out) {
+  const config::RiskConfig& r = cfg.risk;
+  risk::Limits& l = out->limits;
+  l.venues = static_cast<int>(cfg.venues.size());
+  l.instruments = static_cast<int>(cfg.instruments.size());
+  l.assets = static_cast<int>(cfg.assets.size());
+  l.max_order_notional = r.max_order_notional;
+  l.max_order_qty = r.max_order_qty;
+  l.collar = r.collar;
+  l.max_position = r.max_position;
+  l.repeat_max = r.repeat_max;
+  l.repeat_window = Nanos::FromMillis(r.repeat_window_ms);
+  l.self_trade_prevention = r.self_trade_prevention;
+  l.daily_notional_cap = r.daily_notional_cap;
+  l.day_start = Nanos::FromMillis(r.day_start_utc_min * 60'000);
+  for (const auto& ic : cfg.instruments) {
+    risk::InstrumentLimits& il = l.instrument[ic.id.value];
+    const config::RiskInstrumentConfig& ri = r.instrument[ic.id.value];
+    il.base = ic.base;
+    il.quote = ic.quote;
+    il.max_order_qty = ri.max_order_qty;
+    il.max_order_notional = ri.max_order_notional;
+    // The floor is the largest of the instrument's own minimum and the risk minimums.
+    il.min_order_notional = Max(ic.min_notional, Max(r.min_order_notional, ri.min_order_notional));
+  }
+  for (const auto& vc : cfg.venues) {
+    risk::VenueLimits& vl = l.venue[vc.id.value];
+    const config::RiskVenueConfig& rv = r.venue[vc.id.value];  // resolved by the config
+    vl.allowed = rv.allowed;
+    vl.max_open_orders = rv.max_open_orders;
+    vl.order_rate = rv.order_rate;
+    vl.order_rate_window = Nanos::FromMillis(rv.order_rate_window_ms);
+    vl.cancel_reserve = rv.cancel_reserve < 0 ? 0 : rv.cancel_reserve;
+    vl.max_position = rv.max_position;
+  }
+  for (int b = 0; b < risk::kBreakers; ++b) {
+    const config::BreakerConfigEntry& e = r.breakers[static_cast<size_t>(b)];
+    risk::BreakerConfig& c = out->breakers.breaker[static_cast<size_t>(b)];
+    c.enabled = e.enabled;
+    c.scope = static_cast<risk::BreakerScope>(e.scope);
+    c.action = static_cast<risk::BreakerAction>(e.action);
+    c.cooldown = Nanos::FromMillis(e.cooldown_ms);
+    c.latch = e.latch;
+    c.threshold = e.threshold;
+    c.threshold2 = e.threshold2;
+    c.window = Nanos::FromMillis(e.window_ms);
+    c.min_count = e.min_count;
+  }
+  // The clock breaker compares nanoseconds; the config says milliseconds.
+  risk::BreakerConfig& clock = out->breakers.breaker[static_cast<size_t>(risk::BreakerId::kClock)];
+  clock.threshold = r.breakers[static_cast<size_t>(risk::BreakerId::kClock)].threshold * 1'000'000;
+  const config::BreakerConfigEntry& vs = r.breakers[static_cast<size_t>(risk::BreakerId::kVolSpike)];
+  out->vol_spike.short_halflife = vs.short_halflife_s * 1000.0 / static_cast<double>(vs.sample_ms > 0 ? vs.sample_ms : 1000);
+  out->vol_spike.long_halflife = vs.long_halflife_s * 1000.0 / static_cast<double>(vs.sample_ms > 0 ? vs.sample_ms : 1000);
+  out->vol_spike.sample = Nanos::FromMillis(vs.sample_ms > 0 ? vs.sample_ms : 1000);
+  out->vol_spike.warmup = vs.warmup;
+}
+
 engine::EngineParams CoreParamsFromConfig(const config::Config& cfg, uint64_t client_id_base) {
   engine::EngineParams p;
   p.venues = static_cast<int>(cfg.venues.size());
@@ -82,8 +140,7 @@ engine::EngineParams CoreParamsFromConfig(const config::Config& cfg, uint64_t cl
     rp.pace_per_min = al.pace_notional_per_min;
     rp.max_book_age = Nanos::FromMillis(cfg.reference.max_age_ms);
   }
-  p.limits.max_order_notional = cfg.risk.max_order_notional;
-  p.limits.max_order_qty = cfg.risk.max_order_qty;
+  RiskParamsFromConfig(cfg, &p);
   p.client_id_base = client_id_base;
   return p;
 }

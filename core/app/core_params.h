@@ -23,4 +23,8 @@ inline constexpr uint64_t kSessionClientIds = uint64_t{1} << 20;
 // earlier placed 2^20 orders per 10 ms it ran, and base + 2^20 stays below kClientIdLimit.
 uint64_t SessionClientIdBase(int64_t wall_ns) noexcept;
 
+// The risk part of the core's parameters ([risk], [risk.breakers.*]) into `out`: pre-trade
+// limits per venue and instrument, breaker settings and the vol_spike measurement.
+void RiskParamsFromConfig(const config::Config& cfg, engine::EngineParams* out);
+
 }  // namespace hs::app

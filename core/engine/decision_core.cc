@@ -10,7 +10,9 @@ namespace hs::engine {
 DecisionCore::DecisionCore(const EngineParams& params, Wiring wiring)
     : p_(params),
       w_(std::move(wiring)),
-      risk_(risk::GateLimits{params.limits.max_order_notional, params.limits.max_order_qty}),
+      gate_(params.limits),
+      breakers_(params.breakers, params.venues, params.instruments),
+      feeds_(params.breakers, params.vol_spike, params.limits.day_start),
       orders_(params.client_id_base),
       legs_(params.legs),
       reference_(params.reference),
@@ -26,6 +28,28 @@ DecisionCore::DecisionCore(const EngineParams& params, Wiring wiring)
   tel_.venues = p_.venues;
   tel_.instruments = p_.instruments;
   tel_.assets = p_.assets;
+  // Throttle storage is sized here, once (start-up); nothing on the order path allocates.
+  for (int v = 0; v < p_.venues; ++v) {
+    const risk::VenueLimits& vl = p_.limits.venue[v];
+    rate_[v].Configure(vl.order_rate, vl.order_rate_window);
+    for (int i = 0; i < p_.instruments; ++i) lists_[static_cast<size_t>(v * kMaxInstruments + i)] = p_.venue[v].lists[i];
+  }
+  repeat_.Configure(p_.venues, p_.instruments, p_.limits.repeat_max, p_.limits.repeat_window);
+  daily_.Configure(p_.limits.day_start);
+  ctx_.states = &states_;
+  ctx_.reference = tel_.reference.data();
+  ctx_.reference_valid = tel_.reference_valid.data();
+  ctx_.position = portfolio_.positions();
+  ctx_.venue_position = portfolio_.venue_totals();
+  ctx_.open_orders = orders_.open_by_venue();
+  ctx_.resting = resting_.data();
+  ctx_.rate = rate_.data();
+  ctx_.repeat = &repeat_;
+  ctx_.daily = &daily_;
+  ctx_.drift_sign = allocator_ ? drift_sign_.data() : nullptr;
+  ctx_.valuation_asset = p_.valuation_asset;
+  breakers_.Apply(&states_);
+  CopyRisk();
 }
 
 void DecisionCore::Begin(Nanos wall_time) noexcept {
@@ -40,12 +64,13 @@ void DecisionCore::Begin(Nanos wall_time) noexcept {
 
 int DecisionCore::DoWork() noexcept {
   int work = 0;
-  if (w_.journal_failed != nullptr && !journal_halted_ && w_.journal_failed->load(std::memory_order_acquire)) {
-    // A journal that cannot persist means no trading (DESIGN §8); latched like a kill.
-    journal_halted_ = true;
-    risk_.SetGlobal(risk::TradingState::kHalted);
+  if (w_.journal_failed != nullptr && !tel_.journal_failed && w_.journal_failed->load(std::memory_order_acquire)) {
+    // A journal that cannot persist means no trading (DESIGN §8): the journal breaker halts and
+    // latches, and no reset clears it. Its time is the last input time the core saw.
     tel_.journal_failed = true;
-    tel_.global_state = static_cast<uint8_t>(risk::TradingState::kHalted);
+    breakers_.TripNow(risk::BreakerId::kJournal, VenueId::Invalid(), InstrumentId::Invalid(), 1, 0, last_input_, this);
+    ApplyStates(last_input_, nullptr, journal::StateChangeResult::kApplied);
+    PublishTelemetry();
   }
   if (w_.from_control.valid()) {
     bool operator_cmd = false;
@@ -120,61 +145,71 @@ void DecisionCore::PublishTelemetry() noexcept {
   RecomputePnl();
   CopyOutcomes();
   CopyLegs(last_timer_);
+  CopyRisk();
   tel_.version++;
   tel_.counters.journal_stalls = w_.journal.stalls();
   if (w_.telemetry != nullptr && !w_.telemetry->TryPublish(tel_)) ++tel_.counters.telemetry_drops;
 }
 
 void DecisionCore::Handle(const ControlCommand& cmd) noexcept {
+  last_input_ = cmd.time;
+  feeds_.OnControlTime(cmd.op == ControlOp::kTimer, cmd.time, breakers_, this);
   const bool venue_scoped = cmd.venue.valid() && cmd.venue.value < p_.venues;
+  const bool global = !cmd.venue.valid();
+  journal::StateChangeResult result = journal::StateChangeResult::kApplied;
   switch (cmd.op) {
     case ControlOp::kKill:
       // Always global (the control thread refuses a venue): latched until a global resume.
-      killed_ = true;
-      risk_.SetGlobal(risk::TradingState::kHalted);
+      states_.SetKilled(true);
       break;
     case ControlOp::kHalt:
+    case ControlOp::kReduce: {
+      const risk::TradingState to = cmd.op == ControlOp::kHalt ? risk::TradingState::kHalted : risk::TradingState::kReducing;
+      // A global reduce under a kill sets the operator layer below it; the kill still rules
+      // (TradingStates reads HALTED while killed) until a global resume clears both.
       if (venue_scoped) {
-        risk_.SetVenue(cmd.venue, risk::TradingState::kHalted);
-      } else if (!cmd.venue.valid()) {
-        risk_.SetGlobal(risk::TradingState::kHalted);
+        states_.SetOperatorVenue(cmd.venue, to);
+      } else if (global) {
+        states_.SetOperatorGlobal(to);
+      } else {
+        result = journal::StateChangeResult::kNoEffect;
       }
       break;
-    case ControlOp::kReduce:
-      if (venue_scoped) {
-        risk_.SetVenue(cmd.venue, risk::TradingState::kReducing);
-      } else if (!cmd.venue.valid() && !killed_ && !journal_halted_) {
-        // A latched kill or a failed journal keeps the engine HALTED: reduce cannot relax it.
-        risk_.SetGlobal(risk::TradingState::kReducing);
-      }
-      break;
+    }
     case ControlOp::kResume:
-      if (journal_halted_) break;  // a failed journal is not something an operator resumes
+      // Resume clears what operators set; a tripped or latched breaker stays (ctl reset NAME).
       if (venue_scoped) {
-        // Only that venue's own state: the global state (a kill above all) stays as it is.
-        risk_.SetVenue(cmd.venue, risk::TradingState::kActive);
-      } else if (!cmd.venue.valid()) {
-        killed_ = false;
-        risk_.SetGlobal(risk::TradingState::kActive);
+        // Only that venue's own operator state: the global state (a kill above all) stays.
+        states_.SetOperatorVenue(cmd.venue, risk::TradingState::kActive);
+      } else if (global) {
+        states_.SetKilled(false);
+        states_.SetOperatorGlobal(risk::TradingState::kActive);
+      } else {
+        result = journal::StateChangeResult::kNoEffect;
       }
       break;
+    case ControlOp::kReset: {
+      const int n = cmd.arg < risk::kBreakers
+                        ? breakers_.Reset(static_cast<risk::BreakerId>(cmd.arg), cmd.time, cmd.peer_uid, this)
+                        : -1;
+      result = n < 0 ? journal::StateChangeResult::kRefused
+                     : (n == 0 ? journal::StateChangeResult::kNoEffect : journal::StateChangeResult::kApplied);
+      break;
+    }
     case ControlOp::kRefused:
       ++tel_.refused_commands;  // journaled by DoWork for the audit trail; changes nothing
-      break;
+      return;
     case ControlOp::kTimer:
       OnTimer(cmd.time);
       return;
     case ControlOp::kDrain:
       draining_ = true;
       tel_.draining = true;
-      break;
+      return;
     default:
-      break;
+      return;
   }
-  tel_.killed = killed_;
-  tel_.global_state = static_cast<uint8_t>(risk_.global_state());
-  for (int v = 0; v < p_.venues; ++v)
-    tel_.venue[v].trading_state = static_cast<uint8_t>(risk_.venue_state(VenueId{static_cast<uint8_t>(v)}));
+  ApplyStates(cmd.time, &cmd, result);
 }
 
 void DecisionCore::OnTimer(Nanos now) noexcept {
@@ -183,6 +218,8 @@ void DecisionCore::OnTimer(Nanos now) noexcept {
   // it with time alone, so each timer input brings them all up to date (recomputing only those
   // whose books changed or whose venues aged out; the rest repeat exactly).
   for (int i = 0; i < p_.instruments; ++i) UpdateReference(InstrumentId{static_cast<uint16_t>(i)}, now);
+  // Breakers next, so that every decision of this timer sees the states they leave.
+  RunBreakers(now);
   if (rebalancer_ && !draining_ && rebalancer_->Due(now)) RunRebalancer(now);
   // Repairs retry, time out into unwinds, and sweep dust on timer inputs too.
   if (!legs_.idle()) RunRepairs(now);
@@ -194,6 +231,7 @@ void DecisionCore::OnTimer(Nanos now) noexcept {
 
 void DecisionCore::Handle(const VenueMsg& msg) noexcept {
   ++tel_.counters.messages;
+  last_input_ = msg.recv_time;
   switch (msg.kind) {
     case VenueMsg::Kind::kBookTop:
       OnBookTop(msg.top, msg.recv_time);
@@ -287,11 +325,17 @@ void DecisionCore::OnStatus(const VenueStatus& st) noexcept {
   vv.parse_errors = std::max(vv.parse_errors, st.parse_errors);
 }
 
-bool DecisionCore::CanTrade(VenueId v) const noexcept {
+bool DecisionCore::CanTrade(VenueId v, InstrumentId i) const noexcept {
   const VenueParams& vp = p_.venue[v.value];
   const VenueView& vv = tel_.venue[v.value];
   return vp.trading && vv.orders_connected && portfolio_.known(v) &&
-         risk_.effective_state(v) == risk::TradingState::kActive;
+         states_.Effective(v, i) == risk::TradingState::kActive;
+}
+
+bool DecisionCore::CanSend(VenueId v) const noexcept {
+  const VenueParams& vp = p_.venue[v.value];
+  const VenueView& vv = tel_.venue[v.value];
+  return vp.trading && vv.orders_connected && portfolio_.known(v) && states_.venue(v) != risk::TradingState::kHalted;
 }
 
 void DecisionCore::OnBookTop(const BookTop& top, Nanos now) noexcept {
@@ -398,7 +442,7 @@ void DecisionCore::EvaluatePair(InstrumentId inst, VenueId buy, VenueId sell, co
     episode = kEpisodeOpen;
     ++tel_.counters.opportunities;
   }
-  if (!CanTrade(buy) || !CanTrade(sell)) return;
+  if (!CanTrade(buy, inst) || !CanTrade(sell, inst)) return;
   if (now < cooldown_until_[inst.value][buy.value][sell.value]) return;
   if (!plan.qty.is_positive()) {
     if ((episode & kEpisodeCapped) == 0) ++tel_.counters.opportunities_capped;
@@ -437,10 +481,17 @@ void DecisionCore::EvaluatePair(InstrumentId inst, VenueId buy, VenueId sell, co
 bool DecisionCore::SendGroup(OrderIntent* legs, int n) noexcept {
   // Risk first, every leg: one leg of a pair alone is a position, not what was decided.
   for (int k = 0; k < n; ++k) {
-    const risk::GateVerdict v = risk_.Check(legs[k]);
-    if (v != risk::GateVerdict::kAccept) {
+    ctx_.now = legs[k].decision_time;
+    const risk::Decision d = gate_.Check(legs[k], ctx_);
+    if (!d.ok()) {
       ++tel_.counters.risk_rejects;
-      journal::RiskReject rr{legs[k], static_cast<uint8_t>(v)};
+      rejects_.Count(d.verdict);
+      journal::RiskReject rr;
+      rr.intent = legs[k];
+      rr.verdict = static_cast<uint8_t>(d.verdict);
+      rr.asset = d.asset;
+      rr.value = d.value;
+      rr.limit = d.limit;
       w_.journal.Append(journal::RecordType::kRiskReject, rr);
       return false;
     }
@@ -483,9 +534,192 @@ bool DecisionCore::SendGroup(OrderIntent* legs, int n) noexcept {
       w_.venue_wakers[leg.venue.value]->Wake();
     w_.journal.Append(journal::RecordType::kIntent, leg);
     ++tel_.counters.orders_sent;
+    OnSent(leg);
   }
   CopyOutcomes();
   return true;
+}
+
+void DecisionCore::OnSent(const OrderIntent& leg) noexcept {
+  const Nanos now = leg.decision_time;
+  rate_[leg.venue.value].Record(now);
+  repeat_.Record(leg.venue, leg.instrument, leg.side, now);
+  daily_.Record(MulNotional(leg.limit_px, leg.qty, Rounding::kCeil), now);
+  if (leg.tif == TimeInForce::kGtc) UpdateResting(leg.venue, leg.instrument);
+}
+
+void DecisionCore::UpdateResting(VenueId v, InstrumentId i) noexcept {
+  // Resting (GTC) orders are rare: the self-trade view of (v, i) is rebuilt from the order table
+  // whenever one opens or closes there.
+  risk::RestingTop r;
+  orders_.ForEachOpen([&](const TrackedOrder& o) {
+    if (o.venue != v || o.instrument != i || o.tif != TimeInForce::kGtc) return;
+    if (o.side == Side::kBuy) {
+      if (r.buys++ == 0 || o.limit_px > r.best_buy) r.best_buy = o.limit_px;
+    } else {
+      if (r.sells++ == 0 || o.limit_px < r.best_sell) r.best_sell = o.limit_px;
+    }
+  });
+  resting_[static_cast<size_t>(v.value * kMaxInstruments + i.value)] = r;
+}
+
+void DecisionCore::RunBreakers(Nanos now) noexcept {
+  // NAV and PnL at this input time for drawdown and the day's loss (otherwise they are computed
+  // at each telemetry publish).
+  const bool needs_nav = breakers_.enabled(risk::BreakerId::kDrawdown) || breakers_.enabled(risk::BreakerId::kDailyLoss);
+  if (needs_nav) RecomputePnl();
+  for (int v = 0; v < p_.venues; ++v) {
+    const VenueView& vv = tel_.venue[v];
+    integrity_events_[v] = static_cast<uint64_t>(vv.gaps) + vv.checksum_failures + vv.resyncs;
+  }
+  const bool unknown = orders_.unknown_open() > 0;
+  if (unknown) orders_.OldestUnknown(&oldest_unknown_);
+  BreakerInputs in;
+  in.now = now;
+  in.venues = p_.venues;
+  in.instruments = p_.instruments;
+  in.reference = &reference_;
+  in.quorum = p_.reference.min_venues.data();
+  in.lists = lists_.data();
+  in.integrity_events = integrity_events_.data();
+  in.orders_sent = orders_.outcomes().by_venue.data();
+  in.venue_rejects = venue_rejects_.data();
+  in.oldest_unknown = unknown ? oldest_unknown_.data() : nullptr;
+  in.nav = nav_.nav;
+  in.nav_complete = needs_nav && nav_.complete;
+  in.pnl = tel_.pnl_quote;
+  if (breakers_.enabled(risk::BreakerId::kLegImbalance) && !legs_.idle()) {
+    in.residual_notional = legs_.ResidualNotional(reference_);
+    in.oldest_residual_age = legs_.OldestResidualAge(now);
+  }
+  feeds_.Evaluate(in, breakers_, this);
+  if (states_changed_) ApplyStates(now, nullptr, journal::StateChangeResult::kApplied);
+}
+
+void DecisionCore::OnBreakerEvent(const risk::BreakerEvent& e) noexcept {
+  journal::BreakerRecord r;
+  r.breaker = static_cast<uint8_t>(e.breaker);
+  r.scope = static_cast<uint8_t>(e.scope);
+  r.kind = static_cast<uint8_t>(e.kind);
+  r.action = static_cast<uint8_t>(e.action);
+  r.cause = e.cause;
+  r.index = e.index;
+  r.venue = e.venue;
+  r.instrument = e.instrument;
+  r.peer_uid = e.peer_uid;
+  r.value = e.value;
+  r.threshold = e.threshold;
+  r.time_ns = e.time.value;
+  w_.journal.Append(journal::RecordType::kBreaker, r);
+  if (e.kind == risk::BreakerEventKind::kTrip) ++tel_.breaker_trips;
+  states_changed_ = true;
+}
+
+void DecisionCore::ApplyStates(Nanos now, const ControlCommand* cmd, journal::StateChangeResult result) noexcept {
+  states_changed_ = false;
+  breakers_.Apply(&states_);
+  tel_.killed = states_.killed();
+  tel_.global_state = static_cast<uint8_t>(states_.global());
+  journal::StateChange sc;
+  sc.time_ns = now.value;
+  sc.result = static_cast<uint8_t>(result);
+  sc.global = tel_.global_state;
+  sc.killed = states_.killed() ? 1 : 0;
+  if (cmd != nullptr) {
+    sc.request_id = cmd->request_id;
+    sc.peer_uid = cmd->peer_uid;
+    sc.op = static_cast<uint8_t>(cmd->op);
+  }
+  for (int v = 0; v < p_.venues; ++v) {
+    const VenueId vid{static_cast<uint8_t>(v)};
+    const risk::TradingState st = states_.venue(vid);
+    tel_.venue[v].trading_state = static_cast<uint8_t>(st);
+    sc.venue[v] = static_cast<uint8_t>(st);
+    // The order sessions obey the same HALTED the core derives (DESIGN §7).
+    const bool halted = st == risk::TradingState::kHalted;
+    if (w_.kill != nullptr && halted != venue_halt_mirror_[v]) w_.kill->SetVenueHalted(vid, halted);
+    venue_halt_mirror_[v] = halted;
+  }
+  for (int i = 0; i < p_.instruments; ++i) {
+    const risk::TradingState st = states_.breaker_instrument(InstrumentId{static_cast<uint16_t>(i)});
+    tel_.instrument_state[i] = static_cast<uint8_t>(st);
+    sc.instrument[i] = static_cast<uint8_t>(st);
+  }
+  w_.journal.Append(journal::RecordType::kStateChange, sc);
+}
+
+void DecisionCore::CopyRisk() noexcept {
+  // Breakers: every slot of every enabled breaker, in breaker order.
+  int n = 0;
+  for (int b = 0; b < risk::kBreakers; ++b) {
+    const auto id = static_cast<risk::BreakerId>(b);
+    if (!breakers_.enabled(id)) continue;
+    const risk::BreakerConfig& c = breakers_.config(id);
+    for (int k = 0; k < breakers_.slots(id) && n < kMaxBreakerViews; ++k) {
+      const risk::BreakerSlot& sl = breakers_.slot(id, k);
+      BreakerView& bv = tel_.breakers[static_cast<size_t>(n++)];
+      bv.breaker = static_cast<uint8_t>(b);
+      bv.scope = static_cast<uint8_t>(c.scope);
+      bv.action = static_cast<uint8_t>(c.action);
+      bv.latch = c.latch || id == risk::BreakerId::kJournal;
+      bv.state = static_cast<uint8_t>(sl.state);
+      bv.index = static_cast<uint16_t>(k);
+      bv.cause_venue = sl.last_venue;
+      bv.cause_instrument = sl.last_instrument;
+      bv.trips = sl.trips;
+      bv.tripped_at_ns = sl.tripped_at.value;
+      bv.cleared_at_ns = sl.cleared_at.value;
+      bv.last_value = sl.last_value;
+      bv.last_threshold = sl.last_threshold;
+      bv.last_cause = sl.last_cause;
+    }
+  }
+  tel_.breaker_views = n;
+  tel_.breakers_tripped = breakers_.tripped();
+  // Open orders, oldest first (by client id: ids increase within a session).
+  int m = 0;
+  orders_.ForEachOpen([&](const TrackedOrder& o) {
+    if (m >= kMaxOrderViews) return;
+    OpenOrderView& v = tel_.orders[static_cast<size_t>(m++)];
+    v.id = o.id;
+    v.venue = o.venue;
+    v.instrument = o.instrument;
+    v.side = o.side;
+    v.purpose = o.purpose;
+    v.tif = o.tif;
+    v.unknown = o.unknown_now;
+    v.limit_px = o.limit_px;
+    v.qty = o.qty;
+    v.filled = o.filled;
+    v.opened_at = o.opened_at;
+    v.group = o.group;
+  });
+  std::sort(tel_.orders.begin(), tel_.orders.begin() + m,
+            [](const OpenOrderView& a, const OpenOrderView& b) { return a.id.value < b.id.value; });
+  tel_.order_views = m;
+  // Positions and their cost (the ledger), valued at the references.
+  for (int a = 0; a < p_.assets; ++a) {
+    const AssetId aid{static_cast<uint16_t>(a)};
+    PositionView& pv = tel_.positions[static_cast<size_t>(a)];
+    pv.position = portfolio_.position(aid);
+    pv.avg_cost = ledger_.avg_cost(aid);
+    pv.realized = ledger_.realized(aid);
+    pv.fees = ledger_.fees_valuation(aid);
+    const bool priced = aid == p_.valuation_asset || valuation_.Priced(aid);
+    pv.value = priced ? (aid == p_.valuation_asset ? pv.position : valuation_.Value(aid, pv.position, Rounding::kFloor))
+                      : Amount::Zero();
+    pv.unrealized = priced && aid != p_.valuation_asset ? pv.value - ledger_.cost(aid) : Amount::Zero();
+  }
+  // The gate's usage.
+  RiskUsageView& ru = tel_.risk;
+  ru.rejects_by_check = rejects_.by_verdict;
+  const Nanos now = last_input_;
+  for (int v = 0; v < p_.venues; ++v) {
+    ru.open_orders[v] = orders_.open_on(VenueId{static_cast<uint8_t>(v)});
+    ru.rate_in_window[v] = rate_[v].CountInWindow(now);
+  }
+  ru.daily_notional = daily_.used(now);
+  ru.day_start_ns = daily_.DayStart(now).value;
 }
 
 void DecisionCore::RunRebalancer(Nanos now) noexcept {
@@ -517,7 +751,7 @@ void DecisionCore::RunRebalancer(Nanos now) noexcept {
   view.books = &books_;
   view.reference = &reference_;
   view.portfolio = &portfolio_;
-  for (int v = 0; v < p_.venues; ++v) view.can_trade[v] = CanTrade(VenueId{static_cast<uint8_t>(v)});
+  for (int v = 0; v < p_.venues; ++v) view.can_trade[v] = CanSend(VenueId{static_cast<uint8_t>(v)});
   PlannedOrder planned[Rebalancer::kMaxPlanned];
   const int n = rebalancer_->Plan(view, now, planned, Rebalancer::kMaxPlanned);
   for (int k = 0; k < n;) {
@@ -563,6 +797,8 @@ void DecisionCore::CopyAllocation() noexcept {
     av.effective_target[a] = al.effective_target(aid);
     av.drift[a] = al.drift(aid);
     av.in_band[a] = al.in_band(aid);
+    // REDUCING admits a rebalance order that moves its asset toward the target (risk gate).
+    drift_sign_[static_cast<size_t>(a)] = av.drift[a].is_positive() ? 1 : (av.drift[a].is_negative() ? -1 : 0);
   }
   av.rebalance = rebalancer_->counters();
 }
@@ -585,7 +821,11 @@ void DecisionCore::CloseOrder(TrackedOrder& o, ExecKind last, Nanos now) noexcep
   const ClientOrderId id = o.id;
   const Qty filled = o.filled;
   const bool repair = legs_.IsRepairOrder(id);
+  const bool resting = o.tif == TimeInForce::kGtc;
+  const VenueId venue = o.venue;
+  const InstrumentId instrument = o.instrument;
   const GroupEnd end = orders_.Close(o, last);
+  if (resting) UpdateResting(venue, instrument);
   if (repair) {
     legs_.OnRepairDone(id, filled);
     RunRepairs(now);  // the next attempt at once, not a timer later
@@ -602,7 +842,7 @@ void DecisionCore::RunRepairs(Nanos now) noexcept {
   view.books = &books_;
   view.reference = &reference_;
   view.portfolio = &portfolio_;
-  for (int v = 0; v < p_.venues; ++v) view.can_trade[v] = CanTrade(VenueId{static_cast<uint8_t>(v)});
+  for (int v = 0; v < p_.venues; ++v) view.can_trade[v] = CanSend(VenueId{static_cast<uint8_t>(v)});
   RepairOrder planned[LegTracker::kMaxRepairs];
   const int n = legs_.Plan(view, now, planned, LegTracker::kMaxRepairs);
   for (int k = 0; k < n; ++k) {
@@ -655,9 +895,12 @@ void DecisionCore::OnExec(const ExecReport& ex, Nanos now) noexcept {
     return;
   }
   if (ex.kind == ExecKind::kUnknown) {
-    orders_.MarkUnknown(*o);
+    orders_.MarkUnknown(*o, now);
     CopyOutcomes();
   }
+  // The reject-rate breaker counts what venues (and sessions) refused; refusals of the kill
+  // switch's own making are the operator's, not the venue's.
+  if (ex.kind == ExecKind::kRejected && ex.reason != RejectReason::kHalted) ++venue_rejects_[o->venue.value];
   // Idempotent: a fill whose cumulative quantity is not ahead of what the core booked is a
   // repeat (a duplicate push, or a late report already covered by a query's answer). It books
   // nothing; a final flag on it still ends the order.

@@ -9,7 +9,11 @@
 //
 // Owned by the decision-core agent. Hot path (Handle → FindArbitrage → risk → intent push)
 // allocates nothing, takes no lock and does not log or throw.
-// Not yet here (later issues): rebalancer, leg hedging, breakers beyond the kill/journal halt.
+// Risk (DESIGN §7): every intent passes the pre-trade gate with a RiskContext built from the
+// core's own parts; trading states are derived here only, from operator commands and breaker
+// rounds (BreakerFeeds measures on timer inputs, BreakerSet decides), and every trip, clear and
+// state change is journaled. The per-venue HALTED state is mirrored into the kill switch that
+// order sessions read.
 #pragma once
 
 #include <array>
@@ -23,6 +27,7 @@
 #include "core/engine/arbitrage.h"
 #include "core/engine/arbitrage_lean.h"
 #include "core/engine/book_cache.h"
+#include "core/engine/breaker_feeds.h"
 #include "core/engine/engine_params.h"
 #include "core/engine/leg_tracker.h"
 #include "core/engine/liquidity_ledger.h"
@@ -37,12 +42,16 @@
 #include "core/messages/messages.h"
 #include "core/messages/rings.h"
 #include "core/runtime/idle.h"
+#include "core/runtime/kill_switch.h"
 #include "core/runtime/spsc_ring.h"
-#include "risk/risk_gate.h"
+#include "risk/breakers.h"
+#include "risk/pre_trade.h"
+#include "risk/throttles.h"
+#include "risk/trading_state.h"
 
 namespace hs::engine {
 
-class DecisionCore {
+class DecisionCore final : private risk::BreakerEventSink {
  public:
   struct Wiring {
     std::vector<VenueRing::Consumer> from_venues;      // index = venue id
@@ -54,6 +63,8 @@ class DecisionCore {
     TelemetrySlot* telemetry = nullptr;
     CoreMetrics* metrics = nullptr;
     runtime::Waker* waker = nullptr;                   // the core's own
+    // Where the core mirrors each venue's HALTED state for the order sessions (may be null).
+    runtime::KillSwitch* kill = nullptr;
   };
 
   DecisionCore(const EngineParams& params, Wiring wiring);
@@ -73,7 +84,11 @@ class DecisionCore {
 
   const CoreTelemetry& telemetry() const noexcept { return tel_; }
   const Portfolio& portfolio() const noexcept { return portfolio_; }
-  const risk::RiskGate& risk_gate() const noexcept { return risk_; }
+  const risk::TradingStates& states() const noexcept { return states_; }
+  const risk::BreakerSet& breakers() const noexcept { return breakers_; }
+  const risk::PreTradeGate& gate() const noexcept { return gate_; }
+  const risk::RejectCounts& reject_counts() const noexcept { return rejects_; }
+  const BreakerFeeds& breaker_feeds() const noexcept { return feeds_; }
   const ReferencePrice& reference() const noexcept { return reference_; }
   const PnlLedger& ledger() const noexcept { return ledger_; }
   const Allocator* allocator() const noexcept { return allocator_ ? &*allocator_ : nullptr; }
@@ -94,7 +109,20 @@ class DecisionCore {
   bool Reconcile(const BalanceUpdate& b) noexcept;
   void OnExec(const ExecReport& ex, Nanos now) noexcept;
   void EvaluatePair(InstrumentId inst, VenueId buy, VenueId sell, const BookTop& trigger, Nanos now) noexcept;
-  bool CanTrade(VenueId v) const noexcept;
+  // Arbitrage may open a pair here: the venue trades, is connected, its balances are known and
+  // the state for (venue, instrument) is ACTIVE.
+  bool CanTrade(VenueId v, InstrumentId i) const noexcept;
+  // Repairs and rebalancing may send here (the gate then admits only reducing orders when the
+  // state is REDUCING): as CanTrade, but any state short of HALTED for the venue.
+  bool CanSend(VenueId v) const noexcept;
+  // Risk: the breaker round of a timer input; derived states after any change (breaker layer,
+  // kill-switch mirror, telemetry, journal); the context the gate reads.
+  void RunBreakers(Nanos now) noexcept;
+  void ApplyStates(Nanos now, const ControlCommand* cmd, journal::StateChangeResult result) noexcept;
+  void OnBreakerEvent(const risk::BreakerEvent& e) noexcept override;
+  void OnSent(const OrderIntent& leg) noexcept;
+  void UpdateResting(VenueId v, InstrumentId i) noexcept;
+  void CopyRisk() noexcept;
   void CloseOrder(TrackedOrder& o, ExecKind last, Nanos now) noexcept;
   // Sends what the leg tracker's repairs need now (hedges, unwinds, dust sweeps).
   void RunRepairs(Nanos now) noexcept;
@@ -107,11 +135,28 @@ class DecisionCore {
 
   EngineParams p_;
   Wiring w_;
-  risk::RiskGate risk_;
+  risk::TradingStates states_;
+  risk::PreTradeGate gate_;
+  risk::RiskContext ctx_;  // views of the parts below, set once; only `now` changes per check
+  std::array<risk::OrderRateWindow, kMaxVenues> rate_{};
+  risk::RepeatThrottle repeat_;
+  risk::DailyNotional daily_;
+  risk::RejectCounts rejects_;
+  std::array<risk::RestingTop, kMaxVenues * kMaxInstruments> resting_{};
+  std::array<int8_t, kMaxAssets> drift_sign_{};
+  risk::BreakerSet breakers_;
+  BreakerFeeds feeds_;
+  bool states_changed_ = false;  // a breaker event since the last ApplyStates
+  std::array<bool, kMaxVenues> venue_halt_mirror_{};
+  std::array<uint64_t, kMaxVenues> venue_rejects_{};     // reject reports per venue (the kill's own excluded)
+  std::array<uint64_t, kMaxVenues> integrity_events_{};  // gaps + checksum failures + resyncs per venue
+  std::array<bool, kMaxVenues * kMaxInstruments> lists_{};
+  std::array<Nanos, kMaxVenues> oldest_unknown_{};
   Portfolio portfolio_;
   BookCache books_;
   OrderTracker orders_;
   LegTracker legs_;
+  Nanos last_input_;  // input time of the last input of any kind (the journal breaker's time)
   Nanos last_timer_;  // input time of the last kTimer (the age of residuals in telemetry)
   LiquidityLedger liquidity_;  // levels in-flight orders take, netted out of every decision
   // Scratch for netted book sides (members: a local array would be zeroed on every evaluation).
@@ -130,8 +175,6 @@ class DecisionCore {
   // Per ordered pair: the crossed-market episode under way (0 = none) and what happened in it.
   static constexpr uint8_t kEpisodeOpen = 1, kEpisodeTaken = 2, kEpisodeCapped = 4;
   std::array<std::array<std::array<uint8_t, kMaxVenues>, kMaxVenues>, kMaxInstruments> episode_{};
-  bool journal_halted_ = false;
-  bool killed_ = false;
   bool draining_ = false;  // kDrain: the engine is stopping; no new group starts
   // Balance reconciliation of the account snapshot being received, per venue.
   struct ReconcileState {

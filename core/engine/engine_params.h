@@ -9,6 +9,7 @@
 #include "core/base/fixed_point.h"
 #include "core/base/ids.h"
 #include "core/engine/allocator.h"
+#include "core/engine/breaker_feeds.h"
 #include "core/engine/leg_risk_params.h"
 #include "core/engine/rebalancer_params.h"
 #include "core/engine/reference_price.h"
@@ -60,6 +61,7 @@ struct EngineParams {
   RebalancerParams rebalancer;
   risk::Limits limits;        // the pre-trade gate's ([risk])
   risk::BreakerParams breakers;  // [risk.breakers.*]
+  VolSpikeParams vol_spike;      // [risk.breakers.vol_spike] measurement
   LegRiskParams legs;  // repairing groups whose legs filled differently ([execution])
   uint64_t client_id_base = 1;  // first client order id (unique per session)
   // Telemetry is published every this many kTimer inputs (and after each operator command).

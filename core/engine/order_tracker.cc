@@ -38,6 +38,9 @@ TrackedOrder& OrderTracker::Open(OrderIntent& intent, AssetId reserved_asset, Am
   s.purpose = intent.purpose;
   s.qty = intent.qty;
   s.group = intent.group;
+  s.tif = intent.tif;
+  s.limit_px = intent.limit_px;
+  s.opened_at = intent.decision_time;
   s.reserved_asset = reserved_asset;
   s.reserved = reserved;
   ++open_;
@@ -48,8 +51,21 @@ TrackedOrder& OrderTracker::Open(OrderIntent& intent, AssetId reserved_asset, Am
   return s;
 }
 
+void OrderTracker::OldestUnknown(std::array<Nanos, kMaxVenues>* out) const noexcept {
+  out->fill(Nanos{});
+  int left = unknown_open_;
+  for (int k = 0; k < cap_ && left > 0; ++k) {
+    const TrackedOrder& o = slots_[static_cast<size_t>(k)];
+    if (!o.active || !o.unknown_now) continue;
+    --left;
+    Nanos& t = (*out)[o.venue.value % kMaxVenues];
+    if (t.value == 0 || o.unknown_since < t) t = o.unknown_since;
+  }
+}
+
 GroupEnd OrderTracker::Close(TrackedOrder& o, ExecKind last) noexcept {
   if (o.unknown) ++outcomes_.unknown_resolved;
+  if (o.unknown_now) --unknown_open_;
   if (o.filled.is_positive()) {
     ++(o.filled >= o.qty ? outcomes_.filled : outcomes_.partly_filled);
   } else {

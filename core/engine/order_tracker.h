@@ -33,6 +33,11 @@ struct TrackedOrder {
   Amount reserved;
   uint32_t group = 0;
   bool unknown = false;  // its outcome was unknown at some point (counted once)
+  bool unknown_now = false;  // unknown and not resolved yet
+  TimeInForce tif = TimeInForce::kIoc;
+  Price limit_px;
+  Nanos opened_at;       // the intent's decision time (input time)
+  Nanos unknown_since;   // input time its outcome became unknown
 };
 
 // What closing an order did to its group: when it was the second leg of a two-leg group, what
@@ -70,10 +75,28 @@ class OrderTracker {
 
   // An order's outcome is unknown (no reply in time, or its session dropped): counted once; it
   // stays live until a final report resolves it.
-  void MarkUnknown(TrackedOrder& o) noexcept {
+  // `now`: the input time of the report that said so (the unknown-orders breaker ages it).
+  void MarkUnknown(TrackedOrder& o, Nanos now = Nanos{}) noexcept {
+    if (!o.unknown_now) {
+      o.unknown_now = true;
+      o.unknown_since = now;
+      ++unknown_open_;
+    }
     if (o.unknown) return;
     o.unknown = true;
     ++outcomes_.unknown_seen;
+  }
+  // Orders whose outcome is unknown now.
+  int unknown_open() const noexcept { return unknown_open_; }
+  // Per venue, the earliest unknown_since among orders unknown now (0 = none). Scans the table:
+  // call only when unknown_open() > 0.
+  void OldestUnknown(std::array<Nanos, kMaxVenues>* out) const noexcept;
+  // Calls f(order) for every live order (table order). Cold: status views.
+  template <typename F>
+  void ForEachOpen(F&& f) const {
+    if (open_ == 0) return;
+    for (int k = 0; k < cap_; ++k)
+      if (slots_[static_cast<size_t>(k)].active) f(slots_[static_cast<size_t>(k)]);
   }
 
   // True when n orders can be opened now (n free slots, skipping live ones).
@@ -95,6 +118,7 @@ class OrderTracker {
 
   int open() const noexcept { return open_; }
   int open_on(VenueId v) const noexcept { return v.value < kMaxVenues ? open_by_venue_[v.value] : 0; }
+  const int* open_by_venue() const noexcept { return open_by_venue_.data(); }
   const OrderOutcomes& outcomes() const noexcept { return outcomes_; }
   uint64_t next_client_id() const noexcept { return next_id_; }
   // Client ids passed over because their slot was still live.
@@ -117,6 +141,7 @@ class OrderTracker {
   uint64_t ids_skipped_ = 0;
   uint32_t next_group_ = 1;
   int open_ = 0;
+  int unknown_open_ = 0;
   std::array<int, kMaxVenues> open_by_venue_{};
   OrderOutcomes outcomes_{};
 };

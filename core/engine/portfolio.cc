@@ -4,19 +4,21 @@ namespace hs::engine {
 
 void Portfolio::ApplySnapshot(const BalanceUpdate& b) noexcept {
   if (!b.venue.valid() || b.venue.value >= kMaxVenues || !b.asset.valid() || b.asset.value >= kMaxAssets) return;
-  free_[b.venue.value][b.asset.value] = b.free;
-  locked_[b.venue.value][b.asset.value] = b.locked;
-  if (!known_[b.venue.value]) initial_[b.venue.value][b.asset.value] = b.free;
-  if (b.final_of_snapshot) known_[b.venue.value] = true;
+  const int v = b.venue.value, a = b.asset.value;
+  free_[v][a] = b.free;
+  locked_[v][a] = b.locked;
+  Move(v, a, b.free + b.locked - total_[v][a]);
+  if (!known_[v]) initial_[v][a] = b.free;
+  if (b.final_of_snapshot && !known_[v]) {
+    // From now on the venue counts in positions: add what it holds.
+    known_[v] = true;
+    for (int k = 0; k < kMaxAssets; ++k) position_[k] += total_[v][k];
+  }
 }
 
-Amount Portfolio::position(AssetId a) const noexcept {
-  Amount sum = Amount::Zero();
-  if (!a.valid() || a.value >= kMaxAssets) return sum;
-  for (int v = 0; v < kMaxVenues; ++v) {
-    if (known_[v]) sum += free_[v][a.value] + locked_[v][a.value];
-  }
-  return sum;
+void Portfolio::Move(int v, int a, Amount delta) noexcept {
+  total_[v][a] += delta;
+  if (known_[v]) position_[a] += delta;
 }
 
 void Portfolio::ApplyFill(VenueId v, AssetId base, AssetId quote, Side side, Qty qty, Amount quote_amount,
@@ -26,14 +28,16 @@ void Portfolio::ApplyFill(VenueId v, AssetId base, AssetId quote, Side side, Qty
     return;
   auto& f = free_[v.value];
   const Amount base_amount = AmountFromQty(qty);
-  if (side == Side::kBuy) {
-    f[base.value] += base_amount;
-    f[quote.value] -= quote_amount;
-  } else {
-    f[base.value] -= base_amount;
-    f[quote.value] += quote_amount;
+  const Amount base_delta = side == Side::kBuy ? base_amount : -base_amount;
+  const Amount quote_delta = side == Side::kBuy ? -quote_amount : quote_amount;
+  f[base.value] += base_delta;
+  f[quote.value] += quote_delta;
+  Move(v.value, base.value, base_delta);
+  Move(v.value, quote.value, quote_delta);
+  if (fee_asset.valid() && fee_asset.value < kMaxAssets) {
+    f[fee_asset.value] -= fee;
+    Move(v.value, fee_asset.value, -fee);
   }
-  if (fee_asset.valid() && fee_asset.value < kMaxAssets) f[fee_asset.value] -= fee;
 }
 
 }  // namespace hs::engine

@@ -33,8 +33,14 @@ class Portfolio {
   Amount free(VenueId v, AssetId a) const noexcept { return free_[v.value][a.value]; }
   Amount locked(VenueId v, AssetId a) const noexcept { return locked_[v.value][a.value]; }
   Amount total(VenueId v, AssetId a) const noexcept { return free_[v.value][a.value] + locked_[v.value][a.value]; }
-  // Σ over known venues of total(v, a); zero for an invalid or out-of-range asset.
-  Amount position(AssetId a) const noexcept;
+  // Σ over known venues of total(v, a); zero for an invalid or out-of-range asset. Kept as
+  // balances move, so reading it costs nothing (the risk gate reads it on every intent).
+  Amount position(AssetId a) const noexcept {
+    return a.valid() && a.value < kMaxAssets ? position_[a.value] : Amount::Zero();
+  }
+  // Views for the risk context: position by asset, and total by [venue][asset] (row-major).
+  const Amount* positions() const noexcept { return position_.data(); }
+  const Amount* venue_totals() const noexcept { return total_[0].data(); }
   Amount reserved(VenueId v, AssetId a) const noexcept { return reserved_[v.value][a.value]; }
   Amount available(VenueId v, AssetId a) const noexcept {
     const Amount x = free_[v.value][a.value] - reserved_[v.value][a.value];
@@ -54,7 +60,11 @@ class Portfolio {
                  Amount fee) noexcept;
 
  private:
+  void Move(int v, int a, Amount delta) noexcept;  // total_ (and position_ once the venue is known)
+
   std::array<std::array<Amount, kMaxAssets>, kMaxVenues> free_{};
+  std::array<std::array<Amount, kMaxAssets>, kMaxVenues> total_{};  // free + locked
+  std::array<Amount, kMaxAssets> position_{};
   std::array<std::array<Amount, kMaxAssets>, kMaxVenues> locked_{};
   std::array<std::array<Amount, kMaxAssets>, kMaxVenues> reserved_{};
   std::array<std::array<Amount, kMaxAssets>, kMaxVenues> initial_{};

@@ -20,6 +20,10 @@ const char* RecordTypeName(RecordType t) noexcept {
       return "risk_reject";
     case RecordType::kSessionEnd:
       return "session_end";
+    case RecordType::kBreaker:
+      return "breaker";
+    case RecordType::kStateChange:
+      return "state_change";
   }
   return "unknown";
 }

@@ -10,6 +10,7 @@
 // payload. Little-endian throughout.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <type_traits>
@@ -23,8 +24,9 @@ inline constexpr char kFileMagic[8] = {'H', 'S', 'J', 'O', 'U', 'R', 'N', '1'};
 inline constexpr uint32_t kFormatVersion = 2;
 // Bump when a message struct changes. 2: with format version 2 (ControlCommand's fields
 // change within the same size). 3: SessionStart carries client_id_base; OrderIntent.post_only,
-// ControlOp::kDrain, RejectReason::kNotFound.
-inline constexpr uint16_t kLayoutVersion = 3;
+// ControlOp::kDrain, RejectReason::kNotFound. 4: RiskReject carries the failed value and limit;
+// breaker and state_change records; ControlOp::kReset; OrderIntent.cancel.
+inline constexpr uint16_t kLayoutVersion = 4;
 
 struct FileHeader {
   char magic[8];
@@ -47,6 +49,8 @@ enum class RecordType : uint16_t {
   kIntent = 4,        // OrderIntent: a core output
   kRiskReject = 5,    // RiskReject: an intent the risk gate refused
   kSessionEnd = 6,    // SessionEnd
+  kBreaker = 7,       // BreakerRecord: a circuit breaker tripped, cleared or was reset
+  kStateChange = 8,   // StateChange: trading states after an operator command or a breaker event
 };
 const char* RecordTypeName(RecordType t) noexcept;
 
@@ -73,6 +77,47 @@ struct SessionStart {
 struct RiskReject {
   OrderIntent intent;
   uint8_t verdict = 0;  // risk::Verdict
+  uint8_t reserved = 0;
+  uint16_t asset = 0xFFFF;  // position checks: the asset whose limit failed
+  uint32_t reserved2 = 0;
+  int64_t value = 0;        // what failed and the limit it broke (raw; risk::ValueDecimals)
+  int64_t limit = 0;
+};
+
+// risk::BreakerEvent as journaled (plain fields: the journal does not depend on risk/).
+struct BreakerRecord {
+  uint8_t breaker = 0;  // risk::BreakerId
+  uint8_t scope = 0;    // risk::BreakerScope
+  uint8_t kind = 0;     // risk::BreakerEventKind: trip, clear, reset
+  uint8_t action = 0;   // risk::BreakerAction
+  uint8_t cause = 0;
+  uint8_t reserved = 0;
+  uint16_t index = 0;   // the slot: venue or instrument id (0 for global)
+  uint16_t venue = 0xFFFF;
+  uint16_t instrument = 0xFFFF;
+  uint32_t peer_uid = 0xFFFFFFFFu;  // reset: the operator
+  int64_t value = 0;
+  int64_t threshold = 0;
+  int64_t time_ns = 0;  // input time
+};
+
+// The trading states after a change, and what changed them: an operator command (op, its
+// request id, the peer's uid and the result) or a breaker event (op = kNone).
+struct StateChange {
+  int64_t time_ns = 0;
+  uint64_t request_id = 0;
+  uint32_t peer_uid = 0xFFFFFFFFu;
+  uint8_t op = 0;       // ControlOp, or kNone for a breaker event
+  uint8_t result = 0;   // StateChangeResult
+  uint8_t global = 0;   // risk::TradingState that applies globally
+  uint8_t killed = 0;
+  std::array<uint8_t, kMaxVenues> venue{};            // risk::TradingState per venue (global included)
+  std::array<uint8_t, kMaxInstruments> instrument{};  // the breaker layer per instrument
+};
+enum class StateChangeResult : uint8_t {
+  kApplied = 0,    // the command was applied (states may or may not have changed)
+  kNoEffect = 1,   // nothing to do (a reset of a breaker not tripped; a venue out of range)
+  kRefused = 2,    // the core refused it (a reset of the journal breaker)
 };
 
 struct SessionEnd {
@@ -84,6 +129,8 @@ struct SessionEnd {
 inline constexpr size_t kMaxPayload = 256;
 static_assert(sizeof(VenueMsg) <= kMaxPayload);
 static_assert(sizeof(RiskReject) <= kMaxPayload);
+static_assert(sizeof(BreakerRecord) <= kMaxPayload);
+static_assert(sizeof(StateChange) <= kMaxPayload);
 
 inline constexpr size_t Padded(size_t n) noexcept { return (n + 7) & ~size_t{7}; }
 

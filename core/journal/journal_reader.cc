@@ -164,6 +164,10 @@ size_t PayloadSize(RecordType t) noexcept {
       return sizeof(RiskReject);
     case RecordType::kSessionEnd:
       return sizeof(SessionEnd);
+    case RecordType::kBreaker:
+      return sizeof(BreakerRecord);
+    case RecordType::kStateChange:
+      return sizeof(StateChange);
   }
   return 0;
 }

@@ -25,11 +25,21 @@ class KillSwitch {
  public:
   bool halted() const noexcept { return halted_.load(std::memory_order_acquire); }
 
+  // The decision core's derived state for venue v is HALTED (a venue or global halt, a kill, a
+  // breaker): written by the core whenever that state changes, read by the venue's order session
+  // at every send, so the flag the sessions obey and the core's state agree. Unlike Trip() it
+  // does not wait for sends in progress: the core never waits, and it emits no order to a venue
+  // it holds HALTED, so this flag only stops what was already queued.
+  void SetVenueHalted(VenueId v, bool h) noexcept { sending_[v.value].venue_halted.store(h, std::memory_order_seq_cst); }
+  bool venue_halted(VenueId v) const noexcept { return sending_[v.value].venue_halted.load(std::memory_order_acquire); }
+  // What a session obeys: the operator's kill or the core's venue halt.
+  bool halted_for(VenueId v) const noexcept { return halted() || venue_halted(v); }
+
   // Order session: call right before writing order bytes. False = halted, do not send.
   [[nodiscard]] bool BeginSend(VenueId v) noexcept {
     Slot& s = sending_[v.value];
     s.in_send.store(true, std::memory_order_seq_cst);
-    if (halted_.load(std::memory_order_seq_cst)) {
+    if (halted_.load(std::memory_order_seq_cst) || s.venue_halted.load(std::memory_order_acquire)) {
       s.in_send.store(false, std::memory_order_release);
       return false;
     }
@@ -54,6 +64,7 @@ class KillSwitch {
  private:
   struct alignas(64) Slot {
     std::atomic<bool> in_send{false};
+    std::atomic<bool> venue_halted{false};  // the core's derived HALTED for this venue
   };
   alignas(64) std::atomic<bool> halted_{false};
   std::atomic<uint32_t> cancel_all_epoch_{0};  // written only by Trip(): shares the flag's line

@@ -219,7 +219,7 @@ TEST(Journal, WriterStampsTheHeaderWithItsCrc) {
   RecordView v;
   ASSERT_EQ(r->Next(&v), ReadOutcome::kRecord);
   EXPECT_EQ(v.header.layout, kLayoutVersion);
-  EXPECT_EQ(kLayoutVersion, 3);
+  EXPECT_EQ(kLayoutVersion, 4);
 }
 
 // ---- journal verify: the verdicts and exit codes of `homeostat journal verify [--strict]`.
