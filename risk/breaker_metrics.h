@@ -33,7 +33,7 @@ class CounterWindow {
  private:
   Nanos bucket_width_;
   std::array<int64_t, kBuckets> bucket_{};    // bucket number of each slot's sample
-  std::array<uint64_t, kBuckets> value_{};    // the first sample in that bucket
+  std::array<uint64_t, kBuckets> value_{};    // the counter as that bucket began (the last sample before it)
   bool any_ = false;
   int64_t last_bucket_ = 0;
   uint64_t last_ = 0;
