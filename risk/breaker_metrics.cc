@@ -138,7 +138,9 @@ void Drawdown::OnNav(Amount nav) noexcept {
 Rate Drawdown::Fraction() const noexcept {
   if (!peak_.is_positive() || last_ >= peak_) return Rate::Zero();
   // Rounded up: a breaker limit compared with this is never passed by a rounding.
-  const fp_internal::Int128 num = static_cast<fp_internal::Int128>(peak_.raw() - last_.raw()) * Rate::kScale;
+  // In 128 bits: peak minus a deeply negative NAV does not fit in 64.
+  const fp_internal::Int128 num =
+      (static_cast<fp_internal::Int128>(peak_.raw()) - last_.raw()) * static_cast<fp_internal::Int128>(Rate::kScale);
   return Rate::FromRaw(fp_internal::Saturate(fp_internal::Div(num, peak_.raw(), Rounding::kCeil)));
 }
 
