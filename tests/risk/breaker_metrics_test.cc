@@ -196,7 +196,8 @@ TEST(VolRatio, AveragesAreEwmasOfSquaredLogReturnsWithTheirHalfLives) {
     v.OnPrice(Px(prices[k]), Sec(k));
     if (k == 0) continue;
     // From the prices as the class sees them (9 dp), so only the arithmetic is compared.
-    const double r = std::log(static_cast<double>(Px(prices[k]).raw()) / static_cast<double>(Px(prices[k - 1]).raw()));
+    const double r =
+        std::log(static_cast<double>(Px(prices[k]).raw()) / static_cast<double>(Px(prices[k - 1]).raw()));
     if (k == 1) {
       s = l = r * r;
     } else {
