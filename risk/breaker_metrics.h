@@ -17,9 +17,11 @@
 namespace hs::risk {
 
 // The rise of a cumulative counter over the trailing window, from samples taken at input
-// times. Keeps one sample per bucket (window / kBuckets wide): the rise is measured from the
-// oldest sample still inside the window, so it may include up to one bucket more than the
-// window (it never misses a rise inside it).
+// times. Keeps one value per bucket (window / (kBuckets - 1) wide: the window and one bucket
+// more), the counter as that bucket began: the rise is measured from the last sample before
+// the oldest bucket still inside the window, so it may include up to one bucket more than the
+// window (it never misses a rise inside it; a rise between a sample before the window and one
+// inside it counts whole, as it may have happened inside).
 class CounterWindow {
  public:
   static constexpr int kBuckets = 60;
@@ -33,7 +35,7 @@ class CounterWindow {
  private:
   Nanos bucket_width_;
   std::array<int64_t, kBuckets> bucket_{};    // bucket number of each slot's sample
-  std::array<uint64_t, kBuckets> value_{};    // the first sample in that bucket
+  std::array<uint64_t, kBuckets> value_{};    // the counter as that bucket began (the last sample before it)
   bool any_ = false;
   int64_t last_bucket_ = 0;
   uint64_t last_ = 0;
