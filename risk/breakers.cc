@@ -107,8 +107,9 @@ const char* SlotStateName(SlotState s) noexcept {
 
 BreakerSet::BreakerSet(const BreakerParams& params, int venues, int instruments) noexcept : p_(params) {
   // A failed journal means decisions can no longer be replayed: whatever the config says, it
-  // halts everything and stays halted for the run.
+  // halts everything and stays halted for the run. It is never off.
   BreakerConfig& journal = p_.breaker[static_cast<size_t>(BreakerId::kJournal)];
+  journal.enabled = true;
   journal.scope = BreakerScope::kGlobal;
   journal.action = BreakerAction::kHalt;
   journal.latch = true;

@@ -482,6 +482,11 @@ bool DecisionCore::SendGroup(OrderIntent* legs, int n) noexcept {
   // Risk first, every leg: one leg of a pair alone is a position, not what was decided.
   for (int k = 0; k < n; ++k) {
     ctx_.now = legs[k].decision_time;
+    // The price collar reads the reference: bring it up to this input when a book of the
+    // instrument changed since the last timer (a sort of at most kMaxVenues mids, only when an
+    // order is about to go out).
+    if (legs[k].instrument.value < p_.instruments && ref_dirty_[legs[k].instrument.value])
+      UpdateReference(legs[k].instrument, ctx_.now);
     const risk::Decision d = gate_.Check(legs[k], ctx_);
     if (!d.ok()) {
       ++tel_.counters.risk_rejects;

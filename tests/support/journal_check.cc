@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "core/journal/journal_reader.h"
+#include "risk/breakers.h"
 
 namespace hs::testing {
 
@@ -52,6 +53,28 @@ CoreInputSummary SummarizeCoreInputs(const std::string& path) {
   }
   s.ok = true;
   return s;
+}
+
+std::vector<BreakerRecordSummary> ReadBreakerRecords(const std::string& path) {
+  std::vector<BreakerRecordSummary> out;
+  auto r = journal::JournalReader::Open(path);
+  if (!r.ok()) return out;
+  journal::RecordView v;
+  while (r->Next(&v) == journal::ReadOutcome::kRecord) {
+    if (v.header.type != static_cast<uint16_t>(journal::RecordType::kBreaker)) continue;
+    journal::BreakerRecord b;
+    std::memcpy(&b, v.payload, sizeof b);
+    BreakerRecordSummary s;
+    s.breaker = risk::BreakerName(static_cast<risk::BreakerId>(b.breaker));
+    s.kind = risk::BreakerEventKindName(static_cast<risk::BreakerEventKind>(b.kind));
+    s.scope = b.scope;
+    s.index = b.index;
+    s.value = b.value;
+    s.threshold = b.threshold;
+    s.time_ns = b.time_ns;
+    out.push_back(s);
+  }
+  return out;
 }
 
 }  // namespace hs::testing

@@ -26,4 +26,16 @@ struct CoreInputSummary {
 
 CoreInputSummary SummarizeCoreInputs(const std::string& journal_path);
 
+// The circuit-breaker records (trip, clear, reset) of a journal, in order.
+struct BreakerRecordSummary {
+  std::string breaker;  // "divergence", ...
+  std::string kind;     // "trip", "clear", "reset"
+  int scope = 0;        // risk::BreakerScope
+  int index = 0;        // venue or instrument id of the slot
+  int64_t value = 0;
+  int64_t threshold = 0;
+  int64_t time_ns = 0;
+};
+std::vector<BreakerRecordSummary> ReadBreakerRecords(const std::string& journal_path);
+
 }  // namespace hs::testing

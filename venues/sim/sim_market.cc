@@ -72,6 +72,7 @@ Market::Market(const SimConfig& cfg) : cfg_(cfg), rng_(cfg.seed) {
   lists_.assign(nv, std::vector<bool>(ni, false));
   offset_bps_.assign(nv, std::vector<int64_t>(ni, 0));
   offset_until_.assign(nv, std::vector<Nanos>(ni, Nanos{0}));
+  bias_bps_.assign(nv, 0);
   noise_bps10_.assign(nv, std::vector<int64_t>(ni, 0));
   for (const auto& v : cfg.base.venues)
     for (const auto& s : v.symbols) lists_[v.id.value][s.instrument.value] = true;
@@ -90,7 +91,8 @@ void Market::BuildTarget(int venue, int instrument, std::vector<Level>* bids, st
   const config::InstrumentConfig& ic = cfg_.base.instruments[static_cast<size_t>(instrument)];
   const int64_t tick = ic.tick.raw();
   const int64_t fair = fair_[static_cast<size_t>(instrument)].raw();
-  const int64_t off_bps10 = offset_bps_[static_cast<size_t>(venue)][static_cast<size_t>(instrument)] * 10 +
+  const int64_t off_bps10 = (offset_bps_[static_cast<size_t>(venue)][static_cast<size_t>(instrument)] +
+                             bias_bps_[static_cast<size_t>(venue)]) * 10 +
                             noise_bps10_[static_cast<size_t>(venue)][static_cast<size_t>(instrument)];
   const int64_t mid = fair + static_cast<int64_t>(static_cast<fp_internal::Int128>(fair) * off_bps10 / 100'000);
   const int64_t half_spread = std::max<int64_t>(tick, static_cast<int64_t>(static_cast<fp_internal::Int128>(mid) * cfg_.spread_bps / 20'000));

@@ -74,6 +74,10 @@ class Market {
   bool paused() const { return paused_; }
   // Replaces one venue's book with exactly these levels (frozen while paused).
   BookChange SetBook(int venue, int instrument, const std::vector<Level>& bids, const std::vector<Level>& asks);
+  // Fault injection: moves every book of `venue` by `bps` from the fair price until set back to
+  // 0 (a venue whose prices drift away from the others', for the divergence breaker).
+  void SetBias(int venue, int64_t bps) { bias_bps_[static_cast<size_t>(venue)] = bps; }
+  int64_t bias_bps(int venue) const { return bias_bps_[static_cast<size_t>(venue)]; }
   void Dislocate(int venue, int instrument, int64_t bps, int64_t ms, Nanos now);
 
   SimBook& book(int venue, int instrument) { return books_[static_cast<size_t>(venue)][static_cast<size_t>(instrument)]; }
@@ -90,6 +94,7 @@ class Market {
   std::vector<std::vector<SimBook>> books_;
   std::vector<std::vector<bool>> lists_;
   std::vector<std::vector<int64_t>> offset_bps_;   // current dislocation per venue/instrument
+  std::vector<int64_t> bias_bps_;                  // per venue, every instrument, until set back to 0
   std::vector<std::vector<Nanos>> offset_until_;
   std::vector<std::vector<int64_t>> noise_bps10_;  // small per-venue drift, in 0.1 bp
   Nanos next_dislocation_{0};

@@ -506,6 +506,12 @@ std::string Server::HandleControl(std::string_view line) {
       f.drop_reply_every = every;
       f.orders_seen = 0;
     }
+    if (j.contains("bias_bps")) {
+      if (!j["bias_bps"].is_number_integer()) return Err("bias_bps must be an integer (bps; 0 ends the bias)");
+      const int64_t bps = j["bias_bps"].get<int64_t>();
+      if (bps <= -5000 || bps >= 5000) return Err("bias_bps must be within (-5000, 5000)");
+      market_->SetBias(v, bps);
+    }
     int closed = 0;
     if (j.value("disconnect", false)) {
       for (Peer* p : Peers(v)) {

@@ -359,9 +359,9 @@ TEST_F(CoreTest, KillLatchesUntilAGlobalResume) {
   cmd(ControlOp::kResume, kraken.value);
   cmd(ControlOp::kResume, okx.value);
   EXPECT_TRUE(core_->telemetry().killed);
-  EXPECT_EQ(core_->risk_gate().global_state(), risk::TradingState::kHalted);
+  EXPECT_EQ(core_->states().global(), risk::TradingState::kHalted);
   cmd(ControlOp::kReduce);
-  EXPECT_EQ(core_->risk_gate().global_state(), risk::TradingState::kHalted) << "reduce cannot relax a kill";
+  EXPECT_EQ(core_->states().global(), risk::TradingState::kHalted) << "reduce cannot relax a kill";
   Top(0, "29999", "1", "30000", "0.8");
   Top(1, "30200", "0.05", "30201", "1");
   EXPECT_TRUE(Drain(0).empty());
@@ -369,10 +369,10 @@ TEST_F(CoreTest, KillLatchesUntilAGlobalResume) {
   // A kill carrying a venue (the control thread refuses one) still halts everything.
   cmd(ControlOp::kResume);
   EXPECT_FALSE(core_->telemetry().killed);
-  EXPECT_EQ(core_->risk_gate().global_state(), risk::TradingState::kActive);
+  EXPECT_EQ(core_->states().global(), risk::TradingState::kActive);
   cmd(ControlOp::kKill, okx.value);
-  EXPECT_EQ(core_->risk_gate().global_state(), risk::TradingState::kHalted);
-  EXPECT_EQ(core_->risk_gate().venue_state(VenueId{0}), risk::TradingState::kActive);
+  EXPECT_EQ(core_->states().global(), risk::TradingState::kHalted);
+  EXPECT_EQ(core_->states().operator_venue(VenueId{0}), risk::TradingState::kActive);
   cmd(ControlOp::kResume);
   Top(1, "30200", "0.05", "30201", "1", 1500);
   EXPECT_EQ(Drain(0).size(), 1u) << "trading again after the global resume";
@@ -383,8 +383,8 @@ TEST_F(CoreTest, VenueHaltAndResumeLeaveTheGlobalStateAlone) {
   halt.op = ControlOp::kHalt;
   halt.venue = VenueId{1};
   core_->Handle(halt);
-  EXPECT_EQ(core_->risk_gate().venue_state(VenueId{1}), risk::TradingState::kHalted);
-  EXPECT_EQ(core_->risk_gate().global_state(), risk::TradingState::kActive);
+  EXPECT_EQ(core_->states().operator_venue(VenueId{1}), risk::TradingState::kHalted);
+  EXPECT_EQ(core_->states().global(), risk::TradingState::kActive);
   Top(0, "29999", "1", "30000", "0.8");
   Top(1, "30200", "0.05", "30201", "1");
   EXPECT_TRUE(Drain(0).empty());
@@ -392,7 +392,7 @@ TEST_F(CoreTest, VenueHaltAndResumeLeaveTheGlobalStateAlone) {
   resume.op = ControlOp::kResume;
   resume.venue = VenueId{1};
   core_->Handle(resume);
-  EXPECT_EQ(core_->risk_gate().venue_state(VenueId{1}), risk::TradingState::kActive);
+  EXPECT_EQ(core_->states().operator_venue(VenueId{1}), risk::TradingState::kActive);
   Top(1, "30200", "0.05", "30201", "1", 1500);
   EXPECT_EQ(Drain(0).size(), 1u);
 }
@@ -405,7 +405,7 @@ TEST_F(CoreTest, RefusedOperatorCommandIsCountedAndChangesNothing) {
   core_->Handle(refused);
   EXPECT_EQ(core_->telemetry().refused_commands, 1u);
   EXPECT_FALSE(core_->telemetry().killed);
-  EXPECT_EQ(core_->risk_gate().global_state(), risk::TradingState::kActive);
+  EXPECT_EQ(core_->states().global(), risk::TradingState::kActive);
 }
 
 // One episode traded twice (after the cooldown) is one opportunity taken, two groups sent:
@@ -497,8 +497,8 @@ TEST_F(CoreTest, VenueHaltBlocksBothLegs) {
   halt.op = ControlOp::kHalt;
   halt.venue = VenueId{1};
   core_->Handle(halt);
-  EXPECT_EQ(core_->risk_gate().effective_state(VenueId{1}), risk::TradingState::kHalted);
-  EXPECT_EQ(core_->risk_gate().effective_state(VenueId{0}), risk::TradingState::kActive);
+  EXPECT_EQ(core_->states().venue(VenueId{1}), risk::TradingState::kHalted);
+  EXPECT_EQ(core_->states().venue(VenueId{0}), risk::TradingState::kActive);
   Top(0, "29999", "1", "30000", "0.8");
   Top(1, "30200", "0.05", "30201", "1");
   EXPECT_TRUE(Drain(0).empty()) << "one leg alone is a position, not an arbitrage";
