@@ -28,6 +28,28 @@ bool PositionBreaks(Verdict verdict, AssetId a, Amount limit, Amount held, Int12
   return true;
 }
 
+// px × qty / 10^8 (the notional at the limit price) rounded down and up, for px, qty > 0.
+// Each factor is split at 10^8, so the one division left is of two remainders' product (under
+// 10^16) by the constant 10^8, which compiles to a multiply; a 128-bit division (fp_internal::Div
+// takes `divq` for these sizes) cost more than all the other checks together.
+struct NotionalBounds {
+  Int128 floor;
+  Int128 ceil;
+};
+constexpr NotionalBounds NotionalAtLimit(int64_t px, int64_t qty) noexcept {
+  constexpr int64_t k = Qty::kScale;
+  const int64_t px_hi = px / k, px_lo = px % k;
+  const int64_t qty_hi = qty / k, qty_lo = qty % k;
+  const int64_t low = px_lo * qty_lo;
+  const Int128 floor = static_cast<Int128>(px_hi) * qty_hi * k + static_cast<Int128>(px_hi) * qty_lo +
+                       static_cast<Int128>(px_lo) * qty_hi + low / k;
+  return {floor, floor + (low % k != 0 ? 1 : 0)};
+}
+static_assert(NotionalAtLimit(30'000'000'000'001, 10'000'000).floor == 3'000'000'000'000);
+static_assert(NotionalAtLimit(30'000'000'000'001, 10'000'000).ceil == 3'000'000'000'001);
+static_assert(NotionalAtLimit(INT64_MAX, INT64_MAX).floor ==
+              static_cast<Int128>(INT64_MAX) * INT64_MAX / Qty::kScale);
+
 // An asset that can index the per-asset arrays (an instrument with an asset outside them has
 // no position limit that could apply).
 constexpr bool Indexable(AssetId a) noexcept { return a.valid() && a.value < kMaxAssets; }
@@ -149,12 +171,12 @@ Decision PreTradeGate::Check(const OrderIntent& in, const RiskContext& ctx) cons
   const Qty qty_cap = inst.max_order_qty.is_positive() ? inst.max_order_qty : lim.max_order_qty;
   if (qty_cap.is_positive() && in.qty > qty_cap) return Reject(Verdict::kMaxOrderQty, in.qty.raw(), qty_cap.raw());
 
-  // One 128-bit product gives both roundings: up for what the order may cost (caps, positions,
-  // the daily sum), down for the minimum it must reach. Compared in 128 bits, so a product past
-  // the int64 range cannot saturate into passing a cap of Max().
-  const Int128 product = static_cast<Int128>(in.limit_px.raw()) * in.qty.raw();
-  const Int128 floor_notional = fp_internal::Div(product, Qty::kScale, Rounding::kFloor);
-  const Int128 ceil_notional = floor_notional + (floor_notional * Qty::kScale != product ? 1 : 0);
+  // Both roundings of the notional: up for what the order may cost (caps, positions, the daily
+  // sum), down for the minimum it must reach. Compared in 128 bits, so a notional past the
+  // int64 range cannot saturate into passing a cap of Max().
+  const NotionalBounds notional = NotionalAtLimit(in.limit_px.raw(), in.qty.raw());
+  const Int128 floor_notional = notional.floor;
+  const Int128 ceil_notional = notional.ceil;
 
   // The global cap is required (> 0, the config refuses 0); were it 0 every order would be
   // refused here, never let through.

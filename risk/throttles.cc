@@ -44,7 +44,8 @@ bool OrderRateWindow::Allows(Nanos now, int budget) const noexcept {
   // In time order, `budget` orders lie inside the window exactly when the budget-th newest does:
   // one comparison however full the window is.
   const size_t cap = times_.size();
-  const size_t at = (head_ + cap - static_cast<size_t>(budget)) % cap;
+  const size_t back = static_cast<size_t>(budget);  // <= count_ <= cap
+  const size_t at = head_ >= back ? head_ - back : head_ + cap - back;  // no division on this path
   return times_[at] <= now - window_;
 }
 
