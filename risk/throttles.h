@@ -22,10 +22,13 @@ class OrderRateWindow {
  public:
   // capacity = the venue's order_rate (0 = off: Allows always true, Record does nothing).
   void Configure(int capacity, Nanos window);
-  // Orders recorded within (now - window, now].
+  // Orders recorded within (now - window, now]. An order recorded after `now` (input time that
+  // stepped back across the core's rings) counts as inside: the throttle never under-counts.
   int CountInWindow(Nanos now) const noexcept;
   // True when fewer than `budget` orders were recorded within the window (budget <= capacity).
   bool Allows(Nanos now, int budget) const noexcept;
+  // A time earlier than the newest recorded one is recorded as the newest, so the ring stays
+  // in time order (counting stops at the first order outside the window).
   void Record(Nanos now) noexcept;
   int capacity() const noexcept { return static_cast<int>(times_.size()); }
   Nanos window() const noexcept { return window_; }
@@ -41,7 +44,8 @@ class OrderRateWindow {
 // `max` of them fall inside the window (it would be the max+1-th).
 class RepeatThrottle {
  public:
-  // max = 0: off.
+  // max = 0: off. REQUIRES: max <= 65535. A (venue, instrument) outside the configured counts
+  // is not tracked: Allows is true, CountInWindow 0, Record does nothing.
   void Configure(int venues, int instruments, int max, Nanos window);
   bool Allows(VenueId v, InstrumentId i, Side s, Nanos now) const noexcept;
   int CountInWindow(VenueId v, InstrumentId i, Side s, Nanos now) const noexcept;
@@ -51,6 +55,8 @@ class RepeatThrottle {
 
  private:
   size_t Key(VenueId v, InstrumentId i, Side s) const noexcept;
+  bool Tracked(VenueId v, InstrumentId i) const noexcept;
+  int venues_ = 0;
   int instruments_ = 0;
   int max_ = 0;
   Nanos window_;

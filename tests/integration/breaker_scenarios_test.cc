@@ -287,7 +287,7 @@ max_age_ms = 600000
 action = "reduce"
 cooldown_ms = 200
 )",
-        "[reference]\nmax_age_ms = 600000\n[strategy]\n", "", /*paused=*/true);
+        "[reference]\nmax_age_ms = 600000\n", "", /*paused=*/true);
   ASSERT_TRUE(SimFault("binance_b", {{"rate_limit_orders", 1}}).value("ok", false));
   Dislocate();
   const json tripped = WaitSlot("leg_imbalance", "global", {"tripped", "ok"}, 10s);
