@@ -1,5 +1,6 @@
 #include "core/app/engine.h"
 
+#include <grp.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -227,9 +228,19 @@ absl::Status Engine::Init() {
   ao.max_clients = cfg_.admin.max_clients;
   ao.idle_timeout_ms = cfg_.admin.idle_timeout_s * 1000;
   ao.max_line_bytes = static_cast<size_t>(cfg_.admin.max_line_bytes);
-  ao.on_refused_peer = [this](const control::AdminPeer& p) { OnRefusedPeer(p); };
-  admin_ = std::make_unique<control::AdminServer>(cfg_.admin_socket, std::move(ao),
-                                                  [this](const control::AdminCommand& c) { return HandleAdmin(c); });
+  ao.operators = cfg_.admin.operators;
+  ao.viewers = cfg_.admin.viewers;
+  if (!cfg_.admin.group.empty()) {
+    const group* g = getgrnam(cfg_.admin.group.c_str());
+    if (g == nullptr)
+      return absl::InvalidArgumentError("[admin] group \"" + cfg_.admin.group + "\" does not exist (admin socket " +
+                                        cfg_.admin_socket + ")");
+    ao.group_gid = g->gr_gid;
+  }
+  admin_service_ = std::make_unique<control::AdminService>(cfg_, static_cast<control::AdminActions*>(this));
+  ao.on_refused_peer = [this](const control::AdminPeer& p) { admin_service_->OnRefusedPeer(p); };
+  admin_ = std::make_unique<control::AdminServer>(
+      cfg_.admin_socket, std::move(ao), [this](const control::AdminCommand& c) { return admin_service_->Handle(c); });
   if (auto s = admin_->Open(); !s.ok()) return s;
   return absl::OkStatus();
 }
@@ -369,11 +380,12 @@ runtime::LatencyHistogram::Snapshot Engine::TickToOrder() const {
   return all;
 }
 
-bool Engine::PushControl(ControlOp op, VenueId venue, uint32_t peer_uid, ControlOp refused_op) {
+bool Engine::PushControl(ControlOp op, VenueId venue, uint32_t peer_uid, ControlOp refused_op, uint8_t arg) {
   ControlCommand c;
   c.op = op;
   c.venue = venue;
   c.refused_op = refused_op;
+  c.arg = arg;
   c.peer_uid = peer_uid;
   c.request_id = ++request_id_;
   c.time = WallNow();
@@ -382,112 +394,16 @@ bool Engine::PushControl(ControlOp op, VenueId venue, uint32_t peer_uid, Control
   return ok;
 }
 
-void Engine::AuditRefused(const control::AdminCommand& cmd, ControlOp asked, const std::string& why) {
-  logger_->Direct(runtime::LogLevel::kWarn, "ADMIN %s%s%s from uid %u (pid %d) REFUSED: %s", ControlOpName(asked),
-                  cmd.venue.empty() ? "" : " --venue ", cmd.venue.c_str(), cmd.peer_uid, cmd.peer_pid, why.c_str());
-  if (!PushControl(ControlOp::kRefused, VenueId::Invalid(), cmd.peer_uid, asked))
-    logger_->Direct(runtime::LogLevel::kError, "ADMIN audit record not journaled: the control ring is full");
+void Engine::Log(control::AdminLogLevel level, const std::string& line) {
+  const runtime::LogLevel l = level == control::AdminLogLevel::kError  ? runtime::LogLevel::kError
+                              : level == control::AdminLogLevel::kWarn ? runtime::LogLevel::kWarn
+                                                                       : runtime::LogLevel::kInfo;
+  logger_->Direct(l, "%s", line.c_str());
 }
 
-void Engine::OnRefusedPeer(const control::AdminPeer& peer) {
-  logger_->Direct(runtime::LogLevel::kWarn, "ADMIN connection from uid %u (pid %d) REFUSED: not the engine's uid %u",
-                  peer.uid, peer.pid, static_cast<unsigned>(geteuid()));
-  if (!PushControl(ControlOp::kRefused, VenueId::Invalid(), peer.uid, ControlOp::kNone))
-    logger_->Direct(runtime::LogLevel::kError, "ADMIN audit record not journaled: the control ring is full");
-}
-
-std::string Engine::HandleAdmin(const control::AdminCommand& cmd) {
-  auto error = [](const std::string& msg) { return "{\"ok\":false,\"error\":" + Q(msg) + "}"; };
-  ControlOp op = ControlOp::kNone;
-  switch (cmd.verb) {
-    case control::AdminVerb::kStatus:
-      return StatusJson();
-    case control::AdminVerb::kHelp:
-      return "{\"ok\":true,\"commands\":[\"status\",\"kill\",\"resume\",\"halt\",\"reduce\",\"help\"],"
-             "\"venue_scoped\":[\"halt\",\"reduce\",\"resume\"]}";
-    case control::AdminVerb::kKill:
-      op = ControlOp::kKill;
-      break;
-    case control::AdminVerb::kResume:
-      op = ControlOp::kResume;
-      break;
-    case control::AdminVerb::kHalt:
-      op = ControlOp::kHalt;
-      break;
-    case control::AdminVerb::kReduce:
-      op = ControlOp::kReduce;
-      break;
-  }
-  // Every state-changing command from here on is audited: logged with the peer's uid and the
-  // result, and journaled (the core journals what it receives; refusals go as kRefused).
-  VenueId venue = VenueId::Invalid();
-  if (!cmd.venue.empty()) {
-    const config::VenueConfig* v = cfg_.FindVenue(cmd.venue);
-    if (v == nullptr) {
-      std::string known;
-      for (const auto& vc : cfg_.venues) known += (known.empty() ? "" : ", ") + vc.name;
-      const std::string why = "unknown venue \"" + cmd.venue + "\" (venues: " + known + ")";
-      AuditRefused(cmd, op, why);
-      return error(why);
-    }
-    venue = v->id;
-  }
-  if (op == ControlOp::kKill && venue.valid()) {  // the parser refuses it too; kill is never scoped
-    const std::string why = "kill is always global; to stop one venue use halt with that venue";
-    AuditRefused(cmd, op, why);
-    return error(why);
-  }
-  const char* scope = venue.valid() ? cmd.venue.c_str() : "global";
-  switch (op) {
-    case ControlOp::kKill: {
-      // The flag first, directly read by every order session; the core hears of it after.
-      kill_.Trip();
-      const std::string cancels = SendCancelAlls();
-      const bool queued = PushControl(ControlOp::kKill, venue, cmd.peer_uid);
-      logger_->Direct(runtime::LogLevel::kWarn,
-                      "ADMIN kill from uid %u (pid %d): kill switch set, no new order leaves this engine; core %s",
-                      cmd.peer_uid, cmd.peer_pid, queued ? "notified" : "NOT notified (control ring full)");
-      return std::string("{\"ok\":true,\"halted\":true,\"core_notified\":") + (queued ? "true" : "false") + cancels +
-             ",\"message\":\"kill switch set: no new order leaves this engine until a global resume; cancel-all "
-             "sent to every connected trading venue (confirmations in status: venues[].cancel_all)\"}";
-    }
-    case ControlOp::kResume: {
-      if (journal_->failed()) {
-        const std::string why = "the journal failed; trading cannot resume in this run";
-        AuditRefused(cmd, op, why);
-        return error(why);
-      }
-      // Only a global resume clears the kill latch; a venue resume leaves it (and the global
-      // state) exactly as it is.
-      if (!venue.valid()) kill_.Reset();
-      const bool queued = PushControl(ControlOp::kResume, venue, cmd.peer_uid);
-      const bool still_killed = kill_.halted();
-      logger_->Direct(runtime::LogLevel::kWarn, "ADMIN resume (%s) from uid %u (pid %d): %s%s", scope, cmd.peer_uid,
-                      cmd.peer_pid, queued ? "core notified" : "NOT delivered (control ring full)",
-                      still_killed ? "; the global kill switch stays set" : "");
-      if (!queued) return error("resume not delivered: the control ring is full; try again");
-      std::string o = std::string("{\"ok\":true,\"scope\":") + Q(scope) + ",\"kill_switch\":" + (still_killed ? "true" : "false");
-      if (still_killed)
-        o += ",\"message\":" + Q("venue " + cmd.venue + " resumed; the global kill switch stays set: only a global resume clears it");
-      return o + "}";
-    }
-    case ControlOp::kHalt:
-    case ControlOp::kReduce: {
-      if (op == ControlOp::kReduce && !venue.valid() && kill_.halted()) {
-        const std::string why = "the kill switch is set: a global reduce cannot relax it; use resume first";
-        AuditRefused(cmd, op, why);
-        return error(why);
-      }
-      const bool queued = PushControl(op, venue, cmd.peer_uid);
-      logger_->Direct(runtime::LogLevel::kWarn, "ADMIN %s (%s) from uid %u (pid %d): %s", ControlOpName(op), scope,
-                      cmd.peer_uid, cmd.peer_pid, queued ? "core notified" : "NOT delivered (control ring full)");
-      if (!queued) return error(std::string(ControlOpName(op)) + " not delivered: the control ring is full; try again");
-      return std::string("{\"ok\":true,\"scope\":") + Q(scope) + "}";
-    }
-    default:
-      break;
-  }
-  return error("unhandled command");
+std::string Engine::TripKillSwitch() {
+  kill_.Trip();
+  return SendCancelAlls();
 }
 
 // After Trip(): every venue thread sees the cancel-all epoch move on its next duty cycle; wake
@@ -646,6 +562,8 @@ std::string Engine::StatusJson() {
        ",\"nav_complete\":" + (t.nav_complete ? "true" : "false") + ",\"realized_pnl\":" + Q(Dec(t.realized_pnl)) +
        ",\"unrealized_pnl\":" + Q(Dec(t.unrealized_pnl));
   o += ",\"allocation\":" + AllocationStatusJson(t.allocation, cfg_);
+  o += ",\"breakers\":{\"tripped\":" + u(static_cast<uint64_t>(std::max(t.breakers_tripped, 0))) +
+       ",\"trips\":" + u(t.breaker_trips) + "}";
   const engine::LegCounters& lg = t.legs;
   o += ",\"legs\":{\"open_groups\":" + u(static_cast<uint64_t>(t.open_repairs)) +
        ",\"residual_notional\":" + Q(Dec(t.residual_notional)) +

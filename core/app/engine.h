@@ -14,6 +14,7 @@
 #include "absl/status/status.h"
 #include "core/config/config.h"
 #include "core/control/admin_server.h"
+#include "core/control/admin_service.h"
 #include "core/engine/decision_core.h"
 #include "core/engine/telemetry.h"
 #include "core/journal/journal_writer.h"
@@ -37,7 +38,7 @@ struct RunOptions {
   bool status_line = false;   // print a live status line to stdout every second
 };
 
-class Engine {
+class Engine : private control::AdminActions {
  public:
   Engine(config::Config cfg, RunOptions opts);
   ~Engine();
@@ -55,17 +56,25 @@ class Engine {
   // An agent failed during the run (the kill switch was set and the engine stopped).
   bool failed() const noexcept { return agent_failed_.load(std::memory_order_acquire); }
 
-  std::string StatusJson();
+  std::string StatusJson() override;  // the admin `status` reply
   std::string SummaryJson();
   std::string StatusLine();
 
  private:
-  std::string HandleAdmin(const control::AdminCommand& cmd);
-  // Audit: logs an operator action with the peer's uid and its result; a refused one also goes
-  // to the core as ControlOp::kRefused so the journal holds it.
-  void OnRefusedPeer(const control::AdminPeer& peer);
-  void AuditRefused(const control::AdminCommand& cmd, ControlOp asked, const std::string& why);
-  bool PushControl(ControlOp op, VenueId venue, uint32_t peer_uid, ControlOp refused_op = ControlOp::kNone);
+  // What the admin commands act on (control::AdminService does the rest).
+  std::string TripKillSwitch() override;
+  void ResetKillSwitch() override { kill_.Reset(); }
+  bool KillSwitchSet() const override { return kill_.halted(); }
+  bool JournalFailed() const override { return journal_->failed(); }
+  bool Push(ControlOp op, VenueId venue, uint32_t peer_uid, ControlOp refused_op, uint8_t arg) override {
+    return PushControl(op, venue, peer_uid, refused_op, arg);
+  }
+  void Log(control::AdminLogLevel level, const std::string& line) override;
+  void ReadTelemetry(engine::CoreTelemetry* out) override { telemetry_.Read(out); }
+  int64_t WallNowNs() override { return WallNow().value; }
+
+  bool PushControl(ControlOp op, VenueId venue, uint32_t peer_uid, ControlOp refused_op = ControlOp::kNone,
+                   uint8_t arg = 0);
   std::string SendCancelAlls();
   void FinalBalanceCheck();
   std::string VenueCounts(const std::array<uint64_t, kMaxVenues>& n) const;
@@ -100,6 +109,7 @@ class Engine {
   std::vector<std::unique_ptr<runtime::AgentRunner>> venue_runners_;
   std::unique_ptr<runtime::AgentRunner> core_runner_;
   std::unique_ptr<runtime::AgentRunner> journal_runner_;
+  std::unique_ptr<control::AdminService> admin_service_;
   std::unique_ptr<control::AdminServer> admin_;
   std::atomic<bool> stop_requested_{false};
   std::atomic<uint64_t> stop_signals_{0};

@@ -1,6 +1,7 @@
 // homeostat: the engine binary.
 //   homeostat run [--config FILE] [--seconds N] [--status-line] [--summary FILE] ...
-//   homeostat ctl status|kill|resume|halt|reduce [--venue NAME] [--socket PATH] [--config FILE]
+//   homeostat ctl status|positions|orders|pnl|breakers|limits|help [--json] [--socket PATH] [--config FILE]
+//   homeostat ctl kill|resume|halt|reduce [--venue NAME] | reset NAME  [--socket PATH] [--config FILE]
 //   homeostat journal verify [--strict] FILE
 //   homeostat backtest --config FILE --events FILE.jsonl --out DIR
 //   homeostat backtest --stamp VENUE FILE [--every-ms N] [--start-ns T]
@@ -26,6 +27,7 @@
 #include "core/config/config.h"
 #include "core/control/admin_server.h"
 #include "core/journal/journal_verify.h"
+#include "risk/breakers.h"
 
 #ifndef HS_VERSION
 #define HS_VERSION "unknown"
@@ -70,57 +72,114 @@ int Run(const std::string& config_path, hs::app::RunOptions opts) {
   return engine.failed() ? 1 : 0;
 }
 
-int Ctl(const std::string& verb, const CLI::Option* venue_opt, const std::string& venue, std::string socket,
-        const std::string& config_path) {
+// A JSON string, whatever the operator typed.
+std::string JsonString(const std::string& text) {
+  std::string o = "\"";
+  for (char c : text) {
+    if (c == '"' || c == '\\') {
+      o += '\\';
+      o += c;
+    } else if (static_cast<unsigned char>(c) < 0x20) {
+      char b[8];
+      std::snprintf(b, sizeof b, "\\u%04x", c);
+      o += b;
+    } else {
+      o += c;
+    }
+  }
+  return o + "\"";
+}
+
+struct CtlArgs {
+  std::string verb;
+  const CLI::Option* venue_opt = nullptr;
+  std::string venue;
+  std::string name;  // reset: the breaker
+  bool json = false;
+  std::string socket;
+  std::string config_path;
+};
+
+bool IsViewVerb(const std::string& verb) {
+  return verb == "positions" || verb == "orders" || verb == "pnl" || verb == "breakers" || verb == "limits";
+}
+
+std::string BreakerNames() {
+  std::string o;
+  for (int b = 0; b < hs::risk::kBreakers; ++b)
+    o += (o.empty() ? "" : ", ") + std::string(hs::risk::BreakerName(static_cast<hs::risk::BreakerId>(b)));
+  return o;
+}
+
+// `homeostat ctl VERB`: one request line, the reply printed. The views (positions, orders, pnl,
+// breakers, limits) print a table, or with --json their JSON: the list itself for positions,
+// orders and breakers, the reply object for pnl and limits. Exit 0 when the engine said ok, 1
+// when it refused, 2 on a usage error or no engine.
+int Ctl(const CtlArgs& a) {
+  const std::string& verb = a.verb;
   // Usage errors first: they never reach the engine.
-  if (venue_opt->count() > 0 && venue.empty()) {
+  if (a.venue_opt->count() > 0 && a.venue.empty()) {
     std::fprintf(stderr, "homeostat ctl: --venue needs a venue name (empty means nothing; leave --venue out for global)\n");
     return 2;
   }
-  if (verb == "kill" && !venue.empty()) {
+  if (verb == "kill" && !a.venue.empty()) {
     std::fprintf(stderr,
                  "homeostat ctl: kill is always global and cannot take --venue; to stop one venue use "
                  "`homeostat ctl halt --venue %s`\n",
-                 venue.c_str());
+                 a.venue.c_str());
     return 2;
   }
-  if ((verb == "status" || verb == "help") && !venue.empty()) {
+  if (verb != "halt" && verb != "reduce" && verb != "resume" && !a.venue.empty()) {
     std::fprintf(stderr, "homeostat ctl: %s does not take --venue (only halt, reduce and resume do)\n", verb.c_str());
     return 2;
   }
+  if (verb == "reset") {
+    hs::risk::BreakerId id{};
+    if (a.name.empty()) {
+      std::fprintf(stderr, "homeostat ctl: reset needs a breaker: homeostat ctl reset NAME (%s)\n", BreakerNames().c_str());
+      return 2;
+    }
+    if (!hs::risk::ParseBreakerName(a.name.c_str(), &id)) {
+      std::fprintf(stderr, "homeostat ctl: unknown breaker '%s' (%s)\n", a.name.c_str(), BreakerNames().c_str());
+      return 2;
+    }
+  } else if (!a.name.empty()) {
+    std::fprintf(stderr, "homeostat ctl: %s takes no name (only `reset NAME` does)\n", verb.c_str());
+    return 2;
+  }
+  std::string socket = a.socket;
   if (socket.empty()) {
-    auto cfg = LoadConfigOrDemo(config_path);
+    auto cfg = LoadConfigOrDemo(a.config_path);
     if (!cfg.ok()) {
       std::fprintf(stderr, "homeostat ctl: config error: %s\n", std::string(cfg.status().message()).c_str());
       return 2;
     }
     socket = cfg->admin_socket;
   }
-  std::string line = "{\"cmd\":\"" + verb + "\"";
-  if (!venue.empty()) {
-    line += ",\"venue\":\"";
-    for (char c : venue) {  // a JSON string, whatever the operator typed
-      if (c == '"' || c == '\\') {
-        line += '\\';
-        line += c;
-      } else if (static_cast<unsigned char>(c) < 0x20) {
-        char b[8];
-        std::snprintf(b, sizeof b, "\\u%04x", c);
-        line += b;
-      } else {
-        line += c;
-      }
-    }
-    line += "\"";
-  }
+  const bool table = IsViewVerb(verb) && !a.json;
+  std::string line = "{\"cmd\":" + JsonString(verb);
+  if (!a.venue.empty()) line += ",\"venue\":" + JsonString(a.venue);
+  if (!a.name.empty()) line += ",\"name\":" + JsonString(a.name);
+  if (table) line += ",\"format\":\"table\"";
   line += "}";
   std::string reply;
   if (auto s = hs::control::AdminRequest(socket, line, &reply); !s.ok()) {
     std::fprintf(stderr, "homeostat ctl: %s\n", std::string(s.message()).c_str());
     return 2;
   }
+  const bool ok = reply.rfind("{\"ok\":true", 0) == 0;
+  std::string shown;
+  if (ok && table && hs::control::ReplyMember(reply, "table", &shown)) {
+    std::fputs(shown.c_str(), stdout);
+    return 0;
+  }
+  if (ok && (verb == "positions" || verb == "orders" || verb == "breakers") &&
+      hs::control::ReplyMember(reply, verb, &shown)) {
+    std::printf("%s\n", shown.c_str());
+    return 0;
+  }
   std::printf("%s\n", reply.c_str());
-  return reply.rfind("{\"ok\":true", 0) == 0 ? 0 : 1;
+  return ok ? 0 : 1;
 }
 
 int Verify(const std::string& path, bool strict) {
@@ -179,16 +238,19 @@ int main(int argc, char** argv) {
   run->add_option("--ca-file", opts.ca_file, "extra trusted CA certificate (PEM) for TLS venues");
 
   auto* ctl = app.add_subcommand("ctl", "talk to a running engine over its admin socket");
-  std::string verb;
-  std::string venue;
-  std::string socket;
-  std::string ctl_config;
-  ctl->add_option("command", verb, "status | kill | resume | halt | reduce | help")
+  CtlArgs ctl_args;
+  ctl->add_option("command", ctl_args.verb,
+                  "status | positions | orders | pnl | breakers | limits | help (read-only); kill | resume | halt | "
+                  "reduce | reset NAME (operators only)")
       ->required()
-      ->check(CLI::IsMember({"status", "kill", "resume", "halt", "reduce", "help"}));
-  CLI::Option* venue_opt = ctl->add_option("--venue", venue, "limit halt/reduce/resume to one venue (kill is always global)");
-  ctl->add_option("--socket", socket, "admin socket path (default: the config's [admin].socket)");
-  ctl->add_option("--config", ctl_config, "config whose [admin].socket to use (default: the demo config)");
+      ->check(CLI::IsMember({"status", "kill", "resume", "halt", "reduce", "help", "positions", "orders", "pnl",
+                             "breakers", "limits", "reset"}));
+  ctl->add_option("name", ctl_args.name, "reset: the breaker to reset (stale, integrity, divergence, ...)");
+  ctl_args.venue_opt =
+      ctl->add_option("--venue", ctl_args.venue, "limit halt/reduce/resume to one venue (kill is always global)");
+  ctl->add_flag("--json", ctl_args.json, "positions/orders/pnl/breakers/limits: print JSON instead of a table");
+  ctl->add_option("--socket", ctl_args.socket, "admin socket path (default: the config's [admin].socket)");
+  ctl->add_option("--config", ctl_args.config_path, "config whose [admin].socket to use (default: the demo config)");
 
   auto* journal = app.add_subcommand("journal", "journal tools");
   journal->require_subcommand(1);
@@ -257,7 +319,7 @@ int main(int argc, char** argv) {
     return hs::app::RunBacktest(bta);
   }
   if (*run) return Run(config_path, opts);
-  if (*ctl) return Ctl(verb, venue_opt, venue, socket, ctl_config);
+  if (*ctl) return Ctl(ctl_args);
   if (*verify) return Verify(journal_file, strict);
   return 2;
 }

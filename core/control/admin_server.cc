@@ -11,6 +11,8 @@
 #include <cstring>
 #include <limits>
 
+#include <simdjson.h>
+
 #include "core/base/check.h"
 #include "core/base/clock.h"
 
@@ -30,9 +32,6 @@ constexpr int kMaxAcceptsPerPoll = 8;
 // Listen backlog beyond max_clients: a burst of connections is answered (refused) rather than
 // left to fail in connect().
 constexpr int kExtraBacklog = 64;
-
-constexpr char kPermissionReply[] =
-    "{\"ok\":false,\"error\":\"permission denied: peer uid differs from the engine's\"}\n";
 
 std::string JsonEscape(std::string_view s) {
   std::string o;
@@ -112,7 +111,19 @@ absl::Status AdminServer::Open() {
   const int rc = bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
   umask(old);
   if (rc != 0) return fail(absl::UnavailableError("admin socket: cannot bind " + path_ + ": " + strerror(errno)));
-  chmod(path_.c_str(), 0600);
+  // The group first, then the mode: the file is never group-accessible under the wrong group.
+  if (opts_.group_gid >= 0 && chown(path_.c_str(), static_cast<uid_t>(-1), static_cast<gid_t>(opts_.group_gid)) != 0) {
+    const int e = errno;
+    unlink(path_.c_str());
+    return fail(absl::PermissionDeniedError("admin socket: cannot give " + path_ + " to group " +
+                                            std::to_string(opts_.group_gid) + ": " + strerror(e)));
+  }
+  const mode_t mode = opts_.group_gid >= 0 ? 0660 : 0600;
+  if (chmod(path_.c_str(), mode) != 0) {
+    const int e = errno;
+    unlink(path_.c_str());
+    return fail(absl::PermissionDeniedError("admin socket: cannot set the mode of " + path_ + ": " + strerror(e)));
+  }
   // The file this server owns: Close unlinks the path only while it is still this file.
   struct stat mine;
   if (lstat(path_.c_str(), &mine) == 0) {
@@ -156,13 +167,14 @@ void AdminServer::Accept(int64_t now_ms) {
     socklen_t len = sizeof cred;
     if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0) {
       ++refused_;
-      SendAndClose(fd, kPermissionReply);
+      SendAndClose(fd, ErrorLine("permission denied: the peer's credentials cannot be read"));
       continue;
     }
-    const AdminPeer peer{cred.uid, cred.gid, cred.pid};
-    if (cred.uid != euid_) {
+    AdminPeer peer{cred.uid, cred.gid, cred.pid};
+    if (!RoleOf(cred.uid, &peer.role)) {
       ++refused_;
-      SendAndClose(fd, kPermissionReply);
+      SendAndClose(fd, ErrorLine("permission denied: uid " + std::to_string(cred.uid) +
+                                 " is not an operator or viewer of this engine ([admin] operators, viewers)"));
       if (opts_.on_refused_peer) opts_.on_refused_peer(peer);
       continue;
     }
@@ -186,6 +198,21 @@ void AdminServer::Accept(int64_t now_ms) {
       clients_.pop_back();
     }
   }
+}
+
+bool AdminServer::RoleOf(uint32_t uid, AdminRole* role) const {
+  auto listed = [uid](const std::vector<uint32_t>& uids) {
+    return std::find(uids.begin(), uids.end(), uid) != uids.end();
+  };
+  if (opts_.operators.empty() ? uid == euid_ : listed(opts_.operators)) {
+    *role = AdminRole::kOperator;
+    return true;
+  }
+  if (listed(opts_.viewers)) {
+    *role = AdminRole::kViewer;
+    return true;
+  }
+  return false;
 }
 
 bool AdminServer::ReadClient(Client& c, int64_t now_ms) {
@@ -271,6 +298,7 @@ void AdminServer::ServeLine(Client& c, std::string_view line) {
   }
   cmd.peer_uid = c.peer.uid;
   cmd.peer_pid = c.peer.pid;
+  cmd.role = c.peer.role;
   ++commands_;
   c.out += handler_(cmd);
   c.out += '\n';
@@ -427,6 +455,23 @@ absl::Status AdminRequest(const std::string& path, const std::string& line, std:
   if (reply->empty() && write_failed) return absl::UnavailableError("write to admin socket failed");
   if (reply->empty()) return absl::UnavailableError("the engine closed the admin connection without a reply");
   return absl::OkStatus();
+}
+
+bool ReplyMember(std::string_view reply, std::string_view member, std::string* out) {
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc;
+  if (parser.parse(reply.data(), reply.size()).get(doc)) return false;
+  simdjson::dom::object obj;
+  if (doc.get_object().get(obj)) return false;
+  simdjson::dom::element value;
+  if (obj.at_key(member).get(value)) return false;
+  std::string_view text;
+  if (value.get_string().get(text) == simdjson::SUCCESS) {
+    *out = std::string(text);
+  } else {
+    *out = simdjson::to_string(value);
+  }
+  return true;
 }
 
 }  // namespace hs::control

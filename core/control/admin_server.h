@@ -1,5 +1,5 @@
-// hs::control — the admin socket: a Unix socket (mode 0600, peer uid checked) serving
-// line-delimited JSON commands. Owned and polled by the control thread; never blocks it:
+// hs::control — the admin socket: a Unix socket (mode 0600, or 0660 for a configured group;
+// peer uid checked) serving line-delimited JSON commands. Owned and polled by the control thread; never blocks it:
 // sockets are non-blocking, each poll handles what is ready and reads a bounded amount from
 // each client, replies that do not fit the socket wait for POLLOUT.
 //
@@ -8,6 +8,10 @@
 //   - a connection without a complete line for idle_timeout_ms gets one error line and is closed;
 //   - a line longer than max_line_bytes gets one error reply and the rest of it is discarded.
 // Every line gets exactly one reply line, in order (empty lines included).
+//
+// Permissions: a peer whose uid is an operator may run every command, a viewer only the
+// read-only ones (the handler enforces that from AdminCommand::role); any other uid gets one
+// error line at accept and is closed, counted and reported (on_refused_peer).
 //
 // The server only parses and frames; what a command does is the handler's business (the
 // engine wires kill to the kill switch, status to the telemetry it reads).
@@ -30,6 +34,7 @@ struct AdminPeer {
   uint32_t uid = 0;
   uint32_t gid = 0;
   int32_t pid = 0;
+  AdminRole role = AdminRole::kViewer;
 };
 
 struct AdminServerOptions {
@@ -40,8 +45,16 @@ struct AdminServerOptions {
   // The longest line served (bytes before the newline, a trailing '\r' not counted);
   // 1..kMaxAdminLineBytes.
   size_t max_line_bytes = kMaxAdminLineBytes;
-  // Called on the polling thread for every peer refused because its uid differs from the
-  // engine's euid (after the refusal is counted and answered), so it can be logged and journaled.
+  // uids that may run every command; empty = the engine's own euid only.
+  std::vector<uint32_t> operators;
+  // uids that may run the read-only commands (status, help, positions, orders, pnl, breakers,
+  // limits). A uid in both lists is an operator.
+  std::vector<uint32_t> viewers;
+  // The socket's group: -1 = none (mode 0600); else the socket is chowned to it, mode 0660, so
+  // the group's members can connect (their uids still need to be listed above).
+  int64_t group_gid = -1;
+  // Called on the polling thread for every peer refused because its uid is neither an operator
+  // nor a viewer (after the refusal is counted and answered), so it can be logged and journaled.
   std::function<void(const AdminPeer&)> on_refused_peer;
   // Milliseconds on a monotonic clock; empty = CLOCK_MONOTONIC. Tests inject their own.
   std::function<int64_t()> now_ms;
@@ -60,7 +73,8 @@ class AdminServer {
   AdminServer(const AdminServer&) = delete;
   AdminServer& operator=(const AdminServer&) = delete;
 
-  // Creates the socket (replacing a stale one), mode 0600. Errors name the path.
+  // Creates the socket (replacing a stale one), mode 0600, or 0660 owned by group_gid. Errors
+  // name the path.
   absl::Status Open();
   // Waits up to timeout_ms for activity and serves it; closes idle connections. Returns the
   // number of lines answered (commands and errors).
@@ -70,7 +84,7 @@ class AdminServer {
   // Counters, read on the polling thread.
   uint64_t commands() const { return commands_; }          // lines handed to the handler
   uint64_t errors() const { return errors_; }              // lines answered with an error
-  uint64_t refused_peers() const { return refused_; }      // other uid
+  uint64_t refused_peers() const { return refused_; }      // uid neither an operator nor a viewer
   uint64_t refused_full() const { return refused_full_; }  // max_clients already connected
   uint64_t idle_closed() const { return idle_closed_; }    // closed after idle_timeout_ms
   size_t clients() const { return clients_.size(); }       // connected now
@@ -102,6 +116,8 @@ class AdminServer {
   void SweepClients(int64_t now_ms);
   void CloseIdle(int64_t now_ms);
   void DropClosed();
+  // The role of a peer uid, or false when it may not connect.
+  bool RoleOf(uint32_t uid, AdminRole* role) const;
 
   std::string path_;
   Options opts_;
@@ -126,5 +142,9 @@ class AdminServer {
 
 // Client side (homeostat ctl, tests): sends one line, returns the reply line.
 absl::Status AdminRequest(const std::string& path, const std::string& line, std::string* reply, int timeout_ms = 5000);
+
+// One member of a JSON reply object: a string's text (unescaped), anything else as compact
+// JSON. False when the reply is not a JSON object or has no such member.
+bool ReplyMember(std::string_view reply, std::string_view member, std::string* out);
 
 }  // namespace hs::control

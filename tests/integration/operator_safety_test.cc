@@ -208,6 +208,72 @@ TEST_F(OperatorSafety, KillLatchAndAuditedCommands) {
   EXPECT_GE(refused, 2) << "the unknown venue and the global reduce under a kill";
 }
 
+// The operator views through `homeostat ctl`: a table by default, JSON with --json (the list
+// itself for breakers, orders and positions); reset reaches the core's journal with the breaker
+// and the operator's uid; usage errors exit 2, a refused reset exits 1.
+TEST_F(OperatorSafety, CtlViewsAndBreakerReset) {
+  Start(/*disloc_ms=*/0);
+  StartEngine();
+  std::string out;
+  EXPECT_EQ(Ctl({"breakers", "--json"}, &out), 0) << out;
+  const json breakers = json::parse(out);
+  EXPECT_TRUE(breakers.is_array()) << out;
+  EXPECT_EQ(Ctl({"breakers"}, &out), 0) << out;
+  EXPECT_NE(out.find("BREAKER  SCOPE"), std::string::npos) << out;
+  EXPECT_EQ(Ctl({"positions"}, &out), 0) << out;
+  EXPECT_NE(out.find("ASSET  POSITION  binance_a  binance_b"), std::string::npos) << out;
+  EXPECT_EQ(Ctl({"positions", "--json"}, &out), 0) << out;
+  const json positions = json::parse(out);
+  ASSERT_TRUE(positions.is_array()) << out;
+  ASSERT_EQ(positions.size(), 2u) << out;
+  EXPECT_EQ(positions[0]["asset"], "BTC");
+  EXPECT_TRUE(positions[0]["position"].is_string()) << "money is text";
+  EXPECT_EQ(Ctl({"orders", "--json"}, &out), 0) << out;
+  EXPECT_TRUE(json::parse(out).is_array()) << out;
+  EXPECT_EQ(Ctl({"orders"}, &out), 0) << out;
+  EXPECT_NE(out.find("open orders: "), std::string::npos) << out;
+  EXPECT_EQ(Ctl({"pnl", "--json"}, &out), 0) << out;
+  EXPECT_TRUE(json::parse(out)["pnl"].is_string()) << out;
+  EXPECT_EQ(Ctl({"limits"}, &out), 0) << out;
+  EXPECT_NE(out.find("pre-trade rejects by check"), std::string::npos) << out;
+  EXPECT_EQ(Ctl({"limits", "--json"}, &out), 0) << out;
+  EXPECT_EQ(json::parse(out)["venues"].size(), 2u) << out;
+  EXPECT_TRUE(Status()["breakers"].contains("tripped")) << Status().dump();
+
+  EXPECT_EQ(Ctl({"reset"}, &out), 2) << out;
+  EXPECT_NE(out.find("reset needs a breaker"), std::string::npos) << out;
+  EXPECT_EQ(Ctl({"reset", "nosuch"}, &out), 2) << out;
+  EXPECT_NE(out.find("unknown breaker 'nosuch'"), std::string::npos) << out;
+  EXPECT_EQ(Ctl({"pnl", "stale"}, &out), 2) << out;
+  EXPECT_EQ(Ctl({"limits", "--venue", "binance_a"}, &out), 2) << out;
+  EXPECT_EQ(Ctl({"reset", "journal"}, &out), 1) << out;
+  EXPECT_NE(out.find("the journal breaker cannot be reset"), std::string::npos) << out;
+  EXPECT_EQ(Ctl({"reset", "divergence"}, &out), 0) << out;
+  EXPECT_EQ(json::parse(out)["reset"], "divergence") << out;
+
+  const std::string uid = std::to_string(getuid());
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        const std::string log = testing::ReadFileOrDie(dir_.File("engine.log"));
+        return log.find("ADMIN reset divergence from uid " + uid) != std::string::npos &&
+               log.find("ADMIN reset journal from uid " + uid) != std::string::npos;
+      },
+      10s))
+      << testing::ReadFileOrDie(dir_.File("engine.log"));
+  ASSERT_EQ(StopEngine(), 0) << engine_->Output();
+  int resets = 0, refused_resets = 0;
+  for (const ControlCommand& c : ControlRecords()) {
+    if (c.op == ControlOp::kReset) {
+      ++resets;
+      EXPECT_EQ(c.arg, 2) << "divergence";
+      EXPECT_EQ(c.peer_uid, getuid());
+    }
+    refused_resets += c.op == ControlOp::kRefused && c.refused_op == ControlOp::kReset;
+  }
+  EXPECT_EQ(resets, 1);
+  EXPECT_EQ(refused_resets, 1);
+}
+
 // A peer with another uid is refused, and the refusal is logged with its uid and journaled
 // (it used to be only counted).
 TEST_F(OperatorSafety, RefusedPeerIsLoggedAndJournaled) {

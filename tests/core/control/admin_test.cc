@@ -18,6 +18,7 @@
 
 #include "core/control/admin_parse.h"
 #include "core/control/admin_server.h"
+#include "risk/breakers.h"
 #include "tests/support/test_support.h"
 
 namespace hs::control {
@@ -110,6 +111,200 @@ TEST(AdminParse, StatusAndHelpTakeNoVenue) {
   EXPECT_EQ(err, "\"status\" takes no \"venue\" (only halt, reduce and resume do)");
   EXPECT_FALSE(ParseAdminCommand(R"({"cmd":"help","venue":"okx"})", &c, &err));
   EXPECT_EQ(err, "\"help\" takes no \"venue\" (only halt, reduce and resume do)");
+}
+
+TEST(AdminParse, ViewVerbsParseWithEitherFormat) {
+  const std::pair<const char*, AdminVerb> verbs[] = {{"positions", AdminVerb::kPositions}, {"orders", AdminVerb::kOrders},
+                                                     {"pnl", AdminVerb::kPnl},             {"breakers", AdminVerb::kBreakers},
+                                                     {"limits", AdminVerb::kLimits},       {"help", AdminVerb::kHelp}};
+  for (const auto& [name, verb] : verbs) {
+    AdminCommand c;
+    std::string err;
+    const std::string base = std::string("{\"cmd\":\"") + name + "\"";
+    ASSERT_TRUE(ParseAdminCommand(base + "}", &c, &err)) << name << ": " << err;
+    EXPECT_EQ(c.verb, verb);
+    EXPECT_EQ(c.format, AdminFormat::kJson) << "JSON unless asked";
+    ASSERT_TRUE(ParseAdminCommand(base + ",\"format\":\"table\"}", &c, &err)) << name << ": " << err;
+    EXPECT_EQ(c.format, AdminFormat::kTable);
+    ASSERT_TRUE(ParseAdminCommand(base + ",\"format\":\"json\"}", &c, &err)) << name << ": " << err;
+    EXPECT_EQ(c.format, AdminFormat::kJson);
+    EXPECT_TRUE(IsReadOnly(c.verb)) << name;
+  }
+}
+
+TEST(AdminParse, StatusIsJsonOnly) {
+  AdminCommand c;
+  std::string err;
+  ASSERT_TRUE(ParseAdminCommand(R"({"cmd":"status","format":"json"})", &c, &err)) << err;
+  EXPECT_FALSE(ParseAdminCommand(R"({"cmd":"status","format":"table"})", &c, &err));
+  EXPECT_EQ(err.rfind("status is JSON only", 0), 0u) << err;
+}
+
+TEST(AdminParse, FormatMustBeJsonOrTable) {
+  for (const char* f : {"xml", "", "TABLE", "table "}) {
+    AdminCommand c;
+    std::string err;
+    const std::string line = std::string(R"({"cmd":"breakers","format":")") + f + "\"}";
+    EXPECT_FALSE(ParseAdminCommand(line, &c, &err)) << line;
+    EXPECT_EQ(err, "\"format\" must be \"json\" or \"table\"") << line;
+  }
+}
+
+TEST(AdminParse, FormatOnlyOnReadOnlyCommands) {
+  for (const char* verb : {"kill", "halt", "reduce", "resume"}) {
+    AdminCommand c;
+    std::string err;
+    const std::string line = std::string("{\"cmd\":\"") + verb + "\",\"format\":\"json\"}";
+    EXPECT_FALSE(ParseAdminCommand(line, &c, &err)) << line;
+    EXPECT_EQ(err.rfind(std::string("\"") + verb + "\" takes no \"format\" (only the read-only commands do", 0), 0u)
+        << err;
+  }
+  AdminCommand c;
+  std::string err;
+  EXPECT_FALSE(ParseAdminCommand(R"({"cmd":"reset","name":"stale","format":"table"})", &c, &err));
+  EXPECT_EQ(err.rfind("\"reset\" takes no \"format\"", 0), 0u) << err;
+}
+
+TEST(AdminParse, FieldsOfTheWrongTypeAreRejected) {
+  struct Case {
+    const char* line;
+    const char* expect;
+  };
+  const Case cases[] = {
+      {R"({"cmd":"breakers","format":1})", "\"format\" must be a string"},
+      {R"({"cmd":"breakers","format":null})", "\"format\" must be a string"},
+      {R"({"cmd":"reset","name":3})", "\"name\" must be a string"},
+      {R"({"cmd":"reset","name":["stale"]})", "\"name\" must be a string"},
+      {R"({"cmd":"halt","venue":{"v":"okx"}})", "\"venue\" must be a string"},
+      {R"({"cmd":true})", "\"cmd\" must be a string"},
+  };
+  for (const Case& k : cases) {
+    AdminCommand c;
+    std::string err;
+    EXPECT_FALSE(ParseAdminCommand(k.line, &c, &err)) << k.line;
+    EXPECT_EQ(err, k.expect) << k.line;
+  }
+}
+
+TEST(AdminParse, ResetTakesEveryBreakerName) {
+  for (int b = 0; b < risk::kBreakers; ++b) {
+    const std::string name = risk::BreakerName(static_cast<risk::BreakerId>(b));
+    AdminCommand c;
+    std::string err;
+    ASSERT_TRUE(ParseAdminCommand("{\"cmd\":\"reset\",\"name\":\"" + name + "\"}", &c, &err)) << name << ": " << err;
+    EXPECT_EQ(c.verb, AdminVerb::kReset);
+    EXPECT_EQ(c.name, name);
+    EXPECT_EQ(c.breaker, b);
+    EXPECT_FALSE(IsReadOnly(c.verb));
+  }
+}
+
+TEST(AdminParse, ResetWithoutANameListsTheBreakers) {
+  AdminCommand c;
+  std::string err;
+  EXPECT_FALSE(ParseAdminCommand(R"({"cmd":"reset"})", &c, &err));
+  EXPECT_EQ(err,
+            "reset needs \"name\": the breaker to reset (stale, integrity, divergence, vol_spike, drawdown, daily_loss, "
+            "reject_rate, unknown_orders, leg_imbalance, journal, clock)");
+}
+
+TEST(AdminParse, ResetOfAnUnknownBreakerListsTheBreakers) {
+  struct Case {
+    std::string line, named;
+  };
+  const Case cases[] = {
+      {R"({"cmd":"reset","name":"divergance"})", "\"divergance\""},
+      {R"({"cmd":"reset","name":"STALE"})", "\"STALE\""},
+      // An embedded NUL must not make "stale" match its prefix; the name is not echoed.
+      {R"({"cmd":"reset","name":"stale\u0000x"})", "\"?\""},
+      {R"({"cmd":"reset","name":"a\"b"})", "\"?\""},
+  };
+  for (const Case& k : cases) {
+    AdminCommand c;
+    std::string err;
+    EXPECT_FALSE(ParseAdminCommand(k.line, &c, &err)) << k.line;
+    EXPECT_EQ(err, "unknown breaker " + k.named + " (breakers: stale, integrity, divergence, vol_spike, drawdown, "
+                   "daily_loss, reject_rate, unknown_orders, leg_imbalance, journal, clock)")
+        << k.line;
+  }
+}
+
+TEST(AdminParse, ResetWithAnEmptyNameListsTheBreakers) {
+  AdminCommand c;
+  std::string err;
+  EXPECT_FALSE(ParseAdminCommand(R"({"cmd":"reset","name":""})", &c, &err));
+  EXPECT_EQ(err,
+            "\"name\" must not be empty: the breaker to reset (stale, integrity, divergence, vol_spike, drawdown, "
+            "daily_loss, reject_rate, unknown_orders, leg_imbalance, journal, clock)");
+}
+
+TEST(AdminParse, NameOnlyOnReset) {
+  for (const char* verb : {"status", "kill", "halt", "breakers", "help"}) {
+    AdminCommand c;
+    std::string err;
+    const std::string line = std::string("{\"cmd\":\"") + verb + "\",\"name\":\"stale\"}";
+    EXPECT_FALSE(ParseAdminCommand(line, &c, &err)) << line;
+    EXPECT_EQ(err, std::string("\"") + verb + "\" takes no \"name\" (only reset does)");
+  }
+}
+
+TEST(AdminParse, VenueNotTakenByViewsOrReset) {
+  for (const char* verb : {"positions", "orders", "pnl", "breakers", "limits"}) {
+    AdminCommand c;
+    std::string err;
+    const std::string line = std::string("{\"cmd\":\"") + verb + "\",\"venue\":\"okx\"}";
+    EXPECT_FALSE(ParseAdminCommand(line, &c, &err)) << line;
+    EXPECT_EQ(err, std::string("\"") + verb + "\" takes no \"venue\" (only halt, reduce and resume do)");
+  }
+  AdminCommand c;
+  std::string err;
+  EXPECT_FALSE(ParseAdminCommand(R"({"cmd":"reset","name":"stale","venue":"okx"})", &c, &err));
+  EXPECT_EQ(err, "\"reset\" takes no \"venue\" (only halt, reduce and resume do)");
+}
+
+TEST(AdminParse, DuplicateNameOrFormatIsRejected) {
+  AdminCommand c;
+  std::string err;
+  EXPECT_FALSE(ParseAdminCommand(R"({"cmd":"reset","name":"stale","name":"clock"})", &c, &err));
+  EXPECT_EQ(err, "duplicate field \"name\"");
+  EXPECT_FALSE(ParseAdminCommand(R"({"cmd":"pnl","format":"json","format":"table"})", &c, &err));
+  EXPECT_EQ(err, "duplicate field \"format\"");
+}
+
+TEST(AdminParse, UnknownCommandListsEveryCommand) {
+  AdminCommand c;
+  std::string err;
+  EXPECT_FALSE(ParseAdminCommand(R"({"cmd":"position"})", &c, &err));
+  EXPECT_EQ(err,
+            "unknown command \"position\" (status, kill, resume, halt, reduce, help, positions, orders, pnl, breakers, "
+            "limits, reset)");
+}
+
+TEST(AdminParse, NothingFromAnEarlierParseSticks) {
+  AdminCommand c;
+  std::string err;
+  ASSERT_TRUE(ParseAdminCommand(R"({"cmd":"reset","name":"clock"})", &c, &err)) << err;
+  ASSERT_TRUE(ParseAdminCommand(R"({"cmd":"breakers","format":"table"})", &c, &err)) << err;
+  EXPECT_EQ(c.name, "");
+  EXPECT_EQ(c.breaker, 0);
+  ASSERT_TRUE(ParseAdminCommand(R"({"cmd":"breakers"})", &c, &err)) << err;
+  EXPECT_EQ(c.format, AdminFormat::kJson);
+}
+
+TEST(AdminParse, ReadOnlyVerbsAreExactlyTheViews) {
+  for (AdminVerb v : {AdminVerb::kStatus, AdminVerb::kHelp, AdminVerb::kPositions, AdminVerb::kOrders, AdminVerb::kPnl,
+                      AdminVerb::kBreakers, AdminVerb::kLimits})
+    EXPECT_TRUE(IsReadOnly(v)) << AdminVerbName(v);
+  for (AdminVerb v : {AdminVerb::kKill, AdminVerb::kResume, AdminVerb::kHalt, AdminVerb::kReduce, AdminVerb::kReset})
+    EXPECT_FALSE(IsReadOnly(v)) << AdminVerbName(v);
+}
+
+TEST(AdminParse, AnUnstampedCommandIsAViewer) {
+  // The server stamps the peer's role; a command nobody stamped must not be able to change anything.
+  AdminCommand c;
+  std::string err;
+  ASSERT_TRUE(ParseAdminCommand(R"({"cmd":"kill"})", &c, &err)) << err;
+  EXPECT_EQ(c.role, AdminRole::kViewer);
 }
 
 // ---- The server, polled by the test itself: one thread, so the counters can be read at any
@@ -404,7 +599,8 @@ TEST(AdminServer, RefusedPeerIsReportedWithItsUidAndPid) {
   close(pipe_fds[0]);
   ASSERT_TRUE(WIFEXITED(status));
   EXPECT_EQ(WEXITSTATUS(status), 0) << reply;
-  EXPECT_EQ(reply, ErrorReply("permission denied: peer uid differs from the engine's"));
+  EXPECT_EQ(reply, ErrorReply("permission denied: uid 65534 is not an operator or viewer of this engine ([admin] "
+                              "operators, viewers)"));
   ASSERT_EQ(refused.size(), 1u);
   EXPECT_EQ(refused[0].uid, kNobody);
   EXPECT_EQ(refused[0].pid, child);
@@ -481,6 +677,195 @@ TEST(AdminServer, CloseLeavesASocketFileItDidNotCreate) {
   EXPECT_EQ(lstat(path.c_str(), &st), 0) << "a unlinked b's socket";
   b.Close();
   EXPECT_NE(lstat(path.c_str(), &st), 0) << "b removes its own socket";
+}
+
+// ---- Permissions. The test cannot switch uid (unless root), so it lists its own uid where
+// each case needs it and some other uid elsewhere.
+
+uint32_t OurUid() { return static_cast<uint32_t>(geteuid()); }
+uint32_t NotOurUid() { return OurUid() + 4242; }
+
+TEST(AdminServer, EngineUidIsTheOperatorByDefault) {
+  ServerFixture f;
+  ASSERT_TRUE(f.server->Open().ok());
+  Peer p(f.path());
+  EXPECT_EQ(RoundTrip(*f.server, p, "{\"cmd\":\"kill\"}\n"), kOk);
+  ASSERT_EQ(f.seen.size(), 1u);
+  EXPECT_EQ(f.seen[0].role, AdminRole::kOperator);
+}
+
+TEST(AdminServer, ListedViewerIsServedAsAViewer) {
+  AdminServer::Options opts;
+  opts.operators = {NotOurUid()};
+  opts.viewers = {OurUid()};
+  ServerFixture f(opts);
+  ASSERT_TRUE(f.server->Open().ok());
+  Peer p(f.path());
+  // The server hands every command on with the role; refusing a viewer's kill is the handler's.
+  EXPECT_EQ(RoundTrip(*f.server, p, "{\"cmd\":\"status\"}\n"), kOk);
+  EXPECT_EQ(RoundTrip(*f.server, p, "{\"cmd\":\"kill\"}\n"), kOk);
+  ASSERT_EQ(f.seen.size(), 2u);
+  EXPECT_EQ(f.seen[0].role, AdminRole::kViewer);
+  EXPECT_EQ(f.seen[1].role, AdminRole::kViewer);
+  EXPECT_EQ(f.seen[1].peer_uid, OurUid());
+  EXPECT_EQ(f.server->refused_peers(), 0u);
+}
+
+TEST(AdminServer, ListedOperatorIsAnOperatorEvenWhenAlsoAViewer) {
+  AdminServer::Options opts;
+  opts.operators = {NotOurUid(), OurUid()};
+  opts.viewers = {OurUid()};
+  ServerFixture f(opts);
+  ASSERT_TRUE(f.server->Open().ok());
+  Peer p(f.path());
+  EXPECT_EQ(RoundTrip(*f.server, p, "{\"cmd\":\"halt\"}\n"), kOk);
+  ASSERT_EQ(f.seen.size(), 1u);
+  EXPECT_EQ(f.seen[0].role, AdminRole::kOperator);
+}
+
+TEST(AdminServer, UidInNeitherListIsRefusedAtAccept) {
+  std::vector<AdminPeer> refused;
+  AdminServer::Options opts;
+  opts.operators = {NotOurUid()};
+  opts.viewers = {NotOurUid() + 1};
+  opts.on_refused_peer = [&](const AdminPeer& p) { refused.push_back(p); };
+  ServerFixture f(opts);
+  AdminServer& server = *f.server;
+  ASSERT_TRUE(server.Open().ok());
+  Peer p(f.path());
+  p.Send("{\"cmd\":\"kill\"}\n");
+  ASSERT_TRUE(PumpUntil(server, {&p}, [&] { return p.eof(); })) << "the refused peer was not closed";
+  EXPECT_EQ(p.received(), ErrorReply("permission denied: uid " + std::to_string(OurUid()) +
+                                     " is not an operator or viewer of this engine ([admin] operators, viewers)") +
+                              "\n");
+  ASSERT_EQ(refused.size(), 1u);
+  EXPECT_EQ(refused[0].uid, OurUid());
+  EXPECT_EQ(refused[0].pid, static_cast<int32_t>(getpid()));
+  EXPECT_EQ(server.refused_peers(), 1u);
+  EXPECT_EQ(server.clients(), 0u);
+  EXPECT_TRUE(f.seen.empty()) << "a refused peer's command must not run";
+}
+
+TEST(AdminServer, EngineUidIsNotAnOperatorWhenOperatorsAreListed) {
+  AdminServer::Options opts;
+  opts.operators = {NotOurUid()};
+  ServerFixture f(opts);
+  ASSERT_TRUE(f.server->Open().ok());
+  Peer p(f.path());
+  ASSERT_TRUE(PumpUntil(*f.server, {&p}, [&] { return p.eof(); }));
+  EXPECT_NE(p.received().find("permission denied: uid " + std::to_string(OurUid())), std::string::npos) << p.received();
+  EXPECT_EQ(f.server->refused_peers(), 1u);
+}
+
+TEST(AdminServer, SocketIsOwnerOnlyWithoutAGroup) {
+  ServerFixture f;
+  ASSERT_TRUE(f.server->Open().ok());
+  struct stat st;
+  ASSERT_EQ(stat(f.path().c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  EXPECT_EQ(st.st_uid, geteuid());
+}
+
+TEST(AdminServer, SocketIsGroupReadWritableWithAGroup) {
+  const group* g = getgrgid(getegid());
+  ASSERT_NE(g, nullptr) << "the test's primary group has no entry";
+  AdminServer::Options opts;
+  opts.group_gid = g->gr_gid;
+  ServerFixture f(opts);
+  ASSERT_TRUE(f.server->Open().ok());
+  struct stat st;
+  ASSERT_EQ(stat(f.path().c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0660u);
+  EXPECT_EQ(st.st_gid, g->gr_gid);
+  // Still served.
+  Peer p(f.path());
+  EXPECT_EQ(RoundTrip(*f.server, p, "{\"cmd\":\"status\"}\n"), kOk);
+}
+
+TEST(AdminServer, GroupTheProcessMayNotUseFailsOpenNamingThePath) {
+  if (geteuid() == 0) GTEST_SKIP() << "root may give a file to any group";
+  // A group this process is not in: chown refuses it, and Open says which socket.
+  AdminServer::Options opts;
+  opts.group_gid = 4242424;
+  ServerFixture f(opts);
+  const absl::Status s = f.server->Open();
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(std::string(s.message()).find(f.path()), std::string::npos) << s;
+  struct stat st;
+  EXPECT_NE(lstat(f.path().c_str(), &st), 0) << "the half-made socket is left behind";
+}
+
+// ---- Bad input never stalls the server: each line gets its error and the next one is served.
+
+TEST(AdminServer, BadLinesEachGetTheirErrorAndTheNextCommandIsServed) {
+  ServerFixture f;
+  AdminServer& server = *f.server;
+  ASSERT_TRUE(server.Open().ok());
+  Peer p(f.path());
+  const std::pair<std::string, std::string> cases[] = {
+      {"", "empty command line"},
+      {"garbage", "not JSON"},
+      {R"({"cmd":"launch"})", "unknown command \\\"launch\\\""},
+      {R"({"cmd":"breakers","format":5})", "\\\"format\\\" must be a string"},
+      {R"({"cmd":"reset"})", "reset needs \\\"name\\\""},
+      {R"({"cmd":"reset","name":"nosuch"})", "unknown breaker \\\"nosuch\\\""},
+      {R"({"cmd":"status","format":"table"})", "status is JSON only"},
+  };
+  for (const auto& [line, expect] : cases) {
+    const std::string reply = RoundTrip(server, p, line + "\n");
+    EXPECT_EQ(reply.rfind("{\"ok\":false,\"error\":\"" + expect, 0), 0u) << line << " -> " << reply;
+  }
+  EXPECT_EQ(RoundTrip(server, p, "{\"cmd\":\"breakers\",\"format\":\"table\"}\n"), kOk);
+  EXPECT_EQ(server.errors(), std::size(cases));
+  EXPECT_EQ(server.commands(), 1u);
+  ASSERT_EQ(f.seen.size(), 1u);
+  EXPECT_EQ(f.seen[0].verb, AdminVerb::kBreakers);
+  EXPECT_EQ(f.seen[0].format, AdminFormat::kTable);
+}
+
+TEST(AdminServer, ManyIdleClientsAreRefusedThenTimedOutAndStatusStillAnswers) {
+  int64_t now_ms = 5'000'000;
+  AdminServer::Options opts;
+  opts.max_clients = 4;
+  opts.idle_timeout_ms = 1000;
+  opts.now_ms = [&] { return now_ms; };
+  ServerFixture f(opts);
+  AdminServer& server = *f.server;
+  ASSERT_TRUE(server.Open().ok());
+  std::vector<std::unique_ptr<Peer>> idle;
+  std::vector<Peer*> idle_ptrs;
+  for (int i = 0; i < 4; ++i) {
+    idle.push_back(std::make_unique<Peer>(f.path()));
+    idle_ptrs.push_back(idle.back().get());
+  }
+  ASSERT_TRUE(PumpUntil(server, idle_ptrs, [&] { return server.clients() == 4; }));
+  // One more is told at once (not after the idle ones time out) and closed.
+  Peer late(f.path());
+  ASSERT_TRUE(PumpUntil(server, {&late}, [&] { return late.eof(); })) << "the extra client was left hanging";
+  EXPECT_EQ(late.received(), ErrorReply("too many admin clients (max 4); try again later") + "\n");
+  // The idle ones time out; then status answers a new client.
+  now_ms += 1001;
+  ASSERT_TRUE(PumpUntil(server, idle_ptrs, [&] {
+    for (Peer* p : idle_ptrs)
+      if (!p->eof()) return false;
+    return true;
+  }));
+  EXPECT_EQ(server.idle_closed(), 4u);
+  EXPECT_EQ(server.clients(), 0u);
+  Peer fresh(f.path());
+  EXPECT_EQ(RoundTrip(server, fresh, "{\"cmd\":\"status\"}\n"), kOk);
+  EXPECT_EQ(server.refused_full(), 1u);
+}
+
+TEST(ReplyMember, StringsUnescapedOtherValuesAsJson) {
+  std::string out;
+  ASSERT_TRUE(ReplyMember(R"({"ok":true,"table":"a\tb\n\"c\""})", "table", &out));
+  EXPECT_EQ(out, "a\tb\n\"c\"");
+  ASSERT_TRUE(ReplyMember(R"({"ok":true,"breakers":[{"name":"stale","trips":2}]})", "breakers", &out));
+  EXPECT_EQ(out, R"([{"name":"stale","trips":2}])");
+  EXPECT_FALSE(ReplyMember(R"({"ok":true})", "table", &out));
+  EXPECT_FALSE(ReplyMember("not json", "table", &out));
+  EXPECT_FALSE(ReplyMember("[1,2]", "table", &out));
 }
 
 TEST(AdminRequest, ClearErrorWhenNothingListens) {
