@@ -129,7 +129,7 @@ uint8_t ReadScope(const Node& n, const Spec& spec) {
 // A bps key that must be above 0: as Node::Bps, in [0, 10000), and not 0.
 int64_t PositiveBps(const Node& n, const std::string& key, int64_t dflt) {
   const Rate r = n.Bps(key, Rate::Zero(), kBpsBound, Rate::FromRaw(dflt));
-  if (!r.is_positive()) n.Fail(key, "must be > 0");
+  if (!r.is_positive()) n.Fail(key, "\"" + n.String(key) + "\" must be > 0");
   return r.raw();
 }
 
@@ -155,7 +155,7 @@ void ReadOwnKeys(Id id, const Node& n, BreakerConfigEntry& e, ErrorList& errors)
         if (!n.Has("ratio")) return;
         const Rate ratio = n.Decimal<Rate>("ratio");
         if (ratio <= Rate::FromUnits(1) || ratio > Rate::FromUnits(1000)) {
-          n.Fail("ratio", "\"" + Text(ratio) + "\" is outside (1, 1000] (short over long volatility; 1 is calm)");
+          n.Fail("ratio", "\"" + n.String("ratio") + "\" is outside (1, 1000] (short over long volatility; 1 is calm)");
         }
         e.threshold = ratio.raw();
       });
@@ -181,7 +181,7 @@ void ReadOwnKeys(Id id, const Node& n, BreakerConfigEntry& e, ErrorList& errors)
       errors.Collect([&] {
         if (!e.enabled && !n.Has("max_loss")) return;  // a breaker switched off needs no limit
         const Amount max = n.Decimal<Amount>("max_loss");
-        if (!max.is_positive()) n.Fail("max_loss", "must be > 0");
+        if (!max.is_positive()) n.Fail("max_loss", "\"" + n.String("max_loss") + "\" must be > 0");
         e.threshold = max.raw();
       });
       break;
@@ -189,7 +189,9 @@ void ReadOwnKeys(Id id, const Node& n, BreakerConfigEntry& e, ErrorList& errors)
       errors.Collect([&] {
         if (!n.Has("max_rate")) return;
         const Rate r = n.FractionClosed("max_rate", Rate::Zero(), Rate::FromUnits(1));
-        if (!r.is_positive()) n.Fail("max_rate", "must be > 0 (a fraction of orders: 0.5 = half rejected)");
+        if (!r.is_positive()) {
+          n.Fail("max_rate", "\"" + n.String("max_rate") + "\" must be > 0 (a fraction of orders: 0.5 = half rejected)");
+        }
         e.threshold = r.raw();
       });
       errors.Collect([&] { e.min_count = n.Int("min_orders", 1, kMaxCount, e.min_count); });
@@ -202,7 +204,7 @@ void ReadOwnKeys(Id id, const Node& n, BreakerConfigEntry& e, ErrorList& errors)
       errors.Collect([&] {
         if (!e.enabled && !n.Has("max_notional")) return;
         const Notional max = n.Decimal<Notional>("max_notional");
-        if (!max.is_positive()) n.Fail("max_notional", "must be > 0");
+        if (!max.is_positive()) n.Fail("max_notional", "\"" + n.String("max_notional") + "\" must be > 0");
         e.threshold = max.raw();
       });
       ms("max_age_ms", 1, e.threshold2);

@@ -1293,7 +1293,7 @@ TEST(Risk, EveryRiskErrorIsReportedAtOnce) {
                                            "[risk.venues.okx]\nmax_open_orders = -1\n"
                                            "[risk.breakers.drawdown]\nmax_drawdown_bps = \"0\"\n"));
   for (const char* want : {"risk.collar_bps: \"-1\"", "risk.repeat_max: -1", "risk.venues.okx.max_open_orders: -1",
-                           "risk.breakers.drawdown.max_drawdown_bps: must be > 0"}) {
+                           "risk.breakers.drawdown.max_drawdown_bps: \"0\" must be > 0"}) {
     EXPECT_NE(err.find(want), std::string::npos) << "want: " << want << "\n got: " << err;
   }
   EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 3) << err;
@@ -1448,7 +1448,7 @@ TEST(Breakers, EnabledFalseSwitchesOneOff) {
   EXPECT_TRUE(Entry(c, risk::BreakerId::kJournal).enabled);
   // ...but a limit given is still checked.
   ExpectError(RiskToml("", BreakerTable("daily_loss", "enabled = false\nmax_loss = \"0\"\n")),
-              "risk.breakers.daily_loss.max_loss: must be > 0");
+              "risk.breakers.daily_loss.max_loss: \"0\" must be > 0");
 }
 
 TEST(Breakers, EveryScopeNotAllowedIsRefusedNamingTheAllowedOnes) {
@@ -1510,7 +1510,7 @@ TEST(Breakers, EachBadValueNamesItsKeyAndValue) {
                                   "cooldown_ms, latch, after_ms)"},
       {"integrity", "max_events = 0", "risk.breakers.integrity.max_events: 0 is out of range [1, 1000000]"},
       {"integrity", "window_ms = 0", "risk.breakers.integrity.window_ms: 0 is out of range [1, 3600000]"},
-      {"divergence", "divergence_bps = \"0\"", "risk.breakers.divergence.divergence_bps: must be > 0"},
+      {"divergence", "divergence_bps = \"0\"", "risk.breakers.divergence.divergence_bps: \"0\" must be > 0"},
       {"divergence", "divergence_bps = \"10000\"", "risk.breakers.divergence.divergence_bps: \"10000\" is outside [0, 10000)"},
       {"divergence", "divergence_bps = \"1x\"", "risk.breakers.divergence.divergence_bps: \"1x\" is not a valid decimal"},
       {"divergence", "divergence_bps = 100", "risk.breakers.divergence.divergence_bps: expected a string, found an integer"},
@@ -1525,20 +1525,20 @@ TEST(Breakers, EachBadValueNamesItsKeyAndValue) {
       {"vol_spike", "short_halflife_s = \"10\"", "risk.breakers.vol_spike.short_halflife_s: expected a number, found a string"},
       {"vol_spike", "sample_ms = 0", "risk.breakers.vol_spike.sample_ms: 0 is out of range [1, 3600000]"},
       {"vol_spike", "warmup = 1", "risk.breakers.vol_spike.warmup: 1 is out of range [2, 1000000]"},
-      {"drawdown", "max_drawdown_bps = \"0\"", "risk.breakers.drawdown.max_drawdown_bps: must be > 0"},
+      {"drawdown", "max_drawdown_bps = \"0\"", "risk.breakers.drawdown.max_drawdown_bps: \"0\" must be > 0"},
       {"drawdown", "max_drawdown_bps = \"10000\"", "risk.breakers.drawdown.max_drawdown_bps: \"10000\" is outside [0, 10000)"},
       {"drawdown", "scope = \"venue\"", "risk.breakers.drawdown.scope: \"venue\" is not a scope the drawdown breaker allows (global)"},
       {"daily_loss", "", "risk.breakers.daily_loss.max_loss: missing required key"},
-      {"daily_loss", "max_loss = \"0\"", "risk.breakers.daily_loss.max_loss: must be > 0"},
+      {"daily_loss", "max_loss = \"0\"", "risk.breakers.daily_loss.max_loss: \"0\" must be > 0"},
       {"daily_loss", "max_loss = \"-5\"", "risk.breakers.daily_loss.max_loss: \"-5\" is not a valid decimal (negative value not allowed)"},
       {"daily_loss", "max_loss = 5", "risk.breakers.daily_loss.max_loss: expected a string, found an integer"},
-      {"reject_rate", "max_rate = \"0\"", "risk.breakers.reject_rate.max_rate: must be > 0"},
+      {"reject_rate", "max_rate = \"0\"", "risk.breakers.reject_rate.max_rate: \"0\" must be > 0"},
       {"reject_rate", "max_rate = \"1.5\"", "risk.breakers.reject_rate.max_rate: \"1.5\" is outside [0, 1]"},
       {"reject_rate", "min_orders = 0", "risk.breakers.reject_rate.min_orders: 0 is out of range [1, 1000000]"},
       {"reject_rate", "window_ms = 0", "risk.breakers.reject_rate.window_ms: 0 is out of range [1, 3600000]"},
       {"unknown_orders", "max_age_ms = 0", "risk.breakers.unknown_orders.max_age_ms: 0 is out of range [1, 3600000]"},
       {"leg_imbalance", "", "risk.breakers.leg_imbalance.max_notional: missing required key"},
-      {"leg_imbalance", "max_notional = \"0\"", "risk.breakers.leg_imbalance.max_notional: must be > 0"},
+      {"leg_imbalance", "max_notional = \"0\"", "risk.breakers.leg_imbalance.max_notional: \"0\" must be > 0"},
       {"leg_imbalance", "max_notional = \"100\"\nmax_age_ms = 0", "risk.breakers.leg_imbalance.max_age_ms: 0 is out of range [1, 3600000]"},
       {"clock", "max_time_jump_ms = 0", "risk.breakers.clock.max_time_jump_ms: 0 is out of range [1, 3600000]"},
       {"clock", "max_time_jump_ms = 3600001", "risk.breakers.clock.max_time_jump_ms: 3600001 is out of range [1, 3600000]"},
