@@ -1,10 +1,12 @@
 #include "core/config/config.h"
 
+#include <grp.h>
 #include <sched.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <map>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <string_view>
@@ -12,9 +14,19 @@
 
 #include "absl/status/status.h"
 #include "core/base/decimal.h"
+#include "core/config/internal/sections.h"
 #include "core/config/toml_reader.h"
 
 namespace hs::config {
+
+namespace internal {
+
+bool OpenTable(const Node& n, std::initializer_list<std::string_view> keys, ErrorList& errors) {
+  errors.Collect([&] { n.AllowOnly(keys); });
+  return n.IsTable();
+}
+
+}  // namespace internal
 
 const char* MarketKindName(MarketKind k) noexcept {
   switch (k) {
@@ -109,6 +121,9 @@ std::string CpuListText(std::vector<int> cpus) {
 
 namespace {
 
+using internal::OpenTable;
+using internal::Text;
+
 // `cpus`: the CPUs a `cpu` key may name, ascending.
 ThreadConfig ReadThread(const Node& n, ThreadConfig dflt, const std::vector<int>& cpus) {
   n.AllowOnly({"cpu", "idle"});
@@ -166,18 +181,74 @@ void ReadEngine(const Node& root, Config& c) {
   c.timer_ms = engine.Int("timer_ms", 1, 1000, Config{}.timer_ms);
 }
 
-void ReadAdmin(const Node& root, Config& c) {
-  const Node admin = root.Child("admin");
-  admin.AllowOnly({"socket", "max_clients", "idle_timeout_s", "max_line_bytes"});
-  c.admin_socket = admin.String("socket");
-  if (c.admin_socket.empty()) admin.Fail("socket", "must not be empty");
-  if (c.admin_socket.size() >= 100) admin.Fail("socket", "path longer than 99 bytes does not fit a Unix socket address");
+// True when group `name` exists on this host (getgrnam_r; the buffer grows until the entry fits).
+bool GroupExists(const std::string& name) {
+  std::vector<char> buf(1024);
+  for (;;) {
+    group g{};
+    group* found = nullptr;
+    const int rc = getgrnam_r(name.c_str(), &g, buf.data(), buf.size(), &found);
+    if (rc == ERANGE && buf.size() < (1u << 20)) {
+      buf.resize(buf.size() * 2);
+      continue;
+    }
+    return rc == 0 && found != nullptr;
+  }
+}
+
+// admin.operators or admin.viewers: uids, each once. uid_t's (uid_t)-1 means "no uid", so the
+// largest is 4294967294.
+std::vector<uint32_t> ReadUids(const Node& admin, const std::string& key) {
+  std::vector<uint32_t> uids;
+  if (!admin.Has(key)) return uids;
+  for (const int64_t uid : admin.Ints(key, 0, 4'294'967'294)) {
+    if (std::find(uids.begin(), uids.end(), uid) != uids.end()) {
+      admin.Fail(key, "uid " + std::to_string(uid) + " is listed twice");
+    }
+    uids.push_back(static_cast<uint32_t>(uid));
+  }
+  return uids;
+}
+
+void ReadAdmin(const Node& root, Config& c, ErrorList& errors) {
+  std::optional<Node> maybe;
+  if (!errors.Collect([&] { maybe = root.Child("admin"); })) return;
+  const Node& admin = *maybe;
+  if (!OpenTable(admin, {"socket", "max_clients", "idle_timeout_s", "max_line_bytes", "group", "operators", "viewers"},
+                 errors)) {
+    return;
+  }
+  errors.Collect([&] {
+    c.admin_socket = admin.String("socket");
+    if (c.admin_socket.empty()) admin.Fail("socket", "must not be empty");
+    if (c.admin_socket.size() >= 100) admin.Fail("socket", "path longer than 99 bytes does not fit a Unix socket address");
+  });
   const AdminConfig admin_default;
-  c.admin.max_clients = static_cast<int>(admin.Int("max_clients", 1, 1024, admin_default.max_clients));
-  c.admin.idle_timeout_s = admin.Int("idle_timeout_s", 1, 86'400, admin_default.idle_timeout_s);
+  errors.Collect([&] {
+    c.admin.max_clients = static_cast<int>(admin.Int("max_clients", 1, 1024, admin_default.max_clients));
+  });
+  errors.Collect([&] { c.admin.idle_timeout_s = admin.Int("idle_timeout_s", 1, 86'400, admin_default.idle_timeout_s); });
   // At most 4096: the admin command parser's own limit (core/control kMaxAdminLineBytes); no
   // admin command comes near it.
-  c.admin.max_line_bytes = static_cast<int>(admin.Int("max_line_bytes", 64, 4096, admin_default.max_line_bytes));
+  errors.Collect([&] {
+    c.admin.max_line_bytes = static_cast<int>(admin.Int("max_line_bytes", 64, 4096, admin_default.max_line_bytes));
+  });
+  errors.Collect([&] {
+    if (!admin.Has("group")) return;
+    const std::string group = admin.String("group");
+    if (group.empty()) admin.Fail("group", "must not be empty (leave it out for a socket only this uid may use)");
+    // The socket is chowned to it at start; a name that does not resolve would fail only then.
+    if (!GroupExists(group)) admin.Fail("group", "\"" + group + "\" is not a group on this host");
+    c.admin.group = group;
+  });
+  const bool operators_ok = errors.Collect([&] { c.admin.operators = ReadUids(admin, "operators"); });
+  const bool viewers_ok = errors.Collect([&] { c.admin.viewers = ReadUids(admin, "viewers"); });
+  if (!operators_ok || !viewers_ok) return;
+  for (const uint32_t uid : c.admin.viewers) {
+    if (std::find(c.admin.operators.begin(), c.admin.operators.end(), uid) != c.admin.operators.end()) {
+      admin.Report("viewers", "uid " + std::to_string(uid) + " is an operator too (a uid belongs in one list)");
+    }
+  }
 }
 
 void ReadJournal(const Node& root, Config& c) {
@@ -219,14 +290,6 @@ void ReadStrategy(const Node& root, Config& c) {
   if (!c.strategy.max_leg_notional.is_positive()) strategy.Fail("max_leg_notional", "must be > 0");
   c.strategy.cooldown_ms = strategy.Int("cooldown_ms", 0, 3'600'000, 250);
   c.strategy.max_quote_age_ms = strategy.Int("max_quote_age_ms", 1, 3'600'000, 5'000);
-}
-
-void ReadRisk(const Node& root, Config& c) {
-  const Node risk = root.Child("risk");
-  risk.AllowOnly({"max_order_notional", "max_order_qty"});
-  c.risk.max_order_notional = risk.Decimal<Notional>("max_order_notional");
-  if (!c.risk.max_order_notional.is_positive()) risk.Fail("max_order_notional", "must be > 0");
-  c.risk.max_order_qty = risk.Decimal<Qty>("max_order_qty", Qty::Zero());
 }
 
 void ReadAssets(const Node& root, Config& c) {
@@ -394,20 +457,6 @@ bool ReadVenues(const Node& root, const ThreadConfig& venue_default, const std::
   }
   if (ok && c.venues.empty()) ok = errors.Collect([&] { root.Fail("venues", "at least one venue is required"); });
   return ok;
-}
-
-template <typename T>
-std::string Text(T v) {
-  char buf[kMaxDecimalText];
-  const int n = Format(v, buf);
-  return std::string(buf, static_cast<size_t>(n));
-}
-
-// Checks the keys of table `n`, recording each unknown one, so its fields can then be read one
-// by one. False (recorded) when `n` is not a table at all.
-bool OpenTable(const Node& n, std::initializer_list<std::string_view> keys, ErrorList& errors) {
-  errors.Collect([&] { n.AllowOnly(keys); });
-  return n.IsTable();
 }
 
 // [execution] (optional).
@@ -709,17 +758,18 @@ Config Parse(const std::string& text, const std::string& origin, const ParseOpti
   c.origin = origin;
   ThreadConfig venue_default;
   errors.Collect([&] { ReadEngine(root, c); });
-  errors.Collect([&] { ReadAdmin(root, c); });
+  ReadAdmin(root, c, errors);
   errors.Collect([&] { ReadJournal(root, c); });
   errors.Collect([&] { ReadLog(root, c); });
   const bool threads_ok = errors.Collect([&] { ReadThreads(root, cpus, c, venue_default); });
   errors.Collect([&] { ReadStrategy(root, c); });
-  const bool risk_ok = errors.Collect([&] { ReadRisk(root, c); });
+  const bool risk_ok = internal::ReadRisk(root, c.risk, errors);
   ReadExecution(root, c, errors);
   // Instruments name assets, venues instruments; [reference] and [allocation] name all three.
   const bool markets_ok = errors.Collect([&] { ReadAssets(root, c); }) && ReadInstruments(root, c, errors) &&
                           threads_ok && ReadVenues(root, venue_default, cpus, c, errors);
   if (markets_ok) {
+    internal::ReadRiskMarkets(root, c, errors);
     ReadReference(root, c, errors);
     ReadAllocation(root, risk_ok, c, errors);
   }

@@ -152,7 +152,9 @@ struct RiskInstrumentConfig {
   Notional min_order_notional;  // at the limit price; 0 = none beyond the instrument's min_notional
 };
 
-// [risk.venues.NAME]: per-venue controls.
+// [risk.venues.NAME]: per-venue controls. After loading, the entry of every configured venue
+// holds final values: each key the venue's table leaves out is the [risk] value (so 0 below means
+// off, not "the default"); entries past the last venue keep these defaults.
 struct RiskVenueConfig {
   // Instrument allowlist by instrument id: `instruments = ["BTC/USDT", ...]`; absent = every
   // instrument the venue lists.

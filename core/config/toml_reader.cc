@@ -125,9 +125,22 @@ std::string Node::AsString() const {
   return v_->as_string().str;
 }
 
+int64_t Node::AsInt(int64_t lo, int64_t hi) const {
+  if (!v_->is_integer()) FailSelf(std::string("expected an integer, found ") + TypeName(*v_));
+  const int64_t x = v_->as_integer();
+  if (x < lo || x > hi) {
+    FailSelf(std::to_string(x) + " is out of range [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
+  }
+  return x;
+}
+
 bool Node::Has(const std::string& key) const { return v_->is_table() && v_->as_table().count(key) != 0; }
 
 void Node::AllowOnly(std::initializer_list<std::string_view> allowed) const {
+  AllowOnly(std::vector<std::string_view>(allowed));
+}
+
+void Node::AllowOnly(const std::vector<std::string_view>& allowed) const {
   if (!v_->is_table()) FailSelf(std::string("expected a table, found ") + TypeName(*v_));
   for (const auto& [k, _] : v_->as_table()) {
     if (std::find(allowed.begin(), allowed.end(), k) == allowed.end()) {
@@ -279,6 +292,12 @@ double Node::Double(const std::string& key, double lo, double hi, double dflt, B
 std::vector<std::string> Node::Strings(const std::string& key) const {
   std::vector<std::string> out;
   for (const Node& n : Array(key)) out.push_back(n.AsString());
+  return out;
+}
+
+std::vector<int64_t> Node::Ints(const std::string& key, int64_t lo, int64_t hi) const {
+  std::vector<int64_t> out;
+  for (const Node& n : Array(key)) out.push_back(n.AsInt(lo, hi));
   return out;
 }
 

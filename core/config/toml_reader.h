@@ -82,6 +82,7 @@ class Node {
   bool Has(const std::string& key) const;
   // Errors when this node is not a table; reports every key outside `allowed`.
   void AllowOnly(std::initializer_list<std::string_view> allowed) const;
+  void AllowOnly(const std::vector<std::string_view>& allowed) const;
 
   Node Child(const std::string& key) const;             // required
   // This array element (from Array()), labelled by its name instead of its index from here on:
@@ -99,6 +100,9 @@ class Node {
   //   allocation.vol_target.lambda: 1 is outside (0, 1)
   double Double(const std::string& key, double lo, double hi, double dflt, Bounds bounds = Bounds::kClosed) const;
   std::vector<std::string> Strings(const std::string& key) const;
+  // A required array of integers, each in [lo, hi]; an element out of range is named by index:
+  //   admin.operators[1]: -1 is out of range [0, 4294967294]
+  std::vector<int64_t> Ints(const std::string& key, int64_t lo, int64_t hi) const;
 
   // Decimal fields are written as strings ("0.001") so no float ever touches money.
   template <typename T>
@@ -127,6 +131,7 @@ class Node {
   bool IsString() const;
   bool IsTable() const;
   std::string AsString() const;
+  int64_t AsInt(int64_t lo, int64_t hi) const;  // this node as an integer in [lo, hi]
 
   [[noreturn]] void Fail(const std::string& key, const std::string& what) const;
   [[noreturn]] void FailSelf(const std::string& what) const;

@@ -1,5 +1,8 @@
 #include "core/config/config.h"
 
+#include <grp.h>
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -8,6 +11,7 @@
 #include <vector>
 
 #include "core/config/toml_reader.h"
+#include "risk/breakers.h"
 #include "tests/support/paths.h"
 #include "tests/support/test_support.h"
 
@@ -1012,6 +1016,648 @@ TEST(Allocation, FuzzSeedParses) {
   EXPECT_TRUE(c->allocation.vol.enabled);
   EXPECT_EQ(c->timer_ms, 20);
   EXPECT_EQ(c->reference.max_age_ms, 1500);
+}
+
+
+// ---- [risk]
+
+// TwoVenues (binance lists BTC/USDT and ETH/USDT, okx only BTC/USDT) with `keys` added to its
+// [risk] table (max_order_notional = "1000") and `tables` ([risk.*] sub-tables) after the
+// instruments.
+std::string RiskToml(const std::string& keys, const std::string& tables = "") {
+  std::string s = TwoVenues(tables);
+  ReplaceIn(s, "max_order_notional = \"1000\"\n", "max_order_notional = \"1000\"\n" + keys);
+  return s;
+}
+
+Config ParseOk(const std::string& text) {
+  auto c = ParseConfig(text, "test.toml");
+  EXPECT_TRUE(c.ok()) << c.status();
+  return c.ok() ? *c : Config{};
+}
+
+TEST(Risk, DefaultsWithoutKeysAndEveryVenueResolved) {
+  const Config c = ParseOk(RiskToml(""));
+  const RiskConfig& r = c.risk;
+  EXPECT_EQ(r.max_order_notional, Notional::FromUnits(1000));
+  EXPECT_TRUE(r.max_order_qty.is_zero());
+  EXPECT_TRUE(r.min_order_notional.is_zero());
+  EXPECT_EQ(r.collar.raw(), 1'000'000);  // 100 bps
+  EXPECT_EQ(r.max_open_orders, 32);
+  EXPECT_EQ(r.order_rate, 50);
+  EXPECT_EQ(r.order_rate_window_ms, 1000);
+  EXPECT_EQ(r.cancel_reserve, 5);
+  EXPECT_EQ(r.repeat_max, 60);
+  EXPECT_EQ(r.repeat_window_ms, 10'000);
+  EXPECT_TRUE(r.self_trade_prevention);
+  EXPECT_TRUE(r.daily_notional_cap.is_zero());
+  EXPECT_EQ(r.day_start_utc_min, 0);
+  for (const AssetConfig& a : c.assets) EXPECT_TRUE(r.max_position[a.id.value].is_zero()) << a.name;
+  for (const InstrumentConfig& i : c.instruments) {
+    EXPECT_TRUE(r.instrument[i.id.value].max_order_qty.is_zero());
+    EXPECT_TRUE(r.instrument[i.id.value].max_order_notional.is_zero());
+    EXPECT_TRUE(r.instrument[i.id.value].min_order_notional.is_zero());
+  }
+  const uint16_t btc = c.FindInstrument("BTC/USDT")->id.value, eth = c.FindInstrument("ETH/USDT")->id.value;
+  // Without an allowlist a venue may trade what it lists, and nothing else.
+  const RiskVenueConfig& binance = r.venue[c.FindVenue("binance")->id.value];
+  const RiskVenueConfig& okx = r.venue[c.FindVenue("okx")->id.value];
+  EXPECT_TRUE(binance.allowed[btc]);
+  EXPECT_TRUE(binance.allowed[eth]);
+  EXPECT_TRUE(okx.allowed[btc]);
+  EXPECT_FALSE(okx.allowed[eth]);
+  for (const RiskVenueConfig* v : {&binance, &okx}) {
+    EXPECT_EQ(v->max_open_orders, 32);
+    EXPECT_EQ(v->order_rate, 50);
+    EXPECT_EQ(v->order_rate_window_ms, 1000);
+    EXPECT_EQ(v->cancel_reserve, 5);
+    for (const AssetConfig& a : c.assets) EXPECT_TRUE(v->max_position[a.id.value].is_zero());
+  }
+}
+
+TEST(Risk, EveryKeyIsReadExactly) {
+  const Config c = ParseOk(
+      RiskToml("max_order_qty = \"2.5\"\nmin_order_notional = \"10.5\"\ncollar_bps = \"12.5\"\nmax_open_orders = 4096\n"
+               "order_rate = 100000\norder_rate_window_ms = 3600000\ncancel_reserve = 99999\nrepeat_max = 1000\n"
+               "repeat_window_ms = 1\nself_trade_prevention = false\ndaily_notional_cap = \"123456.789\"\n"
+               "day_start_utc = \"21:30\"\n"));
+  const RiskConfig& r = c.risk;
+  EXPECT_EQ(r.max_order_qty.raw(), 250'000'000);
+  EXPECT_EQ(r.min_order_notional.raw(), 10'500'000'000);
+  EXPECT_EQ(r.collar.raw(), 125'000);  // 12.5 bps = 0.00125
+  EXPECT_EQ(r.max_open_orders, 4096);
+  EXPECT_EQ(r.order_rate, 100'000);
+  EXPECT_EQ(r.order_rate_window_ms, 3'600'000);
+  EXPECT_EQ(r.cancel_reserve, 99'999);
+  EXPECT_EQ(r.repeat_max, 1000);
+  EXPECT_EQ(r.repeat_window_ms, 1);
+  EXPECT_FALSE(r.self_trade_prevention);
+  EXPECT_EQ(r.daily_notional_cap.raw(), 123'456'789'000'000);
+  EXPECT_EQ(r.day_start_utc_min, 21 * 60 + 30);
+  // The [risk] values reach every venue that has no table of its own.
+  EXPECT_EQ(r.venue[0].max_open_orders, 4096);
+  EXPECT_EQ(r.venue[1].order_rate, 100'000);
+  EXPECT_EQ(r.venue[1].order_rate_window_ms, 3'600'000);
+  EXPECT_EQ(r.venue[1].cancel_reserve, 99'999);
+}
+
+TEST(Risk, BoundaryValuesAreAccepted) {
+  const Config c = ParseOk(RiskToml("collar_bps = \"0\"\nmax_open_orders = 0\norder_rate = 0\ncancel_reserve = 0\n"
+                                    "repeat_max = 0\nday_start_utc = \"23:59\"\n"));
+  EXPECT_TRUE(c.risk.collar.is_zero());
+  EXPECT_EQ(c.risk.max_open_orders, 0);
+  EXPECT_EQ(c.risk.order_rate, 0);
+  EXPECT_EQ(c.risk.repeat_max, 0);
+  EXPECT_EQ(c.risk.day_start_utc_min, 23 * 60 + 59);
+  EXPECT_EQ(ParseOk(RiskToml("collar_bps = \"9999.9999\"\n")).risk.collar.raw(), 99'999'999);
+  EXPECT_EQ(ParseOk(RiskToml("day_start_utc = \"00:00\"\n")).risk.day_start_utc_min, 0);
+  EXPECT_EQ(ParseOk(RiskToml("day_start_utc = \"09:05\"\n")).risk.day_start_utc_min, 545);
+  // With the throttle off the reserve has nothing to be below.
+  EXPECT_EQ(ParseOk(RiskToml("order_rate = 0\ncancel_reserve = 10\n")).risk.cancel_reserve, 10);
+  EXPECT_EQ(ParseOk(RiskToml("min_order_notional = \"1000\"\n")).risk.min_order_notional, Notional::FromUnits(1000));
+}
+
+TEST(Risk, EachBadValueNamesItsKeyAndValue) {
+  struct Case {
+    std::string keys, expect;
+  };
+  const Case cases[] = {
+      {"max_order_qty = \"-1\"", "risk.max_order_qty: \"-1\" is not a valid decimal (negative value not allowed)"},
+      {"min_order_notional = \"-1\"", "risk.min_order_notional: \"-1\" is not a valid decimal (negative value not allowed)"},
+      {"min_order_notional = \"1000.01\"", "risk.min_order_notional: \"1000.01\" is above max_order_notional \"1000\""},
+      {"min_order_notional = 5", "risk.min_order_notional: expected a string, found an integer"},
+      {"collar_bps = \"10000\"", "risk.collar_bps: \"10000\" is outside [0, 10000) (basis points"},
+      {"collar_bps = \"-1\"", "risk.collar_bps: \"-1\" is outside [0, 10000)"},
+      {"collar_bps = \"0.00001\"", "risk.collar_bps: \"0.00001\" is not a valid decimal (too many decimals"},
+      {"collar_bps = 100", "risk.collar_bps: expected a string, found an integer"},
+      {"max_open_orders = 4097", "risk.max_open_orders: 4097 is out of range [0, 4096]"},
+      {"max_open_orders = -1", "risk.max_open_orders: -1 is out of range [0, 4096]"},
+      {"order_rate = 100001", "risk.order_rate: 100001 is out of range [0, 100000]"},
+      {"order_rate = -1", "risk.order_rate: -1 is out of range [0, 100000]"},
+      {"order_rate_window_ms = 0", "risk.order_rate_window_ms: 0 is out of range [1, 3600000]"},
+      {"order_rate_window_ms = 3600001", "risk.order_rate_window_ms: 3600001 is out of range [1, 3600000]"},
+      {"cancel_reserve = -1", "risk.cancel_reserve: -1 is out of range [0, 100000]"},
+      {"order_rate = 5\ncancel_reserve = 5", "risk.cancel_reserve: 5 is not below order_rate 5"},
+      {"cancel_reserve = 50", "risk.cancel_reserve: 50 is not below order_rate 50"},
+      {"repeat_max = 1001", "risk.repeat_max: 1001 is out of range [0, 1000]"},
+      {"repeat_max = -1", "risk.repeat_max: -1 is out of range [0, 1000]"},
+      {"repeat_window_ms = 0", "risk.repeat_window_ms: 0 is out of range [1, 3600000]"},
+      {"repeat_window_ms = 3600001", "risk.repeat_window_ms: 3600001 is out of range [1, 3600000]"},
+      {"self_trade_prevention = \"yes\"", "risk.self_trade_prevention: expected a boolean, found a string"},
+      {"daily_notional_cap = \"-5\"", "risk.daily_notional_cap: \"-5\" is not a valid decimal (negative value not allowed)"},
+      {"daily_notional_cap = \"1e9\"", "risk.daily_notional_cap: \"1e9\" is not a valid decimal (exponent notation"},
+      {"day_start_utc = \"24:00\"", "risk.day_start_utc: \"24:00\" is not a time of day \"HH:MM\" in 00:00..23:59"},
+      {"day_start_utc = \"23:60\"", "risk.day_start_utc: \"23:60\" is not a time of day"},
+      {"day_start_utc = \"9:30\"", "risk.day_start_utc: \"9:30\" is not a time of day"},
+      {"day_start_utc = \"09:3\"", "risk.day_start_utc: \"09:3\" is not a time of day"},
+      {"day_start_utc = \"09:30:00\"", "risk.day_start_utc: \"09:30:00\" is not a time of day"},
+      {"day_start_utc = \"0930\"", "risk.day_start_utc: \"0930\" is not a time of day"},
+      {"day_start_utc = \"09.30\"", "risk.day_start_utc: \"09.30\" is not a time of day"},
+      {"day_start_utc = \"-1:30\"", "risk.day_start_utc: \"-1:30\" is not a time of day"},
+      {"day_start_utc = \" 9:30\"", "risk.day_start_utc: \" 9:30\" is not a time of day"},
+      {"day_start_utc = \"\"", "risk.day_start_utc: \"\" is not a time of day"},
+      {"day_start_utc = 930", "risk.day_start_utc: expected a string, found an integer"},
+      {"collar = \"100\"", "risk.collar: unknown key (expected one of: max_order_notional"},
+  };
+  for (const Case& k : cases) {
+    const std::string err = ErrorOf(RiskToml(k.keys + "\n"));
+    EXPECT_NE(err.find("test.toml: " + k.expect), std::string::npos) << "keys [" << k.keys << "]\n got: " << err;
+  }
+}
+
+TEST(Risk, MaxPositionPerAsset) {
+  const Config c = ParseOk(RiskToml("", "[risk.max_position]\nBTC = \"1.5\"\nUSDT = \"0\"\n"));
+  EXPECT_EQ(c.risk.max_position[c.FindAsset("BTC")->id.value].raw(), 1'500'000'000);
+  EXPECT_TRUE(c.risk.max_position[c.FindAsset("ETH")->id.value].is_zero());
+  EXPECT_TRUE(c.risk.max_position[c.FindAsset("USDT")->id.value].is_zero());
+  ExpectError(RiskToml("", "[risk.max_position]\nXRP = \"1\"\n"), "test.toml: risk.max_position.XRP: unknown asset (not in assets)");
+  ExpectError(RiskToml("", "[risk.max_position]\nBTC = \"-1\"\n"),
+              "risk.max_position.BTC: \"-1\" is not a valid decimal (negative value not allowed)");
+  ExpectError(RiskToml("", "[risk.max_position]\nBTC = 1\n"), "risk.max_position.BTC: expected a string, found an integer");
+  ExpectError(RiskToml("max_position = 5\n"), "risk.max_position: expected a table, found an integer");
+}
+
+TEST(Risk, InstrumentOverrides) {
+  const Config c = ParseOk(RiskToml("", "[risk.instruments.\"ETH/USDT\"]\nmax_order_qty = \"3\"\n"
+                                        "max_order_notional = \"800\"\nmin_order_notional = \"25\"\n"));
+  const RiskInstrumentConfig& eth = c.risk.instrument[c.FindInstrument("ETH/USDT")->id.value];
+  EXPECT_EQ(eth.max_order_qty, Qty::FromUnits(3));
+  EXPECT_EQ(eth.max_order_notional, Notional::FromUnits(800));
+  EXPECT_EQ(eth.min_order_notional, Notional::FromUnits(25));
+  const RiskInstrumentConfig& btc = c.risk.instrument[c.FindInstrument("BTC/USDT")->id.value];
+  EXPECT_TRUE(btc.max_order_notional.is_zero());
+
+  const std::string t = "[risk.instruments.\"ETH/USDT\"]\n";
+  ExpectError(RiskToml("", "[risk.instruments.\"XRP/USDT\"]\nmax_order_qty = \"1\"\n"),
+              "test.toml: risk.instruments.\"XRP/USDT\": unknown instrument (not in instruments)");
+  ExpectError(RiskToml("", t + "max_order_qty = \"-1\"\n"),
+              "risk.instruments.\"ETH/USDT\".max_order_qty: \"-1\" is not a valid decimal (negative value not allowed)");
+  ExpectError(RiskToml("", t + "max_order_notional = \"-1\"\n"),
+              "risk.instruments.\"ETH/USDT\".max_order_notional: \"-1\" is not a valid decimal");
+  ExpectError(RiskToml("", t + "min_order_notional = \"x\"\n"),
+              "risk.instruments.\"ETH/USDT\".min_order_notional: \"x\" is not a valid decimal (invalid character");
+  ExpectError(RiskToml("", t + "max_qty = \"1\"\n"), "risk.instruments.\"ETH/USDT\".max_qty: unknown key");
+  // A minimum above the maximum that holds for the instrument (its own, else [risk]'s) passes nothing.
+  ExpectError(RiskToml("", t + "min_order_notional = \"1001\"\n"),
+              "risk.instruments.\"ETH/USDT\".min_order_notional: minimum order notional 1001 is above the maximum 1000");
+  ExpectError(RiskToml("min_order_notional = \"50\"\n", t + "max_order_notional = \"40\"\n"),
+              "risk.instruments.\"ETH/USDT\".max_order_notional: minimum order notional 50 is above the maximum 40");
+}
+
+TEST(Risk, VenueTablesOverrideAndOthersTakeTheRiskValues) {
+  const Config c = ParseOk(RiskToml("max_open_orders = 10\norder_rate = 30\norder_rate_window_ms = 2000\ncancel_reserve = 3\n",
+                                    "[risk.venues.okx]\nmax_open_orders = 5\norder_rate = 8\norder_rate_window_ms = 500\n"
+                                    "cancel_reserve = 2\n[risk.venues.okx.max_position]\nBTC = \"0.5\"\n"));
+  const RiskVenueConfig& binance = c.risk.venue[c.FindVenue("binance")->id.value];
+  const RiskVenueConfig& okx = c.risk.venue[c.FindVenue("okx")->id.value];
+  EXPECT_EQ(binance.max_open_orders, 10);
+  EXPECT_EQ(binance.order_rate, 30);
+  EXPECT_EQ(binance.order_rate_window_ms, 2000);
+  EXPECT_EQ(binance.cancel_reserve, 3);
+  EXPECT_TRUE(binance.max_position[c.FindAsset("BTC")->id.value].is_zero());
+  EXPECT_EQ(okx.max_open_orders, 5);
+  EXPECT_EQ(okx.order_rate, 8);
+  EXPECT_EQ(okx.order_rate_window_ms, 500);
+  EXPECT_EQ(okx.cancel_reserve, 2);
+  EXPECT_EQ(okx.max_position[c.FindAsset("BTC")->id.value].raw(), 500'000'000);
+  EXPECT_TRUE(okx.max_position[c.FindAsset("ETH")->id.value].is_zero());
+  // The keys a venue leaves out come from [risk] one by one.
+  const Config partial = ParseOk(RiskToml("order_rate = 30\n", "[risk.venues.okx]\nmax_open_orders = 0\n"));
+  EXPECT_EQ(partial.risk.venue[1].max_open_orders, 0);
+  EXPECT_EQ(partial.risk.venue[1].order_rate, 30);
+  EXPECT_EQ(partial.risk.venue[1].order_rate_window_ms, 1000);
+  EXPECT_EQ(partial.risk.venue[1].cancel_reserve, 5);
+  // order_rate = 0 switches one venue's throttle off whatever the reserve.
+  const Config off = ParseOk(RiskToml("", "[risk.venues.okx]\norder_rate = 0\n"));
+  EXPECT_EQ(off.risk.venue[1].order_rate, 0);
+  EXPECT_EQ(off.risk.venue[1].cancel_reserve, 5);
+}
+
+TEST(Risk, VenueAllowlist) {
+  const Config c = ParseOk(RiskToml("", "[risk.venues.binance]\ninstruments = [\"ETH/USDT\"]\n"));
+  const uint16_t btc = c.FindInstrument("BTC/USDT")->id.value, eth = c.FindInstrument("ETH/USDT")->id.value;
+  EXPECT_FALSE(c.risk.venue[0].allowed[btc]);
+  EXPECT_TRUE(c.risk.venue[0].allowed[eth]);
+  EXPECT_TRUE(c.risk.venue[1].allowed[btc]);  // okx has no table: what it lists
+  // An empty list allows nothing: the venue keeps its market data only.
+  const Config none = ParseOk(RiskToml("", "[risk.venues.binance]\ninstruments = []\n"));
+  EXPECT_FALSE(none.risk.venue[0].allowed[btc]);
+  EXPECT_FALSE(none.risk.venue[0].allowed[eth]);
+
+  ExpectError(RiskToml("", "[risk.venues.okx]\ninstruments = [\"ETH/USDT\"]\n"),
+              "test.toml: risk.venues.okx.instruments: \"ETH/USDT\" is not listed by venue okx (its symbols: BTC/USDT)");
+  ExpectError(RiskToml("", "[risk.venues.okx]\ninstruments = [\"XRP/USDT\"]\n"),
+              "risk.venues.okx.instruments: \"XRP/USDT\" is not an instrument (not in instruments)");
+  ExpectError(RiskToml("", "[risk.venues.binance]\ninstruments = [\"BTC/USDT\", \"BTC/USDT\"]\n"),
+              "risk.venues.binance.instruments: \"BTC/USDT\" is listed twice");
+  ExpectError(RiskToml("", "[risk.venues.binance]\ninstruments = [1]\n"),
+              "risk.venues.binance.instruments[0]: expected a string, found an integer");
+  ExpectError(RiskToml("", "[risk.venues.binance]\ninstruments = \"BTC/USDT\"\n"),
+              "risk.venues.binance.instruments: expected an array, found a string");
+}
+
+TEST(Risk, VenueTableBadValues) {
+  struct Case {
+    std::string table, expect;
+  };
+  const Case cases[] = {
+      {"[risk.venues.ftx]\nmax_open_orders = 1\n", "risk.venues.ftx: unknown venue (not in venues)"},
+      {"[risk.venues.okx]\nmax_open_orders = 4097\n", "risk.venues.okx.max_open_orders: 4097 is out of range [0, 4096]"},
+      {"[risk.venues.okx]\norder_rate = 100001\n", "risk.venues.okx.order_rate: 100001 is out of range [0, 100000]"},
+      {"[risk.venues.okx]\norder_rate_window_ms = 0\n", "risk.venues.okx.order_rate_window_ms: 0 is out of range [1, 3600000]"},
+      {"[risk.venues.okx]\ncancel_reserve = -1\n", "risk.venues.okx.cancel_reserve: -1 is out of range [0, 100000]"},
+      {"[risk.venues.okx]\norder_rate = 5\n", "risk.venues.okx.order_rate: 5 is not above risk.cancel_reserve 5"},
+      {"[risk.venues.okx]\ncancel_reserve = 50\n", "risk.venues.okx.cancel_reserve: 50 is not below order_rate 50"},
+      {"[risk.venues.okx]\norder_rate = 8\ncancel_reserve = 9\n", "risk.venues.okx.cancel_reserve: 9 is not below order_rate 8"},
+      {"[risk.venues.okx]\nmax_orders = 1\n", "risk.venues.okx.max_orders: unknown key"},
+      {"[risk.venues.okx.max_position]\nXRP = \"1\"\n", "risk.venues.okx.max_position.XRP: unknown asset (not in assets)"},
+      {"[risk.venues.okx.max_position]\nBTC = \"-1\"\n", "risk.venues.okx.max_position.BTC: \"-1\" is not a valid decimal"},
+      {"[risk.venues]\nokx = 5\n", "risk.venues.okx: expected a table, found an integer"},
+  };
+  for (const Case& k : cases) {
+    const std::string err = ErrorOf(RiskToml("", k.table));
+    EXPECT_NE(err.find("test.toml: " + k.expect), std::string::npos) << "table [" << k.table << "]\n got: " << err;
+  }
+}
+
+// A [risk] sub-table naming instruments or venues is not read when those are broken.
+TEST(Risk, ABrokenInstrumentDoesNotCascadeIntoRisk) {
+  std::string text = RiskToml("", "[risk.instruments.\"ETH/USDT\"]\nmax_order_qty = \"1\"\n"
+                                  "[risk.venues.binance]\ninstruments = [\"ETH/USDT\"]\n");
+  ReplaceIn(text, "lot = \"0.0001\"", "lot = \"0\"");
+  EXPECT_EQ(ErrorOf(text), "test.toml: instruments.\"ETH/USDT\".lot: must be > 0");
+}
+
+TEST(Risk, EveryRiskErrorIsReportedAtOnce) {
+  const std::string err = ErrorOf(RiskToml("collar_bps = \"-1\"\nrepeat_max = -1\n",
+                                           "[risk.venues.okx]\nmax_open_orders = -1\n"
+                                           "[risk.breakers.drawdown]\nmax_drawdown_bps = \"0\"\n"));
+  for (const char* want : {"risk.collar_bps: \"-1\"", "risk.repeat_max: -1", "risk.venues.okx.max_open_orders: -1",
+                           "risk.breakers.drawdown.max_drawdown_bps: \"0\" must be > 0"}) {
+    EXPECT_NE(err.find(want), std::string::npos) << "want: " << want << "\n got: " << err;
+  }
+  EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 3) << err;
+}
+
+// ---- [risk.breakers.*]
+
+// The breakers config.cc reads, by risk::BreakerId, with what each allows: written here apart
+// from the loader's own table so a slip in either shows.
+struct BreakerCase {
+  risk::BreakerId id;
+  const char* name;
+  std::vector<const char*> scopes;  // allowed
+  uint8_t scope;                    // default
+  uint8_t action;                   // default
+  const char* required;             // keys a present table needs ("" = none)
+};
+const std::vector<BreakerCase>& Breakers() {
+  static const std::vector<BreakerCase> b = {
+      {risk::BreakerId::kStale, "stale", {"global", "instrument"}, 2, 1, ""},
+      {risk::BreakerId::kIntegrity, "integrity", {"global", "venue"}, 1, 1, ""},
+      {risk::BreakerId::kDivergence, "divergence", {"global", "venue", "instrument"}, 1, 1, ""},
+      {risk::BreakerId::kVolSpike, "vol_spike", {"global", "instrument"}, 2, 0, ""},
+      {risk::BreakerId::kDrawdown, "drawdown", {"global"}, 0, 1, ""},
+      {risk::BreakerId::kDailyLoss, "daily_loss", {"global"}, 0, 1, "max_loss = \"100\"\n"},
+      {risk::BreakerId::kRejectRate, "reject_rate", {"global", "venue"}, 1, 1, ""},
+      {risk::BreakerId::kUnknownOrders, "unknown_orders", {"global", "venue"}, 1, 1, ""},
+      {risk::BreakerId::kLegImbalance, "leg_imbalance", {"global", "instrument"}, 0, 0, "max_notional = \"100\"\n"},
+      {risk::BreakerId::kJournal, "journal", {"global"}, 0, 1, ""},
+      {risk::BreakerId::kClock, "clock", {"global"}, 0, 1, ""},
+  };
+  return b;
+}
+
+// The config stores risk's enums as their values.
+static_assert(std::tuple_size_v<decltype(RiskConfig::breakers)> == risk::kBreakers);
+static_assert(static_cast<uint8_t>(risk::BreakerScope::kGlobal) == 0 && static_cast<uint8_t>(risk::BreakerScope::kVenue) == 1 &&
+              static_cast<uint8_t>(risk::BreakerScope::kInstrument) == 2);
+static_assert(static_cast<uint8_t>(risk::BreakerAction::kReduce) == 0 && static_cast<uint8_t>(risk::BreakerAction::kHalt) == 1);
+
+const BreakerConfigEntry& Entry(const Config& c, risk::BreakerId id) { return c.risk.breakers[static_cast<size_t>(id)]; }
+
+std::string BreakerTable(const std::string& name, const std::string& keys) {
+  return "[risk.breakers." + name + "]\n" + keys;
+}
+
+TEST(Breakers, WithoutTablesOnlyJournalAndClockRun) {
+  ASSERT_EQ(Breakers().size(), static_cast<size_t>(risk::kBreakers));
+  const Config c = ParseOk(RiskToml(""));
+  for (const BreakerCase& b : Breakers()) {
+    const BreakerConfigEntry& e = Entry(c, b.id);
+    const bool on = b.id == risk::BreakerId::kJournal || b.id == risk::BreakerId::kClock;
+    EXPECT_EQ(e.enabled, on) << b.name;
+    EXPECT_EQ(e.scope, b.scope) << b.name;
+    EXPECT_EQ(e.action, b.action) << b.name;
+    EXPECT_EQ(e.cooldown_ms, 5000) << b.name;
+    EXPECT_EQ(e.latch, b.id == risk::BreakerId::kJournal) << b.name;
+  }
+  EXPECT_EQ(Entry(c, risk::BreakerId::kClock).threshold, 10'000);
+}
+
+TEST(Breakers, APresentTableSwitchesOnWithTheDefaults) {
+  std::string tables;
+  for (const BreakerCase& b : Breakers()) tables += BreakerTable(b.name, b.required);
+  const Config c = ParseOk(RiskToml("", tables));
+  for (const BreakerCase& b : Breakers()) {
+    const BreakerConfigEntry& e = Entry(c, b.id);
+    EXPECT_TRUE(e.enabled) << b.name;
+    EXPECT_EQ(e.scope, b.scope) << b.name;
+    EXPECT_EQ(e.action, b.action) << b.name;
+    EXPECT_EQ(e.cooldown_ms, 5000) << b.name;
+    EXPECT_EQ(e.latch, b.id == risk::BreakerId::kJournal) << b.name;
+  }
+  using risk::BreakerId;
+  EXPECT_EQ(Entry(c, BreakerId::kStale).window_ms, 2000);
+  EXPECT_EQ(Entry(c, BreakerId::kIntegrity).threshold, 20);
+  EXPECT_EQ(Entry(c, BreakerId::kIntegrity).window_ms, 60'000);
+  EXPECT_EQ(Entry(c, BreakerId::kDivergence).threshold, 1'000'000);  // 100 bps as a Rate
+  EXPECT_EQ(Entry(c, BreakerId::kDivergence).window_ms, 500);
+  const BreakerConfigEntry& vol = Entry(c, BreakerId::kVolSpike);
+  EXPECT_EQ(vol.threshold, 300'000'000);  // ratio 3
+  EXPECT_EQ(vol.short_halflife_s, 10);
+  EXPECT_EQ(vol.long_halflife_s, 300);
+  EXPECT_EQ(vol.sample_ms, 1000);
+  EXPECT_EQ(vol.warmup, 30);
+  EXPECT_EQ(Entry(c, BreakerId::kDrawdown).threshold, 5'000'000);      // 500 bps
+  EXPECT_EQ(Entry(c, BreakerId::kDailyLoss).threshold, 100'000'000'000);  // 100 as an Amount
+  const BreakerConfigEntry& rejects = Entry(c, BreakerId::kRejectRate);
+  EXPECT_EQ(rejects.threshold, 50'000'000);  // 0.5
+  EXPECT_EQ(rejects.min_count, 10);
+  EXPECT_EQ(rejects.window_ms, 60'000);
+  EXPECT_EQ(Entry(c, BreakerId::kUnknownOrders).threshold, 30'000);
+  EXPECT_EQ(Entry(c, BreakerId::kLegImbalance).threshold, 100'000'000'000);  // 100 as a Notional
+  EXPECT_EQ(Entry(c, BreakerId::kLegImbalance).threshold2, 30'000);
+  EXPECT_EQ(Entry(c, BreakerId::kClock).threshold, 10'000);
+}
+
+TEST(Breakers, EveryKeyIsReadExactly) {
+  const Config c = ParseOk(RiskToml(
+      "", BreakerTable("stale", "scope = \"global\"\naction = \"reduce\"\ncooldown_ms = 0\nlatch = true\nafter_ms = 0\n") +
+              BreakerTable("integrity", "max_events = 1\nwindow_ms = 3600000\ncooldown_ms = 3600000\n") +
+              BreakerTable("divergence", "scope = \"instrument\"\ndivergence_bps = \"0.5\"\nafter_ms = 3600000\n") +
+              BreakerTable("vol_spike", "ratio = \"1.25\"\nshort_halflife_s = 0.5\nlong_halflife_s = 604800\n"
+                                        "sample_ms = 1\nwarmup = 2\n") +
+              BreakerTable("drawdown", "max_drawdown_bps = \"9999.9999\"\n") +
+              BreakerTable("daily_loss", "max_loss = \"0.000000001\"\n") +
+              BreakerTable("reject_rate", "max_rate = \"1\"\nmin_orders = 1000000\nwindow_ms = 1\n") +
+              BreakerTable("unknown_orders", "scope = \"global\"\nmax_age_ms = 1\n") +
+              BreakerTable("leg_imbalance", "scope = \"instrument\"\nmax_notional = \"2500.5\"\nmax_age_ms = 3600000\n") +
+              BreakerTable("clock", "max_time_jump_ms = 1\n")));
+  using risk::BreakerId;
+  const BreakerConfigEntry& stale = Entry(c, BreakerId::kStale);
+  EXPECT_EQ(stale.scope, 0);
+  EXPECT_EQ(stale.action, 0);
+  EXPECT_EQ(stale.cooldown_ms, 0);
+  EXPECT_TRUE(stale.latch);
+  EXPECT_EQ(stale.window_ms, 0);
+  EXPECT_EQ(Entry(c, BreakerId::kIntegrity).threshold, 1);
+  EXPECT_EQ(Entry(c, BreakerId::kIntegrity).window_ms, 3'600'000);
+  EXPECT_EQ(Entry(c, BreakerId::kIntegrity).cooldown_ms, 3'600'000);
+  EXPECT_EQ(Entry(c, BreakerId::kDivergence).scope, 2);
+  EXPECT_EQ(Entry(c, BreakerId::kDivergence).threshold, 5'000);  // 0.5 bps = 0.00005
+  EXPECT_EQ(Entry(c, BreakerId::kDivergence).window_ms, 3'600'000);
+  const BreakerConfigEntry& vol = Entry(c, BreakerId::kVolSpike);
+  EXPECT_EQ(vol.threshold, 125'000'000);
+  EXPECT_EQ(vol.short_halflife_s, 0.5);
+  EXPECT_EQ(vol.long_halflife_s, 604'800);
+  EXPECT_EQ(vol.sample_ms, 1);
+  EXPECT_EQ(vol.warmup, 2);
+  EXPECT_EQ(Entry(c, BreakerId::kDrawdown).threshold, 99'999'999);
+  EXPECT_EQ(Entry(c, BreakerId::kDailyLoss).threshold, 1);
+  EXPECT_EQ(Entry(c, BreakerId::kRejectRate).threshold, 100'000'000);
+  EXPECT_EQ(Entry(c, BreakerId::kRejectRate).min_count, 1'000'000);
+  EXPECT_EQ(Entry(c, BreakerId::kRejectRate).window_ms, 1);
+  EXPECT_EQ(Entry(c, BreakerId::kUnknownOrders).scope, 0);
+  EXPECT_EQ(Entry(c, BreakerId::kUnknownOrders).threshold, 1);
+  EXPECT_EQ(Entry(c, BreakerId::kLegImbalance).scope, 2);
+  EXPECT_EQ(Entry(c, BreakerId::kLegImbalance).threshold, 2'500'500'000'000);
+  EXPECT_EQ(Entry(c, BreakerId::kLegImbalance).threshold2, 3'600'000);
+  EXPECT_EQ(Entry(c, BreakerId::kClock).threshold, 1);
+}
+
+TEST(Breakers, EnabledFalseSwitchesOneOff) {
+  const Config c = ParseOk(RiskToml("", BreakerTable("stale", "enabled = false\n") + BreakerTable("clock", "enabled = false\n") +
+                                            BreakerTable("daily_loss", "enabled = false\n") +
+                                            BreakerTable("leg_imbalance", "enabled = false\n")));
+  EXPECT_FALSE(Entry(c, risk::BreakerId::kStale).enabled);
+  EXPECT_FALSE(Entry(c, risk::BreakerId::kClock).enabled);
+  // A breaker switched off needs no limit of its own.
+  EXPECT_FALSE(Entry(c, risk::BreakerId::kDailyLoss).enabled);
+  EXPECT_FALSE(Entry(c, risk::BreakerId::kLegImbalance).enabled);
+  EXPECT_TRUE(Entry(c, risk::BreakerId::kJournal).enabled);
+  // ...but a limit given is still checked.
+  ExpectError(RiskToml("", BreakerTable("daily_loss", "enabled = false\nmax_loss = \"0\"\n")),
+              "risk.breakers.daily_loss.max_loss: \"0\" must be > 0");
+}
+
+TEST(Breakers, EveryScopeNotAllowedIsRefusedNamingTheAllowedOnes) {
+  for (const BreakerCase& b : Breakers()) {
+    std::string allowed;
+    for (const char* s : b.scopes) allowed += (allowed.empty() ? "" : ", ") + std::string(s);
+    const char* all[] = {"global", "venue", "instrument"};
+    for (uint8_t s = 0; s < 3; ++s) {
+      const std::string text = RiskToml("", BreakerTable(b.name, std::string(b.required) + "scope = \"" + all[s] + "\"\n"));
+      const bool ok = std::find_if(b.scopes.begin(), b.scopes.end(), [&](const char* x) {
+                        return std::string(x) == all[s];
+                      }) != b.scopes.end();
+      if (ok) {
+        EXPECT_EQ(ParseOk(text).risk.breakers[static_cast<size_t>(b.id)].scope, s) << b.name << " " << all[s];
+      } else {
+        EXPECT_EQ(ErrorOf(text), "test.toml: risk.breakers." + std::string(b.name) + ".scope: \"" + all[s] +
+                                     "\" is not a scope the " + b.name + " breaker allows (" + allowed + ")");
+      }
+    }
+    ExpectError(RiskToml("", BreakerTable(b.name, std::string(b.required) + "scope = \"world\"\n")),
+                "risk.breakers." + std::string(b.name) + ".scope: \"world\" is not a scope the " + b.name +
+                    " breaker allows (" + allowed + ")");
+  }
+}
+
+TEST(Breakers, TheJournalBreakerAlwaysHaltsAndLatches) {
+  const std::string why = "the journal breaker always halts and latches";
+  ExpectError(RiskToml("", BreakerTable("journal", "action = \"reduce\"\n")),
+              "test.toml: risk.breakers.journal.action: \"reduce\": " + why);
+  ExpectError(RiskToml("", BreakerTable("journal", "latch = false\n")), "test.toml: risk.breakers.journal.latch: false: " + why);
+  ExpectError(RiskToml("", BreakerTable("journal", "enabled = false\n")),
+              "test.toml: risk.breakers.journal.enabled: false: " + why);
+  ExpectError(RiskToml("", BreakerTable("journal", "scope = \"venue\"\n")),
+              "risk.breakers.journal.scope: \"venue\" is not a scope the journal breaker allows (global)");
+  ExpectError(RiskToml("", BreakerTable("journal", "max_age_ms = 1\n")), "risk.breakers.journal.max_age_ms: unknown key");
+  const Config c = ParseOk(RiskToml(
+      "", BreakerTable("journal", "enabled = true\naction = \"halt\"\nlatch = true\nscope = \"global\"\ncooldown_ms = 0\n")));
+  const BreakerConfigEntry& j = Entry(c, risk::BreakerId::kJournal);
+  EXPECT_TRUE(j.enabled);
+  EXPECT_EQ(j.action, 1);
+  EXPECT_TRUE(j.latch);
+  EXPECT_EQ(j.cooldown_ms, 0);
+}
+
+TEST(Breakers, EachBadValueNamesItsKeyAndValue) {
+  struct Case {
+    std::string name, keys, expect;
+  };
+  const Case cases[] = {
+      {"stale", "action = \"pause\"", "risk.breakers.stale.action: \"pause\" is not an action (reduce or halt)"},
+      {"stale", "action = 1", "risk.breakers.stale.action: expected a string, found an integer"},
+      {"stale", "cooldown_ms = -1", "risk.breakers.stale.cooldown_ms: -1 is out of range [0, 3600000]"},
+      {"stale", "cooldown_ms = 3600001", "risk.breakers.stale.cooldown_ms: 3600001 is out of range [0, 3600000]"},
+      {"stale", "latch = 1", "risk.breakers.stale.latch: expected a boolean, found an integer"},
+      {"stale", "enabled = \"true\"", "risk.breakers.stale.enabled: expected a boolean, found a string"},
+      {"stale", "scope = 1", "risk.breakers.stale.scope: expected a string, found an integer"},
+      {"stale", "after_ms = -1", "risk.breakers.stale.after_ms: -1 is out of range [0, 3600000]"},
+      {"stale", "max_events = 5", "risk.breakers.stale.max_events: unknown key (expected one of: enabled, scope, action, "
+                                  "cooldown_ms, latch, after_ms)"},
+      {"integrity", "max_events = 0", "risk.breakers.integrity.max_events: 0 is out of range [1, 1000000]"},
+      {"integrity", "window_ms = 0", "risk.breakers.integrity.window_ms: 0 is out of range [1, 3600000]"},
+      {"divergence", "divergence_bps = \"0\"", "risk.breakers.divergence.divergence_bps: \"0\" must be > 0"},
+      {"divergence", "divergence_bps = \"10000\"", "risk.breakers.divergence.divergence_bps: \"10000\" is outside [0, 10000)"},
+      {"divergence", "divergence_bps = \"1x\"", "risk.breakers.divergence.divergence_bps: \"1x\" is not a valid decimal"},
+      {"divergence", "divergence_bps = 100", "risk.breakers.divergence.divergence_bps: expected a string, found an integer"},
+      {"divergence", "after_ms = 3600001", "risk.breakers.divergence.after_ms: 3600001 is out of range [0, 3600000]"},
+      {"vol_spike", "ratio = \"1\"", "risk.breakers.vol_spike.ratio: \"1\" is outside (1, 1000]"},
+      {"vol_spike", "ratio = \"1000.1\"", "risk.breakers.vol_spike.ratio: \"1000.1\" is outside (1, 1000]"},
+      {"vol_spike", "ratio = \"-3\"", "risk.breakers.vol_spike.ratio: \"-3\" is not a valid decimal (negative value not allowed)"},
+      {"vol_spike", "short_halflife_s = 0", "risk.breakers.vol_spike.short_halflife_s: 0 is outside (0, 604800]"},
+      {"vol_spike", "long_halflife_s = 604801", "risk.breakers.vol_spike.long_halflife_s: 604801 is outside (0, 604800]"},
+      {"vol_spike", "short_halflife_s = 300", "risk.breakers.vol_spike.short_halflife_s: 300 is not below long_halflife_s 300"},
+      {"vol_spike", "long_halflife_s = 5", "risk.breakers.vol_spike.short_halflife_s: 10 is not below long_halflife_s 5"},
+      {"vol_spike", "short_halflife_s = \"10\"", "risk.breakers.vol_spike.short_halflife_s: expected a number, found a string"},
+      {"vol_spike", "sample_ms = 0", "risk.breakers.vol_spike.sample_ms: 0 is out of range [1, 3600000]"},
+      {"vol_spike", "warmup = 1", "risk.breakers.vol_spike.warmup: 1 is out of range [2, 1000000]"},
+      {"drawdown", "max_drawdown_bps = \"0\"", "risk.breakers.drawdown.max_drawdown_bps: \"0\" must be > 0"},
+      {"drawdown", "max_drawdown_bps = \"10000\"", "risk.breakers.drawdown.max_drawdown_bps: \"10000\" is outside [0, 10000)"},
+      {"drawdown", "scope = \"venue\"", "risk.breakers.drawdown.scope: \"venue\" is not a scope the drawdown breaker allows (global)"},
+      {"daily_loss", "", "risk.breakers.daily_loss.max_loss: missing required key"},
+      {"daily_loss", "max_loss = \"0\"", "risk.breakers.daily_loss.max_loss: \"0\" must be > 0"},
+      {"daily_loss", "max_loss = \"-5\"", "risk.breakers.daily_loss.max_loss: \"-5\" is not a valid decimal (negative value not allowed)"},
+      {"daily_loss", "max_loss = 5", "risk.breakers.daily_loss.max_loss: expected a string, found an integer"},
+      {"reject_rate", "max_rate = \"0\"", "risk.breakers.reject_rate.max_rate: \"0\" must be > 0"},
+      {"reject_rate", "max_rate = \"1.5\"", "risk.breakers.reject_rate.max_rate: \"1.5\" is outside [0, 1]"},
+      {"reject_rate", "min_orders = 0", "risk.breakers.reject_rate.min_orders: 0 is out of range [1, 1000000]"},
+      {"reject_rate", "window_ms = 0", "risk.breakers.reject_rate.window_ms: 0 is out of range [1, 3600000]"},
+      {"unknown_orders", "max_age_ms = 0", "risk.breakers.unknown_orders.max_age_ms: 0 is out of range [1, 3600000]"},
+      {"leg_imbalance", "", "risk.breakers.leg_imbalance.max_notional: missing required key"},
+      {"leg_imbalance", "max_notional = \"0\"", "risk.breakers.leg_imbalance.max_notional: \"0\" must be > 0"},
+      {"leg_imbalance", "max_notional = \"100\"\nmax_age_ms = 0", "risk.breakers.leg_imbalance.max_age_ms: 0 is out of range [1, 3600000]"},
+      {"clock", "max_time_jump_ms = 0", "risk.breakers.clock.max_time_jump_ms: 0 is out of range [1, 3600000]"},
+      {"clock", "max_time_jump_ms = 3600001", "risk.breakers.clock.max_time_jump_ms: 3600001 is out of range [1, 3600000]"},
+      {"stall", "after_ms = 1", "risk.breakers.stall: unknown key (expected one of: stale, integrity, divergence, vol_spike, "
+                                "drawdown, daily_loss, reject_rate, unknown_orders, leg_imbalance, journal, clock)"},
+  };
+  for (const Case& k : cases) {
+    const std::string err = ErrorOf(RiskToml("", BreakerTable(k.name, k.keys + "\n")));
+    EXPECT_NE(err.find("test.toml: " + k.expect), std::string::npos) << k.name << " [" << k.keys << "]\n got: " << err;
+  }
+  ExpectError(RiskToml("breakers = 5\n"), "test.toml: risk.breakers: expected a table, found an integer");
+  ExpectError(RiskToml("", "[risk.breakers]\nstale = 5\n"), "test.toml: risk.breakers.stale: expected a table, found an integer");
+}
+
+// ---- [admin] permissions
+
+// The name of this process's group: one that exists on any host the test runs on.
+std::string OwnGroupName() {
+  std::vector<char> buf(1 << 16);
+  group g{};
+  group* found = nullptr;
+  if (getgrgid_r(getgid(), &g, buf.data(), buf.size(), &found) != 0 || found == nullptr) return "";
+  return found->gr_name;
+}
+
+TEST(Admin, PermissionsDefaultToTheEnginesOwnUid) {
+  const Config c = ParseOk(UnitWithAdmin(""));
+  EXPECT_TRUE(c.admin.group.empty());
+  EXPECT_TRUE(c.admin.operators.empty());
+  EXPECT_TRUE(c.admin.viewers.empty());
+}
+
+TEST(Admin, GroupMustExist) {
+  const std::string own = OwnGroupName();
+  ASSERT_FALSE(own.empty()) << "this process's group has no name";
+  EXPECT_EQ(ParseOk(UnitWithAdmin("group = \"" + own + "\"\n")).admin.group, own);
+  ExpectError(UnitWithAdmin("group = \"hs-no-such-group-7f3a\"\n"),
+              "test.toml: admin.group: \"hs-no-such-group-7f3a\" is not a group on this host");
+  ExpectError(UnitWithAdmin("group = \"\"\n"), "test.toml: admin.group: must not be empty");
+  ExpectError(UnitWithAdmin("group = 0\n"), "test.toml: admin.group: expected a string, found an integer");
+}
+
+TEST(Admin, OperatorAndViewerUidLists) {
+  const Config c = ParseOk(UnitWithAdmin("operators = [0, 1000]\nviewers = [1001, 4294967294]\n"));
+  EXPECT_EQ(c.admin.operators, (std::vector<uint32_t>{0, 1000}));
+  EXPECT_EQ(c.admin.viewers, (std::vector<uint32_t>{1001, 4294967294u}));
+  EXPECT_TRUE(ParseOk(UnitWithAdmin("operators = []\n")).admin.operators.empty());
+
+  ExpectError(UnitWithAdmin("operators = [1000, 4294967295]\n"),
+              "test.toml: admin.operators[1]: 4294967295 is out of range [0, 4294967294]");
+  ExpectError(UnitWithAdmin("viewers = [-1]\n"), "test.toml: admin.viewers[0]: -1 is out of range [0, 4294967294]");
+  ExpectError(UnitWithAdmin("viewers = [\"1000\"]\n"), "test.toml: admin.viewers[0]: expected an integer, found a string");
+  ExpectError(UnitWithAdmin("operators = 1000\n"), "test.toml: admin.operators: expected an array, found an integer");
+  ExpectError(UnitWithAdmin("operators = [1000, 7, 1000]\n"), "test.toml: admin.operators: uid 1000 is listed twice");
+  ExpectError(UnitWithAdmin("viewers = [5, 5]\n"), "test.toml: admin.viewers: uid 5 is listed twice");
+  ExpectError(UnitWithAdmin("operators = [1000]\nviewers = [7, 1000]\n"),
+              "test.toml: admin.viewers: uid 1000 is an operator too (a uid belongs in one list)");
+  ExpectError(UnitWithAdmin("viewer = [1]\n"), "test.toml: admin.viewer: unknown key");
+}
+
+// ---- the demo's [risk] and the fuzz seeds
+
+TEST(Risk, TheDemoTradesWithinItsLimitsAndBreakers) {
+  const Config c = ParseOk(EmbeddedDemoConfig());
+  const RiskConfig& r = c.risk;
+  EXPECT_EQ(r.collar.raw(), 1'500'000);  // 150 bps
+  EXPECT_EQ(r.max_open_orders, 32);
+  EXPECT_EQ(r.order_rate, 20);
+  EXPECT_EQ(r.order_rate_window_ms, 1000);
+  EXPECT_EQ(r.cancel_reserve, 4);
+  EXPECT_EQ(r.repeat_max, 60);
+  EXPECT_EQ(r.repeat_window_ms, 10'000);
+  for (const VenueConfig& v : c.venues) {
+    EXPECT_EQ(r.venue[v.id.value].order_rate, 20) << v.name;
+    for (const VenueSymbolConfig& s : v.symbols) EXPECT_TRUE(r.venue[v.id.value].allowed[s.instrument.value]) << v.name;
+  }
+  for (const BreakerCase& b : Breakers()) EXPECT_TRUE(Entry(c, b.id).enabled) << b.name;
+  const BreakerConfigEntry& div = Entry(c, risk::BreakerId::kDivergence);
+  EXPECT_EQ(div.scope, 1);
+  EXPECT_EQ(div.action, 1);
+  EXPECT_EQ(div.threshold, 1'000'000);  // 100 bps
+  EXPECT_EQ(div.window_ms, 500);
+  EXPECT_EQ(div.cooldown_ms, 5000);
+  // The sim's dislocations must stay inside the collar and below the divergence threshold, or
+  // the demo's arbitrage would be refused or its venues halted.
+  const toml::value doc = ParseToml(EmbeddedDemoConfig(), "demo");
+  const int64_t dislocation_bps = toml::find<int64_t>(doc, "sim", "dislocation_bps");
+  const int64_t bps = Rate::kScale / 10'000;
+  EXPECT_GT(r.collar.raw(), dislocation_bps * bps);
+  EXPECT_GT(div.threshold, dislocation_bps * bps);
+  // The daily cap outlasts a day of orders at the order cap and the demo's rate.
+  EXPECT_GT(r.daily_notional_cap.raw() / c.risk.max_order_notional.raw(), int64_t{6} * 86'400);
+}
+
+TEST(Risk, FuzzSeedParses) {
+  const std::string path = std::string(HS_SOURCE_DIR) + "/tests/fuzz/seeds/config/risk.toml";
+  auto parsed = ParseConfig(testing::ReadFileOrDie(path), path);
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  const Config& c = *parsed;
+  EXPECT_EQ(c.risk.collar.raw(), 995'000);
+  EXPECT_EQ(c.risk.day_start_utc_min, 21 * 60 + 30);
+  EXPECT_EQ(c.risk.venue[0].order_rate, 10);
+  EXPECT_EQ(c.risk.venue[1].order_rate, 0);
+  EXPECT_EQ(c.risk.venue[1].max_open_orders, 16);
+  EXPECT_FALSE(c.risk.venue[0].allowed[c.FindInstrument("BTC/USDT")->id.value]);
+  EXPECT_FALSE(Entry(c, risk::BreakerId::kClock).enabled);
+  EXPECT_TRUE(Entry(c, risk::BreakerId::kJournal).latch);
+  EXPECT_EQ(c.admin.viewers.size(), 2u);
+}
+
+// Every config seed but the broken ones loads: the seeds are whole configs the fuzzer mutates.
+TEST(Config, EveryFuzzSeedStillLoads) {
+  ParseOptions two_cpus;
+  two_cpus.cpus = std::vector<int>{0, 1};  // unit.toml pins threads to CPUs 0 and 1
+  for (const char* name : {"allocation.toml", "demo.toml", "unit.toml", "risk.toml"}) {
+    const std::string path = std::string(HS_SOURCE_DIR) + "/tests/fuzz/seeds/config/" + name;
+    auto c = ParseConfig(testing::ReadFileOrDie(path), path, two_cpus);
+    EXPECT_TRUE(c.ok()) << name << ": " << c.status();
+  }
 }
 
 }  // namespace
