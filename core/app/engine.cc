@@ -220,6 +220,7 @@ absl::Status Engine::Init() {
   w.telemetry = &telemetry_;
   w.metrics = &metrics_;
   w.waker = &core_waker_;
+  w.kill = &kill_;  // the core mirrors each venue's HALTED state into the flag its order session reads
   // Client ids: unique per session, and short enough for every venue (SessionClientIdBase).
   const uint64_t cid_base = SessionClientIdBase(WallNow().value);
   core_ = std::make_unique<engine::DecisionCore>(CoreParamsFromConfig(cfg_, cid_base), std::move(w));

@@ -30,7 +30,13 @@ void BreakerFeeds::OnControlTime(bool timer, Nanos t, risk::BreakerSet& set, ris
   // go forward, and timers come every timer_ms. A step back, or a gap between timers beyond
   // max_time_jump, is the wall clock moving (or the engine stalling): every time-based rule
   // (cooldowns, windows, the trading day) would be off.
-  const int64_t step = timer ? clock_.OnTimer(t) : clock_.OnInput(kMaxVenues, t);
+  // Backwards: against the last control input of any kind. Forward jumps: between timers only
+  // (commands come when operators send them).
+  int64_t step = clock_.OnInput(kMaxVenues, t);
+  if (timer) {
+    const int64_t jump = clock_.OnTimer(t);
+    if (step == 0) step = jump;
+  }
   if (step == 0 || !set.enabled(BreakerId::kClock)) return;
   const int64_t limit = p_.breaker[static_cast<size_t>(BreakerId::kClock)].threshold;
   set.TripNow(BreakerId::kClock, VenueId::Invalid(), InstrumentId::Invalid(), step, step < 0 ? 0 : limit, t, sink,

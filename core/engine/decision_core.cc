@@ -485,7 +485,8 @@ bool DecisionCore::SendGroup(OrderIntent* legs, int n) noexcept {
     // The price collar reads the reference: bring it up to this input when a book of the
     // instrument changed since the last timer (a sort of at most kMaxVenues mids, only when an
     // order is about to go out).
-    if (legs[k].instrument.value < p_.instruments && ref_dirty_[legs[k].instrument.value])
+    if (p_.limits.collar.is_positive() && legs[k].instrument.value < p_.instruments &&
+        ref_dirty_[legs[k].instrument.value])
       UpdateReference(legs[k].instrument, ctx_.now);
     const risk::Decision d = gate_.Check(legs[k], ctx_);
     if (!d.ok()) {

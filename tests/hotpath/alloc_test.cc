@@ -102,6 +102,14 @@ TEST(HotPath, ParseRingCoreEncodeAllocatesNothingInSteadyState) {
   }
   auto params = app::CoreParamsFromConfig(*cfg, 1);
   params.cooldown = Nanos{0};
+  // Every pre-trade check stays on, with room for this replay's pace (a dislocation every 50 ms)
+  // and its million-unit balances: the orders must pass the gate for the path to be exercised.
+  params.limits.max_position.fill(Amount::Zero());
+  for (auto& vl : params.limits.venue) {
+    vl.max_position.fill(Amount::Zero());
+    vl.order_rate = 1000;
+  }
+  params.limits.repeat_max = 1000;
   engine::DecisionCore core(params, std::move(w));
 
   // Frames prepared before counting: a random walk with a dislocation every 25th frame.

@@ -23,6 +23,28 @@ class CoreTest : public ::testing::Test {
     params_ = app::CoreParamsFromConfig(cfg_, 1000);
     params_.cooldown = Nanos::FromMillis(100);
     params_.allocation_enabled = false;  // arbitrage only here (AllocationCoreTest below has the allocator)
+    // No price collar: these tests move one venue far from the rest, which leaves the reference
+    // without a quorum (the collar's own test, CollarRefusesWithoutAReference, turns it on).
+    params_.limits.collar = Rate::Zero();
+    DecisionCore::Wiring w;
+    for (int v = 0; v < 2; ++v) {
+      intents_.push_back(std::make_unique<IntentRing>(16));
+      w.to_venues.push_back(intents_.back()->TakeProducer());
+      out_.push_back(intents_.back()->TakeConsumer());
+    }
+    core_ = std::make_unique<DecisionCore>(params_, std::move(w));
+    for (int v = 0; v < 2; ++v) {
+      Connect(v);
+      Balance(v, "BTC", "2");
+      Balance(v, "ETH", "10");
+      Balance(v, "USDT", "100000", true);
+    }
+  }
+
+  // A fresh core on params_ (two venues, connected, balances known).
+  void Rebuild() {
+    intents_.clear();
+    out_.clear();
     DecisionCore::Wiring w;
     for (int v = 0; v < 2; ++v) {
       intents_.push_back(std::make_unique<IntentRing>(16));
@@ -248,6 +270,30 @@ TEST_F(CoreTest, TwoPairsDoNotSpendTheSameLevel) {
   Top(2, "29990", "1", "30000", "0.05", 1002);
   EXPECT_EQ(drain(2).size(), 1u);
   EXPECT_EQ(c.arb_groups_sent, 2u);
+}
+
+// The price collar through the core (params from [risk]): a leg priced further from the
+// reference than collar_bps is refused (counted per check, both legs withheld); no valid
+// reference (quorum not met) refuses every order; within the collar the same trade goes out.
+TEST_F(CoreTest, CollarRefusesFarFromOrWithoutTheReference) {
+  auto run = [&](int64_t collar_raw, int quorum) {
+    params_.limits.collar = Rate::FromRaw(collar_raw);
+    params_.reference.min_venues[0] = static_cast<uint8_t>(quorum);
+    Rebuild();
+    Top(0, "29999", "1", "30000", "0.8", 1000);
+    Top(1, "30200", "0.05", "30201", "1", 1000);  // mids 29999.5 and 30200.5: reference 30100
+    const size_t sent = Drain(0).size() + Drain(1).size();
+    return std::make_pair(sent, core_->reject_counts());
+  };
+  auto [sent, rejects] = run(200'000, 2);  // 20 bps: buying at 30000 is 33 bps under 30100
+  EXPECT_EQ(sent, 0u);
+  EXPECT_EQ(rejects.by_verdict[static_cast<size_t>(risk::Verdict::kCollar)], 1u);
+  std::tie(sent, rejects) = run(1'500'000, 3);  // a quorum of 3 with two venues: no reference
+  EXPECT_EQ(sent, 0u);
+  EXPECT_EQ(rejects.by_verdict[static_cast<size_t>(risk::Verdict::kNoReference)], 1u);
+  std::tie(sent, rejects) = run(500'000, 2);  // 50 bps: both legs within it
+  EXPECT_EQ(sent, 2u);
+  EXPECT_EQ(core_->telemetry().counters.risk_rejects, 0u);
 }
 
 // One leg filled, the other expired: the leg tracker hedges the residual with an IOC of purpose

@@ -178,6 +178,7 @@ TEST_F(StatesAgreement, EverySequenceOfFourCommands) {
 // A resume never clears a latched breaker: the state stays HALTED (and the sessions' flag set)
 // until `reset clock`, and the breaker shows latched with its trip counted.
 TEST_F(StatesAgreement, ResumeNeverClearsALatchedBreaker) {
+  Cmd(ControlOp::kTimer);  // a first time to step back from
   Play(Ev::kClockBack);
   const risk::BreakerSlot& slot = core_->breakers().slot(risk::BreakerId::kClock, 0);
   EXPECT_EQ(slot.state, risk::SlotState::kLatched);
