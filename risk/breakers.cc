@@ -161,7 +161,10 @@ void BreakerSet::Observe(BreakerId b, VenueId v, InstrumentId i, bool over, int6
   BreakerSlot& s = slot_[static_cast<size_t>(b)][static_cast<size_t>(idx)];
   s.over_this_round = true;
   if (s.over_since == Nanos{}) s.over_since = now;
-  if (s.state == SlotState::kOk && now - s.over_since >= config(b).window) {
+  // `window` is how long the condition must hold only for stale and divergence; for integrity
+  // and reject_rate it is the trailing window their measurement counts over (BreakerFeeds).
+  const bool delayed = b == BreakerId::kStale || b == BreakerId::kDivergence;
+  if (s.state == SlotState::kOk && (!delayed || now - s.over_since >= config(b).window)) {
     Trip(b, idx, v, i, value, threshold, now, sink, cause);
   }
 }

@@ -133,8 +133,9 @@ class BreakerSet {
 
   void BeginRound(Nanos now) noexcept;
   // One observation: `over` = the condition holds (value against threshold, as the caller
-  // compared them). A disabled breaker ignores it. An over observation trips the slot when the
-  // slot's run of over observations has lasted config.window (0: at once).
+  // compared them). A disabled breaker ignores it. An over observation trips the slot at once,
+  // or, for stale and divergence, when the slot's run of over observations has lasted
+  // config.window (their after_ms; 0: at once).
   void Observe(BreakerId b, VenueId v, InstrumentId i, bool over, int64_t value, int64_t threshold, Nanos now,
                BreakerEventSink* sink, uint8_t cause = 0) noexcept;
   // Clears tripped, unlatched slots that saw nothing over this round once their cooldown passed.

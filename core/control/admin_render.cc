@@ -339,7 +339,8 @@ std::string BreakersJson(const RenderInput& in) {
          ",\"action\":" + JsonQuote(risk::BreakerActionName(static_cast<risk::BreakerAction>(b.action))) +
          ",\"latch\":" + Bool(b.latch) + ",\"trips\":" + U(b.trips) +
          ",\"last_cause\":" + JsonQuote(BreakerCauseText(b, in.cfg)) + ",\"tripped_at_ns\":" + I(b.tripped_at_ns) +
-         ",\"cleared_at_ns\":" + I(b.cleared_at_ns) + "}";
+         ",\"cleared_at_ns\":" + I(b.cleared_at_ns) + ",\"last_value\":" + I(b.last_value) +
+         ",\"last_threshold\":" + I(b.last_threshold) + "}";
   }
   return o + "]}";
 }

@@ -640,6 +640,8 @@ void DecisionCore::ApplyStates(Nanos now, const ControlCommand* cmd, journal::St
     const VenueId vid{static_cast<uint8_t>(v)};
     const risk::TradingState st = states_.venue(vid);
     tel_.venue[v].trading_state = static_cast<uint8_t>(st);
+    tel_.venue[v].operator_state = static_cast<uint8_t>(states_.operator_venue(vid));
+    tel_.venue[v].breaker_state = static_cast<uint8_t>(states_.breaker_venue(vid));
     sc.venue[v] = static_cast<uint8_t>(st);
     // The order sessions obey the same HALTED the core derives (DESIGN §7).
     const bool halted = st == risk::TradingState::kHalted;

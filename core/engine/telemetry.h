@@ -40,7 +40,9 @@ struct VenueView {
   bool connected = false;
   bool orders_connected = false;
   bool balances_known = false;
-  uint8_t trading_state = 0;  // risk::TradingState
+  uint8_t trading_state = 0;   // risk::TradingState that applies to the venue (global layers included)
+  uint8_t operator_state = 0;  // what operators set for this venue alone (halt/reduce/resume --venue)
+  uint8_t breaker_state = 0;   // what venue-scoped breakers set
   uint32_t gaps = 0, checksum_failures = 0, crossed = 0, resyncs = 0, parse_errors = 0;
   std::array<BookView, kMaxInstruments> books{};
   std::array<Amount, kMaxAssets> balances{};

@@ -52,6 +52,7 @@ enum class RecordType : uint16_t {
   kBreaker = 7,       // BreakerRecord: a circuit breaker tripped, cleared or was reset
   kStateChange = 8,   // StateChange: trading states after an operator command or a breaker event
 };
+inline constexpr RecordType kLastRecordType = RecordType::kStateChange;
 const char* RecordTypeName(RecordType t) noexcept;
 
 struct RecordHeader {

@@ -126,7 +126,7 @@ ReadOutcome JournalReader::Next(RecordView* out) {
                                              std::to_string(kMaxPayload));
   const uint64_t need = sizeof(RecordHeader) + Padded(h.length);
   if (size - pos_ < need) return fail(ReadOutcome::kTruncated, "file ends inside the payload");
-  if (h.type < static_cast<uint16_t>(RecordType::kSessionStart) || h.type > static_cast<uint16_t>(RecordType::kSessionEnd))
+  if (h.type < static_cast<uint16_t>(RecordType::kSessionStart) || h.type > static_cast<uint16_t>(kLastRecordType))
     return fail(ReadOutcome::kBadType, "unknown record type " + std::to_string(h.type));
   const unsigned char* payload = reinterpret_cast<const unsigned char*>(bytes_.data()) + pos_ + sizeof(RecordHeader);
   const uint32_t crc = RecordCrc(h, payload);

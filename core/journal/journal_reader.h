@@ -74,7 +74,7 @@ struct VerifyResult {
   uint64_t records = 0;     // records that checked, in file order
   bool ok = true;           // header and every record check and form one session
   std::string error;        // names the first defect (the file header, or a record and its byte offset)
-  uint64_t counts[8] = {};  // per RecordType, over the records that checked
+  uint64_t counts[static_cast<int>(kLastRecordType) + 1] = {};  // per RecordType, over the records that checked
   bool header_ok = true;    // false: the file header is damaged, short, or of another format version
   bool header_only = false;  // ok, and no record follows the header
   bool closed = false;       // ok, and the last record is session_end

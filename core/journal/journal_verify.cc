@@ -12,7 +12,7 @@ int RunJournalVerify(const std::string& path, bool strict, std::string* out) {
     return kVerifyExitUnreadable;
   }
   *out = path + ": " + std::to_string(r->records) + " records";
-  for (uint16_t t = static_cast<uint16_t>(RecordType::kSessionStart); t <= static_cast<uint16_t>(RecordType::kSessionEnd);
+  for (uint16_t t = static_cast<uint16_t>(RecordType::kSessionStart); t <= static_cast<uint16_t>(kLastRecordType);
        ++t) {
     if (r->counts[t] == 0) continue;
     *out += ", ";

@@ -167,12 +167,13 @@ TEST_F(OperatorSafety, KillLatchAndAuditedCommands) {
   // The core handles control commands in order: once this halt shows, the resume before it
   // has been handled too.
   EXPECT_EQ(Ctl({"halt", "--venue", "binance_a"}, &out), 0) << out;
-  ASSERT_TRUE(WaitFor([&] { return VenueStatus("binance_a")["trading_state"] == "HALTED"; }, 10s)) << Status().dump();
+  ASSERT_TRUE(WaitFor([&] { return VenueStatus("binance_a")["operator_state"] == "HALTED"; }, 10s)) << Status().dump();
   json st = Status();
   EXPECT_TRUE(st.value("kill_switch", false)) << st.dump();
   EXPECT_TRUE(st.value("kill_latched_in_core", false)) << st.dump();
   EXPECT_EQ(st["state"], "HALTED") << "a venue resume must not clear the kill: " << st.dump();
-  EXPECT_EQ(VenueStatus("binance_b")["trading_state"], "ACTIVE") << "its own state did resume";
+  EXPECT_EQ(VenueStatus("binance_b")["operator_state"], "ACTIVE") << "its own state did resume";
+  EXPECT_EQ(VenueStatus("binance_b")["trading_state"], "HALTED") << "what applies to it: the kill";
   EXPECT_EQ(Ctl({"reduce", "--venue", "binance_b"}, &out), 0) << out;
   EXPECT_EQ(Ctl({"resume"}, &out), 0) << out;
   ASSERT_TRUE(WaitFor([&] { return Status()["state"] == "ACTIVE"; }, 10s)) << Status().dump();

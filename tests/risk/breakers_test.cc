@@ -640,3 +640,26 @@ TEST(BreakerSet, TrippedCountsSlotsOverEveryBreaker) {
 
 }  // namespace
 }  // namespace hs::risk
+
+namespace hs::risk {
+namespace {
+
+// For integrity and reject_rate `window` is the trailing window of their measurement, not a
+// delay: an over observation trips at once.
+TEST(BreakerSet, WindowDelaysOnlyStaleAndDivergence) {
+  for (BreakerId b : {BreakerId::kIntegrity, BreakerId::kRejectRate}) {
+    BreakerParams p;
+    BreakerConfig& c = p.breaker[static_cast<size_t>(b)];
+    c.enabled = true;
+    c.scope = BreakerScope::kGlobal;
+    c.window = Nanos::FromSeconds(60);
+    BreakerSet set(p, 1, 1);
+    set.BeginRound(Nanos{1});
+    set.Observe(b, VenueId{0}, InstrumentId{0}, true, 5, 3, Nanos{1}, nullptr);
+    set.EndRound(Nanos{1}, nullptr);
+    EXPECT_EQ(set.slot(b, 0).state, SlotState::kTripped) << BreakerName(b);
+  }
+}
+
+}  // namespace
+}  // namespace hs::risk
