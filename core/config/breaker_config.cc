@@ -53,7 +53,8 @@ constexpr std::array<Spec, kCount> kSpecs = {{
     {"daily_loss", Bit(kGlobal), kGlobal, kHalt},
     {"reject_rate", Bit(kGlobal) | Bit(kVenue), kVenue, kHalt},
     {"unknown_orders", Bit(kGlobal) | Bit(kVenue), kVenue, kHalt},
-    {"leg_imbalance", Bit(kGlobal) | Bit(kInstrument), kGlobal, kReduce},
+    // Leg residuals are measured over every instrument together: global only.
+    {"leg_imbalance", Bit(kGlobal), kGlobal, kReduce},
     {"journal", Bit(kGlobal), kGlobal, kHalt},
     {"clock", Bit(kGlobal), kGlobal, kHalt},
 }};

@@ -1321,7 +1321,7 @@ const std::vector<BreakerCase>& Breakers() {
       {risk::BreakerId::kDailyLoss, "daily_loss", {"global"}, 0, 1, "max_loss = \"100\"\n"},
       {risk::BreakerId::kRejectRate, "reject_rate", {"global", "venue"}, 1, 1, ""},
       {risk::BreakerId::kUnknownOrders, "unknown_orders", {"global", "venue"}, 1, 1, ""},
-      {risk::BreakerId::kLegImbalance, "leg_imbalance", {"global", "instrument"}, 0, 0, "max_notional = \"100\"\n"},
+      {risk::BreakerId::kLegImbalance, "leg_imbalance", {"global"}, 0, 0, "max_notional = \"100\"\n"},
       {risk::BreakerId::kJournal, "journal", {"global"}, 0, 1, ""},
       {risk::BreakerId::kClock, "clock", {"global"}, 0, 1, ""},
   };
@@ -1402,7 +1402,7 @@ TEST(Breakers, EveryKeyIsReadExactly) {
               BreakerTable("daily_loss", "max_loss = \"0.000000001\"\n") +
               BreakerTable("reject_rate", "max_rate = \"1\"\nmin_orders = 1000000\nwindow_ms = 1\n") +
               BreakerTable("unknown_orders", "scope = \"global\"\nmax_age_ms = 1\n") +
-              BreakerTable("leg_imbalance", "scope = \"instrument\"\nmax_notional = \"2500.5\"\nmax_age_ms = 3600000\n") +
+              BreakerTable("leg_imbalance", "scope = \"global\"\nmax_notional = \"2500.5\"\nmax_age_ms = 3600000\n") +
               BreakerTable("clock", "max_time_jump_ms = 1\n")));
   using risk::BreakerId;
   const BreakerConfigEntry& stale = Entry(c, BreakerId::kStale);
@@ -1430,7 +1430,7 @@ TEST(Breakers, EveryKeyIsReadExactly) {
   EXPECT_EQ(Entry(c, BreakerId::kRejectRate).window_ms, 1);
   EXPECT_EQ(Entry(c, BreakerId::kUnknownOrders).scope, 0);
   EXPECT_EQ(Entry(c, BreakerId::kUnknownOrders).threshold, 1);
-  EXPECT_EQ(Entry(c, BreakerId::kLegImbalance).scope, 2);
+  EXPECT_EQ(Entry(c, BreakerId::kLegImbalance).scope, 0);
   EXPECT_EQ(Entry(c, BreakerId::kLegImbalance).threshold, 2'500'500'000'000);
   EXPECT_EQ(Entry(c, BreakerId::kLegImbalance).threshold2, 3'600'000);
   EXPECT_EQ(Entry(c, BreakerId::kClock).threshold, 1);

@@ -341,7 +341,7 @@ TEST(AdminRender, BreakersJsonHasTheFieldsAndScopeStrings) {
   ASSERT_EQ(b.size(), 3u);
   EXPECT_EQ(b[0], json::parse(R"J({"name":"divergence","scope":"venue:okx","state":"latched","action":"halt",
       "latch":true,"trips":3,"last_cause":"divergence 212.5 bps > 100 bps (okx BTC/USDT)",
-      "tripped_at_ns":1764752821123000000,"cleared_at_ns":0})J"));
+      "tripped_at_ns":1764752821123000000,"cleared_at_ns":0,"last_value":2125000,"last_threshold":1000000})J"));
   EXPECT_EQ(b[1]["name"], "drawdown");
   EXPECT_EQ(b[1]["scope"], "global");
   EXPECT_EQ(b[1]["state"], "tripped");
