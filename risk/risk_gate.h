@@ -1,10 +1,7 @@
-// hs::risk — the first-cut gate (being replaced by PreTradeGate, risk/pre_trade.h): trading states and pre-trade checks. Pure and synchronous: no I/O, no clock, no
-// allocation; owned and called by the decision core only.
-//
-// States (DESIGN §7): ACTIVE, REDUCING (only risk-reducing orders), HALTED (nothing but
-// cancels), global and per venue; the stricter of the two applies. A kill latches HALTED until
-// an operator resumes. This first cut checks state, max order notional and max order qty; the
-// other checks of DESIGN §7 (collars, position limits, throttles, breakers) extend Check().
+// hs::risk — the first-cut gate, no longer used by the engine (the decision core checks every
+// intent with PreTradeGate, risk/pre_trade.h). It is kept as the baseline that
+// bench/core/risk_benchmark.cc measures the full check list against in the same run: a state
+// check, qty and price above zero, max order qty and notional. Pure, no clock, no allocation.
 #pragma once
 
 #include <array>

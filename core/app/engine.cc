@@ -12,7 +12,8 @@
 #include "core/app/core_params.h"
 #include "core/app/venue_factory.h"
 #include "core/base/decimal.h"
-#include "risk/risk_gate.h"
+#include "risk/pre_trade.h"
+#include "risk/trading_state.h"
 
 namespace hs::app {
 
@@ -567,6 +568,16 @@ std::string Engine::StatusJson() {
   o += ",\"allocation\":" + AllocationStatusJson(t.allocation, cfg_);
   o += ",\"breakers\":{\"tripped\":" + u(static_cast<uint64_t>(std::max(t.breakers_tripped, 0))) +
        ",\"trips\":" + u(t.breaker_trips) + "}";
+  // The pre-trade gate's refusals by check (only the checks that refused something).
+  o += ",\"risk_rejects_by_check\":{";
+  bool first = true;
+  for (int k = 1; k < risk::kVerdicts; ++k) {
+    const uint64_t n = t.risk.rejects_by_check[static_cast<size_t>(k)];
+    if (n == 0) continue;
+    o += std::string(first ? "" : ",") + Q(risk::VerdictName(static_cast<risk::Verdict>(k))) + ":" + u(n);
+    first = false;
+  }
+  o += "}";
   const engine::LegCounters& lg = t.legs;
   o += ",\"legs\":{\"open_groups\":" + u(static_cast<uint64_t>(t.open_repairs)) +
        ",\"residual_notional\":" + Q(Dec(t.residual_notional)) +
