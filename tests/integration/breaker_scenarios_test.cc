@@ -54,6 +54,21 @@ class BreakerScenarios : public testing::LoopbackFixture {
   }
   static std::string Name(int v) { return std::string("binance_") + static_cast<char>('a' + v); }
 
+  // Ready when every trading venue is (market data, orders, balances, books); a market-data-only
+  // venue under a fault storm need only be connected.
+  bool Ready() override {
+    const json s = Status();
+    if (!s.value("ok", false)) return false;
+    for (const auto& v : s["venues"]) {
+      if (!v.value("connected", false)) return false;
+      if (v.value("name", "").rfind("binance_", 0) != 0) continue;
+      if (!v.value("orders_connected", false) || !v.value("balances_known", false)) return false;
+      for (const auto& b : v["books"])
+        if (!b.value("usable", false)) return false;
+    }
+    return true;
+  }
+
   // `ctl breakers` (JSON): the list of breaker slots.
   json Breakers() {
     std::string reply;
@@ -178,6 +193,33 @@ cooldown_ms = 60000
   const int64_t from = tripped["tripped_at_ns"].get<int64_t>();
   EXPECT_TRUE(WaitFor([&] { return OrdersTo("binance_a", from) + OrdersTo("binance_c", from) >= 2; }, 20s));
   EXPECT_EQ(OrdersTo("binance_b", from), 0) << "binance_b is halted";
+}
+
+// Checksum storm: a Kraken market-data venue beside two Binance venues, every Kraken book
+// message with a wrong CRC32 every 250 ms (each one a checksum failure and a resubscribe): the
+// integrity breaker trips for venue:kraken only.
+TEST_F(BreakerScenarios, ChecksumStormTripsIntegrityForThatVenue) {
+  const int port = testing::DistinctFreePorts(1)[0];
+  Start(2, R"(collar_bps = "0"
+[risk.breakers.integrity]
+max_events = 3
+window_ms = 60000
+scope = "venue"
+cooldown_ms = 60000
+)",
+        "[[venues]]\nname = \"kraken\"\nkind = \"kraken\"\nmarket_data_url = \"ws://127.0.0.1:" +
+            std::to_string(port) +
+            "\"\ntrading = false\ndepth = 10\nreconnect_min_ms = 50\ntaker_fee = \"0.0026\"\n"
+            "symbols = { \"BTC/USDT\" = \"BTC/USDT\" }\n",
+        "dislocation_every_ms = 0\n", /*paused=*/false, "",
+        {"--fault-venue", "kraken", "--fault-corrupt-every-ms", "250"});
+  const json tripped = WaitSlot("integrity", "venue:kraken", {"tripped"}, 30s);
+  ASSERT_EQ(tripped.value("state", ""), "tripped") << Breakers().dump() << "\n" << VenueStatus("kraken").dump();
+  EXPECT_GT(tripped["last_value"].get<int64_t>(), 3);
+  EXPECT_GE(VenueCount("kraken", "checksum_failures", 0), 2) << "each failure and its resync count as one event each";
+  EXPECT_EQ(Slot("integrity", "venue:binance_a").value("state", ""), "ok");
+  EXPECT_EQ(Slot("integrity", "venue:binance_b").value("state", ""), "ok");
+  EXPECT_EQ(VenueStatus("kraken").value("trading_state", ""), "HALTED");
 }
 
 // Stale feeds: two venues, quorum two. binance_b's stream stalls (connection alive, no data):

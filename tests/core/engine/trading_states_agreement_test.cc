@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 
 #include <array>
+#include <atomic>
 #include <string>
 #include <vector>
 
@@ -82,6 +83,7 @@ class StatesAgreement : public ::testing::Test {
     clock.threshold = Nanos::FromSeconds(3600).value;  // only a step back trips it here
     DecisionCore::Wiring w;
     w.kill = &kill_;
+    w.journal_failed = &journal_failed_;
     core_ = std::make_unique<DecisionCore>(p, std::move(w));
   }
 
@@ -144,6 +146,7 @@ class StatesAgreement : public ::testing::Test {
   }
 
   runtime::KillSwitch kill_;
+  std::atomic<bool> journal_failed_{false};
   std::unique_ptr<DecisionCore> core_;
   int64_t now_ = 1'700'000'000'000'000'000;
 };
@@ -192,6 +195,23 @@ TEST_F(StatesAgreement, ResumeNeverClearsALatchedBreaker) {
   EXPECT_EQ(core_->states().global(), TradingState::kActive);
   EXPECT_FALSE(kill_.halted_for(VenueId{0}));
   EXPECT_EQ(core_->breakers().slot(risk::BreakerId::kClock, 0).state, risk::SlotState::kOk);
+}
+
+// A failed journal write (the writer's flag): the journal breaker halts everything and latches;
+// neither a resume nor a reset clears it, and the sessions' flags stay set.
+TEST_F(StatesAgreement, AFailedJournalHaltsAndNothingClearsIt) {
+  Cmd(ControlOp::kTimer);
+  journal_failed_.store(true);
+  core_->DoWork();
+  EXPECT_EQ(core_->breakers().slot(risk::BreakerId::kJournal, 0).state, risk::SlotState::kLatched);
+  EXPECT_TRUE(core_->telemetry().journal_failed);
+  EXPECT_EQ(core_->states().global(), TradingState::kHalted);
+  Play(Ev::kResumeG);
+  Cmd(ControlOp::kReset, -1, static_cast<uint8_t>(risk::BreakerId::kJournal));
+  EXPECT_EQ(core_->breakers().slot(risk::BreakerId::kJournal, 0).state, risk::SlotState::kLatched);
+  EXPECT_EQ(core_->states().global(), TradingState::kHalted);
+  EXPECT_TRUE(kill_.halted_for(VenueId{0}));
+  EXPECT_TRUE(kill_.halted_for(VenueId{1}));
 }
 
 }  // namespace
