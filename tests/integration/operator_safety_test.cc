@@ -31,7 +31,8 @@ const std::string kSecretB = "SECRET-OPS-B-do-not-print-2e9a";
 class OperatorSafety : public testing::LoopbackFixture {
  protected:
   // Two Binance-format venues with dislocations every `disloc_ms` (0: none), so orders flow.
-  void Start(int disloc_ms) {
+  // `admin_extra`: lines added to [admin] (permissions).
+  void Start(int disloc_ms, const std::string& admin_extra = "") {
     env_ = {{"HS_OPS_A_KEY", "key-a"}, {"HS_OPS_A_SECRET", kSecretA}, {"HS_OPS_B_KEY", "key-b"}, {"HS_OPS_B_SECRET", kSecretB}};
     SetEnv(env_, {kSecretA, kSecretB});
     const std::vector<int> ports = testing::DistinctFreePorts(2);
@@ -41,7 +42,7 @@ class OperatorSafety : public testing::LoopbackFixture {
                           "[sim]\nseed = 5\ntick_interval_ms = 20\ndislocation_every_ms = " + std::to_string(disloc_ms) +
                           "\ndislocation_bps = 60\ndislocation_ms = 150\n[sim.prices]\n\"BTC/USDT\" = \"30000\"\n" +
                           testing::SimAccountToml("binance_a") + testing::SimAccountToml("binance_b");
-    WriteConfig("ops.toml", c);
+    WriteConfig("ops.toml", testing::Substitute(c, {{"[admin]\n", "[admin]\n" + admin_extra}}));
     StartSim(/*paused=*/false, {}, /*order_log=*/true);
   }
 
@@ -363,6 +364,37 @@ TEST(OperatorSafetyCli, UsageErrorsExitTwoAndNameTheProblem) {
   EXPECT_LT(out.size(), 400u) << "a readable bound, not a 309-digit one: " << out;
   EXPECT_EQ(RunCommand(BinPath("homeostat"), {"run", "--seconds", "abc"}, &out), 2) << out;
   EXPECT_EQ(RunCommand(BinPath("homeostat"), {"feed-check", "--venue", "okx"}, &out), 2) << out;
+}
+
+// Permissions end to end through the config: our own uid is only a viewer (the operators are
+// another uid). Every read-only command answers; kill, halt, reduce, resume and reset are each
+// refused naming the viewer role, change nothing, and are journaled as refusals with our uid.
+TEST_F(OperatorSafety, AViewerReadsButCannotChangeAnything) {
+  const uint32_t me = static_cast<uint32_t>(geteuid());
+  const uint32_t other = me == 65534 ? 65533 : 65534;
+  Start(0, "operators = [" + std::to_string(other) + "]\nviewers = [" + std::to_string(me) + "]\n");
+  StartEngine();
+  std::string out;
+  for (const char* view : {"status", "positions", "orders", "pnl", "breakers", "limits"})
+    EXPECT_EQ(Ctl({view}, &out), 0) << view << ": " << out;
+  const std::vector<std::vector<std::string>> mutating = {
+      {"kill"}, {"halt"}, {"halt", "--venue", "binance_a"}, {"reduce"}, {"resume"}, {"reset", "divergence"}};
+  for (const auto& cmd : mutating) {
+    EXPECT_NE(Ctl(cmd, &out), 0) << cmd[0] << ": " << out;
+    EXPECT_NE(out.find("viewer"), std::string::npos) << cmd[0] << ": " << out;
+  }
+  const json st = Status();
+  EXPECT_EQ(st.value("state", ""), "ACTIVE") << st.dump();
+  EXPECT_FALSE(st.value("kill_switch", true));
+  ASSERT_EQ(StopEngine(), 0) << engine_->Output();
+  int refused = 0;
+  for (const ControlCommand& c : ControlRecords()) {
+    EXPECT_NE(c.op, ControlOp::kKill) << "a refused kill never reaches the core as a kill";
+    EXPECT_NE(c.op, ControlOp::kHalt);
+    EXPECT_NE(c.op, ControlOp::kReset);
+    if (c.op == ControlOp::kRefused && c.peer_uid == me) ++refused;
+  }
+  EXPECT_EQ(refused, static_cast<int>(mutating.size())) << "each refusal journaled with our uid";
 }
 
 }  // namespace
