@@ -26,19 +26,7 @@ class CoreTest : public ::testing::Test {
     // No price collar: these tests move one venue far from the rest, which leaves the reference
     // without a quorum (the collar's own test, CollarRefusesWithoutAReference, turns it on).
     params_.limits.collar = Rate::Zero();
-    DecisionCore::Wiring w;
-    for (int v = 0; v < 2; ++v) {
-      intents_.push_back(std::make_unique<IntentRing>(16));
-      w.to_venues.push_back(intents_.back()->TakeProducer());
-      out_.push_back(intents_.back()->TakeConsumer());
-    }
-    core_ = std::make_unique<DecisionCore>(params_, std::move(w));
-    for (int v = 0; v < 2; ++v) {
-      Connect(v);
-      Balance(v, "BTC", "2");
-      Balance(v, "ETH", "10");
-      Balance(v, "USDT", "100000", true);
-    }
+    Rebuild();
   }
 
   // A fresh core on params_ (two venues, connected, balances known).
