@@ -10,9 +10,6 @@ namespace hs::engine {
 DecisionCore::DecisionCore(const EngineParams& params, Wiring wiring)
     : p_(params),
       w_(std::move(wiring)),
-      gate_(params.limits),
-      breakers_(params.breakers, params.venues, params.instruments),
-      feeds_(params.breakers, params.vol_spike, params.limits.day_start),
       orders_(params.client_id_base),
       legs_(params.legs),
       reference_(params.reference),
@@ -20,7 +17,10 @@ DecisionCore::DecisionCore(const EngineParams& params, Wiring wiring)
                                     std::span<const InstrumentParams>(params.instrument.data(),
                                                                       static_cast<size_t>(params.instruments))),
                  reference_),
-      ledger_(params.valuation_asset) {
+      ledger_(params.valuation_asset),
+      gate_(params.limits),
+      breakers_(params.breakers, params.venues, params.instruments),
+      feeds_(params.breakers, params.vol_spike, params.limits.day_start) {
   if (p_.allocation_enabled) {
     allocator_.emplace(p_.allocator);
     rebalancer_.emplace(p_.rebalancer);

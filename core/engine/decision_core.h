@@ -135,23 +135,6 @@ class DecisionCore final : private risk::BreakerEventSink {
 
   EngineParams p_;
   Wiring w_;
-  risk::TradingStates states_;
-  risk::PreTradeGate gate_;
-  risk::RiskContext ctx_;  // views of the parts below, set once; only `now` changes per check
-  std::array<risk::OrderRateWindow, kMaxVenues> rate_{};
-  risk::RepeatThrottle repeat_;
-  risk::DailyNotional daily_;
-  risk::RejectCounts rejects_;
-  std::array<risk::RestingTop, kMaxVenues * kMaxInstruments> resting_{};
-  std::array<int8_t, kMaxAssets> drift_sign_{};
-  risk::BreakerSet breakers_;
-  BreakerFeeds feeds_;
-  bool states_changed_ = false;  // a breaker event since the last ApplyStates
-  std::array<bool, kMaxVenues> venue_halt_mirror_{};
-  std::array<uint64_t, kMaxVenues> venue_rejects_{};     // reject reports per venue (the kill's own excluded)
-  std::array<uint64_t, kMaxVenues> integrity_events_{};  // gaps + checksum failures + resyncs per venue
-  std::array<bool, kMaxVenues * kMaxInstruments> lists_{};
-  std::array<Nanos, kMaxVenues> oldest_unknown_{};
   Portfolio portfolio_;
   BookCache books_;
   OrderTracker orders_;
@@ -185,6 +168,24 @@ class DecisionCore final : private risk::BreakerEventSink {
   std::array<ReconcileState, kMaxVenues> reconcile_{};
   int timers_since_publish_ = 0;
   CoreTelemetry tel_{};
+  // Risk (declared last: large and mostly cold; the parts above are read on every tick).
+  risk::TradingStates states_;
+  risk::PreTradeGate gate_;
+  risk::RiskContext ctx_;  // views of the parts below, set once; only `now` changes per check
+  std::array<risk::OrderRateWindow, kMaxVenues> rate_{};
+  risk::RepeatThrottle repeat_;
+  risk::DailyNotional daily_;
+  risk::RejectCounts rejects_;
+  std::array<risk::RestingTop, kMaxVenues * kMaxInstruments> resting_{};
+  std::array<int8_t, kMaxAssets> drift_sign_{};
+  risk::BreakerSet breakers_;
+  BreakerFeeds feeds_;
+  bool states_changed_ = false;  // a breaker event since the last ApplyStates
+  std::array<bool, kMaxVenues> venue_halt_mirror_{};
+  std::array<uint64_t, kMaxVenues> venue_rejects_{};     // reject reports per venue (the kill's own excluded)
+  std::array<uint64_t, kMaxVenues> integrity_events_{};  // gaps + checksum failures + resyncs per venue
+  std::array<bool, kMaxVenues * kMaxInstruments> lists_{};
+  std::array<Nanos, kMaxVenues> oldest_unknown_{};
 };
 
 }  // namespace hs::engine
