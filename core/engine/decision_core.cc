@@ -752,6 +752,12 @@ void DecisionCore::RunRebalancer(Nanos now) noexcept {
   Holdings h;
   h.value = nav_.venue_value;
   allocator_->Evaluate(h);
+  // REDUCING admits a rebalance order that moves its asset toward the target: the gate reads the
+  // drift's sign from this evaluation, the one the orders below are planned on.
+  for (int a = 0; a < p_.assets; ++a) {
+    const Rate d = allocator_->drift(AssetId{static_cast<uint16_t>(a)});
+    drift_sign_[static_cast<size_t>(a)] = d.is_positive() ? 1 : (d.is_negative() ? -1 : 0);
+  }
   tel_.allocation.stats.OnEvaluate(*allocator_, p_.assets, now);
   RebalanceView view;
   view.params = &p_;
@@ -805,8 +811,6 @@ void DecisionCore::CopyAllocation() noexcept {
     av.effective_target[a] = al.effective_target(aid);
     av.drift[a] = al.drift(aid);
     av.in_band[a] = al.in_band(aid);
-    // REDUCING admits a rebalance order that moves its asset toward the target (risk gate).
-    drift_sign_[static_cast<size_t>(a)] = av.drift[a].is_positive() ? 1 : (av.drift[a].is_negative() ? -1 : 0);
   }
   av.rebalance = rebalancer_->counters();
 }
