@@ -25,6 +25,7 @@
 #include "core/app/engine.h"
 #include "core/app/feed_check.h"
 #include "core/config/config.h"
+#include "core/control/admin_render.h"
 #include "core/control/admin_server.h"
 #include "core/journal/journal_verify.h"
 #include "risk/breakers.h"
@@ -72,23 +73,6 @@ int Run(const std::string& config_path, hs::app::RunOptions opts) {
   return engine.failed() ? 1 : 0;
 }
 
-// A JSON string, whatever the operator typed.
-std::string JsonString(const std::string& text) {
-  std::string o = "\"";
-  for (char c : text) {
-    if (c == '"' || c == '\\') {
-      o += '\\';
-      o += c;
-    } else if (static_cast<unsigned char>(c) < 0x20) {
-      char b[8];
-      std::snprintf(b, sizeof b, "\\u%04x", c);
-      o += b;
-    } else {
-      o += c;
-    }
-  }
-  return o + "\"";
-}
 
 struct CtlArgs {
   std::string verb;
@@ -157,9 +141,9 @@ int Ctl(const CtlArgs& a) {
     socket = cfg->admin_socket;
   }
   const bool table = IsViewVerb(verb) && !a.json;
-  std::string line = "{\"cmd\":" + JsonString(verb);
-  if (!a.venue.empty()) line += ",\"venue\":" + JsonString(a.venue);
-  if (!a.name.empty()) line += ",\"name\":" + JsonString(a.name);
+  std::string line = "{\"cmd\":" + hs::control::JsonQuote(verb);
+  if (!a.venue.empty()) line += ",\"venue\":" + hs::control::JsonQuote(a.venue);
+  if (!a.name.empty()) line += ",\"name\":" + hs::control::JsonQuote(a.name);
   if (table) line += ",\"format\":\"table\"";
   line += "}";
   std::string reply;
