@@ -4,6 +4,8 @@
 // condition holds or its deadline passes (no fixed sleeps). Every test ends by checking that
 // the fills the session reported, booked on the starting balances, equal the sim's account.
 #include <gtest/gtest.h>
+
+#include <map>
 #include <stdlib.h>
 
 #include <chrono>
@@ -380,6 +382,7 @@ TEST_F(BinanceOrdersLoopback, TenThousandOrdersThroughSixtyFourSlotsWithFivePerc
   constexpr int kOrders = 10'000;
   engine::OrderTracker table(1, /*slots=*/64);
   int opened = 0, table_full = 0, late_reports = 0;
+  std::map<RejectReason, int> rejected_by;  // refusals, by reason
   size_t seen = 0;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(240);
   while ((opened < kOrders || table.open() > 0) && std::chrono::steady_clock::now() < deadline) {
@@ -401,6 +404,7 @@ TEST_F(BinanceOrdersLoopback, TenThousandOrdersThroughSixtyFourSlotsWithFivePerc
         ++late_reports;  // a report for an order already closed: changes nothing
         continue;
       }
+      if (e.kind == ExecKind::kRejected) ++rejected_by[e.reason];
       if (e.kind == ExecKind::kUnknown) table.MarkUnknown(*o);
       if (e.kind == ExecKind::kFill) table.AddFill(*o, e.fill_qty);
       if (e.final) table.Close(*o, e.kind);
@@ -413,13 +417,19 @@ TEST_F(BinanceOrdersLoopback, TenThousandOrdersThroughSixtyFourSlotsWithFivePerc
   EXPECT_EQ(out.opened, static_cast<uint64_t>(kOrders));
   EXPECT_EQ(out.filled + out.partly_filled + out.unfilled + out.rejected, static_cast<uint64_t>(kOrders))
       << "every order resolved";
-  EXPECT_EQ(out.filled, static_cast<uint64_t>(kOrders)) << "every order filled on the venue, dropped replies included";
-  EXPECT_EQ(out.unknown_seen, static_cast<uint64_t>(kOrders / 20)) << "exactly the dropped replies went unknown";
+  // On a loaded machine (sanitizers, parallel suites) the session's outbound queue can fill: an
+  // order refused there (kBackpressure) never leaves and is reported rejected at once. Every
+  // other order reaches the venue and fills, dropped replies included.
+  const uint64_t placed = static_cast<uint64_t>(sim_.LogCount("place"));
+  EXPECT_EQ(rejected_by.size(), rejected_by.count(RejectReason::kBackpressure)) << "only local backpressure refuses";
+  EXPECT_EQ(out.rejected + placed, static_cast<uint64_t>(kOrders));
+  EXPECT_LE(out.rejected, static_cast<uint64_t>(kOrders / 100)) << "backpressure stays the exception";
+  EXPECT_EQ(out.filled, placed) << "every order that reached the venue filled, dropped replies included";
+  EXPECT_EQ(out.unknown_seen, placed / 20) << "exactly the dropped replies went unknown";
   EXPECT_EQ(out.unknown_resolved, out.unknown_seen);
   EXPECT_EQ(C(s_.counters.unknown_resolved), out.unknown_seen);
   EXPECT_GT(table_full, 0) << "the 64-slot table did fill up (the test exercises a full table)";
   EXPECT_EQ(late_reports, 0);
-  EXPECT_EQ(sim_.LogCount("place"), kOrders);
   ExpectBalancesMatchTheSim();
 }
 
