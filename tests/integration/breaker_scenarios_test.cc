@@ -253,9 +253,9 @@ cooldown_ms = 300
       << "not before its cooldown";
 }
 
-// Drawdown: an adversarial path. Both venues' books fall from 30000 to 28000: the engine's 4 BTC
-// lose 8000 of a 320000 NAV peak (2.5%), over the 2% limit: the drawdown breaker trips, global
-// halt, and a dislocation afterwards sends nothing.
+// Drawdown: an adversarial path. Both venues' books fall from 30000 to 26000: the engine's 4 BTC
+// lose about 16000 of a 320000 NAV peak (5%), over the 2% limit: the drawdown breaker trips,
+// global halt, and a dislocation afterwards sends nothing.
 TEST_F(BreakerScenarios, DrawdownFromTheNavPeakHaltsEverything) {
   Start(2, R"([risk.breakers.drawdown]
 max_drawdown_bps = "200"
@@ -264,18 +264,19 @@ cooldown_ms = 60000
         "[reference]\nmax_age_ms = 600000\n", "", /*paused=*/true);
   // The peak first: NAV (4 BTC at 30000 + 200000 USDT) as the core has valued it.
   ASSERT_TRUE(WaitFor([&] { return Amt(Status().value("nav", "0")) >= Amt("319000"); }, 10s)) << Status().dump();
-  for (const char* px : {"29500", "29000", "28500", "28000"}) {
-    const std::string bid = std::string(px) + ".00", ask = std::string(px) + ".50";
-    SetBook("binance_a", json::array({{bid, "1"}}), json::array({{ask, "1"}}));
-    SetBook("binance_b", json::array({{bid, "1"}}), json::array({{ask, "1"}}));
-  }
+  // Both books fall 30000 -> 26000. Between the two sets the books cross for a moment, and the
+  // engine may take it (at most 1 BTC, about 4000 USDT of profit): NAV ends between 304000 and
+  // 308000, 3.75-5% below the peak either way.
+  SetBook("binance_b", json::array({{"26000.00", "1"}}), json::array({{"26000.50", "1"}}));
+  SetBook("binance_a", json::array({{"26000.00", "1"}}), json::array({{"26000.50", "1"}}));
+  ASSERT_TRUE(WaitFor([&] { return Amt(Status().value("nav", "0")) <= Amt("308500"); }, 15s)) << Status().dump();
   const json tripped = WaitSlot("drawdown", "global", {"tripped"});
   ASSERT_EQ(tripped.value("state", ""), "tripped") << Breakers().dump();
   EXPECT_GT(tripped["last_value"].get<int64_t>(), 2'000'000) << "above 2% (Rate raw)";
   EXPECT_EQ(Status().value("state", ""), "HALTED");
   const uint64_t before = SimOrders();
-  SetBook("binance_a", json::array({{"27999.00", "1"}}), json::array({{"28000.00", "1"}}));
-  SetBook("binance_b", json::array({{"28200.00", "0.1"}}), json::array({{"28201.00", "1"}}));
+  SetBook("binance_a", json::array({{"25999.00", "1"}}), json::array({{"26000.00", "1"}}));
+  SetBook("binance_b", json::array({{"26200.00", "0.1"}}), json::array({{"26201.00", "1"}}));
   EXPECT_FALSE(WaitFor([&] { return SimOrders() > before; }, 1500ms)) << "halted: no order";
 }
 
