@@ -253,13 +253,20 @@ void ReadAdmin(const Node& root, Config& c, ErrorList& errors) {
 
 void ReadJournal(const Node& root, Config& c) {
   const Node journal = root.Child("journal");
-  journal.AllowOnly({"path", "flush_interval_us", "fsync", "ring_capacity"});
+  journal.AllowOnly({"path", "flush_interval_us", "fsync", "ring_capacity", "segment_mb", "snapshot_every",
+                     "spill_records", "reconcile_timeout_ms"});
   c.journal.path = journal.String("path");
   if (c.journal.path.empty()) journal.Fail("path", "must not be empty");
   c.journal.flush_interval_us = journal.Int("flush_interval_us", 10, 1'000'000, 1000);
   c.journal.fsync = journal.Bool("fsync", true);
   c.journal.ring_capacity = static_cast<int>(journal.Int("ring_capacity", 1024, 1 << 22, 1 << 16));
   if ((c.journal.ring_capacity & (c.journal.ring_capacity - 1)) != 0) journal.Fail("ring_capacity", "must be a power of two");
+  c.journal.segment_mb = journal.Int("segment_mb", 1, 1 << 16, 64);
+  c.journal.snapshot_every = journal.Int("snapshot_every", 0, int64_t{1} << 40, 100000);
+  if (c.journal.snapshot_every != 0 && c.journal.snapshot_every < 1000)
+    journal.Fail("snapshot_every", "must be 0 (never) or at least 1000 records");
+  c.journal.spill_records = static_cast<int>(journal.Int("spill_records", 1024, 1 << 22, 1 << 16));
+  c.journal.reconcile_timeout_ms = journal.Int("reconcile_timeout_ms", 100, 3'600'000, 30000);
 }
 
 void ReadLog(const Node& root, Config& c) {
@@ -756,6 +763,7 @@ Config Parse(const std::string& text, const std::string& origin, const ParseOpti
                   "venues", "reference", "allocation", "execution", "sim"});
   Config c;
   c.origin = origin;
+  c.source_text = text;
   ThreadConfig venue_default;
   errors.Collect([&] { ReadEngine(root, c); });
   ReadAdmin(root, c, errors);

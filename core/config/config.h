@@ -221,10 +221,14 @@ struct RiskConfig {
 };
 
 struct JournalConfig {
-  std::string path;
+  std::string path;                  // a directory of segments (format 3)
   int64_t flush_interval_us = 1000;  // group-commit window
   bool fsync = true;                 // fdatasync after each group write
   int ring_capacity = 1 << 16;
+  int64_t segment_mb = 64;           // a segment rotates when it reaches this size
+  int64_t snapshot_every = 100000;   // the core writes a snapshot every this many records (0 = never)
+  int spill_records = 1 << 16;       // the core's spill area when the ring is full (records)
+  int64_t reconcile_timeout_ms = 30000;  // after a restart: how long venues get to reconcile
 };
 
 // Limits of the admin socket ([admin]); its path is Config::admin_socket.
@@ -306,6 +310,9 @@ struct AllocationConfig {
 
 struct Config {
   std::string origin;  // file path or "<embedded demo config>"
+  // The text it was parsed from (the journal records its normalized form each session; replay
+  // parses that back). Holds no secret: credentials come from the environment.
+  std::string source_text;
   std::string name;
   int64_t timer_ms = 10;  // [engine] timer_ms: the control thread's timer period, 1..1000
   std::string admin_socket;

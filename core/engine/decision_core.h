@@ -20,8 +20,11 @@
 #include <atomic>
 #include <cstdint>
 #include <optional>
+#include <string>
+#include <string_view>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "core/base/fixed_point.h"
 #include "core/base/ids.h"
 #include "core/engine/arbitrage.h"
@@ -69,8 +72,31 @@ class DecisionCore final : private risk::BreakerEventSink {
 
   DecisionCore(const EngineParams& params, Wiring wiring);
 
-  // Writes the session-start record. Call once before the agent starts.
-  void Begin(Nanos wall_time) noexcept;
+  // Starts a session: journals the normalized config text (kConfig chunks), then the
+  // session-start record, then begins the session. Call once before the agent starts (and in
+  // replay/recovery where the journal shows a session start). With a state loaded from an
+  // earlier session (LoadState), the session starts in phase kReconciling: books and venue
+  // connection state are cleared (they belonged to the old connections), every order the old
+  // session left open goes out as a query intent (OrderIntent.query), and a venue trades again
+  // only once its recovered orders are resolved and a balance snapshot reconciled it.
+  void Begin(Nanos wall_time, std::string_view config_text) noexcept;
+
+  // One input, as DoWork handles it: journal it, handle it, then write a snapshot when
+  // snapshot_every records have gone by. Replay and recovery drive the core through these.
+  void Step(const VenueMsg& msg) noexcept;
+  void Step(const ControlCommand& cmd) noexcept;
+
+  // Durability (DESIGN §8; core/engine/snapshot.h). The whole decision state — every part's
+  // state, not params, wiring or measurements — as bytes, deterministic (the same state gives
+  // the same bytes), and back. LoadState refuses bytes of another layout or size, naming what
+  // is wrong. Cold path: SaveState reuses `out`'s capacity.
+  void SaveState(std::string* out) const;
+  absl::Status LoadState(std::string_view bytes);
+
+  // kRecovering (the engine replays the journal; the core is not running yet), kReconciling
+  // (a session that started from recovered state, until its venues reconciled), kTrading.
+  enum class Phase : uint8_t { kRecovering = 0, kReconciling, kTrading };
+  Phase phase() const noexcept { return phase_; }
 
   // Agent interface.
   int DoWork() noexcept;
@@ -186,6 +212,11 @@ class DecisionCore final : private risk::BreakerEventSink {
   std::array<uint64_t, kMaxVenues> integrity_events_{};  // gaps + checksum failures + resyncs per venue
   std::array<bool, kMaxVenues * kMaxInstruments> lists_{};
   std::array<Nanos, kMaxVenues> oldest_unknown_{};
+  // Durability.
+  Phase phase_ = Phase::kTrading;
+  uint64_t next_snapshot_seq_ = 0;  // write a snapshot once the journal's seq reaches this (0: never)
+  std::string snapshot_buf_;        // SaveState's bytes, reused (reserved at construction)
+  std::string snapshot_enc_;        // their zero-run encoding, reused
 };
 
 }  // namespace hs::engine

@@ -64,6 +64,11 @@ struct EngineParams {
   VolSpikeParams vol_spike;      // [risk.breakers.vol_spike] measurement
   LegRiskParams legs;  // repairing groups whose legs filled differently ([execution])
   uint64_t client_id_base = 1;  // first client order id (unique per session)
+  // Durability ([journal]): a snapshot of the whole state every this many journal records
+  // (0 = never); after a restart, venues that have not reconciled within reconcile_timeout
+  // (input time from the session's start) stay out of trading and the rest go on.
+  uint64_t snapshot_every = 0;
+  Nanos reconcile_timeout = Nanos::FromMillis(30'000);
   // Telemetry is published every this many kTimer inputs (and after each operator command).
   int telemetry_every_timers = 5;
 };

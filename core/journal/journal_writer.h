@@ -7,8 +7,8 @@
 //
 // Failure is never silent (DESIGN §8): a failed or short write or a failed fdatasync sets
 // failed(), which the core checks every duty cycle to halt trading; nothing is retried.
-// Full ring: the sink spins (yielding) until the writer makes room and counts the stall —
-// the journal never drops a record.
+// Full ring: the sink spills (see JournalSink) — the core never spins and the journal never
+// drops a record. Segments: see journal_format.h (rotation, commit marks, the hash chain).
 #pragma once
 
 #include <atomic>
@@ -16,8 +16,10 @@
 #include <cstring>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
+#include "core/journal/journal_dir.h"
 #include "core/journal/journal_format.h"
 #include "core/runtime/spsc_ring.h"
 
@@ -35,37 +37,62 @@ static_assert(std::is_trivially_copyable_v<Entry>);
 
 using EntryRing = runtime::SpscRing<Entry>;
 
-// The core's end. Assigns sequence numbers; never drops.
+// The core's end. Assigns sequence numbers (from `first_seq`: the journal's next one); never
+// drops a record and never spins. When the ring is full a record goes to a preallocated spill
+// area (order kept: while anything is spilled, new records queue behind it), and Flush() moves
+// spilled records into the ring as the writer makes room. Bounded: while the spill holds
+// anything the core opens no new orders (backlogged()), and it reads no new input unless
+// spill_room() covers the most records one input can produce (DecisionCore::kMaxRecordsPerInput)
+// — so the spill cannot overflow. If it ever did (a bug), Append falls back to waiting for the
+// writer (counted in overflow_waits()) rather than lose the record.
 class JournalSink {
  public:
   JournalSink() = default;
-  explicit JournalSink(EntryRing::Producer p) : ring_(std::move(p)) {}
+  explicit JournalSink(EntryRing::Producer p, uint64_t first_seq = 1, size_t spill_capacity = 0);
 
   template <typename T>
   void Append(RecordType type, const T& msg) noexcept {
     static_assert(std::is_trivially_copyable_v<T> && sizeof(T) <= kMaxPayload);
     if (!ring_.valid()) return;
-    Entry* e = ring_.TryClaim();
-    if (e == nullptr) e = ClaimBlocking();
+    Entry* e = spill_count_ == 0 ? ring_.TryClaim() : nullptr;
+    if (e == nullptr) e = SpillSlot();
     e->type = static_cast<uint16_t>(type);
     e->length = static_cast<uint16_t>(sizeof(T));
     e->seq = ++seq_;
     std::memcpy(e->payload, &msg, sizeof(T));  // written in place: one copy
-    ring_.Commit();
+    if (e != spill_tail_entry_) ring_.Commit();
   }
+  // Moves spilled records into the ring while it has room. Cheap when nothing is spilled.
+  void Flush() noexcept {
+    if (spill_count_ != 0) FlushSpill();
+  }
+  bool backlogged() const noexcept { return spill_count_ != 0; }
+  size_t spill_room() const noexcept { return spill_.size() - spill_count_; }
   uint64_t last_seq() const noexcept { return seq_; }
-  uint64_t stalls() const noexcept { return stalls_; }
+  // Records that went through the spill; the most it ever held; waits because it was full.
+  uint64_t stalls() const noexcept { return spilled_; }
+  uint64_t spill_high_water() const noexcept { return spill_high_; }
+  uint64_t overflow_waits() const noexcept { return overflow_waits_; }
 
  private:
-  Entry* ClaimBlocking() noexcept;
+  Entry* SpillSlot() noexcept;  // the spill's next slot (sets spill_tail_entry_), or a ring slot after waiting
+  void FlushSpill() noexcept;
   EntryRing::Producer ring_;
   uint64_t seq_ = 0;
-  uint64_t stalls_ = 0;
+  std::vector<Entry> spill_;  // preallocated at construction; a FIFO ring
+  size_t spill_head_ = 0;
+  size_t spill_count_ = 0;
+  Entry* spill_tail_entry_ = nullptr;  // the slot SpillSlot returned last when it was a spill slot
+  uint64_t spilled_ = 0;
+  uint64_t spill_high_ = 0;
+  uint64_t overflow_waits_ = 0;
 };
 
 struct WriterOptions {
-  std::string path;
+  std::string path;  // the journal directory
   std::string engine_name;
+  uint64_t segment_bytes = 64ull << 20;  // rotate at this size ([journal] segment_mb)
+  std::string config_text;  // normalized (NormalizeConfigText): its SHA-256 goes in each segment header
   int64_t flush_interval_ns = 1'000'000;
   bool fsync = true;
   size_t buffer_bytes = 1 << 20;  // per group buffer
@@ -79,8 +106,10 @@ class JournalWriter {
   JournalWriter(const JournalWriter&) = delete;
   JournalWriter& operator=(const JournalWriter&) = delete;
 
-  // Creates (truncates) the file, writes its header, sets up io_uring. Call before starting.
-  absl::Status Open();
+  // Opens a new session's first segment at `at` (from PrepareAppend: the caller recovered the
+  // journal first), writes its header, sets up io_uring. Never truncates or overwrites anything.
+  // Call before starting.
+  absl::Status Open(const AppendPoint& at);
 
   // Agent interface (runtime::Agent).
   int DoWork() noexcept;
@@ -91,7 +120,10 @@ class JournalWriter {
   bool failed() const noexcept { return failed_.load(std::memory_order_acquire); }
   const std::atomic<bool>& failed_flag() const noexcept { return failed_; }
   uint64_t records_written() const noexcept { return records_.load(std::memory_order_relaxed); }
+  // Highest sequence number whose group's write and fdatasync completed (with every group before
+  // it): the engine reports it in status, and a crash never loses a record at or below it.
   uint64_t durable_seq() const noexcept { return durable_seq_.load(std::memory_order_relaxed); }
+  uint64_t segments_opened() const noexcept { return segments_.load(std::memory_order_relaxed); }
   uint64_t bytes_written() const noexcept { return bytes_.load(std::memory_order_relaxed); }
   // First failure's text (valid once failed() is true).
   std::string failure() const;
@@ -104,6 +136,7 @@ class JournalWriter {
   std::atomic<uint64_t> records_{0};
   std::atomic<uint64_t> durable_seq_{0};
   std::atomic<uint64_t> bytes_{0};
+  std::atomic<uint64_t> segments_{0};
 };
 
 }  // namespace hs::journal

@@ -101,6 +101,8 @@ const char* ControlOpName(ControlOp op) noexcept {
       return "drain";
     case ControlOp::kReset:
       return "reset";
+    case ControlOp::kJournalFailed:
+      return "journal_failed";
   }
   return "?";
 }

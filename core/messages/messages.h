@@ -89,6 +89,12 @@ struct OrderIntent {
   uint32_t group = 0;       // id shared by the legs of one decision (an arbitrage pair, a paired rebalance)
   bool post_only = false;   // GTC only: rest as maker or be refused (where the venue offers it)
   bool cancel = false;      // a cancel of the order `client_id` names: the risk gate always passes it
+  // Recovery (DESIGN §8): not a new order but one a previous session sent and never saw end.
+  // The order session adopts it as unknown and queries the venue for it by client id; its
+  // reports then carry the order's cumulative outcome since it was sent (the core subtracts what
+  // it had already booked). The risk gate passes it like a cancel; it never reaches the wire as
+  // an order.
+  bool query = false;
   // Measurements, not decisions: TSC latency stamps. No decision reads them, and a replay
   // compares records with them cleared (ClearMeasurements).
   TscStamp origin_stamp;    // recv_stamp of the tick that triggered the decision
@@ -170,7 +176,9 @@ struct VenueMsg {
 // kDrain (the engine is stopping): no new group starts; open ones may still end (repairs run).
 // kReset: an operator resets the breaker `arg` names (risk::BreakerId): its tripped and latched
 // slots clear (the journal breaker cannot be reset).
-enum class ControlOp : uint8_t { kNone = 0, kHalt, kReduce, kResume, kKill, kShutdown, kTimer, kRefused, kDrain, kReset };
+// kJournalFailed: the core saw the journal writer fail. The core journals it as an input (before
+// handling it), so a replay trips the journal breaker at the same point.
+enum class ControlOp : uint8_t { kNone = 0, kHalt, kReduce, kResume, kKill, kShutdown, kTimer, kRefused, kDrain, kReset, kJournalFailed };
 const char* ControlOpName(ControlOp op) noexcept;
 
 inline constexpr uint32_t kNoPeer = 0xFFFFFFFFu;  // a command the engine issued itself (no operator)
