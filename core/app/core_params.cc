@@ -142,6 +142,8 @@ engine::EngineParams CoreParamsFromConfig(const config::Config& cfg, uint64_t cl
   }
   RiskParamsFromConfig(cfg, &p);
   p.client_id_base = client_id_base;
+  p.snapshot_every = static_cast<uint64_t>(cfg.journal.snapshot_every);
+  p.reconcile_timeout = Nanos::FromMillis(cfg.journal.reconcile_timeout_ms);
   return p;
 }
 

@@ -176,13 +176,26 @@ absl::Status Engine::Init() {
   control_ = control_ring_->TakeProducer();
   journal_ring_ = std::make_unique<journal::EntryRing>(static_cast<size_t>(cfg_.journal.ring_capacity));
 
+  // The journal (DESIGN §8) is a directory no restart truncates. A torn tail the last run left
+  // is kept aside in a file next to its segment and the segment cut back to its valid prefix;
+  // the new session appends after it. A journal damaged anywhere else stops the start: the
+  // operator looks at it (`homeostat journal verify`) before anything trades on top of it.
+  auto at = journal::PrepareAppend(cfg_.journal.path);
+  if (!at.ok()) return at.status();
+  if (!at->tail_file.empty())
+    logger_->Direct(runtime::LogLevel::kWarn, "journal: torn tail of the last run (%s) kept in %s (%llu bytes); appending after seq %llu",
+                    at->tail_damage.c_str(), at->tail_file.c_str(), static_cast<unsigned long long>(at->tail_bytes),
+                    static_cast<unsigned long long>(at->next_seq - 1));
+  append_at_ = *at;
+  const std::string config_text = journal::NormalizeConfigText(cfg_.source_text);
   journal::WriterOptions wo;
   wo.path = cfg_.journal.path;
   wo.engine_name = cfg_.name;
   wo.flush_interval_ns = cfg_.journal.flush_interval_us * 1000;
   wo.fsync = cfg_.journal.fsync;
+  wo.segment_bytes = static_cast<uint64_t>(cfg_.journal.segment_mb) << 20;
+  wo.config_text = config_text;
   journal_ = std::make_unique<journal::JournalWriter>(wo, journal_ring_->TakeConsumer());
-  if (auto s = journal_->Open(); !s.ok()) return s;
 
   engine::DecisionCore::Wiring w;
   for (size_t i = 0; i < nv; ++i) {
@@ -216,7 +229,8 @@ absl::Status Engine::Init() {
     venue_threads_.push_back(std::move(vt));
   }
   w.from_control = control_ring_->TakeConsumer();
-  w.journal = journal::JournalSink(journal_ring_->TakeProducer());
+  w.journal = journal::JournalSink(journal_ring_->TakeProducer(), append_at_.next_seq,
+                                   static_cast<size_t>(cfg_.journal.spill_records));
   w.journal_failed = &journal_->failed_flag();
   w.telemetry = &telemetry_;
   w.metrics = &metrics_;
@@ -244,6 +258,41 @@ absl::Status Engine::Init() {
   admin_ = std::make_unique<control::AdminServer>(
       cfg_.admin_socket, std::move(ao), [this](const control::AdminCommand& c) { return admin_service_->Handle(c); });
   if (auto s = admin_->Open(); !s.ok()) return s;
+  if (auto s = Recover(); !s.ok()) return s;
+  // The new session's first segment: only after recovery read the journal as it was.
+  if (auto s = journal_->Open(append_at_); !s.ok()) return s;
+  return absl::OkStatus();
+}
+
+absl::Status Engine::Recover() {
+  // Recovery before trading (DESIGN §8): the core's state at the end of the journal, from the
+  // newest snapshot and the records after it; the admin socket answers meanwhile (phase
+  // "recovering"). The core then starts its session from that state: it queries the orders
+  // the old session left open and trades only once each venue has reconciled.
+  auto scan = journal::ScanJournalDir(cfg_.journal.path);
+  if (!scan.ok()) return scan.status();
+  if (scan->records == 0) return absl::OkStatus();
+  recovering_.store(true, std::memory_order_release);
+  const int64_t t0 = MonoNow().value;
+  auto rec = app::RecoverState(*scan, [this](uint64_t n) {
+    recovered_records_.store(n, std::memory_order_relaxed);
+    admin_->Poll(0);
+  });
+  if (!rec.ok()) return absl::DataLossError("journal recovery failed: " + std::string(rec.status().message()));
+  if (auto s = core_->LoadState(rec->state); !s.ok())
+    return absl::DataLossError("journal recovery: the recovered state does not load: " + std::string(s.message()));
+  recovery_ = *rec;
+  recovery_ms_ = (MonoNow().value - t0) / 1'000'000;
+  recovered_records_.store(rec->records, std::memory_order_relaxed);
+  resumed_ = true;
+  // Orders the venue knows and the journal does not: canceled when each session first connects.
+  for (auto& vt : venue_threads_) vt->SetCancelAllOnConnect(true);
+  logger_->Direct(runtime::LogLevel::kInfo,
+                  "journal: recovered %llu records (from seq %llu; snapshot at %llu) of %llu in %lld ms; %llu sessions before",
+                  static_cast<unsigned long long>(rec->records), static_cast<unsigned long long>(rec->from_seq),
+                  static_cast<unsigned long long>(rec->snapshot_at), static_cast<unsigned long long>(rec->last_seq),
+                  static_cast<long long>(recovery_ms_), static_cast<unsigned long long>(rec->sessions));
+  recovering_.store(false, std::memory_order_release);
   return absl::OkStatus();
 }
 
@@ -254,7 +303,8 @@ void Engine::Start() {
     agent_failed_.store(true, std::memory_order_release);
     std::fprintf(stderr, "homeostat: agent %s failed: %s; kill switch set\n", agent.c_str(), what.c_str());
   };
-  core_->Begin(WallNow());
+  core_->Begin(WallNow(), journal::NormalizeConfigText(cfg_.source_text));
+  core_->PublishTelemetry();
   journal_runner_ = std::make_unique<runtime::AgentRunner>();
   journal_runner_->Start(journal_.get(), runtime::ThreadSpec{"hs-journal", cfg_.journal_thread.cpu, IdleFor(cfg_.journal_thread)},
                          on_failure);
@@ -525,6 +575,19 @@ std::string Engine::VenuesJson() {
   return o + "]";
 }
 
+const char* Engine::PhaseName() const {
+  if (recovering_.load(std::memory_order_acquire) || !started_) return "recovering";
+  switch (static_cast<engine::DecisionCore::Phase>(tel_.phase)) {
+    case engine::DecisionCore::Phase::kRecovering:
+      return "recovering";
+    case engine::DecisionCore::Phase::kReconciling:
+      return "reconciling";
+    case engine::DecisionCore::Phase::kTrading:
+      return "trading";
+  }
+  return "?";
+}
+
 std::string Engine::StatusJson() {
   ReadTelemetry();
   const engine::CoreTelemetry& t = tel_;
@@ -535,10 +598,20 @@ std::string Engine::StatusJson() {
   std::string o = "{\"ok\":true,\"engine\":" + Q(cfg_.name);
   o += ",\"uptime_s\":" + std::to_string((now - started_mono_ns_) / 1'000'000'000);
   o += ",\"state\":" + Q(risk::TradingStateName(static_cast<risk::TradingState>(t.global_state)));
+  o += ",\"phase\":" + Q(PhaseName());
   o += std::string(",\"kill_switch\":") + (kill_.halted() ? "true" : "false");
   o += std::string(",\"kill_latched_in_core\":") + (t.killed ? "true" : "false");
   o += ",\"journal\":{\"path\":" + Q(cfg_.journal.path) + ",\"records\":" + std::to_string(journal_->records_written()) +
-       ",\"durable_seq\":" + std::to_string(journal_->durable_seq()) + ",\"failed\":" + (journal_->failed() ? "true" : "false") + "}";
+       ",\"durable_seq\":" + std::to_string(journal_->durable_seq()) + ",\"failed\":" + (journal_->failed() ? "true" : "false") +
+       ",\"session\":" + std::to_string(append_at_.session) + ",\"first_seq\":" + std::to_string(append_at_.next_seq) +
+       ",\"segments\":" + std::to_string(journal_->segments_opened()) +
+       ",\"backlogs\":" + std::to_string(t.counters.journal_backlogs) + "}";
+  o += ",\"recovery\":{\"resumed\":" + std::string(resumed_ ? "true" : "false") +
+       ",\"records\":" + std::to_string(recovered_records_.load(std::memory_order_relaxed)) +
+       ",\"from_seq\":" + std::to_string(recovery_.from_seq) + ",\"snapshot_at\":" + std::to_string(recovery_.snapshot_at) +
+       ",\"ms\":" + std::to_string(recovery_ms_) + ",\"tail_file\":" + Q(append_at_.tail_file) +
+       ",\"orders_queried\":" + std::to_string(t.recovered_orders) +
+       ",\"reconcile_timeouts\":" + std::to_string(t.reconcile_timeouts) + "}";
   // After shutdown the venue threads are gone: show them as they were just before.
   o += ",\"venues\":" + (final_venues_json_.empty() ? VenuesJson() : final_venues_json_);
   const engine::CoreCounters& cc = t.counters;

@@ -14,6 +14,7 @@
 #include "absl/status/status.h"
 #include "core/config/config.h"
 #include "core/control/admin_server.h"
+#include "core/app/journal_replay.h"
 #include "core/control/admin_service.h"
 #include "core/engine/decision_core.h"
 #include "core/engine/telemetry.h"
@@ -73,6 +74,8 @@ class Engine : private control::AdminActions {
   void ReadTelemetry(engine::CoreTelemetry* out) override { telemetry_.Read(out); }
   int64_t WallNowNs() override { return WallNow().value; }
 
+  absl::Status Recover();
+  const char* PhaseName() const;
   bool PushControl(ControlOp op, VenueId venue, uint32_t peer_uid, ControlOp refused_op = ControlOp::kNone,
                    uint8_t arg = 0);
   std::string SendCancelAlls();
@@ -121,6 +124,13 @@ class Engine : private control::AdminActions {
   uint64_t timer_drops_ = 0;  // kTimer inputs not sent: the control ring was full
   bool started_ = false;
   bool stopped_ = false;
+  // Durability: where this session appends, and what recovery found.
+  journal::AppendPoint append_at_;
+  RecoveredState recovery_;
+  std::atomic<bool> recovering_{false};
+  std::atomic<uint64_t> recovered_records_{0};
+  int64_t recovery_ms_ = 0;
+  bool resumed_ = false;
 };
 
 }  // namespace hs::app

@@ -3,6 +3,7 @@
 //   homeostat ctl status|positions|orders|pnl|breakers|limits|help [--json] [--socket PATH] [--config FILE]
 //   homeostat ctl kill|resume|halt|reduce [--venue NAME] | reset NAME  [--socket PATH] [--config FILE]
 //   homeostat journal verify [--strict] FILE
+//   homeostat replay --journal DIR
 //   homeostat backtest --config FILE --events FILE.jsonl --out DIR
 //   homeostat backtest --stamp VENUE FILE [--every-ms N] [--start-ns T]
 //   homeostat feed-check --venue V --symbol S --file capture.jsonl [--depth N]
@@ -24,6 +25,7 @@
 #include "core/app/backtest_runner.h"
 #include "core/app/engine.h"
 #include "core/app/feed_check.h"
+#include "core/app/journal_replay.h"
 #include "core/config/config.h"
 #include "core/control/admin_render.h"
 #include "core/control/admin_server.h"
@@ -203,7 +205,8 @@ int main(int argc, char** argv) {
   CLI::App app{"homeostat: low-latency cross-venue arbitrage and rebalancing engine"};
   app.require_subcommand(1);
   app.set_version_flag("--version", std::string("homeostat ") + HS_VERSION);
-  if (!CheckSubcommand("homeostat", argc > 1 ? argv[1] : nullptr, {"run", "ctl", "journal", "feed-check", "backtest"})) return 2;
+  if (!CheckSubcommand("homeostat", argc > 1 ? argv[1] : nullptr, {"run", "ctl", "journal", "replay", "feed-check", "backtest"}))
+    return 2;
   if (argc > 1 && std::strcmp(argv[1], "journal") == 0 &&
       !CheckSubcommand("homeostat journal", argc > 2 ? argv[2] : nullptr, {"verify"}))
     return 2;
@@ -216,7 +219,7 @@ int main(int argc, char** argv) {
       ->check(CLI::Validator(CheckSeconds, "SECONDS>=0", "seconds"));
   run->add_flag("--status-line", opts.status_line, "print a live status line every second");
   run->add_option("--summary", opts.summary_path, "write a JSON summary here on exit");
-  run->add_option("--journal", opts.journal_path, "journal file (overrides [journal].path)");
+  run->add_option("--journal", opts.journal_path, "journal directory (overrides [journal].path)");
   run->add_option("--socket", opts.socket_path, "admin socket (overrides [admin].socket)");
   run->add_option("--log", opts.log_path, "log file (overrides [log].path)");
   run->add_option("--ca-file", opts.ca_file, "extra trusted CA certificate (PEM) for TLS venues");
@@ -245,6 +248,14 @@ int main(int argc, char** argv) {
   bool strict = false;
   verify->add_option("file", journal_file, "journal file")->required();
   verify->add_flag("--strict", strict, "exit 3 when the journal is sound but its session did not close (no session_end)");
+
+  auto* replay = app.add_subcommand(
+      "replay",
+      "run the decision core over a journal's inputs, every session with its own journaled config, and compare every "
+      "record it writes with the journal's; last line 'replay: N records, identical' (exit 0) or 'replay: diverged at "
+      "seq S' (exit 1)");
+  std::string replay_dir;
+  replay->add_option("--journal", replay_dir, "journal directory")->required();
 
   auto* bt = app.add_subcommand(
       "backtest",
@@ -301,6 +312,12 @@ int main(int argc, char** argv) {
       return 2;
     }
     return hs::app::RunBacktest(bta);
+  }
+  if (*replay) {
+    std::string out;
+    const int rc = hs::app::RunReplay(replay_dir, &out);
+    std::fputs(out.c_str(), rc == 2 ? stderr : stdout);
+    return rc;
   }
   if (*run) return Run(config_path, opts);
   if (*ctl) return Ctl(ctl_args);

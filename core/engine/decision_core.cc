@@ -1,6 +1,7 @@
 #include "core/engine/decision_core.h"
 
 #include <algorithm>
+#include <cstring>
 
 #include "core/base/clock.h"
 #include "core/journal/journal_format.h"
@@ -52,48 +53,185 @@ DecisionCore::DecisionCore(const EngineParams& params, Wiring wiring)
   CopyRisk();
 }
 
-void DecisionCore::Begin(Nanos wall_time) noexcept {
+void DecisionCore::Begin(Nanos wall_time, std::string_view config_text) noexcept {
+  // The session's config first (DESIGN §8: replay rebuilds each session's core from it), in
+  // chunks; then session_start.
+  const uint32_t total = static_cast<uint32_t>(config_text.size());
+  for (uint32_t off = 0; off < total || off == 0;) {
+    journal::ConfigChunk c;
+    c.total = total;
+    c.offset = off;
+    const uint32_t n = std::min<uint32_t>(total - off, static_cast<uint32_t>(sizeof c.bytes));
+    c.length = static_cast<uint16_t>(n);
+    if (n > 0) std::memcpy(c.bytes, config_text.data() + off, n);
+    w_.journal.Append(journal::RecordType::kConfig, c);
+    off += n;
+    if (n == 0) break;
+  }
   journal::SessionStart s;
   s.wall_ns = wall_time.value;
   s.venues = static_cast<uint32_t>(p_.venues);
   s.instruments = static_cast<uint32_t>(p_.instruments);
-  s.tsc_ticks_per_ms = static_cast<uint64_t>(TscClock::ticks_per_ns() * 1e6);
+  s.tsc_ticks_per_ms = 0;  // a measurement: not journaled, so two runs' records agree
   s.client_id_base = p_.client_id_base;
   w_.journal.Append(journal::RecordType::kSessionStart, s);
+  StartSession(wall_time);
+  MaybeSnapshot();
+}
+
+void DecisionCore::StartSession(Nanos wall_time) noexcept {
+  last_input_ = wall_time;
+  ++sessions_;
+  // A client id no earlier session can have used: the session's own prefix (journaled in
+  // session_start) or, if the recovered tracker is already past it, its next id.
+  orders_.AdvanceClientIds(p_.client_id_base);
+  if (sessions_ == 1) {
+    phase_ = Phase::kTrading;
+    return;
+  }
+  // A session that continues recovered state. The books and the connections belonged to the
+  // old process: nothing of them is usable until this session's venue threads say so.
+  phase_ = Phase::kReconciling;
+  reconcile_deadline_ = Nanos{wall_time.value + p_.reconcile_timeout.value};
+  for (int v = 0; v < p_.venues; ++v) {
+    VenueStatus st;
+    st.venue = VenueId{static_cast<uint8_t>(v)};
+    st.instrument = InstrumentId::Invalid();
+    st.state = FeedState::kDisconnected;
+    OnStatus(st);
+    reconcile_[v] = ReconcileState{};
+    // A trading venue reconciles again: its recovered orders resolved, then a balance snapshot.
+    recon_pending_[v] = p_.venue[v].trading;
+  }
+  // Every order the old session left open goes to its venue's session as a query: adopted as
+  // unknown and resolved from the venue's answer (OrderIntent.query).
+  orders_.ForEachOpenMutable([&](TrackedOrder& o) {
+    o.adopted = true;
+    orders_.MarkUnknown(o, wall_time);
+    OrderIntent q;
+    q.client_id = o.id;
+    q.venue = o.venue;
+    q.instrument = o.instrument;
+    q.side = o.side;
+    q.tif = o.tif;
+    q.purpose = o.purpose;
+    q.limit_px = o.limit_px;
+    q.qty = o.qty;
+    q.group = o.group;
+    q.query = true;
+    q.decision_time = wall_time;
+    auto& ring = w_.to_venues.size() > o.venue.value ? w_.to_venues[o.venue.value] : w_.to_venues.front();
+    if (o.venue.value < w_.to_venues.size() && ring.valid() && ring.TryPush(q)) {
+      if (w_.venue_wakers.size() > o.venue.value && w_.venue_wakers[o.venue.value] != nullptr)
+        w_.venue_wakers[o.venue.value]->Wake();
+    } else {
+      ++tel_.counters.intent_ring_full;
+    }
+    w_.journal.Append(journal::RecordType::kIntent, q);
+    ++tel_.recovered_orders;
+  });
+  CopyOutcomes();
+  CheckReconciled(wall_time);
+}
+
+void DecisionCore::CheckReconciled(Nanos now) noexcept {
+  if (phase_ != Phase::kReconciling) return;
+  bool pending = false;
+  for (int v = 0; v < p_.venues; ++v) pending = pending || recon_pending_[v];
+  if (!pending) {
+    phase_ = Phase::kTrading;
+    return;
+  }
+  if (now >= reconcile_deadline_) {
+    // The others trade; a venue still pending stays out until it reconciles (CanTrade).
+    phase_ = Phase::kTrading;
+    for (int v = 0; v < p_.venues; ++v)
+      if (recon_pending_[v]) ++tel_.reconcile_timeouts;
+  }
+}
+
+void DecisionCore::End(Nanos wall_time) noexcept {
+  journal::SessionEnd e;
+  e.wall_ns = wall_time.value;
+  e.records = w_.journal.last_seq() + 1;
+  w_.journal.Append(journal::RecordType::kSessionEnd, e);
+  PublishTelemetry();
+}
+
+void DecisionCore::Step(const ControlCommand& cmd) noexcept {
+  w_.journal.Append(journal::RecordType::kControl, cmd);
+  Handle(cmd);
+  // An operator's command shows in status at once, not at the next periodic publish. (Part of
+  // the step, not of DoWork: publishing marks starting inventory, which is state.)
+  if (cmd.op != ControlOp::kTimer) PublishTelemetry();
+  MaybeSnapshot();
+}
+
+void DecisionCore::Step(const VenueMsg& msg) noexcept {
+  w_.journal.Append(journal::RecordType::kVenueMsg, msg);
+  Handle(msg);
+  MaybeSnapshot();
+}
+
+void DecisionCore::SampleQueues() noexcept {
+  // Other threads' state enters only here, as journaled inputs (ControlOp docs): the journal
+  // writer failing, the journal's spill in use, a venue's intent ring nearly full.
+  if (w_.journal_failed != nullptr && !tel_.journal_failed && w_.journal_failed->load(std::memory_order_acquire)) {
+    ControlCommand c;
+    c.op = ControlOp::kJournalFailed;
+    c.time = last_input_;
+    Step(c);
+  }
+  const bool journal_full = w_.journal.backlogged();
+  if (journal_full != journal_backlog_) {
+    ControlCommand c;
+    c.op = ControlOp::kBackpressure;
+    c.venue = VenueId::Invalid();
+    c.arg = journal_full ? 1 : 0;
+    c.time = last_input_;
+    Step(c);
+  }
+  for (size_t v = 0; v < w_.to_venues.size() && v < static_cast<size_t>(p_.venues); ++v) {
+    auto& ring = w_.to_venues[v];
+    if (!ring.valid()) continue;
+    // Full below a margin: one step sends at most a few intents to one venue.
+    const bool full = ring.Room(kIntentRingMargin) < kIntentRingMargin;
+    if (full != intent_backlog_[v]) {
+      ControlCommand c;
+      c.op = ControlOp::kBackpressure;
+      c.venue = VenueId{static_cast<uint8_t>(v)};
+      c.arg = full ? 1 : 0;
+      c.time = last_input_;
+      Step(c);
+    }
+  }
 }
 
 int DecisionCore::DoWork() noexcept {
   int work = 0;
-  if (w_.journal_failed != nullptr && !tel_.journal_failed && w_.journal_failed->load(std::memory_order_acquire)) {
-    // A journal that cannot persist means no trading (DESIGN §8): the journal breaker halts and
-    // latches, and no reset clears it. Its time is the last input time the core saw.
-    tel_.journal_failed = true;
-    breakers_.TripNow(risk::BreakerId::kJournal, VenueId::Invalid(), InstrumentId::Invalid(), 1, 0, last_input_, this);
-    ApplyStates(last_input_, nullptr, journal::StateChangeResult::kApplied);
-    PublishTelemetry();
-  }
+  w_.journal.Flush();
+  SampleQueues();
   if (w_.from_control.valid()) {
-    bool operator_cmd = false;
     for (int n = 0; n < 16; ++n) {
+      // Operator commands (the kill above all) are read while the spill has room for them.
+      if (w_.journal.spill_room() < kMaxRecordsPerInput) break;
       const ControlCommand* c = w_.from_control.Front();
       if (c == nullptr) break;
-      w_.journal.Append(journal::RecordType::kControl, *c);
-      Handle(*c);
-      operator_cmd = operator_cmd || c->op != ControlOp::kTimer;
+      Step(*c);
       w_.from_control.Pop();
       ++work;
     }
-    // An operator's command shows in status at once, not at the next periodic publish.
-    if (operator_cmd) PublishTelemetry();
   }
-  // Bounded batch per venue so one noisy venue cannot starve the others (STYLE §7).
+  // Bounded batch per venue so one noisy venue cannot starve the others (STYLE §7). No input is
+  // read unless the journal's spill can take everything it may produce: when the writer falls
+  // that far behind, inputs wait in their rings (the venue threads' own overflow rules apply).
   for (auto& ring : w_.from_venues) {
     if (!ring.valid()) continue;
     for (int n = 0; n < 64; ++n) {
+      if (w_.journal.spill_room() < kMaxRecordsPerInput + kSnapshotReserve) break;
       const VenueMsg* m = ring.Front();
       if (m == nullptr) break;
-      w_.journal.Append(journal::RecordType::kVenueMsg, *m);
-      Handle(*m);
+      Step(*m);
       ring.Pop();
       ++work;
     }
@@ -114,13 +252,7 @@ void DecisionCore::Park(int64_t max_ns) noexcept {
   w_.waker->EndPark();
 }
 
-void DecisionCore::OnClose() noexcept {
-  journal::SessionEnd e;
-  e.wall_ns = WallNow().value;
-  e.records = w_.journal.last_seq() + 1;
-  w_.journal.Append(journal::RecordType::kSessionEnd, e);
-  PublishTelemetry();
-}
+void DecisionCore::OnClose() noexcept { End(WallNow()); }
 
 void DecisionCore::CopyOutcomes() noexcept {
   const OrderOutcomes& o = orders_.outcomes();
@@ -206,6 +338,22 @@ void DecisionCore::Handle(const ControlCommand& cmd) noexcept {
       draining_ = true;
       tel_.draining = true;
       return;
+    case ControlOp::kJournalFailed:
+      // A journal that cannot persist means no trading (DESIGN §8): the journal breaker halts and
+      // latches, and no reset clears it.
+      if (tel_.journal_failed) return;
+      tel_.journal_failed = true;
+      breakers_.TripNow(risk::BreakerId::kJournal, VenueId::Invalid(), InstrumentId::Invalid(), 1, 0, cmd.time, this);
+      ApplyStates(cmd.time, nullptr, journal::StateChangeResult::kApplied);
+      return;
+    case ControlOp::kBackpressure:
+      if (global) {
+        journal_backlog_ = cmd.arg != 0;
+        if (journal_backlog_) ++tel_.counters.journal_backlogs;
+      } else if (venue_scoped) {
+        intent_backlog_[cmd.venue.value] = cmd.arg != 0;
+      }
+      return;
     default:
       return;
   }
@@ -220,6 +368,7 @@ void DecisionCore::OnTimer(Nanos now) noexcept {
   for (int i = 0; i < p_.instruments; ++i) UpdateReference(InstrumentId{static_cast<uint16_t>(i)}, now);
   // Breakers next, so that every decision of this timer sees the states they leave.
   RunBreakers(now);
+  CheckReconciled(now);
   if (rebalancer_ && !draining_ && rebalancer_->Due(now)) RunRebalancer(now);
   // Repairs retry, time out into unwinds, and sweep dust on timer inputs too.
   if (!legs_.idle()) RunRepairs(now);
@@ -284,6 +433,12 @@ bool DecisionCore::Reconcile(const BalanceUpdate& b) noexcept {
       ++vv.reconcile_checks;
       if (rs.mismatch) ++vv.reconcile_mismatches;
       vv.reconciled = !rs.mismatch;
+      // After a restart: the venue's recovered orders are resolved (the snapshot was not
+      // deferred) and its balances are adopted from this snapshot: it may trade again.
+      if (recon_pending_[v]) {
+        recon_pending_[v] = false;
+        CheckReconciled(last_input_);
+      }
     }
   }
   return !rs.defer;
@@ -328,14 +483,15 @@ void DecisionCore::OnStatus(const VenueStatus& st) noexcept {
 bool DecisionCore::CanTrade(VenueId v, InstrumentId i) const noexcept {
   const VenueParams& vp = p_.venue[v.value];
   const VenueView& vv = tel_.venue[v.value];
-  return vp.trading && vv.orders_connected && portfolio_.known(v) &&
-         states_.Effective(v, i) == risk::TradingState::kActive;
+  return vp.trading && vv.orders_connected && portfolio_.known(v) && phase_ == Phase::kTrading &&
+         !recon_pending_[v.value] && states_.Effective(v, i) == risk::TradingState::kActive;
 }
 
 bool DecisionCore::CanSend(VenueId v) const noexcept {
   const VenueParams& vp = p_.venue[v.value];
   const VenueView& vv = tel_.venue[v.value];
-  return vp.trading && vv.orders_connected && portfolio_.known(v) && states_.venue(v) != risk::TradingState::kHalted;
+  return vp.trading && vv.orders_connected && portfolio_.known(v) && phase_ == Phase::kTrading &&
+         !recon_pending_[v.value] && states_.venue(v) != risk::TradingState::kHalted;
 }
 
 void DecisionCore::OnBookTop(const BookTop& top, Nanos now) noexcept {
@@ -479,6 +635,11 @@ void DecisionCore::EvaluatePair(InstrumentId inst, VenueId buy, VenueId sell, co
 }
 
 bool DecisionCore::SendGroup(OrderIntent* legs, int n) noexcept {
+  // The journal's spill in use: no new orders until it drains (JournalSink: the bounded design).
+  if (journal_backlog_) {
+    ++tel_.counters.journal_backlog_refusals;
+    return false;
+  }
   // Risk first, every leg: one leg of a pair alone is a position, not what was decided.
   for (int k = 0; k < n; ++k) {
     ctx_.now = legs[k].decision_time;
@@ -506,7 +667,7 @@ bool DecisionCore::SendGroup(OrderIntent* legs, int n) noexcept {
   for (int k = 0; k < n; ++k) {
     auto& ring = w_.to_venues[legs[k].venue.value];
     const bool shared = k > 0 && legs[k - 1].venue == legs[k].venue;  // (legs of a group are on distinct venues)
-    if (!ring.valid() || !ring.HasRoom() || shared) {
+    if (!ring.valid() || intent_backlog_[legs[k].venue.value] || !ring.HasRoom() || shared) {
       ++tel_.counters.intent_ring_full;
       return false;
     }
@@ -657,6 +818,8 @@ void DecisionCore::ApplyStates(Nanos now, const ControlCommand* cmd, journal::St
 }
 
 void DecisionCore::CopyRisk() noexcept {
+  tel_.phase = static_cast<uint8_t>(phase_);
+  tel_.sessions = sessions_;
   // Breakers: every slot of every enabled breaker, in breaker order.
   int n = 0;
   for (int b = 0; b < risk::kBreakers; ++b) {
@@ -917,30 +1080,52 @@ void DecisionCore::OnExec(const ExecReport& ex, Nanos now) noexcept {
   // repeat (a duplicate push, or a late report already covered by a query's answer). It books
   // nothing; a final flag on it still ends the order.
   bool apply = ex.kind == ExecKind::kFill && ex.fill_qty.is_positive();
-  if (apply && ex.cum_qty.is_positive() && ex.cum_qty <= o->filled) {
+  ExecReport adj;
+  const ExecReport* fx = &ex;
+  if (apply && o->adopted) {
+    // The first fill report of an order adopted after a restart carries its whole outcome since
+    // it was sent (OrderIntent.query): book only what the old session had not booked. Later
+    // reports are deltas again.
+    o->adopted = false;
+    adj = ex;
+    adj.fill_qty = ex.fill_qty - o->filled;
+    adj.fill_quote = ex.fill_quote - o->filled_quote;
+    adj.fee = ex.fee - o->filled_fee;
+    if (!adj.fill_qty.is_positive()) {
+      ++tel_.counters.duplicate_fills;
+      apply = false;
+    }
+    if (adj.fill_quote.is_negative()) adj.fill_quote = Amount{};
+    if (adj.fee.is_negative()) adj.fee = Amount{};
+    fx = &adj;
+  } else if (apply && ex.cum_qty.is_positive() && ex.cum_qty <= o->filled) {
     ++tel_.counters.duplicate_fills;
     apply = false;
   }
   if (apply) {
+    const ExecReport& f = *fx;  // the adjusted report for an adopted order
     const InstrumentParams& ip = p_.instrument[o->instrument.value];
-    portfolio_.ApplyFill(o->venue, ip.base, ip.quote, o->side, ex.fill_qty, ex.fill_quote, ex.fee_asset, ex.fee);
-    orders_.AddFill(*o, ex.fill_qty);
+    portfolio_.ApplyFill(o->venue, ip.base, ip.quote, o->side, f.fill_qty, f.fill_quote, f.fee_asset, f.fee);
+    orders_.AddFill(*o, f.fill_qty, f.fill_quote, f.fee);
     VenueView& vv = tel_.venue[o->venue.value];
     vv.balances[ip.base.value] = portfolio_.free(o->venue, ip.base);
     vv.balances[ip.quote.value] = portfolio_.free(o->venue, ip.quote);
     // Cost basis and PnL in the valuation asset (a quote other than it is valued at its reference).
-    const Amount value = ip.quote == p_.valuation_asset ? ex.fill_quote
-                                                        : valuation_.Value(ip.quote, ex.fill_quote, Rounding::kFloor);
-    ledger_.OnFill(ip.base, o->side, AmountFromQty(ex.fill_qty), value);
-    ledger_.OnFill(ip.quote, o->side == Side::kBuy ? Side::kSell : Side::kBuy, ex.fill_quote, value);  // cash: no-op
-    if (ex.fee_asset.valid() && ex.fee_asset.value < kMaxAssets) {
-      vv.balances[ex.fee_asset.value] = portfolio_.free(o->venue, ex.fee_asset);
-      ledger_.OnFee(ex.fee_asset, ex.fee, valuation_.Value(ex.fee_asset, ex.fee, Rounding::kCeil));
+    const Amount value = ip.quote == p_.valuation_asset ? f.fill_quote
+                                                        : valuation_.Value(ip.quote, f.fill_quote, Rounding::kFloor);
+    ledger_.OnFill(ip.base, o->side, AmountFromQty(f.fill_qty), value);
+    ledger_.OnFill(ip.quote, o->side == Side::kBuy ? Side::kSell : Side::kBuy, f.fill_quote, value);  // cash: no-op
+    if (f.fee_asset.valid() && f.fee_asset.value < kMaxAssets) {
+      vv.balances[f.fee_asset.value] = portfolio_.free(o->venue, f.fee_asset);
+      ledger_.OnFee(f.fee_asset, f.fee, valuation_.Value(f.fee_asset, f.fee, Rounding::kCeil));
       tel_.fees_quote = ledger_.fees_valuation();
     }
   }
   // kUnknown keeps the reservation: the order may exist until reconciled.
-  if (ex.final && ex.kind != ExecKind::kUnknown) CloseOrder(*o, ex.kind, now);
+  if (ex.final && ex.kind != ExecKind::kUnknown) {
+    o->adopted = false;
+    CloseOrder(*o, ex.kind, now);
+  }
 }
 
 void DecisionCore::UpdateReference(InstrumentId inst, Nanos now) noexcept {

@@ -98,6 +98,17 @@ class DecisionCore final : private risk::BreakerEventSink {
   enum class Phase : uint8_t { kRecovering = 0, kReconciling, kTrading };
   Phase phase() const noexcept { return phase_; }
 
+  // Bounds of the journal's spill (JournalSink): the most records one input can produce, and
+  // room kept for a snapshot's chunks. Inputs are read only while the spill has room for both.
+  static constexpr size_t kMaxRecordsPerInput = 1024;
+  static constexpr size_t kSnapshotReserve = 4096;
+  // A venue's intent ring counts as full below this much room (SampleQueues).
+  static constexpr size_t kIntentRingMargin = 16;
+
+  // Ends the session: journals session_end (wall time: a measurement the record carries) and
+  // publishes. OnClose calls it; replay calls it where the journal shows session_end.
+  void End(Nanos wall_time) noexcept;
+
   // Agent interface.
   int DoWork() noexcept;
   void Park(int64_t max_ns) noexcept;
@@ -213,7 +224,17 @@ class DecisionCore final : private risk::BreakerEventSink {
   std::array<bool, kMaxVenues * kMaxInstruments> lists_{};
   std::array<Nanos, kMaxVenues> oldest_unknown_{};
   // Durability.
+  void StartSession(Nanos wall_time) noexcept;
+  void CheckReconciled(Nanos now) noexcept;
+  void SampleQueues() noexcept;
+  void MaybeSnapshot() noexcept;   // decision_core_state.cc
+  void WriteSnapshot() noexcept;   // decision_core_state.cc
   Phase phase_ = Phase::kTrading;
+  uint32_t sessions_ = 0;           // sessions this state has lived through (Begin counts them)
+  Nanos reconcile_deadline_;
+  std::array<bool, kMaxVenues> recon_pending_{};  // after a restart: the venue has not reconciled yet
+  bool journal_backlog_ = false;                  // kBackpressure: the journal's spill is in use
+  std::array<bool, kMaxVenues> intent_backlog_{};  // kBackpressure: the venue's intent ring is full
   uint64_t next_snapshot_seq_ = 0;  // write a snapshot once the journal's seq reaches this (0: never)
   std::string snapshot_buf_;        // SaveState's bytes, reused (reserved at construction)
   std::string snapshot_enc_;        // their zero-run encoding, reused

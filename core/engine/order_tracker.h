@@ -29,11 +29,14 @@ struct TrackedOrder {
   OrderPurpose purpose = OrderPurpose::kArbitrage;
   Qty qty;
   Qty filled;
+  Amount filled_quote;   // quote and fee booked so far (an adopted order's first report is cumulative)
+  Amount filled_fee;
   AssetId reserved_asset;
   Amount reserved;
   uint32_t group = 0;
   bool unknown = false;  // its outcome was unknown at some point (counted once)
   bool unknown_now = false;  // unknown and not resolved yet
+  bool adopted = false;      // left open by an earlier session; its next fill report is cumulative
   TimeInForce tif = TimeInForce::kIoc;
   Price limit_px;
   Nanos opened_at;       // the intent's decision time (input time)
@@ -111,7 +114,22 @@ class OrderTracker {
     TrackedOrder& s = slots_[id.value % static_cast<uint64_t>(cap_)];
     return (s.active && s.id == id) ? &s : nullptr;
   }
-  void AddFill(TrackedOrder& o, Qty qty) noexcept { o.filled += qty; }
+  void AddFill(TrackedOrder& o, Qty qty, Amount quote = Amount{}, Amount fee = Amount{}) noexcept {
+    o.filled += qty;
+    o.filled_quote += quote;
+    o.filled_fee += fee;
+  }
+  // A new session's id prefix: ids continue from `base` unless the tracker is already past it.
+  void AdvanceClientIds(uint64_t base) noexcept {
+    if (base > next_id_) next_id_ = base;
+  }
+  // Calls f(order&) for every live order (table order). Cold: session start after a restart.
+  template <typename F>
+  void ForEachOpenMutable(F&& f) {
+    if (open_ == 0) return;
+    for (int k = 0; k < cap_; ++k)
+      if (slots_[static_cast<size_t>(k)].active) f(slots_[static_cast<size_t>(k)]);
+  }
   // The order's last report arrived (kind `last`): counts its outcome and frees its slot. The
   // caller releases o.reserved first. Returns what that did to the order's group.
   GroupEnd Close(TrackedOrder& o, ExecKind last) noexcept;

@@ -95,7 +95,9 @@ struct CoreCounters {
   uint64_t liquidity_takes = 0;
   uint64_t liquidity_netted_reads = 0;
   uint64_t liquidity_table_full = 0;
-  uint64_t journal_stalls = 0;
+  uint64_t journal_stalls = 0;             // records that went through the journal's spill (a measurement)
+  uint64_t journal_backlogs = 0;           // times the spill came into use (kBackpressure inputs)
+  uint64_t journal_backlog_refusals = 0;   // decisions not sent while it was in use
 };
 
 // The allocator's view after its last run (all fractions as Rates, money in the valuation asset).
@@ -179,6 +181,10 @@ struct CoreTelemetry {
   bool killed = false;       // an operator kill latched; only a global resume clears it
   bool draining = false;     // the engine is stopping: no new group starts, open ones may end
   bool journal_failed = false;
+  uint8_t phase = 2;                // DecisionCore::Phase: 0 recovering, 1 reconciling, 2 trading
+  uint64_t recovered_orders = 0;    // orders an earlier session left open, sent as queries at start
+  uint64_t reconcile_timeouts = 0;  // venues that had not reconciled by [journal] reconcile_timeout_ms
+  uint64_t sessions = 0;            // sessions this state has lived through (1 = a fresh journal)
   uint64_t open_orders = 0;  // orders sent whose outcome is not final yet (unknown ones included)
   uint64_t refused_commands = 0;  // operator requests the control thread refused (journaled audit)
   CoreCounters counters;

@@ -103,6 +103,8 @@ const char* ControlOpName(ControlOp op) noexcept {
       return "reset";
     case ControlOp::kJournalFailed:
       return "journal_failed";
+    case ControlOp::kBackpressure:
+      return "backpressure";
   }
   return "?";
 }

@@ -176,9 +176,14 @@ struct VenueMsg {
 // kDrain (the engine is stopping): no new group starts; open ones may still end (repairs run).
 // kReset: an operator resets the breaker `arg` names (risk::BreakerId): its tripped and latched
 // slots clear (the journal breaker cannot be reset).
-// kJournalFailed: the core saw the journal writer fail. The core journals it as an input (before
-// handling it), so a replay trips the journal breaker at the same point.
-enum class ControlOp : uint8_t { kNone = 0, kHalt, kReduce, kResume, kKill, kShutdown, kTimer, kRefused, kDrain, kReset, kJournalFailed };
+// kJournalFailed: the core saw the journal writer fail. kBackpressure: the core saw a queue it
+// writes to (the journal's when `venue` is Invalid(), else that venue's intent ring) become full
+// (arg 1) or drain (arg 0); while full, no new orders go to it. The core makes both itself, at
+// the start of a step, and journals them as inputs before handling them: decisions never read
+// another thread's state directly, so a replay reproduces them at the same points.
+enum class ControlOp : uint8_t {
+  kNone = 0, kHalt, kReduce, kResume, kKill, kShutdown, kTimer, kRefused, kDrain, kReset, kJournalFailed, kBackpressure
+};
 const char* ControlOpName(ControlOp op) noexcept;
 
 inline constexpr uint32_t kNoPeer = 0xFFFFFFFFu;  // a command the engine issued itself (no operator)

@@ -56,6 +56,9 @@ class SpscRing {
     void Commit() noexcept { ring_->CommitImpl(); }
     // Room for at least one message (may be stale-low, never stale-high).
     bool HasRoom() noexcept { return ring_->HasRoomImpl(); }
+    // Free slots, at least `want` if that many are free (the consumer's index is re-read only
+    // when the cached one shows fewer: no cross-core read while the ring is far from full).
+    size_t Room(size_t want = SIZE_MAX) noexcept { return ring_->RoomImpl(want); }
     size_t capacity() const noexcept { return ring_->capacity_; }
 
    private:
@@ -139,6 +142,13 @@ class SpscRing {
     if (w - read_cache_ < capacity_) return true;
     read_cache_ = read_.load(std::memory_order_acquire);
     return w - read_cache_ < capacity_;
+  }
+  size_t RoomImpl(size_t want) noexcept {
+    const uint64_t w = write_.load(std::memory_order_relaxed);
+    size_t room = capacity_ - static_cast<size_t>(w - read_cache_);
+    if (room >= want) return room;
+    read_cache_ = read_.load(std::memory_order_acquire);
+    return capacity_ - static_cast<size_t>(w - read_cache_);
   }
   const T* FrontImpl() noexcept {
     const uint64_t r = read_.load(std::memory_order_relaxed);
