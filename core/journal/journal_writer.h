@@ -67,7 +67,9 @@ class JournalSink {
     if (spill_count_ != 0) FlushSpill();
   }
   bool backlogged() const noexcept { return spill_count_ != 0; }
-  size_t spill_room() const noexcept { return spill_.size() - spill_count_; }
+  // Free spill slots; SIZE_MAX for a sink with no spill (unwired, or built with capacity 0:
+  // then a full ring makes Append wait for the writer, counted in overflow_waits()).
+  size_t spill_room() const noexcept { return spill_.empty() ? SIZE_MAX : spill_.size() - spill_count_; }
   uint64_t last_seq() const noexcept { return seq_; }
   // Records that went through the spill; the most it ever held; waits because it was full.
   uint64_t stalls() const noexcept { return spilled_; }
