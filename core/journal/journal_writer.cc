@@ -3,7 +3,9 @@
 #include <fcntl.h>
 #include <liburing.h>
 #include <sched.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -85,11 +87,12 @@ struct JournalWriter::Impl {
     int pending_ops = 0;  // completions still expected
     bool busy = false;    // submitted and not yet retired from the in-order fifo
     bool ok = true;       // every completion so far succeeded
-    int fd = -1;          // the segment it was written to
     uint64_t first_seq = 0;
     uint64_t last_seq = 0;
     uint32_t records = 0;
     int64_t submit_ns = 0;
+    uint64_t segment = 0;  // where it was written: segment number and byte offset
+    uint64_t offset = 0;
   };
   // Submissions in order. Completions arrive out of order (io-wq runs independent write+sync
   // chains in parallel), so durable_seq advances only over the completed prefix: a later
@@ -107,7 +110,6 @@ struct JournalWriter::Impl {
   std::string dir;
   int dir_fd = -1;
   int fd = -1;              // the current segment
-  std::vector<int> old_fds;  // earlier segments with writes still in flight
   uint64_t segment = 0;     // the current segment's number
   uint64_t session = 0;
   uint64_t file_off = 0;    // next write offset in the current segment
@@ -127,7 +129,6 @@ struct JournalWriter::Impl {
   ~Impl() {
     if (uring_ok) io_uring_queue_exit(&uring);
     if (fd >= 0) close(fd);
-    for (int f : old_fds) close(f);
     if (dir_fd >= 0) close(dir_fd);
     for (auto& b : buffers) std::free(b.data);
   }
@@ -184,7 +185,7 @@ absl::Status OpenSegment(JournalWriter::Impl& m, uint64_t number, uint64_t first
     close(fd);
     return absl::UnavailableError("journal: fsync of directory '" + m.dir + "' failed: " + why);
   }
-  if (m.fd >= 0) m.old_fds.push_back(m.fd);  // closed once its last write completes
+  if (m.fd >= 0) close(m.fd);  // nothing is in flight to it (AppendEntry waited)
   m.fd = fd;
   m.segment = number;
   m.file_off = sizeof h;
@@ -216,7 +217,6 @@ absl::Status JournalWriter::Open(const AppendPoint& at) {
   m.uring_ok = true;
   m.buffers.resize(static_cast<size_t>(m.opts.buffers));
   m.fifo.resize(m.buffers.size());
-  m.old_fds.reserve(m.buffers.size() + 1);
   for (auto& b : m.buffers) {
     b.data = static_cast<unsigned char*>(std::aligned_alloc(4096, (m.opts.buffer_bytes + 4095) & ~size_t{4095}));
     if (b.data == nullptr) return absl::ResourceExhaustedError("journal: buffer allocation failed");
@@ -242,19 +242,20 @@ struct Ctx {
   std::atomic<uint64_t>* segments;
 };
 
-// Closes an earlier segment once no group still in flight writes to it.
-void CloseRetiredSegments(JournalWriter::Impl& m) {
-  for (size_t i = 0; i < m.old_fds.size();) {
-    bool used = false;
-    for (const auto& b : m.buffers) used |= b.busy && b.fd == m.old_fds[i];
-    if (used) {
-      ++i;
-      continue;
-    }
-    close(m.old_fds[i]);
-    m.old_fds[i] = m.old_fds.back();
-    m.old_fds.pop_back();
-  }
+// A short write carries no error code. Says which limit most likely stopped it (the file size
+// limit or a full filesystem) by looking, never by writing again: nothing is retried.
+std::string ShortWriteCause(int fd, uint64_t end_offset) {
+  rlimit lim{};
+  if (getrlimit(RLIMIT_FSIZE, &lim) == 0 && lim.rlim_cur != RLIM_INFINITY && end_offset >= lim.rlim_cur)
+    return Errno(EFBIG) + ": the file size limit (RLIMIT_FSIZE) is " + std::to_string(lim.rlim_cur) + " bytes";
+  struct statvfs vfs{};
+  if (fstatvfs(fd, &vfs) == 0 && vfs.f_bavail == 0) return Errno(ENOSPC) + ": the filesystem is full";
+  return "cause unknown";
+}
+
+std::string GroupText(const JournalWriter::Impl::Buffer& b) {
+  return "records " + std::to_string(b.first_seq) + ".." + std::to_string(b.last_seq) + " at byte " +
+         std::to_string(b.offset) + " of " + SegmentFileName(b.segment);
 }
 
 int Reap(const Ctx& c, bool wait_one) {
@@ -277,12 +278,11 @@ int Reap(const Ctx& c, bool wait_one) {
     if ((tag & 1) == kOpWrite) {
       if (res < 0) {
         b.ok = false;
-        Fail(&m, c.failed, "journal write of records " + std::to_string(b.first_seq) + ".." +
-                               std::to_string(b.last_seq) + " to segment " + std::to_string(m.segment) +
-                               " failed: " + Errno(-res));
+        Fail(&m, c.failed, "journal write of " + GroupText(b) + " failed: " + Errno(-res));
       } else if (static_cast<size_t>(res) != b.used) {
         b.ok = false;
-        Fail(&m, c.failed, "journal short write: " + std::to_string(res) + " of " + std::to_string(b.used) + " bytes");
+        Fail(&m, c.failed, "journal short write of " + GroupText(b) + ": " + std::to_string(res) + " of " +
+                               std::to_string(b.used) + " bytes (" + ShortWriteCause(m.fd, b.offset + res) + ")");
         c.bytes->fetch_add(static_cast<uint64_t>(res), std::memory_order_relaxed);
       } else {
         c.bytes->fetch_add(static_cast<uint64_t>(res), std::memory_order_relaxed);
@@ -291,7 +291,7 @@ int Reap(const Ctx& c, bool wait_one) {
       // A linked fdatasync whose write failed is cancelled (-ECANCELED): the write's error
       // is the one to report, and Fail keeps the first text.
       b.ok = false;
-      Fail(&m, c.failed, "journal fdatasync failed: " + Errno(-res));
+      Fail(&m, c.failed, "journal fdatasync after " + GroupText(b) + " failed: " + Errno(-res));
     }
     if (--b.pending_ops == 0) {
       const size_t cap = m.fifo.size();
@@ -303,7 +303,6 @@ int Reap(const Ctx& c, bool wait_one) {
         }
       }
       // A buffer is reused only once retired, so the fifo never holds more than buffers.size().
-      bool retired = false;
       while (m.fifo_len > 0 && m.fifo[m.fifo_head].done) {
         const JournalWriter::Impl::Submitted& s = m.fifo[m.fifo_head];
         JournalWriter::Impl::Buffer& rb = m.buffers[s.buffer];
@@ -318,9 +317,7 @@ int Reap(const Ctx& c, bool wait_one) {
         --m.in_flight;
         m.fifo_head = (m.fifo_head + 1) % cap;
         --m.fifo_len;
-        retired = true;
       }
-      if (retired && !m.old_fds.empty()) CloseRetiredSegments(m);
     }
     ++n;
   }
@@ -379,10 +376,11 @@ bool Submit(const Ctx& c) {
     return false;
   }
   m.chain = mark.chain;
+  b.segment = m.segment;
+  b.offset = m.file_off;
   m.file_off += b.used;
   b.busy = true;
   b.ok = true;
-  b.fd = m.fd;
   ++m.in_flight;
   m.fifo[(m.fifo_head + m.fifo_len) % m.fifo.size()] = {m.cur, b.last_seq, false};
   ++m.fifo_len;
@@ -412,7 +410,11 @@ bool AppendEntry(const Ctx& c, const Entry& e) {
   const bool segment_has_data = m.file_off > sizeof(SegmentHeader) || m.buffers[m.cur].used > 0;
   if (segment_has_data && m.file_off + m.buffers[m.cur].used + need + kMarkBytes > m.opts.segment_bytes) {
     if (c.failed->load(std::memory_order_relaxed) || !Submit(c)) return false;
-    // The next segment continues the chain from the group just submitted; its header and
+    // Rotation waits for the old segment's writes: a segment that failed must stay the last
+    // one (a later segment would continue the chain past its hole). Once per segment_bytes.
+    while (m.in_flight > 0) Reap(c, /*wait_one=*/true);
+    if (c.failed->load(std::memory_order_relaxed)) return false;
+    // The next segment continues the chain from the group just written; its header and
     // directory entry are durable before its first group is written.
     if (absl::Status s = OpenSegment(m, m.segment + 1, e.seq); !s.ok()) {
       Fail(&m, c.failed, std::string(s.message()));
@@ -420,7 +422,6 @@ bool AppendEntry(const Ctx& c, const Entry& e) {
     }
     c.segments->fetch_add(1, std::memory_order_relaxed);
     c.bytes->fetch_add(sizeof(SegmentHeader), std::memory_order_relaxed);
-    CloseRetiredSegments(m);
   }
   if (m.buffers[m.cur].used + need + kMarkBytes > m.opts.buffer_bytes) {
     if (!Submit(c)) return false;
@@ -492,7 +493,6 @@ void JournalWriter::OnClose() noexcept {
   }
   Submit(c);
   while (m.in_flight > 0) Reap(c, true);
-  CloseRetiredSegments(m);
 }
 
 }  // namespace hs::journal
