@@ -107,7 +107,9 @@ struct Pipeline {
       o.path = journal_path;
       o.fsync = true;
       journal = std::make_unique<journal::JournalWriter>(o, jring->TakeConsumer());
-      if (!journal->Open().ok()) return false;
+      journal::AppendPoint at;  // a fresh directory: the first session's first segment
+      at.dir = journal_path;
+      if (!journal->Open(at).ok()) return false;
       w.journal = journal::JournalSink(jring->TakeProducer());
     }
     w.telemetry = &slot;
@@ -275,9 +277,11 @@ int main(int argc, char** argv) {
   }
 
   // ---- 3. The pipeline: venue thread and core thread, busy-spinning on their own CPUs.
-  char journal_path[] = "/tmp/hs-bench-journal-XXXXXX";
-  const int jfd = mkstemp(journal_path);
-  close(jfd);
+  char journal_path[] = "/tmp/hs-bench-journal-XXXXXX";  // a journal is a directory of segments
+  if (mkdtemp(journal_path) == nullptr) {
+    std::fprintf(stderr, "homeostat-bench-e2e: cannot create %s\n", journal_path);
+    return 1;
+  }
   Pipeline p;
   if (!p.Build(o.journal, journal_path)) {
     std::fprintf(stderr, "homeostat-bench-e2e: setup failed\n");
@@ -333,7 +337,11 @@ int main(int argc, char** argv) {
     journal_runner.RequestStop();
     journal_runner.Join();
   }
-  unlink(journal_path);
+  p.journal.reset();  // closes the segment before its file goes
+  for (uint64_t n = 1;; ++n) {
+    if (unlink((std::string(journal_path) + "/" + journal::SegmentFileName(n)).c_str()) != 0) break;
+  }
+  rmdir(journal_path);
 
   runtime::LatencyHistogram::Snapshot s_all, s_first, s_floor, s_inline, s_decision;
   t2o_all.SnapshotInto(&s_all);

@@ -168,6 +168,12 @@ size_t PayloadSize(RecordType t) noexcept {
       return sizeof(BreakerRecord);
     case RecordType::kStateChange:
       return sizeof(StateChange);
+    case RecordType::kConfig:
+      return sizeof(ConfigChunk);
+    case RecordType::kSnapshot:
+      return sizeof(SnapshotChunk);
+    case RecordType::kCommit:
+      return sizeof(CommitMark);
   }
   return 0;
 }

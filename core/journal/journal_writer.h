@@ -99,6 +99,11 @@ struct WriterOptions {
   bool fsync = true;
   size_t buffer_bytes = 1 << 20;  // per group buffer
   int buffers = 4;
+  // Called on the writer thread as each group becomes durable (in order): its last sequence
+  // number, its record count and the time from its submission to the completion that made it
+  // durable. For benchmarks and telemetry; must not block. Null: not called.
+  void (*on_durable)(void* ctx, uint64_t last_seq, uint32_t records, int64_t latency_ns) = nullptr;
+  void* on_durable_ctx = nullptr;
 };
 
 class JournalWriter {
