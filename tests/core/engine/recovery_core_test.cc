@@ -27,6 +27,8 @@ class RecoveryCoreTest : public ::testing::Test {
     params_.allocation_enabled = false;
     params_.limits.collar = Rate::Zero();
     params_.reconcile_timeout = Nanos::FromMillis(5'000);
+    // Two venues here (the demo's others trade too, but nothing answers for them).
+    for (int v = 2; v < params_.venues; ++v) params_.venue[v].trading = false;
     DecisionCore::Wiring w;
     for (int v = 0; v < 2; ++v) {
       rings_.push_back(std::make_unique<IntentRing>(64));
