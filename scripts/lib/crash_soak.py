@@ -366,6 +366,8 @@ class Soak:
                 raise Failure(f"the engine exited ({self.engine.returncode}) before the kill:\n{self.engine_tail()}")
             raise Failure("no status just before the kill")
         durable_before = int(st["journal"]["durable_seq"])
+        if st["journal"].get("failed"):
+            fails.append("the journal had failed before the kill (status journal.failed)")
         self.kill()
         killed_after_ms = int((time.monotonic() - trading_at) * 1000)
 
@@ -391,6 +393,8 @@ class Soak:
         reconciled = not any(p.startswith("not reconciled") for p in problems)
         now_trading = time.monotonic()
         durable_now = int(st2["journal"]["durable_seq"])
+        if st2["journal"].get("failed"):
+            fails.append("the restarted engine's journal failed (status journal.failed)")
         if last_seq is not None and durable_now < last_seq:
             fails.append(f"the restart did not continue the journal: durable seq {durable_now} < {last_seq} recovered")
 
