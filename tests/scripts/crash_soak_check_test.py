@@ -1,12 +1,17 @@
 """The crash soak's checks (scripts/lib/crash_soak.py) on fabricated inputs: reading the last
 sequence number from `homeostat journal verify`, the lost-record arithmetic, duplicate client
-ids in the simulator's order log, and exact balance comparison.
+ids in the simulator's order log, exact balance comparison; and the loop's bookkeeping with the
+engine, simulator and verify scripted (no processes).
     python3 tests/scripts/crash_soak_check_test.py [SOURCE_DIR]
 """
+import contextlib
+import io
 import json
 import os
 import sys
 import tempfile
+import time
+import types
 import unittest
 
 SRC = sys.argv.pop(1) if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "..", "..")
@@ -146,6 +151,107 @@ class Reconcile(unittest.TestCase):
     def test_a_venue_without_a_check_or_with_a_mismatch_is_pending(self):
         st = self.status(("binance", 0, False), ("okx", 2, False), ("bybit", 1, True))
         self.assertEqual(cs.reconcile_pending(st), ["binance", "okx"])
+
+
+class ScriptedSoak(cs.Soak):
+    """The soak's loop with the engine, the simulator and verify replaced by a script. Engine run
+    k (k = 0, 1, ...) reports 1000 k + `durable` records durable before its kill, the journal then
+    ends at 1000 k + `on_disk`, and run k + 1 shows 1000 k + `restarted_durable` once trading."""
+
+    class Process:
+        returncode = None
+
+        def poll(self):
+            return None
+
+    def __init__(self, out, loops, durable, on_disk, restarted_durable, log_lines_per_loop=()):
+        args = types.SimpleNamespace(bin="/nonexistent", config="c.toml", out=out, sim_socket="/nonexistent",
+                                     order_log=os.path.join(out, "sim-orders.jsonl"), loops=loops, seed=7,
+                                     min_ms=0, max_ms=0, trading_timeout_s=5, balance_timeout_s=1,
+                                     stop_timeout_s=1, verify_timeout_s=1)
+        super().__init__(args)
+        self.durable, self.on_disk, self.restarted_durable = durable, on_disk, restarted_durable
+        self.log_lines = list(log_lines_per_loop)
+        self.restarted = False
+
+    def start_engine(self):
+        for p in self.engine_files(self.run_no):
+            open(p, "w").close()
+        self.engine = self.Process()
+        self.restarted = self.run_no > 0
+        # The simulator received this run's orders.
+        with open(self.a.order_log, "a") as f:
+            f.write(self.log_lines.pop(0) if self.log_lines else "")
+        return time.monotonic()
+
+    def status(self):
+        if self.restarted:
+            seq = 1000 * (self.run_no - 1) + self.restarted_durable
+        else:
+            seq = 1000 * self.run_no + self.durable
+        return {"ok": True, "phase": "trading", "journal": {"durable_seq": seq, "failed": False},
+                "venues": [{"name": "binance", "reconcile": {"checks": 1, "reconciled": True}}]}
+
+    def kill(self):
+        pass
+
+    def stop_clean(self):
+        return 0
+
+    def verify(self, strict=False):
+        return 0, f"j: {1000 * self.run_no + self.on_disk} records, session_start 1\nSOUND, NOT CLOSED\n"
+
+    def compare_balances(self):
+        # The last check after a restart: the next status is the one read before the next kill.
+        self.restarted = False
+        return []
+
+
+class Loop(unittest.TestCase):
+    def run_soak(self, **kw):
+        self.dir = tempfile.TemporaryDirectory()
+        self.addCleanup(self.dir.cleanup)
+        soak = ScriptedSoak(self.dir.name, **kw)
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            rc = soak.run()
+        with open(os.path.join(self.dir.name, "tally.json")) as f:
+            return rc, out.getvalue(), json.load(f)
+
+    def test_loops_whose_checks_pass_print_one_line_each_and_exit_0(self):
+        rc, text, tally = self.run_soak(loops=2, durable=100, on_disk=104, restarted_durable=110,
+                                        log_lines_per_loop=[place("hs1"), place("hs2"), place("hs3")])
+        self.assertEqual(rc, 0, text)
+        lines = [l for l in text.splitlines() if l.startswith("loop ")]
+        self.assertEqual(len(lines), 2, text)
+        self.assertRegex(lines[0], r"^loop 1/2 seed=\d+ killed after \d+ ms at durable seq 100; restart: recovered "
+                                   r"104 records, reconciled in \d+ ms; verify ok; lost 0; dup ids 0; balances equal$")
+        self.assertNotIn("FAIL", text)
+        self.assertEqual((tally["failures"], tally["lost"], tally["dups"], tally["reconciled"]), (0, 0, 0, 2))
+        kept = sorted(f for f in os.listdir(self.dir.name) if f.startswith("engine-"))
+        self.assertEqual(kept, ["engine-0002.log", "engine-0002.out"], "the runs whose crash checked out are removed")
+
+    def test_a_journal_that_ends_before_the_durable_seq_fails_with_the_count_lost(self):
+        rc, text, tally = self.run_soak(loops=1, durable=100, on_disk=93, restarted_durable=120)
+        self.assertEqual(rc, 1)
+        self.assertIn("lost 7;", text)
+        self.assertIn("FAIL: 7 durable records missing (durable seq 100, journal ends at 93)", text)
+        self.assertEqual(tally["lost"], 7)
+        self.assertIn("engine-0000.log", os.listdir(self.dir.name), "a failed loop keeps the killed run's log")
+
+    def test_a_restart_that_numbers_from_the_start_again_fails(self):
+        rc, text, _ = self.run_soak(loops=1, durable=100, on_disk=100, restarted_durable=12)
+        self.assertEqual(rc, 1)
+        self.assertIn("FAIL: the restart did not continue the journal: durable seq 12 < 100 recovered", text)
+
+    def test_an_id_the_restarted_engine_placed_again_fails_the_loop(self):
+        rc, text, tally = self.run_soak(loops=2, durable=100, on_disk=100, restarted_durable=100,
+                                        log_lines_per_loop=[place("hs1"), place("hs2"), place("hs1", "okx")])
+        self.assertEqual(rc, 1)
+        self.assertIn("loop 2/2", text)
+        self.assertIn("dup ids 1;", text)
+        self.assertIn("FAIL: client id hs1 placed again on okx", text)
+        self.assertEqual(tally["dups"], 1)
 
 
 if __name__ == "__main__":
