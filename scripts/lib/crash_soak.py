@@ -54,6 +54,26 @@ def last_seq_of_verify(text):
     return int(m.group(1)) if m else None
 
 
+TORN_PREFIX_RE = re.compile(r"valid prefix ends at seq (\d+)")
+
+
+def read_verify(rc, text):
+    """`homeostat journal verify DIR` (exit code, output) as (sound, last seq, torn tail, why).
+
+    Exit 0 is sound. Exit 1 with a TORN TAIL verdict is sound too for a journal a crash (or a
+    writer still at work) left: only the last segment ends in an unfinished group, and the last
+    seq is where the valid prefix ends. Anything else (BAD, unreadable, no verdict) is not.
+    """
+    text = text or ""
+    if rc == 0:
+        return True, last_seq_of_verify(text), False, ""
+    if rc == 1 and "TORN TAIL" in text:
+        m = TORN_PREFIX_RE.search(text)
+        return True, int(m.group(1)) if m else last_seq_of_verify(text), True, ""
+    last = text.strip().splitlines()[-1] if text.strip() else "no output"
+    return False, None, False, f"exit {rc}: {last}"
+
+
 def lost_records(durable_before_kill, last_seq_after):
     """Records the engine had reported durable that the journal no longer holds."""
     return max(0, durable_before_kill - last_seq_after)
@@ -371,19 +391,18 @@ class Soak:
         self.kill()
         killed_after_ms = int((time.monotonic() - trading_at) * 1000)
 
-        rc, text = self.verify()
-        last_seq = last_seq_of_verify(text) if rc == 0 else None
-        if rc != 0:
-            fails.append(f"verify exit {rc}: {text.splitlines()[-1] if text else ''}")
-            verify_word = "verify FAILED"
-        elif last_seq is None:
-            fails.append("verify printed no last seq or record count")
-            verify_word = "verify ok (no last seq)"
-        else:
-            verify_word = "verify ok"
-        lost = lost_records(durable_before, last_seq) if last_seq is not None else 0
+        # The journal as the crash left it, nothing writing it: every record reported durable must
+        # be in its valid prefix. A torn tail (a group the kill interrupted) is what a crash leaves;
+        # the restart keeps it aside and cuts it back.
+        ok, disk_seq, torn, why = read_verify(*self.verify())
+        if not ok:
+            fails.append(f"verify after the kill: {why}")
+        elif disk_seq is None:
+            fails.append("verify after the kill printed no last seq or record count")
+        lost = lost_records(durable_before, disk_seq) if disk_seq is not None else 0
         if lost:
-            fails.append(f"{lost} durable records missing (durable seq {durable_before}, journal ends at {last_seq})")
+            fails.append(f"{lost} durable records missing on disk (durable seq {durable_before}, the journal's valid "
+                         f"prefix ends at {disk_seq})")
 
         prev_run = self.run_no
         self.run_no += 1
@@ -391,12 +410,38 @@ class Soak:
         st2, reconcile_ms, problems = self.wait_trading(started)
         fails.extend(problems)
         reconciled = not any(p.startswith("not reconciled") for p in problems)
-        now_trading = time.monotonic()
-        durable_now = int(st2["journal"]["durable_seq"])
-        if st2["journal"].get("failed"):
+        j2 = st2["journal"]
+        rec = st2.get("recovery", {})
+        if j2.get("failed"):
             fails.append("the restarted engine's journal failed (status journal.failed)")
-        if last_seq is not None and durable_now < last_seq:
-            fails.append(f"the restart did not continue the journal: durable seq {durable_now} < {last_seq} recovered")
+        if rec.get("reconcile_timeouts", 0):
+            fails.append(f"{rec['reconcile_timeouts']} venues did not reconcile in time after the restart")
+            reconciled = False
+        # Where the restart resumed the journal: right after the valid prefix on disk.
+        kept = None
+        if "first_seq" in j2:
+            kept = int(j2["first_seq"]) - 1
+            if disk_seq is not None and kept != disk_seq:
+                fails.append(f"the restart resumed the journal after seq {kept}, but its valid prefix ended at {disk_seq}")
+            lost = max(lost, lost_records(durable_before, kept))
+        elif disk_seq is not None and int(j2["durable_seq"]) < disk_seq:
+            fails.append(f"the restart did not continue the journal: durable seq {j2['durable_seq']} < {disk_seq} "
+                         f"on disk")
+        if rec.get("resumed") is False and disk_seq:
+            fails.append("the restarted engine did not resume from the journal (recovery.resumed false)")
+
+        # The journal with the restarted engine appending to it (a group it is writing may show
+        # as a torn tail: only damage counts).
+        ok2, live_seq, _, why2 = read_verify(*self.verify())
+        if not ok2:
+            fails.append(f"verify after the restart: {why2}")
+        elif live_seq is not None and lost_records(durable_before, live_seq):
+            fails.append(f"verify after the restart: the journal ends at seq {live_seq}, before the durable seq "
+                         f"{durable_before}")
+            lost = max(lost, lost_records(durable_before, live_seq))
+        verify_word = ("verify ok" if ok and ok2 else "verify FAILED") + (" (torn tail cut)" if torn else "")
+        recovered = rec.get("records", disk_seq)
+        now_trading = time.monotonic()
 
         dups = self.ids.read_new()
         for cid, venue, line, fv, fl in dups[:5]:
@@ -410,7 +455,7 @@ class Soak:
         fails.extend(bdiff)
 
         line = (f"loop {i}/{self.a.loops} seed={loop_seed} killed after {killed_after_ms} ms at durable seq "
-                f"{durable_before}; restart: recovered {last_seq if last_seq is not None else '?'} records, "
+                f"{durable_before}; restart: recovered {recovered if recovered is not None else '?'} records, "
                 f"reconciled in {reconcile_ms} ms; {verify_word}; lost {lost}; dup ids {len(dups)}; "
                 f"balances {'equal' if not bdiff else 'DIFFER'}")
         if fails:
@@ -423,7 +468,8 @@ class Soak:
                 except OSError:
                     pass
         stats = {"lost": lost, "dups": len(dups), "reconciled": reconciled, "failed": bool(fails),
-                 "killed_after_ms": killed_after_ms, "durable_before": durable_before, "recovered": last_seq,
+                 "killed_after_ms": killed_after_ms, "durable_before": durable_before, "recovered": recovered,
+                 "torn_tail": torn,
                  "reconcile_ms": reconcile_ms, "balances_equal": not bdiff}
         return line, stats, now_trading
 

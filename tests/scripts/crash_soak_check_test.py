@@ -45,6 +45,27 @@ class VerifyOutput(unittest.TestCase):
         self.assertIsNone(cs.last_seq_of_verify("BAD: segment 3 offset 77\n"))
 
 
+class VerifyVerdicts(unittest.TestCase):
+    def test_exit_0_is_sound_with_its_last_seq(self):
+        self.assertEqual(cs.read_verify(0, "j: 12 records\nSOUND, NOT CLOSED\n"), (True, 12, False, ""))
+
+    def test_a_torn_tail_is_sound_up_to_its_valid_prefix(self):
+        text = "j: 40 records in 2 segments\nTORN TAIL: valid prefix ends at seq 40; damage from 2.hsj offset 8\n"
+        self.assertEqual(cs.read_verify(1, text), (True, 40, True, ""))
+
+    def test_damage_is_not_sound_and_says_why(self):
+        ok, seq, torn, why = cs.read_verify(1, "j: 40 records\nBAD: chain broken at seq 17\n")
+        self.assertEqual((ok, seq, torn), (False, None, False))
+        self.assertEqual(why, "exit 1: BAD: chain broken at seq 17")
+
+    def test_an_unreadable_journal_is_not_sound(self):
+        self.assertEqual(cs.read_verify(2, "homeostat journal verify: no such directory\n")[0], False)
+        self.assertEqual(cs.read_verify(2, "")[3], "exit 2: no output")
+
+    def test_strict_not_closed_is_not_sound(self):
+        self.assertFalse(cs.read_verify(3, "j: 5 records\nSOUND, NOT CLOSED\n")[0])
+
+
 class LostRecords(unittest.TestCase):
     def test_nothing_lost_when_the_journal_ends_at_the_durable_seq(self):
         self.assertEqual(cs.lost_records(48211, 48211), 0)
@@ -155,8 +176,11 @@ class Reconcile(unittest.TestCase):
 
 class ScriptedSoak(cs.Soak):
     """The soak's loop with the engine, the simulator and verify replaced by a script. Engine run
-    k (k = 0, 1, ...) reports 1000 k + `durable` records durable before its kill, the journal then
-    ends at 1000 k + `on_disk`, and run k + 1 shows 1000 k + `restarted_durable` once trading."""
+    k (k = 0, 1, ...) reports 1000 k + `durable` records durable before its kill; verify then
+    finds the journal's valid prefix ending at 1000 k + `on_disk` (as a TORN TAIL when `torn`);
+    run k + 1 resumes it after 1000 k + `resumed_after` (status journal.first_seq; None: an engine
+    without first_seq whose durable seq once trading is 1000 k + `restarted_durable`), and a
+    verify while it runs ends at 1000 k + `live`."""
 
     class Process:
         returncode = None
@@ -164,14 +188,18 @@ class ScriptedSoak(cs.Soak):
         def poll(self):
             return None
 
-    def __init__(self, out, loops, durable, on_disk, restarted_durable, log_lines_per_loop=()):
+    def __init__(self, out, loops, durable, on_disk, torn=False, resumed_after=None, restarted_durable=None,
+                 live=None, log_lines_per_loop=(), strict_rc=0):
         args = types.SimpleNamespace(bin="/nonexistent", config="c.toml", out=out, sim_socket="/nonexistent",
                                      order_log=os.path.join(out, "sim-orders.jsonl"), loops=loops, seed=7,
                                      min_ms=0, max_ms=0, trading_timeout_s=5, balance_timeout_s=1,
                                      stop_timeout_s=1, verify_timeout_s=1)
         super().__init__(args)
-        self.durable, self.on_disk, self.restarted_durable = durable, on_disk, restarted_durable
+        self.durable, self.on_disk, self.torn = durable, on_disk, torn
+        self.resumed_after, self.restarted_durable = resumed_after, restarted_durable
+        self.live = live if live is not None else on_disk + 10
         self.log_lines = list(log_lines_per_loop)
+        self.strict_rc = strict_rc
         self.restarted = False
 
     def start_engine(self):
@@ -185,11 +213,17 @@ class ScriptedSoak(cs.Soak):
         return time.monotonic()
 
     def status(self):
+        journal = {"failed": False}
         if self.restarted:
-            seq = 1000 * (self.run_no - 1) + self.restarted_durable
+            base = 1000 * (self.run_no - 1)
+            if self.resumed_after is not None:
+                journal["first_seq"] = base + self.resumed_after + 1
+                journal["durable_seq"] = base + self.resumed_after + 3
+            else:
+                journal["durable_seq"] = base + self.restarted_durable
         else:
-            seq = 1000 * self.run_no + self.durable
-        return {"ok": True, "phase": "trading", "journal": {"durable_seq": seq, "failed": False},
+            journal["durable_seq"] = 1000 * self.run_no + self.durable
+        return {"ok": True, "phase": "trading", "journal": journal,
                 "venues": [{"name": "binance", "reconcile": {"checks": 1, "reconciled": True}}]}
 
     def kill(self):
@@ -199,7 +233,14 @@ class ScriptedSoak(cs.Soak):
         return 0
 
     def verify(self, strict=False):
-        return 0, f"j: {1000 * self.run_no + self.on_disk} records, session_start 1\nSOUND, NOT CLOSED\n"
+        if strict:
+            return self.strict_rc, "j: 1 records\n" + ("OK: closed" if self.strict_rc == 0 else "SOUND, NOT CLOSED") + "\n"
+        if self.restarted:
+            return 0, f"j: {1000 * (self.run_no - 1) + self.live} records\nSOUND, NOT CLOSED\n"
+        seq = 1000 * self.run_no + self.on_disk
+        if self.torn:
+            return 1, f"j: {seq} records\nTORN TAIL: valid prefix ends at seq {seq}; damage from 7.hsj offset 9\n"
+        return 0, f"j: {seq} records, session_start 1\nSOUND, NOT CLOSED\n"
 
     def compare_balances(self):
         # The last check after a restart: the next status is the one read before the next kill.
@@ -219,33 +260,57 @@ class Loop(unittest.TestCase):
             return rc, out.getvalue(), json.load(f)
 
     def test_loops_whose_checks_pass_print_one_line_each_and_exit_0(self):
-        rc, text, tally = self.run_soak(loops=2, durable=100, on_disk=104, restarted_durable=110,
+        rc, text, tally = self.run_soak(loops=2, durable=100, on_disk=104, resumed_after=104,
                                         log_lines_per_loop=[place("hs1"), place("hs2"), place("hs3")])
         self.assertEqual(rc, 0, text)
         lines = [l for l in text.splitlines() if l.startswith("loop ")]
         self.assertEqual(len(lines), 2, text)
-        self.assertRegex(lines[0], r"^loop 1/2 seed=\d+ killed after \d+ ms at durable seq 100; restart: recovered "
-                                   r"104 records, reconciled in \d+ ms; verify ok; lost 0; dup ids 0; balances equal$")
+        self.assertRegex(lines[1], r"^loop 2/2 seed=\d+ killed after \d+ ms at durable seq 1100; restart: recovered "
+                                   r"1104 records, reconciled in \d+ ms; verify ok; lost 0; dup ids 0; balances equal$")
         self.assertNotIn("FAIL", text)
         self.assertEqual((tally["failures"], tally["lost"], tally["dups"], tally["reconciled"]), (0, 0, 0, 2))
         kept = sorted(f for f in os.listdir(self.dir.name) if f.startswith("engine-"))
         self.assertEqual(kept, ["engine-0002.log", "engine-0002.out"], "the runs whose crash checked out are removed")
 
+    def test_a_torn_tail_the_kill_left_is_not_a_failure(self):
+        rc, text, _ = self.run_soak(loops=1, durable=100, on_disk=100, torn=True, resumed_after=100)
+        self.assertEqual(rc, 0, text)
+        self.assertIn("verify ok (torn tail cut); lost 0;", text)
+
     def test_a_journal_that_ends_before_the_durable_seq_fails_with_the_count_lost(self):
-        rc, text, tally = self.run_soak(loops=1, durable=100, on_disk=93, restarted_durable=120)
+        rc, text, tally = self.run_soak(loops=1, durable=100, on_disk=93, resumed_after=93)
         self.assertEqual(rc, 1)
         self.assertIn("lost 7;", text)
-        self.assertIn("FAIL: 7 durable records missing (durable seq 100, journal ends at 93)", text)
+        self.assertIn("FAIL: 7 durable records missing on disk (durable seq 100, the journal's valid prefix ends at 93)",
+                      text)
         self.assertEqual(tally["lost"], 7)
         self.assertIn("engine-0000.log", os.listdir(self.dir.name), "a failed loop keeps the killed run's log")
+
+    def test_a_restart_that_drops_durable_records_on_disk_fails_with_the_count_lost(self):
+        rc, text, tally = self.run_soak(loops=1, durable=100, on_disk=104, resumed_after=90)
+        self.assertEqual(rc, 1)
+        self.assertIn("FAIL: the restart resumed the journal after seq 90, but its valid prefix ended at 104", text)
+        self.assertEqual(tally["lost"], 10)
 
     def test_a_restart_that_numbers_from_the_start_again_fails(self):
         rc, text, _ = self.run_soak(loops=1, durable=100, on_disk=100, restarted_durable=12)
         self.assertEqual(rc, 1)
-        self.assertIn("FAIL: the restart did not continue the journal: durable seq 12 < 100 recovered", text)
+        self.assertIn("FAIL: the restart did not continue the journal: durable seq 12 < 100 on disk", text)
+
+    def test_a_journal_shorter_while_the_restarted_engine_runs_counts_as_lost(self):
+        rc, text, tally = self.run_soak(loops=1, durable=100, on_disk=100, resumed_after=100, live=95)
+        self.assertEqual(rc, 1)
+        self.assertIn("FAIL: verify after the restart: the journal ends at seq 95, before the durable seq 100", text)
+        self.assertEqual(tally["lost"], 5)
+
+    def test_a_journal_not_closed_after_the_clean_stop_fails_the_soak(self):
+        rc, text, tally = self.run_soak(loops=1, durable=100, on_disk=100, resumed_after=100, strict_rc=3)
+        self.assertEqual(rc, 1)
+        self.assertIn("verify --strict exit 3: SOUND, NOT CLOSED", text)
+        self.assertEqual(tally["verify_strict"], 3)
 
     def test_an_id_the_restarted_engine_placed_again_fails_the_loop(self):
-        rc, text, tally = self.run_soak(loops=2, durable=100, on_disk=100, restarted_durable=100,
+        rc, text, tally = self.run_soak(loops=2, durable=100, on_disk=100, resumed_after=100,
                                         log_lines_per_loop=[place("hs1"), place("hs2"), place("hs1", "okx")])
         self.assertEqual(rc, 1)
         self.assertIn("loop 2/2", text)
