@@ -481,6 +481,7 @@ class Soak:
         tally = {"loops": 0, "lost": 0, "dups": 0, "reconciled": 0, "failures": 0, "verify_strict": None,
                  "seed": a.seed}
         failed_loops = []
+        where = "start"
         try:
             started = self.start_engine()
             _, ms, problems = self.wait_trading(started, reconciled=False)
@@ -492,22 +493,17 @@ class Soak:
                 failed_loops.append(0)
             for i in range(1, a.loops + 1):
                 loop_seed = master.getrandbits(32)
-                try:
-                    line, stats, trading_at = self.loop(i, loop_seed, trading_at)
-                except Failure as e:
-                    print(f"loop {i}/{a.loops} seed={loop_seed}: FAIL: {e}", flush=True)
-                    tally["loops"] = i
-                    tally["failures"] += 1
-                    failed_loops.append(i)
-                    raise
-                print(line, flush=True)
+                where = f"loop {i}/{a.loops} seed={loop_seed}"
                 tally["loops"] = i
+                line, stats, trading_at = self.loop(i, loop_seed, trading_at)
+                print(line, flush=True)
                 tally["lost"] += stats["lost"]
                 tally["dups"] += stats["dups"]
                 tally["reconciled"] += 1 if stats["reconciled"] else 0
                 if stats["failed"]:
                     tally["failures"] += 1
                     failed_loops.append(i)
+            where = "stop"
             rc = self.stop_clean()
             self.engine = None
             dups = self.ids.read_new()
@@ -520,8 +516,12 @@ class Soak:
                 tally["failures"] += 1
                 if dups:
                     print(f"    FAIL: {len(dups)} client ids placed twice after the last check", flush=True)
-        except Failure:
-            pass
+        except Failure as e:
+            # The soak cannot go on (the engine did not come back, would not die or stop, ...).
+            print(f"{where}: FAIL: {e}", flush=True)
+            tally["failures"] += 1
+            if where.startswith("loop "):
+                failed_loops.append(tally["loops"])
         except KeyboardInterrupt:
             print("crash-soak: interrupted", flush=True)
             tally["failures"] += 1

@@ -183,13 +183,14 @@ class ScriptedSoak(cs.Soak):
     verify while it runs ends at 1000 k + `live`."""
 
     class Process:
-        returncode = None
+        def __init__(self, exit_code=None):
+            self.returncode = exit_code
 
         def poll(self):
-            return None
+            return self.returncode
 
     def __init__(self, out, loops, durable, on_disk, torn=False, resumed_after=None, restarted_durable=None,
-                 live=None, log_lines_per_loop=(), strict_rc=0):
+                 live=None, log_lines_per_loop=(), strict_rc=0, restart_exits=None):
         args = types.SimpleNamespace(bin="/nonexistent", config="c.toml", out=out, sim_socket="/nonexistent",
                                      order_log=os.path.join(out, "sim-orders.jsonl"), loops=loops, seed=7,
                                      min_ms=0, max_ms=0, trading_timeout_s=5, balance_timeout_s=1,
@@ -200,13 +201,14 @@ class ScriptedSoak(cs.Soak):
         self.live = live if live is not None else on_disk + 10
         self.log_lines = list(log_lines_per_loop)
         self.strict_rc = strict_rc
+        self.restart_exits = restart_exits
         self.restarted = False
 
     def start_engine(self):
         for p in self.engine_files(self.run_no):
             open(p, "w").close()
-        self.engine = self.Process()
         self.restarted = self.run_no > 0
+        self.engine = self.Process(self.restart_exits if self.restarted else None)
         # The simulator received this run's orders.
         with open(self.a.order_log, "a") as f:
             f.write(self.log_lines.pop(0) if self.log_lines else "")
@@ -308,6 +310,14 @@ class Loop(unittest.TestCase):
         self.assertEqual(rc, 1)
         self.assertIn("verify --strict exit 3: SOUND, NOT CLOSED", text)
         self.assertEqual(tally["verify_strict"], 3)
+
+    def test_an_engine_that_does_not_come_back_ends_the_soak_with_a_failure(self):
+        rc, text, tally = self.run_soak(loops=3, durable=100, on_disk=100, resumed_after=100, restart_exits=1)
+        self.assertEqual(rc, 1)
+        self.assertIn("loop 1/3 seed=", text)
+        self.assertIn(": FAIL: the engine exited (1) before trading", text)
+        self.assertEqual((tally["loops"], tally["failures"], tally["failed_loops"]), (1, 1, [1]))
+        self.assertIsNone(tally["verify_strict"], "no clean stop after an engine that is gone")
 
     def test_an_id_the_restarted_engine_placed_again_fails_the_loop(self):
         rc, text, tally = self.run_soak(loops=2, durable=100, on_disk=100, resumed_after=100,
