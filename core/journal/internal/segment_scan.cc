@@ -224,9 +224,16 @@ class SegmentScanner {
         Fail(Defect::kTail, pos, seq, Crc("bad crc", h.crc, crc));
         return;
       }
-      // The CRC does not cover these bytes: zero is the only value a writer puts there.
+      // The CRC covers neither these bytes nor the padding: zero is the only value a writer
+      // puts there.
       if (h.reserved != 0) {
         Fail(Defect::kTail, pos, seq, "bad record header (reserved field not zero)");
+        return;
+      }
+      bool padding_zero = true;
+      for (uint64_t i = sizeof(RecordHeader) + h.length; i < need; ++i) padding_zero &= bytes_[pos + i] == 0;
+      if (!padding_zero) {
+        Fail(Defect::kTail, pos, seq, "bad padding (not zero)");
         return;
       }
       if (h.type < static_cast<uint16_t>(RecordType::kSessionStart) || h.type > static_cast<uint16_t>(kLastRecordType)) {
