@@ -2,16 +2,16 @@
 //   homeostat run [--config FILE] [--seconds N] [--status-line] [--summary FILE] ...
 //   homeostat ctl status|positions|orders|pnl|breakers|limits|help [--json] [--socket PATH] [--config FILE]
 //   homeostat ctl kill|resume|halt|reduce [--venue NAME] | reset NAME  [--socket PATH] [--config FILE]
-//   homeostat journal verify [--strict] FILE
+//   homeostat journal verify [--strict] DIR    (a journal directory, or one segment file in it)
 //   homeostat replay --journal DIR
 //   homeostat backtest --config FILE --events FILE.jsonl --out DIR
 //   homeostat backtest --stamp VENUE FILE [--every-ms N] [--start-ns T]
 //   homeostat feed-check --venue V --symbol S --file capture.jsonl [--depth N]
 //   homeostat --version
 // Exit codes: 0 success; 1 a runtime failure (another engine holds the journal or socket, an
-// agent failed, the engine refused a command, a damaged journal); 2 a usage or configuration
-// error (bad arguments, bad config, missing credentials, no engine on the socket); 3 `journal
-// verify --strict` on a sound journal whose session did not close.
+// agent failed, the engine refused a command, a damaged journal or one with a torn tail); 2 a
+// usage or configuration error (bad arguments, bad config, missing credentials, no engine on the
+// socket); 3 `journal verify --strict` on a sound journal whose last session did not close.
 #include <signal.h>
 
 #include <CLI/CLI.hpp>
@@ -29,6 +29,7 @@
 #include "core/config/config.h"
 #include "core/control/admin_render.h"
 #include "core/control/admin_server.h"
+#include "core/journal/journal_dir.h"
 #include "core/journal/journal_verify.h"
 #include "risk/breakers.h"
 
@@ -170,7 +171,7 @@ int Ctl(const CtlArgs& a) {
 
 int Verify(const std::string& path, bool strict) {
   std::string out;
-  const int rc = hs::journal::RunJournalVerify(path, strict, &out);
+  const int rc = hs::journal::RunJournalVerifyDir(path, strict, &out);
   std::fputs(out.c_str(), rc == 2 ? stderr : stdout);
   return rc;
 }
@@ -242,12 +243,14 @@ int main(int argc, char** argv) {
   auto* journal = app.add_subcommand("journal", "journal tools");
   journal->require_subcommand(1);
   auto* verify = journal->add_subcommand(
-      "verify", "check the header, every record's CRC and sequence number, and whether the session closed; exit 0 "
-                "sound, 1 damaged, 2 unreadable, 3 with --strict when sound but not closed");
-  std::string journal_file;
+      "verify", "check a journal directory: every segment header, record CRC, sequence number, commit mark and the "
+                "hash chain, and whether the last session closed; exit 0 sound, 1 damaged or a torn tail, 2 "
+                "unreadable, 3 with --strict when sound but not closed");
+  std::string journal_dir;
   bool strict = false;
-  verify->add_option("file", journal_file, "journal file")->required();
-  verify->add_flag("--strict", strict, "exit 3 when the journal is sound but its session did not close (no session_end)");
+  verify->add_option("DIR", journal_dir, "journal directory (or one segment file in it)")->required();
+  verify->add_flag("--strict", strict,
+                   "exit 3 when the journal is sound but its last session did not close (no session_end)");
 
   auto* replay = app.add_subcommand(
       "replay",
@@ -321,6 +324,6 @@ int main(int argc, char** argv) {
   }
   if (*run) return Run(config_path, opts);
   if (*ctl) return Ctl(ctl_args);
-  if (*verify) return Verify(journal_file, strict);
+  if (*verify) return Verify(journal_dir, strict);
   return 2;
 }

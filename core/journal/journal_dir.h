@@ -46,6 +46,9 @@ struct DirScan {
   uint64_t last_seq = 0;     // 0: no record
   ChainHash last_hash{};     // chain value at the end of the valid prefix
   uint64_t groups = 0;       // valid commit marks
+  // Per RecordType over the valid prefix (commit marks included: counts[kCommit] == groups).
+  uint64_t counts[static_cast<int>(kLastRecordType) + 1] = {};
+  uint16_t last_type = 0;    // RecordType of the last valid record other than a commit mark (0: none)
   // Newest complete snapshot in the valid prefix (all its chunks present): the sequence number
   // of its first chunk record, its at_seq, and its session. 0: none.
   uint64_t snapshot_first_seq = 0;
@@ -62,6 +65,10 @@ struct DirScan {
   // segment). `damage` names the first defect.
   bool ok = true;
   std::string damage;
+  // The same defect in parts: what is wrong ("bad crc (stored ..., computed ...)") and the
+  // offset of the first bad byte in its segment (a torn tail: at or after tail_offset).
+  std::string damage_what;
+  uint64_t damage_offset = 0;
 };
 
 // Scans a journal directory. An error status only when the directory cannot be read (missing,
@@ -77,7 +84,10 @@ class DirReader {
   // From the first record, or from the record with sequence number `from_seq` (the segment
   // holding it is found from the scan; earlier records of it are skipped).
   static absl::StatusOr<DirReader> Open(const DirScan& scan, uint64_t from_seq = 1);
-  // kRecord, or kEnd at the end of the valid prefix. Never reads past it.
+  // kRecord, or kEnd at the end of the valid prefix. Never reads past it. The view's payload
+  // is valid until the next call; its offset is in the record's segment file and its index
+  // counts the records this reader returned (commit marks included). A segment that changed
+  // since the scan gives kBadCrc, kBadSeq or kTruncated and error().
   ReadOutcome Next(RecordView* out);
   // The session and segment of the record last returned.
   uint64_t session() const noexcept { return session_; }

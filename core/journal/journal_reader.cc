@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "absl/status/status.h"
+#include "core/journal/internal/segment_scan.h"
 
 namespace hs::journal {
 
@@ -32,46 +33,7 @@ const char* ReadOutcomeName(ReadOutcome o) noexcept {
   return "?";
 }
 
-namespace {
-
-// The whole file, or why it cannot be read (never DataLoss: that code means damaged content).
-absl::StatusOr<std::string> ReadWholeFile(const std::string& path) {
-  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    const int err = errno;
-    const std::string what = "journal: cannot open '" + path + "': " + std::strerror(err);
-    if (err == ENOENT) return absl::NotFoundError(what);
-    if (err == EACCES || err == EPERM) return absl::PermissionDeniedError(what);
-    return absl::FailedPreconditionError(what);
-  }
-  std::string bytes;
-  struct stat st {};
-  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    close(fd);
-    return absl::FailedPreconditionError("journal: '" + path + "' is not a regular file");
-  }
-  bytes.resize(static_cast<size_t>(st.st_size));
-  size_t got = 0;
-  char more[4096];  // the file may have grown since fstat (the engine is still writing it)
-  for (;;) {
-    const bool into_bytes = got < bytes.size();
-    const ssize_t n = into_bytes ? read(fd, bytes.data() + got, bytes.size() - got) : read(fd, more, sizeof more);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      const int err = errno;
-      close(fd);
-      return absl::FailedPreconditionError("journal: cannot read '" + path + "': " + std::strerror(err));
-    }
-    if (n == 0) break;
-    if (!into_bytes) bytes.append(more, static_cast<size_t>(n));
-    got += static_cast<size_t>(n);
-  }
-  close(fd);
-  bytes.resize(got);
-  return bytes;
-}
-
-}  // namespace
+using internal::ReadWholeFile;
 
 absl::StatusOr<JournalReader> JournalReader::Open(const std::string& path) {
   auto bytes = ReadWholeFile(path);
@@ -149,34 +111,7 @@ ReadOutcome JournalReader::Next(RecordView* out) {
 
 namespace {
 
-// The payload size DecisionCore writes for each record type.
-size_t PayloadSize(RecordType t) noexcept {
-  switch (t) {
-    case RecordType::kSessionStart:
-      return sizeof(SessionStart);
-    case RecordType::kVenueMsg:
-      return sizeof(VenueMsg);
-    case RecordType::kControl:
-      return sizeof(ControlCommand);
-    case RecordType::kIntent:
-      return sizeof(OrderIntent);
-    case RecordType::kRiskReject:
-      return sizeof(RiskReject);
-    case RecordType::kSessionEnd:
-      return sizeof(SessionEnd);
-    case RecordType::kBreaker:
-      return sizeof(BreakerRecord);
-    case RecordType::kStateChange:
-      return sizeof(StateChange);
-    case RecordType::kConfig:
-      return sizeof(ConfigChunk);
-    case RecordType::kSnapshot:
-      return sizeof(SnapshotChunk);
-    case RecordType::kCommit:
-      return sizeof(CommitMark);
-  }
-  return 0;
-}
+using internal::PayloadSize;
 
 // Empty when the record fits the session's shape so far, else what is wrong with it.
 std::string SessionDefect(const RecordView& v, uint64_t session_end_index) {

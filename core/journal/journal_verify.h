@@ -1,5 +1,13 @@
 // hs::journal — `homeostat journal verify [--strict] FILE`: the report and the exit code.
 //
+// Format 3 (a journal directory) is verified by RunJournalVerifyDir (journal_dir.h) with the
+// same exit codes: its report is "DIR: N records in K segments, S sessions, G groups, <counts>"
+// and one verdict line — "OK: ..." (0), "SOUND, NOT CLOSED: ..." or "EMPTY: ..." (0; 3 with
+// --strict), "TORN TAIL: valid prefix ends at seq S; damage from <segment> offset X (<what>),
+// Y bytes" (1: the next engine start keeps those bytes in a .tail file and cuts them off),
+// "BAD: <segment file> offset X, seq S: <what>" (1). RunJournalVerify below reads the
+// single-file format 2.
+//
 // Lives in the library (not in core/app/main.cc) so the verdicts are unit-tested. The report is
 // two lines: "FILE: N records, session_start 1, venue_msg ..., session_end 1" (types with a
 // zero count left out), then one verdict line:

@@ -6,7 +6,7 @@
 #include <cstring>
 #include <nlohmann/json.hpp>
 
-#include "core/journal/journal_reader.h"
+#include "core/journal/journal_dir.h"
 #include "tests/support/loopback.h"
 
 namespace hs {
@@ -78,12 +78,10 @@ TEST_F(AllocationLoopback, RebalancerTradesIntoTheBandsWithRebalanceOrders) {
 
   ASSERT_EQ(StopEngine(), 0) << engine_->Output();
   // The journal holds them as rebalance intents, and the timer inputs that drove them.
-  auto r = journal::JournalReader::Open(dir_.File("journal.hsj"));
-  ASSERT_TRUE(r.ok()) << r.status();
-  journal::RecordView v;
   int rebalance = 0, timers = 0;
   uint64_t client_id_base = 0;
-  while (r->Next(&v) == journal::ReadOutcome::kRecord) {
+  std::string error;
+  const bool read = testing::ForEachJournalRecord(dir_.File("journal"), [&](const journal::RecordView& v) {
     if (v.header.type == static_cast<uint16_t>(journal::RecordType::kSessionStart)) {
       journal::SessionStart st;
       std::memcpy(&st, v.payload, sizeof st);
@@ -103,7 +101,8 @@ TEST_F(AllocationLoopback, RebalancerTradesIntoTheBandsWithRebalanceOrders) {
       std::memcpy(&c, v.payload, sizeof c);
       timers += c.op == ControlOp::kTimer;
     }
-  }
+  }, &error);
+  ASSERT_TRUE(read) << error;
   EXPECT_EQ(rebalance, s["orders_by_purpose"].value("rebalance", 0));
   EXPECT_GT(timers, 20);
 }

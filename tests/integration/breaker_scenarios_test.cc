@@ -124,7 +124,7 @@ class BreakerScenarios : public testing::LoopbackFixture {
   // The breaker records in the journal, after the engine stopped: {kind names}.
   std::vector<std::string> JournalBreakerEvents(const std::string& breaker) {
     std::vector<std::string> out;
-    for (const auto& e : testing::ReadBreakerRecords(dir_.File("journal.hsj")))
+    for (const auto& e : testing::ReadBreakerRecords(dir_.File("journal")))
       if (e.breaker == breaker) out.push_back(e.kind);
     return out;
   }

@@ -6,7 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
-#include "core/journal/journal_reader.h"
+#include "core/journal/journal_dir.h"
 #include "tests/support/loopback.h"
 #include "tests/support/paths.h"
 
@@ -111,12 +111,13 @@ TEST_F(Loopback, ScriptedDislocationSendsExactlyTheTwoExpectedLegsAndBalancesAgr
   // The journal validates: every CRC, consecutive sequence numbers; both intents are in it.
   ASSERT_EQ(StopEngine(), 0) << engine_->Output();
   std::string out;
-  EXPECT_EQ(testing::RunCommand(BinPath("homeostat"), {"journal", "verify", dir_.File("journal.hsj")}, &out), 0)
+  EXPECT_EQ(testing::RunCommand(BinPath("homeostat"), {"journal", "verify", dir_.File("journal")}, &out), 0)
       << out;
   EXPECT_NE(out.find("OK"), std::string::npos) << out;
-  auto v = journal::VerifyJournal(dir_.File("journal.hsj"));
-  ASSERT_TRUE(v.ok());
-  EXPECT_TRUE(v->ok) << v->error;
+  auto v = journal::ScanJournalDir(dir_.File("journal"));
+  ASSERT_TRUE(v.ok()) << v.status();
+  EXPECT_TRUE(v->ok) << v->damage;
+  EXPECT_FALSE(v->torn_tail) << v->damage;
   EXPECT_EQ(v->counts[static_cast<int>(journal::RecordType::kIntent)], 2u);
   EXPECT_EQ(v->counts[static_cast<int>(journal::RecordType::kSessionStart)], 1u);
   EXPECT_EQ(v->counts[static_cast<int>(journal::RecordType::kSessionEnd)], 1u);

@@ -12,7 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/control/admin_server.h"
-#include "core/journal/journal_reader.h"
+#include "core/journal/journal_dir.h"
 #include "tests/support/loopback.h"
 #include "tests/support/paths.h"
 
@@ -66,16 +66,17 @@ class OperatorSafety : public testing::LoopbackFixture {
   // Every control record in the journal: {op, refused_op, venue, peer_uid}.
   std::vector<ControlCommand> ControlRecords() {
     std::vector<ControlCommand> out;
-    auto r = journal::JournalReader::Open(dir_.File("journal.hsj"));
-    EXPECT_TRUE(r.ok()) << r.status();
-    if (!r.ok()) return out;
-    journal::RecordView v;
-    while (r->Next(&v) == journal::ReadOutcome::kRecord) {
-      if (v.header.type != static_cast<uint16_t>(journal::RecordType::kControl)) continue;
-      ControlCommand c;
-      std::memcpy(&c, v.payload, sizeof c);
-      out.push_back(c);
-    }
+    std::string error;
+    const bool read = testing::ForEachJournalRecord(
+        dir_.File("journal"),
+        [&](const journal::RecordView& v) {
+          if (v.header.type != static_cast<uint16_t>(journal::RecordType::kControl)) return;
+          ControlCommand c;
+          std::memcpy(&c, v.payload, sizeof c);
+          out.push_back(c);
+        },
+        &error);
+    EXPECT_TRUE(read) << error;
     return out;
   }
 };
@@ -92,13 +93,13 @@ TEST_F(OperatorSafety, SecondEngineOnTheSameConfigExitsAndChangesNothing) {
 
   std::string out;
   EXPECT_EQ(SecondEngine({}, &out), 1) << out;
-  EXPECT_NE(out.find(dir_.File("journal.hsj.lock")), std::string::npos) << out;
+  EXPECT_NE(out.find(dir_.File("journal")), std::string::npos) << out;  // the journal's lock
   EXPECT_NE(out.find("pid " + pid), std::string::npos) << out;
   // Same socket, another journal: refused on the socket's lock, the live socket left alone.
-  EXPECT_EQ(SecondEngine({"--journal", dir_.File("other.hsj"), "--log", dir_.File("other.log")}, &out), 1) << out;
+  EXPECT_EQ(SecondEngine({"--journal", dir_.File("other-journal"), "--log", dir_.File("other.log")}, &out), 1) << out;
   EXPECT_NE(out.find(dir_.File("admin.sock.lock")), std::string::npos) << out;
   EXPECT_NE(out.find("pid " + pid), std::string::npos) << out;
-  EXPECT_FALSE(FileExists(dir_.File("other.hsj"))) << "the refused engine opened a journal";
+  EXPECT_FALSE(FileExists(dir_.File("other-journal"))) << "the refused engine opened a journal";
   EXPECT_FALSE(FileExists(dir_.File("other.log"))) << "the refused engine opened a log";
   // Same journal, another socket: refused before the journal is opened for writing.
   EXPECT_EQ(SecondEngine({"--socket", dir_.File("other.sock")}, &out), 1) << out;
@@ -115,11 +116,12 @@ TEST_F(OperatorSafety, SecondEngineOnTheSameConfigExitsAndChangesNothing) {
   EXPECT_FALSE(FileExists(dir_.File("other.log"))) << "the refused engine opened a log";
 
   ASSERT_EQ(StopEngine(), 0) << engine_->Output();
-  auto v = journal::VerifyJournal(dir_.File("journal.hsj"));
+  auto v = journal::ScanJournalDir(dir_.File("journal"));
   ASSERT_TRUE(v.ok()) << v.status();
-  EXPECT_TRUE(v->ok) << v->error;
-  EXPECT_GE(v->records, durable) << "every record reported durable is in the journal";
-  EXPECT_EQ(RunCommand(BinPath("homeostat"), {"journal", "verify", "--strict", dir_.File("journal.hsj")}, &out), 0)
+  EXPECT_TRUE(v->ok) << v->damage;
+  EXPECT_FALSE(v->torn_tail) << v->damage;
+  EXPECT_GE(v->last_seq, durable) << "every record reported durable is in the journal";
+  EXPECT_EQ(RunCommand(BinPath("homeostat"), {"journal", "verify", "--strict", dir_.File("journal")}, &out), 0)
       << out;
 }
 

@@ -2,14 +2,49 @@
 
 #include <cstring>
 
-#include "core/journal/journal_reader.h"
+#include "core/journal/journal_dir.h"
 #include "risk/breakers.h"
 
 namespace hs::testing {
 
+namespace {
+
+// A reader over the journal directory's valid prefix, or why there is none. A journal the scan
+// finds damaged (other than a torn tail, which a killed engine may leave) is an error here.
+absl::StatusOr<journal::DirReader> OpenJournal(const std::string& dir) {
+  absl::StatusOr<journal::DirScan> scan = journal::ScanJournalDir(dir);
+  if (!scan.ok()) return scan.status();
+  if (!scan->ok) return absl::DataLossError(scan->damage);
+  return journal::DirReader::Open(*scan);
+}
+
+bool IsCommitMark(const journal::RecordView& v) {
+  return v.header.type == static_cast<uint16_t>(journal::RecordType::kCommit);
+}
+
+}  // namespace
+
+bool ForEachJournalRecord(const std::string& dir, const std::function<void(const journal::RecordView&)>& fn,
+                          std::string* error) {
+  auto r = OpenJournal(dir);
+  if (!r.ok()) {
+    *error = std::string(r.status().message());
+    return false;
+  }
+  journal::RecordView v;
+  journal::ReadOutcome o;
+  while ((o = r->Next(&v)) == journal::ReadOutcome::kRecord)
+    if (!IsCommitMark(v)) fn(v);
+  if (o != journal::ReadOutcome::kEnd) {
+    *error = r->error();
+    return false;
+  }
+  return true;
+}
+
 CoreInputSummary SummarizeCoreInputs(const std::string& path) {
   CoreInputSummary s;
-  auto r = journal::JournalReader::Open(path);
+  auto r = OpenJournal(path);
   if (!r.ok()) {
     s.error = std::string(r.status().message());
     return s;
@@ -20,6 +55,7 @@ CoreInputSummary SummarizeCoreInputs(const std::string& path) {
   journal::RecordView v;
   journal::ReadOutcome o;
   while ((o = r->Next(&v)) == journal::ReadOutcome::kRecord) {
+    if (IsCommitMark(v)) continue;
     ++s.records;
     if (v.header.type != static_cast<uint16_t>(journal::RecordType::kVenueMsg)) continue;
     VenueMsg m;
@@ -57,7 +93,7 @@ CoreInputSummary SummarizeCoreInputs(const std::string& path) {
 
 std::vector<BreakerRecordSummary> ReadBreakerRecords(const std::string& path) {
   std::vector<BreakerRecordSummary> out;
-  auto r = journal::JournalReader::Open(path);
+  auto r = OpenJournal(path);
   if (!r.ok()) return out;
   journal::RecordView v;
   while (r->Next(&v) == journal::ReadOutcome::kRecord) {

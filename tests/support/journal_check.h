@@ -1,11 +1,14 @@
-// Test-only: properties of what the decision core received, read back from the journal.
+// Test-only: properties of what the decision core received, read back from the journal
+// directory (its valid prefix, every session, commit marks skipped).
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
 
+#include "core/journal/journal_reader.h"  // RecordView
 #include "core/messages/messages.h"
 
 namespace hs::testing {
@@ -24,7 +27,13 @@ struct CoreInputSummary {
   std::map<int, uint64_t> tops_after_failure;
 };
 
-CoreInputSummary SummarizeCoreInputs(const std::string& journal_path);
+CoreInputSummary SummarizeCoreInputs(const std::string& journal_dir);
+
+// Calls `fn` for every record of the journal directory's valid prefix in order (commit marks
+// skipped). False, with `*error` set, when the journal cannot be read or the scan finds it
+// damaged (a torn tail is not damage here: a killed engine may leave one).
+bool ForEachJournalRecord(const std::string& journal_dir, const std::function<void(const journal::RecordView&)>& fn,
+                          std::string* error);
 
 // The circuit-breaker records (trip, clear, reset) of a journal, in order.
 struct BreakerRecordSummary {
@@ -36,6 +45,6 @@ struct BreakerRecordSummary {
   int64_t threshold = 0;
   int64_t time_ns = 0;
 };
-std::vector<BreakerRecordSummary> ReadBreakerRecords(const std::string& journal_path);
+std::vector<BreakerRecordSummary> ReadBreakerRecords(const std::string& journal_dir);
 
 }  // namespace hs::testing

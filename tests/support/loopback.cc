@@ -3,6 +3,7 @@
 #include <signal.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <sstream>
 
 #include "core/control/admin_server.h"
@@ -34,7 +35,7 @@ std::string Substitute(std::string text, const std::vector<std::pair<std::string
 std::string EngineToml(const std::string& assets, const std::string& name, const std::string& max_notional,
                        const std::string& max_qty, const std::string& cooldown_ms) {
   return "assets = [" + assets + "]\n[engine]\nname = \"" + name + "\"\n" +                        //
-         "[admin]\nsocket = \"@DIR@/admin.sock\"\n[journal]\npath = \"@DIR@/journal.hsj\"\n" +  //
+         "[admin]\nsocket = \"@DIR@/admin.sock\"\n[journal]\npath = \"@DIR@/journal\"\n" +  //
          "[log]\npath = \"@DIR@/engine.log\"\n" +                                              //
          "[strategy]\nmin_edge = \"0.0005\"\nmax_leg_notional = \"" + max_notional + "\"\n" +     //
          (cooldown_ms.empty() ? "" : "cooldown_ms = " + cooldown_ms + "\n") +                     //
@@ -208,7 +209,7 @@ int LoopbackFixture::StopEngine() { return engine_ ? engine_->Stop(SIGTERM, 20s)
 
 void LoopbackFixture::StopEngineAndCheckJournal(CoreInputSummary* sum) {
   ASSERT_EQ(StopEngine(), 0) << engine_->Output();
-  *sum = SummarizeCoreInputs(dir_.File("journal.hsj"));
+  *sum = SummarizeCoreInputs(dir_.File("journal"));
   ASSERT_TRUE(sum->ok) << sum->error;
   EXPECT_TRUE(sum->tops_while_unusable.empty())
       << "first offending journal record: "
@@ -220,10 +221,14 @@ void LoopbackFixture::TearDown() {
   if (sim_) sim_->Stop(SIGTERM, 10s);
   if (secrets_.empty()) return;
   // Secrets never appear in what the engine wrote or printed (the failure names the file only).
-  for (const char* f : {"engine.log", "engine.out", "journal.hsj"}) {
+  std::vector<std::string> files = {dir_.File("engine.log"), dir_.File("engine.out")};
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(dir_.File("journal"), ec))
+    files.push_back(e.path().string());  // every segment (and any .tail)
+  for (const std::string& f : files) {
     std::string text;
     try {
-      text = ReadFileOrDie(dir_.File(f));
+      text = ReadFileOrDie(f);
     } catch (...) {
       continue;
     }
