@@ -339,9 +339,39 @@ absl::Status CutTornTail(const DirScan& scan, AppendPoint* at) {
 
 }  // namespace
 
+namespace {
+
+// A crash while the writer created its newest segment (before the 256 header bytes were all on
+// disk) leaves a file shorter than a header: nothing in it was ever part of the journal. It is
+// moved aside like a torn tail (renamed to "<segment>.tail", kept) and that number is used
+// again. A full-size header that does not check is damage, not this: the scan says so.
+absl::Status SetAsideShortLastSegment(const std::string& dir, std::string* moved) {
+  DIR* d = opendir(dir.c_str());
+  if (d == nullptr) return absl::OkStatus();  // the scan reports it
+  uint64_t last = 0;
+  while (const dirent* e = readdir(d)) last = std::max(last, ParseSegmentFileName(e->d_name));
+  closedir(d);
+  if (last == 0) return absl::OkStatus();
+  const std::string path = dir + "/" + SegmentFileName(last);
+  struct stat st {};
+  if (stat(path.c_str(), &st) != 0 || static_cast<uint64_t>(st.st_size) >= sizeof(SegmentHeader)) return absl::OkStatus();
+  for (int n = 1; n < 10000; ++n) {
+    const std::string to = path + ".tail" + (n == 1 ? "" : "." + std::to_string(n));
+    if (access(to.c_str(), F_OK) == 0) continue;
+    if (rename(path.c_str(), to.c_str()) != 0) return Errno("cannot move the unfinished segment '" + path + "' aside", errno);
+    *moved = to;
+    return SyncPath(dir, O_RDONLY | O_DIRECTORY);
+  }
+  return absl::FailedPreconditionError("journal: too many tail files next to '" + path + "'");
+}
+
+}  // namespace
+
 absl::StatusOr<AppendPoint> PrepareAppend(const std::string& dir) {
   if (dir.empty()) return absl::InvalidArgumentError("journal: no directory given");
   if (absl::Status s = MakeDirs(dir); !s.ok()) return s;
+  std::string short_segment;
+  if (absl::Status s = SetAsideShortLastSegment(dir, &short_segment); !s.ok()) return s;
   absl::StatusOr<DirScan> scan = ScanJournalDir(dir);
   if (!scan.ok()) return scan.status();
   if (!scan->ok)
@@ -350,6 +380,10 @@ absl::StatusOr<AppendPoint> PrepareAppend(const std::string& dir) {
                                "`)");
   AppendPoint at;
   at.dir = dir;
+  if (!short_segment.empty()) {
+    at.tail_file = short_segment;
+    at.tail_damage = "a segment whose header was never completely written (a crash as it was created)";
+  }
   if (scan->torn_tail) {
     if (absl::Status s = CutTornTail(*scan, &at); !s.ok()) return s;
   }

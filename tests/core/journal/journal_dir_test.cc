@@ -854,6 +854,29 @@ TEST(JournalPrepareAppend, ContinuesASoundJournal) {
   EXPECT_EQ(at->tail_bytes, 0u);
 }
 
+// A crash while the writer created the next segment: a file shorter than a header. It was never
+// part of the journal: it is moved aside and its number used again.
+TEST(JournalPrepareAppend, SetsAsideASegmentWhoseHeaderWasNeverCompletelyWritten) {
+  for (size_t len : {size_t{0}, size_t{1}, size_t{255}}) {
+    TempDir dir;
+    JournalBuilder b = Rotated();
+    b.WriteTo(dir.path());
+    const std::string unfinished = dir.File(SegmentFileName(4));
+    WriteFileOrDie(unfinished, std::string(len, '\x5a'));
+    absl::StatusOr<AppendPoint> at = PrepareAppend(dir.path());
+    ASSERT_TRUE(at.ok()) << at.status();
+    EXPECT_EQ(at->next_segment, 4u);
+    EXPECT_EQ(at->next_seq, b.last_seq() + 1);
+    EXPECT_EQ(at->tail_file, unfinished + ".tail");
+    EXPECT_EQ(ReadFileOrDie(unfinished + ".tail"), std::string(len, '\x5a')) << "kept, not deleted";
+    struct stat st {};
+    EXPECT_NE(stat(unfinished.c_str(), &st), 0);
+    absl::StatusOr<DirScan> again = ScanJournalDir(dir.path());
+    ASSERT_TRUE(again.ok());
+    EXPECT_TRUE(again->ok) << again->damage;
+  }
+}
+
 TEST(JournalPrepareAppend, KeepsATornTailInATailFileAndCutsTheSegmentBack) {
   TempDir dir;
   JournalBuilder b = OneSession();
