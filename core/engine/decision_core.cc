@@ -52,7 +52,7 @@ DecisionCore::DecisionCore(const EngineParams& params, Wiring wiring)
   CopyRisk();
 }
 
-void DecisionCore::Begin(Nanos wall_time) noexcept {
+void DecisionCore::Begin(Nanos wall_time, std::string_view /*config_text*/) noexcept {  // BUILD SHIM (wt-snap)
   journal::SessionStart s;
   s.wall_ns = wall_time.value;
   s.venues = static_cast<uint32_t>(p_.venues);

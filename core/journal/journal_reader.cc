@@ -168,6 +168,12 @@ size_t PayloadSize(RecordType t) noexcept {
       return sizeof(BreakerRecord);
     case RecordType::kStateChange:
       return sizeof(StateChange);
+    case RecordType::kConfig:  // BUILD SHIM (wt-snap): the reader helper owns these
+      return sizeof(ConfigChunk);
+    case RecordType::kSnapshot:
+      return sizeof(journal::SnapshotChunk);
+    case RecordType::kCommit:
+      return sizeof(CommitMark);
   }
   return 0;
 }

@@ -14,12 +14,41 @@
 
 namespace hs::journal {
 
-Entry* JournalSink::ClaimBlocking() noexcept {
-  ++stalls_;
-  // The writer drains every flush interval at the latest; losing a record is not an option.
+// BUILD SHIM (wt-snap): a minimal JournalSink with the new interface so the engine links in this
+// branch; the journal-writer helper's implementation replaces it.
+JournalSink::JournalSink(EntryRing::Producer p, uint64_t first_seq, size_t spill_capacity)
+    : ring_(std::move(p)), seq_(first_seq - 1), spill_(spill_capacity) {}
+
+Entry* JournalSink::SpillSlot() noexcept {
+  if (spill_count_ < spill_.size()) {
+    Entry* e = &spill_[(spill_head_ + spill_count_) % spill_.size()];
+    ++spill_count_;
+    ++spilled_;
+    if (spill_count_ > spill_high_) spill_high_ = spill_count_;
+    spill_tail_entry_ = e;
+    return e;
+  }
+  ++overflow_waits_;
+  while (spill_count_ != 0) {
+    FlushSpill();
+    sched_yield();
+  }
   Entry* e;
   while ((e = ring_.TryClaim()) == nullptr) sched_yield();
+  spill_tail_entry_ = nullptr;
   return e;
+}
+
+void JournalSink::FlushSpill() noexcept {
+  while (spill_count_ != 0) {
+    Entry* e = ring_.TryClaim();
+    if (e == nullptr) return;
+    *e = spill_[spill_head_];
+    ring_.Commit();
+    spill_head_ = (spill_head_ + 1) % spill_.size();
+    --spill_count_;
+  }
+  spill_tail_entry_ = nullptr;
 }
 
 namespace {
@@ -80,7 +109,7 @@ std::string JournalWriter::failure() const {
   return impl_->failure_text;
 }
 
-absl::Status JournalWriter::Open() {
+absl::Status JournalWriter::Open(const AppendPoint& /*at*/) {  // BUILD SHIM (wt-snap): old single-file body
   Impl& m = *impl_;
   m.fd = open(m.opts.path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (m.fd < 0) return absl::UnavailableError("journal: cannot create '" + m.opts.path + "': " + strerror(errno));
