@@ -32,6 +32,16 @@ class CounterWindow {
   // How much the counter rose within the window ending at the last sample.
   uint64_t Rise() const noexcept;
 
+  // Snapshot (core/engine/snapshot.h): the buckets (their width is a param).
+  template <class Ar>
+  void Persist(Ar& ar) {
+    ar(bucket_);
+    ar(value_);
+    ar(any_);
+    ar(last_bucket_);
+    ar(last_);
+  }
+
  private:
   Nanos bucket_width_;
   std::array<int64_t, kBuckets> bucket_{};    // bucket number of each slot's sample
@@ -51,6 +61,16 @@ class VolRatio {
   double Ratio() const noexcept;
   int returns() const noexcept { return returns_; }
 
+  // Snapshot (core/engine/snapshot.h): both EWMAs bit for bit (sampling and decay are params).
+  template <class Ar>
+  void Persist(Ar& ar) {
+    ar(short_);
+    ar(long_);
+    ar(last_px_);
+    ar(next_);
+    ar(returns_);
+  }
+
  private:
   Nanos sample_;
   double a_short_ = 0, a_long_ = 0;
@@ -68,6 +88,12 @@ class Drawdown {
   Rate Fraction() const noexcept;  // (peak - nav) / peak, rounded up; 0 before any positive NAV
   Amount peak() const noexcept { return peak_; }
 
+  template <class Ar>
+  void Persist(Ar& ar) {
+    ar(peak_);
+    ar(last_);
+  }
+
  private:
   Amount peak_;
   Amount last_;
@@ -83,6 +109,13 @@ class ClockCheck {
   // Returns 0 when fine, else the size of the step in ns (negative: backwards).
   int64_t OnInput(int source, Nanos t) noexcept;
   int64_t OnTimer(Nanos t) noexcept;  // the timer source: backwards or a jump > max_jump
+
+  // Snapshot (core/engine/snapshot.h): the last time per source (the allowed jump is a param).
+  template <class Ar>
+  void Persist(Ar& ar) {
+    ar(last_);
+    ar(last_timer_);
+  }
 
  private:
   Nanos max_jump_;

@@ -112,6 +112,22 @@ struct BreakerSlot {
   uint16_t last_instrument = 0xFFFF;
   uint8_t last_cause = 0;
   bool over_this_round = false;
+
+  // Snapshot (core/engine/snapshot.h).
+  template <class Ar>
+  void Persist(Ar& ar) {
+    ar(state);
+    ar(trips);
+    ar(tripped_at);
+    ar(cleared_at);
+    ar(over_since);
+    ar(last_value);
+    ar(last_threshold);
+    ar(last_venue);
+    ar(last_instrument);
+    ar(last_cause);
+    ar(over_this_round);
+  }
 };
 
 // Where events go (the core journals them and keeps nothing else).
@@ -158,6 +174,14 @@ class BreakerSet {
   // Slots tripped or latched now, over every breaker.
   int tripped() const noexcept;
   uint64_t trips_total() const noexcept { return trips_total_; }
+
+  // Snapshot (core/engine/snapshot.h): every slot (how many each breaker has comes from params).
+  template <class Ar>
+  void Persist(Ar& ar) {
+    for (const int n : slots_) ar.Shape(n, "breaker slots");
+    ar(slot_);
+    ar(trips_total_);
+  }
 
  private:
   static constexpr int kMaxSlots = kMaxVenues > kMaxInstruments ? kMaxVenues : kMaxInstruments;

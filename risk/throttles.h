@@ -33,6 +33,14 @@ class OrderRateWindow {
   int capacity() const noexcept { return static_cast<int>(times_.size()); }
   Nanos window() const noexcept { return window_; }
 
+  // Snapshot (core/engine/snapshot.h): the ring (its capacity comes from params and must match).
+  template <class Ar>
+  void Persist(Ar& ar) {
+    ar.Vector(times_, "order-rate window capacity");
+    ar(head_);
+    ar(count_);
+  }
+
  private:
   std::vector<Nanos> times_;  // ring, newest at head_ - 1
   size_t head_ = 0;
@@ -52,6 +60,17 @@ class RepeatThrottle {
   void Record(VenueId v, InstrumentId i, Side s, Nanos now) noexcept;
   int max() const noexcept { return max_; }
   Nanos window() const noexcept { return window_; }
+
+  // Snapshot (core/engine/snapshot.h): the rings (sized from params, which must match).
+  template <class Ar>
+  void Persist(Ar& ar) {
+    ar.Shape(venues_, "repeat throttle venues");
+    ar.Shape(instruments_, "repeat throttle instruments");
+    ar.Shape(max_, "repeat throttle max");
+    ar.Vector(times_, "repeat throttle ring storage");
+    ar.Vector(heads_, "repeat throttle keys");
+    ar.Vector(counts_, "repeat throttle keys");
+  }
 
  private:
   size_t Key(VenueId v, InstrumentId i, Side s) const noexcept;
@@ -76,6 +95,13 @@ class DailyNotional {
   // The start of the trading day that contains `now` (wall ns).
   Nanos DayStart(Nanos now) const noexcept;
   int64_t DayOf(Nanos now) const noexcept;
+
+  // Snapshot (core/engine/snapshot.h): the day and its total (the day's start is a param).
+  template <class Ar>
+  void Persist(Ar& ar) {
+    ar(day_);
+    ar(used_);
+  }
 
  private:
   Nanos day_start_;

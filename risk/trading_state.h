@@ -57,6 +57,17 @@ class TradingStates {
 
   void Clear() noexcept;
 
+  // Snapshot (core/engine/snapshot.h): both layers.
+  template <class Ar>
+  void Persist(Ar& ar) {
+    ar(killed_);
+    ar(op_global_);
+    ar(br_global_);
+    ar(op_venue_);
+    ar(br_venue_);
+    ar(br_instrument_);
+  }
+
  private:
   bool killed_ = false;
   TradingState op_global_ = TradingState::kActive;

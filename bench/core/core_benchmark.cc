@@ -9,6 +9,7 @@
 #include "core/messages/messages.h"
 #include "core/config/config.h"
 #include "core/engine/decision_core.h"
+#include "core/engine/snapshot.h"
 #include "core/journal/journal_writer.h"
 #include "core/runtime/spsc_ring.h"
 
@@ -316,6 +317,58 @@ void BM_Core_JournalAppend(benchmark::State& s) {
   }
 }
 BENCHMARK(BM_Core_JournalAppend);
+
+// SaveState and its zero-run encoding for the largest core: 16 venues × 64 instruments (the
+// bench config's first venue and instrument copied into every slot), each venue holding a book
+// of every instrument. Counters: raw and encoded bytes, and the journal records one snapshot takes.
+void BM_Core_SaveState(benchmark::State& s) {
+  const config::Config cfg = *config::ParseConfig(config::EmbeddedBenchConfig(), "bench");
+  engine::EngineParams params = app::CoreParamsFromConfig(cfg, 1);
+  for (int i = 1; i < kMaxInstruments; ++i) params.instrument[i] = params.instrument[0];
+  for (int v = 0; v < kMaxVenues; ++v) {
+    if (v > 0) params.venue[v] = params.venue[0];
+    if (v > 0) params.limits.venue[v] = params.limits.venue[0];
+    params.venue[v].lists.fill(true);
+    params.venue[v].lot.fill(params.venue[0].lot[0]);
+  }
+  params.venues = kMaxVenues;
+  params.instruments = kMaxInstruments;
+  params.strategy_enabled = false;  // books only: the size of the state, not trading, is measured
+  params.snapshot_every = 1'000'000;  // reserves the buffers as a running core does
+  engine::DecisionCore core(params, engine::DecisionCore::Wiring{});
+  for (int v = 0; v < kMaxVenues; ++v) {
+    for (int i = 0; i < kMaxInstruments; ++i) {
+      VenueMsg m;
+      m.kind = VenueMsg::Kind::kBookTop;
+      m.recv_time = Nanos::FromMillis(1000 + v);
+      m.top.venue = VenueId{static_cast<uint8_t>(v)};
+      m.top.instrument = InstrumentId{static_cast<uint16_t>(i)};
+      m.top.bid_count = m.top.ask_count = kBookTopDepth;
+      for (int k = 0; k < kBookTopDepth; ++k) {
+        m.top.bids[k] = {Price::FromUnits(30000 - k - v), Qty::FromUnits(1 + k)};
+        m.top.asks[k] = {Price::FromUnits(30001 + k + v), Qty::FromUnits(1 + k)};
+      }
+      core.Handle(m);
+    }
+  }
+  ControlCommand t;
+  t.op = ControlOp::kTimer;
+  t.time = Nanos::FromMillis(1100);
+  core.Handle(t);
+  std::string raw, enc;
+  core.SaveState(&raw);
+  raw.reserve(raw.size());
+  enc.reserve(engine::snapshot::EncodedBound(raw.size()));
+  for (auto _ : s) {
+    core.SaveState(&raw);
+    engine::snapshot::Encode(raw, &enc);
+    benchmark::DoNotOptimize(enc.data());
+  }
+  s.counters["raw_bytes"] = static_cast<double>(raw.size());
+  s.counters["encoded_bytes"] = static_cast<double>(enc.size());
+  s.counters["chunks"] = static_cast<double>((enc.size() + 215) / 216);
+}
+BENCHMARK(BM_Core_SaveState)->Unit(benchmark::kMicrosecond);
 
 }  // namespace
 }  // namespace hs

@@ -444,9 +444,9 @@ absl::StatusOr<SnapshotStart> ReadSnapshot(const journal::DirScan& scan) {
     }
   }
   if (got != count || count == 0) return absl::DataLossError("snapshot at seq " + std::to_string(scan.snapshot_first_seq) + " is incomplete");
-  auto raw = engine::DecodeSnapshot(enc);
-  if (!raw.ok()) return absl::DataLossError("snapshot at seq " + std::to_string(scan.snapshot_first_seq) + ": " + std::string(raw.status().message()));
-  out.state = *std::move(raw);
+  std::string error;
+  if (!engine::snapshot::Decode(enc, &out.state, &error))
+    return absl::DataLossError("snapshot at seq " + std::to_string(scan.snapshot_first_seq) + ": " + error);
   return out;
 }
 

@@ -32,6 +32,22 @@ class AllocationStats {
   // band, in percent with two decimals as a Rate-like fixed point (10000 = 100.00%); 0 before.
   int64_t time_in_band_bp(AssetId a) const noexcept;
 
+  // Snapshot (core/engine/snapshot.h).
+  template <class Ar>
+  void Persist(Ar& ar) {
+    ar(samples_);
+    ar(after_convergence_);
+    ar(converged_);
+    ar(converged_at_);
+    ar(nav_start_);
+    ar(nav_end_);
+    ar(weight_start_);
+    ar(weight_end_);
+    ar(effective_target_end_);
+    ar(max_abs_drift_);
+    ar(in_band_after_);
+  }
+
  private:
   uint64_t samples_ = 0;
   uint64_t after_convergence_ = 0;

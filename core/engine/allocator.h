@@ -138,6 +138,32 @@ class Allocator {
 
   const AllocatorParams& params() const noexcept { return params_; }
 
+  // Snapshot (core/engine/snapshot.h): the estimators and every result of the last Evaluate
+  // (decisions read them until the next one).
+  template <class Ar>
+  void Persist(Ar& ar) {
+    ar.Shape(params_.assets, "allocator assets");
+    ar.Shape(params_.venues, "allocator venues");
+    ar(vol_);
+    ar(nav_positive_);
+    ar(nav_);
+    ar(max_abs_drift_);
+    ar(out_of_band_);
+    ar(max_abs_venue_drift_);
+    ar(venues_out_of_band_);
+    ar(asset_value_);
+    ar(weight_);
+    ar(effective_target_);
+    ar(vol_scale_);
+    ar(drift_);
+    ar(in_band_);
+    ar(correction_);
+    ar(venue_share_);
+    ar(venue_drift_);
+    ar(venue_in_band_);
+    ar(venue_correction_);
+  }
+
  private:
   int Idx(AssetId a) const noexcept;
   int Idx(VenueId v) const noexcept;

@@ -19,6 +19,24 @@ struct CachedBook {
   bool has_top = false;  // at least one level on each side
   bool usable = false;
   Nanos recv_time;       // input time of the newest top
+
+  // Snapshot (core/engine/snapshot.h). The top's TSC stamps are measurements, not state.
+  template <class Ar>
+  void Persist(Ar& ar) {
+    ar(top.venue);
+    ar(top.instrument);
+    ar(top.bid_count);
+    ar(top.ask_count);
+    ar(top.venue_seq);
+    ar(top.exchange_time);
+    ar.Measurement(top.recv_stamp);
+    ar.Measurement(top.publish_stamp);
+    ar(top.bids);
+    ar(top.asks);
+    ar(has_top);
+    ar(usable);
+    ar(recv_time);
+  }
 };
 
 class BookCache {
@@ -34,6 +52,11 @@ class BookCache {
   bool Fresh(VenueId v, InstrumentId i, Nanos now, Nanos max_age) const noexcept {
     const CachedBook& b = books_[v.value][i.value];
     return b.usable && now.value - b.recv_time.value <= max_age.value;
+  }
+
+  template <class Ar>
+  void Persist(Ar& ar) {
+    ar(books_);
   }
 
  private:

@@ -62,6 +62,21 @@ class BreakerFeeds {
   Rate drawdown() const noexcept { return drawdown_.Fraction(); }
   Amount day_pnl_start() const noexcept { return day_pnl_start_; }
 
+  // Snapshot (core/engine/snapshot.h): every measurement window, the drawdown peak, the clock
+  // check and the trading day.
+  template <class Ar>
+  void Persist(Ar& ar) {
+    ar(integrity_);
+    ar(orders_);
+    ar(rejects_);
+    ar(vol_);
+    ar(drawdown_);
+    ar(clock_);
+    ar(day_clock_);
+    ar(day_);
+    ar(day_pnl_start_);
+  }
+
  private:
   risk::BreakerParams p_;
   std::array<risk::CounterWindow, kMaxVenues> integrity_{};

@@ -51,6 +51,7 @@ DecisionCore::DecisionCore(const EngineParams& params, Wiring wiring)
   ctx_.valuation_asset = p_.valuation_asset;
   breakers_.Apply(&states_);
   CopyRisk();
+  InitSnapshots();
 }
 
 void DecisionCore::Begin(Nanos wall_time, std::string_view config_text) noexcept {

@@ -134,6 +134,8 @@ class DecisionCore final : private risk::BreakerEventSink {
   void PublishTelemetry() noexcept;
 
  private:
+  friend struct SnapshotTestPeer;  // tests/core/engine/snapshot_test.cc: the snapshot schedule
+
   void OnBookTop(const BookTop& top, Nanos now) noexcept;
   void OnTimer(Nanos now) noexcept;
   // Risk-checks, tracks, reserves for and sends the legs of one decision as one group: all of
@@ -169,6 +171,15 @@ class DecisionCore final : private risk::BreakerEventSink {
   void CopyOutcomes() noexcept;
   void UpdateReference(InstrumentId inst, Nanos now) noexcept;
   void RecomputePnl() noexcept;
+  // Durability (decision_core_state.cc). Persist lists the core's whole state for SaveState and
+  // LoadState (core/engine/snapshot.h). InitSnapshots (constructor) schedules the first snapshot
+  // and reserves the buffers; MaybeSnapshot writes one when snapshot_every records have gone by
+  // and the journal is not backlogged; WriteSnapshot journals the state as kSnapshot chunks.
+  template <class Ar>
+  void Persist(Ar& ar);
+  void InitSnapshots();
+  void MaybeSnapshot() noexcept;
+  void WriteSnapshot() noexcept;
 
   EngineParams p_;
   Wiring w_;

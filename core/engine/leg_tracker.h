@@ -108,6 +108,16 @@ class LegTracker {
   Qty dust(VenueId v, InstrumentId i) const noexcept { return dust_[v.value][i.value]; }
   const LegCounters& counters() const noexcept { return counters_; }
 
+  // Snapshot (core/engine/snapshot.h): repairs, dust and counters (params are not state).
+  template <class Ar>
+  void Persist(Ar& ar) {
+    ar(repairs_);
+    ar(dust_);
+    ar(open_);
+    ar(dust_entries_);
+    ar(counters_);
+  }
+
  private:
   struct Repair {
     bool active = false;
@@ -119,6 +129,19 @@ class LegTracker {
     Nanos since;           // input time the group ended
     int attempts = 0;      // orders sent in the current phase
     ClientOrderId in_flight;  // the order out now (value 0: none; client ids start at 1)
+
+    template <class Ar>
+    void Persist(Ar& ar) {
+      ar(active);
+      ar(unwinding);
+      ar(stuck);
+      ar(instrument);
+      ar(filled_venue);
+      ar(residual);
+      ar(since);
+      ar(attempts);
+      ar(in_flight);
+    }
   };
 
   void Open(InstrumentId inst, VenueId filled_venue, Qty residual, Nanos now) noexcept;

@@ -63,6 +63,15 @@ class LiquidityLedger {
   int live() const noexcept { return used_; }
   const LiquidityCounters& counters() const noexcept { return counters_; }
 
+  // Snapshot (core/engine/snapshot.h).
+  template <class Ar>
+  void Persist(Ar& ar) {
+    ar(entries_);
+    ar(live_);
+    ar(used_);
+    ar(counters_);
+  }
+
  private:
   struct Entry {
     bool active = false;
@@ -73,6 +82,18 @@ class LiquidityLedger {
     Side side = Side::kBuy;
     Price px;
     Qty qty;
+
+    template <class Ar>
+    void Persist(Ar& ar) {
+      ar(active);
+      ar(done);
+      ar(id);
+      ar(venue);
+      ar(instrument);
+      ar(side);
+      ar(px);
+      ar(qty);
+    }
   };
   void Release(Entry& e) noexcept;
 

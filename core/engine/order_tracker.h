@@ -41,6 +41,31 @@ struct TrackedOrder {
   Price limit_px;
   Nanos opened_at;       // the intent's decision time (input time)
   Nanos unknown_since;   // input time its outcome became unknown
+
+  // Snapshot (core/engine/snapshot.h).
+  template <class Ar>
+  void Persist(Ar& ar) {
+    ar(active);
+    ar(id);
+    ar(venue);
+    ar(instrument);
+    ar(side);
+    ar(purpose);
+    ar(qty);
+    ar(filled);
+    ar(filled_quote);
+    ar(filled_fee);
+    ar(reserved_asset);
+    ar(reserved);
+    ar(group);
+    ar(unknown);
+    ar(unknown_now);
+    ar(adopted);
+    ar(tif);
+    ar(limit_px);
+    ar(opened_at);
+    ar(unknown_since);
+  }
 };
 
 // What closing an order did to its group: when it was the second leg of a two-leg group, what
@@ -142,6 +167,22 @@ class OrderTracker {
   // Client ids passed over because their slot was still live.
   uint64_t ids_skipped() const noexcept { return ids_skipped_; }
 
+  // Snapshot (core/engine/snapshot.h): the whole table (the slots past the configured size stay
+  // default), the id and group counters and the outcome counts.
+  template <class Ar>
+  void Persist(Ar& ar) {
+    ar.Shape(cap_, "order table slots");
+    ar(slots_);
+    ar(groups_);
+    ar(next_id_);
+    ar(ids_skipped_);
+    ar(next_group_);
+    ar(open_);
+    ar(unknown_open_);
+    ar(open_by_venue_);
+    ar(outcomes_);
+  }
+
  private:
   struct Group {
     uint32_t id = 0;
@@ -151,6 +192,17 @@ class OrderTracker {
     VenueId venue[2];
     InstrumentId instrument[2];
     bool sides_seen[2] = {false, false};
+
+    template <class Ar>
+    void Persist(Ar& ar) {
+      ar(id);
+      ar(legs);
+      ar(legs_done);
+      ar(filled);
+      ar(venue);
+      ar(instrument);
+      ar(sides_seen);
+    }
   };
   std::array<TrackedOrder, kSlots> slots_{};
   std::array<Group, kGroups> groups_{};

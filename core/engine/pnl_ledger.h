@@ -84,6 +84,15 @@ class PnlLedger {
   // Σ over assets [0, assets) of Unrealized.
   Amount UnrealizedTotal(const Valuation& valuation, int assets) const noexcept;
 
+  // Snapshot (core/engine/snapshot.h).
+  template <class Ar>
+  void Persist(Ar& ar) {
+    ar.Shape(valuation_asset_.value, "the PnL ledger's valuation asset");
+    ar(s_);
+    ar(realized_total_);
+    ar(fees_valuation_);
+  }
+
  private:
   struct AssetBook {
     Amount held;
@@ -92,6 +101,16 @@ class PnlLedger {
     Amount fees;
     Amount fees_valuation;
     bool marked = false;
+
+    template <class Ar>
+    void Persist(Ar& ar) {
+      ar(held);
+      ar(cost);
+      ar(realized);
+      ar(fees);
+      ar(fees_valuation);
+      ar(marked);
+    }
   };
 
   static bool In(AssetId a) noexcept { return a.valid() && a.value < kMaxAssets; }

@@ -59,6 +59,18 @@ class Portfolio {
   void ApplyFill(VenueId v, AssetId base, AssetId quote, Side side, Qty qty, Amount quote_amount, AssetId fee_asset,
                  Amount fee) noexcept;
 
+  // Snapshot (core/engine/snapshot.h): every table here is state.
+  template <class Ar>
+  void Persist(Ar& ar) {
+    ar(free_);
+    ar(total_);
+    ar(position_);
+    ar(locked_);
+    ar(reserved_);
+    ar(initial_);
+    ar(known_);
+  }
+
  private:
   void Move(int v, int a, Amount delta) noexcept;  // total_ (and position_ once the venue is known)
 

@@ -109,6 +109,16 @@ class Rebalancer {
   Notional pace_budget() const noexcept { return pace_budget_; }
   const RebalancerParams& params() const noexcept { return p_; }
 
+  // Snapshot (core/engine/snapshot.h).
+  template <class Ar>
+  void Persist(Ar& ar) {
+    ar(next_run_);
+    ar(last_refill_);
+    ar(started_);
+    ar(pace_budget_);
+    ar(counters_);
+  }
+
  private:
   void Refill(Nanos now) noexcept;
   // One asset's correction as at most one order; true when it planned one.

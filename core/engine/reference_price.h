@@ -110,6 +110,14 @@ class ReferencePrice {
   // Transitions valid → invalid, over all instruments.
   uint64_t quorum_losses() const noexcept { return quorum_losses_; }
 
+  // Snapshot (core/engine/snapshot.h): every instrument's state and the counters.
+  template <class Ar>
+  void Persist(Ar& ar) {
+    ar(state_);
+    ar(outliers_excluded_);
+    ar(quorum_losses_);
+  }
+
  private:
   struct InstrumentState {
     Price value;
@@ -126,6 +134,21 @@ class ReferencePrice {
     uint8_t outliers = 0;
     Nanos updated_at;
     Nanos fresh_until;
+
+    template <class Ar>
+    void Persist(Ar& ar) {
+      ar(value);
+      ar(valid);
+      ar(has_value);
+      ar(used);
+      ar(mid);
+      ar(has_divergence);
+      ar(outlier);
+      ar(updated);
+      ar(outliers);
+      ar(updated_at);
+      ar(fresh_until);
+    }
   };
 
   ReferenceParams params_;

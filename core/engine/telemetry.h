@@ -33,6 +33,20 @@ struct BookView {
   Price ask;
   Qty ask_qty;
   uint64_t updates = 0;
+
+  // Snapshot (core/engine/snapshot.h): decisions read the core's telemetry (connection state,
+  // balances known, references), so it is state too, but for its measurements.
+  template <class Ar>
+  void Persist(Ar& ar) {
+    ar(has_top);
+    ar(usable);
+    ar(state);
+    ar(bid);
+    ar(bid_qty);
+    ar(ask);
+    ar(ask_qty);
+    ar(updates);
+  }
 };
 
 struct VenueView {
@@ -53,6 +67,29 @@ struct VenueView {
   uint64_t reconcile_deferred = 0;    // snapshots that arrived while orders were open there (not compared, not adopted)
   bool reconciled = false;            // the last compared snapshot matched
   Amount reconcile_max_diff;          // largest |venue − core| seen in a mismatch (any asset)
+
+  template <class Ar>
+  void Persist(Ar& ar) {
+    ar(state);
+    ar(connected);
+    ar(orders_connected);
+    ar(balances_known);
+    ar(trading_state);
+    ar(operator_state);
+    ar(breaker_state);
+    ar(gaps);
+    ar(checksum_failures);
+    ar(crossed);
+    ar(resyncs);
+    ar(parse_errors);
+    ar(books);
+    ar(balances);
+    ar(reconcile_checks);
+    ar(reconcile_mismatches);
+    ar(reconcile_deferred);
+    ar(reconciled);
+    ar(reconcile_max_diff);
+  }
 };
 
 struct CoreCounters {
@@ -98,6 +135,46 @@ struct CoreCounters {
   uint64_t journal_stalls = 0;             // records that went through the journal's spill (a measurement)
   uint64_t journal_backlogs = 0;           // times the spill came into use (kBackpressure inputs)
   uint64_t journal_backlog_refusals = 0;   // decisions not sent while it was in use
+
+  // Snapshot: every count the inputs determine. Telemetry drops (the control thread happened to
+  // hold the slot) and journal stalls (the sink's) are measurements.
+  template <class Ar>
+  void Persist(Ar& ar) {
+    ar(messages);
+    ar(book_tops);
+    ar(opportunities);
+    ar(opportunities_taken);
+    ar(opportunities_capped);
+    ar(arb_groups_sent);
+    ar(arb_groups_leaned);
+    ar(orders_sent);
+    ar(orders_filled);
+    ar(orders_partly_filled);
+    ar(orders_unfilled);
+    ar(orders_rejected);
+    ar(orders_by_purpose);
+    ar(orders_by_venue);
+    ar(unknown_orders_seen);
+    ar(unknown_orders_resolved);
+    ar(duplicate_fills);
+    ar(ack_reports);
+    ar(fill_reports);
+    ar(cancel_reports);
+    ar(reject_reports);
+    ar(unknown_reports);
+    ar(risk_rejects);
+    ar(intent_ring_full);
+    ar(legs_unbalanced);
+    ar(unknown_exec);
+    ar.Measurement(telemetry_drops);
+    ar(stale_quotes);
+    ar(liquidity_takes);
+    ar(liquidity_netted_reads);
+    ar(liquidity_table_full);
+    ar.Measurement(journal_stalls);
+    ar(journal_backlogs);
+    ar(journal_backlog_refusals);
+  }
 };
 
 // The allocator's view after its last run (all fractions as Rates, money in the valuation asset).
@@ -115,6 +192,27 @@ struct AllocationView {
   uint64_t rebalance_orders = 0;
   double rebalance_cost_weighted = 0;  // Σ planned all-in cost (fraction) × notional: statistics only
   AllocationStats stats;        // over the run: start/end weights, convergence, time in band
+
+  template <class Ar>
+  void Persist(Ar& ar) {
+    ar(enabled);
+    ar(nav);
+    ar(max_abs_drift);
+    ar(out_of_band);
+    ar(weight);
+    ar(target);
+    ar(band);
+    ar(effective_target);
+    ar(drift);
+    ar(in_band);
+    ar(rebalance);
+    ar(unpriced_runs);
+    ar(waiting_balances_runs);
+    ar(rebalance_notional);
+    ar(rebalance_orders);
+    ar(rebalance_cost_weighted);  // a double, but a function of the inputs: bit for bit
+    ar(stats);
+  }
 };
 
 // One open order as `ctl orders` shows it (the first kMaxOrderViews open ones, oldest first).
@@ -131,6 +229,22 @@ struct OpenOrderView {
   Qty filled;
   Nanos opened_at;       // input time it was sent
   uint32_t group = 0;
+
+  template <class Ar>
+  void Persist(Ar& ar) {
+    ar(id);
+    ar(venue);
+    ar(instrument);
+    ar(side);
+    ar(purpose);
+    ar(tif);
+    ar(unknown);
+    ar(limit_px);
+    ar(qty);
+    ar(filled);
+    ar(opened_at);
+    ar(group);
+  }
 };
 inline constexpr int kMaxOrderViews = 64;
 
@@ -150,6 +264,24 @@ struct BreakerView {
   int64_t last_value = 0;     // raw, in the breaker's own unit
   int64_t last_threshold = 0;
   uint8_t last_cause = 0;     // which limit (risk/breakers.h units)
+
+  template <class Ar>
+  void Persist(Ar& ar) {
+    ar(breaker);
+    ar(scope);
+    ar(action);
+    ar(state);
+    ar(latch);
+    ar(index);
+    ar(cause_venue);
+    ar(cause_instrument);
+    ar(trips);
+    ar(tripped_at_ns);
+    ar(cleared_at_ns);
+    ar(last_value);
+    ar(last_threshold);
+    ar(last_cause);
+  }
 };
 inline constexpr int kMaxBreakerViews = risk::kBreakers * (kMaxVenues > kMaxInstruments ? kMaxVenues : kMaxInstruments);
 
@@ -220,6 +352,53 @@ struct CoreTelemetry {
   std::array<OpenOrderView, kMaxOrderViews> orders{};
   std::array<PositionView, kMaxAssets> positions{};
   RiskUsageView risk;
+
+  // Snapshot (core/engine/snapshot.h). `version` counts publishes, which the agent also makes on
+  // its own schedule: a measurement.
+  template <class Ar>
+  void Persist(Ar& ar) {
+    ar.Measurement(version);
+    ar.Shape(venues, "venues");
+    ar.Shape(instruments, "instruments");
+    ar.Shape(assets, "assets");
+    ar(global_state);
+    ar(killed);
+    ar(draining);
+    ar(journal_failed);
+    ar(phase);
+    ar(recovered_orders);
+    ar(reconcile_timeouts);
+    ar(sessions);
+    ar(open_orders);
+    ar(refused_commands);
+    ar(counters);
+    ar(nav);
+    ar(nav_stale);
+    ar(nav_complete);
+    ar(realized_pnl);
+    ar(unrealized_pnl);
+    ar(pnl_quote);
+    ar(fees_quote);
+    ar(reference);
+    ar(reference_valid);
+    ar(venue);
+    ar(allocation);
+    ar(open_repairs);
+    ar(residual_notional);
+    ar(oldest_residual_age);
+    ar(dust_entries);
+    ar(dust_notional);
+    ar(legs);
+    ar(instrument_state);
+    ar(breaker_views);
+    ar(breakers);
+    ar(breaker_trips);
+    ar(breakers_tripped);
+    ar(order_views);
+    ar(orders);
+    ar(positions);
+    ar(risk);
+  }
 };
 
 class TelemetrySlot {

@@ -46,6 +46,16 @@ struct NavReport {
   bool complete = true;   // every held asset (non-zero total on a known venue) is priced
   std::array<Amount, kMaxAssets> asset_value{};                          // Σ of venue_value[a]
   std::array<std::array<Amount, kMaxVenues>, kMaxAssets> venue_value{};  // [asset][venue]
+
+  // Snapshot (core/engine/snapshot.h): the core keeps its last report, and decisions read it.
+  template <class Ar>
+  void Persist(Ar& ar) {
+    ar(nav);
+    ar(stale);
+    ar(complete);
+    ar(asset_value);
+    ar(venue_value);
+  }
 };
 
 class Valuation {

@@ -81,6 +81,25 @@ class VolEstimator {
 
   const VolTargetParams& params() const noexcept { return params_; }
 
+  // Snapshot (core/engine/snapshot.h): the sampling and the EWMA, bit for bit (the period and the
+  // annualizing factor come from params).
+  template <class Ar>
+  void Persist(Ar& ar) {
+    ar.Shape(params_.enabled, "volatility targeting");
+    ar(started_);
+    ar(next_sample_);
+    ar(latest_);
+    ar(last_sampled_);
+    ar(samples_);
+    ar(returns_);
+    ar(warmup_sum_);
+    ar(variance_);
+    ar(sigma_annual_);
+    ar(last_return_);
+    ar(scale_);
+    ar(warmed_up_);
+  }
+
  private:
   void TakeSample(Price p) noexcept;
   void AddReturn(double r) noexcept;
