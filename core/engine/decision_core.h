@@ -238,8 +238,6 @@ class DecisionCore final : private risk::BreakerEventSink {
   void StartSession(Nanos wall_time) noexcept;
   void CheckReconciled(Nanos now) noexcept;
   void SampleQueues() noexcept;
-  void MaybeSnapshot() noexcept;   // decision_core_state.cc
-  void WriteSnapshot() noexcept;   // decision_core_state.cc
   Phase phase_ = Phase::kTrading;
   uint32_t sessions_ = 0;           // sessions this state has lived through (Begin counts them)
   Nanos reconcile_deadline_;

@@ -16,13 +16,13 @@ namespace hs::engine {
 // size here.
 #define HS_SNAPSHOT_SIZE(T, n) \
   static_assert(sizeof(T) == (n), #T " changed: update its Persist and bump snapshot::kSnapshotLayout")
-HS_SNAPSHOT_SIZE(DecisionCore, 1236248);
+HS_SNAPSHOT_SIZE(DecisionCore, 1301880);
 HS_SNAPSHOT_SIZE(Portfolio, 41488);
 HS_SNAPSHOT_SIZE(BookCache, 221184);
 HS_SNAPSHOT_SIZE(CachedBook, 216);
 HS_SNAPSHOT_SIZE(BookTop, 200);
-HS_SNAPSHOT_SIZE(OrderTracker, 426320);
-HS_SNAPSHOT_SIZE(TrackedOrder, 88);
+HS_SNAPSHOT_SIZE(OrderTracker, 491856);
+HS_SNAPSHOT_SIZE(TrackedOrder, 104);
 HS_SNAPSHOT_SIZE(OrderOutcomes, 232);
 HS_SNAPSHOT_SIZE(LegTracker, 10896);
 HS_SNAPSHOT_SIZE(LegCounters, 88);
@@ -37,10 +37,10 @@ HS_SNAPSHOT_SIZE(Rebalancer, 152);
 HS_SNAPSHOT_SIZE(RebalanceCounters, 72);
 HS_SNAPSHOT_SIZE(AllocationStats, 2608);
 HS_SNAPSHOT_SIZE(BreakerFeeds, 53048);
-HS_SNAPSHOT_SIZE(CoreTelemetry, 117168);
+HS_SNAPSHOT_SIZE(CoreTelemetry, 117216);
 HS_SNAPSHOT_SIZE(BookView, 48);
 HS_SNAPSHOT_SIZE(VenueView, 3656);
-HS_SNAPSHOT_SIZE(CoreCounters, 408);
+HS_SNAPSHOT_SIZE(CoreCounters, 424);
 HS_SNAPSHOT_SIZE(AllocationView, 5376);
 HS_SNAPSHOT_SIZE(OpenOrderView, 56);
 HS_SNAPSHOT_SIZE(BreakerView, 64);

@@ -892,6 +892,7 @@ TEST_F(CoreSnapshotTest, SnapshotsAreJournaledAsChunksThatDecodeToTheState) {
 }
 
 TEST_F(CoreSnapshotTest, NoSnapshotsWhenSnapshotEveryIsZero) {
+  params_.snapshot_every = 0;  // (the demo config asks for them)
   Rig a(params_);
   Open(a);
   EXPECT_EQ(SnapshotTestPeer::Next(*a.core), 0u);
