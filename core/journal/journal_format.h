@@ -221,6 +221,15 @@ static_assert(sizeof(RiskReject) <= kMaxPayload);
 static_assert(sizeof(BreakerRecord) <= kMaxPayload);
 static_assert(sizeof(StateChange) <= kMaxPayload);
 static_assert(sizeof(ConfigChunk) <= kMaxPayload);
+// Outputs the core writes are compared bit for bit by replay: no padding anywhere in them.
+static_assert(std::has_unique_object_representations_v<SessionStart>);
+static_assert(std::has_unique_object_representations_v<SessionEnd>);
+static_assert(std::has_unique_object_representations_v<RiskReject>);
+static_assert(std::has_unique_object_representations_v<BreakerRecord>);
+static_assert(std::has_unique_object_representations_v<StateChange>);
+static_assert(std::has_unique_object_representations_v<ConfigChunk>);
+static_assert(std::has_unique_object_representations_v<SnapshotChunk>);
+static_assert(std::has_unique_object_representations_v<CommitMark>);
 static_assert(sizeof(SnapshotChunk) <= kMaxPayload);
 
 inline constexpr size_t Padded(size_t n) noexcept { return (n + 7) & ~size_t{7}; }

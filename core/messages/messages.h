@@ -76,18 +76,19 @@ inline constexpr int kOrderPurposes = 5;
 const char* OrderPurposeName(OrderPurpose p) noexcept;
 
 // An order the core wants on one venue. Produced only by the core after the risk gate.
+// Laid out with no padding byte (the journal compares its bytes across runs; see below).
 struct OrderIntent {
   ClientOrderId client_id;
   VenueId venue;
-  InstrumentId instrument;
   Side side = Side::kBuy;
+  InstrumentId instrument;
   TimeInForce tif = TimeInForce::kIoc;
   OrderPurpose purpose = OrderPurpose::kArbitrage;
   bool reduce_only = false;  // may only reduce a position (perpetuals; ignored on spot venues)
+  bool post_only = false;   // GTC only: rest as maker or be refused (where the venue offers it)
   Price limit_px;
   Qty qty;
   uint32_t group = 0;       // id shared by the legs of one decision (an arbitrage pair, a paired rebalance)
-  bool post_only = false;   // GTC only: rest as maker or be refused (where the venue offers it)
   bool cancel = false;      // a cancel of the order `client_id` names: the risk gate always passes it
   // Recovery (DESIGN §8): not a new order but one a previous session sent and never saw end.
   // The order session adopts it as unknown and queries the venue for it by client id; its
@@ -95,6 +96,7 @@ struct OrderIntent {
   // it had already booked). The risk gate passes it like a cancel; it never reaches the wire as
   // an order.
   bool query = false;
+  uint8_t reserved[2] = {};  // no padding: the journal compares these bytes across runs
   // Measurements, not decisions: TSC latency stamps. No decision reads them, and a replay
   // compares records with them cleared (ClearMeasurements).
   TscStamp origin_stamp;    // recv_stamp of the tick that triggered the decision
@@ -210,6 +212,9 @@ static_assert(std::is_trivially_copyable_v<ControlCommand>);
 static_assert(sizeof(ControlCommand) == 24, "ControlCommand: the operator's uid fits the old padding");
 static_assert(sizeof(BookTop) <= 4 * 64, "BookTop budget: four cache lines");
 static_assert(sizeof(OrderIntent) <= 64, "OrderIntent budget: one cache line");
+// The core's outputs are journaled as their bytes and a replay compares them bit for bit:
+// no padding byte may carry whatever the stack held.
+static_assert(std::has_unique_object_representations_v<OrderIntent>, "OrderIntent: no padding");
 
 // Clears the latency measurements (TSC stamps) a record carries, leaving only what decisions
 // are made of: two runs over the same inputs agree on everything that remains, bit for bit.
