@@ -538,6 +538,7 @@ std::string Engine::VenuesJson() {
     o += ",\"trading_state\":" + Q(risk::TradingStateName(static_cast<risk::TradingState>(vv.trading_state)));
     o += ",\"operator_state\":" + Q(risk::TradingStateName(static_cast<risk::TradingState>(vv.operator_state)));
     o += ",\"breaker_state\":" + Q(risk::TradingStateName(static_cast<risk::TradingState>(vv.breaker_state)));
+    o += std::string(",\"trading\":") + (cfg_.venues[v].trading ? "true" : "false");
     o += std::string(",\"balances_known\":") + (vv.balances_known ? "true" : "false");
     o += ",\"reconcile\":{\"checks\":" + std::to_string(vv.reconcile_checks) +
          ",\"mismatches\":" + std::to_string(vv.reconcile_mismatches) +

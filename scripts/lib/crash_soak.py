@@ -177,12 +177,16 @@ def venue_by_name(status, name):
 
 
 def reconcile_pending(status):
-    """Names of the venues whose balances the engine has not reconciled (no compared snapshot
-    that matched), in status order."""
+    """Names of the trading venues whose balances the engine does not know yet, in status order.
+    (The engine's phase says the rest: after a restart it reaches "trading" only once every
+    trading venue has resolved its recovered orders and adopted a balance snapshot, or timed
+    out, which status counts in recovery.reconcile_timeouts. A snapshot that differed from the
+    journal's balances is expected after a kill: fills the journal never saw.)"""
     out = []
     for v in status.get("venues", []):
-        rc = v.get("reconcile", {})
-        if not (rc.get("checks", 0) >= 1 and rc.get("reconciled", False)):
+        if not v.get("trading", True):
+            continue
+        if not v.get("balances_known", False):
             out.append(v.get("name", "?"))
     return out
 

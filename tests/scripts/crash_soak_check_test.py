@@ -164,14 +164,17 @@ class Balances(unittest.TestCase):
 
 class Reconcile(unittest.TestCase):
     def status(self, *venues):
-        return {"venues": [{"name": n, "reconcile": {"checks": c, "reconciled": r}} for n, c, r in venues]}
+        return {"venues": [{"name": n, "trading": t, "balances_known": k} for n, t, k in venues]}
 
-    def test_every_venue_checked_and_matched_is_reconciled(self):
-        self.assertEqual(cs.reconcile_pending(self.status(("binance", 1, True), ("okx", 3, True))), [])
+    def test_every_trading_venue_with_known_balances_is_reconciled(self):
+        self.assertEqual(cs.reconcile_pending(self.status(("binance", True, True), ("okx", True, True))), [])
 
-    def test_a_venue_without_a_check_or_with_a_mismatch_is_pending(self):
-        st = self.status(("binance", 0, False), ("okx", 2, False), ("bybit", 1, True))
-        self.assertEqual(cs.reconcile_pending(st), ["binance", "okx"])
+    def test_a_trading_venue_without_balances_is_pending(self):
+        st = self.status(("binance", True, False), ("okx", True, True), ("bybit", True, False))
+        self.assertEqual(cs.reconcile_pending(st), ["binance", "bybit"])
+
+    def test_a_market_data_venue_never_holds_it_back(self):
+        self.assertEqual(cs.reconcile_pending(self.status(("coinbase", False, False), ("okx", True, True))), [])
 
 
 class ScriptedSoak(cs.Soak):
@@ -226,7 +229,7 @@ class ScriptedSoak(cs.Soak):
         else:
             journal["durable_seq"] = 1000 * self.run_no + self.durable
         return {"ok": True, "phase": "trading", "journal": journal,
-                "venues": [{"name": "binance", "reconcile": {"checks": 1, "reconciled": True}}]}
+                "venues": [{"name": "binance", "trading": True, "balances_known": True}]}
 
     def kill(self):
         pass
