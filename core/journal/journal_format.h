@@ -168,7 +168,7 @@ struct SegmentHeader {
   ChainHash config_sha256{};  // SHA-256 of the session's normalized config text
   ChainHash prev_hash{};      // chain value at the end of the previous segment (zeros: first)
   char engine_name[32] = {};
-  uint8_t reserved2[88] = {};
+  uint8_t reserved2[96] = {};
 };
 static_assert(sizeof(SegmentHeader) == 256);
 static_assert(std::has_unique_object_representations_v<SegmentHeader>);
