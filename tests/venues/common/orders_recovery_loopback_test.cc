@@ -30,8 +30,12 @@ using testing::Intent;
 using testing::Lvl;
 
 // What differs per venue: its session class and the config (and credentials) it runs with.
+// kClosedUnfilledIsNotFound: the venue's answer cannot tell an order that closed with nothing
+// filled from one it never had (Kraken: the executions snapshot lists open orders and recent
+// trades only), so such an adopted order ends kRejected kNotFound; elsewhere kCanceled.
 struct BinanceVenue {
   using Orders = binance::Orders;
+  static constexpr bool kClosedUnfilledIsNotFound = false;
   static testing::OrderLoopbackConfig Config() {
     ::setenv("HS_REC_KEY", "rec-key", 1);
     ::setenv("HS_REC_SECRET", "binance-recovery-test-secret-0123456789", 1);  // test-only
@@ -41,6 +45,7 @@ struct BinanceVenue {
 
 struct OkxVenue {
   using Orders = okx::Orders;
+  static constexpr bool kClosedUnfilledIsNotFound = false;
   static testing::OrderLoopbackConfig Config() {
     ::setenv("HS_REC_KEY", "rec-key", 1);
     ::setenv("HS_REC_SECRET", "okx-recovery-test-secret", 1);  // test-only
@@ -54,6 +59,7 @@ struct OkxVenue {
 
 struct BybitVenue {
   using Orders = bybit::Orders;
+  static constexpr bool kClosedUnfilledIsNotFound = false;
   static testing::OrderLoopbackConfig Config() {
     ::setenv("HS_REC_KEY", "rec-key", 1);
     ::setenv("HS_REC_SECRET", "bybit-recovery-test-secret", 1);  // test-only
@@ -65,6 +71,7 @@ struct BybitVenue {
 
 struct KrakenVenue {
   using Orders = kraken::Orders;
+  static constexpr bool kClosedUnfilledIsNotFound = true;
   static testing::OrderLoopbackConfig Config() {
     ::setenv("HS_REC_KEY", "rec-key", 1);
     // Base64, the way Kraken issues secrets (64 bytes); test-only.
@@ -78,6 +85,7 @@ struct KrakenVenue {
 
 struct CoinbaseVenue {
   using Orders = coinbase::Orders;
+  static constexpr bool kClosedUnfilledIsNotFound = false;
   static testing::OrderLoopbackConfig Config() {
     // A fresh P-256 pair: the session signs its JWTs with the private half, the simulator's
     // account holds the public one.
@@ -151,6 +159,20 @@ class OrdersRecovery : public ::testing::Test {
                                           sim_.Balance("USDT"));
   }
   uint64_t C(const runtime::VenueCounters::C& c) const { return c.load(); }
+  // The order ended with nothing filled: final kCanceled (or kNotFound where the venue cannot
+  // tell that from an order it never had), one final, no fill.
+  void ExpectClosedUnfilled(uint64_t id) {
+    const auto r = fresh_.For(id);
+    ASSERT_FALSE(r.empty());
+    EXPECT_TRUE(r.back().final);
+    if (Venue::kClosedUnfilledIsNotFound && r.back().kind == ExecKind::kRejected) {
+      EXPECT_EQ(r.back().reason, RejectReason::kNotFound);
+    } else {
+      EXPECT_EQ(r.back().kind, ExecKind::kCanceled);
+    }
+    EXPECT_EQ(Finals(fresh_, id), 1);
+    EXPECT_EQ(fresh_.FillCount(id), 0);
+  }
   // Orders the fresh session still tracks.
   int Live() {
     if constexpr (requires(Orders& o) { o.inflight(); }) {
@@ -238,6 +260,59 @@ TYPED_TEST(OrdersRecovery, RecoveryIntentForABusySlotIsRefusedLocally) {
   EXPECT_EQ(refused[0].reason, RejectReason::kBackpressure);
   EXPECT_TRUE(refused[0].final);
   EXPECT_EQ(this->Live(), 1);
+}
+
+// A GTC order rests on the venue: the fresh session's query finds it open and cancels it, so
+// recovery ends with nothing of ours resting that the core did not decide anew.
+TYPED_TEST(OrdersRecovery, RestingGtcIsQueriedThenCanceled) {
+  ASSERT_NO_FATAL_FAILURE(this->Start());
+  const OrderIntent in = Intent(2401, Side::kBuy, "29000.0", "0.1", TimeInForce::kGtc, /*post_only=*/true);
+  this->first_.orders->OnIntent(in);
+  ASSERT_TRUE(this->Run(this->first_, [&] { return this->first_.Has(2401, ExecKind::kAck); })) << "it rests";
+  this->KillFirstSession();
+  ASSERT_NO_FATAL_FAILURE(this->StartFreshSession());
+  ASSERT_TRUE(this->Run(this->fresh_, [&] { return this->fresh_.orders->connected(); }));
+  this->fresh_.orders->OnIntent(Recovery(in));
+  ASSERT_TRUE(this->Run(this->fresh_, [&] { return this->fresh_.Final(2401); }));
+  const auto r = this->fresh_.For(2401);
+  EXPECT_EQ(r.back().kind, ExecKind::kCanceled) << "found open, then canceled";
+  EXPECT_TRUE(r.back().final);
+  EXPECT_EQ(this->Finals(this->fresh_, 2401), 1);
+  EXPECT_EQ(this->fresh_.FillCount(2401), 0);
+  EXPECT_EQ(this->Live(), 0);
+  EXPECT_EQ(this->sim_.LogCount("place"), 1);
+  EXPECT_GE(this->sim_.LogCount("cancel") + this->sim_.LogCount("cancel_all"), 1) << "a cancel reached the venue";
+  this->ExpectFreshReportsExplainTheAccount();
+}
+
+// With cancel-all on connect, the fresh session's first ready cancels everything of the
+// account before the adopted order is settled: the adopted order ends with nothing filled, and
+// an order the journal never knew of (the second one) no longer rests either; a later status
+// probe for it (another recovery intent) finds it closed.
+TYPED_TEST(OrdersRecovery, CancelAllOnConnectClearsTheAccountBeforeAdoptedOrdersSettle) {
+  ASSERT_NO_FATAL_FAILURE(this->Start());
+  const OrderIntent known = Intent(2501, Side::kBuy, "29000.0", "0.1", TimeInForce::kGtc, true);
+  const OrderIntent unknown = Intent(2502, Side::kSell, "31000.0", "0.1", TimeInForce::kGtc, true);
+  this->first_.orders->OnIntent(known);
+  this->first_.orders->OnIntent(unknown);
+  ASSERT_TRUE(this->Run(this->first_, [&] {
+    return this->first_.Has(2501, ExecKind::kAck) && this->first_.Has(2502, ExecKind::kAck);
+  }));
+  this->KillFirstSession();
+  ASSERT_NO_FATAL_FAILURE(this->StartFreshSession(/*cancel_all_on_connect=*/true));
+  this->fresh_.orders->OnIntent(Recovery(known));
+  ASSERT_TRUE(this->Run(this->fresh_, [&] {
+    return this->fresh_.Final(2501) && this->C(this->fresh_.counters.cancel_all_confirmed) >= 1;
+  }));
+  EXPECT_EQ(this->C(this->fresh_.counters.cancel_all_sent), 1u) << "once, at the first connect";
+  this->ExpectClosedUnfilled(2501);
+  this->fresh_.orders->OnIntent(Recovery(unknown));
+  ASSERT_TRUE(this->Run(this->fresh_, [&] { return this->fresh_.Final(2502); }));
+  EXPECT_FALSE(this->fresh_.Has(2502, ExecKind::kAck)) << "found closed: the cancel-all took it, not this probe";
+  this->ExpectClosedUnfilled(2502);
+  EXPECT_EQ(this->C(this->fresh_.counters.cancel_all_sent), 1u);
+  EXPECT_EQ(this->Live(), 0);
+  this->ExpectFreshReportsExplainTheAccount();
 }
 
 }  // namespace
