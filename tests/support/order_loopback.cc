@@ -20,7 +20,7 @@ std::string OrderLoopbackConfig::Toml(int port) const {
   body += "[[venues]]\nname = \"" + venue + "\"\nkind = \"" + venue + "\"\n";
   body += "market_data_url = \"ws://127.0.0.1:" + p + "\"\n";
   body += "rest_url = \"http://127.0.0.1:" + p + "\"\n";
-  body += "order_url = \"ws://127.0.0.1:" + p + "\"\n";
+  body += "order_url = \"ws://127.0.0.1:" + p + order_path + "\"\n";
   body += "api_key_env = \"" + key_env + "\"\napi_secret_env = \"" + secret_env + "\"\n";
   if (!passphrase_env.empty()) body += "passphrase_env = \"" + passphrase_env + "\"\n";
   body += "taker_fee = \"0.001\"\nreconnect_min_ms = 50\nreconnect_max_ms = 200\n";
@@ -32,6 +32,7 @@ std::string OrderLoopbackConfig::Toml(int port) const {
   body += "[sim.prices]\n\"BTC/USDT\" = \"30000\"\n";
   body +=
       "[sim.accounts." + venue + "]\ntaker_fee = \"0.001\"\nbalances = { \"BTC\" = \"2\", \"USDT\" = \"100000\" }\n";
+  body += account_lines;
   return UnitConfigToml(R"("BTC", "USDT")", body);
 }
 

@@ -54,6 +54,8 @@ struct OrderLoopbackConfig {
   std::string instruments = kBtcUsdtTenthsInstrumentToml;
   std::string execution = "ack_timeout_ms = 300\nquery_attempts = 8\nquery_backoff_ms = 100\n";
   std::string venue_lines;  // more [[venues]] keys, each ending in a newline
+  std::string order_path;   // appended to order_url (e.g. "/auth/v2"); empty: none
+  std::string account_lines;  // more [sim.accounts.<venue>] keys, each ending in a newline
   int sim_tick_ms = 0;      // [sim] tick_interval_ms; 0 = the simulator's default
   std::string sim_lines;    // more [sim] keys, each ending in a newline
   std::string Toml(int port) const;

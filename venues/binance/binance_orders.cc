@@ -290,6 +290,7 @@ void Orders::Reject(const OrderIntent& in, RejectReason why) noexcept {
 void Orders::Publish(const ExecReport& ex) noexcept { ctx_.publisher->PublishExec(ex, WallNow()); }
 
 void Orders::OnIntent(const OrderIntent& in) noexcept {
+  if (in.query) return Adopt(in);
   if (!ready_) return Reject(in, RejectReason::kNotConnected);
   if (ctx_.publisher->overflowed()) return Reject(in, RejectReason::kBackpressure);
   if (table_.Busy(in.client_id)) return Reject(in, RejectReason::kBackpressure);
@@ -305,6 +306,14 @@ void Orders::OnIntent(const OrderIntent& in) noexcept {
   if (!venues::SendOrderFrame(ctx_, *ws_, in, std::string_view(buf_.get(), n), &wire)) return;
   table_.Track(in, wire, now_ns);
   PendingOf(in.client_id) = Pending{};
+}
+
+void Orders::Adopt(const OrderIntent& in) noexcept {
+  if (table_.Busy(in.client_id)) return Reject(in, RejectReason::kBackpressure);
+  table_.Adopt(in, MonoNow().value);
+  PendingOf(in.client_id) = Pending{};
+  ctx_.counters->Add(ctx_.counters->unknown_orders);
+  if (ready_) Tick();  // its query goes out now; otherwise once the session is ready
 }
 
 void Orders::OnWsOrderSent(uint64_t tag, bool sent, TscStamp wire) noexcept {
@@ -404,6 +413,12 @@ void Orders::HandleAccount(const ApiReply& r, Nanos now) noexcept {
   if (!ready_) {
     ready_ = true;
     ctx_.counters->orders_connected.store(true, std::memory_order_relaxed);
+    if (cancel_all_on_connect_ && CancelAll()) {
+      // Recovery: before any adopted order is queried, so what the venue holds that the
+      // journal does not know of is canceled first.
+      cancel_all_on_connect_ = false;
+      ctx_.counters->Add(ctx_.counters->cancel_all_sent);
+    }
     RequestOpenOrders();
     if (on_state_) on_state_();
     Tick();  // queries of orders a disconnect left unknown go out now
@@ -426,6 +441,8 @@ void Orders::Resolved(venues::InFlightEntry& e, bool was_unknown, bool final) no
   } else {
     e.state = venues::InFlightState::kAcked;
     e.queries = 0;
+    // An adopted order still open: nothing the core did not decide anew may rest.
+    if (e.adopted && !e.cancel_sent) (void)Cancel(e.id);
   }
 }
 
@@ -666,7 +683,11 @@ void Orders::Tick() noexcept {
     ctx_.counters->Add(ctx_.counters->unknown_orders);
     Publish(ex);
   });
-  if (ready_) table_.DueQueries(now, policy_, [this](venues::InFlightEntry& e) { return SendQuery(e); });
+  if (ready_) {
+    table_.DueQueries(now, policy_, [this](venues::InFlightEntry& e) { return SendQuery(e); });
+    // Adopted orders found open whose cancel could not go out at once (budget, socket).
+    table_.CancelAdoptedOpen([this](venues::InFlightEntry& e) { return Cancel(e.id); });
+  }
 }
 
 void Orders::OnWsClosed(std::string_view reason) noexcept {

@@ -33,6 +33,12 @@
 // the query settles it. A successful cancel with executedQty above what was reported also goes
 // through myTrades before the final report.
 //
+// Recovery: an intent with `query` set is an order an earlier session sent and never saw end.
+// It is adopted as unknown (InFlightTable::Adopt; before the session is ready too) and goes
+// through the query path above, so its reports carry its whole outcome since it was sent. One
+// the query finds still open (a GTC) is canceled. With SetCancelAllOnConnect the first ready
+// sends CancelAll before any query.
+//
 // Rate limit: ORDERS 50 per 10 s (config::DefaultOrderRate, or venue.order_rate /
 // order_rate_window_ms) as a token bucket with 2 kept for cancels; beyond it an intent is
 // refused locally (kRateLimited, counted rate_limited). The venue's -1015 (HTTP 429) rejects the
@@ -131,6 +137,9 @@ class Orders final : public venues::WsListener {
   void Stop() noexcept;
   void OnIntent(const OrderIntent& in) noexcept;
   bool connected() const noexcept { return ready_; }
+  // Recovery (cold, before Start): CancelAll on the first transition to ready, before the
+  // queries of adopted orders go out.
+  void SetCancelAllOnConnect(bool on) noexcept { cancel_all_on_connect_ = on; }
   // order.cancel for one of our live orders; true when it was written. Never blocked by the
   // kill switch. The outcome arrives as the order's final report.
   bool Cancel(ClientOrderId id) noexcept;
@@ -165,6 +174,8 @@ class Orders final : public venues::WsListener {
   static constexpr int64_t kVenueLimitBackoffNs = 1'000'000'000;
   static constexpr int64_t kTickMs = 100;
 
+  // A recovery intent (OrderIntent.query): tracked as unknown and queried, never sent.
+  void Adopt(const OrderIntent& in) noexcept;
   void RequestAccount() noexcept;
   void RequestOpenOrders() noexcept;
   void Tick() noexcept;
@@ -204,6 +215,7 @@ class Orders final : public venues::WsListener {
   uint64_t account_requests_ = 0;
   int cancel_all_waiting_ = 0;  // replies still due for the current cancel-all
   bool cancel_all_failed_ = false;
+  bool cancel_all_on_connect_ = false;
   int untracked_open_ = 0;
   int list_replies_ = 0;
   runtime::RateLimited log_limit_;

@@ -153,6 +153,15 @@ void OrderTracker::Track(const OrderIntent& in, TscStamp wire, int64_t now_ns) n
   x.used = true;
 }
 
+void OrderTracker::Adopt(const OrderIntent& in, int64_t now_ns) noexcept {
+  table_.Adopt(in, now_ns);
+  Extra& x = ExtraOf(in.client_id);
+  x = Extra{};
+  x.last_id = in.client_id;
+  x.used = true;
+  counters_->Add(counters_->unknown_orders);
+}
+
 void OrderTracker::Release(venues::InFlightEntry* e) noexcept {
   Extra& x = ExtraOf(e->id);
   x.terminal_seen = false;
@@ -466,6 +475,13 @@ void Orders::UpdateReady() noexcept {
   ctx_.counters->orders_connected.store(ready, std::memory_order_relaxed);
   if (ready) ctx_.log->Log(runtime::LogLevel::kInfo, "%s: order sessions ready", ctx_.venue->name.c_str());
   if (on_state_) on_state_();
+  if (ready && cancel_all_on_connect_ && CancelAll()) {
+    // Recovery: what the venue holds that the journal does not know of goes first; the
+    // queries of adopted orders wait for the answer (CancelAll's callback sweeps again).
+    cancel_all_on_connect_ = false;
+    hold_queries_ = true;
+    ctx_.counters->Add(ctx_.counters->cancel_all_sent);
+  }
   if (ready) Sweep();  // queries of orders a disconnect left unknown go out now
 }
 
@@ -692,6 +708,12 @@ void Orders::Reject(const OrderIntent& in, RejectReason why) noexcept {
 }
 
 void Orders::OnIntent(const OrderIntent& in) noexcept {
+  if (in.query) {
+    if (!tracker_.CanTrack(in.client_id)) return Reject(in, RejectReason::kBackpressure);
+    tracker_.Adopt(in);
+    if (ready_) Sweep();  // its query goes out now; otherwise once the session is ready
+    return;
+  }
   if (!ready_) return Reject(in, RejectReason::kNotConnected);
   if (ctx_.publisher->overflowed()) return Reject(in, RejectReason::kBackpressure);
   if (!tracker_.CanTrack(in.client_id)) return Reject(in, RejectReason::kBackpressure);
@@ -776,6 +798,11 @@ bool ParseRest(Parser& parser, std::string& body, AccountMsg* m, ParseStatus* st
 bool Orders::CancelAll() noexcept {
   if (ctx_.venue->rest_url.empty()) return false;
   SignedRest("POST", kCancelAllRestPath, "", std::string(kCancelAllBody), [this](venues::HttpResponse r) {
+    if (hold_queries_) {
+      // The cancel-all on connect was answered (either way): held queries may go now.
+      hold_queries_ = false;
+      Sweep();
+    }
     AccountMsg m;
     ParseStatus st = ParseStatus::kOk;
     if (r.status == 200 && ParseRest(parser_, r.body, &m, &st) && m.ret_code == 0) {
@@ -854,6 +881,7 @@ void Orders::SendQuery(ClientOrderId id) noexcept {
       if (venues::ParseClientId(m.orders[i].order_link_id, &got) && got == id) found = &m.orders[i];
     }
     Note(tracker_.OnQueryAnswer(id, found != nullptr, found != nullptr ? *found : OrderUpdate{}, TscNow(), WallNow()));
+    CancelAdoptedOpen();
   });
 }
 
@@ -867,11 +895,17 @@ void Orders::ScheduleSweep() noexcept {
 void Orders::Sweep() noexcept {
   const int64_t now = MonoNow().value;
   tracker_.ExpireAcks(now, policy_, WallNow());
-  if (!ready_ || ctx_.venue->rest_url.empty()) return;
+  if (!ready_ || ctx_.venue->rest_url.empty() || hold_queries_) return;
   tracker_.table().DueQueries(now, policy_, [this](venues::InFlightEntry& e) {
     SendQuery(e.id);
     return true;
   });
+  CancelAdoptedOpen();
+}
+
+void Orders::CancelAdoptedOpen() noexcept {
+  // Adopted orders a query found open: nothing the core did not decide anew may rest.
+  if (ready_) tracker_.table().CancelAdoptedOpen([this](venues::InFlightEntry& e) { return Cancel(e.id); });
 }
 
 }  // namespace hs::bybit

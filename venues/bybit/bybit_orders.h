@@ -32,6 +32,11 @@
 // subscribed and a wallet snapshot arrived. A disconnect of either session makes every order
 // in flight kUnknown (counted); every 100 ms a cold timer expires acks (ack_timeout_ms) and sends
 // due queries (with backoff) while the session is ready, so queries after a reconnect go at once.
+// Recovery: an intent with `query` set (an order an earlier session sent and never saw end) is
+// adopted as unknown, before the session is ready too, and settled by the query above from
+// zero (its whole outcome since it was sent); one the query finds open is canceled. With
+// SetCancelAllOnConnect the first ready sends cancel-all and holds the queries until it is
+// answered.
 // Cancels and cancel-all never pass the kill switch (they reduce risk); cancels use the rate
 // budget's reserve of 2.
 //
@@ -114,6 +119,9 @@ class OrderTracker {
   bool CanTrack(ClientOrderId id) const noexcept { return !table_.Busy(id); }
   // The order's bytes were handed over (or queued): track it. now_ns: monotonic (ack timeout).
   void Track(const OrderIntent& in, TscStamp wire, int64_t now_ns = MonoNow().value) noexcept;
+  // A recovery intent (OrderIntent.query): tracked as unknown, queried at once, never sent
+  // (venues::InFlightTable::Adopt; counted as unknown_orders).
+  void Adopt(const OrderIntent& in, int64_t now_ns = MonoNow().value) noexcept;
   // A queued order's later fate (WsListener::OnWsOrderSent).
   void OnSent(ClientOrderId id, bool sent, TscStamp wire, bool halted) noexcept;
 
@@ -183,6 +191,9 @@ class Orders final : public venues::WsListener {
   void Stop() noexcept;
   void OnIntent(const OrderIntent& in) noexcept;
   bool connected() const noexcept { return ready_; }
+  // Recovery (cold, before Start): CancelAll on the first transition to ready; queries of
+  // adopted orders wait for its answer.
+  void SetCancelAllOnConnect(bool on) noexcept { cancel_all_on_connect_ = on; }
   // Cancels one order by client id (order.cancel on the trade socket). Never blocked by the
   // kill switch; uses the rate budget's cancel reserve. False when nothing was written.
   bool Cancel(ClientOrderId id) noexcept;
@@ -237,6 +248,7 @@ class Orders final : public venues::WsListener {
   void ArmDeadMan() noexcept;
   void SendQuery(ClientOrderId id) noexcept;
   void Sweep() noexcept;
+  void CancelAdoptedOpen() noexcept;
   void ScheduleSweep() noexcept;
   void OnCancelReply(const AccountMsg& m) noexcept;
   void MarkAllUnknown() noexcept;
@@ -263,6 +275,8 @@ class Orders final : public venues::WsListener {
   bool private_subscribed_ = false;
   bool wallet_known_ = false;  // a wallet snapshot arrived since the private session opened
   bool ready_ = false;
+  bool cancel_all_on_connect_ = false;
+  bool hold_queries_ = false;  // the cancel-all on connect is out: queries wait for its answer
   bool dcp_subscribed_ = false;  // dcp.spot on the private stream (dead_man_s > 0)
   uint64_t private_generation_ = 0;  // bumps on every private (re)connect: late REST replies are dropped
   runtime::RateLimited log_limit_;

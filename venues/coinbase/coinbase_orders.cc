@@ -577,6 +577,12 @@ void OrderTracker::Track(const OrderIntent& in, TscStamp wire, int64_t now_ns) n
   extra_[Slot(in.client_id)] = Extra{};
 }
 
+void OrderTracker::Adopt(const OrderIntent& in, int64_t now_ns) noexcept {
+  table_.Adopt(in, now_ns);
+  extra_[Slot(in.client_id)] = Extra{};
+  counters_->Add(counters_->unknown_orders);
+}
+
 venues::InFlightEntry* OrderTracker::Find(std::string_view client_order_id) noexcept {
   ClientOrderId id;
   return table_.Find(client_order_id, &id);
@@ -873,11 +879,17 @@ void Orders::Sweep() noexcept {
                     ctx_.venue->name.c_str(), static_cast<long long>(policy_.ack_timeout_ns / 1'000'000));
     rest_->Reconnect();
   }
-  if (!ready_) return;
+  if (!ready_ || hold_queries_) return;
   tracker_.table().DueQueries(now, policy_, [this](venues::InFlightEntry& e) {
     SendQuery(e);
     return true;
   });
+  CancelAdoptedOpen();
+}
+
+void Orders::CancelAdoptedOpen() noexcept {
+  // Adopted orders a query found open: nothing the core did not decide anew may rest.
+  if (ready_) tracker_.table().CancelAdoptedOpen([this](venues::InFlightEntry& e) { return Cancel(e.id); });
 }
 
 // The venue's own lookups (signed with the ES256 JWT like every request): by order id when the
@@ -904,6 +916,7 @@ void Orders::SendQuery(const venues::InFlightEntry& e) noexcept {
         return;
       }
       Note(tracker_.OnQueryAnswer(id, &*info, TscNow(), WallNow()));
+      CancelAdoptedOpen();
     });
     return;
   }
@@ -911,8 +924,9 @@ void Orders::SendQuery(const venues::InFlightEntry& e) noexcept {
   // Sent at most this long ago (monotonic → wall), less a minute for clock skew.
   const int64_t age_ns = MonoNow().value - e.sent_ns;
   const std::string since = Rfc3339Seconds(Nanos{WallNow().value - age_ns - 60'000'000'000});
+  // An adopted order may have been sent long before this session: no start date for it.
   const std::string query = std::string(kHistoricalBatchPath) + "?product_ids=" + (sym != nullptr ? sym->symbol : "") +
-                            "&start_date=" + since + "&limit=1000";
+                            (e.adopted ? std::string() : "&start_date=" + since) + "&limit=1000";
   char want_buf[venues::kClientIdTextMax];
   const std::string want(want_buf, venues::FormatClientId(id, want_buf));
   ColdRequest("GET", query, "", [this, id, gen, want](int status, std::string body) {
@@ -925,9 +939,11 @@ void Orders::SendQuery(const venues::InFlightEntry& e) noexcept {
                       ctx_.venue->name.c_str(), static_cast<unsigned long long>(id.value), status);
       return;
     }
+    const OrderInfo* found = nullptr;
     for (const OrderInfo& o : *list)
-      if (o.client_order_id == want) return Note(tracker_.OnQueryAnswer(id, &o, TscNow(), WallNow()));
-    Note(tracker_.OnQueryAnswer(id, nullptr, TscNow(), WallNow()));
+      if (o.client_order_id == want) found = &o;
+    Note(tracker_.OnQueryAnswer(id, found, TscNow(), WallNow()));
+    CancelAdoptedOpen();
   });
 }
 
@@ -956,6 +972,22 @@ void Orders::UpdateReady() noexcept {
   ctx_.counters->orders_connected.store(ready, std::memory_order_relaxed);
   if (ready) ctx_.log->Log(runtime::LogLevel::kInfo, "%s: order entry ready", ctx_.venue->name.c_str());
   if (on_state_) on_state_();
+  if (ready && cancel_all_on_connect_) {
+    // Recovery: what the venue holds that the journal does not know of goes first; queries of
+    // adopted orders wait until the cancel-all finished (either way).
+    cancel_all_on_connect_ = false;
+    hold_queries_ = true;
+    ctx_.counters->Add(ctx_.counters->cancel_all_sent);
+    const uint64_t gen = stop_generation_;
+    CancelAll([this, gen](const absl::StatusOr<int>& r) {
+      if (gen != stop_generation_) return;
+      if (!r.ok())
+        ctx_.log->Log(runtime::LogLevel::kError, "%s: cancel-all on connect failed: %s", ctx_.venue->name.c_str(),
+                      std::string(r.status().message()).c_str());
+      hold_queries_ = false;
+      Sweep();
+    });
+  }
 }
 
 void Orders::CountBad(const char* which, ParseStatus st, size_t len) noexcept {
@@ -979,6 +1011,12 @@ void Orders::Note(OrderTracker::Outcome o) noexcept {
 void Orders::Reject(const OrderIntent& in, RejectReason why) noexcept { venues::PublishLocalReject(ctx_, in, why); }
 
 void Orders::OnIntent(const OrderIntent& in) noexcept {
+  if (in.query) {
+    if (!tracker_.CanTrack(in.client_id)) return Reject(in, RejectReason::kBackpressure);
+    tracker_.Adopt(in);
+    if (ready_) Sweep();  // its query goes out now; otherwise once the session is ready
+    return;
+  }
   if (!ready_) return Reject(in, RejectReason::kNotConnected);
   if (ctx_.publisher->overflowed()) return Reject(in, RejectReason::kBackpressure);
   if (!tracker_.CanTrack(in.client_id)) return Reject(in, RejectReason::kBackpressure);

@@ -47,6 +47,13 @@
 // reported (kAck) but the order stays unknown until the query: the ack says nothing of fills
 // that may have gone by on a dropped user stream.
 //
+// Recovery: an intent with `query` set (an order an earlier session sent and never saw end) is
+// adopted as unknown, before the session is ready too, and settled by the query above from
+// zero; with no order id known it is looked up in the product's historical orders without a
+// start date (it may have been sent long before this session). One the query finds OPEN is
+// canceled. With SetCancelAllOnConnect the first ready runs CancelAll and holds the queries
+// until it finished.
+//
 // Cancel. Coinbase cancels only through batch_cancel {order_ids:[...]}; Cancel(client
 // id) finds the venue id in the in-flight table (learned from the ack or a user update).
 // CancelAll() lists open orders (GET orders/historical/batch?order_status=OPEN) and batch-
@@ -275,6 +282,9 @@ class OrderTracker {
   bool CanTrack(ClientOrderId id) const noexcept { return !table_.Busy(id); }
   // `now_ns`: monotonic send time (the ack timeout runs from it).
   void Track(const OrderIntent& in, TscStamp wire, int64_t now_ns = MonoNow().value) noexcept;
+  // A recovery intent (OrderIntent.query): tracked as unknown, queried at once, never sent
+  // (venues::InFlightTable::Adopt; counted as unknown_orders). REQUIRES: CanTrack(in.client_id).
+  void Adopt(const OrderIntent& in, int64_t now_ns = MonoNow().value) noexcept;
   enum class Outcome : uint8_t { kHandled = 0, kUnknownOrder, kAnomaly };
   // The REST reply to the create request of `id`: HTTP status and parsed body (null when the
   // body did not parse, `st` says why). 5xx or an unreadable 200: the order becomes unknown.
@@ -349,6 +359,9 @@ class Orders final : public venues::WsListener, public HttpListener {
   void Stop() noexcept;
   void OnIntent(const OrderIntent& in) noexcept;
   bool connected() const noexcept { return ready_; }
+  // Recovery (cold, before Start): CancelAll on the first transition to ready; queries of
+  // adopted orders wait until it finished.
+  void SetCancelAllOnConnect(bool on) noexcept { cancel_all_on_connect_ = on; }
 
   // Cancels one tracked order through batch_cancel. False when its venue id is not known yet,
   // the budget is spent or the request could not be queued.
@@ -395,6 +408,7 @@ class Orders final : public venues::WsListener, public HttpListener {
   void Note(OrderTracker::Outcome o) noexcept;
   void ScheduleSweep() noexcept;
   void Sweep() noexcept;
+  void CancelAdoptedOpen() noexcept;
   void SendQuery(const venues::InFlightEntry& e) noexcept;
   int64_t NowS() const noexcept { return WallNow().value / 1'000'000'000; }
 
@@ -422,6 +436,8 @@ class Orders final : public venues::WsListener, public HttpListener {
   bool user_subscribed_ = false;
   bool balances_known_ = false;
   bool ready_ = false;
+  bool cancel_all_on_connect_ = false;
+  bool hold_queries_ = false;  // the cancel-all on connect is under way: queries wait for it
   uint64_t user_generation_ = 0;
   uint64_t jwt_inline_signs_ = 0;
   runtime::RateLimited log_limit_;

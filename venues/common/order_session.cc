@@ -42,6 +42,15 @@ InFlightEntry& InFlightTable::Track(const OrderIntent& in, TscStamp wire, int64_
   return e;
 }
 
+InFlightEntry& InFlightTable::Adopt(const OrderIntent& in, int64_t now_ns) noexcept {
+  // Nothing of it was reported by this session: fills count from 0, so the reports carry the
+  // order's cumulative outcome.
+  InFlightEntry& e = Track(in, TscStamp{}, now_ns);
+  e.adopted = true;
+  MakeUnknown(e, now_ns);
+  return e;
+}
+
 InFlightEntry* InFlightTable::Find(ClientOrderId id) noexcept {
   InFlightEntry& e = slots_[Slot(id)];
   return e.live() && e.id == id ? &e : nullptr;

@@ -38,6 +38,7 @@ enum class InFlightState : uint8_t {
 struct InFlightEntry {
   InFlightState state = InFlightState::kFree;
   bool cancel_sent = false;  // a cancel for it went out (a fill may still arrive: applied once)
+  bool adopted = false;      // recovered from an earlier session (OrderIntent.query), never sent here
   uint8_t queries = 0;       // queries sent while unknown
   ClientOrderId id;
   InstrumentId instrument;
@@ -132,6 +133,10 @@ class InFlightTable {
   bool Busy(ClientOrderId id) const noexcept { return slots_[Slot(id)].live(); }
   // Starts tracking an order whose bytes were handed to the socket. REQUIRES: !Busy(in.client_id).
   InFlightEntry& Track(const OrderIntent& in, TscStamp wire, int64_t now_ns) noexcept;
+  // Starts tracking an order an earlier session sent and never saw end (a recovery intent,
+  // OrderIntent.query): kUnknown with nothing reported yet, its first query due at now_ns, so
+  // the query path books its whole outcome since it was sent. REQUIRES: !Busy(in.client_id).
+  InFlightEntry& Adopt(const OrderIntent& in, int64_t now_ns) noexcept;
   // The live entry for this id, or nullptr.
   InFlightEntry* Find(ClientOrderId id) noexcept;
   // The live entry for client-id text ("hs<digits>"), or nullptr; *id gets the parsed id.
@@ -185,6 +190,21 @@ class InFlightTable {
       for (int k = 0; k < e.queries && wait < p.max_backoff_ns; ++k) wait *= 2;
       e.next_query_ns = now_ns + (wait < p.max_backoff_ns ? wait : p.max_backoff_ns);
       ++e.queries;
+      ++n;
+    }
+    return n;
+  }
+
+  // Calls cancel(InFlightEntry&) for each adopted order a query found still open (kAcked) whose
+  // cancel has not gone out: recovery leaves nothing resting that the core did not decide anew.
+  // A call that returns true counts as sent (cancel_sent). Returns how many were sent.
+  template <typename Cancel>
+  int CancelAdoptedOpen(Cancel&& cancel) noexcept {
+    int n = 0;
+    for (InFlightEntry& e : slots_) {
+      if (!e.adopted || e.state != InFlightState::kAcked || e.cancel_sent) continue;
+      if (!cancel(e)) continue;
+      e.cancel_sent = true;
       ++n;
     }
     return n;

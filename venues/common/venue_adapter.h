@@ -87,6 +87,14 @@ class FeedAdapter final : public VenueAdapter {
     return false;
   }
 
+  // Recovery: the order session's cancel-all on its first connect, when it has one.
+  void SetCancelAllOnConnect(bool on) noexcept override {
+    if constexpr (kHasOrders) {
+      if constexpr (requires(OrdersT& o) { o.SetCancelAllOnConnect(true); }) orders_->SetCancelAllOnConnect(on);
+    }
+    (void)on;
+  }
+
   void Stop() noexcept override {
     feed_->Stop();
     if constexpr (kHasOrders) {

@@ -70,6 +70,11 @@ class VenueAdapter {
   // On the venue thread: ask the venue for the account's balances (published as a BalanceUpdate
   // snapshot the core reconciles). True when the request left.
   virtual bool RequestBalances() noexcept { return false; }
+  // Cold, before Start: when on, the order session sends its cancel-all (counted in
+  // cancel_all_sent) on its first transition to ready, before it queries the orders it adopted.
+  // The engine asks for it after a restart: orders the venue still holds for this account that
+  // the journal does not know of are canceled.
+  virtual void SetCancelAllOnConnect(bool on) noexcept { (void)on; }
 };
 
 // Cold-path timer on the venue thread's io_context (reconnect, resync retries, heartbeats).
@@ -94,7 +99,10 @@ class VenueThread {
   boost::asio::io_context& ioc() noexcept;
   VenuePublisher& publisher() noexcept { return *publisher_; }
   runtime::Waker& waker() noexcept { return waker_; }
-  void SetAdapter(std::unique_ptr<VenueAdapter> a) { adapter_ = std::move(a); }
+  void SetAdapter(std::unique_ptr<VenueAdapter> a) {
+    adapter_ = std::move(a);
+    if (adapter_ != nullptr && cancel_all_on_connect_) adapter_->SetCancelAllOnConnect(true);
+  }
   // The kill switch whose cancel-all epoch this thread follows (optional; before the thread runs).
   void SetKillSwitch(runtime::KillSwitch* kill) noexcept;
   // Any thread: this thread has acted on the kill switch's latest cancel-all epoch, and whether
@@ -106,6 +114,13 @@ class VenueThread {
   // Balance checks: every period_ms (0 = none) on a cold timer, and on demand from any thread
   // (RequestBalanceCheck wakes the thread; the end of a drain asks for a last one).
   void SetBalanceCheckPeriod(int64_t period_ms) noexcept { balance_period_ms_ = period_ms; }
+  // Before the thread runs: the order session cancels everything of the account once when it
+  // first connects (recovery after a restart; VenueAdapter::SetCancelAllOnConnect). Applies to
+  // the adapter set before or after this call.
+  void SetCancelAllOnConnect(bool on) noexcept {
+    cancel_all_on_connect_ = on;
+    if (adapter_ != nullptr) adapter_->SetCancelAllOnConnect(on);
+  }
   void RequestBalanceCheck() noexcept {
     balance_requests_.fetch_add(1, std::memory_order_acq_rel);
     waker_.Wake();
@@ -135,6 +150,7 @@ class VenueThread {
   std::unique_ptr<Timer> balance_timer_;
   std::atomic<uint32_t> balance_requests_{0};
   uint32_t balance_requests_seen_ = 0;
+  bool cancel_all_on_connect_ = false;
   uint64_t unknown_resolved_seen_ = 0;  // counters_->unknown_resolved when balances were last asked for
   void ScheduleBalanceCheck() noexcept;
 };

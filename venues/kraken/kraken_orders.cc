@@ -250,6 +250,14 @@ void OrderTracker::Add(const OrderIntent& in, int64_t req_id, TscStamp wire, Nan
   x.req_id = req_id;
 }
 
+void OrderTracker::Adopt(const OrderIntent& in, int64_t now_ns) noexcept {
+  table_.Adopt(in, now_ns);
+  Extra& x = extra_[Slot(in.client_id)];
+  x = Extra{};
+  x.req_id = 0;  // before every request of this session: any snapshot settles it
+  if (counters_ != nullptr) counters_->Add(counters_->unknown_orders);
+}
+
 void OrderTracker::Release(venues::InFlightEntry* e) noexcept {
   extra_[Slot(e->id)] = Extra{};
   table_.Release(e);
@@ -608,6 +616,7 @@ void Orders::Sweep() noexcept {
   const int n = tracker_.ExpireAcks(now, policy_, [&](const ExecReport& ex) { ctx_.publisher->PublishExec(ex, wall); });
   ctx_.counters->Add(ctx_.counters->unknown_orders, static_cast<uint64_t>(n));
   if (!ready_) return;
+  CancelAdoptedOpen();
   if (snapshot_pending_ && now - snapshot_sent_ns_ < policy_.ack_timeout_ns) return;  // its answer settles them
   bool sent = false;
   tracker_.table().DueQueries(now, policy_, [&](venues::InFlightEntry&) {
@@ -708,6 +717,15 @@ void Orders::OnWsOpen() noexcept {
 
 void Orders::Subscribe() noexcept {
   token_fresh_ = false;
+  if (cancel_all_on_connect_) {
+    // Recovery: ahead of the subscription on the same socket, so the snapshot that settles
+    // adopted orders shows what the cancel-all did.
+    const size_t k = encoder_.EncodeCancelAll(NextReqId(), buf_.get(), kBufBytes);
+    if (k > 0 && ws_->Send(std::string_view(buf_.get(), k))) {
+      cancel_all_on_connect_ = false;
+      ctx_.counters->Add(ctx_.counters->cancel_all_sent);
+    }
+  }
   executions_req_ = NextReqId();
   snapshot_pending_ = true;
   snapshot_sent_ns_ = MonoNow().value;
@@ -873,6 +891,7 @@ void Orders::OnExecutions(const PrivateMsg& m, TscStamp recv, Nanos now) noexcep
       ctx_.publisher->PublishExec(ex, now);
     });
     snapshot_pending_ = false;
+    CancelAdoptedOpen();
     if (settled > 0 && log_limit_.Allow())
       ctx_.log->Log(runtime::LogLevel::kInfo, "%s: executions snapshot settled %d order(s) in flight",
                     ctx_.venue->name.c_str(), settled);
@@ -936,7 +955,18 @@ void Orders::OnBalances(const PrivateMsg& m, Nanos now) noexcept {
 
 void Orders::Reject(const OrderIntent& in, RejectReason why) noexcept { venues::PublishLocalReject(ctx_, in, why); }
 
+void Orders::CancelAdoptedOpen() noexcept {
+  // Adopted orders a snapshot found open: nothing the core did not decide anew may rest.
+  if (ready_) tracker_.table().CancelAdoptedOpen([this](venues::InFlightEntry& e) { return CancelOrder(e.id); });
+}
+
 void Orders::OnIntent(const OrderIntent& in) noexcept {
+  if (in.query) {
+    if (tracker_.Busy(in.client_id)) return Reject(in, RejectReason::kBackpressure);
+    tracker_.Adopt(in, MonoNow().value);
+    if (ready_) Sweep();  // a re-snapshot settles it now; otherwise the one at connect does
+    return;
+  }
   if (!ready_) return Reject(in, RejectReason::kNotConnected);
   if (ctx_.publisher->overflowed()) return Reject(in, RejectReason::kBackpressure);
   if (tracker_.Busy(in.client_id)) return Reject(in, RejectReason::kBackpressure);

@@ -60,6 +60,13 @@
 // cancel_order / cancel_all (for the kill path and operator commands); their outcome arrives
 // as `canceled` executions.
 //
+// Recovery: an intent with `query` set (an order an earlier session sent and never saw end) is
+// adopted as unknown, before the session is ready too, and settled like any unknown order by
+// an executions snapshot (the one at connect, or a re-snapshot): its trades there are its whole
+// outcome from zero. One still open is canceled (cancel_order by cl_ord_id). Limit: an adopted
+// order whose fills are older than snap_trades' last 50 reads as closed with nothing filled.
+// With SetCancelAllOnConnect the first connect writes cancel_all before subscribing.
+//
 // Dead man's switch: with venue.dead_man_s > 0, cancel_all_orders_after(timeout = dead_man_s)
 // is sent when the session is ready and re-sent every dead_man_s / 3 (at least 1 s, at most
 // 30 s) on a cold timer while connected; the venue cancels everything if the engine goes quiet.
@@ -239,6 +246,10 @@ class OrderTracker {
   bool Busy(ClientOrderId id) const noexcept { return table_.Busy(id); }
   // REQUIRES: !Busy(in.client_id). `sent` is monotonic time (the ack timeout runs from it).
   void Add(const OrderIntent& in, int64_t req_id, TscStamp wire, Nanos sent) noexcept;
+  // A recovery intent (OrderIntent.query): tracked as unknown, never sent, and settled by the
+  // next executions snapshot (it counts as sent before every subscription of this session).
+  // REQUIRES: !Busy(in.client_id).
+  void Adopt(const OrderIntent& in, int64_t now_ns) noexcept;
   void SetWire(ClientOrderId id, TscStamp wire) noexcept;
   bool NotSent(ClientOrderId id, RejectReason why, ExecReport* out) noexcept;
   // An add_order reply.
@@ -319,6 +330,9 @@ class Orders final : public venues::WsListener {
   void Stop() noexcept;
   void OnIntent(const OrderIntent& in) noexcept;
   bool connected() const noexcept { return ready_; }
+  // Recovery (cold, before Start): cancel_all on the first connect, written before the
+  // executions subscription, so the snapshot that settles adopted orders already reflects it.
+  void SetCancelAllOnConnect(bool on) noexcept { cancel_all_on_connect_ = on; }
 
   // cancel_order for one of our orders (by cl_ord_id) / cancel_all for the account. True when
   // the request went out (the result arrives as `canceled` executions); false when not ready.
@@ -360,6 +374,7 @@ class Orders final : public venues::WsListener {
   void UpsertOpen(const ExecItem& e) noexcept;
   void ScheduleSweep() noexcept;
   void Sweep() noexcept;
+  void CancelAdoptedOpen() noexcept;
   bool Resnapshot(int64_t now_ns) noexcept;
   void Reject(const OrderIntent& in, RejectReason why) noexcept;
   int64_t NextReqId() noexcept { return ++req_seq_; }
@@ -394,6 +409,7 @@ class Orders final : public venues::WsListener {
   bool executions_subscribed_ = false;
   bool balances_known_ = false;
   bool ready_ = false;
+  bool cancel_all_on_connect_ = false;
   uint64_t token_failures_ = 0;
   std::string last_token_error_;
   uint64_t dead_man_acks_ = 0;

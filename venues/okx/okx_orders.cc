@@ -603,6 +603,7 @@ bool Orders::OnBalanceAnswer(const venues::HttpResponse& r, Nanos now) noexcept 
 }
 
 void Orders::OnReady() noexcept {
+  if (cancel_all_on_connect_) hold_queries_ = true;  // until the listing and the cancel-all
   ListOpen();
   ArmDeadMan();
   Tick();  // queries for orders a disconnect left unknown go out now
@@ -613,6 +614,13 @@ void Orders::Reject(const OrderIntent& in, RejectReason why) noexcept {
 }
 
 void Orders::OnIntent(const OrderIntent& in) noexcept {
+  if (in.query) {
+    if (tracker_.Busy(in.client_id)) return Reject(in, RejectReason::kBackpressure);
+    tracker_.table().Adopt(in, MonoNow().value);
+    ctx_.counters->Add(ctx_.counters->unknown_orders);
+    if (ready_) Tick();  // its query goes out now; otherwise once the session is ready
+    return;
+  }
   if (!ready_) return Reject(in, RejectReason::kNotConnected);
   if (ctx_.publisher->overflowed()) return Reject(in, RejectReason::kBackpressure);
   if (tracker_.Busy(in.client_id)) return Reject(in, RejectReason::kBackpressure);
@@ -733,7 +741,11 @@ void Orders::Tick() noexcept {
   if (expired > 0)
     ctx_.log->Log(runtime::LogLevel::kWarn, "%s: %d order(s) without a reply after %lld ms: unknown, querying",
                   ctx_.venue->name.c_str(), expired, static_cast<long long>(policy_.ack_timeout_ns / 1'000'000));
-  if (ready_) tracker_.table().DueQueries(now_ns, policy_, [&](venues::InFlightEntry& e) { return SendQuery(e); });
+  if (ready_ && !hold_queries_) {
+    tracker_.table().DueQueries(now_ns, policy_, [&](venues::InFlightEntry& e) { return SendQuery(e); });
+    // Adopted orders a query found live: nothing the core did not decide anew may rest.
+    tracker_.table().CancelAdoptedOpen([this](venues::InFlightEntry& e) { return Cancel(e.id); });
+  }
   tick_timer_->Cancel();
   tick_timer_->After(kTickMs, [this] { Tick(); });
 }
@@ -827,6 +839,7 @@ void Orders::OnQueryAnswer(ClientOrderId id, const venues::HttpResponse& r) noex
   }
   if (tracker_.OnQuery(id, &order, e->reported_quote, TscNow(), &ex) == OrderTracker::Outcome::kReport)
     Publish(ex, true, WallNow());
+  if (ready_) tracker_.table().CancelAdoptedOpen([this](venues::InFlightEntry& x) { return Cancel(x.id); });
 }
 
 void Orders::OnFillsAnswer(ClientOrderId id, const OrderItem& order, const venues::HttpResponse& r) noexcept {
@@ -856,10 +869,11 @@ void Orders::OnFillsAnswer(ClientOrderId id, const OrderItem& order, const venue
   }
   ExecReport ex;
   if (tracker_.OnQuery(id, &order, quote, TscNow(), &ex) == OrderTracker::Outcome::kReport) Publish(ex, true, WallNow());
+  if (ready_) tracker_.table().CancelAdoptedOpen([this](venues::InFlightEntry& x) { return Cancel(x.id); });
 }
 
 void Orders::ListOpen() noexcept {
-  if (ctx_.venue->rest_url.empty()) return;
+  if (ctx_.venue->rest_url.empty()) return AfterListing();
   const uint64_t gen = generation_;
   Rest("GET", std::string(kPendingPath), "", [this, gen](const venues::HttpResponse& r) {
     if (gen != generation_) return;
@@ -868,7 +882,7 @@ void Orders::ListOpen() noexcept {
     if (st != ParseStatus::kOk || m.code != "0") {
       ctx_.log->Log(runtime::LogLevel::kWarn, "%s: open-order listing failed (HTTP %d, code %.*s)",
                     ctx_.venue->name.c_str(), r.status, static_cast<int>(m.code.size()), m.code.data());
-      return;
+      return AfterListing();  // a cancel-all on connect still covers the orders live here
     }
     listed_.clear();
     listed_untracked_ = 0;
@@ -882,7 +896,19 @@ void Orders::ListOpen() noexcept {
     ctx_.log->Log(listed_untracked_ > 0 ? runtime::LogLevel::kWarn : runtime::LogLevel::kInfo,
                   "%s: account has %zu open order(s), %d not tracked by this session%s", ctx_.venue->name.c_str(),
                   listed_.size(), listed_untracked_, listed_untracked_ > 0 ? " (a cancel-all includes them)" : "");
+    AfterListing();
   });
+}
+
+void Orders::AfterListing() noexcept {
+  if (!hold_queries_) return;
+  if (cancel_all_on_connect_ && CancelAll()) {
+    // Recovery: everything open on the account and every adopted order, before any query.
+    cancel_all_on_connect_ = false;
+    ctx_.counters->Add(ctx_.counters->cancel_all_sent);
+  }
+  hold_queries_ = false;
+  Tick();
 }
 
 void Orders::ArmDeadMan() noexcept {
@@ -954,6 +980,7 @@ void Orders::OnWsClosed(std::string_view reason) noexcept {
   ++generation_;
   const bool was_ready = ready_;
   ready_ = false;
+  hold_queries_ = false;
   logged_in_ = false;
   ctx_.counters->orders_connected.store(false, std::memory_order_relaxed);
   dead_man_timer_->Cancel();

@@ -39,6 +39,12 @@
 // timestamp + method + path?query + body)). With venue.dead_man_s > 0 the session arms OKX's
 // cancel-all-after at connect and refreshes it every max(1, dead_man_s / 4) s while connected.
 //
+// Recovery: an intent with `query` set (an order an earlier session sent and never saw end) is
+// adopted as unknown, before the session is ready too (venues::InFlightTable::Adopt), and
+// settled by the query above from zero; one the query finds live is canceled (cancel-order).
+// With SetCancelAllOnConnect the first ready lists the open orders, sends CancelAll over them
+// and every adopted order, and only then lets the queries go.
+//
 // Hot path (OnIntent): render px/sz at the symbol's decimals (never rounded), take a token of
 // the instrument's rate budget, write the JSON into a fixed buffer and hand it to the socket under the kill switch. No allocation, no lock,
 // no log. Owned by the venue thread; keys live only in this object and are never logged.
@@ -196,6 +202,9 @@ class Orders final : public venues::WsListener {
   bool OnBalanceAnswer(const venues::HttpResponse& r, Nanos now) noexcept;
   // Logged in and the balance snapshot published.
   bool connected() const noexcept { return ready_; }
+  // Recovery (cold, before Start): CancelAll on the first transition to ready, once the
+  // open-order listing it covers has arrived; queries of adopted orders wait for it.
+  void SetCancelAllOnConnect(bool on) noexcept { cancel_all_on_connect_ = on; }
   // For tests: open orders the last listing showed, and how many of them this session does not
   // track; dead-man's-switch answers; the trigger time (Unix ms) of the last one.
   int listed_open() const noexcept { return static_cast<int>(listed_.size()); }
@@ -230,6 +239,9 @@ class Orders final : public venues::WsListener {
   void OnQueryAnswer(ClientOrderId id, const venues::HttpResponse& r) noexcept;
   void OnFillsAnswer(ClientOrderId id, const OrderItem& order, const venues::HttpResponse& r) noexcept;
   void ListOpen() noexcept;
+  // The listing after a connect arrived (or failed): the cancel-all on connect, if asked for,
+  // goes now and the held queries after it.
+  void AfterListing() noexcept;
   void ArmDeadMan() noexcept;
   void Publish(const ExecReport& ex, bool resolved, Nanos now) noexcept;
   std::string_view InstId(InstrumentId id) const noexcept;
@@ -274,6 +286,8 @@ class Orders final : public venues::WsListener {
   std::unique_ptr<char[]> buf_;
   bool logged_in_ = false;
   bool ready_ = false;
+  bool cancel_all_on_connect_ = false;
+  bool hold_queries_ = false;  // the cancel-all on connect waits for the listing: queries wait too
   uint64_t generation_ = 0;
   runtime::RateLimited log_limit_;
 };

@@ -156,6 +156,57 @@ TEST(InFlightTable, QueriesBackOffAndStopAtTheBound) {
   EXPECT_EQ(t.Find(ClientOrderId{7})->queries, 4);
 }
 
+// A recovery intent is adopted as unknown with nothing reported: its first query is due at
+// once (queued until the session can send), and its first fill counts from zero.
+TEST(InFlightTable, AdoptedOrderIsUnknownFromZeroAndQueriedAtOnce) {
+  InFlightTable t;
+  QueryPolicy p;
+  OrderIntent in = Intent(11, TimeInForce::kGtc);
+  in.query = true;
+  InFlightEntry& e = t.Adopt(in, 50 * kMs);
+  EXPECT_TRUE(e.adopted);
+  EXPECT_EQ(e.state, InFlightState::kUnknown);
+  EXPECT_EQ(e.tif, TimeInForce::kGtc);
+  EXPECT_EQ(e.qty, in.qty);
+  EXPECT_EQ(e.reported_qty, Qty::Zero());
+  EXPECT_EQ(t.unknown(), 1);
+  EXPECT_TRUE(t.Busy(ClientOrderId{11}));
+  int attempts = 0;
+  EXPECT_EQ(t.DueQueries(50 * kMs, p, [&](InFlightEntry&) { return ++attempts > 1; }), 0) << "not ready yet";
+  EXPECT_EQ(t.DueQueries(50 * kMs, p, [&](InFlightEntry&) { return ++attempts > 1; }), 1) << "due at once";
+  EXPECT_EQ(t.Find(ClientOrderId{11})->queries, 1);
+  ExecReport ex;
+  ASSERT_TRUE(t.FillDelta(e, Cum(20'000'000, 6'000'000'000'000, 6'000'000), kVenue, TscStamp{}, true, &ex));
+  EXPECT_EQ(ex.fill_qty, Qty::FromRaw(20'000'000)) << "the whole cumulative fill";
+  EXPECT_EQ(ex.fill_quote, Amount::FromRaw(6'000'000'000'000));
+  EXPECT_EQ(ex.fee, Amount::FromRaw(6'000'000));
+}
+
+// Only adopted orders a query found open are canceled, once each; one whose cancel could not
+// go out is offered again on the next pass.
+TEST(InFlightTable, CancelsAdoptedOrdersFoundOpenOnce) {
+  InFlightTable t;
+  OrderIntent in = Intent(21, TimeInForce::kGtc);
+  in.query = true;
+  t.Adopt(in, 0);
+  in.client_id = ClientOrderId{22};
+  t.Adopt(in, 0).state = InFlightState::kAcked;  // its query found it open
+  t.Track(Intent(23, TimeInForce::kGtc), TscStamp{}, 0).state = InFlightState::kAcked;  // decided by this core
+  std::vector<uint64_t> offered;
+  bool can_send = false;
+  auto cancel = [&](InFlightEntry& e) {
+    offered.push_back(e.id.value);
+    return can_send;
+  };
+  EXPECT_EQ(t.CancelAdoptedOpen(cancel), 0);
+  can_send = true;
+  EXPECT_EQ(t.CancelAdoptedOpen(cancel), 1);
+  EXPECT_EQ(t.CancelAdoptedOpen(cancel), 0) << "its cancel went out already";
+  EXPECT_EQ(offered, (std::vector<uint64_t>{22, 22}));
+  EXPECT_TRUE(t.Find(ClientOrderId{22})->cancel_sent);
+  EXPECT_FALSE(t.Find(ClientOrderId{21})->cancel_sent) << "still unknown: not known to be open";
+}
+
 TEST(OrderRateBudget, KeepsRoomForCancelsAndBacksOffOnVenueLimits) {
   OrderRateBudget b(/*orders=*/5, /*window_ms=*/1000, /*cancel_reserve=*/2);
   int64_t now = 1'000 * kMs;

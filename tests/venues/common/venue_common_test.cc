@@ -5,8 +5,13 @@
 #include "venues/common/url.h"
 #include "venues/common/venue_publisher.h"
 #include "venues/common/internal/envelope.h"
+#include "venues/common/venue_adapter.h"
+#include "venues/common/venue_thread.h"
 
+#include <functional>
+#include <memory>
 #include <string>
+#include <vector>
 
 namespace hs::venues {
 namespace {
@@ -237,6 +242,67 @@ TEST(SymbolTable, PerVenueSpellingsMapToOneInstrument) {
   EXPECT_EQ(b.ForInstrument(InstrumentId{40}), nullptr);
   EXPECT_EQ(a.FindAsset("USDT"), cfg->FindAsset("USDT")->id);
   EXPECT_FALSE(a.FindAsset("XBT").valid());
+}
+
+// Recovery plumbing: the engine asks the venue thread for a cancel-all on connect before the
+// thread runs; it reaches the order session whether the adapter was set before or after, and a
+// market-data-only adapter takes it as a no-op.
+struct FakeFeed {
+  FakeFeed(VenueContext, const SymbolTable*, std::function<void()>) {}
+  absl::Status Init() { return absl::OkStatus(); }
+  void Start() noexcept {}
+  void Stop() noexcept {}
+  bool connected() const noexcept { return false; }
+};
+struct FakeOrders : FakeFeed {
+  using FakeFeed::FakeFeed;
+  void OnIntent(const OrderIntent&) noexcept {}
+  void SetCancelAllOnConnect(bool on) noexcept { (on ? set_on : set_off)++; }
+  static inline int set_on = 0, set_off = 0;
+};
+class RecordingAdapter final : public VenueAdapter {
+ public:
+  absl::Status Init() override { return absl::OkStatus(); }
+  void Start() noexcept override {}
+  void OnIntent(const OrderIntent&) noexcept override {}
+  void Stop() noexcept override {}
+  void SetCancelAllOnConnect(bool on) noexcept override { calls.push_back(on); }
+  std::vector<bool> calls;
+};
+
+TEST(CancelAllOnConnect, ReachesTheOrderSessionThroughAdapterAndThread) {
+  auto cfg = config::ParseConfig(config::EmbeddedBenchConfig(), "t");
+  ASSERT_TRUE(cfg.ok()) << cfg.status();
+  VenueContext ctx;
+  ctx.config = &*cfg;
+  ctx.venue = &cfg->venues[0];
+  FeedAdapter<FakeFeed, FakeOrders> trading(ctx);
+  static_cast<VenueAdapter&>(trading).SetCancelAllOnConnect(true);
+  EXPECT_EQ(FakeOrders::set_on, 1);
+  FeedAdapter<FakeFeed> market_data_only(ctx);
+  static_cast<VenueAdapter&>(market_data_only).SetCancelAllOnConnect(true);  // nothing to reach
+  EXPECT_EQ(FakeOrders::set_on, 1);
+
+  IntentRing intents(8);
+  VenueRing to_core(8);
+  runtime::VenueCounters counters;
+  // Set before the adapter: applied when it arrives.
+  VenueThread before(VenueId{0}, intents.TakeConsumer(), to_core.TakeProducer(), nullptr, &counters);
+  before.SetCancelAllOnConnect(true);
+  auto a = std::make_unique<RecordingAdapter>();
+  RecordingAdapter* seen = a.get();
+  before.SetAdapter(std::move(a));
+  EXPECT_EQ(seen->calls, std::vector<bool>{true});
+  // Set after the adapter: forwarded at once.
+  IntentRing intents2(8);
+  VenueRing to_core2(8);
+  VenueThread after(VenueId{1}, intents2.TakeConsumer(), to_core2.TakeProducer(), nullptr, &counters);
+  auto b = std::make_unique<RecordingAdapter>();
+  RecordingAdapter* seen2 = b.get();
+  after.SetAdapter(std::move(b));
+  EXPECT_TRUE(seen2->calls.empty()) << "off unless asked for";
+  after.SetCancelAllOnConnect(true);
+  EXPECT_EQ(seen2->calls, std::vector<bool>{true});
 }
 
 }  // namespace
