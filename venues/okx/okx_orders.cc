@@ -743,8 +743,7 @@ void Orders::Tick() noexcept {
                   ctx_.venue->name.c_str(), expired, static_cast<long long>(policy_.ack_timeout_ns / 1'000'000));
   if (ready_ && !hold_queries_) {
     tracker_.table().DueQueries(now_ns, policy_, [&](venues::InFlightEntry& e) { return SendQuery(e); });
-    // Adopted orders a query found live: nothing the core did not decide anew may rest.
-    tracker_.table().CancelAdoptedOpen([this](venues::InFlightEntry& e) { return Cancel(e.id); });
+    CancelAdoptedOpen();
   }
   tick_timer_->Cancel();
   tick_timer_->After(kTickMs, [this] { Tick(); });
@@ -839,7 +838,7 @@ void Orders::OnQueryAnswer(ClientOrderId id, const venues::HttpResponse& r) noex
   }
   if (tracker_.OnQuery(id, &order, e->reported_quote, TscNow(), &ex) == OrderTracker::Outcome::kReport)
     Publish(ex, true, WallNow());
-  if (ready_) tracker_.table().CancelAdoptedOpen([this](venues::InFlightEntry& x) { return Cancel(x.id); });
+  CancelAdoptedOpen();
 }
 
 void Orders::OnFillsAnswer(ClientOrderId id, const OrderItem& order, const venues::HttpResponse& r) noexcept {
@@ -869,7 +868,7 @@ void Orders::OnFillsAnswer(ClientOrderId id, const OrderItem& order, const venue
   }
   ExecReport ex;
   if (tracker_.OnQuery(id, &order, quote, TscNow(), &ex) == OrderTracker::Outcome::kReport) Publish(ex, true, WallNow());
-  if (ready_) tracker_.table().CancelAdoptedOpen([this](venues::InFlightEntry& x) { return Cancel(x.id); });
+  CancelAdoptedOpen();
 }
 
 void Orders::ListOpen() noexcept {
@@ -898,6 +897,11 @@ void Orders::ListOpen() noexcept {
                   listed_.size(), listed_untracked_, listed_untracked_ > 0 ? " (a cancel-all includes them)" : "");
     AfterListing();
   });
+}
+
+void Orders::CancelAdoptedOpen() noexcept {
+  // Adopted orders a query found live: nothing the core did not decide anew may rest.
+  if (ready_) tracker_.table().CancelAdoptedOpen([this](venues::InFlightEntry& e) { return Cancel(e.id); });
 }
 
 void Orders::AfterListing() noexcept {

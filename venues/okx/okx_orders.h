@@ -242,6 +242,7 @@ class Orders final : public venues::WsListener {
   // The listing after a connect arrived (or failed): the cancel-all on connect, if asked for,
   // goes now and the held queries after it.
   void AfterListing() noexcept;
+  void CancelAdoptedOpen() noexcept;
   void ArmDeadMan() noexcept;
   void Publish(const ExecReport& ex, bool resolved, Nanos now) noexcept;
   std::string_view InstId(InstrumentId id) const noexcept;
