@@ -51,6 +51,9 @@ absl::StatusOr<hs::config::Config> LoadConfigOrDemo(const std::string& path) {
 }
 
 int Run(const std::string& config_path, hs::app::RunOptions opts) {
+  // A file-size limit must fail the journal's write (EFBIG: the journal breaker halts trading and
+  // latches), not kill the process mid-group with SIGXFSZ.
+  signal(SIGXFSZ, SIG_IGN);
   auto cfg = LoadConfigOrDemo(config_path);
   if (!cfg.ok()) {
     std::fprintf(stderr, "homeostat: config error: %s\n", std::string(cfg.status().message()).c_str());
