@@ -158,7 +158,7 @@ class JournalReplayTest : public ::testing::Test {
 
   // One session: connect two venues, balances, a crossing market (two legs), fills, timers,
   // a market that does not cross, session end. Returns its records.
-  std::vector<Entry> RunSession(uint64_t first_seq, uint64_t id_base, LiveCore** keep = nullptr) {
+  std::vector<Entry> RunSession(uint64_t first_seq, uint64_t id_base, LiveCore** keep = nullptr, int rounds = 20) {
     live_ = std::make_unique<LiveCore>(cfg_, id_base, first_seq);
     LiveCore& l = *live_;
     std::vector<Entry> recs;
@@ -169,7 +169,7 @@ class JournalReplayTest : public ::testing::Test {
       l.Balance(v, "ETH", "10", false);
       l.Balance(v, "USDT", "100000", true);
     }
-    for (int k = 0; k < 20; ++k) {
+    for (int k = 0; k < rounds; ++k) {
       l.Advance(10);
       l.Timer();
       l.Top(0, "29999", k % 4 == 0 ? "30000" : "30210");
@@ -266,6 +266,92 @@ TEST_F(JournalReplayTest, RecoveryGivesTheLiveCoresStateAndAContinuedSessionRepl
   EXPECT_NE(out.find("replay: " + std::to_string(recs.size() + recs2.size()) + " records, identical\n"),
             std::string::npos)
       << out;
+}
+
+// Malformed journals: each gets a clear error and the exit code says which kind.
+TEST_F(JournalReplayTest, AMissingDirectoryIsUnreadable) {
+  std::string out;
+  EXPECT_EQ(RunReplay(tmp_.File("nowhere"), &out), 2) << out;
+  EXPECT_NE(out.find("homeostat replay: "), std::string::npos) << out;
+  EXPECT_NE(out.find("nowhere"), std::string::npos) << out;
+}
+
+TEST_F(JournalReplayTest, DamageBeforeTheLastSegmentIsRefusedATornTailIsNot) {
+  std::vector<Entry> recs = RunSession(1, 1000);
+  End(&recs);
+  const std::string dir = tmp_.File("journal");
+  WriteJournal(dir, recs, text_, /*segment_bytes=*/4 << 10);  // several segments
+  ASSERT_TRUE(journal::ScanJournalDir(dir)->segments.size() >= 3);
+  const std::string last = dir + "/" + journal::SegmentFileName(journal::ScanJournalDir(dir)->segments.size());
+  // The last segment cut mid-record (a crash): the valid prefix replays; the note says so.
+  std::string tail = testing::ReadFileOrDie(last);
+  testing::WriteFileOrDie(last, tail.substr(0, tail.size() - 30));
+  std::string out;
+  EXPECT_EQ(RunReplay(dir, &out), 0) << out;
+  EXPECT_NE(out.find("note: the last segment ends in a torn tail"), std::string::npos) << out;
+  EXPECT_NE(out.find(" records, identical\n"), std::string::npos) << out;
+  // A flipped byte inside the first segment: corruption, refused, naming the segment.
+  const std::string first = dir + "/" + journal::SegmentFileName(1);
+  std::string bytes = testing::ReadFileOrDie(first);
+  bytes[bytes.size() / 2] ^= 0x40;
+  testing::WriteFileOrDie(first, bytes);
+  EXPECT_EQ(RunReplay(dir, &out), 1) << out;
+  EXPECT_NE(out.find("is damaged"), std::string::npos) << out;
+  EXPECT_NE(out.find(journal::SegmentFileName(1)), std::string::npos) << out;
+  EXPECT_EQ(out.find("identical"), std::string::npos) << out;
+}
+
+TEST_F(JournalReplayTest, AJournaledConfigThatDoesNotParseStopsTheReplayNamingTheRecord) {
+  live_ = std::make_unique<LiveCore>(cfg_, 1000, 1);
+  std::vector<Entry> recs;
+  const std::string bad = "[engine]\nname = 42\n";
+  live_->core->Begin(Nanos::FromMillis(1'700'000'000'000), bad);
+  live_->Collect(&recs);
+  const std::string dir = tmp_.File("journal");
+  WriteJournal(dir, recs, bad);
+  std::string out;
+  EXPECT_EQ(RunReplay(dir, &out), 1) << out;
+  EXPECT_NE(out.find("session_start"), std::string::npos) << out;
+  EXPECT_NE(out.find("config does not parse"), std::string::npos) << out;
+}
+
+// A journal long enough for snapshots: recovery starts from the newest one, runs only the records
+// after it, and still ends in exactly the live core's state; replay compares every snapshot.
+TEST_F(JournalReplayTest, RecoveryStartsFromTheNewestSnapshotAndReplayComparesSnapshots) {
+  // The journaled config is what replay builds its core from: change the text, not the struct.
+  const std::string from = "snapshot_every = 20000", to = "snapshot_every = 1000 ";
+  std::string text = cfg_.source_text;
+  ASSERT_NE(text.find(from), std::string::npos);
+  text.replace(text.find(from), from.size(), to);
+  auto c = config::ParseConfig(text, "demo");
+  ASSERT_TRUE(c.ok());
+  cfg_ = *c;
+  text_ = journal::NormalizeConfigText(text);
+  std::vector<Entry> recs = RunSession(1, 1000, nullptr, 1500);
+  std::string live_state;
+  live_->core->SaveState(&live_state);
+  size_t snapshots = 0;
+  for (const Entry& e : recs) {
+    if (e.type != static_cast<uint16_t>(RecordType::kSnapshot)) continue;
+    journal::SnapshotChunk c;
+    std::memcpy(&c, e.payload, sizeof c);
+    snapshots += c.index == 0;
+  }
+  ASSERT_GE(snapshots, 2u) << recs.size() << " records";
+  const std::string dir = tmp_.File("journal");
+  WriteJournal(dir, recs, text_);
+  auto scan = journal::ScanJournalDir(dir);
+  ASSERT_TRUE(scan.ok());
+  ASSERT_NE(scan->snapshot_first_seq, 0u);
+  auto rec = RecoverState(*scan);
+  ASSERT_TRUE(rec.ok()) << rec.status();
+  EXPECT_GT(rec->snapshot_at, 1000u);
+  EXPECT_GT(rec->from_seq, rec->snapshot_at) << "only the tail after the snapshot is run";
+  EXPECT_LT(rec->records, recs.size() - rec->snapshot_at + 1);
+  EXPECT_EQ(rec->state, live_state) << "from the snapshot, recovery reaches exactly the live core's state";
+  std::string out;
+  EXPECT_EQ(RunReplay(dir, &out), 0) << out;
+  EXPECT_NE(out.find(std::to_string(snapshots) + " snapshots compared"), std::string::npos) << out;
 }
 
 }  // namespace
