@@ -269,7 +269,7 @@ absl::Status Engine::Recover() {
   // newest snapshot and the records after it; the admin socket answers meanwhile (phase
   // "recovering"). The core then starts its session from that state: it queries the orders
   // the old session left open and trades only once each venue has reconciled.
-  auto scan = journal::ScanJournalDir(cfg_.journal.path);
+  auto scan = journal::ScanJournalTail(cfg_.journal.path);
   if (!scan.ok()) return scan.status();
   if (scan->records == 0) return absl::OkStatus();
   recovering_.store(true, std::memory_order_release);

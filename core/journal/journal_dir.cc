@@ -55,48 +55,113 @@ void Fail(DirScan* scan, const std::string& damage) {
 
 }  // namespace
 
-absl::StatusOr<DirScan> ScanJournalDir(const std::string& dir) {
-  DirScan scan;
-  scan.dir = dir;
-  std::vector<std::pair<uint64_t, std::string>> found;
-  {
-    DIR* d = opendir(dir.c_str());
-    if (d == nullptr) return Errno("cannot open directory '" + dir + "'", errno);
-    while (const dirent* e = readdir(d)) {
-      const uint64_t n = ParseSegmentFileName(e->d_name);
-      if (n != 0) found.emplace_back(n, e->d_name);
-    }
-    closedir(d);
+namespace {
+
+using SegmentList = std::vector<std::pair<uint64_t, std::string>>;
+
+// The segment files of `dir`, by number.
+absl::StatusOr<SegmentList> ListSegments(const std::string& dir) {
+  SegmentList found;
+  DIR* d = opendir(dir.c_str());
+  if (d == nullptr) return Errno("cannot open directory '" + dir + "'", errno);
+  while (const dirent* e = readdir(d)) {
+    const uint64_t n = ParseSegmentFileName(e->d_name);
+    if (n != 0) found.emplace_back(n, e->d_name);
   }
+  closedir(d);
   std::sort(found.begin(), found.end());
-  internal::Carry carry;
-  for (size_t i = 0; i < found.size(); ++i) {
+  return found;
+}
+
+// Scans segments [from, end) of `found` into `scan`, continuing `carry`.
+absl::Status ScanFrom(const std::string& dir, const SegmentList& found, size_t from, internal::Carry carry,
+                      DirScan* scan) {
+  for (size_t i = from; i < found.size(); ++i) {
     const uint64_t expected = i + 1;
     if (found[i].first != expected) {
-      Fail(&scan, "missing segment " + SegmentFileName(expected) + " (the next one is " + found[i].second +
-                      "): segment numbers must run 1, 2, 3, ... with no gap");
+      Fail(scan, "missing segment " + SegmentFileName(expected) + " (the next one is " + found[i].second +
+                     "): segment numbers must run 1, 2, 3, ... with no gap");
       break;
     }
     const std::string path = dir + "/" + found[i].second;
     absl::StatusOr<std::string> bytes = internal::ReadWholeFile(path);
     if (!bytes.ok()) {
       if (bytes.status().code() != absl::StatusCode::kFailedPrecondition) return bytes.status();
-      Fail(&scan, found[i].second + ": " + std::string(bytes.status().message()));
+      Fail(scan, found[i].second + ": " + std::string(bytes.status().message()));
       break;
     }
     carry.next_segment = expected;
-    internal::SegmentResult r = internal::ScanSegment(*bytes, found[i].second, &carry, &scan);
+    internal::SegmentResult r = internal::ScanSegment(*bytes, found[i].second, &carry, scan);
     r.info.path = path;
     r.info.file_bytes = bytes->size();
     if (r.defect == internal::Defect::kHeader) {
       // Nothing of it is readable: the reader must not open it.
       r.info.valid_bytes = 0;
     }
-    scan.segments.push_back(std::move(r.info));
-    Settle(r, i + 1 == found.size(), &scan);
+    scan->segments.push_back(std::move(r.info));
+    Settle(r, i + 1 == found.size(), scan);
     if (r.defect != internal::Defect::kNone) break;
   }
+  return absl::OkStatus();
+}
+
+// A segment's header alone (the tail scan's index), or false when it cannot be read or checked.
+bool ReadHeader(const std::string& path, SegmentHeader* h) {
+  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  const ssize_t n = pread(fd, h, sizeof *h, 0);
+  close(fd);
+  return n == static_cast<ssize_t>(sizeof *h) && std::memcmp(h->magic, kSegmentMagic, sizeof kSegmentMagic) == 0 &&
+         h->version == kSegmentFormatVersion && SegmentHeaderCrc(*h) == h->header_crc;
+}
+
+}  // namespace
+
+absl::StatusOr<DirScan> ScanJournalDir(const std::string& dir) {
+  DirScan scan;
+  scan.dir = dir;
+  absl::StatusOr<SegmentList> found = ListSegments(dir);
+  if (!found.ok()) return found.status();
+  if (absl::Status s = ScanFrom(dir, *found, 0, internal::Carry{}, &scan); !s.ok()) return s;
   return scan;
+}
+
+absl::StatusOr<DirScan> ScanJournalTail(const std::string& dir) {
+  absl::StatusOr<SegmentList> found = ListSegments(dir);
+  if (!found.ok()) return found.status();
+  // Where each session starts: a segment whose header names a session the one before it does
+  // not. Headers only (256 bytes each); a header that does not check sends us to the full scan,
+  // which names the defect.
+  std::vector<size_t> session_starts;
+  uint64_t prev_session = 0;
+  for (size_t i = 0; i < found->size(); ++i) {
+    SegmentHeader h;
+    if ((*found)[i].first != i + 1 || !ReadHeader(dir + "/" + (*found)[i].second, &h)) return ScanJournalDir(dir);
+    if (i == 0 || h.session != prev_session) session_starts.push_back(i);
+    prev_session = h.session;
+  }
+  // From the newest session back: the first start whose scan to the end holds a complete
+  // snapshot (every session begins with one once the journal is past snapshot_every).
+  for (size_t k = session_starts.size(); k-- > 0;) {
+    const size_t from = session_starts[k];
+    if (from == 0) return ScanJournalDir(dir);
+    SegmentHeader h;
+    if (!ReadHeader(dir + "/" + (*found)[from].second, &h)) return ScanJournalDir(dir);
+    DirScan scan;
+    scan.dir = dir;
+    scan.partial_from_segment = from + 1;
+    internal::Carry carry;
+    carry.first = false;
+    carry.next_seq = h.first_seq;
+    carry.chain = h.prev_hash;
+    carry.session = h.session - 1;  // the session before ended (or crashed) here
+    carry.stage = internal::Carry::Stage::kEnded;
+    scan.last_seq = h.first_seq - 1;
+    scan.last_hash = h.prev_hash;
+    if (absl::Status s = ScanFrom(dir, *found, from, carry, &scan); !s.ok()) return s;
+    if (!scan.ok || scan.snapshot_first_seq != 0) return scan;
+  }
+  return ScanJournalDir(dir);
 }
 
 absl::StatusOr<DirScan> internal::ScanSegmentFile(const std::string& path) {
@@ -372,7 +437,7 @@ absl::StatusOr<AppendPoint> PrepareAppend(const std::string& dir) {
   if (absl::Status s = MakeDirs(dir); !s.ok()) return s;
   std::string short_segment;
   if (absl::Status s = SetAsideShortLastSegment(dir, &short_segment); !s.ok()) return s;
-  absl::StatusOr<DirScan> scan = ScanJournalDir(dir);
+  absl::StatusOr<DirScan> scan = ScanJournalTail(dir);
   if (!scan.ok()) return scan.status();
   if (!scan->ok)
     return absl::DataLossError("journal '" + dir + "': " + scan->damage +

@@ -69,12 +69,24 @@ struct DirScan {
   // offset of the first bad byte in its segment (a torn tail: at or after tail_offset).
   std::string damage_what;
   uint64_t damage_offset = 0;
+  // ScanJournalTail: the first segment scanned (0: the whole journal was).
+  uint64_t partial_from_segment = 0;
 };
 
 // Scans a journal directory. An error status only when the directory cannot be read (missing,
 // not a directory, unreadable); damage of any kind is in the DirScan. An empty directory (or
 // one with no segment files) is a valid, empty journal.
 absl::StatusOr<DirScan> ScanJournalDir(const std::string& dir);
+
+// What a restart needs, in time bounded by the snapshots rather than the journal's length: every
+// segment's header, then a full scan only from the first segment of the newest session whose
+// records (to the end) hold a complete snapshot — every session starts with one once the
+// journal is past [journal] snapshot_every. The result has partial_from_segment set and its
+// `segments`, `sessions`, counts and `records` cover only that part; last_seq, last_hash, the
+// snapshot and the torn tail are the journal's. Segments before it are not re-checked (`homeostat
+// journal verify` checks everything). Falls back to the full scan when there is no such
+// session, or a header does not check.
+absl::StatusOr<DirScan> ScanJournalTail(const std::string& dir);
 
 // Reads the valid prefix's records in sequence order across segments, commit marks included
 // (RecordView::header.type == kCommit; callers that want only the sequence skip them).

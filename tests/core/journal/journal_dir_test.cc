@@ -854,6 +854,89 @@ TEST(JournalPrepareAppend, ContinuesASoundJournal) {
   EXPECT_EQ(at->tail_bytes, 0u);
 }
 
+// The restart's scan: headers, then only from the newest session that holds a snapshot. It
+// agrees with the full scan on everything a restart needs.
+TEST(JournalTailScan, StartsAtTheNewestSessionWithASnapshotAndAgreesWithTheFullScan) {
+  TempDir dir;
+  JournalBuilder b;
+  b.StartSession();  // session 1: no snapshot
+  b.VenueMsgs(5);
+  b.Commit();
+  b.OpenSegment(false);
+  b.VenueMsgs(5);
+  b.Commit();
+  b.StartSession();  // session 2 (segment 3): starts with a snapshot, rotates once
+  b.Snapshot(3);
+  b.Commit();
+  b.VenueMsgs(4);
+  b.Commit();
+  b.OpenSegment(false);
+  b.VenueMsgs(4);
+  b.Commit();
+  b.StartSession();  // session 3 (segment 5): no snapshot yet (killed early)
+  b.VenueMsgs(2);
+  b.Commit();
+  b.WriteTo(dir.path());
+  const DirScan full = Scan(dir.path());
+  ASSERT_TRUE(full.ok) << full.damage;
+  absl::StatusOr<DirScan> tail = ScanJournalTail(dir.path());
+  ASSERT_TRUE(tail.ok()) << tail.status();
+  EXPECT_TRUE(tail->ok) << tail->damage;
+  EXPECT_EQ(tail->partial_from_segment, 3u) << "session 2's first segment: the newest with a snapshot";
+  EXPECT_EQ(tail->segments.size(), 3u);
+  EXPECT_EQ(tail->last_seq, full.last_seq);
+  EXPECT_EQ(tail->last_hash, full.last_hash);
+  EXPECT_EQ(tail->snapshot_first_seq, full.snapshot_first_seq);
+  EXPECT_EQ(tail->snapshot_session, 2u);
+  ASSERT_EQ(tail->sessions.size(), 2u);
+  EXPECT_EQ(tail->sessions[0].session, 2u);
+  EXPECT_TRUE(Same(ReadAll(*tail, tail->snapshot_first_seq), ReadAll(full, full.snapshot_first_seq)));
+  absl::StatusOr<AppendPoint> at = PrepareAppend(dir.path());
+  ASSERT_TRUE(at.ok()) << at.status();
+  EXPECT_EQ(at->next_segment, 6u);
+  EXPECT_EQ(at->session, 4u);
+  EXPECT_EQ(at->next_seq, full.last_seq + 1);
+  EXPECT_EQ(at->prev_hash, full.last_hash);
+}
+
+TEST(JournalTailScan, WithoutAnySnapshotItIsTheFullScan) {
+  TempDir dir;
+  JournalBuilder b = Rotated();
+  b.WriteTo(dir.path());
+  absl::StatusOr<DirScan> tail = ScanJournalTail(dir.path());
+  ASSERT_TRUE(tail.ok());
+  EXPECT_EQ(tail->partial_from_segment, 0u);
+  EXPECT_EQ(tail->records, Scan(dir.path()).records);
+}
+
+TEST(JournalTailScan, ATornTailAfterTheSnapshotIsFoundAndCut) {
+  TempDir dir;
+  JournalBuilder b;
+  b.StartSession();
+  b.VenueMsgs(3);
+  b.Commit();
+  b.StartSession();
+  b.Snapshot(2);
+  b.Commit();
+  b.VenueMsgs(3);
+  b.Commit();
+  b.VenueMsgs(3);
+  b.Commit();
+  b.WriteTo(dir.path());
+  const std::string seg = dir.File(SegmentFileName(2));
+  const std::string whole = ReadFileOrDie(seg);
+  WriteFileOrDie(seg, whole.substr(0, whole.size() - 7));
+  absl::StatusOr<DirScan> tail = ScanJournalTail(dir.path());
+  ASSERT_TRUE(tail.ok());
+  EXPECT_TRUE(tail->ok);
+  EXPECT_TRUE(tail->torn_tail);
+  EXPECT_EQ(tail->partial_from_segment, 2u);
+  absl::StatusOr<AppendPoint> at = PrepareAppend(dir.path());
+  ASSERT_TRUE(at.ok()) << at.status();
+  EXPECT_EQ(at->tail_file, seg + ".tail");
+  EXPECT_TRUE(Scan(dir.path()).ok);
+}
+
 // A crash while the writer created the next segment: a file shorter than a header. It was never
 // part of the journal: it is moved aside and its number used again.
 TEST(JournalPrepareAppend, SetsAsideASegmentWhoseHeaderWasNeverCompletelyWritten) {
