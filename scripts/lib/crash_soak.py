@@ -26,11 +26,13 @@ import os
 import random
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
 from decimal import Decimal, InvalidOperation
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from sim_control import sim_cmd  # noqa: E402
 
 # ---------------------------------------------------------------------------------------------
 # Checks: pure functions and a small incremental reader, unit-tested on fabricated inputs.
@@ -195,22 +197,6 @@ def reconcile_pending(status):
 # The driver.
 
 
-def sim_cmd(sock_path, cmd, timeout_s=5.0):
-    """One request on the simulator's control socket; the reply object (raises OSError/ValueError)."""
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    s.settimeout(timeout_s)
-    try:
-        s.connect(sock_path)
-        s.sendall((json.dumps(cmd) + "\n").encode())
-        buf = b""
-        while not buf.endswith(b"\n"):
-            chunk = s.recv(65536)
-            if not chunk:
-                break
-            buf += chunk
-    finally:
-        s.close()
-    return json.loads(buf)
 
 
 class Failure(Exception):

@@ -9,25 +9,17 @@ breakers-cleared.json). `check` then reads the simulator's order log: no order m
 VENUE between the trip and the clear.
 """
 import json
-import socket
 import subprocess
 import sys
 import time
+import os
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from sim_control import sim_cmd  # noqa: E402
 
 
 def sim(sock_path, cmd):
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    s.settimeout(5)
-    s.connect(sock_path)
-    s.sendall((json.dumps(cmd) + "\n").encode())
-    buf = b""
-    while not buf.endswith(b"\n"):
-        chunk = s.recv(65536)
-        if not chunk:
-            break
-        buf += chunk
-    s.close()
-    return json.loads(buf or b"{}")
+    return sim_cmd(sock_path, cmd)
 
 
 def breakers(ctl):
