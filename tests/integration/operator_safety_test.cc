@@ -351,7 +351,7 @@ TEST(OperatorSafetyCli, UsageErrorsExitTwoAndNameTheProblem) {
   std::string out;
   EXPECT_EQ(RunCommand(BinPath("homeostat"), {"--version"}, &out), 0) << out;
   EXPECT_NE(out.find("homeostat 0."), std::string::npos) << out;
-  for (const char* sub : {"replay", "recover"}) {
+  for (const char* sub : {"rewind", "recover"}) {
     EXPECT_EQ(RunCommand(BinPath("homeostat"), {sub}, &out), 2) << out;
     EXPECT_NE(out.find(std::string("unknown subcommand '") + sub + "'"), std::string::npos) << out;
   }
