@@ -136,5 +136,46 @@ TEST_F(Durability, AKilledEngineRecoversReconcilesAndItsJournalReplays) {
   EXPECT_NE(out.find("2 sessions"), std::string::npos) << out;
 }
 
+// A latched kill survives a restart: the engine recovers and reconciles (phase "trading") but
+// stays HALTED, sends nothing on a crossed market, and trades only after a global resume.
+TEST_F(Durability, ALatchedKillSurvivesARestart) {
+  Start(/*dislocation_every_ms=*/0, /*paused=*/true);
+  SetBook("binance_a", json::array({{"29999.00", "1"}}), json::array({{"30000.00", "1"}}));
+  SetBook("binance_b", json::array({{"29999.50", "1"}}), json::array({{"30000.50", "1"}}));
+  StartEngine();
+  std::string out;
+  ASSERT_EQ(testing::RunCommand(BinPath("homeostat"), {"ctl", "--socket", dir_.File("admin.sock"), "kill"}, &out), 0)
+      << out;
+  ASSERT_TRUE(WaitFor([&] { return Status().value("kill_latched_in_core", false); }, 10s)) << Status().dump();
+  ASSERT_TRUE(WaitFor([&] { return Status()["journal"].value("durable_seq", uint64_t{0}) >=
+                                   Status()["journal"].value("records", uint64_t{0}); }, 10s));
+  engine_->Stop(SIGKILL, 10s);
+  engine_.reset();
+  StartEngine(/*wait_ready=*/false);
+  json st;
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        st = Status();
+        return st.value("phase", "") == "trading" && Ready();
+      },
+      45s))
+      << st.dump();
+  EXPECT_EQ(st.value("state", ""), "HALTED") << st.dump();
+  EXPECT_TRUE(st.value("kill_latched_in_core", false)) << st.dump();
+  const uint64_t before = SimOrders();
+  Cross();
+  const int64_t tops = EngineCount("book_tops");
+  ASSERT_TRUE(WaitFor([&] { return EngineCount("book_tops") >= tops + 2; }, 10s));
+  ASSERT_NO_FATAL_FAILURE(Calm());
+  EXPECT_EQ(SimOrders(), before) << "an order left while the recovered kill latch held";
+  ASSERT_EQ(testing::RunCommand(BinPath("homeostat"), {"ctl", "--socket", dir_.File("admin.sock"), "resume"}, &out), 0)
+      << out;
+  ASSERT_TRUE(WaitFor([&] { return Status().value("state", "") == "ACTIVE"; }, 10s)) << Status().dump();
+  Cross();
+  ASSERT_TRUE(WaitFor([&] { return SimOrders() >= before + 2; }, 20s)) << Status().dump();
+  ASSERT_NO_FATAL_FAILURE(Calm());
+  ASSERT_EQ(StopEngine(), 0);
+}
+
 }  // namespace
 }  // namespace hs
