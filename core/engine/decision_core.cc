@@ -121,8 +121,8 @@ void DecisionCore::StartSession(Nanos wall_time) noexcept {
     q.group = o.group;
     q.query = true;
     q.decision_time = wall_time;
-    auto& ring = w_.to_venues.size() > o.venue.value ? w_.to_venues[o.venue.value] : w_.to_venues.front();
-    if (o.venue.value < w_.to_venues.size() && ring.valid() && ring.TryPush(q)) {
+    const bool wired = o.venue.value < w_.to_venues.size() && w_.to_venues[o.venue.value].valid();
+    if (wired && w_.to_venues[o.venue.value].TryPush(q)) {
       if (w_.venue_wakers.size() > o.venue.value && w_.venue_wakers[o.venue.value] != nullptr)
         w_.venue_wakers[o.venue.value]->Wake();
     } else {
