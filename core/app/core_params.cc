@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "core/engine/decision_core.h"
+
 namespace hs::app {
 
 uint64_t SessionClientIdBase(int64_t wall_ns) noexcept {
@@ -69,6 +71,10 @@ void RiskParamsFromConfig(const config::Config& cfg, engine::EngineParams* out) 
   out->vol_spike.sample = Nanos::FromMillis(vs.sample_ms > 0 ? vs.sample_ms : 1000);
   out->vol_spike.warmup = vs.warmup;
 }
+
+static_assert(config::kMinSpillRecords >=
+                  engine::DecisionCore::kMaxRecordsPerInput + engine::DecisionCore::kSnapshotReserve,
+              "a spill that small would never let the core read an input");
 
 engine::EngineParams CoreParamsFromConfig(const config::Config& cfg, uint64_t client_id_base) {
   engine::EngineParams p;

@@ -265,7 +265,9 @@ void ReadJournal(const Node& root, Config& c) {
   c.journal.snapshot_every = journal.Int("snapshot_every", 0, int64_t{1} << 40, 100000);
   if (c.journal.snapshot_every != 0 && c.journal.snapshot_every < 1000)
     journal.Fail("snapshot_every", "must be 0 (never) or at least 1000 records");
-  c.journal.spill_records = static_cast<int>(journal.Int("spill_records", 1024, 1 << 22, 1 << 16));
+  // At least what the core keeps free before it reads an input (DecisionCore::kMaxRecordsPerInput
+  // + kSnapshotReserve, checked in core_params.cc), with room to spare.
+  c.journal.spill_records = static_cast<int>(journal.Int("spill_records", kMinSpillRecords, 1 << 22, 1 << 16));
   c.journal.reconcile_timeout_ms = journal.Int("reconcile_timeout_ms", 100, 3'600'000, 30000);
 }
 

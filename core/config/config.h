@@ -220,6 +220,11 @@ struct RiskConfig {
   std::array<BreakerConfigEntry, 11> breakers{};                   // by risk::BreakerId
 };
 
+// The smallest [journal] spill_records: the core reads an input only while its spill has room
+// for everything one input and a snapshot can write (DecisionCore::kMaxRecordsPerInput +
+// kSnapshotReserve = 5120), and some more.
+inline constexpr int kMinSpillRecords = 8192;
+
 struct JournalConfig {
   std::string path;                  // a directory of segments (format 3)
   int64_t flush_interval_us = 1000;  // group-commit window

@@ -198,6 +198,27 @@ TEST(Config, VenueSymbolOverridesTickAndLot) {
   EXPECT_EQ(c->venues[0].symbols[0].qty_decimals, 4);
 }
 
+// [journal] durability keys: defaults, values, and each bound named.
+TEST(Config, JournalDurabilityKeysAndTheirBounds) {
+  auto c = ParseConfig(EmbeddedDemoConfig(), "demo");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->journal.path, "run/demo/journal");
+  EXPECT_EQ(c->journal.segment_mb, 64);
+  EXPECT_EQ(c->journal.snapshot_every, 20000);
+  EXPECT_EQ(c->journal.spill_records, 1 << 16);
+  EXPECT_EQ(c->journal.reconcile_timeout_ms, 30000);
+  const std::string at = "snapshot_every = 20000";
+  ExpectError(DemoWith(at, "snapshot_every = 999"), "journal.snapshot_every");
+  ExpectError(DemoWith(at, "snapshot_every = 1000\nspill_records = 4096"), "journal.spill_records");
+  ExpectError(DemoWith(at, "snapshot_every = 1000\nsegment_mb = 0"), "journal.segment_mb");
+  ExpectError(DemoWith(at, "snapshot_every = 1000\nreconcile_timeout_ms = 5"), "journal.reconcile_timeout_ms");
+  auto off = ParseConfig(DemoWith(at, "snapshot_every = 0\nspill_records = 8192\nsegment_mb = 1"), "t");
+  ASSERT_TRUE(off.ok()) << off.status();
+  EXPECT_EQ(off->journal.snapshot_every, 0);
+  EXPECT_EQ(off->journal.spill_records, 8192);
+  EXPECT_EQ(off->journal.segment_mb, 1);
+}
+
 // Issue: `min_edge = "5"` (500%) started without a word.
 TEST(Config, MinEdgeAboveTheBoundIsRefused) {
   ExpectError(DemoWith("min_edge = \"0.0005\"", "min_edge = \"5\""),
