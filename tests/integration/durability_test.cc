@@ -43,6 +43,23 @@ class Durability : public testing::LoopbackFixture {
     SetBook("binance_a", json::array({{"29999.00", "1"}}), json::array({{"30000.00", "1"}}));
     SetBook("binance_b", json::array({{"30200.00", "0.5"}}), json::array({{"30201.00", "1"}}));
   }
+  // SIGKILL, then `homeostat run` again on the same journal; waits (with a deadline) until it has
+  // recovered, reconciled and reports phase "trading" with every venue ready, and returns that
+  // status (empty when it never did: the caller's assertion says so).
+  json KillAndRestart() {
+    engine_->Stop(SIGKILL, 10s);
+    engine_.reset();
+    StartEngine(/*wait_ready=*/false);
+    json st;
+    const bool up = WaitFor(
+        [&] {
+          st = Status();
+          return st.value("phase", "") == "trading" && Ready();
+        },
+        45s);
+    EXPECT_TRUE(up) << st.dump() << engine_->Output();
+    return up ? st : json{};
+  }
   void Calm() {
     SetBook("binance_a", json::array({{"29999.00", "1"}}), json::array({{"30000.00", "1"}}));
     ASSERT_NO_FATAL_FAILURE(
@@ -96,18 +113,9 @@ TEST_F(Durability, AKilledEngineRecoversReconcilesAndItsJournalReplays) {
   ASSERT_NO_FATAL_FAILURE(Calm());
   ASSERT_TRUE(WaitFor([&] { return Status()["journal"].value("durable_seq", uint64_t{0}) > 0; }, 10s));
   const uint64_t durable = Status()["journal"].value("durable_seq", uint64_t{0});
-  engine_->Stop(SIGKILL, 10s);
-  engine_.reset();
   // The same journal: recovery, then reconciliation, then trading.
-  StartEngine(/*wait_ready=*/false);
-  json st;
-  ASSERT_TRUE(WaitFor(
-      [&] {
-        st = Status();
-        return st.value("phase", "") == "trading" && Ready();
-      },
-      45s))
-      << st.dump() << engine_->Output();
+  const json st = KillAndRestart();
+  ASSERT_FALSE(st.empty());
   EXPECT_TRUE(st["recovery"].value("resumed", false));
   EXPECT_GE(st["recovery"].value("records", uint64_t{0}), durable) << "everything durable was recovered";
   EXPECT_EQ(st["recovery"].value("reconcile_timeouts", 1), 0);
@@ -149,17 +157,8 @@ TEST_F(Durability, ALatchedKillSurvivesARestart) {
   ASSERT_TRUE(WaitFor([&] { return Status().value("kill_latched_in_core", false); }, 10s)) << Status().dump();
   ASSERT_TRUE(WaitFor([&] { return Status()["journal"].value("durable_seq", uint64_t{0}) >=
                                    Status()["journal"].value("records", uint64_t{0}); }, 10s));
-  engine_->Stop(SIGKILL, 10s);
-  engine_.reset();
-  StartEngine(/*wait_ready=*/false);
-  json st;
-  ASSERT_TRUE(WaitFor(
-      [&] {
-        st = Status();
-        return st.value("phase", "") == "trading" && Ready();
-      },
-      45s))
-      << st.dump();
+  const json st = KillAndRestart();
+  ASSERT_FALSE(st.empty());
   EXPECT_EQ(st.value("state", ""), "HALTED") << st.dump();
   EXPECT_TRUE(st.value("kill_latched_in_core", false)) << st.dump();
   const uint64_t before = SimOrders();
