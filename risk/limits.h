@@ -30,6 +30,18 @@ struct VenueLimits {
   std::array<Amount, kMaxAssets> max_position{};
 };
 
+// Liquidation limits (issue 15; [risk.liquidation]): distances are |mark − liq| / mark per
+// isolated position, 1 − MM/equity of a cross account (margin/margin_math.h).
+// delever_distance < reduce_distance <= min_distance.
+struct LiquidationLimits {
+  bool enabled = false;
+  Rate min_distance;      // pre-trade: a new order may not leave a position closer than this...
+                          // ...unless it moves it further from liquidation (reduce-only always may)
+  Rate reduce_distance;   // below: the venue goes REDUCING (the core raises it each breaker round)
+  Rate delever_distance;  // below: risk/deleverage.h sends reduce-only IOC orders
+  Notional max_delever_notional_per_s;
+};
+
 struct Limits {
   int venues = 0;
   int instruments = 0;
@@ -52,6 +64,7 @@ struct Limits {
   Nanos day_start;  // 0..24h
   std::array<InstrumentLimits, kMaxInstruments> instrument{};
   std::array<VenueLimits, kMaxVenues> venue{};
+  LiquidationLimits liquidation;
 };
 
 }  // namespace hs::risk

@@ -96,6 +96,8 @@ const char* VerdictName(Verdict v) noexcept {
       return "self_trade";
     case Verdict::kDailyNotional:
       return "daily_notional";
+    case Verdict::kLiquidation:
+      return "liquidation";
   }
   return "?";
 }
@@ -109,6 +111,7 @@ int ValueDecimals(Verdict v) noexcept {
     case Verdict::kDailyNotional:
       return Notional::kDecimals;
     case Verdict::kCollar:
+    case Verdict::kLiquidation:
       return Rate::kDecimals;
     case Verdict::kMaxPosition:
     case Verdict::kMaxVenuePosition:
@@ -269,6 +272,7 @@ std::string Describe(const Decision& d) {
       op = " > ";
       break;
     case Verdict::kMinOrderNotional:
+    case Verdict::kLiquidation:
       op = " < ";
       break;
     case Verdict::kMaxOpenOrders:

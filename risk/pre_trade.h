@@ -38,8 +38,9 @@ enum class Verdict : uint8_t {
   kRepeat,              // value: orders on (venue, instrument, side) in the window
   kSelfTrade,           // value: the intent's price; limit: the own resting price it would cross
   kDailyNotional,       // value: today's traded notional with this order; limit: the cap
+  kLiquidation,         // value: distance to liquidation after a complete fill (a Rate); limit: min_distance
 };
-inline constexpr int kVerdicts = static_cast<int>(Verdict::kDailyNotional) + 1;
+inline constexpr int kVerdicts = static_cast<int>(Verdict::kLiquidation) + 1;
 // snake_case names, as status, the journal describer and `ctl limits` print them.
 const char* VerdictName(Verdict v) noexcept;
 // Decimals of a Decision's value and limit for this verdict (0 = a count).

@@ -10,6 +10,7 @@
 #include "core/base/clock.h"
 #include "core/base/fixed_point.h"
 #include "core/base/ids.h"
+#include "core/margin/margin_book.h"
 #include "risk/throttles.h"
 #include "risk/trading_state.h"
 
@@ -40,6 +41,9 @@ struct RiskContext {
   // target, -1 below, 0 in band or unknown); nullptr without allocation.
   const int8_t* drift_sign = nullptr;         // [asset]
   AssetId valuation_asset;
+  // Perpetual positions and margin (issue 15): the liquidation check reads distances here.
+  // nullptr: no perpetuals configured (the check passes).
+  const margin::MarginBook* margin = nullptr;
 };
 
 }  // namespace hs::risk

@@ -312,6 +312,31 @@ void ReadAssets(const Node& root, Config& c) {
   if (c.assets.empty()) root.Fail("assets", "at least one asset is required");
 }
 
+// mm_tiers = [{ max_value = "2000000", mmr = "0.005", imr = "0.01", deduction = "0" }, ...]:
+// 1 to margin::kMaxTiers tiers, max_value ascending, 0 < mmr < imr <= 1, deduction >= 0.
+void ReadTiers(const Node& in, margin::Tiers* out) {
+  const std::vector<Node> tiers = in.Array("mm_tiers");
+  if (tiers.empty()) in.Fail("mm_tiers", "at least one tier is required");
+  if (tiers.size() > static_cast<size_t>(margin::kMaxTiers))
+    in.Fail("mm_tiers", std::to_string(tiers.size()) + " tiers; at most " + std::to_string(margin::kMaxTiers));
+  const Rate one = Rate::FromUnits(1);
+  for (size_t k = 0; k < tiers.size(); ++k) {
+    const Node& t = tiers[k];
+    if (!t.IsTable()) in.Fail("mm_tiers", "tier " + std::to_string(k) + " is not a table { max_value, mmr, imr, deduction }");
+    t.AllowOnly({"max_value", "mmr", "imr", "deduction"});
+    margin::Tier& tier = out->tier[k];
+    tier.max_value = t.Decimal<Notional>("max_value");
+    if (!tier.max_value.is_positive()) t.Fail("max_value", "must be > 0");
+    if (k > 0 && tier.max_value <= out->tier[k - 1].max_value)
+      t.Fail("max_value", "must be above the previous tier's (tiers ascend)");
+    tier.mmr = t.Fraction("mmr", Rate::FromRaw(1), one);
+    tier.imr = t.FractionClosed("imr", Rate::FromRaw(1), one);
+    if (tier.imr <= tier.mmr) t.Fail("imr", "must be above mmr (initial margin exceeds maintenance)");
+    tier.deduction = t.Decimal<Amount>("deduction", Amount::Zero());
+  }
+  out->count = static_cast<int>(tiers.size());
+}
+
 // Reads every instrument, recording the errors of each; true when all were read cleanly.
 bool ReadInstruments(const Node& root, Config& c, ErrorList& errors) {
   std::vector<Node> elements;
@@ -327,14 +352,30 @@ bool ReadInstruments(const Node& root, Config& c, ErrorList& errors) {
       if (ic.name.empty()) element.Fail("name", "must not be empty");
       if (!seen.insert(ic.name).second) element.Fail("name", "duplicate instrument \"" + ic.name + "\"");
       const Node in = element.Named(ic.name);
-      in.AllowOnly({"name", "market", "base", "quote", "tick", "lot", "min_notional"});
-      const std::string market = in.String("market", "spot");
-      if (market == "perpetual") {
-        in.Fail("market", "\"perpetual\" is not supported yet (margin accounts are not built): only \"spot\" trades");
-      } else if (market != "spot") {
+      in.AllowOnly({"name", "kind", "market", "base", "quote", "tick", "lot", "min_notional", "contract_size",
+                    "mm_tiers", "funding_interval_s"});
+      // kind = "spot" | "perp"; the older market = "spot" | "perpetual" says the same.
+      const std::string kind = in.String("kind", "spot");
+      if (kind != "spot" && kind != "perp")
+        in.Fail("kind", "\"" + kind + "\" is not an instrument kind (\"spot\" or \"perp\")");
+      const std::string market = in.String("market", kind == "perp" ? "perpetual" : "spot");
+      if (market != "spot" && market != "perpetual")
         in.Fail("market", "\"" + market + "\" is not a market (\"spot\" or \"perpetual\")");
+      if ((market == "perpetual") != (kind == "perp") && in.Has("kind"))
+        in.Fail("market", "\"" + market + "\" contradicts kind = \"" + kind + "\"");
+      ic.market = market == "perpetual" ? MarketKind::kPerpetual : MarketKind::kSpot;
+      if (ic.perp()) {
+        ic.contract_size = in.Decimal<Qty>("contract_size", Qty::FromUnits(1));
+        if (!ic.contract_size.is_positive()) in.Fail("contract_size", "must be > 0");
+        ic.funding_interval_s = in.Int("funding_interval_s", 1, 86'400, 28'800);
+        if (!in.Has("mm_tiers"))
+          in.Fail("mm_tiers", "required for a perpetual: the venue's maintenance-margin tiers "
+                              "[{ max_value, mmr, imr, deduction }, ...]");
+        ReadTiers(in, &ic.mm_tiers);
+      } else {
+        for (const char* k : {"contract_size", "mm_tiers", "funding_interval_s"})
+          if (in.Has(k)) in.Fail(k, "only a perpetual (kind = \"perp\") has one");
       }
-      ic.market = MarketKind::kSpot;
       const std::string base = in.String("base");
       const std::string quote = in.String("quote");
       const AssetConfig* b = c.FindAsset(base);
@@ -357,6 +398,55 @@ bool ReadInstruments(const Node& root, Config& c, ErrorList& errors) {
   return ok;
 }
 
+// A venue's perpetual keys: every symbol of one market (Bybit serves spot and linear on separate
+// public endpoints, and a venue here is one account), contract sizes per symbol, margin mode and
+// leverage. Leverage is checked against [risk.liquidation] max_leverage once risk is read.
+void ReadVenuePerp(const Node& vn, const Config& c, VenueConfig& v) {
+  const MarketKind market = v.symbols.front().market;
+  for (const VenueSymbolConfig& s : v.symbols)
+    if (s.market != market)
+      vn.Fail("symbols", "lists both spot and perpetual instruments: a venue is one market (give the perpetuals "
+                         "their own [[venues]] entry)");
+  const bool perp = market == MarketKind::kPerpetual;
+  for (VenueSymbolConfig& s : v.symbols) s.contract_size = c.instruments[s.instrument.value].contract_size;
+  if (!perp) {
+    for (const char* k : {"contract_sizes", "margin_mode", "leverage"})
+      if (vn.Has(k)) vn.Fail(k, "only a venue that lists perpetuals has one");
+    return;
+  }
+  if (v.kind != VenueKind::kBybit && v.kind != VenueKind::kOkx)
+    vn.Fail("symbols", "perpetuals are supported on bybit (linear) and okx (SWAP) venues only");
+  if (vn.Has("contract_sizes")) {
+    const Node cs = vn.Child("contract_sizes");
+    for (const auto& [inst_name, node] : cs.Entries()) {
+      const InstrumentConfig* ic = c.FindInstrument(inst_name);
+      if (ic == nullptr) cs.Fail(inst_name, "unknown instrument (not in instruments)");
+      VenueSymbolConfig* sym = nullptr;
+      for (VenueSymbolConfig& s : v.symbols)
+        if (s.instrument == ic->id) sym = &s;
+      if (sym == nullptr) cs.Fail(inst_name, "not one of this venue's symbols");
+      sym->contract_size = node.ToDecimal<Qty>(node.AsString(), node.path(), Sign::kNonNegative);
+      if (!sym->contract_size.is_positive()) cs.Fail(inst_name, "must be > 0");
+    }
+  }
+  // An order's size on the wire is a whole number of contracts: the lot must be a multiple.
+  for (const VenueSymbolConfig& s : v.symbols)
+    if (s.lot.raw() % s.contract_size.raw() != 0)
+      vn.Fail("contract_sizes", c.instruments[s.instrument.value].name + ": lot " + Text(s.lot) +
+                                    " is not a whole number of contracts of " + Text(s.contract_size));
+  const std::string mode = vn.String("margin_mode", "cross");
+  if (mode == "cross") {
+    v.margin_mode = MarginMode::kCross;
+  } else if (mode == "isolated") {
+    v.margin_mode = MarginMode::kIsolated;
+  } else {
+    vn.Fail("margin_mode", "\"" + mode + "\" is not a margin mode (\"cross\" or \"isolated\")");
+  }
+  v.leverage = vn.Decimal<Rate>("leverage", Rate::FromUnits(1));
+  if (v.leverage < Rate::FromUnits(1) || v.leverage > Rate::FromUnits(125))
+    vn.Fail("leverage", "\"" + Text(v.leverage) + "\" is outside [1, 125]");
+}
+
 // Reads every venue, recording the errors of each; true when all were read cleanly.
 bool ReadVenues(const Node& root, const ThreadConfig& venue_default, const std::vector<int>& cpus, Config& c,
                 ErrorList& errors) {
@@ -375,7 +465,8 @@ bool ReadVenues(const Node& root, const ThreadConfig& venue_default, const std::
       const Node vn = element.Named(v.name);
       vn.AllowOnly({"name", "kind", "market_data_url", "rest_url", "order_url", "api_key_env", "api_secret_env",
                     "passphrase_env", "taker_fee", "trading", "depth", "idle_timeout_ms", "reconnect_min_ms",
-                    "reconnect_max_ms", "dead_man_s", "order_rate", "order_rate_window_ms", "thread", "symbols"});
+                    "reconnect_max_ms", "dead_man_s", "order_rate", "order_rate_window_ms", "thread", "symbols",
+                    "contract_sizes", "margin_mode", "leverage"});
       const std::string kind = vn.String("kind");
       if (!ParseVenueKind(kind, &v.kind)) vn.Fail("kind", "\"" + kind + "\" is not a venue kind (binance, okx, bybit, kraken, coinbase)");
       v.market_data_url = vn.String("market_data_url");
@@ -460,6 +551,7 @@ bool ReadVenues(const Node& root, const ThreadConfig& venue_default, const std::
         v.symbols.push_back(s);
       }
       if (v.symbols.empty()) vn.Fail("symbols", "at least one symbol is required");
+      ReadVenuePerp(vn, c, v);
       if (c.venues.size() >= static_cast<size_t>(kMaxVenues)) vn.FailSelf("too many venues");
       c.venues.push_back(std::move(v));
     });
@@ -557,8 +649,20 @@ bool ReadTargets(const Node& al, const Config& c, AllocationConfig& a, ErrorList
       if (asset == nullptr) targets.Fail(name, "unknown asset (not in assets)");
       AllocationConfig::Target& t = a.targets[asset->id.value];
       t.set = true;
-      if (!OpenTable(n, {"weight", "band"}, errors)) return;
+      if (!OpenTable(n, {"weight", "band", "perp_share"}, errors)) return;
       const Rate one = Rate::FromUnits(1);
+      errors.Collect([&] {
+        if (!n.Has("perp_share")) return;
+        t.perp_share = n.FractionClosed("perp_share", Rate::Zero(), one);
+        // Held as perpetuals: some venue must list a perpetual on this asset.
+        bool listed = false;
+        for (const InstrumentConfig& ic : c.instruments)
+          for (const VenueConfig& v : c.venues)
+            for (const VenueSymbolConfig& sym : v.symbols)
+              listed = listed || (ic.perp() && ic.base == asset->id && sym.instrument == ic.id && v.trading);
+        if (t.perp_share.is_positive() && !listed)
+          n.Fail("perp_share", "\"" + Text(t.perp_share) + "\" but no trading venue lists a perpetual on " + name);
+      });
       const bool weight_ok = errors.Collect([&] { t.weight = n.FractionClosed("weight", Rate::Zero(), one); });
       const bool band_ok = errors.Collect([&] { t.band = n.FractionClosed("band", Rate::Zero(), one); });
       if (!weight_ok || !band_ok) return;
@@ -666,6 +770,27 @@ void ReadVolTarget(const Node& al, AllocationConfig& a, ErrorList& errors) {
   }
 }
 
+// [allocation.basis]: cash and carry (issue 15). Rates are per funding interval, exit < min.
+void ReadBasis(const Node& al, AllocationConfig& a, ErrorList& errors) {
+  if (!al.Has("basis")) return;
+  const Node n = al.Child("basis");
+  if (!OpenTable(n, {"enabled", "min_funding_rate", "exit_funding_rate", "max_notional"}, errors)) return;
+  AllocationConfig::Basis& b = a.basis;
+  const AllocationConfig::Basis dflt;
+  const Rate cap = Rate::FromRaw(Rate::kScale / 10);  // 10% per interval: a percentage written as a fraction
+  errors.Collect([&] { b.enabled = n.Bool("enabled", true); });
+  const bool min_ok = errors.Collect([&] { b.min_funding_rate = n.Fraction("min_funding_rate", Rate::Zero(), cap, dflt.min_funding_rate); });
+  const bool exit_ok =
+      errors.Collect([&] { b.exit_funding_rate = n.Fraction("exit_funding_rate", Rate::Zero(), cap, dflt.exit_funding_rate); });
+  if (min_ok && exit_ok && b.exit_funding_rate >= b.min_funding_rate)
+    n.Report("exit_funding_rate", "\"" + Text(b.exit_funding_rate) + "\" must be below min_funding_rate \"" +
+                                      Text(b.min_funding_rate) + "\" (the carry would open and close on one rate)");
+  errors.Collect([&] {
+    b.max_notional = n.Decimal<Notional>("max_notional");
+    if (!b.max_notional.is_positive()) n.Fail("max_notional", "must be > 0");
+  });
+}
+
 // [allocation]. Needs the assets, instruments and venues; `risk_ok`: [risk] was read cleanly.
 void ReadAllocation(const Node& root, bool risk_ok, Config& c, ErrorList& errors) {
   if (!root.Has("allocation")) return;
@@ -674,7 +799,7 @@ void ReadAllocation(const Node& root, bool risk_ok, Config& c, ErrorList& errors
   const Node al = root.Child("allocation");
   if (!OpenTable(al,
                  {"valuation_asset", "rebalance_interval_ms", "trade_to", "min_trade_notional", "max_trade_notional",
-                  "max_cost_bps", "pace_notional_per_min", "venue_band", "targets", "venue_shares", "vol_target"},
+                  "max_cost_bps", "pace_notional_per_min", "venue_band", "targets", "venue_shares", "vol_target", "basis"},
                  errors)) {
     return;
   }
@@ -722,6 +847,7 @@ void ReadAllocation(const Node& root, bool risk_ok, Config& c, ErrorList& errors
   errors.Collect([&] { a.max_cost = al.Bps("max_cost_bps", Rate::Zero(), kMaxCostBound); });
   errors.Collect([&] { a.venue_band = al.Fraction("venue_band", Rate::Zero(), Rate::FromUnits(1)); });
 
+  ReadBasis(al, a, errors);
   const bool targets_ok = ReadTargets(al, c, a, errors);
   if (valuation_ok && targets_ok) {
     // Every other asset the portfolio holds is valued through an instrument a venue lists, with
@@ -780,6 +906,11 @@ Config Parse(const std::string& text, const std::string& origin, const ParseOpti
                           threads_ok && ReadVenues(root, venue_default, cpus, c, errors);
   if (markets_ok) {
     internal::ReadRiskMarkets(root, c, errors);
+    for (const VenueConfig& v : c.venues) {
+      if (v.perp() && v.leverage > c.risk.liquidation.max_leverage)
+        errors.Add(c.origin + ": venues." + KeyText(v.name) + ".leverage: \"" + Text(v.leverage) +
+                   "\" is above risk.liquidation.max_leverage \"" + Text(c.risk.liquidation.max_leverage) + "\"");
+    }
     ReadReference(root, c, errors);
     ReadAllocation(root, risk_ok, c, errors);
   }

@@ -17,6 +17,8 @@
 #include "absl/status/statusor.h"
 #include "core/base/fixed_point.h"
 #include "core/base/ids.h"
+#include "core/margin/margin_math.h"
+#include "core/messages/messages.h"
 #include "core/runtime/idle.h"
 
 namespace hs::config {
@@ -45,8 +47,9 @@ struct AssetConfig {
 
 // The market an instrument trades in. A venue's symbol text is unique only within one market
 // (Bybit and OKX spell the spot and the perpetual BTCUSDT alike), so symbols are keyed by venue,
-// market and text. Only spot trades today: "perpetual" is named so that the key exists before
-// the instruments do, and the config refuses it until margin accounts are supported.
+// market and text. In the file: `kind = "spot" | "perp"` (`market = "perpetual"` is read too).
+// A perpetual is linear: margined and settled in its quote asset; its position counts toward
+// the base asset's exposure (issue 15).
 enum class MarketKind : uint8_t { kSpot = 0, kPerpetual };
 const char* MarketKindName(MarketKind k) noexcept;
 
@@ -59,6 +62,11 @@ struct InstrumentConfig {
   Price tick;
   Qty lot;
   Notional min_notional;
+  // Perpetuals only.
+  Qty contract_size = Qty::FromUnits(1);  // base per contract (OKX ctVal "0.01"); a venue may override
+  margin::Tiers mm_tiers;                 // `mm_tiers = [{ max_value, mmr, imr, deduction }, ...]`, ascending
+  int64_t funding_interval_s = 28'800;    // 8 h; shortened for demos and tests (1..86400)
+  bool perp() const noexcept { return market == MarketKind::kPerpetual; }
 };
 
 // One instrument as a venue lists it. Tick and lot default to the instrument's.
@@ -70,6 +78,9 @@ struct VenueSymbolConfig {
   Qty lot;
   int price_decimals = 0;  // decimals of tick, e.g. 2 for 0.01 (Kraken checksum, order text)
   int qty_decimals = 0;    // decimals of lot
+  // Perpetuals: base per contract on this venue (the venue table's `contract_sizes`, else the
+  // instrument's). Orders and positions on the wire count contracts: wire = base / contract_size.
+  Qty contract_size = Qty::FromUnits(1);
 };
 
 enum class VenueKind : uint8_t { kBinance = 0, kOkx, kBybit, kKraken, kCoinbase };
@@ -119,6 +130,12 @@ struct VenueConfig {
   int64_t order_rate_window_ms = 0;
   ThreadConfig thread;
   std::vector<VenueSymbolConfig> symbols;
+  // Perpetuals (a venue lists spot or perpetual symbols, not both: Bybit serves them on separate
+  // public endpoints). Set on the venue by the order session at start (Bybit set-margin-mode
+  // and set-leverage, OKX set-leverage with mgnMode); leverage <= [risk.liquidation] max_leverage.
+  MarginMode margin_mode = MarginMode::kCross;
+  Rate leverage = Rate::FromUnits(1);
+  bool perp() const noexcept { return !symbols.empty() && symbols.front().market == MarketKind::kPerpetual; }
 };
 
 struct StrategyConfig {
@@ -200,6 +217,21 @@ struct BreakerConfigEntry {
   int warmup = 30;
 };
 
+// [risk.liquidation]: keeps every perpetual position away from the venue's liquidation (issue 15).
+// Distance = |mark − liquidation price| / mark per isolated position; for cross margin
+// 1 − MM/equity of the venue account. Thresholds: delever_distance < reduce_distance <= min_distance.
+struct LiquidationConfig {
+  bool enabled = true;          // false: `homeostat run --no-liquidation-limits` (demos, the crash test)
+  Rate min_distance = Rate::FromRaw(15'000'000);     // 0.15: a new order may not end closer than this
+  Rate reduce_distance = Rate::FromRaw(10'000'000);  // 0.10: below, the venue goes REDUCING
+  Rate delever_distance = Rate::FromRaw(7'000'000);  // 0.07: below, reduce-only IOC deleveraging
+  Notional max_delever_notional_per_s = Notional::FromUnits(50'000);
+  Rate max_leverage = Rate::FromUnits(20);           // caps every venue's `leverage`
+  // The venue's pushed liquidation price may differ from the engine's formula by this fraction of
+  // mark before the difference is counted and logged (fee terms the venues do not document).
+  Rate liq_price_tolerance = Rate::FromRaw(200'000);  // 20 bps
+};
+
 struct RiskConfig {
   Notional max_order_notional;
   Qty max_order_qty;  // 0 = no separate qty cap
@@ -218,6 +250,7 @@ struct RiskConfig {
   std::array<RiskInstrumentConfig, kMaxInstruments> instrument{};  // by instrument id
   std::array<RiskVenueConfig, kMaxVenues> venue{};                 // by venue id
   std::array<BreakerConfigEntry, 11> breakers{};                   // by risk::BreakerId
+  LiquidationConfig liquidation;
 };
 
 // The smallest [journal] spill_records: the core reads an input only while its spill has room
@@ -303,6 +336,9 @@ struct AllocationConfig {
     bool set = false;  // the asset has an entry in [allocation.targets] (every asset must)
     Rate weight;       // share of NAV, [0, 1]; the weights sum to exactly 1
     Rate band;         // allowed drift of the share either way; band < weight, or 0 at weight 0
+    // Share of the target exposure held as perpetuals, [0, 1] (issue 15). An asset's exposure is
+    // spot plus perpetual delta; weights apply to exposure. 0: all spot.
+    Rate perp_share;
   };
   // By asset id.
   std::array<Target, kMaxAssets> targets{};
@@ -311,6 +347,15 @@ struct AllocationConfig {
   // not listed gets 0; a venue that does not trade must get 0.
   std::array<std::array<Rate, kMaxVenues>, kMaxAssets> venue_share{};
   VolTargetConfig vol;
+  // [allocation.basis]: cash and carry. Where a perpetual's funding (or basis) pays more than
+  // min_funding_rate per interval net of costs, hold up to max_notional long spot and short perp
+  // on top of the target, delta unchanged; unwind below exit_funding_rate.
+  struct Basis {
+    bool enabled = false;
+    Rate min_funding_rate = Rate::FromRaw(10'000);   // 0.0001 per interval, after costs
+    Rate exit_funding_rate = Rate::FromRaw(2'000);   // below this the carry is unwound
+    Notional max_notional;                           // per asset, in the valuation asset
+  } basis;
 };
 
 struct Config {

@@ -163,6 +163,46 @@ void CheckVenueReserve(const VenueTable& t, const RiskVenueConfig& rv, const Nod
   }
 }
 
+// [risk.liquidation]: distances are fractions in [0, 1); delever < reduce <= min.
+void ReadLiquidation(const Node& n, LiquidationConfig& l, ErrorList& errors) {
+  if (!OpenTable(n, {"enabled", "min_distance", "reduce_distance", "delever_distance", "max_delever_notional_per_s",
+                     "max_leverage", "liq_price_tolerance_bps"},
+                 errors))
+    return;
+  const LiquidationConfig dflt;
+  const Rate one = Rate::FromUnits(1);
+  errors.Collect([&] { l.enabled = n.Bool("enabled", true); });
+  const bool min_ok = errors.Collect([&] { l.min_distance = n.Fraction("min_distance", Rate::Zero(), one, dflt.min_distance); });
+  const bool red_ok =
+      errors.Collect([&] { l.reduce_distance = n.Fraction("reduce_distance", Rate::Zero(), one, dflt.reduce_distance); });
+  const bool del_ok =
+      errors.Collect([&] { l.delever_distance = n.Fraction("delever_distance", Rate::Zero(), one, dflt.delever_distance); });
+  if (min_ok && red_ok && del_ok) {
+    errors.Collect([&] {
+      if (!(l.delever_distance < l.reduce_distance))
+        n.Fail("delever_distance", "\"" + Text(l.delever_distance) + "\" must be below reduce_distance \"" +
+                                       Text(l.reduce_distance) + "\" (delever < reduce <= min)");
+      if (l.reduce_distance > l.min_distance)
+        n.Fail("reduce_distance", "\"" + Text(l.reduce_distance) + "\" must not exceed min_distance \"" +
+                                      Text(l.min_distance) + "\" (delever < reduce <= min)");
+    });
+  }
+  errors.Collect([&] {
+    l.max_delever_notional_per_s =
+        n.Decimal<Notional>("max_delever_notional_per_s", dflt.max_delever_notional_per_s);
+    if (!l.max_delever_notional_per_s.is_positive()) n.Fail("max_delever_notional_per_s", "must be > 0");
+  });
+  errors.Collect([&] {
+    l.max_leverage = n.Decimal<Rate>("max_leverage", dflt.max_leverage);
+    if (l.max_leverage < one || l.max_leverage > Rate::FromUnits(125))
+      n.Fail("max_leverage", "\"" + Text(l.max_leverage) + "\" is outside [1, 125]");
+  });
+  errors.Collect([&] {
+    l.liq_price_tolerance = n.Bps("liq_price_tolerance_bps", Rate::Zero(), Rate::FromRaw(Rate::kScale / 10),
+                                  dflt.liq_price_tolerance);
+  });
+}
+
 }  // namespace
 
 bool ReadRisk(const Node& root, RiskConfig& r, ErrorList& errors) {
@@ -173,7 +213,7 @@ bool ReadRisk(const Node& root, RiskConfig& r, ErrorList& errors) {
                  {"max_order_notional", "max_order_qty", "min_order_notional", "collar_bps", "max_open_orders",
                   "order_rate", "order_rate_window_ms", "cancel_reserve", "repeat_max", "repeat_window_ms",
                   "self_trade_prevention", "daily_notional_cap", "day_start_utc", "max_position", "instruments",
-                  "venues", "breakers"},
+                  "venues", "breakers", "liquidation"},
                  errors)) {
     return false;
   }
@@ -218,6 +258,7 @@ bool ReadRisk(const Node& root, RiskConfig& r, ErrorList& errors) {
     r.day_start_utc_min = min;
   });
   ReadBreakers(risk, r, errors);
+  if (risk.Has("liquidation")) ReadLiquidation(risk.Child("liquidation"), r.liquidation, errors);
   return max_ok;
 }
 

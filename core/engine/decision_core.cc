@@ -402,6 +402,18 @@ void DecisionCore::Handle(const VenueMsg& msg) noexcept {
         vv.balances_known = portfolio_.known(msg.balance.venue);
       }
       break;
+    case VenueMsg::Kind::kMark:
+      margin_.ApplyMark(msg.mark);
+      break;
+    case VenueMsg::Kind::kPosition:
+      margin_.ApplyPosition(msg.position);
+      break;
+    case VenueMsg::Kind::kMarginAccount:
+      margin_.ApplyAccount(msg.margin);
+      break;
+    case VenueMsg::Kind::kFunding:
+      margin_.ApplyFunding(msg.funding);
+      break;
   }
 }
 

@@ -42,6 +42,7 @@
 #include "core/engine/valuation.h"
 #include "core/engine/telemetry.h"
 #include "core/journal/journal_writer.h"
+#include "core/margin/margin_book.h"
 #include "core/messages/messages.h"
 #include "core/messages/rings.h"
 #include "core/runtime/idle.h"
@@ -121,6 +122,7 @@ class DecisionCore final : private risk::BreakerEventSink {
 
   const CoreTelemetry& telemetry() const noexcept { return tel_; }
   const Portfolio& portfolio() const noexcept { return portfolio_; }
+  const margin::MarginBook& margin() const noexcept { return margin_; }
   const risk::TradingStates& states() const noexcept { return states_; }
   const risk::BreakerSet& breakers() const noexcept { return breakers_; }
   const risk::PreTradeGate& gate() const noexcept { return gate_; }
@@ -184,6 +186,7 @@ class DecisionCore final : private risk::BreakerEventSink {
   EngineParams p_;
   Wiring w_;
   Portfolio portfolio_;
+  margin::MarginBook margin_;  // perpetual positions and margin accounts (issue 15)
   BookCache books_;
   OrderTracker orders_;
   LegTracker legs_;

@@ -16,7 +16,9 @@ namespace hs::engine {
 // size here.
 #define HS_SNAPSHOT_SIZE(T, n) \
   static_assert(sizeof(T) == (n), #T " changed: update its Persist and bump snapshot::kSnapshotLayout")
-HS_SNAPSHOT_SIZE(DecisionCore, 1301880);
+HS_SNAPSHOT_SIZE(DecisionCore, 1402256);
+HS_SNAPSHOT_SIZE(margin::MarginBook, 100272);
+HS_SNAPSHOT_SIZE(margin::PerpPosition, 80);
 HS_SNAPSHOT_SIZE(Portfolio, 41488);
 HS_SNAPSHOT_SIZE(BookCache, 221184);
 HS_SNAPSHOT_SIZE(CachedBook, 216);
@@ -37,7 +39,7 @@ HS_SNAPSHOT_SIZE(Rebalancer, 152);
 HS_SNAPSHOT_SIZE(RebalanceCounters, 72);
 HS_SNAPSHOT_SIZE(AllocationStats, 2608);
 HS_SNAPSHOT_SIZE(BreakerFeeds, 53048);
-HS_SNAPSHOT_SIZE(CoreTelemetry, 117216);
+HS_SNAPSHOT_SIZE(CoreTelemetry, 117224);
 HS_SNAPSHOT_SIZE(BookView, 48);
 HS_SNAPSHOT_SIZE(VenueView, 3656);
 HS_SNAPSHOT_SIZE(CoreCounters, 424);
@@ -45,12 +47,12 @@ HS_SNAPSHOT_SIZE(AllocationView, 5376);
 HS_SNAPSHOT_SIZE(OpenOrderView, 56);
 HS_SNAPSHOT_SIZE(BreakerView, 64);
 HS_SNAPSHOT_SIZE(PositionView, 48);
-HS_SNAPSHOT_SIZE(RiskUsageView, 296);
+HS_SNAPSHOT_SIZE(RiskUsageView, 304);
 HS_SNAPSHOT_SIZE(risk::TradingStates, 99);
 HS_SNAPSHOT_SIZE(risk::OrderRateWindow, 48);
 HS_SNAPSHOT_SIZE(risk::RepeatThrottle, 96);
 HS_SNAPSHOT_SIZE(risk::DailyNotional, 24);
-HS_SNAPSHOT_SIZE(risk::RejectCounts, 152);
+HS_SNAPSHOT_SIZE(risk::RejectCounts, 160);
 HS_SNAPSHOT_SIZE(risk::RestingTop, 24);
 HS_SNAPSHOT_SIZE(risk::BreakerSet, 45728);
 HS_SNAPSHOT_SIZE(risk::BreakerSlot, 64);
@@ -68,6 +70,7 @@ template <class Ar>
 void DecisionCore::Persist(Ar& ar) {
   ar(phase_);
   ar(portfolio_);
+  ar(margin_);
   ar(books_);
   ar(orders_);
   ar(legs_);

@@ -51,7 +51,7 @@ static_assert(std::endian::native == std::endian::little, "snapshots are little-
 inline constexpr char kMagic[4] = {'H', 'S', 'S', 'N'};
 // Bump whenever any Persist changes (a field added, removed, reordered or resized), and update
 // the sizeof guards in decision_core_state.cc. 1: issue 14's first layout.
-inline constexpr uint32_t kSnapshotLayout = 2;
+inline constexpr uint32_t kSnapshotLayout = 3;  // 3: perpetual margin (issue 15)
 inline constexpr size_t kHeaderBytes = 16;  // magic[4], layout u32, total size u64
 // Decode refuses to produce more than this (a corrupted size must not allocate without bound).
 inline constexpr size_t kMaxSnapshotBytes = size_t{256} << 20;

@@ -75,8 +75,22 @@ void ClearMeasurements(VenueMsg& m) noexcept {
       m.exec.wire_stamp = {};
       break;
     case VenueMsg::Kind::kBalance:
+    case VenueMsg::Kind::kMark:
+    case VenueMsg::Kind::kPosition:
+    case VenueMsg::Kind::kMarginAccount:
+    case VenueMsg::Kind::kFunding:
       break;
   }
+}
+
+const char* MarginModeName(MarginMode m) noexcept {
+  switch (m) {
+    case MarginMode::kCross:
+      return "cross";
+    case MarginMode::kIsolated:
+      return "isolated";
+  }
+  return "?";
 }
 
 const char* ControlOpName(ControlOp op) noexcept {

@@ -156,11 +156,80 @@ struct BalanceUpdate {
   Amount locked;
 };
 
+// ---- Perpetuals (issue 15) ----
+// Quantities of perpetual positions are always in base units (BTC), whatever unit the venue
+// counts in: the adapter multiplies OKX contracts by the contract size (ctVal) and divides
+// back when it encodes an order. Amounts are in the instrument's settle asset (its quote).
+
+enum class MarginMode : uint8_t { kCross = 0, kIsolated = 1 };
+const char* MarginModeName(MarginMode m) noexcept;
+
+// Mark price, index price and funding of one perpetual (Bybit `tickers.SYMBOL`, OKX
+// `mark-price` / `funding-rate`). A venue may send only some fields (Bybit deltas leave out what
+// did not change): `fields` says which are set; the others keep their last value.
+struct MarkUpdate {
+  static constexpr uint8_t kMark = 1, kIndex = 2, kFunding = 4;
+  VenueId venue;
+  InstrumentId instrument;
+  uint8_t fields = 0;
+  Price mark_px;
+  Price index_px;
+  Rate funding_rate;         // per funding interval; > 0: longs pay shorts
+  Nanos next_funding_time;   // 0 when not sent
+  Nanos exchange_time;
+};
+
+// The venue's view of one perpetual position (Bybit `position`, OKX `positions`), as it pushes
+// it after every change. Flat: size 0. The engine keeps its own position from its fills and
+// compares: liq_px is the venue's estimate, checked against the engine's own formula.
+struct PositionUpdate {
+  VenueId venue;
+  InstrumentId instrument;
+  MarginMode mode = MarginMode::kCross;
+  bool liquidated = false;   // the venue closed it by liquidation (Bybit positionStatus "Liq",
+                             // OKX eventType "liquidation"); size is what is left
+  uint8_t reserved[2] = {};
+  Qty size;                  // signed, base units: > 0 long, < 0 short
+  Price entry_px;            // average entry
+  Price mark_px;
+  Price liq_px;              // zero: none (flat, or out of range)
+  Amount initial_margin;     // position IM (isolated: the margin held, extra margin included)
+  Amount maint_margin;       // position MM
+  Amount unrealized_pnl;     // on mark
+  Rate leverage;             // e.g. 10 = FromUnits(10)
+  Nanos venue_time;
+};
+
+// The margin account of a venue in one settle asset (Bybit `wallet`, OKX `account`).
+struct MarginAccountUpdate {
+  VenueId venue;
+  AssetId asset;
+  Amount wallet_balance;     // cash: deposits + realized PnL − fees ± funding
+  Amount equity;             // wallet + unrealized PnL
+  Amount initial_margin;     // held by positions and orders
+  Amount maint_margin;       // of every position
+  Amount available;          // what a new order may use
+  Nanos venue_time;
+};
+
+// One funding settlement of one position (Bybit execution execType "Funding", OKX the change of
+// a position's cumulative fundingFee). amount > 0: received; < 0: paid.
+struct FundingPayment {
+  VenueId venue;
+  InstrumentId instrument;
+  AssetId asset;             // settle asset
+  Amount amount;
+  Rate rate;
+  Price mark_px;
+  Qty size;                  // the position it was charged on (signed)
+  Nanos venue_time;
+};
+
 // Everything a venue thread sends the core, in one FIFO per venue. `recv_time` (wall clock
 // when the venue thread received the bytes) is the core's notion of time: the core never reads
 // a clock, so a replay of the same messages makes the same decisions.
 struct VenueMsg {
-  enum class Kind : uint8_t { kBookTop = 0, kStatus, kExec, kBalance };
+  enum class Kind : uint8_t { kBookTop = 0, kStatus, kExec, kBalance, kMark, kPosition, kMarginAccount, kFunding };
   Kind kind = Kind::kBookTop;
   Nanos recv_time;
   union {
@@ -168,6 +237,10 @@ struct VenueMsg {
     VenueStatus status;
     ExecReport exec;
     BalanceUpdate balance;
+    MarkUpdate mark;
+    PositionUpdate position;
+    MarginAccountUpdate margin;
+    FundingPayment funding;
   };
   VenueMsg() noexcept : top{} {}
 };
@@ -207,6 +280,10 @@ static_assert(std::is_trivially_copyable_v<VenueStatus>);
 static_assert(std::is_trivially_copyable_v<OrderIntent>);
 static_assert(std::is_trivially_copyable_v<ExecReport>);
 static_assert(std::is_trivially_copyable_v<BalanceUpdate>);
+static_assert(std::is_trivially_copyable_v<MarkUpdate>);
+static_assert(std::is_trivially_copyable_v<PositionUpdate>);
+static_assert(std::is_trivially_copyable_v<MarginAccountUpdate>);
+static_assert(std::is_trivially_copyable_v<FundingPayment>);
 static_assert(std::is_trivially_copyable_v<VenueMsg>);
 static_assert(std::is_trivially_copyable_v<ControlCommand>);
 static_assert(sizeof(ControlCommand) == 24, "ControlCommand: the operator's uid fits the old padding");

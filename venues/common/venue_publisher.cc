@@ -84,6 +84,38 @@ void VenuePublisher::PublishBalance(const BalanceUpdate& b, Nanos now) noexcept 
   PushOrQueue(m);
 }
 
+void VenuePublisher::PublishMark(const MarkUpdate& mk, Nanos now) noexcept {
+  VenueMsg m;
+  m.kind = VenueMsg::Kind::kMark;
+  m.recv_time = now;
+  m.mark = mk;
+  PushOrQueue(m);
+}
+
+void VenuePublisher::PublishPosition(const PositionUpdate& p, Nanos now) noexcept {
+  VenueMsg m;
+  m.kind = VenueMsg::Kind::kPosition;
+  m.recv_time = now;
+  m.position = p;
+  PushOrQueue(m);
+}
+
+void VenuePublisher::PublishMarginAccount(const MarginAccountUpdate& a, Nanos now) noexcept {
+  VenueMsg m;
+  m.kind = VenueMsg::Kind::kMarginAccount;
+  m.recv_time = now;
+  m.margin = a;
+  PushOrQueue(m);
+}
+
+void VenuePublisher::PublishFunding(const FundingPayment& f, Nanos now) noexcept {
+  VenueMsg m;
+  m.kind = VenueMsg::Kind::kFunding;
+  m.recv_time = now;
+  m.funding = f;
+  PushOrQueue(m);
+}
+
 int VenuePublisher::Flush() noexcept {
   int n = 0;
   while (fifo_count_ > 0) {

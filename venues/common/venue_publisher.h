@@ -29,6 +29,11 @@ class VenuePublisher {
   void PublishStatus(const VenueStatus& st, Nanos now) noexcept;
   void PublishExec(const ExecReport& ex, Nanos now) noexcept;
   void PublishBalance(const BalanceUpdate& b, Nanos now) noexcept;
+  // Perpetuals (issue 15): never conflated, in order with execs and balances.
+  void PublishMark(const MarkUpdate& m, Nanos now) noexcept;
+  void PublishPosition(const PositionUpdate& p, Nanos now) noexcept;
+  void PublishMarginAccount(const MarginAccountUpdate& a, Nanos now) noexcept;
+  void PublishFunding(const FundingPayment& f, Nanos now) noexcept;
 
   // Moves waiting messages into the ring. Returns how many went. Call every duty cycle.
   int Flush() noexcept;

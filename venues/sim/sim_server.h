@@ -16,6 +16,7 @@
 #include "absl/status/status.h"
 #include "core/base/clock.h"
 #include "venues/sim/sim_config.h"
+#include "venues/sim/sim_margin.h"
 #include "venues/sim/sim_market.h"
 
 namespace boost::asio {
@@ -68,6 +69,18 @@ class Protocol {
   virtual void OnBookChange(const BookChange& c) = 0;
   // Periodic hook (each market tick).
   virtual void OnTick(Nanos now) {}
+  // Perpetuals (issue 15), on venues with a margin account (Server::margin). The server calls
+  // these after it changed the account; each protocol pushes what its venue pushes:
+  //   OnMark        each tick for each perpetual: mark, index and funding rate (Bybit
+  //                 `tickers.SYMBOL`, OKX `mark-price` / `funding-rate`) to subscribed peers
+  //   OnFunding     a settlement charged `flow` on the position (Bybit execution execType
+  //                 "Funding"; OKX positions with the new cumulative fundingFee) + position/wallet
+  //   OnLiquidation the venue closed a position (Bybit position positionStatus "Liq" then
+  //                 size 0; OKX balance_and_position eventType "liquidation") + wallet/account
+  // After an order fills on a perpetual the protocol itself pushes position and wallet/account.
+  virtual void OnMark(int instrument, Price mark, Price index, Rate funding_rate, Nanos next_funding) {}
+  virtual void OnFunding(int instrument, Amount flow, Rate rate) {}
+  virtual void OnLiquidation(const MarginAccount::Liquidation& l) {}
   virtual bool OnHttp(const std::string& method, const std::string& target, const std::string& body,
                       HttpResult* out) {
     return false;
@@ -137,6 +150,12 @@ class Server {
   const SimConfig& config() const { return cfg_; }
   Market& market() { return *market_; }
   Account& account(int venue) { return accounts_[static_cast<size_t>(venue)]; }
+  // The venue's margin account when it lists perpetuals (VenueConfig::perp()), else nullptr.
+  // Its wallet is the settle asset's balance: Account::balances() of that asset is kept equal.
+  MarginAccount* margin(int venue) {
+    auto& m = margins_[static_cast<size_t>(venue)];
+    return m ? m.get() : nullptr;
+  }
   const std::string& api_key(int venue) const { return keys_[static_cast<size_t>(venue)]; }
   const std::string& api_secret(int venue) const { return secrets_[static_cast<size_t>(venue)]; }
   const std::string& passphrase(int venue) const { return passphrases_[static_cast<size_t>(venue)]; }
@@ -170,6 +189,7 @@ class Server {
   const SimConfig& cfg_;
   Market* market_;
   std::vector<Account> accounts_;
+  std::vector<std::unique_ptr<MarginAccount>> margins_;  // per venue; null for spot venues
   std::vector<std::string> keys_, secrets_, passphrases_;
   std::vector<std::unique_ptr<Protocol>> protocols_;
   std::vector<Faults> faults_;
