@@ -29,6 +29,13 @@ void RiskParamsFromConfig(const config::Config& cfg, engine::EngineParams* out) 
   l.self_trade_prevention = r.self_trade_prevention;
   l.daily_notional_cap = r.daily_notional_cap;
   l.day_start = Nanos::FromMillis(r.day_start_utc_min * 60'000);
+  // Liquidation limits apply where a venue trades perpetuals.
+  const bool any_perp = std::any_of(cfg.venues.begin(), cfg.venues.end(), [](const config::VenueConfig& v) { return v.perp(); });
+  l.liquidation.enabled = any_perp && r.liquidation.enabled;
+  l.liquidation.min_distance = r.liquidation.min_distance;
+  l.liquidation.reduce_distance = r.liquidation.reduce_distance;
+  l.liquidation.delever_distance = r.liquidation.delever_distance;
+  l.liquidation.max_delever_notional_per_s = r.liquidation.max_delever_notional_per_s;
   for (const auto& ic : cfg.instruments) {
     risk::InstrumentLimits& il = l.instrument[ic.id.value];
     const config::RiskInstrumentConfig& ri = r.instrument[ic.id.value];
@@ -82,8 +89,15 @@ engine::EngineParams CoreParamsFromConfig(const config::Config& cfg, uint64_t cl
   p.instruments = static_cast<int>(cfg.instruments.size());
   p.assets = static_cast<int>(cfg.assets.size());
   for (const auto& ic : cfg.instruments) {
-    p.instrument[ic.id.value] = engine::InstrumentParams{ic.base, ic.quote, ic.tick, ic.lot, ic.min_notional};
+    p.instrument[ic.id.value] = engine::InstrumentParams{ic.base, ic.quote, ic.tick, ic.lot, ic.min_notional, ic.perp()};
+    margin::InstrumentParams& mi = p.margin_instrument[ic.id.value];
+    mi.perp = ic.perp();
+    mi.base = ic.base;
+    mi.quote = ic.quote;
+    mi.tiers = ic.mm_tiers;
+    if (ic.perp() && !p.perp_instrument[ic.base.value].valid()) p.perp_instrument[ic.base.value] = ic.id;
   }
+  p.liq_tolerance = cfg.risk.liquidation.liq_price_tolerance;
   for (const auto& vc : cfg.venues) {
     engine::VenueParams& v = p.venue[vc.id.value];
     v.present = true;
@@ -93,11 +107,19 @@ engine::EngineParams CoreParamsFromConfig(const config::Config& cfg, uint64_t cl
       v.lists[s.instrument.value] = true;
       v.lot[s.instrument.value] = s.lot;
     }
+    v.perp = vc.perp();
+    margin::VenueParams& mv = p.margin_venue[vc.id.value];
+    mv.perp = vc.perp();
+    mv.rule = vc.kind == config::VenueKind::kOkx ? margin::Rule::kOkx : margin::Rule::kBybit;
+    mv.mode = vc.margin_mode;
+    mv.leverage = vc.leverage;
+    mv.taker_fee = vc.taker_fee;
+    if (vc.perp()) mv.settle = cfg.instruments[vc.symbols.front().instrument.value].quote;
   }
   // The valuation asset: [allocation] names it; without one, the first instrument's quote.
   p.valuation_asset = cfg.allocation.enabled ? cfg.allocation.valuation_asset : cfg.instruments.front().quote;
   for (const auto& ic : cfg.instruments) {
-    if (ic.quote == p.valuation_asset && !p.valuation_instrument[ic.base.value].valid())
+    if (!ic.perp() && ic.quote == p.valuation_asset && !p.valuation_instrument[ic.base.value].valid())
       p.valuation_instrument[ic.base.value] = ic.id;
   }
   p.strategy_enabled = cfg.strategy.enabled;

@@ -49,6 +49,7 @@
 #include "core/runtime/kill_switch.h"
 #include "core/runtime/spsc_ring.h"
 #include "risk/breakers.h"
+#include "risk/deleverage.h"
 #include "risk/pre_trade.h"
 #include "risk/throttles.h"
 #include "risk/trading_state.h"
@@ -237,6 +238,21 @@ class DecisionCore final : private risk::BreakerEventSink {
   std::array<uint64_t, kMaxVenues> integrity_events_{};  // gaps + checksum failures + resyncs per venue
   std::array<bool, kMaxVenues * kMaxInstruments> lists_{};
   std::array<Nanos, kMaxVenues> oldest_unknown_{};
+  // Perpetuals (decision_core_margin.cc).
+  void ConfigureMargin();
+  void OnPerpFill(const TrackedOrder& o, const ExecReport& f) noexcept;
+  void OnFunding(const FundingPayment& f) noexcept;
+  void OnPosition(const PositionUpdate& u) noexcept;
+  void OnMarginAccount(const MarginAccountUpdate& a) noexcept;
+  // On each timer: distances, the REDUCING they impose (a change runs ApplyStates) and the
+  // deleveraging orders.
+  void RunLiquidation(Nanos now) noexcept;
+  void RaiseMarginStates() noexcept;  // after every breakers_.Apply: the liquidation REDUCING layer
+  void AddPerpHoldings(NavReport* nav) const noexcept;
+  void CopyMargin() noexcept;
+  risk::Deleverager delever_;
+  std::array<bool, kMaxVenues> liq_reducing_{};  // the venue is below reduce_distance
+  std::array<bool, kMaxVenues> liq_pending_{};   // a liquidation was reported: adopt the next wallet
   // Durability.
   void StartSession(Nanos wall_time) noexcept;
   void CheckReconciled(Nanos now) noexcept;
