@@ -957,6 +957,7 @@ void DecisionCore::RunRebalancer(Nanos now) noexcept {
   view.books = &books_;
   view.reference = &reference_;
   view.portfolio = &portfolio_;
+  view.margin = ctx_.margin;
   for (int v = 0; v < p_.venues; ++v) view.can_trade[v] = CanSend(VenueId{static_cast<uint8_t>(v)});
   PlannedOrder planned[Rebalancer::kMaxPlanned];
   const int n = rebalancer_->Plan(view, now, planned, Rebalancer::kMaxPlanned);
