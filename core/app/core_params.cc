@@ -79,6 +79,54 @@ void RiskParamsFromConfig(const config::Config& cfg, engine::EngineParams* out) 
   out->vol_spike.warmup = vs.warmup;
 }
 
+// An asset's venue shares with its perp_share (issue 15): the perpetual venues hold perp_share of
+// the asset's exposure, split by their configured shares (equally among the trading venues that
+// list its perpetual when those are all 0), and the spot venues the rest, by theirs. Exact: the
+// rounding remainder goes to the venue with the largest share, so the shares still sum to 1.
+std::array<Rate, kMaxVenues> PerpAwareShares(const config::Config& cfg, AssetId a) {
+  const config::AllocationConfig& al = cfg.allocation;
+  const std::array<Rate, kMaxVenues>& given = al.venue_share[a.value];
+  const Rate p = al.targets[a.value].perp_share;
+  std::array<bool, kMaxVenues> holds_perp{};
+  int perp_venues = 0;
+  for (const config::VenueConfig& v : cfg.venues) {
+    if (!v.perp() || !v.trading) continue;
+    for (const config::VenueSymbolConfig& s : v.symbols)
+      holds_perp[v.id.value] = holds_perp[v.id.value] || cfg.instruments[s.instrument.value].base == a;
+    perp_venues += holds_perp[v.id.value] ? 1 : 0;
+  }
+  if (perp_venues == 0) return given;  // nothing holds a perpetual of it: the shares as written
+  __int128 spot_sum = 0, perp_sum = 0;
+  for (const config::VenueConfig& v : cfg.venues) {
+    if (v.perp()) {
+      if (holds_perp[v.id.value]) perp_sum += given[v.id.value].raw();
+    } else {
+      spot_sum += given[v.id.value].raw();
+    }
+  }
+  const __int128 one = Rate::kScale;
+  const __int128 perp_part = spot_sum == 0 ? one : p.raw();
+  const __int128 spot_part = one - perp_part;
+  std::array<Rate, kMaxVenues> out{};
+  __int128 sum = 0;
+  int largest = -1;
+  for (const config::VenueConfig& v : cfg.venues) {
+    const int id = v.id.value;
+    __int128 share = 0;
+    if (v.perp()) {
+      if (!holds_perp[id]) continue;
+      share = perp_sum == 0 ? perp_part / perp_venues : perp_part * given[id].raw() / perp_sum;
+    } else if (spot_sum > 0) {
+      share = spot_part * given[id].raw() / spot_sum;
+    }
+    out[id] = Rate::FromRaw(static_cast<int64_t>(share));
+    sum += share;
+    if (largest < 0 || out[id] > out[largest]) largest = id;
+  }
+  if (largest >= 0) out[largest] = Rate::FromRaw(out[largest].raw() + static_cast<int64_t>(one - sum));
+  return out;
+}
+
 static_assert(config::kMinSpillRecords >=
                   engine::DecisionCore::kMaxRecordsPerInput + engine::DecisionCore::kSnapshotReserve,
               "a spill that small would never let the core read an input");
@@ -148,7 +196,7 @@ engine::EngineParams CoreParamsFromConfig(const config::Config& cfg, uint64_t cl
     ap.valuation_asset = al.valuation_asset;
     for (int a = 0; a < p.assets; ++a) {
       ap.target[a] = {al.targets[a].weight, al.targets[a].band};
-      ap.venue_share[a] = al.venue_share[a];
+      ap.venue_share[a] = PerpAwareShares(cfg, AssetId{static_cast<uint16_t>(a)});
       ap.risky[a] = a != al.valuation_asset.value;
     }
     ap.venue_band = al.venue_band;
