@@ -200,6 +200,14 @@ engine::EngineParams CoreParamsFromConfig(const config::Config& cfg, uint64_t cl
       ap.risky[a] = a != al.valuation_asset.value;
     }
     ap.venue_band = al.venue_band;
+    p.basis.enabled = al.basis.enabled;
+    p.basis.min_funding_rate = al.basis.min_funding_rate;
+    p.basis.exit_funding_rate = al.basis.exit_funding_rate;
+    p.basis.max_notional = al.basis.max_notional;
+    p.basis.interval = Nanos::FromMillis(al.rebalance_interval_ms);
+    p.basis.min_trade = al.min_trade_notional;
+    p.basis.max_trade = al.max_trade_notional;
+    p.basis.max_cost = al.max_cost;
     ap.trade_to_target = al.trade_to_target;
     ap.vol.enabled = al.vol.enabled;
     ap.vol.annual_vol = al.vol.annual_vol;

@@ -25,6 +25,9 @@ DecisionCore::DecisionCore(const EngineParams& params, Wiring wiring)
   if (p_.allocation_enabled) {
     allocator_.emplace(p_.allocator);
     rebalancer_.emplace(p_.rebalancer);
+    bool perp = false;
+    for (int v = 0; v < p_.venues; ++v) perp = perp || p_.venue[v].perp;
+    if (p_.basis.enabled && perp) carry_.emplace(p_.basis);
   }
   tel_.venues = p_.venues;
   tel_.instruments = p_.instruments;
@@ -943,6 +946,7 @@ void DecisionCore::RunRebalancer(Nanos now) noexcept {
   }
   Holdings h;
   h.value = nav_.venue_value;
+  ExcludeCarry(&h);
   allocator_->Evaluate(h);
   // REDUCING admits a rebalance order that moves its asset toward the target: the gate reads the
   // drift's sign from this evaluation, the one the orders below are planned on.
@@ -986,6 +990,7 @@ void DecisionCore::RunRebalancer(Nanos now) noexcept {
     }
     k += legs_n;
   }
+  if (carry_ && carry_->Due(now)) RunCarry(view, now);
   CopyAllocation();
 }
 
@@ -1136,6 +1141,7 @@ void DecisionCore::OnExec(const ExecReport& ex, Nanos now) noexcept {
   if (apply) {
     const ExecReport& f = *fx;  // the adjusted report for an adopted order
     const InstrumentParams& ip = p_.instrument[o->instrument.value];
+    if (o->purpose == OrderPurpose::kCarry && carry_) carry_->OnFill(ip.base, o->venue, ip.perp, o->side, f.fill_qty);
     if (ip.perp) {
       OnPerpFill(*o, f);
       orders_.AddFill(*o, f.fill_qty, f.fill_quote, f.fee);

@@ -29,6 +29,7 @@
 #include "core/base/ids.h"
 #include "core/engine/arbitrage.h"
 #include "core/engine/arbitrage_lean.h"
+#include "core/engine/basis_carry.h"
 #include "core/engine/book_cache.h"
 #include "core/engine/breaker_feeds.h"
 #include "core/engine/engine_params.h"
@@ -205,6 +206,7 @@ class DecisionCore final : private risk::BreakerEventSink {
   NavReport nav_{};
   std::optional<Allocator> allocator_;    // with [allocation]
   std::optional<Rebalancer> rebalancer_;
+  std::optional<BasisCarry> carry_;       // with [allocation.basis] and a perpetual venue
   // [instrument][buy venue][sell venue]
   std::array<std::array<std::array<Nanos, kMaxVenues>, kMaxVenues>, kMaxInstruments> cooldown_until_{};
   // Per ordered pair: the crossed-market episode under way (0 = none) and what happened in it.
@@ -249,6 +251,9 @@ class DecisionCore final : private risk::BreakerEventSink {
   void RunLiquidation(Nanos now) noexcept;
   void RaiseMarginStates() noexcept;  // after every breakers_.Apply: the liquidation REDUCING layer
   void AddPerpHoldings(NavReport* nav) const noexcept;
+  // The carried value off the allocator's holdings (basis_carry.h), and the carry's run.
+  void ExcludeCarry(Holdings* h) const noexcept;
+  void RunCarry(const RebalanceView& view, Nanos now) noexcept;
   void CopyMargin() noexcept;
   risk::Deleverager delever_;
   std::array<bool, kMaxVenues> liq_reducing_{};  // the venue is below reduce_distance

@@ -154,7 +154,60 @@ void DecisionCore::AddPerpHoldings(NavReport* nav) const noexcept {
   }
 }
 
+void DecisionCore::ExcludeCarry(Holdings* h) const noexcept {
+  if (!carry_) return;
+  for (int a = 0; a < p_.assets; ++a) {
+    const AssetId aid{static_cast<uint16_t>(a)};
+    const Qty c = carry_->carried(aid);
+    if (c.is_zero()) continue;
+    const VenueId sv = carry_->spot_venue(aid), pv = carry_->perp_venue(aid);
+    if (!sv.valid() || !pv.valid()) continue;
+    // The spot long and the perpetual short cancel: the same value off one venue and back on
+    // the other leaves the asset's total (and NAV) as they were.
+    const Amount value = valuation_.Value(aid, AmountFromQty(c), Rounding::kFloor);
+    h->value[a][sv.value] -= value;
+    h->value[a][pv.value] += value;
+  }
+}
+
+void DecisionCore::RunCarry(const RebalanceView& view, Nanos now) noexcept {
+  PlannedOrder planned[2 * kMaxAssets];
+  const int n = carry_->Plan(view, now, planned, 2 * kMaxAssets);
+  for (int k = 0; k + 1 < n; k += 2) {
+    // The perpetual leg first; the spot leg only if it went (an unhedged spot leg is exposure).
+    bool sent = false;
+    for (int j = 0; j < 2; ++j) {
+      const PlannedOrder& po = planned[k + j];
+      OrderIntent in;
+      in.venue = po.venue;
+      in.instrument = po.instrument;
+      in.side = po.side;
+      in.tif = TimeInForce::kIoc;
+      in.purpose = OrderPurpose::kCarry;
+      // Buying the perpetual back only ever closes the carry's short.
+      in.reduce_only = p_.instrument[po.instrument.value].perp && po.side == Side::kBuy;
+      in.limit_px = po.limit;
+      in.qty = po.qty;
+      in.decision_time = now;
+      if (j == 1 && !sent) break;
+      sent = SendGroup(&in, 1);
+    }
+  }
+  const CarryCounters& cc = carry_->counters();
+  tel_.margin_counters.carry_entries = cc.entries;
+  tel_.margin_counters.carry_exits = cc.exits;
+}
+
 void DecisionCore::CopyMargin() noexcept {
+  if (carry_) {
+    Notional value;
+    for (int a = 0; a < p_.assets; ++a) {
+      const AssetId aid{static_cast<uint16_t>(a)};
+      const Qty c = carry_->carried(aid);
+      if (!c.is_zero() && valuation_.Priced(aid)) value += MulNotional(valuation_.PriceOf(aid), c, Rounding::kFloor);
+    }
+    tel_.margin_counters.carry_value = value;
+  }
   tel_.margin_counters.liquidations = margin_.liquidations();
   tel_.margin_counters.liq_mismatches = margin_.liq_mismatches();
   tel_.margin_counters.size_mismatches = margin_.size_mismatches();

@@ -121,6 +121,8 @@ void DecisionCore::Persist(Ar& ar) {
   ar(intent_backlog_);
   // Perpetuals: deleveraging and the liquidation REDUCING layer.
   ar(delever_);
+  ar.Shape(carry_.has_value(), "basis carry");
+  if (carry_) ar(*carry_);
   ar(liq_reducing_);
   ar(liq_pending_);
 }

@@ -9,6 +9,7 @@
 #include "core/base/fixed_point.h"
 #include "core/base/ids.h"
 #include "core/engine/allocator.h"
+#include "core/engine/basis_params.h"
 #include "core/engine/breaker_feeds.h"
 #include "core/engine/leg_risk_params.h"
 #include "core/engine/rebalancer_params.h"
@@ -62,6 +63,7 @@ struct EngineParams {
   bool allocation_enabled = false;
   AllocatorParams allocator;
   RebalancerParams rebalancer;
+  BasisParams basis;          // [allocation.basis]: cash and carry (off unless enabled)
   risk::Limits limits;        // the pre-trade gate's ([risk])
   risk::BreakerParams breakers;  // [risk.breakers.*]
   VolSpikeParams vol_spike;      // [risk.breakers.vol_spike] measurement

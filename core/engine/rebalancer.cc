@@ -321,7 +321,11 @@ bool Rebalancer::PlanVenuePair(const RebalanceView& v, AssetId a, InstrumentId i
       return false;
     }
     const Notional notional = MulNotional(ref, qty, Rounding::kFloor);
-    out[0] = PlannedOrder{hv, hinst, Side::kSell, qty, sell.limit, MulNotional(href, qty, Rounding::kFloor), sell.cost, true};
+    // Legs on one instrument form a group (the leg tracker repairs a pair that filled unevenly);
+    // a spot leg and a perpetual leg go as two orders: an uneven outcome is exposure the
+    // allocator sees at its next run, and corrects.
+    out[0] = PlannedOrder{hv, hinst, Side::kSell, qty, sell.limit, MulNotional(href, qty, Rounding::kFloor), sell.cost,
+                          hinst == linst};
     out[1] = PlannedOrder{lv, linst, Side::kBuy, qty, buy.limit, MulNotional(lref, qty, Rounding::kFloor), buy.cost, false};
     pace_budget_ -= notional;
     counters_.notional += notional;

@@ -341,6 +341,10 @@ struct MarginCounters {
   Notional delever_notional;
   uint64_t delever_refused = 0;            // deleveraging orders the gate or the rings refused
   uint64_t reducing_rounds = 0;            // breaker rounds in which a venue was REDUCING for distance
+  // Cash and carry ([allocation.basis]).
+  uint64_t carry_entries = 0;
+  uint64_t carry_exits = 0;
+  Notional carry_value;                    // carried now (spot long = perpetual short), at the reference
 };
 
 // The pre-trade gate's use of its limits: what `ctl limits` shows beside the configured values.
