@@ -282,13 +282,17 @@ Decision PreTradeGate::Check(const OrderIntent& in, const RiskContext& ctx) cons
   // what a complete fill would leave between the position (isolated) or the account (cross) and
   // liquidation. An order that leaves it no nearer than it is now, or a reduce-only order that
   // only shrinks the position, passes even below the minimum: refusing those would keep the
-  // engine from stepping back from liquidation.
+  // engine from stepping back from liquidation. "No nearer" needs some distance left: at zero
+  // (an account at or under its maintenance margin) every order would be "no nearer", and an
+  // order that still leaves it there is refused unless it is such a reduction.
   if (lim.liquidation.enabled && !in.query && OnPerp(in, ctx)) {
     const margin::MarginBook& book = *ctx.margin;
     const Rate after = book.DistanceAfter(in.venue, in.instrument, in.side, in.qty, in.limit_px);
-    if (after < lim.liquidation.min_distance && after < book.Distance(in.venue, in.instrument) &&
-        !ReducesPerpPosition(in, book))
-      return Reject(Verdict::kLiquidation, after.raw(), lim.liquidation.min_distance.raw());
+    if (after < lim.liquidation.min_distance) {
+      const bool no_nearer = after.is_positive() && after >= book.Distance(in.venue, in.instrument);
+      if (!no_nearer && !ReducesPerpPosition(in, book))
+        return Reject(Verdict::kLiquidation, after.raw(), lim.liquidation.min_distance.raw());
+    }
   }
   return Decision{};
 }

@@ -819,6 +819,18 @@ TEST_F(PerpPreTradeTest, CrossAccountDistanceAfterTheFill) {
                CrossDistanceRaw(2100, 10'000), 90'000'000);
 }
 
+TEST_F(PerpPreTradeTest, AtZeroDistanceOnlyReduceOnlyReductionsPass) {
+  // Equity 10000 − 6 × 1700 = −200 under MM: the account is at zero distance, and any order
+  // leaves it there. Nothing is "no nearer" at zero: only a reduce-only reduction goes.
+  book.SetWallet(kV1, Amount::FromUnits(10'000));
+  Fill(kV1, Side::kBuy, 6 * kOneBtc, 60000);
+  Mark(kV1, 58300);
+  ASSERT_EQ(book.Distance(kV1, kBtcPerp), Rate::Zero());
+  ExpectReject(CheckPerp(Perp(kV1, Side::kBuy, kOneBtc / 10, 58300)), Verdict::kLiquidation, 0, 10'000'000);
+  ExpectReject(CheckPerp(Perp(kV1, Side::kSell, kOneBtc / 10, 58300)), Verdict::kLiquidation, 0, 10'000'000);
+  EXPECT_TRUE(CheckPerp(Perp(kV1, Side::kSell, kOneBtc / 10, 58300, true)).ok());
+}
+
 TEST_F(PerpPreTradeTest, SpotInstrumentsAndSpotVenuesAreUntouched) {
   lim.liquidation.min_distance = Rate::FromRaw(99'999'999);
   EXPECT_TRUE(Check(Buy(), PerpCtx()).ok());  // BTC/USDT spot on venue 0
