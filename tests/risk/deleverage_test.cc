@@ -96,7 +96,7 @@ class DeleverageTest : public ::testing::Test {
   Deleverager d;
 };
 
-// An isolated long of 1 BTC from 60000 (LP 54300) with the mark at `mark_tenths` / 10.
+// An isolated 10× long of `qty_raw` from 60000 (LP 54300) with the mark at `mark_tenths` / 10.
 void LongAt60000(DeleverageTest& t, int64_t qty_raw, int64_t mark_tenths) {
   t.Fill(kIsolated, kBtcPerp, Side::kBuy, qty_raw, Price::FromUnits(60000));
   t.Mark(kIsolated, kBtcPerp, Px(mark_tenths));
