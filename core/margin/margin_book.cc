@@ -195,11 +195,16 @@ Rate MarginBook::DistanceAfter(VenueId v, InstrumentId i, Side side, Qty qty, Pr
     return margin::Distance(r.size, mark, margin::LiquidationPrice(vp.rule, pos, tiers, vp.taker_fee));
   }
   // Cross: equity after = wallet + realized + every position's PnL at mark with this one replaced;
-  // MM after = every position's MM with this one replaced.
-  const Amount old_upl = p.size.is_zero() ? Amount::Zero() : UnrealizedPnl(p.size, p.entry, mark);
+  // MM after = every position's MM with this one replaced. This position's old terms are taken
+  // out exactly as equity() and maint_margin() put them in (no PnL without a mark, MM at entry
+  // without one), so a position with no mark yet is not taken out at the order's price.
+  const Amount old_upl =
+      p.size.is_zero() || !p.mark.is_positive() ? Amount::Zero() : UnrealizedPnl(p.size, p.entry, p.mark);
   const Amount new_upl = r.size.is_zero() ? Amount::Zero() : UnrealizedPnl(r.size, r.entry, mark);
   const Amount eq = equity(v) - old_upl + new_upl + r.realized;
-  const Notional old_value = p.size.is_zero() ? Notional::Zero() : PositionValue(p.size, mark);
+  // Gross notional the same way as gross_notional(): at mark, at entry without one.
+  const Price old_px = p.mark.is_positive() ? p.mark : p.entry;
+  const Notional old_value = p.size.is_zero() ? Notional::Zero() : PositionValue(p.size, old_px);
   const Notional new_value = r.size.is_zero() ? Notional::Zero() : PositionValue(r.size, mark);
   const Amount old_mm = p.size.is_zero() ? Amount::Zero() : MaintenanceMargin(tiers, old_value);
   const Amount new_mm = r.size.is_zero() ? Amount::Zero() : MaintenanceMargin(tiers, new_value);
