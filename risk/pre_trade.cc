@@ -152,14 +152,16 @@ bool ReducesRisk(const OrderIntent& in, const InstrumentLimits& inst, const Risk
     case OrderPurpose::kDeleverage:
       return true;
     case OrderPurpose::kArbitrage:
+    case OrderPurpose::kCarry:  // opening a carry adds gross exposure; closing it is reduce-only
       return false;
     case OrderPurpose::kRebalance:
       break;
   }
   if (in.purpose != OrderPurpose::kRebalance) return false;  // a value outside the enum
   const bool sell = in.side == Side::kSell;
-  // Selling the base for the valuation asset turns risk into the asset NAV is counted in.
-  if (sell && inst.quote.valid() && inst.quote == ctx.valuation_asset) return true;
+  // Selling the base for the valuation asset turns risk into the asset NAV is counted in. Not
+  // on a perpetual: there a sell that is not a reduction opens a short.
+  if (sell && inst.quote.valid() && inst.quote == ctx.valuation_asset && !OnPerp(in, ctx)) return true;
   // Otherwise it must move the base toward its target: buy what is below, sell what is above.
   if (ctx.drift_sign == nullptr || !Indexable(inst.base)) return false;
   const int8_t drift = ctx.drift_sign[inst.base.value];

@@ -18,9 +18,13 @@ void DecisionCore::ConfigureMargin() {
   }
   ctx_.margin = any ? &margin_ : nullptr;
   std::array<risk::DeleverInstrument, kMaxInstruments> di{};
-  for (int i = 0; i < p_.instruments; ++i)
+  std::array<Notional, kMaxInstruments> max_order{};  // the gate's per-order cap: never size past it
+  for (int i = 0; i < p_.instruments; ++i) {
     di[i] = risk::DeleverInstrument{p_.instrument[i].tick, p_.instrument[i].lot, p_.limits.instrument[i].min_order_notional};
-  delever_.Configure(p_.limits.liquidation, p_.limits.collar, di.data(), p_.instruments, p_.venues);
+    const Notional own = p_.limits.instrument[i].max_order_notional;
+    max_order[i] = own.is_positive() && own < p_.limits.max_order_notional ? own : p_.limits.max_order_notional;
+  }
+  delever_.Configure(p_.limits.liquidation, p_.limits.collar, di.data(), p_.instruments, p_.venues, max_order.data());
 }
 
 void DecisionCore::OnPerpFill(const TrackedOrder& o, const ExecReport& f) noexcept {

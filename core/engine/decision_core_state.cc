@@ -16,16 +16,16 @@ namespace hs::engine {
 // size here.
 #define HS_SNAPSHOT_SIZE(T, n) \
   static_assert(sizeof(T) == (n), #T " changed: update its Persist and bump snapshot::kSnapshotLayout")
-HS_SNAPSHOT_SIZE(DecisionCore, 1490152);
-HS_SNAPSHOT_SIZE(margin::MarginBook, 100272);
+HS_SNAPSHOT_SIZE(DecisionCore, 1500248);
+HS_SNAPSHOT_SIZE(margin::MarginBook, 108464);
 HS_SNAPSHOT_SIZE(margin::PerpPosition, 80);
 HS_SNAPSHOT_SIZE(Portfolio, 41488);
 HS_SNAPSHOT_SIZE(BookCache, 221184);
 HS_SNAPSHOT_SIZE(CachedBook, 216);
 HS_SNAPSHOT_SIZE(BookTop, 200);
-HS_SNAPSHOT_SIZE(OrderTracker, 491856);
+HS_SNAPSHOT_SIZE(OrderTracker, 491864);
 HS_SNAPSHOT_SIZE(TrackedOrder, 104);
-HS_SNAPSHOT_SIZE(OrderOutcomes, 232);
+HS_SNAPSHOT_SIZE(OrderOutcomes, 240);
 HS_SNAPSHOT_SIZE(LegTracker, 10896);
 HS_SNAPSHOT_SIZE(LegCounters, 88);
 HS_SNAPSHOT_SIZE(LiquidityLedger, 24616);
@@ -39,14 +39,16 @@ HS_SNAPSHOT_SIZE(Rebalancer, 152);
 HS_SNAPSHOT_SIZE(RebalanceCounters, 72);
 HS_SNAPSHOT_SIZE(AllocationStats, 2608);
 HS_SNAPSHOT_SIZE(BreakerFeeds, 53048);
-HS_SNAPSHOT_SIZE(CoreTelemetry, 183488);
+HS_SNAPSHOT_SIZE(CoreTelemetry, 183520);
 HS_SNAPSHOT_SIZE(MarginView, 4136);
 HS_SNAPSHOT_SIZE(PerpView, 64);
-HS_SNAPSHOT_SIZE(MarginCounters, 88);
-HS_SNAPSHOT_SIZE(risk::Deleverager, 2904);
+HS_SNAPSHOT_SIZE(MarginCounters, 112);
+HS_SNAPSHOT_SIZE(risk::Deleverager, 3416);
+HS_SNAPSHOT_SIZE(BasisCarry, 1272);
+HS_SNAPSHOT_SIZE(CarryCounters, 40);
 HS_SNAPSHOT_SIZE(BookView, 48);
 HS_SNAPSHOT_SIZE(VenueView, 3656);
-HS_SNAPSHOT_SIZE(CoreCounters, 424);
+HS_SNAPSHOT_SIZE(CoreCounters, 432);
 HS_SNAPSHOT_SIZE(AllocationView, 5376);
 HS_SNAPSHOT_SIZE(OpenOrderView, 56);
 HS_SNAPSHOT_SIZE(BreakerView, 64);

@@ -193,6 +193,7 @@ bool Rebalancer::PlanAsset(const RebalanceView& v, AssetId a, InstrumentId inst,
   bool found = false;
   bool any_venue = false;
   bool any_reference = false;
+  bool no_reference = false;
   bool cost_cut = false;
   PlannedOrder best{};
   Rate best_drift;
@@ -201,10 +202,15 @@ bool Rebalancer::PlanAsset(const RebalanceView& v, AssetId a, InstrumentId inst,
     const VenueParams& vp = ep.venue[vi];
     const InstrumentId vinst = InstrumentOn(ep, vi, a, inst);
     if (!vinst.valid() || !vp.trading || !vp.lists[vinst.value] || !v.can_trade[vi]) continue;
+    // Nothing is sent on a reference that is not valid now (checked before the book's age: a
+    // lost quorum is the reason even when the books went with it).
+    if (!v.reference->valid(vinst)) {
+      no_reference = true;
+      continue;
+    }
+    any_reference = true;
     if (!v.books->Fresh(ven, vinst, now, p_.max_book_age)) continue;
     any_venue = true;
-    if (!v.reference->valid(vinst)) continue;
-    any_reference = true;
     const Price ref = v.reference->value(vinst);
     const InstrumentParams& ip = ep.instrument[vinst.value];
     const Notional cap = Min(want, Capacity(v, ep, vi, vinst, side, ref, p_.max_cost));
@@ -224,7 +230,7 @@ bool Rebalancer::PlanAsset(const RebalanceView& v, AssetId a, InstrumentId inst,
     best_drift = drift;
     best = PlannedOrder{ven, vinst, side, w.qty, w.limit, notional, w.cost, false};
   }
-  if (!found && any_venue && !any_reference) {
+  if (!found && no_reference && !any_reference) {
     ++counters_.skipped_no_reference;
     return false;
   }

@@ -279,7 +279,7 @@ TEST_F(DeleverageTest, OneOrderInFlightPerVenueInstrument) {
 // ---- which position
 
 // On the cross venue, 2 BTC (120000) and 30 ETH (90000) long at their entries and marks: MM
-// 600 + 450 = 1050 of an equity of 1060, 1 − 1050/1060 ≈ 0.009 from liquidation. The collar is
+// 600 + 450 = 1050 of an equity of 1060, (1060 − 1050) / 210000 ≈ 0.00005 from liquidation. The collar is
 // narrowed to 0.2% so that selling 0.1% under the mark does not itself eat the equity left.
 void CrossAccountInDanger(DeleverageTest& t) {
   t.collar = Rate::FromRaw(200'000);
@@ -306,8 +306,9 @@ TEST_F(DeleverageTest, CrossVenueReducesTheLargestNotionalFirst) {
   const Notional left = limits.max_delever_notional_per_s - MulNotional(out[0].limit_px, out[0].qty, Rounding::kCeil);
   EXPECT_LE(MulNotional(out[1].limit_px, out[1].qty, Rounding::kCeil), left);
   EXPECT_LT(out[1].qty.raw(), 30 * kOneBtc);
-  // Either fill takes the account back above reduce_distance: it stops.
-  SendAndFill(1);
+  // Both fills take the account back above reduce_distance (what is left, about 3 ETH, has the
+  // equity to stand a move of more than 5%): it stops.
+  SendAndFill(2);
   EXPECT_GE(book.VenueDistance(kCross), limits.reduce_distance);
   EXPECT_EQ(Plan(), 0);
   EXPECT_FALSE(d.active(kCross));

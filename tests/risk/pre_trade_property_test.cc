@@ -156,7 +156,8 @@ bool ModelReduces(const World& w, const OrderIntent& in) {
   if (in.purpose != OrderPurpose::kRebalance) return false;
   const InstrumentLimits& inst = w.lim.instrument[in.instrument.value];
   const bool sell = in.side == Side::kSell;
-  if (sell && inst.quote.valid() && inst.quote == w.valuation) return true;
+  // Selling for the valuation asset reduces risk on spot; on a perpetual such a sell opens a short.
+  if (sell && inst.quote.valid() && inst.quote == w.valuation && !ModelOnPerp(w, in)) return true;
   if (!w.has_drift || !inst.base.valid() || inst.base.value >= kMaxAssets) return false;
   const int d = w.drift[inst.base.value];
   return sell ? d > 0 : d < 0;

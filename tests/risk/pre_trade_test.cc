@@ -744,8 +744,9 @@ int64_t DistanceRaw(Price mark, Price liq) {
   return static_cast<int64_t>(gap * Rate::kScale / mark.raw());
 }
 // 1 − mm/equity as a Rate, for the exact ratios the cross tests use.
-int64_t CrossDistanceRaw(int64_t mm_units, int64_t equity_units) {
-  return Rate::kScale - mm_units * Rate::kScale / equity_units;
+// A cross account's distance (margin_math.h CrossDistance): (equity − MM) / gross notional, floored.
+int64_t CrossDistanceRaw(int64_t mm_units, int64_t equity_units, int64_t notional_units) {
+  return (equity_units - mm_units) * Rate::kScale / notional_units;
 }
 
 TEST_F(PerpPreTradeTest, OpeningOrderEndingCloserThanMinDistanceIsRefused) {
@@ -802,21 +803,21 @@ TEST_F(PerpPreTradeTest, IsolatedOrderMovingFurtherFromLiquidationPassesOneMovin
 
 TEST_F(PerpPreTradeTest, CrossAccountDistanceAfterTheFill) {
   book.SetWallet(kV1, Amount::FromUnits(10'000));
-  Fill(kV1, Side::kBuy, kOneBtc, 60000);  // MM 300 of equity 10000: 0.97
-  lim.liquidation.min_distance = Rate::FromRaw(90'000'000);  // 0.9
-  EXPECT_EQ(book.Distance(kV1, kBtcPerp).raw(), CrossDistanceRaw(300, 10'000));
-  EXPECT_TRUE(CheckPerp(Perp(kV1, Side::kBuy, kOneBtc, 60000)).ok());  // MM 600: 0.94
+  Fill(kV1, Side::kBuy, kOneBtc, 60000);  // (10000 − MM 300) / 60000 ≈ 0.162
+  lim.liquidation.min_distance = Rate::FromRaw(5'000'000);  // 0.05
+  EXPECT_EQ(book.Distance(kV1, kBtcPerp).raw(), CrossDistanceRaw(300, 10'000, 60'000));
+  EXPECT_TRUE(CheckPerp(Perp(kV1, Side::kBuy, kOneBtc, 60000)).ok());  // 9400 / 120000 ≈ 0.078
   ExpectReject(CheckPerp(Perp(kV1, Side::kBuy, 5 * kOneBtc, 60000)), Verdict::kLiquidation,
-               CrossDistanceRaw(1800, 10'000), 90'000'000);  // MM 1800: 0.82
-  EXPECT_TRUE(CheckPerp(Perp(kV1, Side::kSell, 2 * kOneBtc, 60000)).ok());  // flips to 1 short: MM 300 again
+               CrossDistanceRaw(1800, 10'000, 360'000), 5'000'000);  // 8200 / 360000 ≈ 0.023
+  EXPECT_TRUE(CheckPerp(Perp(kV1, Side::kSell, 2 * kOneBtc, 60000)).ok());  // flips to 1 short: as now
 
-  // Six long (0.82, under the minimum): reducing passes with or without the flag, adding does not.
+  // Six long (0.023, under the minimum): reducing passes with or without the flag, adding does not.
   Fill(kV1, Side::kBuy, 5 * kOneBtc, 60000);
-  ASSERT_EQ(book.Distance(kV1, kBtcPerp).raw(), CrossDistanceRaw(1800, 10'000));
+  ASSERT_EQ(book.Distance(kV1, kBtcPerp).raw(), CrossDistanceRaw(1800, 10'000, 360'000));
   EXPECT_TRUE(CheckPerp(Perp(kV1, Side::kSell, kOneBtc, 60000, true)).ok());
-  EXPECT_TRUE(CheckPerp(Perp(kV1, Side::kSell, kOneBtc, 60000)).ok());  // MM 1500: 0.85, further
+  EXPECT_TRUE(CheckPerp(Perp(kV1, Side::kSell, kOneBtc, 60000)).ok());  // 8500 / 300000 ≈ 0.028: further
   ExpectReject(CheckPerp(Perp(kV1, Side::kBuy, kOneBtc, 60000)), Verdict::kLiquidation,
-               CrossDistanceRaw(2100, 10'000), 90'000'000);
+               CrossDistanceRaw(2100, 10'000, 420'000), 5'000'000);  // 7900 / 420000 ≈ 0.019
 }
 
 TEST_F(PerpPreTradeTest, AtZeroDistanceOnlyReduceOnlyReductionsPass) {
