@@ -144,7 +144,7 @@ void Feed::OnFrame(const char* data, size_t len, TscStamp recv, Nanos recv_time)
 }
 
 void Feed::OnBook(const MarketFrame& f, TscStamp recv, Nanos recv_time) noexcept {
-  const int sym = symbols_->Find(f.symbol);
+  const int sym = symbols_->Find(f.symbol, Market());
   if (sym < 0 || f.topic_depth != depth_) {
     // Not a topic we subscribed to (another symbol or depth): nothing to apply it to.
     ctx_.counters->Add(ctx_.counters->unknown_messages);
@@ -179,7 +179,7 @@ void Feed::OnBook(const MarketFrame& f, TscStamp recv, Nanos recv_time) noexcept
 }
 
 void Feed::OnTicker(const MarketFrame& f, Nanos recv_time) noexcept {
-  const int sym = perp_ ? symbols_->Find(f.symbol) : -1;
+  const int sym = perp_ ? symbols_->Find(f.symbol, config::MarketKind::kPerpetual) : -1;
   if (sym < 0) {
     // A ticker of a symbol we did not subscribe (or on a spot venue, which reads none).
     ctx_.counters->Add(ctx_.counters->unknown_messages);

@@ -77,6 +77,8 @@ class Feed final : public venues::WsListener {
   void Resubscribe(int sym) noexcept;
   void SendSubscribe(int sym) noexcept;
   void SchedulePing() noexcept;
+  // Symbol texts are unique within one market: a perpetual venue looks its symbols up as perpetuals.
+  config::MarketKind Market() const noexcept { return perp_ ? config::MarketKind::kPerpetual : config::MarketKind::kSpot; }
   InstrumentId Inst(int sym) const noexcept { return symbols_->infos()[static_cast<size_t>(sym)].instrument; }
   const char* Name(int sym) const noexcept { return symbols_->infos()[static_cast<size_t>(sym)].symbol.c_str(); }
 

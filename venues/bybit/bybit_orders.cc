@@ -420,7 +420,10 @@ Orders::Orders(venues::VenueContext ctx, const venues::SymbolTable* symbols, std
       symbols_(symbols),
       on_state_(std::move(on_state)),
       tracker_(ctx.id, symbols, ctx.publisher, ctx.counters),
-      buf_(std::make_unique<char[]>(kBufBytes)) {}
+      buf_(std::make_unique<char[]>(kBufBytes)) {
+  perp_ = ctx_.venue != nullptr && ctx_.venue->perp();
+  if (perp_ && !symbols_->infos().empty()) settle_asset_ = symbols_->infos().front().quote;
+}
 
 Orders::~Orders() = default;
 
@@ -438,14 +441,12 @@ absl::Status Orders::Init() {
   if (!PlainJsonText(key) || key.size() > 256)
     return absl::InvalidArgumentError("venue " + v.name + ": the API key in " + v.api_key_env +
                                       " has characters that cannot go into a request as they are");
-  perp_ = v.perp();
   if (perp_) {
     for (const config::VenueSymbolConfig& s : v.symbols)
       if (s.contract_size != Qty::FromUnits(1))
         return absl::InvalidArgumentError("venue " + v.name + ": " + s.symbol +
                                           " has a contract size other than 1; Bybit linear counts qty in the base coin");
     const venues::SymbolInfo& first = symbols_->infos().front();
-    settle_asset_ = first.quote;
     for (const venues::SymbolInfo& si : symbols_->infos())
       if (si.quote != settle_asset_)
         return absl::InvalidArgumentError("venue " + v.name + ": perpetuals settle in " + first.quote_name + " and " +
@@ -728,7 +729,7 @@ void Orders::HandleWallet(const AccountMsg& m, Nanos now) noexcept {
 }
 
 void Orders::HandlePosition(const PositionItem& p, Nanos now) noexcept {
-  const int sym = symbols_->Find(p.symbol);
+  const int sym = symbols_->Find(p.symbol, config::MarketKind::kPerpetual);
   if (sym < 0) {
     ctx_.counters->Add(ctx_.counters->unknown_messages);  // a position of a symbol we do not trade
     return;
@@ -752,7 +753,7 @@ void Orders::HandlePosition(const PositionItem& p, Nanos now) noexcept {
 }
 
 void Orders::HandleFunding(const Execution& x, Nanos now) noexcept {
-  const int sym = symbols_->Find(x.symbol);
+  const int sym = symbols_->Find(x.symbol, config::MarketKind::kPerpetual);
   if (sym < 0) {
     ctx_.counters->Add(ctx_.counters->unknown_messages);
     return;
