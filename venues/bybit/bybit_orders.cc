@@ -19,6 +19,7 @@ constexpr int64_t kRetServerError = 10016;  // "server error": the order's fate 
 constexpr int64_t kRetRateLimit = 10006;    // "Too many visits!"
 constexpr int64_t kRateBackoffNs = 1'000'000'000;
 constexpr int64_t kSweepMs = 100;
+constexpr int64_t kSettingsRetryNs = 1'000'000'000;  // margin settings without an answer: asked again
 constexpr std::string_view kPrivateSubscribe = R"({"op":"subscribe","args":["order","execution","wallet"],"req_id":"priv"})";
 constexpr std::string_view kPrivateSubscribeDcp =
     R"({"op":"subscribe","args":["order","execution","wallet","dcp.spot"],"req_id":"priv"})";
@@ -773,6 +774,7 @@ void Orders::HandleFunding(const Execution& x, Nanos now) noexcept {
 void Orders::ApplySettings() noexcept {
   settings_ok_ = false;
   settings_pending_ = 0;
+  settings_retry_ns_ = 0;
   if (ctx_.venue->rest_url.empty()) {
     ctx_.log->Log(runtime::LogLevel::kError, "%s: a perpetual venue needs rest_url to set margin mode and leverage",
                   ctx_.venue->name.c_str());
@@ -798,7 +800,7 @@ void Orders::ApplySettings() noexcept {
       const bool parsed = r.status == 200 && ParseRest(parser_, r.body, &m, &st);
       // Leverage already at the value asked: 110043 "leverage not modified" is success.
       if (parsed && (m.ret_code == 0 || (leverage && m.ret_code == kRetLeverageNotModified))) {
-        if (--settings_pending_ == 0 && !settings_refused_) {
+        if (--settings_pending_ == 0 && !settings_refused_ && settings_retry_ns_ == 0) {  // none went unanswered
           settings_ok_ = true;
           ctx_.log->Log(runtime::LogLevel::kInfo, "%s: margin mode %s and leverage %s set", ctx_.venue->name.c_str(),
                         MarginModeName(ctx_.venue->margin_mode), FormatLeverage().c_str());
@@ -806,14 +808,22 @@ void Orders::ApplySettings() noexcept {
         }
         return;
       }
-      // Refused (or no usable answer): this session does not trade on settings it did not get.
+      --settings_pending_;
+      if (st != ParseStatus::kOk) ctx_.counters->Add(ctx_.counters->order_parse_errors);
+      if (!parsed) {
+        // No answer from the venue (transport, HTTP error, malformed body): not a refusal. The
+        // sweep asks again a second later.
+        settings_retry_ns_ = MonoNow().value + kSettingsRetryNs;
+        ctx_.log->Log(runtime::LogLevel::kWarn, "%s: %s got no usable answer (HTTP %d, %s); retrying",
+                      ctx_.venue->name.c_str(), what.c_str(), r.status, venues::ParseStatusName(st));
+        return;
+      }
+      // Refused: this session does not trade on settings it did not get.
       settings_refused_ = true;
       ctx_.counters->Add(ctx_.counters->order_rejects);
-      if (st != ParseStatus::kOk) ctx_.counters->Add(ctx_.counters->order_parse_errors);
-      ctx_.log->Log(runtime::LogLevel::kError, "%s: %s refused (HTTP %d, %s, retCode %lld %.*s); not trading",
-                    ctx_.venue->name.c_str(), what.c_str(), r.status, venues::ParseStatusName(st),
-                    static_cast<long long>(m.ret_code), static_cast<int>(std::min<size_t>(m.ret_msg.size(), 200)),
-                    m.ret_msg.data());
+      ctx_.log->Log(runtime::LogLevel::kError, "%s: %s refused (retCode %lld %.*s); not trading",
+                    ctx_.venue->name.c_str(), what.c_str(), static_cast<long long>(m.ret_code),
+                    static_cast<int>(std::min<size_t>(m.ret_msg.size(), 200)), m.ret_msg.data());
     });
   }
 }
@@ -1063,6 +1073,10 @@ void Orders::ScheduleSweep() noexcept {
 
 void Orders::Sweep() noexcept {
   const int64_t now = MonoNow().value;
+  // Perpetual settings that got no answer are asked again (all of them: each is idempotent).
+  if (perp_ && private_subscribed_ && !settings_ok_ && !settings_refused_ && settings_pending_ == 0 &&
+      settings_retry_ns_ != 0 && now >= settings_retry_ns_)
+    ApplySettings();
   tracker_.ExpireAcks(now, policy_, WallNow());
   if (!ready_ || ctx_.venue->rest_url.empty() || hold_queries_) return;
   tracker_.table().DueQueries(now, policy_, [this](venues::InFlightEntry& e) {

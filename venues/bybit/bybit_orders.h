@@ -48,7 +48,8 @@
 // margin mode (POST /v5/account/set-margin-mode ISOLATED_MARGIN | REGULAR_MARGIN) and each
 // symbol's leverage (POST /v5/position/set-leverage; 110043 "not modified" is success) and is
 // not ready until all are accepted; a refusal is logged with its retCode, counted in
-// order_rejects, and the session never becomes ready. The private stream also carries
+// order_rejects, and the session never becomes ready (a request that got no usable answer is
+// not a refusal: all are asked again a second later). The private stream also carries
 // `position` (→ PositionUpdate, signed base size; positionStatus Liq/Adl → liquidated) and the
 // `wallet` push's settle coin becomes a MarginAccountUpdate (walletBalance, equity,
 // totalPositionIM + totalOrderIM, totalPositionMM, the account's totalAvailableBalance) besides
@@ -304,7 +305,8 @@ class Orders final : public venues::WsListener {
   AssetId settle_asset_;          // the perpetuals' quote (USDT)
   bool settings_ok_ = false;      // margin mode and every leverage accepted since the private session opened
   bool settings_refused_ = false; // the venue refused one: the session does not trade (latched)
-  int settings_pending_ = 0;
+  int settings_pending_ = 0;       // settings requests not answered yet
+  int64_t settings_retry_ns_ = 0;  // monotonic: when settings without an answer are asked again (0 = none)
   uint64_t private_generation_ = 0;  // bumps on every private (re)connect: late REST replies are dropped
   runtime::RateLimited log_limit_;
 };

@@ -60,6 +60,7 @@
 // Deliberate differences from the venue: resting orders never trade later (they do not enter
 // the public book) and lock no balance; one account per venue.
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -600,7 +601,8 @@ class BybitProtocol final : public Protocol {
     if (TakeFault(f.rate_limit_orders) || static_cast<int>(creates_.size()) >= create_per_s_)
       return refuse(10006, "Too many visits!", "rate_limit");
     creates_.push_back(now);
-    if (TakeFault(f.reject_orders)) return refuse(170131, "Insufficient balance.", "fault");
+    if (TakeFault(f.reject_orders))
+      return perp_ ? refuse(110007, "Insufficient available balance", "fault") : refuse(170131, "Insufficient balance.", "fault");
     const auto& ic = s_->config().base.instruments[static_cast<size_t>(inst)];
     const std::string& base = s_->config().base.assets[ic.base.value].name;
     const std::string& quote = s_->config().base.assets[ic.quote.value].name;
@@ -843,7 +845,8 @@ class BybitProtocol final : public Protocol {
     if (str("category") != category_) return reply(10001, "Params Error: category", json::object(), "rejected");
     auto it = resting_.find(link);
     if (link.empty() || it == resting_.end() || it->second.symbol != str("symbol"))
-      return reply(170213, "Order does not exist.", json::object(), "not_found");
+      return perp_ ? reply(110001, "Order does not exist", json::object(), "not_found")
+                   : reply(170213, "Order does not exist.", json::object(), "not_found");
     const std::string order_id = it->second.order_id;
     reply(0, "OK", {{"orderId", order_id}, {"orderLinkId", link}}, "canceled");
     CancelResting(link, "CancelByUser");
@@ -1088,7 +1091,7 @@ class BybitProtocol final : public Protocol {
     }
     if (!m->SetLeverage(buy.value)) {
       *code = 110013;
-      *msg = "cannot set leverage: out of the permitted range";
+      *msg = "cannot set leverage: out of the permitted range, or positions are open";
     }
   }
 
@@ -1121,6 +1124,9 @@ class BybitProtocol final : public Protocol {
     auto it = marks_.find(instrument);
     const bool had = it != marks_.end();
     const Ticker prev = had ? it->second : Ticker{};
+    // The server renders the next funding time from two clocks, so it jitters by a millisecond or
+    // so from tick to tick: only a real move (a settlement) counts as a change.
+    if (had && std::llabs(t.next_ms - prev.next_ms) < 1000) t.next_ms = prev.next_ms;
     marks_[instrument] = t;
     if (s_->faults(venue_).stall) return;
     const bool changed = !had || prev.mark != t.mark || prev.index != t.index || prev.rate != t.rate ||
