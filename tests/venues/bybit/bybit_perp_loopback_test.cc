@@ -55,6 +55,13 @@ std::string Config(int port) {
 
 using Session = testing::LoopbackSession<Orders>;
 
+// Start() inside a test body: a skip in Start ends the test too.
+#define HS_PERP_START(...)                          \
+  do {                                              \
+    ASSERT_NO_FATAL_FAILURE(Start(__VA_ARGS__));    \
+    if (::testing::Test::IsSkipped()) return;       \
+  } while (0)
+
 class BybitPerpLoopback : public ::testing::Test {
  protected:
   // Starts the simulator and the session with `mode`/`leverage` (the venue config the engine
@@ -156,7 +163,7 @@ OrderIntent ReduceOnly(OrderIntent in) {
 }
 
 TEST_F(BybitPerpLoopback, LinearBooksAndTickersReachTheCoreAsBookTopAndMarkUpdate) {
-  Start();
+  HS_PERP_START();
   StartFeed();
   ASSERT_TRUE(RunUntil([&] { return !tops_.empty() && !marks_.empty(); })) << "tops " << tops_.size() << ", marks "
                                                                              << marks_.size();
@@ -172,7 +179,7 @@ TEST_F(BybitPerpLoopback, LinearBooksAndTickersReachTheCoreAsBookTopAndMarkUpdat
 }
 
 TEST_F(BybitPerpLoopback, ConnectSetsTheConfiguredMarginModeAndLeverageOnTheVenue) {
-  ASSERT_NO_FATAL_FAILURE(Start(MarginMode::kIsolated, "10"));
+  HS_PERP_START(MarginMode::kIsolated, "10");
   EXPECT_EQ(margin_->mode(), MarginMode::kIsolated) << "the simulator's account started cross";
   EXPECT_EQ(margin_->leverage(), Rate::FromUnits(10)) << "and at 5x";
   EXPECT_EQ(s_.counters.order_rejects.load(), 0u);
@@ -180,7 +187,7 @@ TEST_F(BybitPerpLoopback, ConnectSetsTheConfiguredMarginModeAndLeverageOnTheVenu
 
 TEST_F(BybitPerpLoopback, RefusedLeverageKeepsTheSessionFromTrading) {
   // 200x is beyond the tiers' 1 / imr = 100x: the venue refuses it.
-  ASSERT_NO_FATAL_FAILURE(Start(MarginMode::kCross, "200", /*wait_ready=*/false));
+  HS_PERP_START(MarginMode::kCross, "200", /*wait_ready=*/false);
   ASSERT_TRUE(RunUntil([&] { return s_.counters.order_rejects.load() >= 1; }));
   EXPECT_FALSE(s_.orders->connected());
   s_.orders->OnIntent(Intent(0x11, Side::kBuy, "30001.0", "0.01"));
@@ -190,7 +197,7 @@ TEST_F(BybitPerpLoopback, RefusedLeverageKeepsTheSessionFromTrading) {
 }
 
 TEST_F(BybitPerpLoopback, IocFillBooksAPositionInBaseUnitsAndTheMarginAccount) {
-  Start();
+  HS_PERP_START();
   s_.orders->OnIntent(Intent(0x21, Side::kBuy, "30001.0", "0.01"));
   ASSERT_TRUE(RunUntil([&] { return s_.Final(0x21) && !positions_.empty() && WalletMatchesTheSimulator(); }));
   EXPECT_EQ(s_.Filled(0x21), ParseDecimal<Qty>("0.01").value);
@@ -219,7 +226,7 @@ TEST_F(BybitPerpLoopback, IocFillBooksAPositionInBaseUnitsAndTheMarginAccount) {
 }
 
 TEST_F(BybitPerpLoopback, ReduceOnlyThatWouldIncreaseIsRefusedWithTheVenuesCode) {
-  Start();
+  HS_PERP_START();
   s_.orders->OnIntent(ReduceOnly(Intent(0x31, Side::kSell, "29999.0", "0.01")));
   ASSERT_TRUE(RunUntil([&] { return s_.Final(0x31); }));
   EXPECT_EQ(s_.For(0x31).back().kind, ExecKind::kRejected);
@@ -237,7 +244,7 @@ TEST_F(BybitPerpLoopback, ReduceOnlyThatWouldIncreaseIsRefusedWithTheVenuesCode)
 }
 
 TEST_F(BybitPerpLoopback, FundingSettlementArrivesAsAFundingPaymentNotAFill) {
-  Start();
+  HS_PERP_START();
   s_.orders->OnIntent(Intent(0x41, Side::kBuy, "30001.0", "0.1"));
   ASSERT_TRUE(RunUntil([&] { return s_.Final(0x41); }));
   const size_t execs = s_.execs.size();
@@ -253,7 +260,7 @@ TEST_F(BybitPerpLoopback, FundingSettlementArrivesAsAFundingPaymentNotAFill) {
 }
 
 TEST_F(BybitPerpLoopback, LiquidationArrivesAsALiquidatedFlatPosition) {
-  Start();
+  HS_PERP_START();
   s_.orders->OnIntent(Intent(0x51, Side::kBuy, "30001.0", "0.1"));
   ASSERT_TRUE(RunUntil([&] { return s_.Final(0x51) && !positions_.empty() && !positions_.back().size.is_zero(); }));
   // 10x isolated long: a 30% fall is far past its liquidation price. The market runs so the fall
