@@ -133,7 +133,7 @@ std::vector<BookChange> Market::Step(Nanos now) {
   std::normal_distribution<double> gauss(0.0, 1.0);
   for (size_t i = 0; i < ni; ++i) {
     const int64_t tick = cfg_.base.instruments[i].tick.raw();
-    if (cfg_.follows[i] < 0) {
+    if (Follows(i) < 0) {
       const double step = static_cast<double>(walk_[i].raw()) * static_cast<double>(cfg_.step_bps) / 10'000.0 * gauss(rng_);
       int64_t next = walk_[i].raw() + static_cast<int64_t>(std::llround(step / static_cast<double>(tick))) * tick;
       // Mean-revert gently toward the start price so long demos stay in range.
@@ -223,13 +223,13 @@ void Market::UpdateFair(Nanos now) {
   const size_t ni = fair_.size();
   // Walkers first: a perpetual that follows a spot reads the spot's new fair.
   for (size_t i = 0; i < ni; ++i) {
-    if (cfg_.follows[i] >= 0) continue;
+    if (Follows(i) >= 0) continue;
     const Price tick = cfg_.base.instruments[i].tick;
     const int64_t px = static_cast<int64_t>(static_cast<fp_internal::Int128>(walk_[i].raw()) * CrashPpm(i, now) / 1'000'000);
     fair_[i] = Max(FloorToTick(Price::FromRaw(px), tick), tick);
   }
   for (size_t i = 0; i < ni; ++i) {
-    const int spot = cfg_.follows[i];
+    const int spot = Follows(i);
     if (spot < 0) continue;
     const Price tick = cfg_.base.instruments[i].tick;
     const int64_t px = static_cast<int64_t>(static_cast<fp_internal::Int128>(fair_[static_cast<size_t>(spot)].raw()) *
@@ -239,7 +239,7 @@ void Market::UpdateFair(Nanos now) {
 }
 
 Price Market::index(int instrument) const {
-  const int spot = cfg_.follows[static_cast<size_t>(instrument)];
+  const int spot = Follows(static_cast<size_t>(instrument));
   return spot >= 0 ? fair(spot) : fair(instrument);
 }
 
@@ -256,7 +256,7 @@ int Market::Crash(int64_t pct, int64_t ms, int base_asset, Nanos now) {
     const config::InstrumentConfig& ic = cfg_.base.instruments[i];
     if (base_asset >= 0 && ic.base.value != base_asset) continue;
     ++affected;
-    if (cfg_.follows[i] >= 0) continue;  // moves with its spot
+    if (Follows(i) >= 0) continue;  // moves with its spot
     CrashState& c = crash_[i];
     const int64_t from = CrashPpm(i, now);
     c.from_ppm = from;

@@ -100,13 +100,18 @@ class Market {
   Rate funding_rate(int instrument) const;
   // Fault injection: every fair price of `base_asset` (-1: every instrument) falls linearly by
   // pct % over `ms` from `now` (ms 0: at once), then stays. Returns the instruments affected
-  // (perpetuals that follow an affected spot included). REQUIRES: 0 < pct < 100, ms >= 0.
+  // (perpetuals that follow an affected spot included). Prices move on Step, so a paused market
+  // holds them until it resumes. REQUIRES: 0 < pct < 100, ms >= 0.
   int Crash(int64_t pct, int64_t ms, int base_asset, Nanos now);
   const SimConfig& config() const { return cfg_; }
   uint64_t dislocations() const { return dislocations_; }
 
  private:
   void BuildTarget(int venue, int instrument, std::vector<Level>* bids, std::vector<Level>* asks);
+  // The spot instrument a perpetual follows, else -1 (SimConfig::follows).
+  int Follows(size_t instrument) const {
+    return instrument < cfg_.follows.size() ? cfg_.follows[instrument] : -1;
+  }
   // The crash multiplier of an instrument at `now`, in millionths.
   int64_t CrashPpm(size_t instrument, Nanos now) const;
   // fair_ from walk_, the crash and the perpetuals' basis.
