@@ -36,7 +36,8 @@ struct VenueLimits {
 struct LiquidationLimits {
   bool enabled = false;
   Rate min_distance;      // pre-trade: a new order may not leave a position closer than this...
-                          // ...unless it moves it further from liquidation (reduce-only always may)
+                          // ...unless it leaves it no nearer to liquidation (with some distance
+                          // left), or is reduce-only and shrinks the position by at most its size
   Rate reduce_distance;   // below: the venue goes REDUCING (the core raises it each breaker round)
   Rate delever_distance;  // below: risk/deleverage.h sends reduce-only IOC orders
   Notional max_delever_notional_per_s;

@@ -54,6 +54,21 @@ static_assert(NotionalAtLimit(INT64_MAX, INT64_MAX).floor ==
 // no position limit that could apply).
 constexpr bool Indexable(AssetId a) noexcept { return a.valid() && a.value < kMaxAssets; }
 
+// The intent is a perpetual order the margin book can measure (venue and instrument both perp).
+bool OnPerp(const OrderIntent& in, const RiskContext& ctx) noexcept {
+  return ctx.margin != nullptr && ctx.margin->perp(in.venue, in.instrument);
+}
+
+// A reduce-only perpetual order that only shrinks the position: the opposite side, and no more
+// than the position holds (a larger one would flip it, opening risk on the other side; the
+// venue would trim it, but the gate judges the order as sent).
+bool ReducesPerpPosition(const OrderIntent& in, const margin::MarginBook& book) noexcept {
+  if (!in.reduce_only) return false;
+  const Qty size = book.position(in.venue, in.instrument).size;
+  const Qty held = size.is_negative() ? -size : size;
+  return margin::Reduces(size, in.side) && in.qty <= held;
+}
+
 }  // namespace
 
 const char* VerdictName(Verdict v) noexcept {
@@ -124,7 +139,13 @@ int ValueDecimals(Verdict v) noexcept {
 }
 
 bool ReducesRisk(const OrderIntent& in, const InstrumentLimits& inst, const RiskContext& ctx) noexcept {
-  if (in.reduce_only) return true;
+  // On a perpetual, reduce_only counts only when the order really shrinks the position: a
+  // reduce-only flag on an order that would flip it, or on a flat position, does not make it
+  // risk-reducing (spot venues ignore the flag, and there it keeps its old meaning).
+  if (in.reduce_only) {
+    if (!OnPerp(in, ctx)) return true;
+    if (ReducesPerpPosition(in, *ctx.margin)) return true;
+  }
   switch (in.purpose) {
     case OrderPurpose::kHedge:
     case OrderPurpose::kUnwind:
@@ -255,6 +276,23 @@ Decision PreTradeGate::Check(const OrderIntent& in, const RiskContext& ctx) cons
     const Int128 total = static_cast<Int128>(ctx.daily->used(ctx.now).raw()) + ceil_notional;
     if (total > lim.daily_notional_cap.raw())
       return Reject(Verdict::kDailyNotional, fp_internal::Saturate(total), lim.daily_notional_cap.raw());
+  }
+
+  // Last, in the order of Verdict, and the dearest check (a cross account sums every position):
+  // what a complete fill would leave between the position (isolated) or the account (cross) and
+  // liquidation. An order that leaves it no nearer than it is now, or a reduce-only order that
+  // only shrinks the position, passes even below the minimum: refusing those would keep the
+  // engine from stepping back from liquidation. "No nearer" needs some distance left: at zero
+  // (an account at or under its maintenance margin) every order would be "no nearer", and an
+  // order that still leaves it there is refused unless it is such a reduction.
+  if (lim.liquidation.enabled && !in.query && OnPerp(in, ctx)) {
+    const margin::MarginBook& book = *ctx.margin;
+    const Rate after = book.DistanceAfter(in.venue, in.instrument, in.side, in.qty, in.limit_px);
+    if (after < lim.liquidation.min_distance) {
+      const bool no_nearer = after.is_positive() && after >= book.Distance(in.venue, in.instrument);
+      if (!no_nearer && !ReducesPerpPosition(in, book))
+        return Reject(Verdict::kLiquidation, after.raw(), lim.liquidation.min_distance.raw());
+    }
   }
   return Decision{};
 }

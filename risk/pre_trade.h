@@ -56,7 +56,8 @@ struct Decision {
 
 // True when the intent only reduces risk (REDUCING lets it through): hedges, unwinds,
 // deleveraging, reduce-only orders, and rebalance orders that move a position toward its
-// target (drift_sign) or into the valuation asset.
+// target (drift_sign) or into the valuation asset. On a perpetual (ctx.margin says so) a
+// reduce-only order counts only when it shrinks the position by at most its size.
 bool ReducesRisk(const OrderIntent& in, const InstrumentLimits& inst, const RiskContext& ctx) noexcept;
 
 class PreTradeGate {

@@ -29,6 +29,13 @@ void RiskParamsFromConfig(const config::Config& cfg, engine::EngineParams* out) 
   l.self_trade_prevention = r.self_trade_prevention;
   l.daily_notional_cap = r.daily_notional_cap;
   l.day_start = Nanos::FromMillis(r.day_start_utc_min * 60'000);
+  // Liquidation limits apply where a venue trades perpetuals.
+  const bool any_perp = std::any_of(cfg.venues.begin(), cfg.venues.end(), [](const config::VenueConfig& v) { return v.perp(); });
+  l.liquidation.enabled = any_perp && r.liquidation.enabled;
+  l.liquidation.min_distance = r.liquidation.min_distance;
+  l.liquidation.reduce_distance = r.liquidation.reduce_distance;
+  l.liquidation.delever_distance = r.liquidation.delever_distance;
+  l.liquidation.max_delever_notional_per_s = r.liquidation.max_delever_notional_per_s;
   for (const auto& ic : cfg.instruments) {
     risk::InstrumentLimits& il = l.instrument[ic.id.value];
     const config::RiskInstrumentConfig& ri = r.instrument[ic.id.value];
@@ -72,6 +79,54 @@ void RiskParamsFromConfig(const config::Config& cfg, engine::EngineParams* out) 
   out->vol_spike.warmup = vs.warmup;
 }
 
+// An asset's venue shares with its perp_share (issue 15): the perpetual venues hold perp_share of
+// the asset's exposure, split by their configured shares (equally among the trading venues that
+// list its perpetual when those are all 0), and the spot venues the rest, by theirs. Exact: the
+// rounding remainder goes to the venue with the largest share, so the shares still sum to 1.
+std::array<Rate, kMaxVenues> PerpAwareShares(const config::Config& cfg, AssetId a) {
+  const config::AllocationConfig& al = cfg.allocation;
+  const std::array<Rate, kMaxVenues>& given = al.venue_share[a.value];
+  const Rate p = al.targets[a.value].perp_share;
+  std::array<bool, kMaxVenues> holds_perp{};
+  int perp_venues = 0;
+  for (const config::VenueConfig& v : cfg.venues) {
+    if (!v.perp() || !v.trading) continue;
+    for (const config::VenueSymbolConfig& s : v.symbols)
+      holds_perp[v.id.value] = holds_perp[v.id.value] || cfg.instruments[s.instrument.value].base == a;
+    perp_venues += holds_perp[v.id.value] ? 1 : 0;
+  }
+  if (perp_venues == 0) return given;  // nothing holds a perpetual of it: the shares as written
+  __int128 spot_sum = 0, perp_sum = 0;
+  for (const config::VenueConfig& v : cfg.venues) {
+    if (v.perp()) {
+      if (holds_perp[v.id.value]) perp_sum += given[v.id.value].raw();
+    } else {
+      spot_sum += given[v.id.value].raw();
+    }
+  }
+  const __int128 one = Rate::kScale;
+  const __int128 perp_part = spot_sum == 0 ? one : p.raw();
+  const __int128 spot_part = one - perp_part;
+  std::array<Rate, kMaxVenues> out{};
+  __int128 sum = 0;
+  int largest = -1;
+  for (const config::VenueConfig& v : cfg.venues) {
+    const int id = v.id.value;
+    __int128 share = 0;
+    if (v.perp()) {
+      if (!holds_perp[id]) continue;
+      share = perp_sum == 0 ? perp_part / perp_venues : perp_part * given[id].raw() / perp_sum;
+    } else if (spot_sum > 0) {
+      share = spot_part * given[id].raw() / spot_sum;
+    }
+    out[id] = Rate::FromRaw(static_cast<int64_t>(share));
+    sum += share;
+    if (largest < 0 || out[id] > out[largest]) largest = id;
+  }
+  if (largest >= 0) out[largest] = Rate::FromRaw(out[largest].raw() + static_cast<int64_t>(one - sum));
+  return out;
+}
+
 static_assert(config::kMinSpillRecords >=
                   engine::DecisionCore::kMaxRecordsPerInput + engine::DecisionCore::kSnapshotReserve,
               "a spill that small would never let the core read an input");
@@ -82,8 +137,15 @@ engine::EngineParams CoreParamsFromConfig(const config::Config& cfg, uint64_t cl
   p.instruments = static_cast<int>(cfg.instruments.size());
   p.assets = static_cast<int>(cfg.assets.size());
   for (const auto& ic : cfg.instruments) {
-    p.instrument[ic.id.value] = engine::InstrumentParams{ic.base, ic.quote, ic.tick, ic.lot, ic.min_notional};
+    p.instrument[ic.id.value] = engine::InstrumentParams{ic.base, ic.quote, ic.tick, ic.lot, ic.min_notional, ic.perp()};
+    margin::InstrumentParams& mi = p.margin_instrument[ic.id.value];
+    mi.perp = ic.perp();
+    mi.base = ic.base;
+    mi.quote = ic.quote;
+    mi.tiers = ic.mm_tiers;
+    if (ic.perp() && !p.perp_instrument[ic.base.value].valid()) p.perp_instrument[ic.base.value] = ic.id;
   }
+  p.liq_tolerance = cfg.risk.liquidation.liq_price_tolerance;
   for (const auto& vc : cfg.venues) {
     engine::VenueParams& v = p.venue[vc.id.value];
     v.present = true;
@@ -93,11 +155,19 @@ engine::EngineParams CoreParamsFromConfig(const config::Config& cfg, uint64_t cl
       v.lists[s.instrument.value] = true;
       v.lot[s.instrument.value] = s.lot;
     }
+    v.perp = vc.perp();
+    margin::VenueParams& mv = p.margin_venue[vc.id.value];
+    mv.perp = vc.perp();
+    mv.rule = vc.kind == config::VenueKind::kOkx ? margin::Rule::kOkx : margin::Rule::kBybit;
+    mv.mode = vc.margin_mode;
+    mv.leverage = vc.leverage;
+    mv.taker_fee = vc.taker_fee;
+    if (vc.perp()) mv.settle = cfg.instruments[vc.symbols.front().instrument.value].quote;
   }
   // The valuation asset: [allocation] names it; without one, the first instrument's quote.
   p.valuation_asset = cfg.allocation.enabled ? cfg.allocation.valuation_asset : cfg.instruments.front().quote;
   for (const auto& ic : cfg.instruments) {
-    if (ic.quote == p.valuation_asset && !p.valuation_instrument[ic.base.value].valid())
+    if (!ic.perp() && ic.quote == p.valuation_asset && !p.valuation_instrument[ic.base.value].valid())
       p.valuation_instrument[ic.base.value] = ic.id;
   }
   p.strategy_enabled = cfg.strategy.enabled;
@@ -126,10 +196,18 @@ engine::EngineParams CoreParamsFromConfig(const config::Config& cfg, uint64_t cl
     ap.valuation_asset = al.valuation_asset;
     for (int a = 0; a < p.assets; ++a) {
       ap.target[a] = {al.targets[a].weight, al.targets[a].band};
-      ap.venue_share[a] = al.venue_share[a];
+      ap.venue_share[a] = PerpAwareShares(cfg, AssetId{static_cast<uint16_t>(a)});
       ap.risky[a] = a != al.valuation_asset.value;
     }
     ap.venue_band = al.venue_band;
+    p.basis.enabled = al.basis.enabled;
+    p.basis.min_funding_rate = al.basis.min_funding_rate;
+    p.basis.exit_funding_rate = al.basis.exit_funding_rate;
+    p.basis.max_notional = al.basis.max_notional;
+    p.basis.interval = Nanos::FromMillis(al.rebalance_interval_ms);
+    p.basis.min_trade = al.min_trade_notional;
+    p.basis.max_trade = al.max_trade_notional;
+    p.basis.max_cost = al.max_cost;
     ap.trade_to_target = al.trade_to_target;
     ap.vol.enabled = al.vol.enabled;
     ap.vol.annual_vol = al.vol.annual_vol;

@@ -81,6 +81,41 @@ std::string Num(Rate r) { return Dec(r); }
 
 // The allocation as status shows it: NAV, the largest drift, per asset weight against its
 // (effective) target and band, and why rebalance runs did not trade.
+// Perpetual margin (issue 15): per perpetual venue its account and positions as the engine
+// computes them, and the counters. Distances are fractions (0.25 = 25% from liquidation).
+std::string MarginJson(const engine::CoreTelemetry& t, const config::Config& cfg) {
+  const engine::MarginCounters& mc = t.margin_counters;
+  auto u = [](uint64_t x) { return std::to_string(x); };
+  std::string o = "{\"min_liq_distance\":" + Q(Dec(mc.min_distance)) + ",\"liquidations_reported\":" +
+                  u(mc.liquidations) + ",\"liq_price_mismatches\":" + u(mc.liq_mismatches) +
+                  ",\"worst_liq_gap\":" + Q(Dec(mc.worst_liq_gap)) + ",\"size_mismatches\":" + u(mc.size_mismatches) +
+                  ",\"funding_payments\":" + u(mc.funding_payments) + ",\"funding_total\":" + Q(Dec(mc.funding_total)) +
+                  ",\"delever_orders\":" + u(mc.delever_orders) + ",\"delever_notional\":" + Q(Dec(mc.delever_notional)) +
+                  ",\"delever_refused\":" + u(mc.delever_refused) + ",\"reducing_rounds\":" + u(mc.reducing_rounds) +
+                  ",\"venues\":{";
+  bool first = true;
+  for (const config::VenueConfig& vc : cfg.venues) {
+    if (!vc.perp()) continue;
+    const engine::MarginView& mv = t.margin[vc.id.value];
+    o += std::string(first ? "" : ",") + Q(vc.name) + ":{\"mode\":" + Q(MarginModeName(static_cast<MarginMode>(mv.mode))) +
+         ",\"leverage\":" + Q(Dec(vc.leverage)) + ",\"wallet\":" + Q(Dec(mv.wallet)) + ",\"equity\":" + Q(Dec(mv.equity)) +
+         ",\"maint_margin\":" + Q(Dec(mv.maint_margin)) + ",\"distance\":" + Q(Dec(mv.distance)) +
+         ",\"deleveraging\":" + (mv.deleveraging ? "true" : "false") + ",\"positions\":{";
+    first = false;
+    bool pf = true;
+    for (const config::VenueSymbolConfig& sym : vc.symbols) {
+      const engine::PerpView& pv = mv.positions[sym.instrument.value];
+      o += std::string(pf ? "" : ",") + Q(cfg.instruments[sym.instrument.value].name) + ":{\"size\":" + Q(Dec(pv.size)) +
+           ",\"entry\":" + Q(Dec(pv.entry)) + ",\"mark\":" + Q(Dec(pv.mark)) + ",\"liq\":" + Q(Dec(pv.liq)) +
+           ",\"venue_liq\":" + Q(Dec(pv.venue_liq)) + ",\"upl\":" + Q(Dec(pv.upl)) + ",\"funding\":" +
+           Q(Dec(pv.funding)) + ",\"distance\":" + Q(Dec(pv.distance)) + "}";
+      pf = false;
+    }
+    o += "}}";
+  }
+  return o + "}}";
+}
+
 std::string AllocationStatusJson(const engine::AllocationView& av, const config::Config& cfg) {
   if (!av.enabled) return "{\"enabled\":false}";
   std::string o = "{\"enabled\":true,\"nav\":" + Q(Dec(av.nav)) + ",\"max_abs_drift\":" + Num(av.max_abs_drift) +
@@ -640,6 +675,7 @@ std::string Engine::StatusJson() {
        ",\"nav_complete\":" + (t.nav_complete ? "true" : "false") + ",\"realized_pnl\":" + Q(Dec(t.realized_pnl)) +
        ",\"unrealized_pnl\":" + Q(Dec(t.unrealized_pnl));
   o += ",\"allocation\":" + AllocationStatusJson(t.allocation, cfg_);
+  o += ",\"margin\":" + MarginJson(t, cfg_);
   o += ",\"breakers\":{\"tripped\":" + u(static_cast<uint64_t>(std::max(t.breakers_tripped, 0))) +
        ",\"trips\":" + u(t.breaker_trips) + "}";
   // The pre-trade gate's refusals by check (only the checks that refused something).
@@ -715,6 +751,9 @@ std::string Engine::SummaryJson() {
          ",\"nav_end\":" + Q(Dec(av.stats.nav_end())) + ",\"converged_at_t\":" +
          (av.stats.converged() ? std::to_string(av.stats.converged_at().value) : std::string("null"));
   }
+  // Perpetuals: the smallest distance to liquidation seen with a position open (1 = never at risk).
+  o += ",\"min_liq_distance\":" + Q(Dec(tel_.margin_counters.min_distance)) +
+       ",\"liquidations_reported\":" + u(tel_.margin_counters.liquidations);
   o += ",\"tick_to_order_ns\":" + Hist(t2o) + ",\"status\":" + status + "}";
   return o;
 }

@@ -50,11 +50,16 @@ absl::StatusOr<hs::config::Config> LoadConfigOrDemo(const std::string& path) {
   return hs::config::LoadConfig(path);
 }
 
-int Run(const std::string& config_path, hs::app::RunOptions opts) {
+int Run(const std::string& config_path, hs::app::RunOptions opts, bool no_liquidation_limits) {
   // A file-size limit must fail the journal's write (EFBIG: the journal breaker halts trading and
   // latches), not kill the process mid-group with SIGXFSZ.
   signal(SIGXFSZ, SIG_IGN);
   auto cfg = LoadConfigOrDemo(config_path);
+  if (cfg.ok() && no_liquidation_limits) {
+    // The text itself says it (journaled, so a replay runs without the limits too).
+    const std::string origin = cfg->origin;
+    cfg = hs::config::ParseConfig(hs::config::WithoutLiquidationLimits(cfg->source_text), origin);
+  }
   if (!cfg.ok()) {
     std::fprintf(stderr, "homeostat: config error: %s\n", std::string(cfg.status().message()).c_str());
     return 2;
@@ -227,6 +232,9 @@ int main(int argc, char** argv) {
   run->add_option("--socket", opts.socket_path, "admin socket (overrides [admin].socket)");
   run->add_option("--log", opts.log_path, "log file (overrides [log].path)");
   run->add_option("--ca-file", opts.ca_file, "extra trusted CA certificate (PEM) for TLS venues");
+  bool no_liq = false;
+  run->add_flag("--no-liquidation-limits", no_liq,
+                "run with [risk.liquidation] off: no distance check, no REDUCING, no deleveraging (demos, tests)");
 
   auto* ctl = app.add_subcommand("ctl", "talk to a running engine over its admin socket");
   CtlArgs ctl_args;
@@ -325,7 +333,7 @@ int main(int argc, char** argv) {
     std::fputs(out.c_str(), rc == 2 ? stderr : stdout);
     return rc;
   }
-  if (*run) return Run(config_path, opts);
+  if (*run) return Run(config_path, opts, no_liq);
   if (*ctl) return Ctl(ctl_args);
   if (*verify) return Verify(journal_dir, strict);
   return 2;

@@ -923,6 +923,45 @@ Config Parse(const std::string& text, const std::string& origin, const ParseOpti
 
 }  // namespace
 
+std::string WithoutLiquidationLimits(const std::string& text) {
+  static constexpr std::string_view kLine = "enabled = false  # homeostat run --no-liquidation-limits\n";
+  // Line by line: the [risk.liquidation] header, then its keys until the next table header.
+  std::string out;
+  out.reserve(text.size() + kLine.size() + 24);
+  bool in_table = false;
+  bool found = false;
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t end = text.find('\n', pos);
+    end = end == std::string::npos ? text.size() : end + 1;
+    const std::string_view line(text.data() + pos, end - pos);
+    const size_t first = line.find_first_not_of(" \t");
+    const std::string_view body = first == std::string_view::npos ? std::string_view() : line.substr(first);
+    if (!body.empty() && body.front() == '[') {
+      in_table = body.rfind("[risk.liquidation]", 0) == 0;
+      out.append(line);
+      if (in_table) {
+        if (out.back() != '\n') out.push_back('\n');
+        out.append(kLine);
+        found = true;
+      }
+    } else if (in_table && (body.rfind("enabled", 0) == 0) &&
+               body.substr(7).find_first_not_of(" \t") != std::string_view::npos &&
+               body.substr(7)[body.substr(7).find_first_not_of(" \t")] == '=') {
+      // the table's own `enabled` key: dropped (the line above replaces it)
+    } else {
+      out.append(line);
+    }
+    pos = end;
+  }
+  if (!found) {
+    if (!out.empty() && out.back() != '\n') out.push_back('\n');
+    out.append("\n[risk.liquidation]\n");
+    out.append(kLine);
+  }
+  return out;
+}
+
 absl::StatusOr<Config> ParseConfig(const std::string& text, const std::string& origin, const ParseOptions& options) {
   try {
     return Parse(text, origin, options);

@@ -403,6 +403,11 @@ std::vector<int> AllowedCpus();
 // {} → "none".
 std::string CpuListText(std::vector<int> cpus);
 
+// `homeostat run --no-liquidation-limits`: the same config text with [risk.liquidation]
+// enabled = false (the table's own `enabled` line replaced, or the table added). The flag changes
+// the text, not the parsed struct, so the journal's config records it and replay decides alike.
+std::string WithoutLiquidationLimits(const std::string& text);
+
 // The demo configuration compiled into the binaries (configs/demo.toml).
 const std::string& EmbeddedDemoConfig();
 // Two Binance-format venues, top of book only (configs/bench.toml): the benchmarks' and the

@@ -25,6 +25,9 @@ DecisionCore::DecisionCore(const EngineParams& params, Wiring wiring)
   if (p_.allocation_enabled) {
     allocator_.emplace(p_.allocator);
     rebalancer_.emplace(p_.rebalancer);
+    bool perp = false;
+    for (int v = 0; v < p_.venues; ++v) perp = perp || p_.venue[v].perp;
+    if (p_.basis.enabled && perp) carry_.emplace(p_.basis);
   }
   tel_.venues = p_.venues;
   tel_.instruments = p_.instruments;
@@ -49,6 +52,7 @@ DecisionCore::DecisionCore(const EngineParams& params, Wiring wiring)
   ctx_.daily = &daily_;
   ctx_.drift_sign = allocator_ ? drift_sign_.data() : nullptr;
   ctx_.valuation_asset = p_.valuation_asset;
+  ConfigureMargin();
   breakers_.Apply(&states_);
   CopyRisk();
   InitSnapshots();
@@ -276,6 +280,7 @@ void DecisionCore::CopyOutcomes() noexcept {
 
 void DecisionCore::PublishTelemetry() noexcept {
   RecomputePnl();
+  CopyMargin();
   CopyOutcomes();
   CopyLegs(last_timer_);
   CopyRisk();
@@ -367,7 +372,10 @@ void DecisionCore::OnTimer(Nanos now) noexcept {
   // it with time alone, so each timer input brings them all up to date (recomputing only those
   // whose books changed or whose venues aged out; the rest repeat exactly).
   for (int i = 0; i < p_.instruments; ++i) UpdateReference(InstrumentId{static_cast<uint16_t>(i)}, now);
-  // Breakers next, so that every decision of this timer sees the states they leave.
+  // Liquidation distances (and the REDUCING they impose, applied with the breakers' round) and
+  // forced deleveraging, then the breakers, so that every decision of this timer sees the
+  // states they leave.
+  RunLiquidation(now);
   RunBreakers(now);
   CheckReconciled(now);
   if (rebalancer_ && !draining_ && rebalancer_->Due(now)) RunRebalancer(now);
@@ -396,6 +404,8 @@ void DecisionCore::Handle(const VenueMsg& msg) noexcept {
       if (msg.balance.venue.valid() && msg.balance.venue.value < p_.venues) {
         if (!Reconcile(msg.balance)) break;
         portfolio_.ApplySnapshot(msg.balance);
+        if (p_.venue[msg.balance.venue.value].perp)
+          margin_.SetWallet(msg.balance.venue, portfolio_.free(msg.balance.venue, p_.margin_venue[msg.balance.venue.value].settle));
         VenueView& vv = tel_.venue[msg.balance.venue.value];
         if (msg.balance.asset.valid() && msg.balance.asset.value < p_.assets)
           vv.balances[msg.balance.asset.value] = portfolio_.free(msg.balance.venue, msg.balance.asset);
@@ -406,13 +416,13 @@ void DecisionCore::Handle(const VenueMsg& msg) noexcept {
       margin_.ApplyMark(msg.mark);
       break;
     case VenueMsg::Kind::kPosition:
-      margin_.ApplyPosition(msg.position);
+      OnPosition(msg.position);
       break;
     case VenueMsg::Kind::kMarginAccount:
-      margin_.ApplyAccount(msg.margin);
+      OnMarginAccount(msg.margin);
       break;
     case VenueMsg::Kind::kFunding:
-      margin_.ApplyFunding(msg.funding);
+      OnFunding(msg.funding);
       break;
   }
 }
@@ -696,7 +706,14 @@ bool DecisionCore::SendGroup(OrderIntent* legs, int n) noexcept {
     const InstrumentParams& ip = p_.instrument[leg.instrument.value];
     AssetId reserved_asset;
     Amount reserved;
-    if (leg.side == Side::kBuy) {
+    if (ip.perp) {
+      // A perpetual order holds initial margin in the settle asset, not the notional; a
+      // reduce-only one holds nothing (it can only release margin).
+      reserved_asset = ip.quote;
+      reserved = leg.reduce_only ? Amount::Zero()
+                                 : margin::InitialMargin(MulNotional(leg.limit_px, leg.qty, Rounding::kCeil),
+                                                         p_.margin_venue[leg.venue.value].leverage);
+    } else if (leg.side == Side::kBuy) {
       reserved_asset = ip.quote;
       reserved = AmountFromNotional(
           MulNotional(NetBuyCost(leg.limit_px, p_.venue[leg.venue.value].taker_fee), leg.qty, Rounding::kCeil));
@@ -798,6 +815,7 @@ void DecisionCore::OnBreakerEvent(const risk::BreakerEvent& e) noexcept {
 void DecisionCore::ApplyStates(Nanos now, const ControlCommand* cmd, journal::StateChangeResult result) noexcept {
   states_changed_ = false;
   breakers_.Apply(&states_);
+  RaiseMarginStates();
   tel_.killed = states_.killed();
   tel_.global_state = static_cast<uint8_t>(states_.global());
   journal::StateChange sc;
@@ -919,6 +937,7 @@ void DecisionCore::RunRebalancer(Nanos now) noexcept {
   // Holdings valued in the valuation asset (the last valid reference: a stale one still values,
   // but the rebalancer sends nothing on an instrument whose reference is not valid now).
   valuation_.NavInto(portfolio_, p_.venues, p_.assets, &nav_);
+  AddPerpHoldings(&nav_);
   if (!nav_.complete) {
     // An asset held but never priced: the weights would be wrong; wait for its reference.
     ++tel_.allocation.unpriced_runs;
@@ -927,6 +946,7 @@ void DecisionCore::RunRebalancer(Nanos now) noexcept {
   }
   Holdings h;
   h.value = nav_.venue_value;
+  ExcludeCarry(&h);
   allocator_->Evaluate(h);
   // REDUCING admits a rebalance order that moves its asset toward the target: the gate reads the
   // drift's sign from this evaluation, the one the orders below are planned on.
@@ -941,6 +961,7 @@ void DecisionCore::RunRebalancer(Nanos now) noexcept {
   view.books = &books_;
   view.reference = &reference_;
   view.portfolio = &portfolio_;
+  view.margin = ctx_.margin;
   for (int v = 0; v < p_.venues; ++v) view.can_trade[v] = CanSend(VenueId{static_cast<uint8_t>(v)});
   PlannedOrder planned[Rebalancer::kMaxPlanned];
   const int n = rebalancer_->Plan(view, now, planned, Rebalancer::kMaxPlanned);
@@ -969,6 +990,7 @@ void DecisionCore::RunRebalancer(Nanos now) noexcept {
     }
     k += legs_n;
   }
+  if (carry_ && carry_->Due(now)) RunCarry(view, now);
   CopyAllocation();
 }
 
@@ -1012,6 +1034,7 @@ void DecisionCore::CloseOrder(TrackedOrder& o, ExecKind last, Nanos now) noexcep
   const bool resting = o.tif == TimeInForce::kGtc;
   const VenueId venue = o.venue;
   const InstrumentId instrument = o.instrument;
+  if (o.purpose == OrderPurpose::kDeleverage) delever_.OnDone(venue, instrument);
   const GroupEnd end = orders_.Close(o, last);
   if (resting) UpdateResting(venue, instrument);
   if (repair) {
@@ -1118,6 +1141,11 @@ void DecisionCore::OnExec(const ExecReport& ex, Nanos now) noexcept {
   if (apply) {
     const ExecReport& f = *fx;  // the adjusted report for an adopted order
     const InstrumentParams& ip = p_.instrument[o->instrument.value];
+    if (o->purpose == OrderPurpose::kCarry && carry_) carry_->OnFill(ip.base, o->venue, ip.perp, o->side, f.fill_qty);
+    if (ip.perp) {
+      OnPerpFill(*o, f);
+      orders_.AddFill(*o, f.fill_qty, f.fill_quote, f.fee);
+    } else {
     portfolio_.ApplyFill(o->venue, ip.base, ip.quote, o->side, f.fill_qty, f.fill_quote, f.fee_asset, f.fee);
     orders_.AddFill(*o, f.fill_qty, f.fill_quote, f.fee);
     VenueView& vv = tel_.venue[o->venue.value];
@@ -1132,6 +1160,7 @@ void DecisionCore::OnExec(const ExecReport& ex, Nanos now) noexcept {
       vv.balances[f.fee_asset.value] = portfolio_.free(o->venue, f.fee_asset);
       ledger_.OnFee(f.fee_asset, f.fee, valuation_.Value(f.fee_asset, f.fee, Rounding::kCeil));
       tel_.fees_quote = ledger_.fees_valuation();
+    }
     }
   }
   // kUnknown keeps the reservation: the order may exist until reconciled.
@@ -1175,12 +1204,25 @@ void DecisionCore::RecomputePnl() noexcept {
     if (!gap.is_zero()) ledger_.MarkStart(aid, gap, valuation_.PriceOf(aid));
   }
   valuation_.NavInto(portfolio_, p_.venues, p_.assets, &nav_);
+  AddPerpHoldings(&nav_);
   tel_.nav = nav_.nav;
   tel_.nav_stale = nav_.stale;
   tel_.nav_complete = nav_.complete;
   tel_.realized_pnl = ledger_.realized_total();
   tel_.unrealized_pnl = ledger_.UnrealizedTotal(valuation_, p_.assets);
   tel_.fees_quote = ledger_.fees_valuation();
+  // Perpetuals: realized on reductions, funding, and unrealized on mark (their fees are in the
+  // ledger's already).
+  for (int v = 0; v < p_.venues; ++v) {
+    if (!p_.venue[v].perp) continue;
+    const VenueId vid{static_cast<uint8_t>(v)};
+    for (int i = 0; i < p_.instruments; ++i) {
+      const margin::PerpPosition& pp = margin_.position(vid, InstrumentId{static_cast<uint16_t>(i)});
+      tel_.realized_pnl += pp.realized + pp.funding;
+      if (!pp.size.is_zero() && pp.mark.is_positive())
+        tel_.unrealized_pnl += margin::UnrealizedPnl(pp.size, pp.entry, pp.mark);
+    }
+  }
   tel_.pnl_quote = tel_.realized_pnl + tel_.unrealized_pnl - tel_.fees_quote;
 }
 

@@ -29,6 +29,7 @@
 #include "core/base/ids.h"
 #include "core/engine/arbitrage.h"
 #include "core/engine/arbitrage_lean.h"
+#include "core/engine/basis_carry.h"
 #include "core/engine/book_cache.h"
 #include "core/engine/breaker_feeds.h"
 #include "core/engine/engine_params.h"
@@ -49,6 +50,7 @@
 #include "core/runtime/kill_switch.h"
 #include "core/runtime/spsc_ring.h"
 #include "risk/breakers.h"
+#include "risk/deleverage.h"
 #include "risk/pre_trade.h"
 #include "risk/throttles.h"
 #include "risk/trading_state.h"
@@ -204,6 +206,7 @@ class DecisionCore final : private risk::BreakerEventSink {
   NavReport nav_{};
   std::optional<Allocator> allocator_;    // with [allocation]
   std::optional<Rebalancer> rebalancer_;
+  std::optional<BasisCarry> carry_;       // with [allocation.basis] and a perpetual venue
   // [instrument][buy venue][sell venue]
   std::array<std::array<std::array<Nanos, kMaxVenues>, kMaxVenues>, kMaxInstruments> cooldown_until_{};
   // Per ordered pair: the crossed-market episode under way (0 = none) and what happened in it.
@@ -237,6 +240,24 @@ class DecisionCore final : private risk::BreakerEventSink {
   std::array<uint64_t, kMaxVenues> integrity_events_{};  // gaps + checksum failures + resyncs per venue
   std::array<bool, kMaxVenues * kMaxInstruments> lists_{};
   std::array<Nanos, kMaxVenues> oldest_unknown_{};
+  // Perpetuals (decision_core_margin.cc).
+  void ConfigureMargin();
+  void OnPerpFill(const TrackedOrder& o, const ExecReport& f) noexcept;
+  void OnFunding(const FundingPayment& f) noexcept;
+  void OnPosition(const PositionUpdate& u) noexcept;
+  void OnMarginAccount(const MarginAccountUpdate& a) noexcept;
+  // On each timer: distances, the REDUCING they impose (a change runs ApplyStates) and the
+  // deleveraging orders.
+  void RunLiquidation(Nanos now) noexcept;
+  void RaiseMarginStates() noexcept;  // after every breakers_.Apply: the liquidation REDUCING layer
+  void AddPerpHoldings(NavReport* nav) const noexcept;
+  // The carried value off the allocator's holdings (basis_carry.h), and the carry's run.
+  void ExcludeCarry(Holdings* h) const noexcept;
+  void RunCarry(const RebalanceView& view, Nanos now) noexcept;
+  void CopyMargin() noexcept;
+  risk::Deleverager delever_;
+  std::array<bool, kMaxVenues> liq_reducing_{};  // the venue is below reduce_distance
+  std::array<bool, kMaxVenues> liq_pending_{};   // a liquidation was reported: adopt the next wallet
   // Durability.
   void StartSession(Nanos wall_time) noexcept;
   void CheckReconciled(Nanos now) noexcept;

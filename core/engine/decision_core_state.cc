@@ -16,7 +16,7 @@ namespace hs::engine {
 // size here.
 #define HS_SNAPSHOT_SIZE(T, n) \
   static_assert(sizeof(T) == (n), #T " changed: update its Persist and bump snapshot::kSnapshotLayout")
-HS_SNAPSHOT_SIZE(DecisionCore, 1402256);
+HS_SNAPSHOT_SIZE(DecisionCore, 1490152);
 HS_SNAPSHOT_SIZE(margin::MarginBook, 100272);
 HS_SNAPSHOT_SIZE(margin::PerpPosition, 80);
 HS_SNAPSHOT_SIZE(Portfolio, 41488);
@@ -39,7 +39,11 @@ HS_SNAPSHOT_SIZE(Rebalancer, 152);
 HS_SNAPSHOT_SIZE(RebalanceCounters, 72);
 HS_SNAPSHOT_SIZE(AllocationStats, 2608);
 HS_SNAPSHOT_SIZE(BreakerFeeds, 53048);
-HS_SNAPSHOT_SIZE(CoreTelemetry, 117224);
+HS_SNAPSHOT_SIZE(CoreTelemetry, 183488);
+HS_SNAPSHOT_SIZE(MarginView, 4136);
+HS_SNAPSHOT_SIZE(PerpView, 64);
+HS_SNAPSHOT_SIZE(MarginCounters, 88);
+HS_SNAPSHOT_SIZE(risk::Deleverager, 2904);
 HS_SNAPSHOT_SIZE(BookView, 48);
 HS_SNAPSHOT_SIZE(VenueView, 3656);
 HS_SNAPSHOT_SIZE(CoreCounters, 424);
@@ -115,6 +119,12 @@ void DecisionCore::Persist(Ar& ar) {
   ar(recon_pending_);
   ar(journal_backlog_);
   ar(intent_backlog_);
+  // Perpetuals: deleveraging and the liquidation REDUCING layer.
+  ar(delever_);
+  ar.Shape(carry_.has_value(), "basis carry");
+  if (carry_) ar(*carry_);
+  ar(liq_reducing_);
+  ar(liq_pending_);
 }
 
 void DecisionCore::SaveState(std::string* out) const {

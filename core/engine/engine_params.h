@@ -9,10 +9,12 @@
 #include "core/base/fixed_point.h"
 #include "core/base/ids.h"
 #include "core/engine/allocator.h"
+#include "core/engine/basis_params.h"
 #include "core/engine/breaker_feeds.h"
 #include "core/engine/leg_risk_params.h"
 #include "core/engine/rebalancer_params.h"
 #include "core/engine/reference_price.h"
+#include "core/margin/margin_book.h"
 #include "risk/breakers.h"
 #include "risk/limits.h"
 
@@ -24,6 +26,7 @@ struct InstrumentParams {
   Price tick;
   Qty lot;
   Notional min_notional;
+  bool perp = false;  // a linear perpetual: fills move a position on the margin book, not balances
 };
 
 struct VenueParams {
@@ -32,6 +35,7 @@ struct VenueParams {
   Rate taker_fee;
   std::array<bool, kMaxInstruments> lists{};  // venue lists this instrument
   std::array<Qty, kMaxInstruments> lot{};     // venue lot per instrument
+  bool perp = false;  // a margin account trading perpetuals (issue 15)
 };
 
 struct EngineParams {
@@ -59,6 +63,7 @@ struct EngineParams {
   bool allocation_enabled = false;
   AllocatorParams allocator;
   RebalancerParams rebalancer;
+  BasisParams basis;          // [allocation.basis]: cash and carry (off unless enabled)
   risk::Limits limits;        // the pre-trade gate's ([risk])
   risk::BreakerParams breakers;  // [risk.breakers.*]
   VolSpikeParams vol_spike;      // [risk.breakers.vol_spike] measurement
@@ -71,6 +76,13 @@ struct EngineParams {
   Nanos reconcile_timeout = Nanos::FromMillis(30'000);
   // Telemetry is published every this many kTimer inputs (and after each operator command).
   int telemetry_every_timers = 5;
+  // Perpetuals (issue 15): the margin book's parameters, per venue and instrument, and how far
+  // a venue's pushed liquidation price may be from the engine's own before it is counted.
+  std::array<margin::VenueParams, kMaxVenues> margin_venue{};
+  std::array<margin::InstrumentParams, kMaxInstruments> margin_instrument{};
+  Rate liq_tolerance = Rate::FromRaw(200'000);
+  // Per asset, the perpetual whose base it is (Invalid(): none).
+  std::array<InstrumentId, kMaxAssets> perp_instrument{};
 };
 
 }  // namespace hs::engine

@@ -21,6 +21,12 @@ void Portfolio::Move(int v, int a, Amount delta) noexcept {
   if (known_[v]) position_[a] += delta;
 }
 
+void Portfolio::Credit(VenueId v, AssetId a, Amount delta) noexcept {
+  if (!v.valid() || v.value >= kMaxVenues || !a.valid() || a.value >= kMaxAssets) return;
+  free_[v.value][a.value] += delta;
+  Move(v.value, a.value, delta);
+}
+
 void Portfolio::ApplyFill(VenueId v, AssetId base, AssetId quote, Side side, Qty qty, Amount quote_amount,
                           AssetId fee_asset, Amount fee) noexcept {
   if (!v.valid() || v.value >= kMaxVenues || !base.valid() || base.value >= kMaxAssets || !quote.valid() ||

@@ -55,6 +55,10 @@ class Portfolio {
     if (reserved_[v.value][a.value].is_negative()) reserved_[v.value][a.value] = Amount::Zero();
   }
 
+  // Cash moved on venue v without a trade: a perpetual's realized PnL less its fee, funding
+  // (issue 15). delta > 0 credits free.
+  void Credit(VenueId v, AssetId a, Amount delta) noexcept;
+
   // A fill of `qty` base for `quote` on venue v; fee charged in fee_asset.
   void ApplyFill(VenueId v, AssetId base, AssetId quote, Side side, Qty qty, Amount quote_amount, AssetId fee_asset,
                  Amount fee) noexcept;

@@ -15,6 +15,35 @@ Amount AbsAmount(Amount a) noexcept { return a.is_negative() ? -a : a; }
 // Notional of an Amount of the valuation asset (same 10^-9 scale).
 Notional AsNotional(Amount a) noexcept { return NotionalFromAmount(a); }
 
+// The instrument that holds asset `a` on venue `vi`: its perpetual on a perpetual venue, else the
+// spot pair against the valuation asset (`spot`). Invalid(): the venue cannot hold it.
+InstrumentId InstrumentOn(const EngineParams& ep, int vi, AssetId a, InstrumentId spot) noexcept {
+  return ep.venue[vi].perp ? ep.perp_instrument[a.value] : spot;
+}
+
+// What a venue's balances let one order trade, as notional at `ref`. Spot: quote to buy with
+// (the fee and max_cost kept back), base to sell. A perpetual: what reduces the open position,
+// plus what the margin opens (available settle × leverage, fee and max_cost kept back).
+Notional Capacity(const RebalanceView& v, const EngineParams& ep, int vi, InstrumentId inst, Side side, Price ref,
+                  Rate max_cost) noexcept {
+  const VenueId ven{static_cast<uint8_t>(vi)};
+  const VenueParams& vp = ep.venue[vi];
+  const InstrumentParams& ip = ep.instrument[inst.value];
+  const Rate keep = Rate::FromRaw(Rate::kScale - vp.taker_fee.raw() - max_cost.raw());
+  const Notional quote = MulRate(AsNotional(v.portfolio->available(ven, ip.quote)), keep, Rounding::kFloor);
+  if (!ip.perp) {
+    if (side == Side::kBuy) return quote;
+    return MulNotional(ref, QtyFromAmount(v.portfolio->available(ven, ip.base), Rounding::kFloor), Rounding::kFloor);
+  }
+  Notional cap = Notional::FromRaw(fp_internal::Saturate(
+      fp_internal::Div(static_cast<Int128>(quote.raw()) * ep.margin_venue[vi].leverage.raw(), kRateOne, Rounding::kFloor)));
+  if (v.margin != nullptr) {
+    const Qty size = v.margin->position(ven, inst).size;
+    if (margin::Reduces(size, side)) cap += MulNotional(ref, size.is_negative() ? -size : size, Rounding::kFloor);
+  }
+  return cap;
+}
+
 Qty QtyAtRef(Notional n, Price ref, Qty lot) noexcept {
   if (!ref.is_positive() || !lot.is_positive()) return Qty::Zero();
   return FloorToLot(QtyForNotional(n, ref, Rounding::kFloor), lot);
@@ -121,7 +150,7 @@ int Rebalancer::Plan(const RebalanceView& v, Nanos now, PlannedOrder* out, int c
     const AssetId a{static_cast<uint16_t>(ai)};
     if (a == ep.valuation_asset) continue;  // moved by the other assets' trades
     const InstrumentId inst = ep.valuation_instrument[ai];
-    if (!inst.valid()) continue;
+    if (!inst.valid()) continue;  // (a perpetual's base is valued through its spot pair)
     if (!al.in_band(a)) {
       if (PlanAsset(v, a, inst, now, &out[n])) ++n;
     } else if (al.venues_out_of_band() > 0) {
@@ -142,16 +171,10 @@ bool Rebalancer::PlanAsset(const RebalanceView& v, AssetId a, InstrumentId inst,
     ++counters_.waiting_small;
     return false;
   }
-  if (!v.reference->valid(inst)) {
-    ++counters_.skipped_no_reference;
-    return false;
-  }
   if (pace_budget_ < p_.min_trade) {
     ++counters_.skipped_pace;
     return false;
   }
-  const Price ref = v.reference->value(inst);
-  const InstrumentParams& ip = ep.instrument[inst.value];
   Notional want = AsNotional(AbsAmount(corr));
   if (side == Side::kBuy) {
     // What a buy costs leaves NAV: buying X at an all-in cost c moves the weight to
@@ -164,34 +187,31 @@ bool Rebalancer::PlanAsset(const RebalanceView& v, AssetId a, InstrumentId inst,
   }
   want = Min(want, Min(p_.max_trade, pace_budget_));
 
-  // Candidates: every venue that can trade the instrument now; the best by venue drift
-  // (sell where most over its share, buy where most under), then by cost.
+  // Candidates: every venue that can trade the asset now (its spot pair, or on a perpetual venue
+  // its perpetual); the best by venue drift (sell where most over its share, buy where most
+  // under), then by cost.
   bool found = false;
   bool any_venue = false;
+  bool any_reference = false;
   bool cost_cut = false;
   PlannedOrder best{};
   Rate best_drift;
   for (int vi = 0; vi < ep.venues; ++vi) {
     const VenueId ven{static_cast<uint8_t>(vi)};
     const VenueParams& vp = ep.venue[vi];
-    if (!vp.trading || !vp.lists[inst.value] || !v.can_trade[vi]) continue;
-    if (!v.books->Fresh(ven, inst, now, p_.max_book_age)) continue;
+    const InstrumentId vinst = InstrumentOn(ep, vi, a, inst);
+    if (!vinst.valid() || !vp.trading || !vp.lists[vinst.value] || !v.can_trade[vi]) continue;
+    if (!v.books->Fresh(ven, vinst, now, p_.max_book_age)) continue;
     any_venue = true;
-    // What the venue's balance allows: quote to buy with (fee included), base to sell.
-    Notional cap = want;
-    if (side == Side::kBuy) {
-      const Amount quote = v.portfolio->available(ven, ip.quote);
-      const Notional spend = MulRate(AsNotional(quote), Rate::FromRaw(Rate::kScale - vp.taker_fee.raw() - p_.max_cost.raw()),
-                                     Rounding::kFloor);
-      cap = Min(cap, spend);
-    } else {
-      const Qty base = QtyFromAmount(v.portfolio->available(ven, ip.base), Rounding::kFloor);
-      cap = Min(cap, MulNotional(ref, base, Rounding::kFloor));
-    }
-    const Qty lot = vp.lot[inst.value].is_positive() ? vp.lot[inst.value] : ip.lot;
+    if (!v.reference->valid(vinst)) continue;
+    any_reference = true;
+    const Price ref = v.reference->value(vinst);
+    const InstrumentParams& ip = ep.instrument[vinst.value];
+    const Notional cap = Min(want, Capacity(v, ep, vi, vinst, side, ref, p_.max_cost));
+    const Qty lot = vp.lot[vinst.value].is_positive() ? vp.lot[vinst.value] : ip.lot;
     const Qty qty = QtyAtRef(cap, ref, lot);
     if (!qty.is_positive()) continue;
-    const BookTop& top = v.books->at(ven, inst).top;
+    const BookTop& top = v.books->at(ven, vinst).top;
     const CostWalk w = side == Side::kBuy ? WalkForCost(side, top.asks, top.ask_count, qty, ref, vp.taker_fee, p_.max_cost, lot)
                                           : WalkForCost(side, top.bids, top.bid_count, qty, ref, vp.taker_fee, p_.max_cost, lot);
     cost_cut = cost_cut || w.cost_limited;
@@ -202,7 +222,11 @@ bool Rebalancer::PlanAsset(const RebalanceView& v, AssetId a, InstrumentId inst,
     if (found && (drift < best_drift || (drift == best_drift && w.cost >= best.cost))) continue;
     found = true;
     best_drift = drift;
-    best = PlannedOrder{ven, inst, side, w.qty, w.limit, notional, w.cost, false};
+    best = PlannedOrder{ven, vinst, side, w.qty, w.limit, notional, w.cost, false};
+  }
+  if (!found && any_venue && !any_reference) {
+    ++counters_.skipped_no_reference;
+    return false;
   }
   if (!found) {
     if (!any_venue) {
@@ -229,20 +253,25 @@ bool Rebalancer::PlanVenuePair(const RebalanceView& v, AssetId a, InstrumentId i
   for (int vi = 0; vi < ep.venues; ++vi) {
     const VenueId ven{static_cast<uint8_t>(vi)};
     const VenueParams& vp = ep.venue[vi];
-    if (!vp.trading || !vp.lists[inst.value] || !v.can_trade[vi]) continue;
-    if (!v.books->Fresh(ven, inst, now, p_.max_book_age)) continue;
+    const InstrumentId vinst = InstrumentOn(ep, vi, a, inst);
+    if (!vinst.valid() || !vp.trading || !vp.lists[vinst.value] || !v.can_trade[vi]) continue;
+    if (!v.books->Fresh(ven, vinst, now, p_.max_book_age)) continue;
     const Amount c = al.venue_correction(a, ven);
     if (c.is_negative() && (heavy < 0 || c < al.venue_correction(a, VenueId{static_cast<uint8_t>(heavy)}))) heavy = vi;
     if (c.is_positive() && (light < 0 || c > al.venue_correction(a, VenueId{static_cast<uint8_t>(light)}))) light = vi;
   }
   if (heavy < 0 || light < 0) return false;
   const VenueId hv{static_cast<uint8_t>(heavy)}, lv{static_cast<uint8_t>(light)};
+  // The legs' instruments: the same spot pair, or a perpetual on a perpetual venue (moving
+  // exposure between spot and perpetual is a venue rebalance too).
+  const InstrumentId hinst = InstrumentOn(ep, heavy, a, inst);
+  const InstrumentId linst = InstrumentOn(ep, light, a, inst);
   const Notional move = Min(AsNotional(AbsAmount(al.venue_correction(a, hv))), AsNotional(al.venue_correction(a, lv)));
   if (move < p_.min_trade) {
     ++counters_.waiting_small;
     return false;
   }
-  if (!v.reference->valid(inst)) {
+  if (!v.reference->valid(hinst) || !v.reference->valid(linst)) {
     ++counters_.skipped_no_reference;
     return false;
   }
@@ -250,26 +279,26 @@ bool Rebalancer::PlanVenuePair(const RebalanceView& v, AssetId a, InstrumentId i
     ++counters_.skipped_pace;
     return false;
   }
-  const Price ref = v.reference->value(inst);
-  const InstrumentParams& ip = ep.instrument[inst.value];
+  const Price href = v.reference->value(hinst);
+  const Price lref = v.reference->value(linst);
+  const Price ref = Max(href, lref);  // sizes the pair: the dearer leg's notional stays within want
+  const InstrumentParams& hip = ep.instrument[hinst.value];
+  const InstrumentParams& lip = ep.instrument[linst.value];
   const VenueParams& hp = ep.venue[heavy];
   const VenueParams& lp = ep.venue[light];
   Notional want = Min(move, Min(p_.max_trade, pace_budget_));
-  // Balances: base to sell on the heavy venue, quote to buy with on the light one.
-  const Qty base = QtyFromAmount(v.portfolio->available(hv, ip.base), Rounding::kFloor);
-  want = Min(want, MulNotional(ref, base, Rounding::kFloor));
-  const Notional spend = MulRate(AsNotional(v.portfolio->available(lv, ip.quote)),
-                                 Rate::FromRaw(Rate::kScale - lp.taker_fee.raw() - p_.max_cost.raw()), Rounding::kFloor);
-  want = Min(want, spend);
-  const Qty lot = Max(hp.lot[inst.value].is_positive() ? hp.lot[inst.value] : ip.lot,
-                      lp.lot[inst.value].is_positive() ? lp.lot[inst.value] : ip.lot);
+  // What each venue allows: selling on the heavy one, buying on the light one.
+  want = Min(want, Capacity(v, ep, heavy, hinst, Side::kSell, href, p_.max_cost));
+  want = Min(want, Capacity(v, ep, light, linst, Side::kBuy, lref, p_.max_cost));
+  const Qty lot = Max(hp.lot[hinst.value].is_positive() ? hp.lot[hinst.value] : hip.lot,
+                      lp.lot[linst.value].is_positive() ? lp.lot[linst.value] : lip.lot);
   Qty qty = QtyAtRef(want, ref, lot);
-  const BookTop& ht = v.books->at(hv, inst).top;
-  const BookTop& lt = v.books->at(lv, inst).top;
+  const BookTop& ht = v.books->at(hv, hinst).top;
+  const BookTop& lt = v.books->at(lv, linst).top;
   // Each leg within max_cost, then the pair's total within it: shrink by halves until it fits.
   for (int attempt = 0; attempt < 24 && qty.is_positive(); ++attempt) {
-    const CostWalk sell = WalkForCost(Side::kSell, ht.bids, ht.bid_count, qty, ref, hp.taker_fee, p_.max_cost, lot);
-    const CostWalk buy = WalkForCost(Side::kBuy, lt.asks, lt.ask_count, qty, ref, lp.taker_fee, p_.max_cost, lot);
+    const CostWalk sell = WalkForCost(Side::kSell, ht.bids, ht.bid_count, qty, href, hp.taker_fee, p_.max_cost, lot);
+    const CostWalk buy = WalkForCost(Side::kBuy, lt.asks, lt.ask_count, qty, lref, lp.taker_fee, p_.max_cost, lot);
     const Qty both = Min(sell.qty, buy.qty);
     if (!both.is_positive() || MulNotional(ref, both, Rounding::kFloor) < p_.min_trade) {
       if (sell.cost_limited || buy.cost_limited) {
@@ -287,13 +316,17 @@ bool Rebalancer::PlanVenuePair(const RebalanceView& v, AssetId a, InstrumentId i
       qty = FloorToLot(Qty::FromRaw(qty.raw() / 2), lot);
       continue;
     }
-    if (!NotionalAtLeast(sell.limit, qty, ip.min_notional) || !NotionalAtLeast(buy.limit, qty, ip.min_notional)) {
+    if (!NotionalAtLeast(sell.limit, qty, hip.min_notional) || !NotionalAtLeast(buy.limit, qty, lip.min_notional)) {
       ++counters_.skipped_depth;
       return false;
     }
     const Notional notional = MulNotional(ref, qty, Rounding::kFloor);
-    out[0] = PlannedOrder{hv, inst, Side::kSell, qty, sell.limit, notional, sell.cost, true};
-    out[1] = PlannedOrder{lv, inst, Side::kBuy, qty, buy.limit, notional, buy.cost, false};
+    // Legs on one instrument form a group (the leg tracker repairs a pair that filled unevenly);
+    // a spot leg and a perpetual leg go as two orders: an uneven outcome is exposure the
+    // allocator sees at its next run, and corrects.
+    out[0] = PlannedOrder{hv, hinst, Side::kSell, qty, sell.limit, MulNotional(href, qty, Rounding::kFloor), sell.cost,
+                          hinst == linst};
+    out[1] = PlannedOrder{lv, linst, Side::kBuy, qty, buy.limit, MulNotional(lref, qty, Rounding::kFloor), buy.cost, false};
     pace_budget_ -= notional;
     counters_.notional += notional;
     return true;

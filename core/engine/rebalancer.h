@@ -37,6 +37,7 @@
 #include "core/engine/rebalancer_params.h"
 #include "core/engine/portfolio.h"
 #include "core/engine/reference_price.h"
+#include "core/margin/margin_book.h"
 #include "core/messages/messages.h"
 
 namespace hs::engine {
@@ -88,6 +89,10 @@ struct RebalanceView {
   const BookCache* books = nullptr;
   const ReferencePrice* reference = nullptr;
   const Portfolio* portfolio = nullptr;
+  // Perpetual positions (issue 15); nullptr when no venue trades perpetuals. On a perpetual
+  // venue the rebalancer trades the asset's perpetual (EngineParams::perp_instrument) instead of
+  // its spot pair, sized by margin (available settle × leverage) plus what reduces the position.
+  const margin::MarginBook* margin = nullptr;
   std::array<bool, kMaxVenues> can_trade{};  // connected, balances known, trading state allows
 };
 

@@ -295,6 +295,58 @@ struct PositionView {
   Amount value;         // position at the reference (valuation asset)
 };
 
+// Perpetuals and margin (issue 15): one venue's margin account as the engine computes it, and per
+// instrument its position. Distances are margin_math.h Distance/CrossDistance (1 = none at risk).
+struct PerpView {
+  Qty size;          // signed base units
+  Price entry;
+  Price mark;
+  Price liq;         // the engine's own liquidation price (zero: none)
+  Price venue_liq;   // the venue's pushed one (zero: none)
+  Amount upl;
+  Amount funding;    // cumulative, received (+) / paid (−)
+  Rate distance;
+};
+struct MarginView {
+  bool perp = false;
+  bool deleveraging = false;
+  uint8_t mode = 0;  // MarginMode
+  Amount wallet;
+  Amount equity;
+  Amount maint_margin;
+  Rate distance;     // the venue's (smallest position's, or the cross account's)
+  std::array<PerpView, kMaxInstruments> positions{};
+
+  template <class Ar>
+  void Persist(Ar& ar) {
+    ar(perp);
+    ar(deleveraging);
+    ar(mode);
+    ar(wallet);
+    ar(equity);
+    ar(maint_margin);
+    ar(distance);
+    ar(positions);
+  }
+};
+struct MarginCounters {
+  Rate min_distance = Rate::FromUnits(1);  // the smallest venue distance seen with a position open
+  uint64_t liquidations = 0;               // positions the venues reported liquidated
+  uint64_t liq_mismatches = 0;             // venue liquidation price beyond tolerance of the engine's
+  uint64_t size_mismatches = 0;            // venue position size different from the engine's fills
+  Rate worst_liq_gap;                      // largest |venue − engine| liquidation price / mark seen
+  uint64_t funding_payments = 0;
+  Amount funding_total;                    // received (+) / paid (−), settle asset
+  uint64_t delever_orders = 0;
+  Notional delever_notional;
+  uint64_t delever_refused = 0;            // deleveraging orders the gate or the rings refused
+  uint64_t reducing_rounds = 0;            // breaker rounds in which a venue was REDUCING for distance
+  // Cash and carry ([allocation.basis]).
+  uint64_t carry_entries = 0;
+  uint64_t carry_exits = 0;
+  Notional carry_value;                    // carried now (spot long = perpetual short), at the reference
+};
+
 // The pre-trade gate's use of its limits: what `ctl limits` shows beside the configured values.
 struct RiskUsageView {
   std::array<uint64_t, risk::kVerdicts> rejects_by_check{};  // by risk::Verdict (index 0 unused)
@@ -332,6 +384,8 @@ struct CoreTelemetry {
   std::array<Price, kMaxInstruments> reference{};  // the oracle's last valid value per instrument
   std::array<bool, kMaxInstruments> reference_valid{};  // false: no quorum now (the value is stale)
   std::array<VenueView, kMaxVenues> venue{};
+  std::array<MarginView, kMaxVenues> margin{};
+  MarginCounters margin_counters;
   AllocationView allocation;
   // Leg risk (LegTracker): repairs open now, their residual at the references (in each
   // instrument's quote) and the oldest one's age at the last timer; what repairs did so far.
@@ -382,6 +436,8 @@ struct CoreTelemetry {
     ar(reference);
     ar(reference_valid);
     ar(venue);
+    ar(margin);
+    ar(margin_counters);
     ar(allocation);
     ar(open_repairs);
     ar(residual_notional);

@@ -52,6 +52,7 @@ FillResult MarginBook::ApplyFill(VenueId v, InstrumentId i, Side side, Qty qty, 
 void MarginBook::ApplyMark(const MarkUpdate& m) noexcept {
   if (!perp(m.venue, m.instrument)) return;
   if ((m.fields & MarkUpdate::kMark) != 0 && m.mark_px.is_positive()) pos_[m.venue.value][m.instrument.value].mark = m.mark_px;
+  if ((m.fields & MarkUpdate::kFunding) != 0) funding_rate_[m.venue.value][m.instrument.value] = m.funding_rate;
 }
 
 void MarginBook::ApplyFunding(const FundingPayment& f) noexcept {
@@ -127,6 +128,15 @@ Amount MarginBook::maint_margin(VenueId v) const noexcept {
   return sum;
 }
 
+Notional MarginBook::gross_notional(VenueId v) const noexcept {
+  Notional sum;
+  for (int i = 0; i < instrument_count_; ++i) {
+    const PerpPosition& p = pos_[v.value][i];
+    if (!p.size.is_zero()) sum += PositionValue(p.size, p.mark.is_positive() ? p.mark : p.entry);
+  }
+  return sum;
+}
+
 Price MarginBook::LiquidationPrice(VenueId v, InstrumentId i) const noexcept {
   if (!perp(v, i)) return Price::Zero();
   const PerpPosition& p = pos_[v.value][i.value];
@@ -145,7 +155,7 @@ Rate MarginBook::Distance(VenueId v, InstrumentId i) const noexcept {
   if (!perp(v, i)) return Rate::FromUnits(1);
   const PerpPosition& p = pos_[v.value][i.value];
   if (p.size.is_zero() || !p.mark.is_positive()) return Rate::FromUnits(1);
-  if (venue_[v.value].mode == MarginMode::kCross) return CrossDistance(equity(v), maint_margin(v));
+  if (venue_[v.value].mode == MarginMode::kCross) return CrossDistance(equity(v), maint_margin(v), gross_notional(v));
   return margin::Distance(p.size, p.mark, LiquidationPrice(v, i));
 }
 
@@ -155,7 +165,7 @@ Rate MarginBook::VenueDistance(VenueId v) const noexcept {
     bool any = false;
     for (int i = 0; i < instrument_count_; ++i)
       any = any || (!pos_[v.value][i].size.is_zero() && pos_[v.value][i].mark.is_positive());
-    return any ? CrossDistance(equity(v), maint_margin(v)) : Rate::FromUnits(1);
+    return any ? CrossDistance(equity(v), maint_margin(v), gross_notional(v)) : Rate::FromUnits(1);
   }
   Rate d = Rate::FromUnits(1);
   for (int i = 0; i < instrument_count_; ++i) {
@@ -185,13 +195,20 @@ Rate MarginBook::DistanceAfter(VenueId v, InstrumentId i, Side side, Qty qty, Pr
     return margin::Distance(r.size, mark, margin::LiquidationPrice(vp.rule, pos, tiers, vp.taker_fee));
   }
   // Cross: equity after = wallet + realized + every position's PnL at mark with this one replaced;
-  // MM after = every position's MM with this one replaced.
-  const Amount old_upl = p.size.is_zero() ? Amount::Zero() : UnrealizedPnl(p.size, p.entry, mark);
+  // MM after = every position's MM with this one replaced. This position's old terms are taken
+  // out exactly as equity() and maint_margin() put them in (no PnL without a mark, MM at entry
+  // without one), so a position with no mark yet is not taken out at the order's price.
+  const Amount old_upl =
+      p.size.is_zero() || !p.mark.is_positive() ? Amount::Zero() : UnrealizedPnl(p.size, p.entry, p.mark);
   const Amount new_upl = r.size.is_zero() ? Amount::Zero() : UnrealizedPnl(r.size, r.entry, mark);
   const Amount eq = equity(v) - old_upl + new_upl + r.realized;
-  const Amount old_mm = p.size.is_zero() ? Amount::Zero() : MaintenanceMargin(tiers, PositionValue(p.size, mark));
-  const Amount new_mm = r.size.is_zero() ? Amount::Zero() : MaintenanceMargin(tiers, PositionValue(r.size, mark));
-  return CrossDistance(eq, maint_margin(v) - old_mm + new_mm);
+  // Gross notional the same way as gross_notional(): at mark, at entry without one.
+  const Price old_px = p.mark.is_positive() ? p.mark : p.entry;
+  const Notional old_value = p.size.is_zero() ? Notional::Zero() : PositionValue(p.size, old_px);
+  const Notional new_value = r.size.is_zero() ? Notional::Zero() : PositionValue(r.size, mark);
+  const Amount old_mm = p.size.is_zero() ? Amount::Zero() : MaintenanceMargin(tiers, old_value);
+  const Amount new_mm = r.size.is_zero() ? Amount::Zero() : MaintenanceMargin(tiers, new_value);
+  return CrossDistance(eq, maint_margin(v) - old_mm + new_mm, gross_notional(v) - old_value + new_value);
 }
 
 Qty MarginBook::delta(AssetId a) const noexcept {

@@ -98,6 +98,10 @@ class MarginBook {
   Amount equity(VenueId v) const noexcept { return wallet_[v.value] + unrealized(v); }
   // Σ maintenance margin at mark over the venue's positions.
   Amount maint_margin(VenueId v) const noexcept;
+  // Σ |size| × mark over the venue's positions (entry where no mark yet).
+  Notional gross_notional(VenueId v) const noexcept;
+  // The last funding rate the venue published for a perpetual (MarkUpdate::kFunding).
+  Rate funding_rate(VenueId v, InstrumentId i) const noexcept { return funding_rate_[v.value][i.value]; }
   // The engine's own liquidation price of a position (venue rule and margin mode).
   Price LiquidationPrice(VenueId v, InstrumentId i) const noexcept;
   // Distance to liquidation (margin_math.h Distance / CrossDistance): isolated per position,
@@ -124,6 +128,7 @@ class MarginBook {
   void Persist(Ar& ar) {
     ar(pos_);
     ar(wallet_);
+    ar(funding_rate_);
     ar(account_equity_);
     ar(account_mm_);
     ar(liq_mismatches_);
@@ -140,6 +145,7 @@ class MarginBook {
   std::array<InstrumentParams, kMaxInstruments> inst_{};
   std::array<std::array<PerpPosition, kMaxInstruments>, kMaxVenues> pos_{};
   std::array<Amount, kMaxVenues> wallet_{};
+  std::array<std::array<Rate, kMaxInstruments>, kMaxVenues> funding_rate_{};
   std::array<Amount, kMaxVenues> account_equity_{};  // the venue's last pushed equity
   std::array<Amount, kMaxVenues> account_mm_{};      // and maintenance margin
   uint64_t liq_mismatches_ = 0;

@@ -105,12 +105,12 @@ Rate Distance(Qty size, Price mark, Price liq) noexcept {
   return Rate::FromRaw(Saturate(Div(static_cast<Int128>(gap) * kRateOne, mark.raw(), Rounding::kFloor)));
 }
 
-Rate CrossDistance(Amount equity, Amount maint_margin) noexcept {
-  if (!maint_margin.is_positive()) return Rate::FromUnits(1);
+Rate CrossDistance(Amount equity, Amount maint_margin, Notional gross_notional) noexcept {
+  if (!gross_notional.is_positive()) return Rate::FromUnits(1);
   if (equity <= maint_margin) return Rate::Zero();
-  const Rate ratio = MarginRatio(equity, maint_margin);
-  const Rate d = Rate::FromUnits(1) - ratio;
-  return d.is_negative() ? Rate::Zero() : d;
+  const Int128 free = static_cast<Int128>(equity.raw()) - maint_margin.raw();  // Amount and Notional: both 1e-9
+  const Int128 d = Div(free * kRateOne, gross_notional.raw(), Rounding::kFloor);
+  return d >= kRateOne ? Rate::FromUnits(1) : Rate::FromRaw(static_cast<int64_t>(d));
 }
 
 Amount UnrealizedPnl(Qty size, Price entry, Price mark) noexcept {

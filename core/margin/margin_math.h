@@ -86,9 +86,14 @@ Price CrossLiquidationPrice(Rule rule, Qty size, Price entry, Amount other_equit
 // reached or crossed liq (a long with mark <= liq, a short with mark >= liq). A position with no
 // liquidation price (liq zero, not flat) has distance Rate::FromUnits(1). Flat: FromUnits(1).
 Rate Distance(Qty size, Price mark, Price liq) noexcept;
-// Cross margin stands in with 1 − MM/equity, rounded down, at least 0: 1 with no MM, 0 when
-// equity <= MM.
-Rate CrossDistance(Amount equity, Amount maint_margin) noexcept;
+// Cross margin: the account's margin stands in for the price distance. (equity − MM) / gross
+// notional at mark — the fraction by which every position's mark can move against it before
+// equity meets maintenance margin; for an account with one position it is |mark − liq| / mark
+// with liq its cross liquidation price (MM held fixed), so isolated and cross distances compare
+// on one scale. (1 − MM/equity, the margin ratio itself, would read 0.9 until the last moments
+// before liquidation: no threshold on it acts in time.) Rounded down; 0 when equity <= MM;
+// FromUnits(1) with no notional (capped at 1).
+Rate CrossDistance(Amount equity, Amount maint_margin, Notional gross_notional) noexcept;
 
 // Unrealized PnL on mark: size × (mark − entry), rounded toward zero... exactly: floor for both
 // signs (never overstated).

@@ -52,6 +52,8 @@ const char* OrderPurposeName(OrderPurpose p) noexcept {
       return "unwind";
     case OrderPurpose::kDeleverage:
       return "deleverage";
+    case OrderPurpose::kCarry:
+      return "carry";
   }
   return "?";
 }

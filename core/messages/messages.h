@@ -71,8 +71,9 @@ enum class Side : uint8_t { kBuy = 0, kSell = 1 };
 enum class TimeInForce : uint8_t { kIoc = 0, kGtc = 1, kFok = 2 };
 
 // Why the core sends an order: counted per purpose in status, the summary and the backtest.
-enum class OrderPurpose : uint8_t { kArbitrage = 0, kRebalance, kHedge, kUnwind, kDeleverage };
-inline constexpr int kOrderPurposes = 5;
+// kCarry: a leg of the cash-and-carry ([allocation.basis]): long spot, short perpetual.
+enum class OrderPurpose : uint8_t { kArbitrage = 0, kRebalance, kHedge, kUnwind, kDeleverage, kCarry };
+inline constexpr int kOrderPurposes = 6;
 const char* OrderPurposeName(OrderPurpose p) noexcept;
 
 // An order the core wants on one venue. Produced only by the core after the risk gate.

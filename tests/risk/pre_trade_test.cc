@@ -6,6 +6,8 @@
 #include <cstring>
 #include <string>
 
+#include "core/margin/margin_book.h"
+
 namespace hs::risk {
 namespace {
 
@@ -665,6 +667,225 @@ TEST_F(PreTradeTest, FirstFailingCheckWins) {
   EXPECT_EQ(Check(in).verdict, Verdict::kUnknownVenue);
 }
 
+// ---- 15. liquidation (perpetuals, issue 15)
+
+// A third instrument, BTC-PERP (base BTC, quote USDT), held in a real margin::MarginBook:
+// venue 0 is a Bybit-rule isolated 10× venue, venue 1 a cross one, venue 2 a spot venue. One
+// maintenance tier (MMR 0.5%) covers every value these tests reach. Expected distances are
+// worked from the formulas of ../shared/venues/ORDERS.md §6: isolated (Bybit, MM at entry)
+// long LP = E − (M − MM)/q, short LP = E + (M − MM)/q, distance |mark − LP| / mark; cross
+// 1 − MM/equity.
+constexpr InstrumentId kBtcPerp{2};
+
+class PerpPreTradeTest : public PreTradeTest {
+ protected:
+  PerpPreTradeTest() {
+    lim.instruments = 3;
+    lim.instrument[kBtcPerp.value] = InstrumentLimits{kBtc, kUsdt, Qty{}, Notional{}, Notional{}};
+    lim.max_order_notional = Notional::FromUnits(10'000'000);
+    lim.liquidation.enabled = true;
+    lim.liquidation.min_distance = Rate::FromRaw(10'000'000);  // 0.1
+    reference[kBtcPerp.value] = Price::FromUnits(60000);
+
+    margin::Tiers tiers;
+    tiers.tier[0] = margin::Tier{Notional::FromUnits(2'000'000), Rate::FromRaw(500'000), Rate::FromRaw(1'000'000),
+                                 Amount::Zero()};
+    tiers.tier[1] = margin::Tier{Notional::FromUnits(4'000'000), Rate::FromRaw(1'000'000), Rate::FromRaw(2'000'000),
+                                 Amount::FromUnits(10'000)};
+    tiers.count = 2;
+    margin::VenueParams venues[3];
+    venues[0] = margin::VenueParams{true, margin::Rule::kBybit, MarginMode::kIsolated, Rate::FromUnits(10), Rate{}, kUsdt};
+    venues[1] = margin::VenueParams{true, margin::Rule::kBybit, MarginMode::kCross, Rate::FromUnits(10), Rate{}, kUsdt};
+    venues[2] = margin::VenueParams{};  // spot
+    margin::InstrumentParams instruments[3];
+    instruments[0] = margin::InstrumentParams{false, kBtc, kUsdt, margin::Tiers{}};
+    instruments[1] = margin::InstrumentParams{false, kEth, kBtc, margin::Tiers{}};
+    instruments[2] = margin::InstrumentParams{true, kBtc, kUsdt, tiers};
+    book.Configure(venues, 3, instruments, 3, Rate::FromRaw(100'000));
+    for (VenueId v : {kV0, kV1}) Mark(v, 60000);
+  }
+
+  RiskContext PerpCtx() const {
+    RiskContext c = Ctx();
+    c.margin = &book;
+    return c;
+  }
+  Decision CheckPerp(const OrderIntent& in) const { return Check(in, PerpCtx()); }
+
+  void Mark(VenueId v, int64_t units) {
+    MarkUpdate m;
+    m.venue = v;
+    m.instrument = kBtcPerp;
+    m.fields = MarkUpdate::kMark;
+    m.mark_px = Price::FromUnits(units);
+    book.ApplyMark(m);
+  }
+  void Fill(VenueId v, Side side, int64_t qty_raw, int64_t px_units) {
+    book.ApplyFill(v, kBtcPerp, side, Qty::FromRaw(qty_raw), Price::FromUnits(px_units), Amount::Zero());
+  }
+  static OrderIntent Perp(VenueId v, Side side, int64_t qty_raw, int64_t px_units, bool reduce_only = false) {
+    OrderIntent in = Buy(px_units, qty_raw);
+    in.venue = v;
+    in.instrument = kBtcPerp;
+    in.side = side;
+    in.reduce_only = reduce_only;
+    return in;
+  }
+
+  margin::MarginBook book;
+};
+
+constexpr int64_t kOneBtc = 100'000'000;  // Qty raw
+
+// |mark − liq| / mark as a Rate, rounded down (the book's rounding), in plain 128-bit integers.
+int64_t DistanceRaw(Price mark, Price liq) {
+  __extension__ typedef __int128 I128;
+  const I128 gap = mark.raw() > liq.raw() ? mark.raw() - liq.raw() : liq.raw() - mark.raw();
+  return static_cast<int64_t>(gap * Rate::kScale / mark.raw());
+}
+// 1 − mm/equity as a Rate, for the exact ratios the cross tests use.
+int64_t CrossDistanceRaw(int64_t mm_units, int64_t equity_units) {
+  return Rate::kScale - mm_units * Rate::kScale / equity_units;
+}
+
+TEST_F(PerpPreTradeTest, OpeningOrderEndingCloserThanMinDistanceIsRefused) {
+  // Flat, mark 60000: a 10× long at 60000 has LP = 60000 − (6000 − 300)/1 = 54300, a short
+  // LP = 65700; either is 0.095 away, under the minimum of 0.1.
+  const Decision d = CheckPerp(Perp(kV0, Side::kBuy, kOneBtc, 60000));
+  ExpectReject(d, Verdict::kLiquidation, DistanceRaw(Price::FromUnits(60000), Price::FromUnits(54300)), 10'000'000);
+  EXPECT_EQ(d.value, 9'500'000);
+  ExpectReject(CheckPerp(Perp(kV0, Side::kSell, kOneBtc, 60000)), Verdict::kLiquidation,
+               DistanceRaw(Price::FromUnits(60000), Price::FromUnits(65700)), 10'000'000);
+  // Exactly at the minimum passes.
+  lim.liquidation.min_distance = Rate::FromRaw(9'500'000);
+  EXPECT_TRUE(CheckPerp(Perp(kV0, Side::kBuy, kOneBtc, 60000)).ok());
+}
+
+TEST_F(PerpPreTradeTest, LiquidationCheckOffWhenDisabledOrWithoutMarginBook) {
+  const OrderIntent in = Perp(kV0, Side::kBuy, kOneBtc, 60000);
+  ASSERT_EQ(CheckPerp(in).verdict, Verdict::kLiquidation);
+  lim.liquidation.enabled = false;
+  EXPECT_TRUE(CheckPerp(in).ok());
+  lim.liquidation.enabled = true;
+  EXPECT_TRUE(Check(in).ok());  // ctx.margin == nullptr: no perpetuals configured
+}
+
+TEST_F(PerpPreTradeTest, IsolatedReducingOrdersPassBelowTheMinimum) {
+  Fill(kV0, Side::kBuy, kOneBtc, 60000);
+  Mark(kV0, 57000);  // (57000 − 54300) / 57000 ≈ 0.047: already under 0.1
+  ASSERT_LT(book.Distance(kV0, kBtcPerp), lim.liquidation.min_distance);
+  EXPECT_TRUE(CheckPerp(Perp(kV0, Side::kSell, kOneBtc / 2, 57000, true)).ok());
+  EXPECT_TRUE(CheckPerp(Perp(kV0, Side::kSell, kOneBtc, 57000, true)).ok());  // the whole position
+  // Without the flag a partial close releases margin pro rata: LP stays at 54300, no nearer, so
+  // it passes as well.
+  EXPECT_TRUE(CheckPerp(Perp(kV0, Side::kSell, kOneBtc / 2, 57000)).ok());
+}
+
+TEST_F(PerpPreTradeTest, IsolatedOrderMovingFurtherFromLiquidationPassesOneMovingNearerIsRefused) {
+  Fill(kV0, Side::kBuy, kOneBtc, 60000);
+  Mark(kV0, 57000);
+  lim.liquidation.min_distance = Rate::FromRaw(8'000'000);  // 0.08
+  const int64_t now_raw = DistanceRaw(Price::FromUnits(57000), Price::FromUnits(54300));
+  ASSERT_EQ(book.Distance(kV0, kBtcPerp).raw(), now_raw);
+  // Buying 0.1 at the mark adds fresh margin and lowers the entry: further away, though still
+  // under 0.08.
+  const OrderIntent average_down = Perp(kV0, Side::kBuy, kOneBtc / 10, 57000);
+  const Rate after = book.DistanceAfter(kV0, kBtcPerp, Side::kBuy, average_down.qty, average_down.limit_px);
+  ASSERT_GT(after.raw(), now_raw);
+  ASSERT_LT(after, lim.liquidation.min_distance);
+  EXPECT_TRUE(CheckPerp(average_down).ok());
+  // Buying 1 at 61000 (above the mark): entry 60500, margin 12100, MM 121000 × 0.005 = 605,
+  // LP = 60500 − 11495/2 = 54752.5: nearer than now.
+  ExpectReject(CheckPerp(Perp(kV0, Side::kBuy, kOneBtc, 61000)), Verdict::kLiquidation,
+               DistanceRaw(Price::FromUnits(57000), Price::FromRaw(54'752'500'000'000)), 8'000'000);
+}
+
+TEST_F(PerpPreTradeTest, CrossAccountDistanceAfterTheFill) {
+  book.SetWallet(kV1, Amount::FromUnits(10'000));
+  Fill(kV1, Side::kBuy, kOneBtc, 60000);  // MM 300 of equity 10000: 0.97
+  lim.liquidation.min_distance = Rate::FromRaw(90'000'000);  // 0.9
+  EXPECT_EQ(book.Distance(kV1, kBtcPerp).raw(), CrossDistanceRaw(300, 10'000));
+  EXPECT_TRUE(CheckPerp(Perp(kV1, Side::kBuy, kOneBtc, 60000)).ok());  // MM 600: 0.94
+  ExpectReject(CheckPerp(Perp(kV1, Side::kBuy, 5 * kOneBtc, 60000)), Verdict::kLiquidation,
+               CrossDistanceRaw(1800, 10'000), 90'000'000);  // MM 1800: 0.82
+  EXPECT_TRUE(CheckPerp(Perp(kV1, Side::kSell, 2 * kOneBtc, 60000)).ok());  // flips to 1 short: MM 300 again
+
+  // Six long (0.82, under the minimum): reducing passes with or without the flag, adding does not.
+  Fill(kV1, Side::kBuy, 5 * kOneBtc, 60000);
+  ASSERT_EQ(book.Distance(kV1, kBtcPerp).raw(), CrossDistanceRaw(1800, 10'000));
+  EXPECT_TRUE(CheckPerp(Perp(kV1, Side::kSell, kOneBtc, 60000, true)).ok());
+  EXPECT_TRUE(CheckPerp(Perp(kV1, Side::kSell, kOneBtc, 60000)).ok());  // MM 1500: 0.85, further
+  ExpectReject(CheckPerp(Perp(kV1, Side::kBuy, kOneBtc, 60000)), Verdict::kLiquidation,
+               CrossDistanceRaw(2100, 10'000), 90'000'000);
+}
+
+TEST_F(PerpPreTradeTest, AtZeroDistanceOnlyReduceOnlyReductionsPass) {
+  // Equity 10000 − 6 × 1700 = −200 under MM: the account is at zero distance, and any order
+  // leaves it there. Nothing is "no nearer" at zero: only a reduce-only reduction goes.
+  book.SetWallet(kV1, Amount::FromUnits(10'000));
+  Fill(kV1, Side::kBuy, 6 * kOneBtc, 60000);
+  Mark(kV1, 58300);
+  ASSERT_EQ(book.Distance(kV1, kBtcPerp), Rate::Zero());
+  ExpectReject(CheckPerp(Perp(kV1, Side::kBuy, kOneBtc / 10, 58300)), Verdict::kLiquidation, 0, 10'000'000);
+  ExpectReject(CheckPerp(Perp(kV1, Side::kSell, kOneBtc / 10, 58300)), Verdict::kLiquidation, 0, 10'000'000);
+  EXPECT_TRUE(CheckPerp(Perp(kV1, Side::kSell, kOneBtc / 10, 58300, true)).ok());
+}
+
+TEST_F(PerpPreTradeTest, SpotInstrumentsAndSpotVenuesAreUntouched) {
+  lim.liquidation.min_distance = Rate::FromRaw(99'999'999);
+  EXPECT_TRUE(Check(Buy(), PerpCtx()).ok());  // BTC/USDT spot on venue 0
+  EXPECT_TRUE(CheckPerp(Perp(VenueId{2}, Side::kBuy, kOneBtc / 100, 60000)).ok());  // spot venue
+  ASSERT_EQ(CheckPerp(Perp(kV0, Side::kBuy, kOneBtc / 100, 60000)).verdict, Verdict::kLiquidation);
+}
+
+TEST_F(PerpPreTradeTest, LiquidationComesLastInVerdictOrder) {
+  lim.daily_notional_cap = Notional::FromUnits(1);
+  EXPECT_EQ(CheckPerp(Perp(kV0, Side::kBuy, kOneBtc, 60000)).verdict, Verdict::kDailyNotional);
+}
+
+TEST_F(PerpPreTradeTest, ReducingPassesReduceOnlyReductionsOfThePerpPosition) {
+  lim.liquidation.enabled = false;
+  Fill(kV0, Side::kBuy, kOneBtc, 60000);
+  states.RaiseVenue(kV0, TradingState::kReducing);
+  EXPECT_TRUE(CheckPerp(Perp(kV0, Side::kSell, kOneBtc / 2, 60000, true)).ok());
+  EXPECT_TRUE(CheckPerp(Perp(kV0, Side::kSell, kOneBtc, 60000, true)).ok());
+  // One raw unit past the position would flip it: not a reduction.
+  EXPECT_EQ(CheckPerp(Perp(kV0, Side::kSell, kOneBtc + 1, 60000, true)).verdict, Verdict::kReducingOnly);
+  EXPECT_EQ(CheckPerp(Perp(kV0, Side::kBuy, kOneBtc / 2, 60000, true)).verdict, Verdict::kReducingOnly);
+  EXPECT_EQ(CheckPerp(Perp(kV0, Side::kSell, kOneBtc / 2, 60000)).verdict, Verdict::kReducingOnly);
+  // A flat position has nothing to reduce.
+  states.RaiseVenue(kV1, TradingState::kReducing);
+  EXPECT_EQ(CheckPerp(Perp(kV1, Side::kSell, kOneBtc / 2, 60000, true)).verdict, Verdict::kReducingOnly);
+  // A short is reduced by buying.
+  Fill(kV1, Side::kSell, kOneBtc, 60000);
+  EXPECT_TRUE(CheckPerp(Perp(kV1, Side::kBuy, kOneBtc, 60000, true)).ok());
+  EXPECT_EQ(CheckPerp(Perp(kV1, Side::kSell, kOneBtc / 2, 60000, true)).verdict, Verdict::kReducingOnly);
+}
+
+TEST_F(PerpPreTradeTest, ReducingKeepsThePurposeRulesAndSpotReduceOnly) {
+  states.SetOperatorGlobal(TradingState::kReducing);
+  lim.liquidation.enabled = false;
+  OrderIntent hedge = Perp(kV0, Side::kBuy, kOneBtc, 60000);
+  hedge.purpose = OrderPurpose::kHedge;
+  EXPECT_TRUE(CheckPerp(hedge).ok());
+  OrderIntent spot = Buy();
+  spot.reduce_only = true;  // spot venues ignore the flag; REDUCING keeps its old meaning there
+  EXPECT_TRUE(Check(spot, PerpCtx()).ok());
+}
+
+TEST_F(PerpPreTradeTest, ReduceOnlyThatWouldFlipIsJudgedLikeAnyOtherOrder) {
+  Fill(kV0, Side::kBuy, kOneBtc, 60000);
+  // At mark 60000 the long is 0.095 away (under 0.1). Selling 3 reduce-only flips it to a
+  // 2 BTC short whose own distance is 0.095 too: no nearer, so it passes; the exemption for
+  // reductions plays no part.
+  EXPECT_TRUE(CheckPerp(Perp(kV0, Side::kSell, 3 * kOneBtc, 60000, true)).ok());
+  // With the mark at 63000 the long is far (0.138); the flipped short at 63000 would be 0.095
+  // away: nearer and under the minimum, refused whatever the flag says.
+  Mark(kV0, 63000);
+  ASSERT_GT(book.Distance(kV0, kBtcPerp), lim.liquidation.min_distance);
+  EXPECT_EQ(CheckPerp(Perp(kV0, Side::kSell, 3 * kOneBtc, 63000, true)).verdict, Verdict::kLiquidation);
+}
+
 // ---- names and text
 
 TEST(Verdicts, NamesAreSnakeCaseAndDistinct) {
@@ -672,7 +893,7 @@ TEST(Verdicts, NamesAreSnakeCaseAndDistinct) {
                                      "reducing_only", "non_positive",    "not_allowed",        "max_order_qty",
                                      "max_order_notional", "min_order_notional", "no_reference", "collar",
                                      "max_position",  "max_venue_position", "max_open_orders", "order_rate",
-                                     "repeat",        "self_trade",      "daily_notional"};
+                                     "repeat",        "self_trade",      "daily_notional",  "liquidation"};
   for (int v = 0; v < kVerdicts; ++v) EXPECT_STREQ(VerdictName(static_cast<Verdict>(v)), expected[v]) << v;
   EXPECT_STREQ(VerdictName(static_cast<Verdict>(kVerdicts)), "?");
 }
@@ -686,6 +907,7 @@ TEST(Verdicts, ValueDecimalsMatchTheValueTypes) {
   EXPECT_EQ(ValueDecimals(Verdict::kMaxPosition), 9);
   EXPECT_EQ(ValueDecimals(Verdict::kMaxVenuePosition), 9);
   EXPECT_EQ(ValueDecimals(Verdict::kSelfTrade), 9);
+  EXPECT_EQ(ValueDecimals(Verdict::kLiquidation), 8);
   EXPECT_EQ(ValueDecimals(Verdict::kMaxOpenOrders), 0);
   EXPECT_EQ(ValueDecimals(Verdict::kOrderRate), 0);
   EXPECT_EQ(ValueDecimals(Verdict::kRepeat), 0);
@@ -713,6 +935,8 @@ TEST(Verdicts, DescribeWritesNameValueAndLimit) {
             "self_trade: 30001.000000000 crosses 30000.000000000");
   EXPECT_EQ(Describe(Decision{Verdict::kDailyNotional, 0xFFFF, 12'000'000'000'001, 12'000'000'000'000}),
             "daily_notional: 12000.000000001 > 12000.000000000");
+  EXPECT_EQ(Describe(Decision{Verdict::kLiquidation, 0xFFFF, 9'500'000, 10'000'000}),
+            "liquidation: 0.09500000 < 0.10000000");
   EXPECT_EQ(Describe(Decision{Verdict::kHalted, 0xFFFF, 0, 0}), "halted");
   EXPECT_EQ(Describe(Decision{Verdict::kNoReference, 0xFFFF, 0, 0}), "no_reference");
 }

@@ -239,3 +239,29 @@ TEST(PerpConfig, PerpShareNeedsATradedPerpetualAndBasisRatesAreOrdered) {
 
 }  // namespace
 }  // namespace hs::config
+
+namespace hs::config {
+namespace {
+
+TEST(PerpConfig, NoLiquidationLimitsRewritesTheTextReplaceablyAndParses) {
+  // Replaces the table's own `enabled`, keeps the other keys.
+  const std::string on = With("[risk.liquidation]", "[risk.liquidation]\nenabled = true");
+  const std::string off = WithoutLiquidationLimits(on);
+  auto c = ParseConfig(off, "perp.toml");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_FALSE(c->risk.liquidation.enabled);
+  EXPECT_EQ(c->risk.liquidation.min_distance, Rate::FromRaw(15'000'000));
+  EXPECT_EQ(c->source_text, off);  // what the journal records
+  // Without the table: added at the end.
+  std::string bare = Perps();
+  const size_t from = bare.find("[risk.liquidation]");
+  bare.erase(from, bare.find("[allocation]") - from);
+  auto d = ParseConfig(WithoutLiquidationLimits(bare), "perp.toml");
+  ASSERT_TRUE(d.ok()) << d.status();
+  EXPECT_FALSE(d->risk.liquidation.enabled);
+  // Idempotent.
+  EXPECT_EQ(WithoutLiquidationLimits(off), off);
+}
+
+}  // namespace
+}  // namespace hs::config
