@@ -935,9 +935,7 @@ class BybitProtocol final : public Protocol {
   // ---- perpetuals ----
 
   // The settle coin's balance is the margin wallet (what the control socket and tests read).
-  void SyncWallet() {
-    if (MarginAccount* m = s_->margin(venue_)) s_->account(venue_).balances()[settle_] = m->wallet();
-  }
+  void SyncWallet() { s_->SyncMarginWallet(venue_); }
 
   json MarginWalletEntry(MarginAccount& m) {
     SyncWallet();
