@@ -16,7 +16,9 @@ constexpr int64_t kRetryBaseMs = 100;
 
 Feed::Feed(venues::VenueContext ctx, const venues::SymbolTable* symbols, std::function<void()> on_state)
     : ctx_(ctx), symbols_(symbols), on_state_(std::move(on_state)) {
-  depth_ = TopicDepthFor(ctx_.venue != nullptr ? ctx_.venue->depth : 0);
+  perp_ = ctx_.venue != nullptr && ctx_.venue->perp();
+  const int wanted = ctx_.venue != nullptr ? ctx_.venue->depth : 0;
+  depth_ = perp_ ? LinearTopicDepthFor(wanted) : TopicDepthFor(wanted);
   syms_.resize(symbols_->infos().size());
   for (size_t i = 0; i < syms_.size(); ++i) {
     SymbolState& s = syms_[i];
@@ -25,6 +27,10 @@ Feed::Feed(venues::VenueContext ctx, const venues::SymbolTable* symbols, std::fu
     // req_id "s<index>" maps an ack back to its symbol.
     s.subscribe = R"({"op":"subscribe","args":[")" + s.topic + R"("],"req_id":"s)" + std::to_string(i) + "\"}";
     s.unsubscribe = R"({"op":"unsubscribe","args":[")" + s.topic + R"("],"req_id":"u)" + std::to_string(i) + "\"}";
+    // A perpetual's mark, index and funding come on its own topic ("t<index>" for its ack).
+    if (perp_)
+      s.subscribe_ticker = R"({"op":"subscribe","args":[")" + std::string(kTickersTopicPrefix) + symbols_->infos()[i].symbol +
+                           R"("],"req_id":"t)" + std::to_string(i) + "\"}";
     if (ctx_.ioc != nullptr) s.retry = std::make_unique<venues::Timer>(*ctx_.ioc);
   }
   if (ctx_.ioc != nullptr) ping_timer_ = std::make_unique<venues::Timer>(*ctx_.ioc);
@@ -32,14 +38,19 @@ Feed::Feed(venues::VenueContext ctx, const venues::SymbolTable* symbols, std::fu
 
 Feed::~Feed() = default;
 
-std::string Feed::StreamUrl() const { return venues::JoinUrl(ctx_.venue->market_data_url, std::string(kPublicSpotPath)); }
+std::string Feed::StreamUrl() const {
+  return venues::JoinUrl(ctx_.venue->market_data_url, std::string(perp_ ? kPublicLinearPath : kPublicSpotPath));
+}
 
 absl::Status Feed::Init() {
   if (ctx_.venue->market_data_url.empty())
     return absl::InvalidArgumentError("venue " + ctx_.venue->name + ": market_data_url is empty");
-  if (ctx_.venue->depth > 1000)
+  if (!perp_ && ctx_.venue->depth > 1000)
     return absl::InvalidArgumentError("venue " + ctx_.venue->name + ": depth " + std::to_string(ctx_.venue->depth) +
                                       " exceeds Bybit's deepest spot topic (1000)");
+  if (perp_ && ctx_.venue->depth > 500)
+    return absl::InvalidArgumentError("venue " + ctx_.venue->name + ": depth " + std::to_string(ctx_.venue->depth) +
+                                      " exceeds Bybit's deepest linear topic (500)");
   venues::WsOptions o;
   o.url = StreamUrl();
   o.name = ctx_.venue->name + " md";
@@ -83,6 +94,9 @@ void Feed::OnWsOpen() noexcept {
     if (s.retry) s.retry->Cancel();
     // A new connection has no subscriptions: subscribe directly, the snapshot follows.
     SendSubscribe(static_cast<int>(i));
+    if (perp_ && !ws_->Send(s.subscribe_ticker) && log_limit_.Allow())
+      ctx_.log->Log(runtime::LogLevel::kWarn, "%s %s: could not queue the tickers subscribe", ctx_.venue->name.c_str(),
+                    Name(static_cast<int>(i)));
   }
   SchedulePing();
   if (on_state_) on_state_();
@@ -122,13 +136,15 @@ void Feed::OnFrame(const char* data, size_t len, TscStamp recv, Nanos recv_time)
       return OnBook(f, recv, recv_time);
     case MarketKind::kSubscribeReply:
       return OnSubscribeReply(f);
+    case MarketKind::kTicker:
+      return OnTicker(f, recv_time);
     case MarketKind::kPong:
       return;
   }
 }
 
 void Feed::OnBook(const MarketFrame& f, TscStamp recv, Nanos recv_time) noexcept {
-  const int sym = symbols_->Find(f.symbol);
+  const int sym = symbols_->Find(f.symbol, Market());
   if (sym < 0 || f.topic_depth != depth_) {
     // Not a topic we subscribed to (another symbol or depth): nothing to apply it to.
     ctx_.counters->Add(ctx_.counters->unknown_messages);
@@ -160,6 +176,35 @@ void Feed::OnBook(const MarketFrame& f, TscStamp recv, Nanos recv_time) noexcept
     default:
       return Fail(sym, e);
   }
+}
+
+void Feed::OnTicker(const MarketFrame& f, Nanos recv_time) noexcept {
+  const int sym = perp_ ? symbols_->Find(f.symbol, config::MarketKind::kPerpetual) : -1;
+  if (sym < 0) {
+    // A ticker of a symbol we did not subscribe (or on a spot venue, which reads none).
+    ctx_.counters->Add(ctx_.counters->unknown_messages);
+    return;
+  }
+  MarkUpdate m;
+  m.venue = ctx_.id;
+  m.instrument = Inst(sym);
+  if (f.ticker_fields & MarketFrame::kTickMark) {
+    m.fields |= MarkUpdate::kMark;
+    m.mark_px = f.mark_px;
+  }
+  if (f.ticker_fields & MarketFrame::kTickIndex) {
+    m.fields |= MarkUpdate::kIndex;
+    m.index_px = f.index_px;
+  }
+  if (f.ticker_fields & MarketFrame::kTickFunding) {
+    m.fields |= MarkUpdate::kFunding;
+    m.funding_rate = f.funding_rate;
+  }
+  if (f.ticker_fields & MarketFrame::kTickNextFunding) m.next_funding_time = Nanos::FromMillis(f.next_funding_ms);
+  m.exchange_time = Nanos::FromMillis(f.ts_ms);
+  // A delta with none of these (last price, volume moved) tells the core nothing.
+  if (m.fields == 0 && m.next_funding_time.value == 0) return;
+  ctx_.publisher->PublishMark(m, recv_time);
 }
 
 void Feed::OnSubscribeReply(const MarketFrame& f) noexcept {

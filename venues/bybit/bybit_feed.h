@@ -1,8 +1,11 @@
-// hs::bybit — Bybit v5 spot market data: socket → parse → venue book → BookTop ring.
+// hs::bybit — Bybit v5 spot and linear market data: socket → parse → venue book → BookTop ring.
 //
-// One public-stream connection (<market_data_url>/v5/public/spot) carries every symbol's
-// `orderbook.<depth>.<symbol>` topic; depth is the venue config's `depth` rounded up to a spot
-// topic depth (1, 50, 200, 1000; 0 = 50). Each symbol has a DepthBook kept by the venue's rules
+// One public-stream connection (<market_data_url>/v5/public/spot, or /v5/public/linear for a
+// venue that lists perpetuals) carries every symbol's `orderbook.<depth>.<symbol>` topic; depth
+// is the venue config's `depth` rounded up to a topic depth (spot 1, 50, 200, 1000; linear 1,
+// 50, 200, 500; 0 = 50). A perpetual venue also subscribes `tickers.<symbol>`: each snapshot or
+// delta becomes a MarkUpdate with the values it carried (mark, index, funding rate, next
+// funding time; a delta leaves out what did not change). Linear sizes are in the base coin. Each symbol has a DepthBook kept by the venue's rules
 // (bybit_book.h). A book becomes usable only when a snapshot validates; a gap or a crossed book
 // marks it unusable at once (a VenueStatus the core sees before anything else about that book),
 // and the feed resyncs the way Bybit requires: unsubscribe the topic, subscribe it again, and
@@ -62,16 +65,20 @@ class Feed final : public venues::WsListener {
     std::string topic;
     std::string subscribe;    // the prebuilt request frames
     std::string unsubscribe;
+    std::string subscribe_ticker;  // perpetuals: tickers.<symbol>
     bool retry_pending = false;
     int attempts = 0;  // consecutive resyncs without a validated snapshot
   };
   void OnBook(const MarketFrame& f, TscStamp recv, Nanos recv_time) noexcept;
   void OnSubscribeReply(const MarketFrame& f) noexcept;
+  void OnTicker(const MarketFrame& f, Nanos recv_time) noexcept;
   void Fail(int sym, venues::BookEvent e) noexcept;
   // Unsubscribes now and subscribes again at once, or after a backoff when resyncs repeat.
   void Resubscribe(int sym) noexcept;
   void SendSubscribe(int sym) noexcept;
   void SchedulePing() noexcept;
+  // Symbol texts are unique within one market: a perpetual venue looks its symbols up as perpetuals.
+  config::MarketKind Market() const noexcept { return perp_ ? config::MarketKind::kPerpetual : config::MarketKind::kSpot; }
   InstrumentId Inst(int sym) const noexcept { return symbols_->infos()[static_cast<size_t>(sym)].instrument; }
   const char* Name(int sym) const noexcept { return symbols_->infos()[static_cast<size_t>(sym)].symbol.c_str(); }
 
@@ -84,6 +91,7 @@ class Feed final : public venues::WsListener {
   std::vector<SymbolState> syms_;
   venues::BookStatusTracker tracker_;
   int depth_ = kDefaultDepth;
+  bool perp_ = false;  // the venue lists perpetuals: the linear stream, with tickers
   bool connected_ = false;
   runtime::RateLimited log_limit_;
 };

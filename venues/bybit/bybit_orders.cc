@@ -19,10 +19,18 @@ constexpr int64_t kRetServerError = 10016;  // "server error": the order's fate 
 constexpr int64_t kRetRateLimit = 10006;    // "Too many visits!"
 constexpr int64_t kRateBackoffNs = 1'000'000'000;
 constexpr int64_t kSweepMs = 100;
+constexpr int64_t kSettingsRetryNs = 1'000'000'000;  // margin settings without an answer: asked again
 constexpr std::string_view kPrivateSubscribe = R"({"op":"subscribe","args":["order","execution","wallet"],"req_id":"priv"})";
 constexpr std::string_view kPrivateSubscribeDcp =
     R"({"op":"subscribe","args":["order","execution","wallet","dcp.spot"],"req_id":"priv"})";
-constexpr int64_t kRetOrderNotExists = 170213;  // order.cancel: "Order does not exist."
+constexpr std::string_view kPrivateSubscribeLinear =
+    R"({"op":"subscribe","args":["order","execution","wallet","position"],"req_id":"priv"})";
+constexpr std::string_view kPrivateSubscribeLinearDcp =
+    R"({"op":"subscribe","args":["order","execution","wallet","position","dcp.future"],"req_id":"priv"})";
+constexpr int64_t kRetOrderNotExists = 170213;  // order.cancel: "Order does not exist." (spot)
+constexpr int64_t kRetOrderNotExistsLinear = 110001;  // the same on derivatives
+
+bool IsPerp(const venues::SymbolInfo& s) noexcept { return s.market == config::MarketKind::kPerpetual; }
 
 // Unchecked append: Encode checks the worst-case length once before writing.
 inline char* Put(char* p, std::string_view s) noexcept {
@@ -71,8 +79,9 @@ size_t OrderEncoder::Encode(const OrderIntent& in, int64_t ts, char* out, size_t
                                : in.tif == TimeInForce::kFok ? "FOK"
                                : in.post_only                ? "PostOnly"
                                                              : "GTC";
-  // Worst case: fixed text (< 300 bytes) plus every variable piece.
-  const size_t worst = 300 + sym->symbol.size() + 2 * cid_s.size() + ts_s.size() + px_s.size() + qty_s.size();
+  const bool linear = IsPerp(*sym);
+  // Worst case: fixed text (< 360 bytes with the linear keys) plus every variable piece.
+  const size_t worst = 360 + sym->symbol.size() + 2 * cid_s.size() + ts_s.size() + px_s.size() + qty_s.size();
   if (cap < worst) return 0;
   char* w = out;
   w = Put(w, R"({"reqId":"hs)");
@@ -89,9 +98,16 @@ size_t OrderEncoder::Encode(const OrderIntent& in, int64_t ts, char* out, size_t
   w = Put(w, qty_s);
   w = Put(w, R"(","price":")");
   w = Put(w, px_s);
-  w = Put(w, R"(","category":"spot","timeInForce":")");
+  w = Put(w, linear ? R"(","category":"linear","timeInForce":")" : R"(","category":"spot","timeInForce":")");
   w = Put(w, tif);
-  w = Put(w, R"(","orderLinkId":"hs)");
+  if (linear) {
+    // One-way mode (positionIdx 0); qty is in the base coin on linear, as in the engine.
+    w = Put(w, R"(","positionIdx":0)");
+    if (in.reduce_only) w = Put(w, R"(,"reduceOnly":true)");
+    w = Put(w, R"(,"orderLinkId":"hs)");
+  } else {
+    w = Put(w, R"(","orderLinkId":"hs)");
+  }
   w = Put(w, cid_s);
   w = Put(w, R"("}]})");
   return static_cast<size_t>(w - out);
@@ -107,7 +123,8 @@ size_t OrderEncoder::EncodeCancel(ClientOrderId id, InstrumentId instrument, int
   venues::TextWriter w(out, cap);
   w.Str(R"({"reqId":"c)").Str(cid_s.substr(2)).Str(R"(","header":{"X-BAPI-TIMESTAMP":")").I64(ts);
   w.Str(R"(","X-BAPI-RECV-WINDOW":")").Str(kRecvWindow);
-  w.Str(R"("},"op":"order.cancel","args":[{"category":"spot","symbol":")").Str(sym->symbol);
+  w.Str(R"("},"op":"order.cancel","args":[{"category":")").Str(IsPerp(*sym) ? "linear" : "spot");
+  w.Str(R"(","symbol":")").Str(sym->symbol);
   w.Str(R"(","orderLinkId":")").Str(cid_s).Str(R"("}]})");
   return w.ok() ? w.size() : 0;
 }
@@ -178,6 +195,7 @@ void OrderTracker::Heard(venues::InFlightEntry* e) noexcept {
 AssetId OrderTracker::ReceivedAsset(const venues::InFlightEntry& e) const noexcept {
   const venues::SymbolInfo* sym = symbols_->ForInstrument(e.instrument);
   if (sym == nullptr) return AssetId{};
+  if (IsPerp(*sym)) return sym->quote;  // linear: fees in the settle coin
   return e.side == Side::kBuy ? sym->base : sym->quote;  // spot charges the fee in the asset received
 }
 
@@ -267,8 +285,12 @@ OrderTracker::Outcome OrderTracker::OnExecution(const Execution& x, TscStamp rec
   }
   venues::CumulativeFill c;
   c.cum_qty = cum;
-  // The quote exchanged, exactly as the venue books it: price × qty rounded down to 10^-9.
-  c.cum_quote = e->reported_quote + AmountFromNotional(MulNotional(x.exec_price, x.exec_qty, Rounding::kFloor));
+  // The quote exchanged, exactly as the venue books it: price × qty rounded down to 10^-9 (a
+  // linear fill: execValue, the notional the venue reports).
+  const venues::SymbolInfo* sym = symbols_->ForInstrument(e->instrument);
+  const bool venue_value = sym != nullptr && IsPerp(*sym) && x.has_exec_value;
+  c.cum_quote = e->reported_quote +
+                (venue_value ? x.exec_value : AmountFromNotional(MulNotional(x.exec_price, x.exec_qty, Rounding::kFloor)));
   c.cum_fee = e->reported_fee + x.exec_fee;
   c.fee_asset = x.fee_currency.empty() ? ReceivedAsset(*e) : symbols_->FindAsset(x.fee_currency);
   c.last_px = x.exec_price;
@@ -383,12 +405,26 @@ int OrderTracker::ExpireAcks(int64_t now_ns, const venues::QueryPolicy& p, Nanos
 
 // ---- Orders ----
 
+namespace {
+// A REST body parsed with the session's parser; false (and *why) when it is not usable.
+bool ParseRest(Parser& parser, std::string& body, AccountMsg* m, ParseStatus* st) {
+  const size_t len = body.size();
+  body.append(venues::kWsPadding, '\0');
+  *st = parser.ParseAccount(body.data(), len, m);
+  return *st == ParseStatus::kOk && m->has_ret_code;
+}
+}  // namespace
+
+
 Orders::Orders(venues::VenueContext ctx, const venues::SymbolTable* symbols, std::function<void()> on_state)
     : ctx_(ctx),
       symbols_(symbols),
       on_state_(std::move(on_state)),
       tracker_(ctx.id, symbols, ctx.publisher, ctx.counters),
-      buf_(std::make_unique<char[]>(kBufBytes)) {}
+      buf_(std::make_unique<char[]>(kBufBytes)) {
+  perp_ = ctx_.venue != nullptr && ctx_.venue->perp();
+  if (perp_ && !symbols_->infos().empty()) settle_asset_ = symbols_->infos().front().quote;
+}
 
 Orders::~Orders() = default;
 
@@ -406,6 +442,17 @@ absl::Status Orders::Init() {
   if (!PlainJsonText(key) || key.size() > 256)
     return absl::InvalidArgumentError("venue " + v.name + ": the API key in " + v.api_key_env +
                                       " has characters that cannot go into a request as they are");
+  if (perp_) {
+    for (const config::VenueSymbolConfig& s : v.symbols)
+      if (s.contract_size != Qty::FromUnits(1))
+        return absl::InvalidArgumentError("venue " + v.name + ": " + s.symbol +
+                                          " has a contract size other than 1; Bybit linear counts qty in the base coin");
+    const venues::SymbolInfo& first = symbols_->infos().front();
+    for (const venues::SymbolInfo& si : symbols_->infos())
+      if (si.quote != settle_asset_)
+        return absl::InvalidArgumentError("venue " + v.name + ": perpetuals settle in " + first.quote_name + " and " +
+                                          si.quote_name + "; one settle coin per venue");
+  }
   encoder_.Reset(symbols_, std::move(key), secret);
   std::fill(secret.begin(), secret.end(), '\0');
   for (auto* which : {&trade_ws_, &private_ws_}) {
@@ -469,7 +516,7 @@ void Orders::SendAuth(venues::WsClient* ws, const char* which) noexcept {
 }
 
 void Orders::UpdateReady() noexcept {
-  const bool ready = trade_authed_ && private_authed_ && private_subscribed_ && wallet_known_;
+  const bool ready = trade_authed_ && private_authed_ && private_subscribed_ && wallet_known_ && (!perp_ || settings_ok_);
   if (ready == ready_) return;
   ready_ = ready;
   ctx_.counters->orders_connected.store(ready, std::memory_order_relaxed);
@@ -588,7 +635,17 @@ void Orders::OnPrivateMessage(const char* data, size_t len, TscStamp recv, Nanos
   if (st != ParseStatus::kOk) return CountBad("private-stream", st, len);
   switch (m.kind) {
     case AccountKind::kExecution:
-      for (int i = 0; i < m.execution_count; ++i) Note(tracker_.OnExecution(m.executions[i], recv, recv_time));
+      for (int i = 0; i < m.execution_count; ++i) {
+        // A funding settlement is an execution of no order: never a fill.
+        if (perp_ && m.executions[i].funding()) {
+          HandleFunding(m.executions[i], recv_time);
+          continue;
+        }
+        Note(tracker_.OnExecution(m.executions[i], recv, recv_time));
+      }
+      return;
+    case AccountKind::kPosition:
+      for (int i = 0; i < m.position_count; ++i) HandlePosition(m.positions[i], recv_time);
       return;
     case AccountKind::kOrder:
       for (int i = 0; i < m.order_count; ++i) Note(tracker_.OnOrderUpdate(m.orders[i], recv, recv_time));
@@ -602,7 +659,8 @@ void Orders::OnPrivateMessage(const char* data, size_t len, TscStamp recv, Nanos
         return;
       }
       private_authed_ = true;
-      if (!private_ws_->Send(ctx_.venue->dead_man_s > 0 ? kPrivateSubscribeDcp : kPrivateSubscribe))
+      if (!private_ws_->Send(perp_ ? (ctx_.venue->dead_man_s > 0 ? kPrivateSubscribeLinearDcp : kPrivateSubscribeLinear)
+                                   : (ctx_.venue->dead_man_s > 0 ? kPrivateSubscribeDcp : kPrivateSubscribe)))
         ctx_.log->Log(runtime::LogLevel::kWarn, "%s: could not subscribe the private topics", ctx_.venue->name.c_str());
       return;
     case AccountKind::kSubscribeReply:
@@ -616,6 +674,7 @@ void Orders::OnPrivateMessage(const char* data, size_t len, TscStamp recv, Nanos
       FetchWallet();
       ListOpenOrders();
       ArmDeadMan();  // on every (re)connect
+      if (perp_) ApplySettings();  // margin mode and leverage, before the session is ready
       return UpdateReady();
     case AccountKind::kPong:
       return;
@@ -629,6 +688,7 @@ void Orders::HandleWallet(const AccountMsg& m, Nanos now) noexcept {
   // One update per configured asset, the last marking the snapshot complete. An asset the
   // account does not list holds nothing.
   const auto& names = symbols_->asset_names();
+  const Coin* settle = nullptr;
   for (size_t a = 0; a < names.size(); ++a) {
     BalanceUpdate b;
     b.venue = ctx_.id;
@@ -636,6 +696,13 @@ void Orders::HandleWallet(const AccountMsg& m, Nanos now) noexcept {
     for (int i = 0; i < m.coin_count; ++i) {
       const Coin& c = m.coins[i];
       if (c.coin != names[a]) continue;
+      if (perp_ && b.asset == settle_asset_) {
+        // A perpetual venue's settle coin is margin cash: the wallet balance, nothing locked
+        // (what positions and orders hold is in the MarginAccountUpdate below).
+        settle = &c;
+        b.free = c.has_wallet_balance ? c.wallet_balance : c.free;
+        break;
+      }
       b.locked = c.has_locked ? c.locked : Amount::Zero();
       b.free = c.has_free ? c.free : c.wallet_balance - b.locked;
       break;
@@ -643,10 +710,128 @@ void Orders::HandleWallet(const AccountMsg& m, Nanos now) noexcept {
     b.final_of_snapshot = a + 1 == names.size();
     ctx_.publisher->PublishBalance(b, now);
   }
+  if (settle != nullptr) {
+    MarginAccountUpdate u;
+    u.venue = ctx_.id;
+    u.asset = settle_asset_;
+    u.wallet_balance = settle->has_wallet_balance ? settle->wallet_balance : settle->free;
+    u.equity = settle->has_equity ? settle->equity : u.wallet_balance;
+    u.initial_margin = settle->total_position_im + settle->total_order_im;
+    u.maint_margin = settle->total_position_mm;
+    // The account's totalAvailableBalance; without it, what equity leaves after initial margin.
+    u.available = m.has_total_available ? m.total_available : u.equity - u.initial_margin;
+    u.venue_time = now;
+    ctx_.publisher->PublishMarginAccount(u, now);
+  }
   if (!wallet_known_) {
     wallet_known_ = true;
     UpdateReady();
   }
+}
+
+void Orders::HandlePosition(const PositionItem& p, Nanos now) noexcept {
+  const int sym = symbols_->Find(p.symbol, config::MarketKind::kPerpetual);
+  if (sym < 0) {
+    ctx_.counters->Add(ctx_.counters->unknown_messages);  // a position of a symbol we do not trade
+    return;
+  }
+  PositionUpdate u;
+  u.venue = ctx_.id;
+  u.instrument = symbols_->infos()[static_cast<size_t>(sym)].instrument;
+  // tradeMode is deprecated (always 0 on a unified account): the mode is the one this session set.
+  u.mode = ctx_.venue->margin_mode;
+  u.liquidated = p.position_status == "Liq" || p.position_status == "Adl";
+  u.size = p.side == "Sell" ? Qty::Zero() - p.size : p.size;  // linear sizes are base coin
+  u.entry_px = p.entry_px;
+  u.mark_px = p.mark_px;
+  u.liq_px = p.liq_px;
+  u.initial_margin = p.position_im;
+  u.maint_margin = p.position_mm;
+  u.unrealized_pnl = p.unrealised_pnl;
+  u.leverage = p.leverage;
+  u.venue_time = Nanos::FromMillis(p.updated_time_ms);
+  ctx_.publisher->PublishPosition(u, now);
+}
+
+void Orders::HandleFunding(const Execution& x, Nanos now) noexcept {
+  const int sym = symbols_->Find(x.symbol, config::MarketKind::kPerpetual);
+  if (sym < 0) {
+    ctx_.counters->Add(ctx_.counters->unknown_messages);
+    return;
+  }
+  FundingPayment f;
+  f.venue = ctx_.id;
+  f.instrument = symbols_->infos()[static_cast<size_t>(sym)].instrument;
+  f.asset = settle_asset_;
+  f.amount = Amount::Zero() - x.exec_fee;  // execFee > 0: the position paid
+  f.rate = x.fee_rate;
+  f.mark_px = x.exec_price;
+  f.size = x.side == "Sell" ? Qty::Zero() - x.exec_qty : x.exec_qty;
+  f.venue_time = Nanos::FromMillis(x.exec_time_ms);
+  ctx_.publisher->PublishFunding(f, now);
+}
+
+void Orders::ApplySettings() noexcept {
+  settings_ok_ = false;
+  settings_pending_ = 0;
+  settings_retry_ns_ = 0;
+  if (ctx_.venue->rest_url.empty()) {
+    ctx_.log->Log(runtime::LogLevel::kError, "%s: a perpetual venue needs rest_url to set margin mode and leverage",
+                  ctx_.venue->name.c_str());
+    return;
+  }
+  const uint64_t gen = private_generation_;
+  char lev[kMaxDecimalText];
+  FormatDecimal(ctx_.venue->leverage.raw(), Rate::kDecimals, lev);
+  const std::string mode(ctx_.venue->margin_mode == MarginMode::kIsolated ? kMarginModeIsolated : kMarginModeCross);
+  std::vector<std::pair<std::string_view, std::string>> calls;
+  calls.emplace_back(kSetMarginModePath, R"({"setMarginMode":")" + mode + "\"}");
+  for (const venues::SymbolInfo& si : symbols_->infos())
+    calls.emplace_back(kSetLeveragePath, R"({"category":"linear","symbol":")" + si.symbol + R"(","buyLeverage":")" +
+                                             lev + R"(","sellLeverage":")" + lev + "\"}");
+  settings_pending_ = static_cast<int>(calls.size());
+  for (auto& [path, body] : calls) {
+    const bool leverage = path == kSetLeveragePath;
+    std::string what = leverage ? "set-leverage " + body : "set-margin-mode " + mode;
+    SignedRest("POST", path, "", body, [this, gen, leverage, what](venues::HttpResponse r) {
+      if (gen != private_generation_) return;  // a reconnect sets them again
+      AccountMsg m;
+      ParseStatus st = ParseStatus::kOk;
+      const bool parsed = r.status == 200 && ParseRest(parser_, r.body, &m, &st);
+      // Leverage already at the value asked: 110043 "leverage not modified" is success.
+      if (parsed && (m.ret_code == 0 || (leverage && m.ret_code == kRetLeverageNotModified))) {
+        if (--settings_pending_ == 0 && !settings_refused_ && settings_retry_ns_ == 0) {  // none went unanswered
+          settings_ok_ = true;
+          ctx_.log->Log(runtime::LogLevel::kInfo, "%s: margin mode %s and leverage %s set", ctx_.venue->name.c_str(),
+                        MarginModeName(ctx_.venue->margin_mode), FormatLeverage().c_str());
+          UpdateReady();
+        }
+        return;
+      }
+      --settings_pending_;
+      if (st != ParseStatus::kOk) ctx_.counters->Add(ctx_.counters->order_parse_errors);
+      if (!parsed) {
+        // No answer from the venue (transport, HTTP error, malformed body): not a refusal. The
+        // sweep asks again a second later.
+        settings_retry_ns_ = MonoNow().value + kSettingsRetryNs;
+        ctx_.log->Log(runtime::LogLevel::kWarn, "%s: %s got no usable answer (HTTP %d, %s); retrying",
+                      ctx_.venue->name.c_str(), what.c_str(), r.status, venues::ParseStatusName(st));
+        return;
+      }
+      // Refused: this session does not trade on settings it did not get.
+      settings_refused_ = true;
+      ctx_.counters->Add(ctx_.counters->order_rejects);
+      ctx_.log->Log(runtime::LogLevel::kError, "%s: %s refused (retCode %lld %.*s); not trading",
+                    ctx_.venue->name.c_str(), what.c_str(), static_cast<long long>(m.ret_code),
+                    static_cast<int>(std::min<size_t>(m.ret_msg.size(), 200)), m.ret_msg.data());
+    });
+  }
+}
+
+std::string Orders::FormatLeverage() const {
+  char lev[kMaxDecimalText];
+  FormatDecimal(ctx_.venue->leverage.raw(), Rate::kDecimals, lev);
+  return lev;
 }
 
 void Orders::FetchWallet() noexcept {
@@ -759,7 +944,7 @@ void Orders::OnCancelReply(const AccountMsg& m) noexcept {
     ctx_.log->Log(runtime::LogLevel::kWarn, "%s: cancel %.*s refused: retCode %lld %.*s", ctx_.venue->name.c_str(),
                   static_cast<int>(m.req_id.size()), m.req_id.data(), static_cast<long long>(m.ret_code),
                   static_cast<int>(m.ret_msg.size()), m.ret_msg.data());
-  if (e != nullptr && m.ret_code == kRetOrderNotExists && e->state != venues::InFlightState::kUnknown) {
+  if (e != nullptr && (m.ret_code == kRetOrderNotExists || m.ret_code == kRetOrderNotExistsLinear) && e->state != venues::InFlightState::kUnknown) {
     // The venue does not know it as open: it ended or never arrived. A query settles which.
     e->state = venues::InFlightState::kUnknown;
     e->next_query_ns = MonoNow().value;
@@ -785,19 +970,10 @@ void Orders::SignedRest(const char* method, std::string_view path, std::string q
   venues::HttpFetch(*ctx_.ioc, std::move(req), std::move(done));
 }
 
-namespace {
-// A REST body parsed with the session's parser; false (and *why) when it is not usable.
-bool ParseRest(Parser& parser, std::string& body, AccountMsg* m, ParseStatus* st) {
-  const size_t len = body.size();
-  body.append(venues::kWsPadding, '\0');
-  *st = parser.ParseAccount(body.data(), len, m);
-  return *st == ParseStatus::kOk && m->has_ret_code;
-}
-}  // namespace
-
 bool Orders::CancelAll() noexcept {
   if (ctx_.venue->rest_url.empty()) return false;
-  SignedRest("POST", kCancelAllRestPath, "", std::string(kCancelAllBody), [this](venues::HttpResponse r) {
+  SignedRest("POST", kCancelAllRestPath, "", std::string(perp_ ? kCancelAllLinearBody : kCancelAllBody),
+             [this](venues::HttpResponse r) {
     if (hold_queries_) {
       // The cancel-all on connect was answered (either way): held queries may go now.
       hold_queries_ = false;
@@ -820,7 +996,8 @@ bool Orders::CancelAll() noexcept {
 void Orders::ListOpenOrders() noexcept {
   if (ctx_.venue->rest_url.empty()) return;
   const uint64_t gen = private_generation_;
-  SignedRest("GET", kRealtimeRestPath, std::string(kOpenOrdersQuery), "", [this, gen](venues::HttpResponse r) {
+  SignedRest("GET", kRealtimeRestPath, std::string(perp_ ? kOpenOrdersLinearQuery : kOpenOrdersQuery), "",
+             [this, gen](venues::HttpResponse r) {
     if (gen != private_generation_) return;
     AccountMsg m;
     ParseStatus st = ParseStatus::kOk;
@@ -846,7 +1023,8 @@ void Orders::ListOpenOrders() noexcept {
 void Orders::ArmDeadMan() noexcept {
   const int window = ctx_.venue->dead_man_s;
   if (window <= 0 || ctx_.venue->rest_url.empty()) return;
-  std::string body = R"({"product":"SPOT","timeWindow":)" + std::to_string(window) + "}";
+  std::string body = std::string(perp_ ? R"({"product":"DERIVATIVES","timeWindow":)" : R"({"product":"SPOT","timeWindow":)") +
+                     std::to_string(window) + "}";
   SignedRest("POST", kDcpRestPath, "", std::move(body), [this](venues::HttpResponse r) {
     AccountMsg m;
     ParseStatus st = ParseStatus::kOk;
@@ -863,7 +1041,8 @@ void Orders::SendQuery(ClientOrderId id) noexcept {
   char cid[venues::kClientIdTextMax];
   const std::string link(cid, venues::FormatClientId(id, cid));
   ctx_.counters->Add(ctx_.counters->order_queries);
-  SignedRest("GET", kRealtimeRestPath, "category=spot&orderLinkId=" + link, "", [this, id](venues::HttpResponse r) {
+  SignedRest("GET", kRealtimeRestPath, (perp_ ? "category=linear&orderLinkId=" : "category=spot&orderLinkId=") + link, "",
+             [this, id](venues::HttpResponse r) {
     AccountMsg m;
     ParseStatus st = ParseStatus::kOk;
     if (r.status != 200 || !ParseRest(parser_, r.body, &m, &st) || m.ret_code != 0 || !m.has_list ||
@@ -894,6 +1073,10 @@ void Orders::ScheduleSweep() noexcept {
 
 void Orders::Sweep() noexcept {
   const int64_t now = MonoNow().value;
+  // Perpetual settings that got no answer are asked again (all of them: each is idempotent).
+  if (perp_ && private_subscribed_ && !settings_ok_ && !settings_refused_ && settings_pending_ == 0 &&
+      settings_retry_ns_ != 0 && now >= settings_retry_ns_)
+    ApplySettings();
   tracker_.ExpireAcks(now, policy_, WallNow());
   if (!ready_ || ctx_.venue->rest_url.empty() || hold_queries_) return;
   tracker_.table().DueQueries(now, policy_, [this](venues::InFlightEntry& e) {

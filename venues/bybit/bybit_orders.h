@@ -40,6 +40,23 @@
 // Cancels and cancel-all never pass the kill switch (they reduce risk); cancels use the rate
 // budget's reserve of 2.
 //
+// USDT linear perpetuals (a venue whose symbols are perpetuals, VenueConfig::perp(); ORDERS.md
+// §6.1): every request says category "linear" (orders also positionIdx 0, one-way mode, and
+// reduceOnly true for a reduce-only intent; qty in the base coin, as in the engine); cancel-all
+// sends {"category":"linear","settleCoin":"USDT"}; queries category=linear; DCP product
+// DERIVATIVES with topic dcp.future. At every private (re)connect the session sets the venue's
+// margin mode (POST /v5/account/set-margin-mode ISOLATED_MARGIN | REGULAR_MARGIN) and each
+// symbol's leverage (POST /v5/position/set-leverage; 110043 "not modified" is success) and is
+// not ready until all are accepted; a refusal is logged with its retCode, counted in
+// order_rejects, and the session never becomes ready (a request that got no usable answer is
+// not a refusal: all are asked again a second later). The private stream also carries
+// `position` (→ PositionUpdate, signed base size; positionStatus Liq/Adl → liquidated) and the
+// `wallet` push's settle coin becomes a MarginAccountUpdate (walletBalance, equity,
+// totalPositionIM + totalOrderIM, totalPositionMM, the account's totalAvailableBalance) besides
+// its BalanceUpdate (free = walletBalance, locked 0). Executions with execType "Funding" become
+// FundingPayments (amount = −execFee), never fills. A fill's fee is in the settle coin and its
+// quote is the venue's execValue.
+//
 // Hot path (OnIntent): rate budget, render decimals at the symbol's precision into a fixed
 // buffer, record tick-to-order, hand the frame to the socket under the kill switch. The
 // private-stream handlers (OrderTracker) are hot too: no allocation, no lock, no log (errors
@@ -237,6 +254,11 @@ class Orders final : public venues::WsListener {
   void OnPrivateClosed() noexcept;
   void SendAuth(venues::WsClient* ws, const char* which) noexcept;
   void HandleWallet(const AccountMsg& m, Nanos now) noexcept;
+  void HandlePosition(const PositionItem& p, Nanos now) noexcept;
+  void HandleFunding(const Execution& x, Nanos now) noexcept;
+  // Perpetuals: set-margin-mode, then set-leverage per symbol (signed REST, cold).
+  void ApplySettings() noexcept;
+  std::string FormatLeverage() const;
   void FetchWallet() noexcept;
   void UpdateReady() noexcept;
   void SchedulePing() noexcept;
@@ -278,6 +300,13 @@ class Orders final : public venues::WsListener {
   bool cancel_all_on_connect_ = false;
   bool hold_queries_ = false;  // the cancel-all on connect is out: queries wait for its answer
   bool dcp_subscribed_ = false;  // dcp.spot on the private stream (dead_man_s > 0)
+  // Perpetuals (a venue that lists linear symbols).
+  bool perp_ = false;
+  AssetId settle_asset_;          // the perpetuals' quote (USDT)
+  bool settings_ok_ = false;      // margin mode and every leverage accepted since the private session opened
+  bool settings_refused_ = false; // the venue refused one: the session does not trade (latched)
+  int settings_pending_ = 0;       // settings requests not answered yet
+  int64_t settings_retry_ns_ = 0;  // monotonic: when settings without an answer are asked again (0 = none)
   uint64_t private_generation_ = 0;  // bumps on every private (re)connect: late REST replies are dropped
   runtime::RateLimited log_limit_;
 };

@@ -23,6 +23,7 @@ struct Parser::Impl {
     executions = std::make_unique<Execution[]>(kMaxItems);
     orders = std::make_unique<OrderUpdate[]>(kMaxItems);
     coins = std::make_unique<Coin[]>(kMaxCoins);
+    positions = std::make_unique<PositionItem[]>(kMaxItems);
   }
   od::parser parser;
   std::unique_ptr<BookLevel[]> bids;
@@ -30,6 +31,7 @@ struct Parser::Impl {
   std::unique_ptr<Execution[]> executions;
   std::unique_ptr<OrderUpdate[]> orders;
   std::unique_ptr<Coin[]> coins;
+  std::unique_ptr<PositionItem[]> positions;
 };
 
 Parser::Parser(size_t max_message_bytes) : impl_(std::make_unique<Impl>(max_message_bytes)) {}
@@ -51,68 +53,14 @@ bool ParseOrderbookTopic(std::string_view topic, int* depth, std::string_view* s
   return true;
 }
 
+bool ParseTickersTopic(std::string_view topic, std::string_view* symbol) noexcept {
+  if (topic.size() <= kTickersTopicPrefix.size() || topic.substr(0, kTickersTopicPrefix.size()) != kTickersTopicPrefix)
+    return false;
+  *symbol = topic.substr(kTickersTopicPrefix.size());
+  return true;
+}
+
 namespace {
-
-// [[price, size], ...] as decimal strings, scanned from the array's raw span.
-ParseStatus ParseLevels(od::value v, BookLevel* out, int* count) noexcept {
-  od::array arr;
-  if (v.get_array().get(arr)) return ParseStatus::kBadField;
-  std::string_view raw;
-  if (arr.raw_json().get(raw)) return ParseStatus::kBadJson;
-  return venues::internal::ScanStringLevels(raw, out, Parser::kMaxLevels, count);
-}
-
-bool StartsWith(std::string_view s, std::string_view p) noexcept { return s.size() >= p.size() && s.substr(0, p.size()) == p; }
-
-// ---- public stream ----
-
-enum : uint32_t {
-  kDs = 1u << 0,
-  kDb = 1u << 1,
-  kDa = 1u << 2,
-  kDu = 1u << 3,
-  kDseq = 1u << 4,
-};
-
-ParseStatus ParseBookData(od::value v, MarketFrame* out, BookLevel* bids, BookLevel* asks, uint32_t* seen) noexcept {
-  od::object d;
-  if (v.get_object().get(d)) return ParseStatus::kBadField;
-  for (auto field : d) {
-    od::raw_json_string key;
-    if (field.key().get(key)) return ParseStatus::kBadJson;
-    od::value fv;
-    if (field.value().get(fv)) return ParseStatus::kBadJson;
-    const char* k = key.raw();
-    if (k[1] == '"') {
-      switch (k[0]) {
-        case 'b':
-          HS_PARSE_TRY(ParseLevels(fv, bids, &out->bid_count));
-          *seen |= kDb;
-          break;
-        case 'a':
-          HS_PARSE_TRY(ParseLevels(fv, asks, &out->ask_count));
-          *seen |= kDa;
-          break;
-        case 'u':
-          HS_PARSE_TRY(GetUint(fv, &out->update_id));
-          *seen |= kDu;
-          break;
-        case 's':
-          HS_PARSE_TRY(GetString(fv, &out->symbol));
-          *seen |= kDs;
-          break;
-        default:
-          break;
-      }
-    } else if (KeyIs(key, "seq")) {
-      HS_PARSE_TRY(GetUint(fv, &out->cross_seq));
-      *seen |= kDseq;
-    }
-  }
-  return ParseStatus::kOk;
-}
-
-// ---- account messages ----
 
 // A decimal string that may be empty ("" = absent, as Bybit sends for fields it leaves out).
 template <typename T>
@@ -152,6 +100,87 @@ ParseStatus GetMillis(od::value v, int64_t* out) noexcept {
   return ParseStatus::kOk;
 }
 
+// [[price, size], ...] as decimal strings, scanned from the array's raw span.
+ParseStatus ParseLevels(od::value v, BookLevel* out, int* count) noexcept {
+  od::array arr;
+  if (v.get_array().get(arr)) return ParseStatus::kBadField;
+  std::string_view raw;
+  if (arr.raw_json().get(raw)) return ParseStatus::kBadJson;
+  return venues::internal::ScanStringLevels(raw, out, Parser::kMaxLevels, count);
+}
+
+bool StartsWith(std::string_view s, std::string_view p) noexcept { return s.size() >= p.size() && s.substr(0, p.size()) == p; }
+
+// ---- public stream ----
+
+enum : uint32_t {
+  kDs = 1u << 0,
+  kDb = 1u << 1,
+  kDa = 1u << 2,
+  kDu = 1u << 3,
+  kDseq = 1u << 4,
+  kDsymbol = 1u << 5,  // tickers: data.symbol
+};
+
+ParseStatus ParseBookData(od::value v, MarketFrame* out, BookLevel* bids, BookLevel* asks, uint32_t* seen) noexcept {
+  od::object d;
+  if (v.get_object().get(d)) return ParseStatus::kBadField;
+  for (auto field : d) {
+    od::raw_json_string key;
+    if (field.key().get(key)) return ParseStatus::kBadJson;
+    od::value fv;
+    if (field.value().get(fv)) return ParseStatus::kBadJson;
+    const char* k = key.raw();
+    if (k[1] == '"') {
+      switch (k[0]) {
+        case 'b':
+          HS_PARSE_TRY(ParseLevels(fv, bids, &out->bid_count));
+          *seen |= kDb;
+          break;
+        case 'a':
+          HS_PARSE_TRY(ParseLevels(fv, asks, &out->ask_count));
+          *seen |= kDa;
+          break;
+        case 'u':
+          HS_PARSE_TRY(GetUint(fv, &out->update_id));
+          *seen |= kDu;
+          break;
+        case 's':
+          HS_PARSE_TRY(GetString(fv, &out->symbol));
+          *seen |= kDs;
+          break;
+        default:
+          break;
+      }
+    } else if (KeyIs(key, "seq")) {
+      HS_PARSE_TRY(GetUint(fv, &out->cross_seq));
+      *seen |= kDseq;
+    } else if (KeyIs(key, "symbol")) {
+      // A linear ticker (the topic may come after the data: both kinds are read in one pass).
+      HS_PARSE_TRY(GetString(fv, &out->symbol));
+      *seen |= kDsymbol;
+    } else if (KeyIs(key, "markPrice")) {
+      bool present = false;
+      HS_PARSE_TRY(GetOptDecimal<Price>(fv, &out->mark_px, &present, Sign::kNonNegative));
+      if (present) out->ticker_fields |= MarketFrame::kTickMark;
+    } else if (KeyIs(key, "indexPrice")) {
+      bool present = false;
+      HS_PARSE_TRY(GetOptDecimal<Price>(fv, &out->index_px, &present, Sign::kNonNegative));
+      if (present) out->ticker_fields |= MarketFrame::kTickIndex;
+    } else if (KeyIs(key, "fundingRate")) {
+      bool present = false;
+      HS_PARSE_TRY(GetOptDecimal<Rate>(fv, &out->funding_rate, &present, Sign::kAllowNegative));
+      if (present) out->ticker_fields |= MarketFrame::kTickFunding;
+    } else if (KeyIs(key, "nextFundingTime")) {
+      HS_PARSE_TRY(GetMillis(fv, &out->next_funding_ms));
+      if (out->next_funding_ms > 0) out->ticker_fields |= MarketFrame::kTickNextFunding;
+    }
+  }
+  return ParseStatus::kOk;
+}
+
+// ---- account messages ----
+
 enum : uint32_t {
   kIOrderLinkId = 1u << 0,
   kIOrderId = 1u << 1,
@@ -164,12 +193,19 @@ enum : uint32_t {
   kICumExecQty = 1u << 8,
   kICoin = 1u << 9,
   kIIdOnly = 1u << 10,  // a list item with ids only (cancel-all's result.list)
+  kIPosSize = 1u << 11,      // "size": a position
+  kIPosEntry = 1u << 12,
+  kIPosIM = 1u << 13,
+  kIPosMM = 1u << 14,
+  kIPosLeverage = 1u << 15,
+  kIPosUpl = 1u << 16,
 };
 
 struct Buffers {
   Execution* executions;
   OrderUpdate* orders;
   Coin* coins;
+  PositionItem* positions;
 };
 
 ParseStatus ParseCoins(od::value v, AccountMsg* out, Coin* coins) noexcept {
@@ -196,6 +232,17 @@ ParseStatus ParseCoins(od::value v, AccountMsg* out, Coin* coins) noexcept {
         HS_PARSE_TRY(GetOptDecimal<Amount>(fv, &c.free, &c.has_free, Sign::kAllowNegative));
       } else if (KeyIs(key, "locked")) {
         HS_PARSE_TRY(GetOptDecimal<Amount>(fv, &c.locked, &c.has_locked, Sign::kAllowNegative));
+      } else if (KeyIs(key, "equity")) {
+        HS_PARSE_TRY(GetOptDecimal<Amount>(fv, &c.equity, &c.has_equity, Sign::kAllowNegative));
+      } else if (KeyIs(key, "totalPositionIM")) {
+        bool present = false;
+        HS_PARSE_TRY(GetOptDecimal<Amount>(fv, &c.total_position_im, &present, Sign::kNonNegative));
+      } else if (KeyIs(key, "totalOrderIM")) {
+        bool present = false;
+        HS_PARSE_TRY(GetOptDecimal<Amount>(fv, &c.total_order_im, &present, Sign::kNonNegative));
+      } else if (KeyIs(key, "totalPositionMM")) {
+        bool present = false;
+        HS_PARSE_TRY(GetOptDecimal<Amount>(fv, &c.total_position_mm, &present, Sign::kNonNegative));
       }
     }
     if (!has_name || (!c.has_wallet_balance && !c.has_free)) return ParseStatus::kMissingField;
@@ -209,8 +256,10 @@ ParseStatus ParseCoins(od::value v, AccountMsg* out, Coin* coins) noexcept {
 ParseStatus ParseItem(od::object o, AccountMsg* out, const Buffers& b, uint32_t* kinds_seen) noexcept {
   Execution ex;
   OrderUpdate ou;
+  PositionItem pos;
   uint32_t seen = 0;
-  bool has_value = false, has_fee = false;
+  bool has_value = false, has_fee = false, has_avg = false;
+  bool present = false;
   for (auto f : o) {
     od::raw_json_string key;
     if (f.key().get(key)) return ParseStatus::kBadJson;
@@ -248,6 +297,13 @@ ParseStatus ParseItem(od::object o, AccountMsg* out, const Buffers& b, uint32_t*
           HS_PARSE_TRY(GetString(fv, &ex.exec_id));
         } else if (KeyIs(key, "execTime")) {
           HS_PARSE_TRY(GetMillis(fv, &ex.exec_time_ms));
+        } else if (KeyIs(key, "execType")) {
+          HS_PARSE_TRY(GetString(fv, &ex.exec_type));
+        } else if (KeyIs(key, "execValue")) {
+          HS_PARSE_TRY(GetOptDecimal<Amount>(fv, &ex.exec_value, &ex.has_exec_value, Sign::kNonNegative));
+        } else if (KeyIs(key, "entryPrice")) {
+          HS_PARSE_TRY(GetOptDecimal<Price>(fv, &pos.entry_px, &present, Sign::kNonNegative));
+          seen |= kIPosEntry;
         }
         break;
       case 's':
@@ -257,26 +313,61 @@ ParseStatus ParseItem(od::object o, AccountMsg* out, const Buffers& b, uint32_t*
           seen |= kISymbol;
         } else if (KeyIs(key, "side")) {
           HS_PARSE_TRY(GetString(fv, &ex.side));
+          pos.side = ex.side;
           seen |= kISide;
+        } else if (KeyIs(key, "size")) {
+          HS_PARSE_TRY(GetDecimalString<Qty>(fv, &pos.size));
+          seen |= kIPosSize;
         }
         break;
       case 'f':
         if (KeyIs(key, "feeCurrency")) {
           HS_PARSE_TRY(GetString(fv, &ex.fee_currency));
           ou.fee_currency = ex.fee_currency;
+        } else if (KeyIs(key, "feeRate")) {
+          HS_PARSE_TRY(GetOptDecimal<Rate>(fv, &ex.fee_rate, &ex.has_fee_rate, Sign::kAllowNegative));
         }
         break;
       case 'a':
         if (KeyIs(key, "avgPrice")) {
-          bool present = false;
-          HS_PARSE_TRY(GetOptDecimal<Price>(fv, &ou.avg_price, &present, Sign::kNonNegative));
+          HS_PARSE_TRY(GetOptDecimal<Price>(fv, &ou.avg_price, &has_avg, Sign::kNonNegative));
         }
         break;
       case 't':
-        if (KeyIs(key, "timeInForce")) HS_PARSE_TRY(GetString(fv, &ou.time_in_force));
+        if (KeyIs(key, "timeInForce")) {
+          HS_PARSE_TRY(GetString(fv, &ou.time_in_force));
+        } else if (KeyIs(key, "tradeMode")) {
+          int64_t m = 0;
+          HS_PARSE_TRY(GetInt(fv, &m));
+          if (m != 0 && m != 1) return ParseStatus::kBadField;
+          pos.trade_mode = static_cast<int>(m);
+        } else if (KeyIs(key, "totalAvailableBalance")) {
+          HS_PARSE_TRY(GetOptDecimal<Amount>(fv, &out->total_available, &out->has_total_available, Sign::kAllowNegative));
+        }
         break;
       case 'l':
-        if (KeyIs(key, "leavesQty")) HS_PARSE_TRY(GetOptDecimal<Qty>(fv, &ex.leaves_qty, &ex.has_leaves_qty, Sign::kNonNegative));
+        if (KeyIs(key, "leavesQty")) {
+          HS_PARSE_TRY(GetOptDecimal<Qty>(fv, &ex.leaves_qty, &ex.has_leaves_qty, Sign::kNonNegative));
+        } else if (KeyIs(key, "liqPrice")) {
+          HS_PARSE_TRY(GetOptDecimal<Price>(fv, &pos.liq_px, &present, Sign::kNonNegative));
+        } else if (KeyIs(key, "leverage")) {
+          HS_PARSE_TRY(GetOptDecimal<Rate>(fv, &pos.leverage, &present, Sign::kNonNegative));
+          seen |= kIPosLeverage;
+        }
+        break;
+      case 'm':
+        if (KeyIs(key, "markPrice")) HS_PARSE_TRY(GetOptDecimal<Price>(fv, &pos.mark_px, &present, Sign::kNonNegative));
+        break;
+      case 'p':
+        if (KeyIs(key, "positionIM")) {
+          HS_PARSE_TRY(GetOptDecimal<Amount>(fv, &pos.position_im, &present, Sign::kNonNegative));
+          seen |= kIPosIM;
+        } else if (KeyIs(key, "positionMM")) {
+          HS_PARSE_TRY(GetOptDecimal<Amount>(fv, &pos.position_mm, &present, Sign::kNonNegative));
+          seen |= kIPosMM;
+        } else if (KeyIs(key, "positionStatus")) {
+          HS_PARSE_TRY(GetString(fv, &pos.position_status));
+        }
         break;
       case 'c':
         if (KeyIs(key, "cumExecQty")) {
@@ -295,13 +386,34 @@ ParseStatus ParseItem(od::object o, AccountMsg* out, const Buffers& b, uint32_t*
         if (KeyIs(key, "rejectReason")) HS_PARSE_TRY(GetString(fv, &ou.reject_reason));
         break;
       case 'u':
-        if (KeyIs(key, "updatedTime")) HS_PARSE_TRY(GetMillis(fv, &ou.updated_time_ms));
+        if (KeyIs(key, "updatedTime")) {
+          HS_PARSE_TRY(GetMillis(fv, &ou.updated_time_ms));
+          pos.updated_time_ms = ou.updated_time_ms;
+        } else if (KeyIs(key, "unrealisedPnl")) {
+          HS_PARSE_TRY(GetOptDecimal<Amount>(fv, &pos.unrealised_pnl, &present, Sign::kAllowNegative));
+          seen |= kIPosUpl;
+        }
         break;
       default:
         break;
     }
   }
-  if (seen & kIExecQty) {
+  if (seen & kIPosSize) {
+    // A position: REST /v5/position/list calls the entry avgPrice.
+    if (!(seen & kIPosEntry) && has_avg) {
+      pos.entry_px = ou.avg_price;
+      seen |= kIPosEntry;
+    }
+    constexpr uint32_t need = kISymbol | kISide | kIPosSize | kIPosEntry | kIPosIM | kIPosMM | kIPosLeverage | kIPosUpl;
+    if ((seen & need) != need) return ParseStatus::kMissingField;
+    // side says the direction: "" only when flat; a size without a side cannot be signed.
+    if (!(pos.side == "Buy" || pos.side == "Sell" || (pos.side.empty() && pos.size.is_zero())))
+      return ParseStatus::kBadField;
+    if (out->position_count >= Parser::kMaxItems) return ParseStatus::kTooManyLevels;
+    pos.symbol = ex.symbol;
+    b.positions[out->position_count++] = pos;
+    *kinds_seen |= kIPosSize;
+  } else if (seen & kIExecQty) {
     constexpr uint32_t need = kIOrderLinkId | kIExecQty | kIExecPrice | kIExecFee | kISymbol | kISide;
     if ((seen & need) != need) return ParseStatus::kMissingField;
     if (out->execution_count >= Parser::kMaxItems) return ParseStatus::kTooManyLevels;
@@ -389,7 +501,9 @@ ParseStatus Parser::ParseMarket(const char* data, size_t len, MarketFrame* out) 
           data_status = ParseBookData(v, out, impl_->bids.get(), impl_->asks.get(), &data_seen);
           // Under a known book topic a bad payload is final; before the topic, it may belong to
           // a topic we do not read (trades send an array): decide at the end.
-          if (data_status != ParseStatus::kOk && has_topic && StartsWith(topic, kOrderbookTopicPrefix)) return data_status;
+          if (data_status != ParseStatus::kOk && has_topic &&
+              (StartsWith(topic, kOrderbookTopicPrefix) || StartsWith(topic, kTickersTopicPrefix)))
+            return data_status;
         }
         break;
       case 'o':
@@ -411,6 +525,25 @@ ParseStatus Parser::ParseMarket(const char* data, size_t len, MarketFrame* out) 
       default:
         break;
     }
+  }
+  if (has_topic && StartsWith(topic, kTickersTopicPrefix)) {
+    std::string_view topic_symbol;
+    if (!ParseTickersTopic(topic, &topic_symbol)) return ParseStatus::kBadField;
+    if (data_status != ParseStatus::kOk) return data_status;
+    if (!has_type || !has_data) return ParseStatus::kMissingField;
+    if ((data_seen & kDsymbol) == 0) return ParseStatus::kMissingField;
+    if ((data_seen & (kDb | kDa | kDu)) != 0) return ParseStatus::kBadField;  // book keys under a ticker topic
+    if (out->symbol != topic_symbol) return ParseStatus::kBadField;
+    if (type == "snapshot") {
+      // A snapshot carries every value: one without the mark is not a ticker we can use.
+      if ((out->ticker_fields & MarketFrame::kTickMark) == 0) return ParseStatus::kMissingField;
+    } else if (type == "delta") {
+      out->ticker_delta = true;
+    } else {
+      return ParseStatus::kBadField;
+    }
+    out->kind = MarketKind::kTicker;
+    return ParseStatus::kOk;
   }
   if (has_topic) {
     std::string_view topic_symbol;
@@ -449,7 +582,8 @@ ParseStatus Parser::ParseAccount(const char* data, size_t len, AccountMsg* out) 
   out->executions = impl_->executions.get();
   out->orders = impl_->orders.get();
   out->coins = impl_->coins.get();
-  const Buffers bufs{impl_->executions.get(), impl_->orders.get(), impl_->coins.get()};
+  out->positions = impl_->positions.get();
+  const Buffers bufs{impl_->executions.get(), impl_->orders.get(), impl_->coins.get(), impl_->positions.get()};
   od::document doc;
   if (impl_->parser.iterate(data, len, len + simdjson::SIMDJSON_PADDING).get(doc)) return ParseStatus::kBadJson;
   od::object obj;
@@ -554,6 +688,9 @@ ParseStatus Parser::ParseAccount(const char* data, size_t len, AccountMsg* out) 
     } else if (t == kTopicWallet) {
       kind = AccountKind::kWallet;
       want = kICoin;
+    } else if (t == kTopicPosition || StartsWith(t, "position.")) {
+      kind = AccountKind::kPosition;
+      want = kIPosSize;
     } else {
       return ParseStatus::kUnknown;
     }

@@ -1,9 +1,9 @@
 // hs::bybit — Bybit v5 wire JSON → plain structs with fixed-point numbers.
 //
-// Two entry points: ParseMarket for the public spot stream (orderbook snapshots and deltas,
-// pongs, subscribe acks) and ParseAccount for everything the order session reads (trade-WS
-// auth and order.create replies, private-stream pushes `execution`, `order`, `wallet`, and the
-// REST wallet-balance body). Keys in any order, numbers straight into fixed point (never
+// Two entry points: ParseMarket for the public spot and linear streams (orderbook snapshots and
+// deltas, linear `tickers.<symbol>`, pongs, subscribe acks) and ParseAccount for everything the
+// order session reads (trade-WS auth and order.create replies, private-stream pushes
+// `execution`, `order`, `wallet`, `position`, and the REST bodies). Keys in any order, numbers straight into fixed point (never
 // through floating point), 64-bit sequence numbers.
 //
 // Pure functions of the bytes: no I/O, no clock, no allocation after construction (the simdjson
@@ -36,6 +36,7 @@ enum class MarketKind : uint8_t {
   kBookDelta,         // orderbook.<depth>.<symbol>, "type":"delta"
   kPong,              // reply to {"op":"ping"}
   kSubscribeReply,    // op subscribe / unsubscribe: success, ret_msg, req_id
+  kTicker,            // tickers.<symbol> (linear): mark, index, funding; `ticker_fields` says which came
 };
 
 struct MarketFrame {
@@ -50,6 +51,14 @@ struct MarketFrame {
   int bid_count = 0;
   const BookLevel* asks = nullptr;
   int ask_count = 0;
+  // kTicker: a delta leaves out what did not change; a bit of ticker_fields per value sent.
+  static constexpr uint8_t kTickMark = 1, kTickIndex = 2, kTickFunding = 4, kTickNextFunding = 8;
+  uint8_t ticker_fields = 0;
+  bool ticker_delta = false;
+  Price mark_px;
+  Price index_px;
+  Rate funding_rate;
+  int64_t next_funding_ms = 0;
   // Replies.
   bool success = false;
   bool unsubscribe = false;  // kSubscribeReply for an unsubscribe
@@ -67,6 +76,7 @@ enum class AccountKind : uint8_t {
   kWallet,          // private topic "wallet", or the REST wallet-balance body: coins[]
   kOtherReply,      // a reply with retCode to an op we do not use (errors to bad requests)
   kOrderList,       // REST /v5/order/realtime body: result.list[] of orders (orders[]), maybe empty
+  kPosition,        // private topic "position" (linear): positions[]
 };
 
 struct Execution {
@@ -82,6 +92,32 @@ struct Execution {
   Qty leaves_qty;
   bool has_leaves_qty = false;
   int64_t exec_time_ms = 0;
+  // Linear: execType "Trade" for a fill, "Funding" for a funding settlement (execQty = the
+  // position's size, execPrice = mark, feeRate = the funding rate, execFee > 0 = paid).
+  std::string_view exec_type;
+  Amount exec_value;               // execValue: the fill's notional as the venue counts it
+  bool has_exec_value = false;
+  Rate fee_rate;                   // feeRate (may be negative for funding)
+  bool has_fee_rate = false;
+  bool funding() const noexcept { return exec_type == kExecTypeFunding; }
+};
+
+// One position of a `position` push (linear; ORDERS.md §6.1). Numbers are strings; "" leaves a
+// value out (liqPrice "" = none).
+struct PositionItem {
+  std::string_view symbol;
+  std::string_view side;             // "Buy", "Sell", or "" when flat
+  std::string_view position_status;  // "Normal", "Liq", "Adl"
+  Qty size;                          // unsigned, base coin
+  Price entry_px;                    // entryPrice (REST: avgPrice)
+  Price mark_px;
+  Price liq_px;                      // zero: none
+  Amount position_im;
+  Amount position_mm;
+  Amount unrealised_pnl;
+  Rate leverage;
+  int trade_mode = -1;               // tradeMode 0 cross / 1 isolated (deprecated: -1 when absent)
+  int64_t updated_time_ms = 0;
 };
 
 struct OrderUpdate {
@@ -109,6 +145,12 @@ struct Coin {
   bool has_wallet_balance = false;
   bool has_free = false;
   bool has_locked = false;
+  // Margin figures of the unified account ("" or absent = zero).
+  Amount equity;
+  Amount total_position_im;
+  Amount total_order_im;
+  Amount total_position_mm;
+  bool has_equity = false;
 };
 
 struct AccountMsg {
@@ -129,6 +171,10 @@ struct AccountMsg {
   int order_count = 0;
   const Coin* coins = nullptr;
   int coin_count = 0;
+  const PositionItem* positions = nullptr;
+  int position_count = 0;
+  Amount total_available;          // the wallet account's totalAvailableBalance
+  bool has_total_available = false;
   bool has_list = false;           // a REST body with result.list (of any kind, maybe empty)
   int item_count = 0;              // entries of data[] or result.list[] (a wallet: accounts)
 };
@@ -144,7 +190,7 @@ class Parser {
   Parser(const Parser&) = delete;
   Parser& operator=(const Parser&) = delete;
 
-  // A public-stream frame. kUnknown for valid JSON this parser does not handle (other
+  // A public-stream frame (spot or linear). kUnknown for valid JSON this parser does not handle (other
   // topics, other ops). REQUIRES: data is followed by >= 64 readable bytes (venues::kWsPadding).
   ParseStatus ParseMarket(const char* data, size_t len, MarketFrame* out) noexcept;
   // A trade-WS reply, a private-stream push or the REST wallet-balance body. Same padding.
@@ -157,5 +203,7 @@ class Parser {
 
 // Splits "orderbook.<depth>.<symbol>". False for anything else (depth must be 1..99999).
 bool ParseOrderbookTopic(std::string_view topic, int* depth, std::string_view* symbol) noexcept;
+// Splits "tickers.<symbol>". False for anything else.
+bool ParseTickersTopic(std::string_view topic, std::string_view* symbol) noexcept;
 
 }  // namespace hs::bybit

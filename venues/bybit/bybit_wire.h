@@ -10,6 +10,7 @@ namespace hs::bybit {
 
 // Endpoint paths, joined to the configured base URLs.
 inline constexpr std::string_view kPublicSpotPath = "/v5/public/spot";  // market_data_url
+inline constexpr std::string_view kPublicLinearPath = "/v5/public/linear";  // a perpetual venue's
 inline constexpr std::string_view kTradePath = "/v5/trade";             // order_url
 inline constexpr std::string_view kPrivatePath = "/v5/private";         // order_url (same host)
 inline constexpr std::string_view kWalletRestPath = "/v5/account/wallet-balance";  // rest_url
@@ -21,11 +22,32 @@ inline constexpr std::string_view kOpenOrdersQuery = "category=spot&openOnly=0";
 inline constexpr std::string_view kDcpRestPath = "/v5/order/disconnected-cancel-all";  // POST, signed
 inline constexpr std::string_view kTopicDcpSpot = "dcp.spot";
 
+// USDT linear perpetuals (a venue whose symbols are perpetuals; ORDERS.md §6.1). Every request
+// carries category "linear"; the settings below go out at connect, before orders are taken.
+inline constexpr std::string_view kCancelAllLinearBody = R"({"category":"linear","settleCoin":"USDT"})";
+inline constexpr std::string_view kOpenOrdersLinearQuery = "category=linear&openOnly=0";
+inline constexpr std::string_view kSetMarginModePath = "/v5/account/set-margin-mode";  // POST, signed
+inline constexpr std::string_view kSetLeveragePath = "/v5/position/set-leverage";      // POST, signed
+inline constexpr std::string_view kMarginModeIsolated = "ISOLATED_MARGIN";
+inline constexpr std::string_view kMarginModeCross = "REGULAR_MARGIN";
+inline constexpr std::string_view kTopicDcpFuture = "dcp.future";
+inline constexpr std::string_view kTopicPosition = "position";
+// Mark, index and funding of one perpetual: "tickers.<symbol>" (snapshot, then deltas that
+// leave out what did not change).
+inline constexpr std::string_view kTickersTopicPrefix = "tickers.";
+// set-leverage answers 110043 "leverage not modified" when it is already what was asked.
+inline constexpr int64_t kRetLeverageNotModified = 110043;
+// execType of a funding settlement on the `execution` topic (never an order's fill).
+inline constexpr std::string_view kExecTypeFunding = "Funding";
+
 // Market-data topic: "orderbook.<depth>.<symbol>".
 inline constexpr std::string_view kOrderbookTopicPrefix = "orderbook.";
 // Spot depths the venue serves (README §5.2). The default is 50.
 inline constexpr int kSpotDepths[] = {1, 50, 200, 1000};
 inline constexpr int kDefaultDepth = 50;
+
+// Linear (perpetual) depths: 1, 50, 200, 500.
+inline constexpr int kLinearDepths[] = {1, 50, 200, 500};
 
 // The smallest spot topic depth that covers `wanted` levels (0 = the default); 1000 at most.
 constexpr int TopicDepthFor(int wanted) noexcept {
@@ -33,6 +55,13 @@ constexpr int TopicDepthFor(int wanted) noexcept {
   for (int d : kSpotDepths)
     if (d >= wanted) return d;
   return 1000;
+}
+// The same for a linear topic; 500 at most.
+constexpr int LinearTopicDepthFor(int wanted) noexcept {
+  if (wanted <= 0) return kDefaultDepth;
+  for (int d : kLinearDepths)
+    if (d >= wanted) return d;
+  return 500;
 }
 
 // Keep-alive: the venue wants {"op":"ping"} at least every 20 s.

@@ -36,9 +36,31 @@
 // bid to one message, stall sends no market data (pongs included); corrupt_checksum_next does
 // not apply (Bybit has no checksum).
 //
+// USDT linear perpetuals (a venue whose symbols are perpetuals; ORDERS.md §6.1, §7): the public
+// path is /v5/public/linear (book depths 1, 50, 200, 500) and also serves tickers.<symbol>: a
+// snapshot on subscribe (once a mark exists), then from Protocol::OnMark a delta with only what
+// changed. Every request says category "linear"; order.create also takes positionIdx (0 only)
+// and reduceOnly, and goes through Server::margin(venue): Check refuses with 110017 (reduce-only
+// would open or increase) or 110007 (insufficient margin) before matching, a reduce-only order
+// fills at most the position (CapReduceOnly), each fill is MarginAccount::Fill (fee in USDT,
+// execValue = price × qty); an IOC remainder is "Cancelled" (linear has no
+// PartiallyFilledCanceled); `position` is pushed after every order action and `wallet` after
+// fills. The wallet's settle coin carries walletBalance = the margin wallet (kept equal to
+// Account::balances()[settle]), equity, totalPositionIM, totalPositionMM, and the account
+// totalAvailableBalance. REST POST /v5/account/set-margin-mode (ISOLATED_MARGIN or
+// REGULAR_MARGIN; the same mode again is accepted; a switch with an open position is refused
+// with 110026, the code this simulator chose) and POST /v5/position/set-leverage (buy = sell;
+// unchanged → 110043; outside the tier's range → 110013). OnFunding pushes an execution
+// execType "Funding" (execFee = what the position paid, feeRate = the rate, execPrice = mark,
+// execQty = |size|, side = the position's) then position and wallet; OnLiquidation a position
+// with positionStatus "Liq" and size 0, then wallet. Cancel-all needs a scope (settleCoin,
+// symbol or baseCoin); DCP is product DERIVATIVES with topic dcp.future; order/create is
+// limited to 10 per second.
+//
 // Deliberate differences from the venue: resting orders never trade later (they do not enter
 // the public book) and lock no balance; one account per venue.
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -46,6 +68,7 @@
 #include <set>
 
 #include "core/base/decimal.h"
+#include "core/margin/margin_math.h"
 #include "venues/common/signing.h"
 #include "venues/sim/sim_server.h"
 
@@ -62,16 +85,21 @@ std::string Fmt(int64_t raw, int scale, int decimals) {
 std::string Amt(Amount a) { return Fmt(a.raw(), Amount::kDecimals, 8); }
 int64_t NowMs() { return WallNow().value / 1'000'000; }
 
-constexpr std::string_view kPublic = "/v5/public/spot";
+constexpr std::string_view kPublicSpot = "/v5/public/spot";
+constexpr std::string_view kPublicLinear = "/v5/public/linear";
+constexpr std::string_view kSetMarginMode = "/v5/account/set-margin-mode";
+constexpr std::string_view kSetLeverage = "/v5/position/set-leverage";
+constexpr int kTickerChannel = 0;  // Peer::subs code of tickers.<symbol> (book topics use their depth)
 constexpr std::string_view kTrade = "/v5/trade";
 constexpr std::string_view kPrivate = "/v5/private";
 constexpr std::string_view kWalletRest = "/v5/account/wallet-balance";
 constexpr std::string_view kCancelAllRest = "/v5/order/cancel-all";
 constexpr std::string_view kRealtimeRest = "/v5/order/realtime";
 constexpr std::string_view kDcpRest = "/v5/order/disconnected-cancel-all";
-constexpr int kCreatePerSecond = 20;  // spot order/create per UID
+constexpr int kCreatePerSecondSpot = 20;    // spot order/create per UID
+constexpr int kCreatePerSecondLinear = 10;  // linear
 
-bool IsDepth(int d) { return d == 1 || d == 50 || d == 200 || d == 1000; }
+bool IsDepth(bool linear, int d) { return d == 1 || d == 50 || d == 200 || (linear ? d == 500 : d == 1000); }
 
 // One topic's window: the top-<depth> levels last published.
 struct Window {
@@ -81,20 +109,33 @@ struct Window {
 
 class BybitProtocol final : public Protocol {
  public:
-  BybitProtocol(Server* s, int venue) : s_(s), venue_(venue), cfg_(s->config().base.venues[static_cast<size_t>(venue)]) {
+  BybitProtocol(Server* s, int venue)
+      : s_(s),
+        venue_(venue),
+        cfg_(s->config().base.venues[static_cast<size_t>(venue)]),
+        perp_(cfg_.perp()),
+        public_path_(perp_ ? kPublicLinear : kPublicSpot),
+        category_(perp_ ? "linear" : "spot"),
+        dcp_topic_(perp_ ? "dcp.future" : "dcp.spot"),
+        dcp_product_(perp_ ? "DERIVATIVES" : "SPOT"),
+        create_per_s_(perp_ ? kCreatePerSecondLinear : kCreatePerSecondSpot) {
     for (const auto& sym : cfg_.symbols) by_symbol_[sym.symbol] = &sym;
+    if (perp_) {
+      const auto& ic = s->config().base.instruments[static_cast<size_t>(cfg_.symbols.front().instrument.value)];
+      settle_ = s->config().base.assets[ic.quote.value].name;
+    }
   }
 
   void OnOpen(Peer& p) override {
     const std::string& t = p.target;
-    if (t == kPublic || t == kTrade || t == kPrivate) return;
+    if (t == public_path_ || t == kTrade || t == kPrivate) return;
     p.Close();  // Bybit serves nothing else on these hosts
   }
 
   void OnClose(Peer& p) override {
     auto it = private_subs_.find(p.id);
-    if (it != private_subs_.end() && it->second.count("dcp.spot")) {
-      it->second.erase("dcp.spot");
+    if (it != private_subs_.end() && it->second.count(dcp_topic_)) {
+      it->second.erase(dcp_topic_);
       if (!AnyDcpPeer()) dcp_gone_since_ = WallNow();
     }
     private_subs_.erase(p.id);
@@ -109,14 +150,14 @@ class BybitProtocol final : public Protocol {
       for (Peer* p : s_->Peers(venue_))
         if (p->id == h.peer && p->open()) p->Send(h.text);
     }
-    // Disconnected-cancel-all: every dcp.spot connection gone for timeWindow seconds.
+    // Disconnected-cancel-all: every dcp.spot (dcp.future) connection gone for timeWindow seconds.
     if (dcp_window_s_ > 0 && dcp_ever_ && !AnyDcpPeer() &&
         now.value - dcp_gone_since_.value >= dcp_window_s_ * 1'000'000'000) {
       dcp_ever_ = false;  // fires once; armed again by the next dcp.spot subscription
       std::vector<std::string> links;
       for (const auto& [link, r] : resting_) links.push_back(link);
       for (const std::string& link : links) {
-        s_->LogOrder(venue_, now, "dead_man", link, "\"product\":\"SPOT\",\"timeWindow\":" + std::to_string(dcp_window_s_),
+        s_->LogOrder(venue_, now, "dead_man", link, "\"product\":\"" + dcp_product_ + "\",\"timeWindow\":" + std::to_string(dcp_window_s_),
                      "\"result\":\"canceled\",\"orderId\":\"" + resting_.at(link).order_id + "\"");
         CancelResting(link, "CancelByDCP");
       }
@@ -165,7 +206,7 @@ class BybitProtocol final : public Protocol {
         text = Message(*sym, depth, "delta", db, da, c.seq, c.last_update_id);
       }
       for (Peer* p : peers) {
-        if (p->stalled || p->target != kPublic || !p->subs.count({depth, c.instrument})) continue;
+        if (p->stalled || p->target != public_path_ || !p->subs.count({depth, c.instrument})) continue;
         p->Send(text);
       }
     }
@@ -180,7 +221,9 @@ class BybitProtocol final : public Protocol {
     const bool cancel_all = method == "POST" && path == kCancelAllRest;
     const bool realtime = method == "GET" && path == kRealtimeRest;
     const bool dcp = method == "POST" && path == kDcpRest;
-    if (!wallet && !cancel_all && !realtime && !dcp) return false;
+    const bool set_mode = perp_ && method == "POST" && path == kSetMarginMode;
+    const bool set_leverage = perp_ && method == "POST" && path == kSetLeverage;
+    if (!wallet && !cancel_all && !realtime && !dcp && !set_mode && !set_leverage) return false;
     const Nanos arrived = WallNow();
     auto answer = [&](int code, const std::string& msg, json result) {
       json r = {{"retCode", code}, {"retMsg", msg}, {"result", std::move(result)}, {"retExtInfo", json::object()},
@@ -196,7 +239,7 @@ class BybitProtocol final : public Protocol {
       return "";
     };
     if (!err.empty()) {
-      if (!wallet)
+      if (!wallet && !set_mode && !set_leverage)
         s_->LogOrder(venue_, arrived, request_name(), QueryParam(query, "orderLinkId"),
                      "\"path\":" + json(path).dump(), "\"result\":\"rejected\",\"reason\":" + json(err).dump());
       answer(err == "error sign!" ? 10004 : 10003, err, json::object());
@@ -212,10 +255,19 @@ class BybitProtocol final : public Protocol {
       answer(0, "OK", {{"list", json::array({WalletEntry()})}});
       return true;
     }
+    if (set_mode || set_leverage) {
+      int code = 0;
+      std::string msg;
+      Settings(set_mode, body, &code, &msg);
+      answer(code, msg, code == 0 && set_mode ? json{{"reasons", json::array()}} : json::object());
+      return true;
+    }
     if (cancel_all) {
       json j = json::parse(body, nullptr, false);
       const std::string wire = "\"body\":" + json(body).dump();
-      if (j.is_discarded() || !j.is_object() || j.value("category", "") != "spot") {
+      // Linear needs a scope (symbol, baseCoin or settleCoin); spot cancels everything.
+      if (j.is_discarded() || !j.is_object() || j.value("category", "") != category_ ||
+          (perp_ && !j.contains("symbol") && !j.contains("settleCoin") && !j.contains("baseCoin"))) {
         s_->LogOrder(venue_, arrived, "cancel_all", "", wire, "\"result\":\"rejected\",\"reason\":\"category\"");
         answer(10001, "Params Error: category", json::object());
         return true;
@@ -235,10 +287,10 @@ class BybitProtocol final : public Protocol {
     if (dcp) {
       json j = json::parse(body, nullptr, false);
       const std::string wire = "\"body\":" + json(body).dump();
-      if (j.is_discarded() || !j.is_object() || j.value("product", "") != "SPOT" || !j.contains("timeWindow") ||
+      if (j.is_discarded() || !j.is_object() || j.value("product", "") != dcp_product_ || !j.contains("timeWindow") ||
           !j["timeWindow"].is_number_integer() || j["timeWindow"].get<int64_t>() < 3 || j["timeWindow"].get<int64_t>() > 300) {
         s_->LogOrder(venue_, arrived, "dead_man", "", wire, "\"result\":\"rejected\"");
-        answer(10001, "Params Error: product SPOT, timeWindow 3..300", json::object());
+        answer(10001, "Params Error: product " + dcp_product_ + ", timeWindow 3..300", json::object());
         return true;
       }
       dcp_window_s_ = j["timeWindow"].get<int64_t>();
@@ -249,7 +301,7 @@ class BybitProtocol final : public Protocol {
     // realtime
     const std::string link = QueryParam(query, "orderLinkId");
     const std::string wire = "\"query\":" + json(query).dump();
-    if (QueryParam(query, "category") != "spot") {
+    if (QueryParam(query, "category") != category_) {
       s_->LogOrder(venue_, arrived, request_name(), link, wire, "\"result\":\"rejected\",\"reason\":\"category\"");
       answer(10001, "Params Error: category", json::object());
       return true;
@@ -262,7 +314,7 @@ class BybitProtocol final : public Protocol {
       for (const auto& [l, r] : resting_) list.push_back(orders_.at(l));
     }
     s_->LogOrder(venue_, arrived, request_name(), link, wire, "\"result\":\"ok\",\"count\":" + std::to_string(list.size()));
-    answer(0, "OK", {{"list", list}, {"nextPageCursor", ""}, {"category", "spot"}});
+    answer(0, "OK", {{"list", list}, {"nextPageCursor", ""}, {"category", category_}});
     return true;
   }
 
@@ -335,7 +387,18 @@ class BybitProtocol final : public Protocol {
     if (d.empty() || d.size() > 4 || d.find_first_not_of("0123456789") != std::string::npos) return false;
     *depth = std::stoi(d);
     auto it = by_symbol_.find(t.substr(dot + 1));
-    if (!IsDepth(*depth) || it == by_symbol_.end()) return false;
+    if (!IsDepth(perp_, *depth) || it == by_symbol_.end()) return false;
+    *inst = it->second->instrument.value;
+    return true;
+  }
+
+  // "tickers.<symbol>" of a perpetual → (kTickerChannel, instrument).
+  bool ParseTickerTopic(const std::string& t, int* channel, int* inst) const {
+    const std::string prefix = "tickers.";
+    if (!perp_ || t.rfind(prefix, 0) != 0) return false;
+    auto it = by_symbol_.find(t.substr(prefix.size()));
+    if (it == by_symbol_.end()) return false;
+    *channel = kTickerChannel;
     *inst = it->second->instrument.value;
     return true;
   }
@@ -353,7 +416,7 @@ class BybitProtocol final : public Protocol {
     std::vector<std::pair<int, int>> topics;
     for (const auto& a : j["args"]) {
       int depth = 0, inst = 0;
-      if (!a.is_string() || !ParseTopic(a.get<std::string>(), &depth, &inst))
+      if (!a.is_string() || !(ParseTopic(a.get<std::string>(), &depth, &inst) || ParseTickerTopic(a.get<std::string>(), &depth, &inst)))
         return PublicReply(p, j, op, false, "error:handler not found,topic:" + (a.is_string() ? a.get<std::string>() : a.dump()));
       const bool has = p.subs.count({depth, inst}) > 0;
       if (op == "subscribe" && has)
@@ -361,12 +424,23 @@ class BybitProtocol final : public Protocol {
       topics.emplace_back(depth, inst);
     }
     if (op == "unsubscribe") {
-      for (const auto& t : topics) p.subs.erase(t);
+      for (const auto& t : topics) {
+        p.subs.erase(t);
+        if (t.first == kTickerChannel) ticker_snapped_.erase({p.id, t.second});
+      }
       return PublicReply(p, j, op, true, "");
     }
     PublicReply(p, j, op, true, "subscribe");
     for (const auto& [depth, inst] : topics) {
       p.subs.insert({depth, inst});
+      if (depth == kTickerChannel) {
+        // The ticker's snapshot once a mark exists (else with the first OnMark).
+        auto it = marks_.find(inst);
+        if (it == marks_.end() || s_->faults(venue_).stall || p.stalled) continue;
+        p.Send(TickerMessage(inst, it->second, nullptr));
+        ticker_snapped_.insert({p.id, inst});
+        continue;
+      }
       const SimBook& book = s_->market().book(venue_, inst);
       std::vector<Level> b, a;
       book.Top(depth, &b, &a);
@@ -501,7 +575,8 @@ class BybitProtocol final : public Protocol {
     const int64_t now = NowMs();
     if (ts > now + 1000 || now - ts > window)
       return refuse(10002, "invalid request, please check your server timestamp or recv_window param", "timestamp");
-    if (str("category") != "spot") return refuse(10001, "Params Error: category (the simulator serves spot)", "category");
+    if (str("category") != category_)
+      return refuse(10001, "Params Error: category (this venue serves " + category_ + ")", "category");
     const std::string symbol = str("symbol"), side_s = str("side"), type = str("orderType"), tif = str("timeInForce");
     const std::string link_id = str("orderLinkId");
     auto it = by_symbol_.find(symbol);
@@ -523,18 +598,41 @@ class BybitProtocol final : public Protocol {
     // order/create: 20 per second per UID.
     Faults& f = s_->faults(venue_);
     while (!creates_.empty() && now - creates_.front() >= 1000) creates_.pop_front();
-    if (TakeFault(f.rate_limit_orders) || static_cast<int>(creates_.size()) >= kCreatePerSecond)
+    if (TakeFault(f.rate_limit_orders) || static_cast<int>(creates_.size()) >= create_per_s_)
       return refuse(10006, "Too many visits!", "rate_limit");
     creates_.push_back(now);
-    if (TakeFault(f.reject_orders)) return refuse(170131, "Insufficient balance.", "fault");
+    if (TakeFault(f.reject_orders))
+      return perp_ ? refuse(110007, "Insufficient available balance", "fault") : refuse(170131, "Insufficient balance.", "fault");
     const auto& ic = s_->config().base.instruments[static_cast<size_t>(inst)];
     const std::string& base = s_->config().base.assets[ic.base.value].name;
     const std::string& quote = s_->config().base.assets[ic.quote.value].name;
     Account& acct = s_->account(venue_);
     const Side side = side_s == "Buy" ? Side::kBuy : Side::kSell;
-    if (side == Side::kBuy ? acct.balance(quote) < AmountFromNotional(MulNotional(px.value, qty.value, Rounding::kCeil))
-                           : acct.balance(base) < AmountFromQty(qty.value))
+    MarginAccount* margin = perp_ ? s_->margin(venue_) : nullptr;
+    bool reduce_only = false;
+    if (perp_) {
+      // Linear: one-way mode only (positionIdx 0), and the venue's margin checks before matching.
+      if (margin == nullptr) return refuse(10001, "params error: no margin account for this venue", "margin");
+      if (args.contains("positionIdx") && !(args["positionIdx"].is_number_integer() && args["positionIdx"].get<int64_t>() == 0))
+        return refuse(10001, "params error: positionIdx (one-way mode: 0)", "positionIdx");
+      if (args.contains("reduceOnly")) {
+        if (!args["reduceOnly"].is_boolean()) return refuse(10001, "params error: reduceOnly", "reduceOnly");
+        reduce_only = args["reduceOnly"].get<bool>();
+      }
+      switch (margin->Check(inst, side, qty.value, px.value, reduce_only)) {
+        case MarginAccount::Refusal::kNone:
+          break;
+        case MarginAccount::Refusal::kReduceOnly:
+          return refuse(110017, "Reduce-only rule not satisfied", "reduce_only");
+        case MarginAccount::Refusal::kInsufficientMargin:
+          return refuse(110007, "Insufficient available balance", "margin");
+        case MarginAccount::Refusal::kNotPerpetual:
+          return refuse(10001, "params error: symbol is not a perpetual of this account", "symbol");
+      }
+    } else if (side == Side::kBuy ? acct.balance(quote) < AmountFromNotional(MulNotional(px.value, qty.value, Rounding::kCeil))
+                                  : acct.balance(base) < AmountFromQty(qty.value)) {
       return refuse(170131, "Insufficient balance.", "balance");
+    }
 
     // Faults on what goes back (taken only for orders that execute).
     const bool drop = TakeFault(f.drop_replies);
@@ -550,8 +648,8 @@ class BybitProtocol final : public Protocol {
     ok["reqId"] = req_id;
     ok["data"] = {{"orderId", order_id}, {"orderLinkId", link_id}};
     ok["retExtInfo"] = json::object();
-    ok["header"] = {{"X-Bapi-Limit", std::to_string(kCreatePerSecond)},
-                    {"X-Bapi-Limit-Status", std::to_string(kCreatePerSecond - static_cast<int>(creates_.size()))},
+    ok["header"] = {{"X-Bapi-Limit", std::to_string(create_per_s_)},
+                    {"X-Bapi-Limit-Status", std::to_string(create_per_s_ - static_cast<int>(creates_.size()))},
                     {"X-Bapi-Limit-Reset-Timestamp", std::to_string(now)}, {"Traceid", "sim" + order_id},
                     {"Timenow", std::to_string(now)}};
     box.emplace_back(p.id, ok.dump());
@@ -574,6 +672,7 @@ class BybitProtocol final : public Protocol {
     if (tif == "PostOnly") fill = false;  // a post-only never takes
     Qty take = qty.value;
     if (partial) take = Qty::FromRaw(qty.value.raw() / 2 / vs.lot.raw() * vs.lot.raw());
+    if (reduce_only) take = std::min(take, margin->CapReduceOnly(inst, side, take));  // never beyond the position
     std::vector<FillPart> parts;
     std::vector<BookDelta> deltas;
     if (fill && take.is_positive()) book.Take(side, px.value, take, &parts, &deltas);
@@ -583,11 +682,22 @@ class BybitProtocol final : public Protocol {
     json execs = json::array();
     for (const FillPart& fp : parts) {
       const Amount qa = AmountFromNotional(MulNotional(fp.px, fp.qty, Rounding::kFloor));
-      const Account::Booked b = acct.Apply(base, quote, side, fp.qty, qa);
+      Account::Booked b;
+      if (perp_) {
+        // The position, the wallet (fee, realized PnL) and isolated margin move on the margin
+        // account; the fee is in the settle coin.
+        const MarginAccount::Booked mb = margin->Fill(inst, side, fp.qty, fp.px);
+        b.quote = qa;
+        b.commission = mb.fee;
+        b.commission_asset = "";
+        SyncWallet();
+      } else {
+        b = acct.Apply(base, quote, side, fp.qty, qa);
+      }
       filled += fp.qty;
       quote_total += qa;
       fee_total += b.commission;
-      execs.push_back({{"category", "spot"},
+      execs.push_back({{"category", category_},
                        {"symbol", symbol},
                        {"isLeverage", "0"},
                        {"orderId", order_id},
@@ -610,7 +720,7 @@ class BybitProtocol final : public Protocol {
                        {"feeRate", Fmt(acct.fee().raw(), Rate::kDecimals, 4)},
                        {"tradeIv", ""},
                        {"markIv", ""},
-                       {"markPrice", ""},
+                       {"markPrice", perp_ ? P(vs, MarkOf(inst)) : ""},
                        {"indexPrice", ""},
                        {"underlyingPrice", ""},
                        {"blockTradeId", ""},
@@ -626,11 +736,12 @@ class BybitProtocol final : public Protocol {
     } else if (rests) {
       status = filled.is_positive() ? "PartiallyFilled" : "New";
     } else {
-      status = filled.is_positive() ? "PartiallyFilledCanceled" : "Cancelled";
+      // Spot has PartiallyFilledCanceled; a linear IOC's remainder is Cancelled, filled part or not.
+      status = filled.is_positive() && !perp_ ? "PartiallyFilledCanceled" : "Cancelled";
     }
     OrderRecord rec{order_id, link_id, symbol, side_s, str("price"), str("qty"), tif, &vs, qty.value, filled, quote_total,
-                    fee_total, side == Side::kBuy ? base : quote, status,
-                    post_only_cross ? "EC_PostOnlyWillTakeLiquidity" : "EC_NoError"};
+                    fee_total, perp_ ? std::string() : (side == Side::kBuy ? base : quote), status,
+                    post_only_cross ? "EC_PostOnlyWillTakeLiquidity" : "EC_NoError", reduce_only};
     orders_[link_id] = OrderJson(rec);
     if (rests) resting_[link_id] = rec;
     log(filled == qty.value ? "filled" : (rests ? "resting" : (filled.is_positive() ? "partial" : "expired")),
@@ -642,6 +753,8 @@ class BybitProtocol final : public Protocol {
       if (dup) AddPush(&box, "execution", execs);
     }
     AddPush(&box, "order", json::array({orders_[link_id]}));
+    // Linear: `position` pushes on every order action, changed or not (ORDERS.md §7).
+    if (perp_) AddPush(&box, "position", json::array({PositionJson(inst, "Normal")}));
     if (filled.is_positive()) AddPush(&box, "wallet", json::array({WalletEntry()}));
     if (drop) return;
     if (disconnect) {
@@ -659,11 +772,12 @@ class BybitProtocol final : public Protocol {
     Qty qty, filled;
     Amount quote, fee;
     std::string fee_currency, status, reject_reason;
+    bool reduce_only = false;
   };
 
   json OrderJson(const OrderRecord& r) const {
     const std::string ms = std::to_string(NowMs());
-    return {{"category", "spot"},
+    json o = {{"category", category_},
             {"symbol", r.symbol},
             {"orderId", r.order_id},
             {"orderLinkId", r.link_id},
@@ -684,6 +798,12 @@ class BybitProtocol final : public Protocol {
             {"createdTime", ms},
             {"updatedTime", ms},
             {"feeCurrency", r.fee_currency}};
+    if (perp_) {
+      o["reduceOnly"] = r.reduce_only;
+      o["positionIdx"] = 0;
+      o.erase("feeCurrency");  // a spot field
+    }
+    return o;
   }
 
   // Removes a resting order and pushes its `order` update (Cancelled, or
@@ -693,7 +813,7 @@ class BybitProtocol final : public Protocol {
     if (it == resting_.end()) return;
     OrderRecord r = it->second;
     resting_.erase(it);
-    r.status = r.filled.is_positive() ? "PartiallyFilledCanceled" : "Cancelled";
+    r.status = r.filled.is_positive() && !perp_ ? "PartiallyFilledCanceled" : "Cancelled";
     json o = OrderJson(r);
     o["cancelType"] = why;
     orders_[link] = o;
@@ -722,10 +842,11 @@ class BybitProtocol final : public Protocol {
       p.Send(r.dump());
     };
     if (!p.authed) return reply(10003, "Request not authorized: authenticate first", json::object(), "rejected");
-    if (str("category") != "spot") return reply(10001, "Params Error: category", json::object(), "rejected");
+    if (str("category") != category_) return reply(10001, "Params Error: category", json::object(), "rejected");
     auto it = resting_.find(link);
     if (link.empty() || it == resting_.end() || it->second.symbol != str("symbol"))
-      return reply(170213, "Order does not exist.", json::object(), "not_found");
+      return perp_ ? reply(110001, "Order does not exist", json::object(), "not_found")
+                   : reply(170213, "Order does not exist.", json::object(), "not_found");
     const std::string order_id = it->second.order_id;
     reply(0, "OK", {{"orderId", order_id}, {"orderLinkId", link}}, "canceled");
     CancelResting(link, "CancelByUser");
@@ -770,15 +891,18 @@ class BybitProtocol final : public Protocol {
 
   bool AnyDcpPeer() const {
     for (const auto& [id, subs] : private_subs_)
-      if (subs.count("dcp.spot")) return true;
+      if (subs.count(dcp_topic_)) return true;
     return false;
   }
 
   static std::string P(const config::VenueSymbolConfig& vs, Price px) { return Fmt(px.raw(), Price::kDecimals, vs.price_decimals); }
   static std::string Q(const config::VenueSymbolConfig& vs, Qty q) { return Fmt(q.raw(), Qty::kDecimals, vs.qty_decimals); }
 
-  // The unified account's wallet entry: every asset the account holds.
+  // The unified account's wallet entry: every asset the account holds. On a perpetual venue the
+  // settle coin carries the margin account's figures.
   json WalletEntry() {
+    MarginAccount* m = perp_ ? s_->margin(venue_) : nullptr;
+    if (m != nullptr) return MarginWalletEntry(*m);
     json coins = json::array();
     for (const auto& [asset, amt] : s_->account(venue_).balances()) {
       char buf[kMaxDecimalText];
@@ -797,6 +921,271 @@ class BybitProtocol final : public Protocol {
     return {{"accountType", "UNIFIED"}, {"accountIMRate", "0"}, {"totalEquity", ""}, {"coin", coins}};
   }
 
+  static std::string A(Amount a) {
+    char buf[kMaxDecimalText];
+    FormatDecimal(a.raw(), Amount::kDecimals, buf);
+    return buf;
+  }
+  static std::string R(Rate r) {
+    char buf[kMaxDecimalText];
+    FormatDecimal(r.raw(), Rate::kDecimals, buf);
+    return buf;
+  }
+
+  // ---- perpetuals ----
+
+  // The settle coin's balance is the margin wallet (what the control socket and tests read).
+  void SyncWallet() { s_->SyncMarginWallet(venue_); }
+
+  json MarginWalletEntry(MarginAccount& m) {
+    SyncWallet();
+    const Amount wallet = m.wallet(), equity = m.equity(), im = m.initial_margin(), mm = m.maint_margin();
+    json coins = json::array();
+    for (const auto& [asset, amt] : s_->account(venue_).balances()) {
+      if (asset == settle_) {
+        coins.push_back({{"coin", asset},
+                         {"equity", A(equity)},
+                         {"usdValue", A(equity)},
+                         {"walletBalance", A(wallet)},
+                         {"availableToWithdraw", ""},
+                         {"locked", "0"},
+                         {"borrowAmount", "0"},
+                         {"totalOrderIM", "0"},
+                         {"totalPositionIM", A(im)},
+                         {"totalPositionMM", A(mm)},
+                         {"unrealisedPnl", A(m.unrealized())},
+                         {"cumRealisedPnl", "0"},
+                         {"marginCollateral", true}});
+        continue;
+      }
+      coins.push_back({{"coin", asset}, {"equity", A(amt)}, {"walletBalance", A(amt)}, {"locked", "0"},
+                       {"totalOrderIM", "0"}, {"totalPositionIM", "0"}, {"totalPositionMM", "0"}});
+    }
+    const Rate mm_rate = margin::MarginRatio(equity, mm);
+    return {{"accountType", "UNIFIED"},
+            {"accountIMRate", ""},
+            {"accountMMRate", m.mode() == MarginMode::kCross ? R(mm_rate) : ""},
+            {"totalEquity", A(equity)},
+            {"totalWalletBalance", A(wallet)},
+            {"totalMarginBalance", A(equity)},
+            {"totalAvailableBalance", A(m.available())},
+            {"totalPerpUPL", A(m.unrealized())},
+            {"totalInitialMargin", A(im)},
+            {"totalMaintenanceMargin", A(mm)},
+            {"coin", coins}};
+  }
+
+  Price MarkOf(int inst) const {
+    auto it = marks_.find(inst);
+    return it != marks_.end() ? it->second.mark : Price::Zero();
+  }
+
+  // One position as the `position` topic shows it (ORDERS.md §6.1). status: "Normal" or "Liq".
+  json PositionJson(int inst, const std::string& status) {
+    MarginAccount* m = s_->margin(venue_);
+    const config::VenueSymbolConfig* vs = SymbolOf(inst);
+    const margin::Tiers& tiers = s_->config().base.instruments[static_cast<size_t>(inst)].mm_tiers;
+    MarginAccount::Position pos;
+    if (m != nullptr && m->has(inst)) pos = m->position(inst);
+    const Qty size = pos.size;
+    const Price mark = pos.mark.is_positive() ? pos.mark : (MarkOf(inst).is_positive() ? MarkOf(inst) : pos.entry);
+    const bool isolated = m != nullptr && m->mode() == MarginMode::kIsolated;
+    const Rate lev = m != nullptr ? m->leverage() : Rate::FromUnits(1);
+    const Amount im = size.is_zero()  ? Amount::Zero()
+                      : isolated      ? pos.isolated_margin
+                                      : margin::InitialMargin(margin::PositionValue(size, mark), lev);
+    const Amount mm = margin::MaintenanceMargin(tiers, margin::PositionValue(size, mark));
+    const Price liq = m != nullptr && !size.is_zero() ? m->liq_price(inst) : Price::Zero();
+    const Qty abs = size.is_negative() ? Qty::Zero() - size : size;
+    const std::string ms = std::to_string(NowMs());
+    return {{"category", "linear"},
+            {"symbol", vs->symbol},
+            {"side", size.is_positive() ? "Buy" : size.is_negative() ? "Sell" : ""},
+            {"size", Q(*vs, abs)},
+            {"positionIdx", 0},
+            {"tradeMode", 0},
+            {"positionValue", A(AmountFromNotional(margin::PositionValue(size, pos.entry)))},
+            {"riskId", 1},
+            {"riskLimitValue", tiers.count > 0 ? A(AmountFromNotional(tiers.tier[0].max_value)) : ""},
+            {"entryPrice", size.is_zero() ? "0" : Fmt(pos.entry.raw(), Price::kDecimals, vs->price_decimals)},
+            {"markPrice", Fmt(mark.raw(), Price::kDecimals, vs->price_decimals)},
+            {"leverage", R(lev)},
+            {"positionBalance", A(im)},
+            {"autoAddMargin", 0},
+            {"positionIM", A(im)},
+            {"positionMM", A(mm)},
+            {"liqPrice", liq.is_positive() ? Fmt(liq.raw(), Price::kDecimals, vs->price_decimals) : ""},
+            {"bustPrice", ""},
+            {"takeProfit", "0"},
+            {"stopLoss", "0"},
+            {"trailingStop", "0"},
+            {"unrealisedPnl", A(size.is_zero() ? Amount::Zero() : margin::UnrealizedPnl(size, pos.entry, mark))},
+            {"curRealisedPnl", A(pos.realized_cum)},
+            {"cumRealisedPnl", A(pos.realized_cum)},
+            {"positionStatus", status},
+            {"adlRankIndicator", 0},
+            {"isReduceOnly", false},
+            {"createdTime", ms},
+            {"updatedTime", ms},
+            {"seq", ++position_seq_}};
+  }
+
+  // set-margin-mode / set-leverage (signed already). Codes: 10001 bad parameters; 110026 a mode
+  // switch refused while a position is open (the simulator's choice: Bybit refuses the switch
+  // with open positions, and its error table names 110026 for cross/isolated changes);
+  // 110043 leverage not modified; 110013 leverage outside [1, the tier's maximum].
+  void Settings(bool mode_request, const std::string& body, int* code, std::string* msg) {
+    MarginAccount* m = s_->margin(venue_);
+    json j = json::parse(body, nullptr, false);
+    *code = 0;
+    *msg = "OK";
+    if (m == nullptr) {
+      *code = 10001;
+      *msg = "params error: no margin account for this venue";
+      return;
+    }
+    if (j.is_discarded() || !j.is_object()) {
+      *code = 10001;
+      *msg = "params error: body";
+      return;
+    }
+    if (mode_request) {
+      const std::string want = j.value("setMarginMode", "");
+      if (want != "ISOLATED_MARGIN" && want != "REGULAR_MARGIN") {
+        *code = 10001;
+        *msg = "params error: setMarginMode (the simulator: ISOLATED_MARGIN or REGULAR_MARGIN)";
+        return;
+      }
+      const MarginMode mode = want == "ISOLATED_MARGIN" ? MarginMode::kIsolated : MarginMode::kCross;
+      if (mode == m->mode()) {
+        *msg = "Request accepted";
+        return;
+      }
+      if (!m->SetMode(mode)) {
+        *code = 110026;
+        *msg = "cannot switch margin mode with open positions";
+        return;
+      }
+      *msg = "Request accepted";
+      return;
+    }
+    auto text = [&](const char* k) { return j.contains(k) && j[k].is_string() ? j[k].get<std::string>() : std::string(); };
+    if (text("category") != "linear" || !by_symbol_.count(text("symbol"))) {
+      *code = 10001;
+      *msg = "params error: category or symbol";
+      return;
+    }
+    const auto buy = ParseDecimal<Rate>(text("buyLeverage"));
+    const auto sell = ParseDecimal<Rate>(text("sellLeverage"));
+    if (!buy.ok() || !sell.ok() || buy.value != sell.value) {
+      *code = 10001;
+      *msg = "params error: buyLeverage must equal sellLeverage in one-way mode";
+      return;
+    }
+    if (buy.value == m->leverage()) {
+      *code = 110043;
+      *msg = "leverage not modified";
+      return;
+    }
+    if (!m->SetLeverage(buy.value)) {
+      *code = 110013;
+      *msg = "cannot set leverage: out of the permitted range, or positions are open";
+    }
+  }
+
+  // tickers.<symbol>: the whole ticker (snapshot) or what changed since the last push (delta).
+  struct Ticker {
+    Price mark, index;
+    Rate rate;
+    int64_t next_ms = 0;
+  };
+  std::string TickerMessage(int inst, const Ticker& t, const Ticker* prev) {
+    const config::VenueSymbolConfig& vs = *SymbolOf(inst);
+    json d = {{"symbol", vs.symbol}};
+    if (prev == nullptr || prev->mark != t.mark) {
+      d["markPrice"] = Fmt(t.mark.raw(), Price::kDecimals, vs.price_decimals);
+      d["lastPrice"] = Fmt(t.mark.raw(), Price::kDecimals, vs.price_decimals);
+    }
+    if (prev == nullptr || prev->index != t.index) d["indexPrice"] = Fmt(t.index.raw(), Price::kDecimals, vs.price_decimals);
+    if (prev == nullptr || prev->rate != t.rate) d["fundingRate"] = R(t.rate);
+    if (prev == nullptr || prev->next_ms != t.next_ms) d["nextFundingTime"] = std::to_string(t.next_ms);
+    if (prev == nullptr) d["tickDirection"] = "ZeroPlusTick";
+    json m = {{"topic", "tickers." + vs.symbol}, {"type", prev == nullptr ? "snapshot" : "delta"}, {"data", d},
+              {"cs", ++ticker_cs_}, {"ts", NowMs()}};
+    return m.dump();
+  }
+
+ public:
+  void OnMark(int instrument, Price mark, Price index, Rate funding_rate, Nanos next_funding) override {
+    if (!perp_ || SymbolOf(instrument) == nullptr) return;
+    Ticker t{mark, index, funding_rate, next_funding.value / 1'000'000};
+    auto it = marks_.find(instrument);
+    const bool had = it != marks_.end();
+    const Ticker prev = had ? it->second : Ticker{};
+    // The server renders the next funding time from two clocks, so it jitters by a millisecond or
+    // so from tick to tick: only a real move (a settlement) counts as a change.
+    if (had && std::llabs(t.next_ms - prev.next_ms) < 1000) t.next_ms = prev.next_ms;
+    marks_[instrument] = t;
+    if (s_->faults(venue_).stall) return;
+    const bool changed = !had || prev.mark != t.mark || prev.index != t.index || prev.rate != t.rate ||
+                         prev.next_ms != t.next_ms;
+    for (Peer* p : s_->Peers(venue_)) {
+      if (p->stalled || p->target != public_path_ || !p->subs.count({kTickerChannel, instrument})) continue;
+      const bool snapped = ticker_snapped_.count({p->id, instrument}) > 0;
+      if (snapped && !changed) continue;
+      p->Send(TickerMessage(instrument, t, snapped ? &prev : nullptr));
+      ticker_snapped_.insert({p->id, instrument});
+    }
+  }
+
+  void OnFunding(int instrument, Amount flow, Rate rate) override {
+    MarginAccount* m = s_->margin(venue_);
+    const config::VenueSymbolConfig* vs = SymbolOf(instrument);
+    if (m == nullptr || vs == nullptr) return;
+    SyncWallet();
+    const MarginAccount::Position& pos = m->position(instrument);
+    const Price mark = pos.mark.is_positive() ? pos.mark : MarkOf(instrument);
+    const Qty abs = pos.size.is_negative() ? Qty::Zero() - pos.size : pos.size;
+    Outbox box;
+    // execFee > 0: the position paid; < 0: it received (the venue's sign is the fee's).
+    json ex = {{"category", "linear"},
+               {"symbol", vs->symbol},
+               {"orderId", ""},
+               {"orderLinkId", ""},
+               {"side", pos.size.is_negative() ? "Sell" : "Buy"},
+               {"orderPrice", "0"},
+               {"orderQty", "0"},
+               {"leavesQty", "0"},
+               {"orderType", "UNKNOWN"},
+               {"execFee", A(Amount::Zero() - flow)},
+               {"execId", std::to_string(++exec_id_)},
+               {"execPrice", Fmt(mark.raw(), Price::kDecimals, vs->price_decimals)},
+               {"execQty", Q(*vs, abs)},
+               {"execType", "Funding"},
+               {"execValue", A(AmountFromNotional(margin::PositionValue(pos.size, mark)))},
+               {"execTime", std::to_string(NowMs())},
+               {"isMaker", false},
+               {"feeRate", R(rate)},
+               {"markPrice", Fmt(mark.raw(), Price::kDecimals, vs->price_decimals)},
+               {"closedSize", "0"},
+               {"seq", exec_id_}};
+    AddPush(&box, "execution", json::array({ex}));
+    AddPush(&box, "position", json::array({PositionJson(instrument, "Normal")}));
+    AddPush(&box, "wallet", json::array({WalletEntry()}));
+    Deliver(box, 0);
+  }
+
+  void OnLiquidation(const MarginAccount::Liquidation& l) override {
+    if (s_->margin(venue_) == nullptr || SymbolOf(l.instrument) == nullptr) return;
+    SyncWallet();
+    // The venue closed it: the position shows positionStatus "Liq" with what is left (nothing).
+    Outbox box;
+    AddPush(&box, "position", json::array({PositionJson(l.instrument, "Liq")}));
+    AddPush(&box, "wallet", json::array({WalletEntry()}));
+    Deliver(box, 0);
+  }
+
+ private:
   // ---- private stream ----
 
   void OnPrivate(Peer& p, const json& j) {
@@ -827,14 +1216,14 @@ class BybitProtocol final : public Protocol {
     std::vector<std::string> topics;
     for (const auto& a : j["args"]) {
       const std::string t = a.is_string() ? a.get<std::string>() : std::string();
-      if (t != "order" && t != "execution" && t != "wallet" && t != "dcp.spot")
+      if (t != "order" && t != "execution" && t != "wallet" && t != dcp_topic_ && !(perp_ && t == "position"))
         return reply(op, false, "error:handler not found,topic:" + t);
       topics.push_back(t);
     }
     for (const auto& t : topics) {
       if (op == "subscribe") {
         subs.insert(t);
-        if (t == "dcp.spot") dcp_ever_ = true;
+        if (t == dcp_topic_) dcp_ever_ = true;
       } else {
         subs.erase(t);
       }
@@ -858,6 +1247,17 @@ class BybitProtocol final : public Protocol {
   Server* s_;
   int venue_;
   const config::VenueConfig& cfg_;
+  const bool perp_;                 // lists perpetuals: the linear category
+  const std::string_view public_path_;
+  const std::string category_;      // "spot" / "linear"
+  const std::string dcp_topic_;     // "dcp.spot" / "dcp.future"
+  const std::string dcp_product_;   // "SPOT" / "DERIVATIVES"
+  const int create_per_s_;          // order/create per second per UID
+  std::string settle_;              // perpetuals: the settle coin (their quote)
+  std::map<int, Ticker> marks_;     // last mark, index, funding per perpetual
+  std::set<std::pair<uint64_t, int>> ticker_snapped_;  // (public peer, instrument) sent its snapshot
+  uint64_t ticker_cs_ = 0;
+  uint64_t position_seq_ = 0;
   std::map<std::string, const config::VenueSymbolConfig*> by_symbol_;
   std::map<std::pair<int, int>, Window> windows_;        // (instrument, depth) → last published window
   std::map<uint64_t, std::set<std::string>> private_subs_;  // private peer id → topics

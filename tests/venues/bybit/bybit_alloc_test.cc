@@ -220,5 +220,82 @@ TEST(BybitHotPath, OrderEncodingAndPrivateStreamAllocateNothing) {
   EXPECT_EQ(tracker.active(), 0);
 }
 
+const std::string kPerpConfig = testing::UnitConfigToml(R"("BTC", "USDT")", R"([[instruments]]
+name = "BTC-PERP"
+base = "BTC"
+quote = "USDT"
+kind = "perp"
+tick = "0.1"
+lot = "0.001"
+min_notional = "5"
+mm_tiers = [ { max_value = "2000000", mmr = "0.005", imr = "0.01", deduction = "0" } ]
+[[venues]]
+name = "bybit_perp"
+kind = "bybit"
+market_data_url = "ws://127.0.0.1:1"
+order_url = "ws://127.0.0.1:1"
+api_key_env = "K"
+api_secret_env = "S"
+taker_fee = "0.001"
+margin_mode = "isolated"
+leverage = "10"
+symbols = { "BTC-PERP" = "BTCUSDT" }
+)");
+
+TEST(BybitHotPath, PerpTickersPositionsFundingAndMarginWalletAllocateNothing) {
+  auto cfg = config::ParseConfig(kPerpConfig, "t");
+  ASSERT_TRUE(cfg.ok()) << cfg.status();
+  runtime::Logger logger("/dev/null", false);
+  runtime::KillSwitch kill;
+  runtime::VenueCounters counters;
+  VenueRing ring(4096);
+  auto consumer = ring.TakeConsumer();
+  venues::VenuePublisher pub(ring.TakeProducer(), nullptr, &counters);
+  venues::SymbolTable symbols(*cfg, cfg->venues[0]);
+  venues::VenueContext ctx;
+  ctx.id = VenueId{0};
+  ctx.venue = &cfg->venues[0];
+  ctx.config = &*cfg;
+  ctx.publisher = &pub;
+  ctx.counters = &counters;
+  ctx.kill = &kill;
+  ctx.log = logger.MakeChannel("bybit");
+  Feed feed(ctx, &symbols, nullptr);
+  Orders orders(ctx, &symbols, nullptr);
+  const std::string pad(64, '\0');
+  std::vector<std::string> tickers, privates;
+  for (int k = 0; k < 2000; ++k) {
+    const std::string mark = Px(6'000'000 + k);
+    tickers.push_back(R"({"topic":"tickers.BTCUSDT","type":"delta","data":{"symbol":"BTCUSDT","markPrice":")" + mark +
+                      R"(","indexPrice":")" + mark + R"(","fundingRate":"0.0001","nextFundingTime":"1700000000000"},"cs":1,"ts":1700000000000})" + pad);
+    privates.push_back(R"({"topic":"position","data":[{"symbol":"BTCUSDT","side":"Buy","size":"0.5","entryPrice":"60000","markPrice":")" +
+                       mark + R"(","leverage":"10","positionIM":"3000","positionMM":"150","liqPrice":"54300","unrealisedPnl":"1.5","positionStatus":"Normal","tradeMode":0,"updatedTime":"1700000000000"}]})" + pad);
+    privates.push_back(R"({"topic":"execution","data":[{"category":"linear","symbol":"BTCUSDT","orderLinkId":"","orderId":"","side":"Buy","execType":"Funding","execQty":"0.5","execPrice":")" +
+                       mark + R"(","execFee":"3","feeRate":"0.0001","execValue":"30000","execTime":"1700000000000"}]})" + pad);
+    privates.push_back(R"({"topic":"wallet","data":[{"totalAvailableBalance":"96000","coin":[{"coin":"USDT","walletBalance":"99997","equity":"99998.5","totalPositionIM":"3000","totalOrderIM":"0","totalPositionMM":"150"}]}]})" + pad);
+  }
+  uint64_t msgs = 0;
+  auto run = [&](int from, int to) {
+    for (int k = from; k < to; ++k) {
+      const std::string& t = tickers[static_cast<size_t>(k)];
+      feed.OnFrame(t.data(), t.size() - 64, TscNow(), Nanos{k});
+      for (int j = 0; j < 3; ++j) {
+        const std::string& p = privates[static_cast<size_t>(3 * k + j)];
+        orders.OnPrivateMessage(p.data(), p.size() - 64, TscNow(), Nanos{k});
+      }
+      pub.Flush();
+      VenueMsg v;
+      while (consumer.TryPop(v)) ++msgs;
+    }
+  };
+  run(0, 100);
+  testing::StartCountingAllocations();
+  run(100, 2000);
+  EXPECT_EQ(testing::StopCountingAllocations(), 0u) << "allocations while handling perpetual pushes";
+  // Per round: a mark, a position, a funding payment, a balance per asset (2) and a margin account.
+  EXPECT_EQ(msgs, 2000u * 6u);
+  EXPECT_EQ(counters.parse_errors.load() + counters.order_parse_errors.load(), 0u);
+}
+
 }  // namespace
 }  // namespace hs::bybit

@@ -292,7 +292,7 @@ TEST(BybitParse, MalformedAccountInputs) {
   EXPECT_EQ(AccountStatus(R"({"reqId":"hs1","op":"order.create","success":true})"), ParseStatus::kMissingField);
   EXPECT_EQ(AccountStatus(exec.substr(0, 40)), ParseStatus::kBadJson);
   EXPECT_EQ(AccountStatus(std::string("\xde\xad\xbe\xef\x00\x01", 6)), ParseStatus::kBadJson);
-  EXPECT_EQ(AccountStatus(R"({"topic":"position","data":[]})"), ParseStatus::kUnknown);
+  EXPECT_EQ(AccountStatus(R"({"topic":"greeks","data":[]})"), ParseStatus::kUnknown);
   // Negative balances (borrowing) and rebates are allowed where the venue sends them.
   Parser p(1 << 16);
   AccountMsg m;
