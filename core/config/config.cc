@@ -429,11 +429,14 @@ void ReadVenuePerp(const Node& vn, const Config& c, VenueConfig& v) {
       if (!sym->contract_size.is_positive()) cs.Fail(inst_name, "must be > 0");
     }
   }
-  // An order's size on the wire is a whole number of contracts: the lot must be a multiple.
-  for (const VenueSymbolConfig& s : v.symbols)
-    if (s.lot.raw() % s.contract_size.raw() != 0)
+  // An order's size on the wire counts contracts (base ÷ contract size): every multiple of the
+  // lot must divide into contracts exactly at 8 decimals, or an order could not be written.
+  for (const VenueSymbolConfig& s : v.symbols) {
+    const __int128 scaled = static_cast<__int128>(s.lot.raw()) * Qty::kScale;
+    if (scaled % s.contract_size.raw() != 0)
       vn.Fail("contract_sizes", c.instruments[s.instrument.value].name + ": lot " + Text(s.lot) +
-                                    " is not a whole number of contracts of " + Text(s.contract_size));
+                                    " is not a whole number of 10^-8 contracts of " + Text(s.contract_size));
+  }
   const std::string mode = vn.String("margin_mode", "cross");
   if (mode == "cross") {
     v.margin_mode = MarginMode::kCross;

@@ -149,7 +149,7 @@ TEST(Config, ErrorsNameTheField) {
       {"\"ETH/USDT\" = \"ETHUSDT\"", "\"ETH/USDT\" = \"BTCUSDT\"",
        "venues.binance.symbols.\"ETH/USDT\": venue symbol \"BTCUSDT\" is already BTC/USDT's in the spot market"},
       {"base = \"BTC\"", "market = \"perpetual\"\nbase = \"BTC\"",
-       "instruments.\"BTC/USDT\".market: \"perpetual\" is not supported yet"},
+       "instruments.\"BTC/USDT\".mm_tiers: required for a perpetual"},
       {"base = \"BTC\"", "market = \"futures\"\nbase = \"BTC\"",
        "instruments.\"BTC/USDT\".market: \"futures\" is not a market (\"spot\" or \"perpetual\")"},
       {"api_key_env = \"HS_DEMO_BINANCE_KEY\"\n", "", "venues.binance.api_key_env: api_key_env and api_secret_env are required"},

@@ -14,6 +14,13 @@ std::string Perps() {
   return R"(assets = ["BTC", "USDT"]
 [engine]
 name = "perp-test"
+[admin]
+socket = "run/test/perp.sock"
+[journal]
+path = "run/test/journal"
+[strategy]
+min_edge = "0.0005"
+max_leg_notional = "1000"
 [risk]
 max_order_notional = "5000"
 [risk.liquidation]
@@ -190,8 +197,8 @@ TEST(PerpConfig, VenueRulesForPerpetuals) {
   ExpectError(With("margin_mode = \"isolated\"", "margin_mode = \"portfolio\""), "\"portfolio\" is not a margin mode");
   ExpectError(With("leverage = \"5\"", "leverage = \"0.5\""), "is outside [1, 125]");
   ExpectError(With("leverage = \"5\"", "leverage = \"15\""), "is above risk.liquidation.max_leverage");
-  ExpectError(With("contract_sizes = { \"BTC-PERP\" = \"0.01\" }", "contract_sizes = { \"BTC-PERP\" = \"0.003\" }"),
-              "is not a whole number of contracts");
+  ExpectError(With("contract_sizes = { \"BTC-PERP\" = \"0.01\" }", "contract_sizes = { \"BTC-PERP\" = \"0.000003\" }"),
+              "is not a whole number of 10^-8 contracts");
   ExpectError(With("contract_sizes = { \"BTC-PERP\" = \"0.01\" }", "contract_sizes = { \"BTC/USDT\" = \"0.01\" }"),
               "not one of this venue's symbols");
   ExpectError(With("contract_sizes = { \"BTC-PERP\" = \"0.01\" }", "contract_sizes = { \"BTC-PERP\" = \"0\" }"),
