@@ -248,6 +248,9 @@ class OkxProtocol final : public Protocol {
 
   // ---- market data ----
 
+  // The venue's margin account: only a swap venue has one (Server::margin), null otherwise.
+  MarginAccount* Margin() const { return perp_ ? s_->margin(venue_) : nullptr; }
+
   // A swap counts contracts on the wire: base ÷ ctVal (rounded down; the market's levels are
   // whole lots, so exact in practice). Spot: base as it is.
   Qty Contracts(int inst, Qty base) const {
@@ -428,7 +431,7 @@ class OkxProtocol final : public Protocol {
       } else if (channel == "positions") {
         // A snapshot of every position on subscribe, as the venue sends it.
         st.positions = on;
-        if (on && s_->margin(venue_) != nullptr) p.Send(PositionsPush(-1));
+        if (on && Margin() != nullptr) p.Send(PositionsPush(-1));
       } else if (channel == "balance_and_position") {
         st.balance_and_position = on;
       } else {
@@ -440,7 +443,7 @@ class OkxProtocol final : public Protocol {
   // The account as the `account` channel and GET /api/v5/account/balance both render it: one
   // data entry whose details list every currency the account holds.
   json AccountData() {
-    if (MarginAccount* ma = s_->margin(venue_)) return MarginAccountData(*ma);
+    if (MarginAccount* ma = Margin()) return MarginAccountData(*ma);
     json details = json::array();
     for (const auto& [asset, amt] : s_->account(venue_).balances()) {
       const std::string v = Dec(amt);
@@ -456,7 +459,7 @@ class OkxProtocol final : public Protocol {
   }
   // Account::balances() of the settle asset follows the margin wallet.
   void SyncWallet() {
-    if (MarginAccount* ma = s_->margin(venue_)) s_->account(venue_).balances()[SettleAsset()] = ma->wallet();
+    if (MarginAccount* ma = Margin()) s_->account(venue_).balances()[SettleAsset()] = ma->wallet();
   }
   json MarginAccountData(const MarginAccount& ma) const {
     const std::string wallet = Dec(ma.wallet()), eq = Dec(ma.equity());
@@ -500,7 +503,7 @@ class OkxProtocol final : public Protocol {
   // A positions push of one instrument, or of every swap when inst < 0 (the subscribe snapshot).
   std::string PositionsPush(int inst) const {
     json data = json::array();
-    if (const MarginAccount* ma = s_->margin(venue_))
+    if (const MarginAccount* ma = Margin())
       for (const auto& [i, pos] : ma->positions())
         if (inst < 0 || i == inst) data.push_back(PositionJson(*ma, i));
     return json{{"arg", {{"channel", "positions"}, {"instType", "SWAP"}, {"uid", "44705892343619584"}}}, {"data", data}}.dump();
@@ -730,7 +733,7 @@ class OkxProtocol final : public Protocol {
     auto it = by_symbol_.find(inst_id);
     if (it == by_symbol_.end()) return reject("51001", "Instrument ID does not exist", "instId");
     // A swap trades on the venue's margin account, in its margin mode; spot trades cash.
-    MarginAccount* ma = perp_ ? s_->margin(venue_) : nullptr;
+    MarginAccount* ma = Margin();
     const bool swap = ma != nullptr;
     const std::string want_mode = !swap ? "cash" : ma->mode() == MarginMode::kIsolated ? "isolated" : "cross";
     if (td_mode != want_mode) return reject("51000", "Parameter tdMode error", "tdMode");
@@ -1022,7 +1025,7 @@ class OkxProtocol final : public Protocol {
 
   // POST /api/v5/account/set-leverage {"instId","lever","mgnMode"} on the margin account.
   HttpResult SetLeverage(const std::string& body) {
-    MarginAccount* ma = s_->margin(venue_);
+    MarginAccount* ma = Margin();
     const json b = json::parse(body, nullptr, false);
     auto str = [&](const char* k) { return b.is_object() && b.contains(k) && b[k].is_string() ? b[k].get<std::string>() : std::string(); };
     const std::string inst_id = str("instId"), lever = str("lever"), mode = str("mgnMode");
@@ -1046,7 +1049,7 @@ class OkxProtocol final : public Protocol {
   }
 
   void OnFunding(int instrument, Amount flow, Rate rate) override {
-    if (s_->margin(venue_) == nullptr) return;
+    if (Margin() == nullptr) return;
     SyncWallet();
     // The position's cumulative fundingFee moved: positions, then the account.
     PushTo(To::kPositions, PositionsPush(instrument));
@@ -1054,7 +1057,7 @@ class OkxProtocol final : public Protocol {
   }
 
   void OnLiquidation(const MarginAccount::Liquidation& l) override {
-    MarginAccount* ma = s_->margin(venue_);
+    MarginAccount* ma = Margin();
     if (ma == nullptr) return;
     SyncWallet();
     const std::string mode = ma->mode() == MarginMode::kIsolated ? "isolated" : "cross";
