@@ -205,7 +205,7 @@ TEST_F(OkxSwapLoopback, AReduceOnlyOrderThatWouldIncreaseIsRefused) {
   in.reduce_only = true;  // flat: selling would open a short
   s_.orders->OnIntent(in);
   ASSERT_TRUE(RunUntil([&] { return s_.Final(0x401); }));
-  const ExecReport& r = s_.For(0x401).back();
+  const ExecReport r = s_.For(0x401).back();
   EXPECT_EQ(r.kind, ExecKind::kRejected);
   EXPECT_EQ(r.reason, RejectReason::kVenue);
   EXPECT_EQ(r.venue_code, 51169);
