@@ -272,6 +272,26 @@ TEST_F(OkxSwapParse, AccountDetailsCarryTheMarginFigures) {
   EXPECT_EQ(MarginAmounts(b, &u), ParseStatus::kBadNumber);
 }
 
+TEST_F(OkxSwapParse, ConstructedSwapFixturesParse) {
+  ASSERT_EQ(Market(testing::VenueFixture("okx/swap_mark_price.json")), ParseStatus::kOk);
+  EXPECT_EQ(f_.kind, FrameKind::kTicker);
+  ASSERT_EQ(Market(testing::VenueFixture("okx/swap_funding_rate.json")), ParseStatus::kOk);
+  EXPECT_TRUE(f_.has_funding);
+  ASSERT_EQ(Private(testing::VenueFixture("okx/swap_positions.json")), ParseStatus::kOk);
+  EXPECT_EQ(m_.kind, PrivateKind::kPositions);
+  PositionUpdate u;
+  Amount funding;
+  ASSERT_EQ(PositionAmounts(m_.positions[0], Q("0.01"), &u, &funding), ParseStatus::kOk);
+  EXPECT_EQ(u.size, Q("-0.01"));
+  ASSERT_EQ(Private(testing::VenueFixture("okx/swap_balance_and_position.json")), ParseStatus::kOk);
+  EXPECT_EQ(m_.kind, PrivateKind::kBalanceAndPosition);
+  ASSERT_EQ(Private(testing::VenueFixture("okx/swap_account.json")), ParseStatus::kOk);
+  EXPECT_EQ(m_.kind, PrivateKind::kAccount);
+  MarginAccountUpdate a;
+  ASSERT_EQ(MarginAmounts(m_.balances[0], &a), ParseStatus::kOk);
+  EXPECT_EQ(a.equity, A("1010.25"));
+}
+
 // ---- orders: encoder, set-leverage body, fills ----
 
 class OkxSwapOrders : public ::testing::Test {
