@@ -695,6 +695,7 @@ void Orders::HandlePositions(const PrivateMsg& m, Nanos now) noexcept {
       f.instrument = u.instrument;
       f.asset = symbols_->infos()[static_cast<size_t>(sym)].quote;
       f.amount = fee_cum - ps.funding_cum;  // OKX: negative = paid, as FundingPayment
+      // rate stays 0: the positions push does not carry it (the feed's MarkUpdate does).
       f.mark_px = u.mark_px;
       f.size = u.size;
       f.venue_time = u.venue_time;
