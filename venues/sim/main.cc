@@ -28,7 +28,10 @@ int main(int argc, char** argv) {
   bool paused = false;
   app.add_option("--config", config_path, "config file (default: the embedded demo config)");
   app.add_option("--order-log", order_log, "write every order received as one JSON object per line");
-  app.add_option("--control", control, "Unix socket for scripted control (pause, set_book, dislocate, raw, fault, accounts)");
+  app.add_option("--control", control,
+                 "Unix socket for scripted control (pause, set_book, dislocate, raw, fault, accounts; perpetuals: "
+                 "{\"cmd\":\"crash\",\"pct\":30,\"ms\":10000[,\"base\":\"BTC\"]} makes every fair price (of that "
+                 "base) fall linearly by pct % over ms, then stay; {\"cmd\":\"margin\"} reads the margin accounts)");
   app.add_option("--seconds", seconds, "stop after this many seconds (default: run until SIGINT/SIGTERM)")->check(CLI::NonNegativeNumber);
   app.add_option("--seed", seed, "override [sim].seed");
   app.add_flag("--paused", paused, "start with the random walk paused (books move only by control commands)");
@@ -50,7 +53,20 @@ int main(int argc, char** argv) {
   app.add_option("--fault-stall-every-ms", stall_every, "every N ms, stall the market-data stream for --fault-stall-ms")
       ->check(CLI::NonNegativeNumber);
   app.add_option("--fault-stall-ms", stall_ms, "length of each stall (default 2000)")->check(CLI::PositiveNumber);
+  std::string fault_crash;
+  app.add_option("--fault-crash", fault_crash,
+                 "PCT:MS:AFTER_MS — AFTER_MS after start, every fair price (spot and perpetual, every venue) falls "
+                 "linearly by PCT % (whole, 1..99) over MS milliseconds (0: at once) and stays there; perpetual "
+                 "positions whose mark reaches their liquidation price are liquidated (the control command "
+                 "\"crash\" does the same at any time, optionally for one base asset)");
   CLI11_PARSE(app, argc, argv);
+  hs::sim::CrashFault crash;
+  if (!fault_crash.empty()) {
+    if (auto st = hs::sim::ParseCrashFault(fault_crash, &crash); !st.ok()) {
+      std::fprintf(stderr, "homeostat-sim: --fault-crash: %s\n", std::string(st.message()).c_str());
+      return 2;
+    }
+  }
   if (!gen_key_dir.empty()) {
     std::string priv, pub;
     if (auto st = hs::venues::GenerateP256KeyPair(&priv, &pub); !st.ok()) {
@@ -157,6 +173,16 @@ int main(int argc, char** argv) {
       for (int v : fault_targets) server.faults(v).stall = false;
     });
   });
+  boost::asio::steady_timer crash_timer(ioc);
+  if (!fault_crash.empty()) {
+    crash_timer.expires_after(std::chrono::milliseconds(crash.after_ms));
+    crash_timer.async_wait([&market, crash](const boost::system::error_code& ec) {
+      if (ec) return;
+      market.Crash(crash.pct, crash.ms, -1, hs::MonoNow());
+      std::fprintf(stderr, "homeostat-sim: crash: every price falls %lld %% over %lld ms\n",
+                   static_cast<long long>(crash.pct), static_cast<long long>(crash.ms));
+    });
+  }
   boost::asio::signal_set signals(ioc, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code&, int) {
     server.Stop();

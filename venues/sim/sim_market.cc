@@ -68,6 +68,8 @@ Market::Market(const SimConfig& cfg) : cfg_(cfg), rng_(cfg.seed) {
   const size_t nv = cfg.base.venues.size();
   const size_t ni = cfg.base.instruments.size();
   fair_ = cfg.start_price;
+  walk_ = cfg.start_price;
+  crash_.assign(ni, CrashState{});
   books_.assign(nv, std::vector<SimBook>(ni));
   lists_.assign(nv, std::vector<bool>(ni, false));
   offset_bps_.assign(nv, std::vector<int64_t>(ni, 0));
@@ -131,11 +133,13 @@ std::vector<BookChange> Market::Step(Nanos now) {
   std::normal_distribution<double> gauss(0.0, 1.0);
   for (size_t i = 0; i < ni; ++i) {
     const int64_t tick = cfg_.base.instruments[i].tick.raw();
-    const double step = static_cast<double>(fair_[i].raw()) * static_cast<double>(cfg_.step_bps) / 10'000.0 * gauss(rng_);
-    int64_t next = fair_[i].raw() + static_cast<int64_t>(std::llround(step / static_cast<double>(tick))) * tick;
-    // Mean-revert gently toward the start price so long demos stay in range.
-    next += (cfg_.start_price[i].raw() - next) / 2000 / tick * tick;
-    if (next > tick) fair_[i] = Price::FromRaw(next);
+    if (cfg_.follows[i] < 0) {
+      const double step = static_cast<double>(walk_[i].raw()) * static_cast<double>(cfg_.step_bps) / 10'000.0 * gauss(rng_);
+      int64_t next = walk_[i].raw() + static_cast<int64_t>(std::llround(step / static_cast<double>(tick))) * tick;
+      // Mean-revert gently toward the start price so long demos stay in range.
+      next += (cfg_.start_price[i].raw() - next) / 2000 / tick * tick;
+      if (next > tick) walk_[i] = Price::FromRaw(next);
+    }
     for (size_t v = 0; v < nv; ++v) {
       int64_t& nb = noise_bps10_[v][i];
       nb += static_cast<int64_t>(rng_() % 3) - 1;
@@ -143,6 +147,7 @@ std::vector<BookChange> Market::Step(Nanos now) {
       if (offset_bps_[v][i] != 0 && now >= offset_until_[v][i]) offset_bps_[v][i] = 0;
     }
   }
+  UpdateFair(now);
   if (cfg_.dislocation_every_ms > 0) {
     if (next_dislocation_.value == 0) {
       next_dislocation_ = now + Nanos::FromMillis(cfg_.dislocation_every_ms);
@@ -203,6 +208,63 @@ void Market::Dislocate(int venue, int instrument, int64_t bps, int64_t ms, Nanos
   offset_bps_[static_cast<size_t>(venue)][static_cast<size_t>(instrument)] = bps;
   offset_until_[static_cast<size_t>(venue)][static_cast<size_t>(instrument)] = now + Nanos::FromMillis(ms);
   ++dislocations_;
+}
+
+int64_t Market::CrashPpm(size_t instrument, Nanos now) const {
+  const CrashState& c = crash_[instrument];
+  if (c.ms <= 0 || now >= c.start + Nanos::FromMillis(c.ms)) return c.to_ppm;
+  if (now <= c.start) return c.from_ppm;
+  const fp_internal::Int128 elapsed = (now - c.start).value;
+  const fp_internal::Int128 span = Nanos::FromMillis(c.ms).value;
+  return c.from_ppm + static_cast<int64_t>((c.to_ppm - c.from_ppm) * elapsed / span);
+}
+
+void Market::UpdateFair(Nanos now) {
+  const size_t ni = fair_.size();
+  // Walkers first: a perpetual that follows a spot reads the spot's new fair.
+  for (size_t i = 0; i < ni; ++i) {
+    if (cfg_.follows[i] >= 0) continue;
+    const Price tick = cfg_.base.instruments[i].tick;
+    const int64_t px = static_cast<int64_t>(static_cast<fp_internal::Int128>(walk_[i].raw()) * CrashPpm(i, now) / 1'000'000);
+    fair_[i] = Max(FloorToTick(Price::FromRaw(px), tick), tick);
+  }
+  for (size_t i = 0; i < ni; ++i) {
+    const int spot = cfg_.follows[i];
+    if (spot < 0) continue;
+    const Price tick = cfg_.base.instruments[i].tick;
+    const int64_t px = static_cast<int64_t>(static_cast<fp_internal::Int128>(fair_[static_cast<size_t>(spot)].raw()) *
+                                            (10'000 + cfg_.perp_basis_bps) / 10'000);
+    fair_[i] = Max(FloorToTick(Price::FromRaw(px), tick), tick);
+  }
+}
+
+Price Market::index(int instrument) const {
+  const int spot = cfg_.follows[static_cast<size_t>(instrument)];
+  return spot >= 0 ? fair(spot) : fair(instrument);
+}
+
+Rate Market::funding_rate(int instrument) const {
+  if (!cfg_.base.instruments[static_cast<size_t>(instrument)].perp()) return Rate::Zero();
+  // 1 bp = 0.0001 = 10^4 raw; clamped to ±0.0075 (75 bp), the usual venue cap.
+  const int64_t bps = std::clamp<int64_t>(cfg_.perp_basis_bps, -75, 75);
+  return Rate::FromRaw(bps * 10'000);
+}
+
+int Market::Crash(int64_t pct, int64_t ms, int base_asset, Nanos now) {
+  int affected = 0;
+  for (size_t i = 0; i < crash_.size(); ++i) {
+    const config::InstrumentConfig& ic = cfg_.base.instruments[i];
+    if (base_asset >= 0 && ic.base.value != base_asset) continue;
+    ++affected;
+    if (cfg_.follows[i] >= 0) continue;  // moves with its spot
+    CrashState& c = crash_[i];
+    const int64_t from = CrashPpm(i, now);
+    c.from_ppm = from;
+    c.to_ppm = from * (100 - pct) / 100;
+    c.start = now;
+    c.ms = ms;
+  }
+  return affected;
 }
 
 Amount CeilTo8(Amount a) {

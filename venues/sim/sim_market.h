@@ -2,6 +2,16 @@
 // venue's L2 book around it, occasional dislocations of one venue, and IOC matching against
 // the books. Single-threaded (the simulator's io_context). Doubles are used only to draw random
 // numbers; every price and quantity is snapped to the instrument's tick and lot as integers.
+//
+// Perpetuals (issue 15): a perpetual with a spot sibling (SimConfig::follows) has no walk of its
+// own: its fair is the spot's × (1 + perp_basis_bps); one without walks like a spot instrument.
+// A perpetual's mark is its fair, its index the spot's fair (its own fair when it has no spot),
+// and its funding rate the configured basis clamped to ±0.75 % per interval — a fixed premium
+// rule, simple enough for tests to predict what each settlement charges.
+//
+// The crash fault: Crash() makes fair prices fall linearly by a percentage over a time, then
+// stay there. It scales the walk (so the walk's gentle pull back to the start price does not
+// undo it), and a second crash compounds on what the first left.
 #pragma once
 
 #include <cstdint>
@@ -83,14 +93,35 @@ class Market {
   SimBook& book(int venue, int instrument) { return books_[static_cast<size_t>(venue)][static_cast<size_t>(instrument)]; }
   bool lists(int venue, int instrument) const { return lists_[static_cast<size_t>(venue)][static_cast<size_t>(instrument)]; }
   Price fair(int instrument) const { return fair_[static_cast<size_t>(instrument)]; }
+  // Perpetuals: mark = fair; index = the spot sibling's fair (else the fair); funding per
+  // interval = clamp(perp_basis_bps / 10^4, ±0.0075), > 0: longs pay. Zero for spot instruments.
+  Price mark(int instrument) const { return fair(instrument); }
+  Price index(int instrument) const;
+  Rate funding_rate(int instrument) const;
+  // Fault injection: every fair price of `base_asset` (-1: every instrument) falls linearly by
+  // pct % over `ms` from `now` (ms 0: at once), then stays. Returns the instruments affected
+  // (perpetuals that follow an affected spot included). REQUIRES: 0 < pct < 100, ms >= 0.
+  int Crash(int64_t pct, int64_t ms, int base_asset, Nanos now);
   const SimConfig& config() const { return cfg_; }
   uint64_t dislocations() const { return dislocations_; }
 
  private:
   void BuildTarget(int venue, int instrument, std::vector<Level>* bids, std::vector<Level>* asks);
+  // The crash multiplier of an instrument at `now`, in millionths.
+  int64_t CrashPpm(size_t instrument, Nanos now) const;
+  // fair_ from walk_, the crash and the perpetuals' basis.
+  void UpdateFair(Nanos now);
   const SimConfig& cfg_;
   std::mt19937_64 rng_;
+  std::vector<Price> walk_;  // the random walk (instruments that follow a spot do not walk)
   std::vector<Price> fair_;
+  struct CrashState {
+    int64_t from_ppm = 1'000'000;
+    int64_t to_ppm = 1'000'000;
+    Nanos start;
+    int64_t ms = 0;
+  };
+  std::vector<CrashState> crash_;  // per instrument
   std::vector<std::vector<SimBook>> books_;
   std::vector<std::vector<bool>> lists_;
   std::vector<std::vector<int64_t>> offset_bps_;   // current dislocation per venue/instrument

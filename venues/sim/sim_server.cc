@@ -223,6 +223,26 @@ Server::Server(asio::io_context& ioc, const SimConfig& cfg, Market* market)
     secrets_.push_back(s);
     passphrases_.push_back(p);
     faults_.emplace_back();
+    margins_.push_back(nullptr);
+    settle_.emplace_back();
+    if (v.perp()) {
+      // The venue's margin account plays its rule; its wallet is the settle asset's balance.
+      const auto& first = cfg.base.instruments[v.symbols.front().instrument.value];
+      settle_.back() = cfg.base.assets[first.quote.value].name;
+      const margin::Rule rule = v.kind == config::VenueKind::kOkx ? margin::Rule::kOkx : margin::Rule::kBybit;
+      auto m = std::make_unique<MarginAccount>(rule, cfg.accounts[v.id.value].taker_fee,
+                                               accounts_.back().balance(settle_.back()));
+      for (const auto& sym : v.symbols) m->AddInstrument(sym.instrument.value, cfg.base.instruments[sym.instrument.value].mm_tiers);
+      m->SetMode(v.margin_mode);
+      if (!m->SetLeverage(v.leverage)) {
+        // The venue would refuse it too (above 1 / imr of the lowest tier): it keeps 1×.
+        char lev[kMaxDecimalText];
+        Format(v.leverage, lev);
+        std::fprintf(stderr, "homeostat-sim: venue %s: leverage %s is above what its tiers allow; it stays at 1\n",
+                     v.name.c_str(), lev);
+      }
+      margins_.back() = std::move(m);
+    }
     switch (v.kind) {
       case config::VenueKind::kBinance:
         protocols_.push_back(MakeBinanceProtocol(this, v.id.value));
@@ -241,6 +261,7 @@ Server::Server(asio::io_context& ioc, const SimConfig& cfg, Market* market)
         break;
     }
   }
+  next_funding_.assign(cfg.base.instruments.size(), Nanos{0});
 }
 
 Server::~Server() {
@@ -319,11 +340,60 @@ void Server::StartClock() {
   impl_->clock.expires_after(std::chrono::milliseconds(cfg_.tick_interval_ms));
   impl_->clock.async_wait([this](beast::error_code ec) {
     if (ec || impl_->stopped) return;
-    const Nanos now = MonoNow();
-    for (const BookChange& c : market_->Step(now)) PublishChange(c);
-    for (auto& p : protocols_) p->OnTick(now);
+    Tick(MonoNow());
     StartClock();
   });
+}
+
+void Server::Tick(Nanos now) {
+  for (const BookChange& c : market_->Step(now)) PublishChange(c);
+  // Funding falls due per instrument; every venue listing it settles at the same moment.
+  std::vector<bool> funding_due(next_funding_.size(), false);
+  for (size_t i = 0; i < next_funding_.size(); ++i) {
+    const auto& ic = cfg_.base.instruments[i];
+    if (!ic.perp()) continue;
+    const Nanos interval = Nanos::FromSeconds(ic.funding_interval_s);
+    if (next_funding_[i].value == 0) {
+      next_funding_[i] = now + interval;
+    } else if (now >= next_funding_[i]) {
+      funding_due[i] = true;
+      // One settlement however late the tick (a stalled loop does not pay twice), then the
+      // schedule goes on from where it was.
+      while (next_funding_[i] <= now) next_funding_[i] = next_funding_[i] + interval;
+    }
+  }
+  const Nanos wall = WallNow();
+  for (size_t v = 0; v < margins_.size(); ++v) {
+    MarginAccount* m = margins_[v].get();
+    if (m == nullptr) continue;
+    Protocol* proto = protocols_[v].get();
+    const auto& symbols = cfg_.base.venues[v].symbols;
+    for (const auto& sym : symbols) {
+      const int i = sym.instrument.value;
+      m->SetMark(i, market_->mark(i));
+      // The protocols render nextFundingTime as wall-clock time.
+      proto->OnMark(i, market_->mark(i), market_->index(i), market_->funding_rate(i),
+                    wall + (next_funding_[static_cast<size_t>(i)] - now));
+    }
+    for (const auto& sym : symbols) {
+      const int i = sym.instrument.value;
+      if (!funding_due[static_cast<size_t>(i)] || m->position(i).size.is_zero()) continue;
+      const Rate rate = market_->funding_rate(i);
+      const Amount flow = m->SettleFunding(i, rate);
+      SyncMarginWallet(static_cast<int>(v));
+      proto->OnFunding(i, flow, rate);
+    }
+    const std::vector<MarginAccount::Liquidation> liqs = m->CheckLiquidations();
+    SyncMarginWallet(static_cast<int>(v));
+    for (const auto& l : liqs) proto->OnLiquidation(l);
+  }
+  for (auto& p : protocols_) p->OnTick(now);
+}
+
+void Server::SyncMarginWallet(int venue) {
+  const MarginAccount* m = margins_[static_cast<size_t>(venue)].get();
+  if (m == nullptr) return;
+  accounts_[static_cast<size_t>(venue)].balances()[settle_[static_cast<size_t>(venue)]] = m->wallet();
 }
 
 void Server::Stop() {
@@ -372,6 +442,13 @@ void Server::LogOrder(int venue, Nanos arrived, std::string_view request, std::s
 
 namespace {
 std::string Err(const std::string& what) { return json{{"ok", false}, {"error", what}}.dump(); }
+
+template <typename T>
+std::string Dec(T v) {
+  char buf[kMaxDecimalText];
+  Format(v, buf);
+  return buf;
+}
 
 bool ReadLevels(const json& j, const config::InstrumentConfig& ic, std::vector<Level>* out, std::string* err) {
   if (!j.is_array()) {
@@ -436,6 +513,49 @@ std::string Server::HandleControl(std::string_view line) {
     return json{{"ok", true}, {"accounts", acc}}.dump();
   }
   if (cmd == "orders") return json{{"ok", true}, {"orders", orders_received_}}.dump();
+  if (cmd == "crash") {
+    if (!j.contains("pct") || !j["pct"].is_number_integer())
+      return Err("crash needs \"pct\": a whole percentage, 1..99");
+    if (!j.contains("ms") || !j["ms"].is_number_integer())
+      return Err("crash needs \"ms\": the fall's duration in milliseconds (0: at once)");
+    const int64_t pct = j["pct"].get<int64_t>();
+    const int64_t ms = j["ms"].get<int64_t>();
+    if (pct < 1 || pct > 99) return Err("crash \"pct\" must be within 1..99, not " + std::to_string(pct));
+    if (ms < 0 || ms > 86'400'000) return Err("crash \"ms\" must be within 0..86400000, not " + std::to_string(ms));
+    int base = -1;
+    if (j.contains("base")) {
+      if (!j["base"].is_string()) return Err("crash \"base\" must be an asset name");
+      const auto* a = cfg_.base.FindAsset(j["base"].get<std::string>());
+      if (a == nullptr) return Err("crash: unknown asset '" + j["base"].get<std::string>() + "'");
+      base = a->id.value;
+    }
+    const int n = market_->Crash(pct, ms, base, MonoNow());
+    return json{{"ok", true}, {"instruments", n}}.dump();
+  }
+  if (cmd == "margin") {
+    json venues = json::object();
+    uint64_t total = 0;
+    for (const auto& v : cfg_.base.venues) {
+      const MarginAccount* m = margins_[v.id.value].get();
+      if (m == nullptr) continue;
+      json pos = json::object();
+      for (const auto& sym : v.symbols) {
+        const int i = sym.instrument.value;
+        const MarginAccount::Position& p = m->position(i);
+        pos[cfg_.base.instruments[static_cast<size_t>(i)].name] = {
+            {"size", Dec(p.size)}, {"entry", Dec(p.entry)}, {"mark", Dec(p.mark)}, {"liq", Dec(m->liq_price(i))}};
+      }
+      venues[v.name] = {{"mode", MarginModeName(m->mode())},
+                        {"leverage", Dec(m->leverage())},
+                        {"wallet", Dec(m->wallet())},
+                        {"equity", Dec(m->equity())},
+                        {"maint_margin", Dec(m->maint_margin())},
+                        {"liquidations", m->liquidations()},
+                        {"positions", pos}};
+      total += m->liquidations();
+    }
+    return json{{"ok", true}, {"venues", venues}, {"liquidations", total}}.dump();
+  }
   if (cmd == "stats") {
     return json{{"ok", true}, {"orders", orders_received_}, {"peers", peers_.size()},
                 {"dislocations", market_->dislocations()}}

@@ -142,8 +142,22 @@ class Server {
   // Binds every venue port and the control socket. Errors name the address.
   absl::Status Listen(const std::string& control_path);
   void SetOrderLog(std::FILE* f) { order_log_ = f; }
-  // Runs the market clock.
+  // Runs the market clock: Tick(MonoNow()) every [sim] tick_interval_ms.
   void StartClock();
+  // One market tick at `now` (monotonic ns; tests call it with their own times): the market
+  // steps and books are published; then, on venues with a margin account, every perpetual's mark
+  // is set and pushed (Protocol::OnMark), funding is settled on open positions of instruments
+  // whose funding_interval_s has come round since the previous settlement (the first falls one
+  // interval after the first tick; Protocol::OnFunding), liquidations are run
+  // (Protocol::OnLiquidation), and the settle-asset balance is set to the margin wallet; last,
+  // every protocol's OnTick.
+  void Tick(Nanos now);
+  // Sets the venue's settle-asset balance (Account::balances()) to its margin wallet. Protocols
+  // call it after MarginAccount::Fill; Tick calls it after every change it makes. No-op on
+  // venues without a margin account.
+  void SyncMarginWallet(int venue);
+  // The settle asset of a venue's perpetuals (the first perpetual's quote), "" on spot venues.
+  const std::string& settle_asset(int venue) const { return settle_[static_cast<size_t>(venue)]; }
   void Stop();
 
   // For protocols.
@@ -178,8 +192,18 @@ class Server {
   void AddPeer(Peer* p);
   void RemovePeer(Peer* p);
   Protocol* protocol(int venue) { return protocols_[static_cast<size_t>(venue)].get(); }
+  // Tests: puts `p` in place of the venue's protocol (to observe the hooks the server calls).
+  void ReplaceProtocol(int venue, std::unique_ptr<Protocol> p) { protocols_[static_cast<size_t>(venue)] = std::move(p); }
   bool HandleHttp(int venue, const std::string& method, const std::string& target, const Protocol::Headers& headers,
                   const std::string& body, HttpResult* out);
+  // One control-socket line → one JSON reply line. Besides the scripting commands (pause,
+  // resume, accounts, orders, stats, set_book, dislocate, raw, fault), perpetuals add:
+  //   {"cmd":"crash","pct":30,"ms":10000[,"base":"BTC"]}  every fair price (of that base asset,
+  //       default all) falls linearly by pct % (integer, 1..99) over ms (0: at once) from now,
+  //       then stays → {"ok":true,"instruments":N}
+  //   {"cmd":"margin"} → {"ok":true,"venues":{NAME:{"mode","leverage","wallet","equity",
+  //       "maint_margin","liquidations","positions":{INSTRUMENT:{"size","entry","mark","liq"}}}},
+  //       "liquidations":TOTAL}, amounts as decimal strings, for every venue with perpetuals.
   std::string HandleControl(std::string_view line);
 
   struct Impl;
@@ -190,6 +214,8 @@ class Server {
   Market* market_;
   std::vector<Account> accounts_;
   std::vector<std::unique_ptr<MarginAccount>> margins_;  // per venue; null for spot venues
+  std::vector<std::string> settle_;                      // per venue: the margin wallet's asset
+  std::vector<Nanos> next_funding_;                      // per instrument; 0 = not scheduled yet
   std::vector<std::string> keys_, secrets_, passphrases_;
   std::vector<std::unique_ptr<Protocol>> protocols_;
   std::vector<Faults> faults_;
