@@ -330,7 +330,10 @@ class OkxProtocol final : public Protocol {
     if (!perp_ || !ct_.count(instrument)) return;
     Ticker& t = tickers_[instrument];
     const bool mark_changed = !t.has || t.mark != mark;
-    const bool funding_changed = !t.has || t.rate != funding_rate || t.next_funding.value != next_funding.value;
+    // The clock renders the next settlement from its own schedule each tick: compare whole
+    // seconds so that its jitter is not a change.
+    const bool funding_changed = !t.has || t.rate != funding_rate ||
+                                 t.next_funding.value / 1'000'000'000 != next_funding.value / 1'000'000'000;
     t = Ticker{mark, funding_rate, next_funding, true};
     if (!mark_changed && !funding_changed) return;
     const Faults& f = s_->faults(venue_);
@@ -459,7 +462,7 @@ class OkxProtocol final : public Protocol {
   }
   // Account::balances() of the settle asset follows the margin wallet.
   void SyncWallet() {
-    if (MarginAccount* ma = Margin()) s_->account(venue_).balances()[SettleAsset()] = ma->wallet();
+    if (perp_) s_->SyncMarginWallet(venue_);
   }
   json MarginAccountData(const MarginAccount& ma) const {
     const std::string wallet = Dec(ma.wallet()), eq = Dec(ma.equity());

@@ -137,30 +137,35 @@ TEST_F(OkxSwapLoopback, BooksAreInBaseUnitsAndMarksArrive) {
   EXPECT_EQ(tops_.back().bids[0].px, ParseDecimal<Price>("29999.0").value);
   EXPECT_EQ(tops_.back().bids[0].qty, Q("1")) << "100 contracts on the wire";
   EXPECT_EQ(tops_.back().asks[0].qty, Q("0.3"));
-  // The market clock's mark and funding, through the protocol's hook.
-  ASSERT_TRUE(RunUntil([&] { return feed_->connected(); }));
-  const Price mark = ParseDecimal<Price>("30000.5").value;
-  const Rate rate = Rate::FromRaw(10'000);  // 0.0001
-  const Nanos next{1'700'006'400'000'000'000};
-  // Subscribing takes a moment: push until both kinds came through.
-  int k = 0;
-  ASSERT_TRUE(RunUntil([&] {
-    sim_.server->protocol(0)->OnMark(0, mark + Price::FromRaw(++k), mark, rate, next);
+  // The market clock sets each swap's mark and funding (Protocol::OnMark); the protocol pushes
+  // them on `mark-price` and `funding-rate`.
+  auto both = [&] {
     bool m = false, f = false;
     for (const MarkUpdate& u : marks_) {
       m = m || (u.fields & MarkUpdate::kMark);
       f = f || (u.fields & MarkUpdate::kFunding);
     }
     return m && f;
-  }));
+  };
+  ASSERT_TRUE(RunUntil(both));
+  const MarkUpdate* mark = nullptr;
+  const MarkUpdate* funding = nullptr;
   for (const MarkUpdate& u : marks_) {
     EXPECT_EQ(u.instrument, InstrumentId{0});
-    if (u.fields & MarkUpdate::kFunding) {
-      EXPECT_EQ(u.funding_rate, rate);
-      EXPECT_EQ(u.next_funding_time, next);
-    }
-    if (u.fields & MarkUpdate::kMark) EXPECT_GT(u.mark_px, mark);
+    if (u.fields & MarkUpdate::kMark) mark = &u;
+    if (u.fields & MarkUpdate::kFunding) funding = &u;
   }
+  EXPECT_EQ(mark->mark_px, sim_.market->mark(0)) << "the market is paused: the mark stands";
+  EXPECT_EQ(funding->funding_rate, sim_.market->funding_rate(0));
+  EXPECT_GT(funding->next_funding_time.value, WallNow().value - 60'000'000'000) << "a settlement time, in ns";
+  // A new mark from the clock's hook reaches the feed.
+  const Price next = sim_.market->mark(0) + Price::FromUnits(7);
+  sim_.server->protocol(0)->OnMark(0, next, next, sim_.market->funding_rate(0), funding->next_funding_time);
+  ASSERT_TRUE(RunUntil([&] {
+    for (const MarkUpdate& u : marks_)
+      if ((u.fields & MarkUpdate::kMark) && u.mark_px == next) return true;
+    return false;
+  }));
 }
 
 TEST_F(OkxSwapLoopback, AFillReportsBaseUnitsAndPositionAndMarginFollow) {
@@ -253,6 +258,20 @@ TEST_F(OkxSwapLoopback, FundingAndLiquidationArriveAsPaymentsAndALiquidatedPosit
   for (const PositionUpdate& p : positions_)
     if (p.liquidated) EXPECT_TRUE(p.size.is_zero());
   ASSERT_TRUE(RunUntil([&] { return positions_.back().size.is_zero() && margins_.back().wallet_balance == Margin().wallet(); }));
+}
+
+TEST_F(OkxSwapLoopback, TheClocksFundingSettlementArrivesAsAPayment) {
+  Start();
+  ASSERT_TRUE(RunUntil([&] { return s_.orders->connected(); }));
+  ASSERT_NO_FATAL_FAILURE(Open(0x701, "0.2"));
+  // The clock schedules the first settlement one interval (8 s) after its first tick; a tick
+  // past that settles the open position.
+  sim_.server->Tick(MonoNow());
+  sim_.server->Tick(Nanos{MonoNow().value + 20'000'000'000});
+  ASSERT_FALSE(Margin().position(0).funding_cum.is_zero()) << "the sim's funding rate is not zero";
+  ASSERT_TRUE(RunUntil([&] { return !fundings_.empty(); }));
+  EXPECT_EQ(fundings_.back().amount, Margin().position(0).funding_cum) << "the first settlement of this position";
+  EXPECT_EQ(fundings_.back().size, Q("0.2"));
 }
 
 TEST_F(OkxSwapLoopback, AModeChangeRefusedWithAnOpenPositionKeepsTheSessionFromTrading) {
