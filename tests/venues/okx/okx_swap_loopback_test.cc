@@ -70,6 +70,7 @@ class OkxSwapLoopback : public ::testing::Test {
   void TearDown() override {
     if (feed_) feed_->Stop();
     if (s_.orders) s_.orders->Stop();
+    if (s2_.orders) s2_.orders->Stop();
     sim_.Stop();
     ioc_.run_for(std::chrono::milliseconds(50));
   }
@@ -111,6 +112,8 @@ class OkxSwapLoopback : public ::testing::Test {
   testing::LoopbackSim sim_;
   config::VenueConfig venue_;
   testing::LoopbackSession<Orders> s_;
+  config::VenueConfig venue2_;            // outlives s2_'s session (it keeps a pointer)
+  testing::LoopbackSession<Orders> s2_;  // a second session on the same venue
   std::unique_ptr<Feed> feed_;
   std::vector<MarkUpdate> marks_;
   std::vector<PositionUpdate> positions_;
@@ -278,18 +281,20 @@ TEST_F(OkxSwapLoopback, AModeChangeRefusedWithAnOpenPositionKeepsTheSessionFromT
   Start();
   ASSERT_TRUE(RunUntil([&] { return s_.orders->connected(); }));
   ASSERT_NO_FATAL_FAILURE(Open(0x601, "0.1"));
-  s_.orders->Stop();
-  // A new session configured cross while the isolated position is open: the venue says 59000.
-  venue_.margin_mode = MarginMode::kCross;
-  const int64_t rejects = C(s_.counters.order_rejects);
-  s_.Start(ioc_, sim_.cfg->base, &venue_);
-  ASSERT_TRUE(s_.init.ok());
-  ASSERT_TRUE(RunUntil([&] { return C(s_.counters.order_rejects) > rejects; }));
-  EXPECT_FALSE(s_.orders->connected());
+  // A second session configured cross while the isolated position is open (the first one stays
+  // as it is): the venue answers set-leverage with 59000, and the new session does not trade.
+  venue2_ = venue_;
+  venue2_.margin_mode = MarginMode::kCross;
+  s2_.Start(ioc_, sim_.cfg->base, &venue2_);
+  ASSERT_TRUE(s2_.init.ok());
+  auto run = [&](const std::function<bool()>& cond) { return testing::RunUntil(ioc_, [&] { s2_.Drain(); }, cond); };
+  ASSERT_TRUE(run([&] { return C(s2_.counters.order_rejects) > 0; }));
+  EXPECT_FALSE(s2_.orders->connected());
   EXPECT_EQ(Margin().mode(), MarginMode::kIsolated);
-  s_.orders->OnIntent(Intent(0x602, Side::kBuy, "30002.0", "0.1"));
-  ASSERT_TRUE(RunUntil([&] { return s_.Final(0x602); }));
-  EXPECT_EQ(s_.For(0x602).back().reason, RejectReason::kNotConnected);
+  s2_.orders->OnIntent(Intent(0x602, Side::kBuy, "30002.0", "0.1"));
+  ASSERT_TRUE(run([&] { return s2_.Final(0x602); }));
+  EXPECT_EQ(s2_.For(0x602).back().reason, RejectReason::kNotConnected);
+  EXPECT_TRUE(s_.orders->connected()) << "the first session, at the venue's settings, trades on";
 }
 
 }  // namespace
