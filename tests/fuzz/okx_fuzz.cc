@@ -52,8 +52,10 @@ void FeedMarket(const char* data, size_t len, hs::okx::L2Book* book) {
       f.seq_id != g.seq_id || f.prev_seq_id != g.prev_seq_id || f.has_prev_seq != g.has_prev_seq ||
       f.checksum != g.checksum || f.has_checksum != g.has_checksum || f.ts_ms != g.ts_ms ||
       f.bid_count != g.bid_count || f.ask_count != g.ask_count || !SameLevels(f.bids, g.bids, f.bid_count) ||
-      !SameLevels(f.asks, g.asks, f.ask_count))
+      !SameLevels(f.asks, g.asks, f.ask_count) || f.has_mark != g.has_mark || f.mark_px != g.mark_px ||
+      f.has_funding != g.has_funding || f.funding_rate != g.funding_rate || f.next_funding_ms != g.next_funding_ms)
     std::abort();
+  if (f.kind == hs::okx::FrameKind::kTicker && !(f.has_mark || f.has_funding)) std::abort();
   if (f.kind != hs::okx::FrameKind::kBook) return;
   CheckLevels(f.bids, f.bid_count);
   CheckLevels(f.asks, f.ask_count);
@@ -71,6 +73,14 @@ void FeedPrivate(const char* data, size_t len) {
   for (int i = 0; i < m.balance_count; ++i) {
     hs::Amount free, locked;
     (void)hs::okx::BalanceAmounts(m.balances[i], &free, &locked);
+    hs::MarginAccountUpdate u;
+    (void)hs::okx::MarginAmounts(m.balances[i], &u);
+  }
+  // Swap positions, converted at a contract size like BTC-USDT-SWAP's.
+  for (int i = 0; i < m.position_count; ++i) {
+    hs::PositionUpdate u;
+    hs::Amount funding;
+    (void)hs::okx::PositionAmounts(m.positions[i], hs::Qty::FromRaw(1'000'000), &u, &funding);
   }
 }
 

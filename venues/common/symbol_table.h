@@ -29,6 +29,8 @@ struct SymbolInfo {
   AssetId quote;
   std::string base_name;
   std::string quote_name;
+  // Perpetuals: base per contract on the wire (OKX ctVal); 1 where the venue counts in base.
+  Qty contract_size = Qty::FromUnits(1);
 };
 
 class SymbolTable {
@@ -51,6 +53,7 @@ class SymbolTable {
       info.quote = ic.quote;
       info.base_name = cfg.assets[ic.base.value].name;
       info.quote_name = cfg.assets[ic.quote.value].name;
+      info.contract_size = s.contract_size;
       by_instrument_[s.instrument.value] = static_cast<int>(infos_.size());
       infos_.push_back(std::move(info));
     }

@@ -27,6 +27,8 @@ Feed::Feed(venues::VenueContext ctx, const venues::SymbolTable* symbols, std::fu
     if (ctx_.ioc != nullptr) s.timer = std::make_unique<venues::Timer>(*ctx_.ioc);
   }
   keepalive_ = std::make_unique<KeepAlive>(ctx_.ioc, ctx_.venue != nullptr ? ctx_.venue->idle_timeout_ms : 30'000);
+  perp_ = ctx_.venue != nullptr && ctx_.venue->perp();
+  market_ = perp_ ? config::MarketKind::kPerpetual : config::MarketKind::kSpot;
 }
 
 Feed::~Feed() = default;
@@ -41,6 +43,17 @@ std::string Feed::SubscribeRequest(std::string_view op, int sym) const {
     if (!first) r += ',';
     first = false;
     r += "{\"channel\":\"" + std::string(ChannelName(channel_)) + "\",\"instId\":\"" + symbols_->infos()[i].symbol + "\"}";
+  }
+  return r + "]}";
+}
+
+std::string Feed::TickerSubscribeRequest() const {
+  std::string r = "{\"op\":\"subscribe\",\"args\":[";
+  for (size_t i = 0; i < symbols_->infos().size(); ++i) {
+    for (std::string_view ch : {kChannelMarkPrice, kChannelFundingRate}) {
+      if (r.back() != '[') r += ',';
+      r += "{\"channel\":\"" + std::string(ch) + "\",\"instId\":\"" + symbols_->infos()[i].symbol + "\"}";
+    }
   }
   return r + "]}";
 }
@@ -92,6 +105,9 @@ void Feed::OnWsOpen() noexcept {
   }
   if (!ws_->Send(SubscribeRequest("subscribe", -1)))
     ctx_.log->Log(runtime::LogLevel::kWarn, "%s: could not queue the subscribe request", ctx_.venue->name.c_str());
+  // Swaps: mark price and funding too (their own channels, never resubscribed by a book resync).
+  if (perp_ && !ws_->Send(TickerSubscribeRequest()))
+    ctx_.log->Log(runtime::LogLevel::kWarn, "%s: could not queue the mark/funding subscribe", ctx_.venue->name.c_str());
   for (size_t i = 0; i < syms_.size(); ++i) ArmWatchdog(static_cast<int>(i));
   if (on_state_) on_state_();
 }
@@ -132,7 +148,54 @@ void Feed::OnFrame(const char* data, size_t len, TscStamp recv, Nanos recv_time)
       return OnEvent(f);
     case FrameKind::kPong:
       return;
+    case FrameKind::kTicker:
+      return OnTicker(f, recv_time);
   }
+}
+
+void Feed::OnTicker(const MarketFrame& f, Nanos recv_time) noexcept {
+  const int sym = symbols_->Find(f.inst_id, market_);
+  if (sym < 0 || !perp_) {
+    ctx_.counters->Add(ctx_.counters->unknown_messages);
+    return;
+  }
+  MarkUpdate m;
+  m.venue = ctx_.id;
+  m.instrument = Inst(sym);
+  if (f.has_mark) {
+    m.fields |= MarkUpdate::kMark;
+    m.mark_px = f.mark_px;
+  }
+  if (f.has_funding) {
+    m.fields |= MarkUpdate::kFunding;
+    m.funding_rate = f.funding_rate;
+    m.next_funding_time = Nanos::FromMillis(f.next_funding_ms);
+  }
+  m.exchange_time = Nanos::FromMillis(f.ts_ms);
+  if (m.fields == 0) return;
+  ctx_.publisher->PublishMark(m, recv_time);
+}
+
+void Feed::PublishTop(int sym, const MarketFrame& f, TscStamp recv, Nanos recv_time) noexcept {
+  const InstrumentId inst = Inst(sym);
+  const book::OrderBook& b = syms_[static_cast<size_t>(sym)].book->book();
+  if (!perp_) {
+    return tracker_.PublishTop(ctx_.publisher, ctx_.counters, ctx_.id, inst, b, static_cast<uint64_t>(f.seq_id),
+                               Nanos::FromMillis(f.ts_ms), recv, recv_time);
+  }
+  // A swap's book counts contracts (the checksum ran over that text): the core sees base units.
+  if (!tracker_.usable(inst) || !b.has_both_sides()) return;
+  BookTop t;
+  t.venue = ctx_.id;
+  t.instrument = inst;
+  t.venue_seq = static_cast<uint64_t>(f.seq_id);
+  t.exchange_time = Nanos::FromMillis(f.ts_ms);
+  t.recv_stamp = recv;
+  b.FillTop(&t);
+  const Qty ct = symbols_->infos()[static_cast<size_t>(sym)].contract_size;
+  for (int i = 0; i < t.bid_count; ++i) t.bids[i].qty = ContractsToBase(t.bids[i].qty, ct);
+  for (int i = 0; i < t.ask_count; ++i) t.asks[i].qty = ContractsToBase(t.asks[i].qty, ct);
+  ctx_.publisher->PublishTop(t, recv_time);
 }
 
 void Feed::OnEvent(const MarketFrame& f) noexcept {
@@ -145,7 +208,7 @@ void Feed::OnEvent(const MarketFrame& f) noexcept {
 }
 
 void Feed::OnBook(const MarketFrame& f, TscStamp recv, Nanos recv_time) noexcept {
-  const int sym = symbols_->Find(f.inst_id);
+  const int sym = symbols_->Find(f.inst_id, market_);
   if (sym < 0 || f.channel != channel_) {
     ctx_.counters->Add(ctx_.counters->unknown_messages);
     return;
@@ -157,8 +220,7 @@ void Feed::OnBook(const MarketFrame& f, TscStamp recv, Nanos recv_time) noexcept
       ctx_.counters->Add(ctx_.counters->book_updates);
       s.attempts = 0;  // the resynced book is holding: the next failure starts a fresh backoff
       if (f.bid_count + f.ask_count == 0) return;  // keep-alive: nothing changed
-      tracker_.PublishTop(ctx_.publisher, ctx_.counters, ctx_.id, Inst(sym), s.book->book(),
-                          static_cast<uint64_t>(f.seq_id), Nanos::FromMillis(f.ts_ms), recv, recv_time);
+      PublishTop(sym, f, recv, recv_time);
       ctx_.counters->parse_ns.Record(TscClock::Elapsed(recv, TscNow()));
       return;
     case BookEvent::kSnapshot:
@@ -166,8 +228,7 @@ void Feed::OnBook(const MarketFrame& f, TscStamp recv, Nanos recv_time) noexcept
       s.resync_pending = false;
       if (s.timer) s.timer->Cancel();
       tracker_.MarkSynced(ctx_.publisher, ctx_.counters, ctx_.id, Inst(sym));
-      tracker_.PublishTop(ctx_.publisher, ctx_.counters, ctx_.id, Inst(sym), s.book->book(),
-                          static_cast<uint64_t>(f.seq_id), Nanos::FromMillis(f.ts_ms), recv, recv_time);
+      PublishTop(sym, f, recv, recv_time);
       ctx_.counters->parse_ns.Record(TscClock::Elapsed(recv, TscNow()));
       if (log_limit_.Allow())
         ctx_.log->Log(runtime::LogLevel::kInfo, "%s %s: book synced at seqId %lld", ctx_.venue->name.c_str(), Name(sym),

@@ -13,6 +13,12 @@
 //
 // Malformed frames are counted and dropped (logged at a limited rate); the book stands. A
 // disconnect marks the venue's books unusable (the adapter publishes the venue-wide status).
+// Perpetual venues (VenueConfig::perp(), instType SWAP): book sizes on the wire are contracts;
+// the books (and their checksums) keep the wire text and the BookTop converts to base units
+// (× the symbol's contract size, ctVal). The connection also subscribes `mark-price` and
+// `funding-rate` per symbol and publishes each push as a MarkUpdate (mark, or funding rate and
+// the settlement time it applies to).
+//
 // Owned by the venue thread.
 #pragma once
 
@@ -59,6 +65,8 @@ class Feed final : public venues::WsListener {
   std::string PublicUrl() const;
   // The subscribe / unsubscribe request for one symbol (or every symbol when sym < 0).
   std::string SubscribeRequest(std::string_view op, int sym) const;
+  // Perpetual venues: the subscribe request for `mark-price` and `funding-rate` of every symbol.
+  std::string TickerSubscribeRequest() const;
 
  private:
   struct SymbolState {
@@ -69,6 +77,9 @@ class Feed final : public venues::WsListener {
   };
   void OnBook(const MarketFrame& f, TscStamp recv, Nanos recv_time) noexcept;
   void OnEvent(const MarketFrame& f) noexcept;
+  void OnTicker(const MarketFrame& f, Nanos recv_time) noexcept;
+  // The book's top to the core; a swap's sizes converted from contracts to base units.
+  void PublishTop(int sym, const MarketFrame& f, TscStamp recv, Nanos recv_time) noexcept;
   void Fail(int sym, venues::BookEvent e) noexcept;
   void Resubscribe(int sym) noexcept;
   void ArmWatchdog(int sym) noexcept;
@@ -88,6 +99,8 @@ class Feed final : public venues::WsListener {
   int depth_ = kBooksDepth;
   uint64_t generation_ = 0;  // bumps on every (re)connect: stale watchdogs do nothing
   bool connected_ = false;
+  bool perp_ = false;  // the venue lists SWAP instruments (VenueConfig::perp())
+  config::MarketKind market_ = config::MarketKind::kSpot;
   runtime::RateLimited log_limit_;
 };
 

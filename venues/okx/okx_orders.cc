@@ -80,23 +80,32 @@ size_t OrderEncoder::Encode(const OrderIntent& in, char* out, size_t cap) const 
   char cid[20];
   const std::string_view cid_s(cid, static_cast<size_t>(venues::U64ToChars(in.client_id.value, cid)));
   const std::string_view ord_type = in.post_only && in.tif == TimeInForce::kGtc ? "post_only" : OrdType(in.tif);
+  const bool swap = sym->market == config::MarketKind::kPerpetual;
   char px[kMaxDecimalText];
   char qty[kMaxDecimalText];
   const int pxn = FormatFixed(in.limit_px, sym->price_decimals, px);
-  const int qn = FormatFixed(in.qty, sym->qty_decimals, qty);
+  int qn = -1;
+  if (!swap) {
+    qn = FormatFixed(in.qty, sym->qty_decimals, qty);
+  } else if (Qty contracts; BaseToContracts(in.qty, sym->contract_size, &contracts)) {
+    qn = FormatFixed(contracts, 0, qty);  // a swap's sz counts whole contracts
+  }
   if (pxn < 0 || qn < 0) return 0;  // off the symbol's precision: never round an order
+  const std::string_view td_mode = !swap ? kTdModeCash : (mode_ == MarginMode::kIsolated ? kTdModeIsolated : kTdModeCross);
   const std::string_view px_s(px, static_cast<size_t>(pxn));
   const std::string_view qty_s(qty, static_cast<size_t>(qn));
   const std::string_view side = in.side == Side::kBuy ? "buy" : "sell";
-  // Worst case: fixed text (< 160 bytes) plus every variable piece.
-  const size_t worst = 160 + sym->symbol.size() + 2 * cid_s.size() + px_s.size() + qty_s.size();
+  // Worst case: fixed text (< 200 bytes, reduceOnly and tdMode included) plus every variable piece.
+  const size_t worst = 200 + sym->symbol.size() + 2 * cid_s.size() + px_s.size() + qty_s.size();
   if (cap < worst) return 0;
   char* w = out;
   w = Put(w, "{\"id\":\"hs");
   w = Put(w, cid_s);
   w = Put(w, "\",\"op\":\"order\",\"args\":[{\"instId\":\"");
   w = Put(w, sym->symbol);
-  w = Put(w, "\",\"tdMode\":\"cash\",\"side\":\"");
+  w = Put(w, "\",\"tdMode\":\"");
+  w = Put(w, td_mode);
+  w = Put(w, "\",\"side\":\"");
   w = Put(w, side);
   w = Put(w, "\",\"ordType\":\"");
   w = Put(w, ord_type);
@@ -106,7 +115,9 @@ size_t OrderEncoder::Encode(const OrderIntent& in, char* out, size_t cap) const 
   w = Put(w, qty_s);
   w = Put(w, "\",\"clOrdId\":\"hs");
   w = Put(w, cid_s);
-  w = Put(w, "\"}]}");
+  // Net position mode: no posSide. reduceOnly only where it means something (a swap).
+  if (swap && in.reduce_only) w = Put(w, "\",\"reduceOnly\":true}]}");
+  else w = Put(w, "\"}]}");
   return static_cast<size_t>(w - out);
 }
 
@@ -154,14 +165,24 @@ OrderTracker::Outcome OrderTracker::OnReply(const PrivateMsg& m, TscStamp recv, 
   return Outcome::kReport;
 }
 
-OrderTracker::Outcome OrderTracker::OnPush(const OrderItem& item, TscStamp recv, ExecReport* out,
+Qty OrderTracker::ToBase(InstrumentId instrument, Qty wire) const noexcept {
+  const venues::SymbolInfo* sym = symbols_ != nullptr ? symbols_->ForInstrument(instrument) : nullptr;
+  if (sym == nullptr || sym->market != config::MarketKind::kPerpetual) return wire;
+  return ContractsToBase(wire, sym->contract_size);
+}
+
+OrderTracker::Outcome OrderTracker::OnPush(const OrderItem& wire_item, TscStamp recv, ExecReport* out,
                                            bool* resolved) noexcept {
   ClientOrderId id;
-  venues::InFlightEntry* e = table_.Find(item.cl_ord_id, &id);
+  venues::InFlightEntry* e = table_.Find(wire_item.cl_ord_id, &id);
   if (e == nullptr) {
-    if (!venues::ParseClientId(item.cl_ord_id, &id)) return Outcome::kForeign;  // not placed by this engine
+    if (!venues::ParseClientId(wire_item.cl_ord_id, &id)) return Outcome::kForeign;  // not placed by this engine
     return Outcome::kNone;  // finished already, or placed by an earlier session
   }
+  // A swap's sizes are contracts on the wire: from here on, base units.
+  OrderItem item = wire_item;
+  item.acc_fill_sz = ToBase(e->instrument, wire_item.acc_fill_sz);
+  item.fill_sz = ToBase(e->instrument, wire_item.fill_sz);
   const bool was_unknown = e->state == venues::InFlightState::kUnknown;
   if (resolved != nullptr) *resolved = false;
   if (e->venue_order_id == 0) e->venue_order_id = DigitsValue(item.ord_id);
@@ -333,6 +354,19 @@ std::string FillsPath(std::string_view inst_id, std::string_view ord_id) {
 
 std::string CancelAfterBody(int timeout_s) { return "{\"timeOut\":\"" + std::to_string(timeout_s) + "\"}"; }
 
+std::string SetLeverageBody(std::string_view inst_id, Rate leverage, MarginMode mode) {
+  char lever[kMaxDecimalText];
+  if (!leverage.is_positive() || FormatDecimal(leverage.raw(), Rate::kDecimals, lever) < 0) return {};
+  std::string b = "{\"instId\":\"";
+  b += inst_id;
+  b += "\",\"lever\":\"";
+  b += lever;
+  b += "\",\"mgnMode\":\"";
+  b += mode == MarginMode::kIsolated ? kTdModeIsolated : kTdModeCross;
+  b += "\"}";
+  return b;
+}
+
 Orders::Orders(venues::VenueContext ctx, const venues::SymbolTable* symbols, std::function<void()> on_state)
     : ctx_(ctx),
       symbols_(symbols),
@@ -376,6 +410,9 @@ absl::Status Orders::Init() {
     policy_.max_queries = static_cast<int>(std::min<int64_t>(x.query_attempts, 255));
   }
   rest_buf_.reserve(1u << 16);
+  perp_ = v.perp();
+  encoder_.SetMarginMode(v.margin_mode);
+  pos_state_.assign(symbols_->infos().size(), PosState{});
   venues::WsOptions o;
   o.url = venues::JoinUrl(v.order_url, std::string(kPrivatePath));
   o.name = v.name + " orders";
@@ -422,6 +459,10 @@ venues::OrderRateBudget* Orders::Budget(InstrumentId id) noexcept {
 void Orders::OnWsOpen() noexcept {
   ++generation_;
   logged_in_ = false;
+  snapshot_done_ = false;
+  leverage_ok_ = false;
+  leverage_pending_ = 0;
+  for (PosState& ps : pos_state_) ps = PosState{};
   keepalive_->OnTraffic(WallNow());
   ctx_.log->Log(runtime::LogLevel::kInfo, "%s: order session open, logging in", ctx_.venue->name.c_str());
   SendLogin();
@@ -482,6 +523,10 @@ void Orders::OnFrame(const char* data, size_t len, TscStamp recv, Nanos recv_tim
       return;
     case PrivateKind::kAccount:
       return HandleAccount(m, recv_time);
+    case PrivateKind::kPositions:
+      return HandlePositions(m, recv_time);
+    case PrivateKind::kBalanceAndPosition:
+      return HandleBalanceAndPosition(m, recv_time);
   }
 }
 
@@ -490,9 +535,13 @@ void Orders::OnEvent(const PrivateMsg& m) noexcept {
     case EventKind::kLogin:
       if (m.code != "0") break;
       logged_in_ = true;
-      ctx_.log->Log(runtime::LogLevel::kInfo, "%s: logged in, subscribing account and orders", ctx_.venue->name.c_str());
-      if (!ws_->Send(R"({"op":"subscribe","args":[{"channel":"account"},{"channel":"orders","instType":"SPOT"}]})"))
+      ctx_.log->Log(runtime::LogLevel::kInfo, "%s: logged in, subscribing account and orders%s", ctx_.venue->name.c_str(),
+                    perp_ ? ", positions; setting leverage" : "");
+      if (!ws_->Send(perp_ ? R"({"op":"subscribe","args":[{"channel":"account"},{"channel":"orders","instType":"SWAP"},)"
+                             R"({"channel":"positions","instType":"SWAP"},{"channel":"balance_and_position"}]})"
+                           : R"({"op":"subscribe","args":[{"channel":"account"},{"channel":"orders","instType":"SPOT"}]})"))
         ctx_.log->Log(runtime::LogLevel::kWarn, "%s: could not send the private subscribe", ctx_.venue->name.c_str());
+      if (perp_) SetLeverage();
       return;
     case EventKind::kSubscribe:
     case EventKind::kUnsubscribe:
@@ -517,13 +566,160 @@ void Orders::OnEvent(const PrivateMsg& m) noexcept {
 }
 
 void Orders::HandleAccount(const PrivateMsg& m, Nanos now) noexcept {
-  if (ready_) return;  // only the first push after login is the snapshot (see the header)
+  if (perp_) PublishMargin(m, now);
+  if (snapshot_done_) return;  // only the first push after login is the snapshot (see the header)
   if (!PublishSnapshot(m, now, "account push")) return;  // waiting for the next push
+  snapshot_done_ = true;
+  MaybeReady();
+}
+
+void Orders::MaybeReady() noexcept {
+  if (ready_ || !snapshot_done_ || (perp_ && !leverage_ok_)) return;
   ready_ = true;
   ctx_.counters->orders_connected.store(true, std::memory_order_relaxed);
-  ctx_.log->Log(runtime::LogLevel::kInfo, "%s: balances received, order entry ready", ctx_.venue->name.c_str());
+  ctx_.log->Log(runtime::LogLevel::kInfo, "%s: balances received%s, order entry ready", ctx_.venue->name.c_str(),
+                perp_ ? " and leverage set" : "");
   OnReady();
   if (on_state_) on_state_();
+}
+
+void Orders::SetLeverage() noexcept {
+  const config::VenueConfig& v = *ctx_.venue;
+  leverage_ok_ = false;
+  leverage_refused_ = false;
+  leverage_pending_ = 0;
+  if (v.rest_url.empty()) {
+    leverage_refused_ = true;
+    ctx_.log->Log(runtime::LogLevel::kError, "%s: no rest_url: cannot set leverage; not trading", v.name.c_str());
+    return;
+  }
+  const uint64_t gen = generation_;
+  for (const venues::SymbolInfo& sym : symbols_->infos()) {
+    std::string body = SetLeverageBody(sym.symbol, v.leverage, v.margin_mode);
+    if (body.empty()) {
+      leverage_refused_ = true;
+      ctx_.counters->Add(ctx_.counters->order_rejects);
+      ctx_.log->Log(runtime::LogLevel::kError, "%s %s: leverage cannot be written; not trading", v.name.c_str(),
+                    sym.symbol.c_str());
+      return;
+    }
+    ++leverage_pending_;
+    std::string inst = sym.symbol;
+    Rest("POST", std::string(kSetLeveragePath), std::move(body),
+         [this, inst, gen](const venues::HttpResponse& r) { OnLeverageAnswer(inst, gen, r); });
+  }
+}
+
+void Orders::OnLeverageAnswer(const std::string& inst, uint64_t gen, const venues::HttpResponse& r) noexcept {
+  if (gen != generation_) return;  // an answer to an earlier login
+  const char* name = ctx_.venue->name.c_str();
+  PrivateMsg m;
+  const ParseStatus st = r.status == 0 ? ParseStatus::kBadJson : ParseRestBody(r.body, &m);
+  --leverage_pending_;
+  if (st != ParseStatus::kOk || m.code != "0") {
+    // The venue refused the leverage or the mode (or the answer is unusable): trading at a
+    // leverage other than the configured one would void every margin limit. Not ready.
+    leverage_refused_ = true;
+    ctx_.counters->Add(ctx_.counters->order_rejects);
+    ctx_.log->Log(runtime::LogLevel::kError,
+                  "%s %s: set-leverage refused (HTTP %d, code %.*s %.*s%s); this session does not trade", name,
+                  inst.c_str(), r.status, static_cast<int>(m.code.size()), m.code.data(),
+                  static_cast<int>(std::min<size_t>(m.msg.size(), 200)), m.msg.data(),
+                  r.status == 0 ? r.error.c_str() : "");
+    return;
+  }
+  if (leverage_pending_ > 0 || leverage_refused_) return;
+  leverage_ok_ = true;
+  char lever[kMaxDecimalText];
+  FormatDecimal(ctx_.venue->leverage.raw(), Rate::kDecimals, lever);
+  ctx_.log->Log(runtime::LogLevel::kInfo, "%s: leverage %s, margin mode %s set", name, lever,
+                MarginModeName(ctx_.venue->margin_mode));
+  MaybeReady();
+}
+
+void Orders::PublishMargin(const PrivateMsg& m, Nanos now) noexcept {
+  for (int i = 0; i < m.balance_count; ++i) {
+    const BalanceItem& b = m.balances[i];
+    // Settle currencies: the quote of a swap this venue lists.
+    bool settle = false;
+    for (const venues::SymbolInfo& sym : symbols_->infos()) settle = settle || b.ccy == sym.quote_name;
+    if (!settle) continue;
+    MarginAccountUpdate u;
+    u.venue = ctx_.id;
+    u.asset = symbols_->FindAsset(b.ccy);
+    const ParseStatus st = MarginAmounts(b, &u);
+    if (st != ParseStatus::kOk) {
+      ctx_.counters->Add(ctx_.counters->order_parse_errors);
+      if (log_limit_.Allow())
+        ctx_.log->Log(runtime::LogLevel::kWarn, "%s: account push: margin of %.*s is not usable (%s)",
+                      ctx_.venue->name.c_str(), static_cast<int>(b.ccy.size()), b.ccy.data(), venues::ParseStatusName(st));
+      continue;
+    }
+    ctx_.publisher->PublishMarginAccount(u, now);
+  }
+}
+
+bool Orders::ConvertPosition(const PositionItem& p, PositionUpdate* out, Amount* funding_fee, int* sym) noexcept {
+  *sym = symbols_->Find(p.inst_id, config::MarketKind::kPerpetual);
+  if (*sym < 0) {
+    ctx_.counters->Add(ctx_.counters->unknown_messages);  // a position in an instrument not configured here
+    return false;
+  }
+  const venues::SymbolInfo& info = symbols_->infos()[static_cast<size_t>(*sym)];
+  const ParseStatus st = PositionAmounts(p, info.contract_size, out, funding_fee);
+  if (st != ParseStatus::kOk) {
+    ctx_.counters->Add(ctx_.counters->order_parse_errors);
+    if (log_limit_.Allow())
+      ctx_.log->Log(runtime::LogLevel::kWarn, "%s %s: position is not usable (%s)", ctx_.venue->name.c_str(),
+                    info.symbol.c_str(), venues::ParseStatusName(st));
+    return false;
+  }
+  out->venue = ctx_.id;
+  out->instrument = info.instrument;
+  return true;
+}
+
+void Orders::HandlePositions(const PrivateMsg& m, Nanos now) noexcept {
+  for (int i = 0; i < m.position_count; ++i) {
+    PositionUpdate u;
+    Amount fee_cum;
+    int sym = -1;
+    if (!ConvertPosition(m.positions[i], &u, &fee_cum, &sym)) continue;
+    ctx_.publisher->PublishPosition(u, now);
+    PosState& ps = pos_state_[static_cast<size_t>(sym)];
+    // A settlement moves the cumulative fundingFee and leaves the size alone; a fill or a new
+    // position (whose fundingFee starts again from 0) only sets the new baseline.
+    if (ps.known && fee_cum != ps.funding_cum && u.size == ps.size && !u.size.is_zero()) {
+      FundingPayment f;
+      f.venue = ctx_.id;
+      f.instrument = u.instrument;
+      f.asset = symbols_->infos()[static_cast<size_t>(sym)].quote;
+      f.amount = fee_cum - ps.funding_cum;  // OKX: negative = paid, as FundingPayment
+      // rate stays 0: the positions push does not carry it (the feed's MarkUpdate does).
+      f.mark_px = u.mark_px;
+      f.size = u.size;
+      f.venue_time = u.venue_time;
+      ctx_.publisher->PublishFunding(f, now);
+    }
+    ps.funding_cum = fee_cum;
+    ps.size = u.size;
+    ps.known = true;
+  }
+}
+
+void Orders::HandleBalanceAndPosition(const PrivateMsg& m, Nanos now) noexcept {
+  if (m.event_type != "liquidation") return;  // fills, funding, transfers: the positions and account pushes say it
+  for (int i = 0; i < m.position_count; ++i) {
+    PositionUpdate u;
+    Amount fee_cum;
+    int sym = -1;
+    if (!ConvertPosition(m.positions[i], &u, &fee_cum, &sym)) continue;
+    u.liquidated = true;
+    if (u.venue_time.value == 0) u.venue_time = Nanos::FromMillis(m.p_time_ms);
+    ctx_.log->Log(runtime::LogLevel::kError, "%s %s: position liquidated by the venue",
+                  ctx_.venue->name.c_str(), symbols_->infos()[static_cast<size_t>(sym)].symbol.c_str());
+    ctx_.publisher->PublishPosition(u, now);
+  }
 }
 
 bool Orders::PublishSnapshot(const PrivateMsg& m, Nanos now, const char* source) noexcept {
@@ -538,7 +734,13 @@ bool Orders::PublishSnapshot(const PrivateMsg& m, Nanos now, const char* source)
     b.asset = AssetId{static_cast<uint16_t>(a)};
     for (int i = 0; i < m.balance_count; ++i) {
       if (m.balances[i].ccy != names[a]) continue;
-      const ParseStatus st = BalanceAmounts(m.balances[i], &b.free, &b.locked);
+      BalanceItem item = m.balances[i];
+      if (perp_) {
+        // A margin account: free = the wallet (cashBal), locked 0 (margin is the margin book's).
+        item.avail_text = item.cash_text;
+        item.frozen_text = {};
+      }
+      const ParseStatus st = BalanceAmounts(item, &b.free, &b.locked);
       if (st != ParseStatus::kOk) {
         ctx_.counters->Add(ctx_.counters->order_parse_errors);
         ctx_.log->Log(runtime::LogLevel::kError, "%s: %s: balance of %s is not usable (%s); nothing published",
@@ -817,6 +1019,7 @@ void Orders::OnQueryAnswer(ClientOrderId id, const venues::HttpResponse& r) noex
   }
   OrderItem order = m.orders[0];
   venues::InFlightEntry* e = tracker_.Find(id);
+  order.acc_fill_sz = tracker_.ToBase(e->instrument, order.acc_fill_sz);
   if (e->reported_qty < order.acc_fill_sz) {
     // The exact quote needs the order's fills (the order object only has avgPx).
     std::string ord_id(order.ord_id);
@@ -853,11 +1056,13 @@ void Orders::OnFillsAnswer(ClientOrderId id, const OrderItem& order, const venue
   }
   Amount quote = Amount::Zero();
   Qty qty = Qty::Zero();
+  const InstrumentId instrument = tracker_.Find(id)->instrument;
   for (int i = 0; i < m.order_count; ++i) {
     const OrderItem& f = m.orders[i];
     if (!f.has_fill_px || !f.has_fill_sz) continue;
-    quote += AmountFromNotional(MulNotional(f.fill_px, f.fill_sz, Rounding::kFloor));
-    qty += f.fill_sz;
+    const Qty base = tracker_.ToBase(instrument, f.fill_sz);
+    quote += AmountFromNotional(MulNotional(f.fill_px, base, Rounding::kFloor));
+    qty += base;
   }
   if (qty != order.acc_fill_sz) {
     // The fills listing lags the order (or was cut at a page): ask again later.
@@ -986,6 +1191,8 @@ void Orders::OnWsClosed(std::string_view reason) noexcept {
   ready_ = false;
   hold_queries_ = false;
   logged_in_ = false;
+  snapshot_done_ = false;
+  leverage_ok_ = false;
   ctx_.counters->orders_connected.store(false, std::memory_order_relaxed);
   dead_man_timer_->Cancel();
   cancel_all_pending_ = 0;

@@ -45,6 +45,23 @@
 // With SetCancelAllOnConnect the first ready lists the open orders, sends CancelAll over them
 // and every adopted order, and only then lets the queries go.
 //
+// Perpetuals (VenueConfig::perp(): the venue lists SWAP instruments, ../shared/venues/ORDERS.md
+// §6.2): orders carry tdMode isolated / cross (VenueConfig::margin_mode), sz in whole contracts
+// (qty / contract size; an intent that is not a whole number of contracts is refused
+// kEncodeFailed) and reduceOnly for reduce_only intents; fills convert fillSz / accFillSz back
+// to base units. After login the session subscribes account, orders (SWAP), positions (SWAP) and
+// balance_and_position, and POSTs /api/v5/account/set-leverage {instId, lever, mgnMode} for each
+// symbol; it is ready for orders only once every answer is code 0 and the balance snapshot (the
+// settle currency's cashBal: the wallet, locked 0) went out. A refusal is logged with the venue's
+// code and counted (order_rejects): the session then never reports ready on that login. Every
+// account push publishes a MarginAccountUpdate per settle currency (cashBal, eq, imr, mmr,
+// availEq); every positions push a PositionUpdate per position (pos × contract size, signed) and,
+// when a position's cumulative fundingFee changed while its size did not (a settlement, not a
+// new position), a FundingPayment of the change (OKX: negative = paid, as FundingPayment);
+// balance_and_position eventType "liquidation" a PositionUpdate with liquidated set per posData.
+// The first positions push after a login is the baseline: funding settled while disconnected is
+// not reported as a payment (the wallet in the account push still holds it).
+//
 // Hot path (OnIntent): render px/sz at the symbol's decimals (never rounded), take a token of
 // the instrument's rate budget, write the JSON into a fixed buffer and hand it to the socket under the kill switch. No allocation, no lock,
 // no log. Owned by the venue thread; keys live only in this object and are never logged.
@@ -76,12 +93,18 @@ class OrderEncoder {
   OrderEncoder() = default;
   explicit OrderEncoder(const venues::SymbolTable* symbols) : symbols_(symbols) {}
   void Reset(const venues::SymbolTable* symbols) noexcept { symbols_ = symbols; }
+  // Swaps trade in this margin mode (tdMode isolated / cross); spot symbols always trade cash.
+  void SetMarginMode(MarginMode m) noexcept { mode_ = m; }
   // Writes the request into out and returns its length, or 0 when the intent cannot be rendered
-  // exactly (unknown instrument, price or quantity off the symbol's precision, no room).
+  // exactly (unknown instrument, price or quantity off the symbol's precision, no room; a swap's
+  // quantity that is not a whole number of contracts).
+  // A swap (SWAP symbol): sz = qty / contract size in whole contracts, tdMode per SetMarginMode,
+  // `"reduceOnly":true` for a reduce_only intent; net position mode (no posSide).
   size_t Encode(const OrderIntent& in, char* out, size_t cap) const noexcept;
 
  private:
   const venues::SymbolTable* symbols_ = nullptr;
+  MarginMode mode_ = MarginMode::kCross;
 };
 
 // The login signature: base64(HMAC-SHA256(secret, timestamp + "GET" + "/users/self/verify")).
@@ -116,6 +139,10 @@ std::string FillsPath(std::string_view inst_id, std::string_view ord_id);
 inline constexpr std::string_view kPendingPath = "/api/v5/trade/orders-pending?instType=SPOT";
 inline constexpr std::string_view kCancelAfterPath = "/api/v5/trade/cancel-all-after";
 inline constexpr std::string_view kBalancePath = "/api/v5/account/balance";
+inline constexpr std::string_view kSetLeveragePath = "/api/v5/account/set-leverage";
+// {"instId":"BTC-USDT-SWAP","lever":"5","mgnMode":"isolated"}: the leverage a swap trades at, in
+// the venue's margin mode. Empty when the leverage cannot be written.
+std::string SetLeverageBody(std::string_view inst_id, Rate leverage, MarginMode mode);
 std::string CancelAfterBody(int timeout_s);
 // OKX codes the session acts on.
 inline constexpr std::string_view kCodeGone = "51400";        // cancel: filled, canceled or does not exist
@@ -148,7 +175,10 @@ class OrderTracker {
   // An `op:"order"` reply: an ack, or a final reject (kRateLimited for sCode 50011). *wire gets
   // the order's send stamp; *resolved is set when the order was unknown before.
   Outcome OnReply(const PrivateMsg& m, TscStamp recv, ExecReport* out, TscStamp* wire, bool* resolved = nullptr) noexcept;
+  // A size on the wire in base units: a swap's contracts × its contract size; spot unchanged.
+  Qty ToBase(InstrumentId instrument, Qty wire) const noexcept;
   // One `orders` push entry: a fill, a final cancel, an ack of an unknown order, or nothing.
+  // A swap's fillSz / accFillSz (contracts) are converted to base units first.
   Outcome OnPush(const OrderItem& item, TscStamp recv, ExecReport* out, bool* resolved = nullptr) noexcept;
   // A query answer for an order: `order` null = the venue has no such order (final reject
   // kNotFound); otherwise its state, accFillSz, fee and feeCcy, with cum_quote = the exact
@@ -227,6 +257,20 @@ class Orders final : public venues::WsListener {
   void SendLogin() noexcept;
   void OnEvent(const PrivateMsg& m) noexcept;
   void HandleAccount(const PrivateMsg& m, Nanos now) noexcept;
+  // Perpetuals: the account's margin figures of each settle currency as MarginAccountUpdates.
+  void PublishMargin(const PrivateMsg& m, Nanos now) noexcept;
+  // positions push: PositionUpdates, and a FundingPayment where a position's cumulative
+  // fundingFee moved while its size did not.
+  void HandlePositions(const PrivateMsg& m, Nanos now) noexcept;
+  // balance_and_position with eventType "liquidation": each posData as a liquidated PositionUpdate.
+  void HandleBalanceAndPosition(const PrivateMsg& m, Nanos now) noexcept;
+  // Converts one position; false (counted, logged) when it cannot be used. *sym its symbol.
+  bool ConvertPosition(const PositionItem& p, PositionUpdate* out, Amount* funding_fee, int* sym) noexcept;
+  // Perpetuals: POST set-leverage for every symbol; the session is ready only once all succeed.
+  void SetLeverage() noexcept;
+  void OnLeverageAnswer(const std::string& inst, uint64_t gen, const venues::HttpResponse& r) noexcept;
+  // Ready once the balance snapshot went out and (perpetuals) the leverage is set.
+  void MaybeReady() noexcept;
   // Publishes m's balances as one snapshot, or nothing when any configured currency's balance is
   // not usable (counted, logged with `source`). True when published.
   bool PublishSnapshot(const PrivateMsg& m, Nanos now, const char* source) noexcept;
@@ -287,6 +331,18 @@ class Orders final : public venues::WsListener {
   std::unique_ptr<char[]> buf_;
   bool logged_in_ = false;
   bool ready_ = false;
+  // Perpetuals (VenueConfig::perp()): SWAP instruments, leverage and margin mode set at connect.
+  bool perp_ = false;
+  bool snapshot_done_ = false;  // this login's balance snapshot was published
+  int leverage_pending_ = 0;    // set-leverage answers outstanding
+  bool leverage_ok_ = false;    // every symbol's set-leverage succeeded on this login
+  bool leverage_refused_ = false;
+  struct PosState {
+    Amount funding_cum;         // the position's cumulative fundingFee at its last push
+    Qty size;
+    bool known = false;
+  };
+  std::vector<PosState> pos_state_;  // per symbol
   bool cancel_all_on_connect_ = false;
   bool hold_queries_ = false;  // the cancel-all on connect waits for the listing: queries wait too
   uint64_t generation_ = 0;

@@ -52,6 +52,14 @@ const char* ChannelName(Channel c) noexcept {
       return "orders";
     case Channel::kOther:
       return "other";
+    case Channel::kMarkPrice:
+      return "mark-price";
+    case Channel::kFundingRate:
+      return "funding-rate";
+    case Channel::kPositions:
+      return "positions";
+    case Channel::kBalanceAndPosition:
+      return "balance_and_position";
   }
   return "?";
 }
@@ -71,6 +79,83 @@ ParseStatus BalanceAmounts(const BalanceItem& b, Amount* free, Amount* locked) n
   return ParseStatus::kOk;
 }
 
+template <typename T>
+ParseStatus LenientDecimal(std::string_view text, T* out, bool* present) noexcept {
+  if (present != nullptr) *present = !text.empty();
+  if (text.empty()) {
+    *out = T::Zero();
+    return ParseStatus::kOk;
+  }
+  ParseResult<T> r = ParseDecimal<T>(text, Sign::kAllowNegative);
+  if (r.error == DecimalError::kTooPrecise) {
+    // Cut the fraction at T's scale (the rest is below what the engine keeps) and parse again.
+    const size_t dot = text.find('.');
+    if (dot != std::string_view::npos && text.size() > dot + 1 + T::kDecimals)
+      r = ParseDecimal<T>(text.substr(0, dot + 1 + T::kDecimals), Sign::kAllowNegative);
+  }
+  if (!r.ok()) return ParseStatus::kBadNumber;
+  *out = r.value;
+  return ParseStatus::kOk;
+}
+template ParseStatus LenientDecimal<Price>(std::string_view, Price*, bool*) noexcept;
+template ParseStatus LenientDecimal<Qty>(std::string_view, Qty*, bool*) noexcept;
+template ParseStatus LenientDecimal<Rate>(std::string_view, Rate*, bool*) noexcept;
+template ParseStatus LenientDecimal<Amount>(std::string_view, Amount*, bool*) noexcept;
+
+Qty ContractsToBase(Qty contracts, Qty ct_val) noexcept {
+  const fp_internal::Int128 prod = static_cast<fp_internal::Int128>(contracts.raw()) * ct_val.raw();
+  return Qty::FromRaw(fp_internal::Saturate(prod / Qty::kScale));
+}
+
+bool BaseToContracts(Qty base, Qty ct_val, Qty* contracts) noexcept {
+  if (!ct_val.is_positive()) return false;
+  const fp_internal::Int128 num = static_cast<fp_internal::Int128>(base.raw());
+  // A whole number of contracts: base is a multiple of ct_val.
+  if (num % ct_val.raw() != 0) return false;
+  const fp_internal::Int128 n = num / ct_val.raw();
+  if (n > INT64_MAX / Qty::kScale || n < INT64_MIN / Qty::kScale) return false;
+  *contracts = Qty::FromUnits(static_cast<int64_t>(n));
+  return true;
+}
+
+ParseStatus PositionAmounts(const PositionItem& p, Qty ct_val, PositionUpdate* out, Amount* funding_fee) noexcept {
+  if (p.pos_text.empty()) return ParseStatus::kMissingField;
+  if (p.mgn_mode == kTdModeIsolated) {
+    out->mode = MarginMode::kIsolated;
+  } else if (p.mgn_mode == kTdModeCross) {
+    out->mode = MarginMode::kCross;
+  } else {
+    return ParseStatus::kMissingField;
+  }
+  Qty contracts;
+  HS_PARSE_TRY(LenientDecimal(p.pos_text, &contracts));
+  out->size = ContractsToBase(contracts, ct_val);
+  HS_PARSE_TRY(LenientDecimal(p.avg_px_text, &out->entry_px));
+  HS_PARSE_TRY(LenientDecimal(p.mark_px_text, &out->mark_px));
+  HS_PARSE_TRY(LenientDecimal(p.liq_px_text, &out->liq_px));
+  HS_PARSE_TRY(LenientDecimal(out->mode == MarginMode::kIsolated ? p.margin_text : p.imr_text, &out->initial_margin));
+  HS_PARSE_TRY(LenientDecimal(p.mmr_text, &out->maint_margin));
+  HS_PARSE_TRY(LenientDecimal(p.upl_text, &out->unrealized_pnl));
+  HS_PARSE_TRY(LenientDecimal(p.lever_text, &out->leverage));
+  HS_PARSE_TRY(LenientDecimal(p.funding_fee_text, funding_fee));
+  if (out->entry_px.is_negative() || out->mark_px.is_negative() || out->liq_px.is_negative() ||
+      out->leverage.is_negative())
+    return ParseStatus::kBadNumber;
+  out->venue_time = Nanos::FromMillis(p.u_time_ms);
+  return ParseStatus::kOk;
+}
+
+ParseStatus MarginAmounts(const BalanceItem& b, MarginAccountUpdate* out) noexcept {
+  if (b.cash_text.empty()) return ParseStatus::kMissingField;
+  HS_PARSE_TRY(LenientDecimal(b.cash_text, &out->wallet_balance));
+  HS_PARSE_TRY(LenientDecimal(b.eq_text, &out->equity));
+  HS_PARSE_TRY(LenientDecimal(b.imr_text, &out->initial_margin));
+  HS_PARSE_TRY(LenientDecimal(b.mmr_text, &out->maint_margin));
+  HS_PARSE_TRY(LenientDecimal(!b.avail_eq_text.empty() ? b.avail_eq_text : b.avail_text, &out->available));
+  out->venue_time = Nanos::FromMillis(b.u_time_ms);
+  return ParseStatus::kOk;
+}
+
 struct Parser::Impl {
   explicit Impl(size_t max) : parser(max) {
     // Size every buffer now so parsing never allocates (STYLE §8).
@@ -79,6 +164,8 @@ struct Parser::Impl {
     asks = std::make_unique<BookLevel[]>(kMaxLevels);
     orders = std::make_unique<OrderItem[]>(kMaxOrderItems);
     balances = std::make_unique<BalanceItem[]>(kMaxBalances);
+    positions = std::make_unique<PositionItem[]>(kMaxOrderItems);
+    pos_data = std::make_unique<PositionItem[]>(kMaxOrderItems);
   }
   od::parser parser;
   char envelope[venues::internal::kEnvelopeScratch] = {};  // ParseMarketEnvelope's copy
@@ -86,6 +173,8 @@ struct Parser::Impl {
   std::unique_ptr<BookLevel[]> asks;
   std::unique_ptr<OrderItem[]> orders;
   std::unique_ptr<BalanceItem[]> balances;
+  std::unique_ptr<PositionItem[]> positions;  // parallel to orders: one per data entry
+  std::unique_ptr<PositionItem[]> pos_data;   // balance_and_position data[0].posData[]
 };
 
 Parser::Parser(size_t max_message_bytes) : impl_(std::make_unique<Impl>(max_message_bytes)) {}
@@ -105,6 +194,10 @@ Channel ClassifyChannel(std::string_view c) noexcept {
   if (c == kChannelBooks50L2Tbt) return Channel::kBooks50L2Tbt;
   if (c == kChannelOrders) return Channel::kOrders;
   if (c == kChannelAccount) return Channel::kAccount;
+  if (c == kChannelMarkPrice) return Channel::kMarkPrice;
+  if (c == kChannelFundingRate) return Channel::kFundingRate;
+  if (c == kChannelPositions) return Channel::kPositions;
+  if (c == kChannelBalanceAndPosition) return Channel::kBalanceAndPosition;
   return Channel::kOther;
 }
 
@@ -255,7 +348,11 @@ enum : uint32_t {
   kFChecksum = 1u << 6,
   kFAction = 1u << 7,
   kFEvent = 1u << 8,
+  kFMark = 1u << 9,
+  kFFunding = 1u << 10,
 };
+
+inline bool IsTickerChannel(Channel c) noexcept { return c == Channel::kMarkPrice || c == Channel::kFundingRate; }
 
 // One book entry of `data`: asks, bids, ts, checksum, seqId, prevSeqId (instId and others skipped).
 ParseStatus ParseBookEntry(od::object entry, MarketFrame* out, BookLevel* bids, BookLevel* asks, uint32_t* seen,
@@ -287,6 +384,27 @@ ParseStatus ParseBookEntry(od::object entry, MarketFrame* out, BookLevel* bids, 
       *seen |= kFChecksum;
     } else if (KeyIs(key, "ts")) {
       HS_PARSE_TRY(GetMillisString(v, &out->ts_ms));
+    } else if (KeyIs(key, "markPx")) {
+      std::string_view t;
+      HS_PARSE_TRY(GetString(v, &t));
+      HS_PARSE_TRY(LenientDecimal(t, &out->mark_px, &out->has_mark));
+      if (!out->mark_px.is_positive() && out->has_mark) return ParseStatus::kBadNumber;
+      *seen |= kFMark;
+    } else if (KeyIs(key, "fundingRate")) {
+      std::string_view t;
+      HS_PARSE_TRY(GetString(v, &t));
+      HS_PARSE_TRY(LenientDecimal(t, &out->funding_rate, &out->has_funding));
+      *seen |= kFFunding;
+    } else if (KeyIs(key, "fundingTime")) {
+      // The settlement the current fundingRate applies to: what MarkUpdate calls the next funding.
+      int64_t ms = 0;
+      HS_PARSE_TRY(GetMillisString(v, &ms));
+      if (ms != 0) out->next_funding_ms = ms;
+    } else if (KeyIs(key, "nextFundingTime")) {
+      // The settlement after it; used only when fundingTime is absent.
+      int64_t ms = 0;
+      HS_PARSE_TRY(GetMillisString(v, &ms));
+      if (out->next_funding_ms == 0) out->next_funding_ms = ms;
     }
   }
   return ParseStatus::kOk;
@@ -423,6 +541,12 @@ ParseStatus FinishMarket(MarketFrame* out, uint32_t seen, int entries) noexcept 
     return ParseStatus::kOk;
   }
   if (!(seen & kFArg)) return (seen & kFData) ? ParseStatus::kMissingField : ParseStatus::kUnknown;
+  if (IsTickerChannel(out->channel)) {
+    if (out->inst_id.empty() || entries != 1) return ParseStatus::kMissingField;
+    if (out->channel == Channel::kMarkPrice ? !out->has_mark : !out->has_funding) return ParseStatus::kMissingField;
+    out->kind = FrameKind::kTicker;
+    return ParseStatus::kOk;
+  }
   if (!IsBookChannel(out->channel)) return out->channel == Channel::kNone ? ParseStatus::kMissingField : ParseStatus::kUnknown;
   if (out->inst_id.empty() || entries == 0) return ParseStatus::kMissingField;
   constexpr uint32_t need = kFAsks | kFBids | kFSeq;
@@ -492,8 +616,8 @@ ParseStatus Parser::ParseMarket(const char* data, size_t len, MarketFrame* out) 
     if (KeyIs(key, "data")) {
       seen |= kFData;
       // OKX sends arg first; when it names a channel we do not use, skip its payload unread.
-      if ((seen & kFArg) && !IsBookChannel(out->channel)) continue;
-      if ((seen & kFArg) && compact_levels_ && entries == 0) {
+      if ((seen & kFArg) && !IsBookChannel(out->channel) && !IsTickerChannel(out->channel)) continue;
+      if ((seen & kFArg) && IsBookChannel(out->channel) && compact_levels_ && entries == 0) {
         // `data` last, as OKX sends it: scan it in place and, when only the closing brace
         // follows, finish here without stepping On-Demand over it.
         if (ScanDataInPlace(v.raw_json_token().data(), data + len, out, impl_->bids.get(), impl_->asks.get(), &seen)) {
@@ -542,6 +666,16 @@ ParseStatus ParseDetails(od::value v, BalanceItem* out, int* count) noexcept {
         HS_PARSE_TRY(GetString(fv, &b.cash_text));
       } else if (KeyIs(key, "frozenBal")) {
         HS_PARSE_TRY(GetString(fv, &b.frozen_text));
+      } else if (KeyIs(key, "eq")) {
+        HS_PARSE_TRY(GetString(fv, &b.eq_text));
+      } else if (KeyIs(key, "imr")) {
+        HS_PARSE_TRY(GetString(fv, &b.imr_text));
+      } else if (KeyIs(key, "mmr")) {
+        HS_PARSE_TRY(GetString(fv, &b.mmr_text));
+      } else if (KeyIs(key, "availEq")) {
+        HS_PARSE_TRY(GetString(fv, &b.avail_eq_text));
+      } else if (KeyIs(key, "uTime")) {
+        HS_PARSE_TRY(GetMillisString(fv, &b.u_time_ms));
       }
     }
     if (b.ccy.empty()) return ParseStatus::kMissingField;
@@ -551,22 +685,122 @@ ParseStatus ParseDetails(od::value v, BalanceItem* out, int* count) noexcept {
   return ParseStatus::kOk;
 }
 
-// One data entry of a private message: an order reply result, an orders push, or the account
-// entry (which carries `details`). Fields of all three shapes are read; the caller decides.
-ParseStatus ParsePrivateEntry(od::object entry, OrderItem* o, BalanceItem* balances, int* balance_count,
-                              bool* has_details) noexcept {
+// A key only a position carries (positions push, posData item), read as text. *handled says
+// whether it was one.
+ParseStatus PositionKey(const od::raw_json_string& key, od::value v, PositionItem* p, bool* handled) noexcept {
+  std::string_view* dst = nullptr;
+  if (KeyIs(key, "pos")) {
+    dst = &p->pos_text;
+  } else if (KeyIs(key, "mgnMode")) {
+    dst = &p->mgn_mode;
+  } else if (KeyIs(key, "posSide")) {
+    dst = &p->pos_side;
+  } else if (KeyIs(key, "markPx")) {
+    dst = &p->mark_px_text;
+  } else if (KeyIs(key, "liqPx")) {
+    dst = &p->liq_px_text;
+  } else if (KeyIs(key, "margin")) {
+    dst = &p->margin_text;
+  } else if (KeyIs(key, "imr")) {
+    dst = &p->imr_text;
+  } else if (KeyIs(key, "mmr")) {
+    dst = &p->mmr_text;
+  } else if (KeyIs(key, "upl")) {
+    dst = &p->upl_text;
+  } else if (KeyIs(key, "lever")) {
+    dst = &p->lever_text;
+  } else if (KeyIs(key, "fundingFee")) {
+    dst = &p->funding_fee_text;
+  }
+  *handled = dst != nullptr;
+  if (dst == nullptr) return ParseStatus::kOk;
+  p->any = true;
+  return GetString(v, dst);
+}
+
+// data[0].posData[] of balance_and_position: the positions the event changed.
+ParseStatus ParsePosData(od::value v, PositionItem* out, int* count) noexcept {
+  od::array arr;
+  if (v.get_array().get(arr)) return ParseStatus::kBadField;
+  int n = 0;
+  for (auto item : arr) {
+    od::object d;
+    if (item.get_object().get(d)) return ParseStatus::kBadField;
+    if (n >= Parser::kMaxOrderItems) return ParseStatus::kTooManyLevels;
+    PositionItem& p = out[n];
+    p = PositionItem{};
+    for (auto field : d) {
+      od::raw_json_string key;
+      if (field.key().get(key)) return ParseStatus::kBadJson;
+      od::value fv;
+      if (field.value().get(fv)) return ParseStatus::kBadJson;
+      bool handled = false;
+      HS_PARSE_TRY(PositionKey(key, fv, &p, &handled));
+      if (handled) continue;
+      if (KeyIs(key, "instId")) {
+        HS_PARSE_TRY(GetString(fv, &p.inst_id));
+      } else if (KeyIs(key, "avgPx")) {
+        HS_PARSE_TRY(GetString(fv, &p.avg_px_text));
+      } else if (KeyIs(key, "uTime")) {
+        HS_PARSE_TRY(GetMillisString(fv, &p.u_time_ms));
+      }
+    }
+    if (p.inst_id.empty()) return ParseStatus::kMissingField;
+    ++n;
+  }
+  *count = n;
+  return ParseStatus::kOk;
+}
+
+// Where ParsePrivateEntry puts what is not an order field.
+struct EntrySinks {
+  BalanceItem* balances;
+  int* balance_count;
+  bool* has_details;
+  PositionItem* pos_data;  // balance_and_position posData
+  int* pos_data_count;
+  PrivateMsg* msg;         // eventType, pTime
+  // An order field that failed to convert where a position carries the same key with more
+  // decimals (avgPx, fee): the verdict waits until the message's kind is known.
+  ParseStatus* deferred;
+};
+
+// A decimal text as GetOptionalDecimal reads it, with a conversion error deferred.
+template <typename T>
+ParseStatus DeferredDecimal(od::value v, T* out, bool* present, Sign sign, std::string_view* text,
+                            ParseStatus* deferred) noexcept {
+  HS_PARSE_TRY(GetString(v, text));
+  *present = false;
+  if (text->empty()) return ParseStatus::kOk;
+  const ParseResult<T> r = ParseDecimal<T>(*text, sign);
+  if (!r.ok()) {
+    if (*deferred == ParseStatus::kOk) *deferred = ParseStatus::kBadNumber;
+    return ParseStatus::kOk;
+  }
+  *out = r.value;
+  *present = true;
+  return ParseStatus::kOk;
+}
+
+// One data entry of a private message: an order reply result, an orders push, a position, or the
+// account entry (which carries `details`). Fields of every shape are read; the caller decides.
+ParseStatus ParsePrivateEntry(od::object entry, OrderItem* o, PositionItem* pi, const EntrySinks& sink) noexcept {
   for (auto field : entry) {
     od::raw_json_string key;
     if (field.key().get(key)) return ParseStatus::kBadJson;
     od::value v;
     if (field.value().get(v)) return ParseStatus::kBadJson;
     const char* k = key.raw();
+    bool handled = false;
+    HS_PARSE_TRY(PositionKey(key, v, pi, &handled));
+    if (handled) continue;
     switch (k[0]) {
       case 'a':
         if (KeyIs(key, "accFillSz")) {
           HS_PARSE_TRY(GetOptionalDecimal<Qty>(v, &o->acc_fill_sz, &o->has_acc_fill_sz));
         } else if (KeyIs(key, "avgPx")) {
-          HS_PARSE_TRY(GetOptionalDecimal<Price>(v, &o->avg_px, &o->has_avg_px));
+          HS_PARSE_TRY(DeferredDecimal<Price>(v, &o->avg_px, &o->has_avg_px, Sign::kNonNegative, &pi->avg_px_text,
+                                              sink.deferred));
         }
         break;
       case 'c':
@@ -574,8 +808,18 @@ ParseStatus ParsePrivateEntry(od::object entry, OrderItem* o, BalanceItem* balan
         break;
       case 'd':
         if (KeyIs(key, "details")) {
-          HS_PARSE_TRY(ParseDetails(v, balances, balance_count));
-          *has_details = true;
+          HS_PARSE_TRY(ParseDetails(v, sink.balances, sink.balance_count));
+          *sink.has_details = true;
+        }
+        break;
+      case 'e':
+        if (KeyIs(key, "eventType")) HS_PARSE_TRY(GetString(v, &sink.msg->event_type));
+        break;
+      case 'p':
+        if (KeyIs(key, "posData")) {
+          HS_PARSE_TRY(ParsePosData(v, sink.pos_data, sink.pos_data_count));
+        } else if (KeyIs(key, "pTime")) {
+          HS_PARSE_TRY(GetMillisString(v, &sink.msg->p_time_ms));
         }
         break;
       case 'f':
@@ -585,7 +829,8 @@ ParseStatus ParsePrivateEntry(od::object entry, OrderItem* o, BalanceItem* balan
           HS_PARSE_TRY(GetOptionalDecimal<Qty>(v, &o->fill_sz, &o->has_fill_sz));
         } else if (KeyIs(key, "fee")) {
           bool present = false;
-          HS_PARSE_TRY(GetOptionalDecimal<Amount>(v, &o->fee, &present, Sign::kAllowNegative));
+          std::string_view text;
+          HS_PARSE_TRY(DeferredDecimal<Amount>(v, &o->fee, &present, Sign::kAllowNegative, &text, sink.deferred));
         } else if (KeyIs(key, "feeCcy")) {
           HS_PARSE_TRY(GetString(v, &o->fee_ccy));
         } else if (KeyIs(key, "fillFee")) {
@@ -596,7 +841,10 @@ ParseStatus ParsePrivateEntry(od::object entry, OrderItem* o, BalanceItem* balan
         }
         break;
       case 'i':
-        if (KeyIs(key, "instId")) HS_PARSE_TRY(GetString(v, &o->inst_id));
+        if (KeyIs(key, "instId")) {
+          HS_PARSE_TRY(GetString(v, &o->inst_id));
+          pi->inst_id = o->inst_id;
+        }
         break;
       case 'o':
         if (KeyIs(key, "ordId")) HS_PARSE_TRY(GetString(v, &o->ord_id));
@@ -617,7 +865,10 @@ ParseStatus ParsePrivateEntry(od::object entry, OrderItem* o, BalanceItem* balan
         if (KeyIs(key, "triggerTime")) HS_PARSE_TRY(GetCode(v, &o->trigger_time));
         break;
       case 'u':
-        if (KeyIs(key, "uTime")) HS_PARSE_TRY(GetMillisString(v, &o->u_time_ms));
+        if (KeyIs(key, "uTime")) {
+          HS_PARSE_TRY(GetMillisString(v, &o->u_time_ms));
+          pi->u_time_ms = o->u_time_ms;
+        }
         break;
       default:
         break;
@@ -649,6 +900,11 @@ ParseStatus Parser::ParseObject(const char* data, size_t len, PrivateMsg* out, b
   bool has_details = false;
   int n = 0;
   OrderItem* items = impl_->orders.get();
+  PositionItem* positions = impl_->positions.get();
+  ParseStatus deferred = ParseStatus::kOk;
+  int pos_data_count = 0;
+  const EntrySinks sink{impl_->balances.get(), &out->balance_count, &has_details, impl_->pos_data.get(),
+                        &pos_data_count, out, &deferred};
   for (auto field : obj) {
     od::raw_json_string key;
     if (field.key().get(key)) return ParseStatus::kBadJson;
@@ -663,7 +919,8 @@ ParseStatus Parser::ParseObject(const char* data, size_t len, PrivateMsg* out, b
         if (item.get_object().get(entry)) return ParseStatus::kBadField;
         if (n >= kMaxOrderItems) return ParseStatus::kTooManyLevels;
         items[n] = OrderItem{};
-        HS_PARSE_TRY(ParsePrivateEntry(entry, &items[n], impl_->balances.get(), &out->balance_count, &has_details));
+        positions[n] = PositionItem{};
+        HS_PARSE_TRY(ParsePrivateEntry(entry, &items[n], &positions[n], sink));
         ++n;
       }
     } else if (KeyIs(key, "arg")) {
@@ -688,6 +945,16 @@ ParseStatus Parser::ParseObject(const char* data, size_t len, PrivateMsg* out, b
   out->order_count = n;
   out->balances = impl_->balances.get();
   out->has_details = has_details;
+  // Positions carry avgPx and fee with more decimals than an order's; anything else may not.
+  if (out->channel == Channel::kPositions) {
+    out->positions = positions;
+    out->position_count = n;
+  } else if (out->channel == Channel::kBalanceAndPosition) {
+    out->positions = impl_->pos_data.get();
+    out->position_count = pos_data_count;
+  } else if (deferred != ParseStatus::kOk) {
+    return deferred;
+  }
   *has_event_out = has_event;
   *has_data_out = has_data;
   *has_details_out = has_details;
@@ -738,6 +1005,18 @@ ParseStatus Parser::ParsePrivate(const char* data, size_t len, PrivateMsg* out) 
     if (!has_data) return ParseStatus::kMissingField;
     if (n > 0 && !has_details) return ParseStatus::kMissingField;
     out->kind = PrivateKind::kAccount;
+    return ParseStatus::kOk;
+  }
+  if (out->channel == Channel::kPositions) {
+    if (!has_data) return ParseStatus::kMissingField;
+    for (int i = 0; i < out->position_count; ++i)
+      if (out->positions[i].inst_id.empty() || !out->positions[i].any) return ParseStatus::kMissingField;
+    out->kind = PrivateKind::kPositions;
+    return ParseStatus::kOk;
+  }
+  if (out->channel == Channel::kBalanceAndPosition) {
+    if (!has_data || out->event_type.empty()) return ParseStatus::kMissingField;
+    out->kind = PrivateKind::kBalanceAndPosition;
     return ParseStatus::kOk;
   }
   if (out->channel == Channel::kNone) return has_data ? ParseStatus::kMissingField : ParseStatus::kUnknown;

@@ -22,6 +22,7 @@
 #include <string_view>
 
 #include "core/base/fixed_point.h"
+#include "core/messages/messages.h"
 #include "venues/common/parse_status.h"
 #include "venues/common/wire_level.h"
 #include "venues/okx/okx_wire.h"
@@ -42,6 +43,11 @@ enum class Channel : uint8_t {
   kAccount,
   kOrders,
   kOther,         // a channel this engine does not use
+  // Perpetual swaps.
+  kMarkPrice,     // public: markPx
+  kFundingRate,   // public: fundingRate, nextFundingTime
+  kPositions,     // private: one entry per position
+  kBalanceAndPosition,  // private: eventType (liquidation ...), balData, posData
 };
 
 // True for the channels that send a snapshot and then incremental updates with checksums.
@@ -63,6 +69,7 @@ enum class FrameKind : uint8_t {
   kBook = 0,  // a push on a book channel
   kEvent,     // {"event":...}: subscribe/unsubscribe acks, errors, login
   kPong,      // the text "pong"
+  kTicker,    // a push on `mark-price` or `funding-rate` (perpetuals)
 };
 
 struct MarketFrame {
@@ -80,6 +87,14 @@ struct MarketFrame {
   int bid_count = 0;
   const BookLevel* asks = nullptr;
   int ask_count = 0;
+  // kTicker: what the push carried (mark-price: markPx; funding-rate: fundingRate and
+  // nextFundingTime). Funding rates come with more decimals than Rate keeps (16 on the wire):
+  // truncated toward zero to 10^-8.
+  Price mark_px;
+  bool has_mark = false;
+  Rate funding_rate;
+  bool has_funding = false;
+  int64_t next_funding_ms = 0;       // 0 when absent
   // Events.
   EventKind event = EventKind::kNone;
   std::string_view code;             // "0" = ok; error codes are decimal strings
@@ -126,7 +141,56 @@ struct BalanceItem {
   std::string_view avail_text;   // availBal ("" in some account modes)
   std::string_view cash_text;    // cashBal
   std::string_view frozen_text;  // frozenBal
+  // Margin figures of the currency (perpetual venues): equity, initial and maintenance margin
+  // requirements, available equity. "" where the account mode has none.
+  std::string_view eq_text;
+  std::string_view imr_text;
+  std::string_view mmr_text;
+  std::string_view avail_eq_text;
+  int64_t u_time_ms = 0;
 };
+
+// One position of a `positions` push (or a `posData` item of `balance_and_position`), as text:
+// the session converts it once it knows the instrument's contract size (PositionAmounts).
+struct PositionItem {
+  std::string_view inst_id;
+  std::string_view mgn_mode;     // "isolated" | "cross"
+  std::string_view pos_side;     // "net" in net mode
+  std::string_view pos_text;     // contracts, signed in net mode
+  std::string_view avg_px_text;
+  std::string_view mark_px_text;
+  std::string_view liq_px_text;
+  std::string_view margin_text;  // isolated: the margin held
+  std::string_view imr_text;     // cross: initial margin requirement
+  std::string_view mmr_text;     // maintenance margin requirement (an amount)
+  std::string_view upl_text;
+  std::string_view lever_text;
+  std::string_view funding_fee_text;  // cumulative funding of the position (negative = paid)
+  int64_t u_time_ms = 0;
+  bool any = false;              // the entry carried at least one position field
+};
+
+// Venue-pushed amounts that are not order quantities: "" is zero (not applicable), and digits
+// beyond T's scale are truncated toward zero (OKX sends mmr, upl and rates with up to 16
+// decimals; these figures are the venue's view, compared and shown, never sent as an order).
+// kBadNumber for anything that is not a decimal.
+template <typename T>
+ParseStatus LenientDecimal(std::string_view text, T* out, bool* present = nullptr) noexcept;
+
+// Base units from OKX contracts: contracts × ct_val, truncated toward zero at 10^-8.
+Qty ContractsToBase(Qty contracts, Qty ct_val) noexcept;
+// Contracts for a base quantity when it is a whole number of contracts; false otherwise.
+bool BaseToContracts(Qty base, Qty ct_val, Qty* contracts) noexcept;
+
+// Converts a position item for an instrument whose contracts hold ct_val base each: size (pos ×
+// ct_val, signed), entry, mark, liq (0 when ""), IM (margin when isolated, imr when cross), MM
+// (mmr), unrealized PnL (upl), leverage, mode; *funding_fee = the cumulative fundingFee (0 when
+// ""). venue/instrument are left to the caller. kMissingField without `pos` or with an unknown
+// mgnMode, kBadNumber for a field that is not a decimal.
+ParseStatus PositionAmounts(const PositionItem& p, Qty ct_val, PositionUpdate* out, Amount* funding_fee) noexcept;
+// A currency's margin figures: wallet = cashBal, equity = eq, IM = imr, MM = mmr, available =
+// availEq (availBal when availEq is ""). kMissingField without cashBal.
+ParseStatus MarginAmounts(const BalanceItem& b, MarginAccountUpdate* out) noexcept;
 
 // Converts one currency's balance: free = availBal, or cashBal when availBal is empty; locked =
 // frozenBal (0 when empty). kMissingField when neither balance is given, kBadNumber when a text
@@ -141,6 +205,8 @@ enum class PrivateKind : uint8_t {
   kAccount,      // account channel push
   kCancelReply,  // op:"cancel-order" or op:"batch-cancel-orders" (one data item per order)
   kRest,         // a REST answer {"code","msg","data":[...]} (ParseRest only)
+  kPositions,    // positions channel push (perpetuals): one PositionItem per data entry
+  kBalanceAndPosition,  // balance_and_position push: event_type and the posData items
 };
 
 struct PrivateMsg {
@@ -156,6 +222,11 @@ struct PrivateMsg {
   const BalanceItem* balances = nullptr;
   int balance_count = 0;
   bool has_details = false;          // a data entry carried `details` (account push, balance answer)
+  // kPositions: the data entries; kBalanceAndPosition: data[0].posData[].
+  const PositionItem* positions = nullptr;
+  int position_count = 0;
+  std::string_view event_type;       // balance_and_position: "liquidation", "filled", ...
+  int64_t p_time_ms = 0;             // balance_and_position: pTime
 };
 
 class Parser {

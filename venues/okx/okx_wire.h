@@ -20,6 +20,17 @@ inline constexpr std::string_view kChannelBboTbt = "bbo-tbt";
 // Private channels.
 inline constexpr std::string_view kChannelAccount = "account";
 inline constexpr std::string_view kChannelOrders = "orders";
+// Perpetual swaps (instType SWAP, ../shared/venues/ORDERS.md §6.2). Public: mark price and
+// funding per instId; private: positions and the liquidation event stream.
+inline constexpr std::string_view kChannelMarkPrice = "mark-price";
+inline constexpr std::string_view kChannelFundingRate = "funding-rate";
+inline constexpr std::string_view kChannelPositions = "positions";
+inline constexpr std::string_view kChannelBalanceAndPosition = "balance_and_position";
+
+// tdMode per market: spot trades cash; a swap trades on margin, isolated or cross.
+inline constexpr std::string_view kTdModeCash = "cash";
+inline constexpr std::string_view kTdModeIsolated = "isolated";
+inline constexpr std::string_view kTdModeCross = "cross";
 
 // The levels the server keeps for each book channel (the window a local copy mirrors).
 inline constexpr int kBooksDepth = 400;

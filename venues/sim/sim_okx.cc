@@ -33,6 +33,30 @@
 // prevSeqId gap), corrupt_checksum_next (a wrong checksum), cross_next (a bid above the best
 // ask, included in the checksum so the venue itself looks crossed) and stall (nothing at all,
 // pongs included).
+// Perpetual swaps (a venue whose symbols are SWAP instruments, VenueConfig::perp(); the account
+// is Server::margin(venue), ../shared/venues/ORDERS.md §6.2):
+//   public          book sizes in contracts (base ÷ the symbol's contract size, ctVal); `mark-price`
+//                   (markPx) and `funding-rate` (fundingRate, fundingTime = the next settlement,
+//                   nextFundingTime one interval later) pushed from OnMark when they change, and
+//                   the last values on subscribe.
+//   op:"order"      tdMode must be the account's margin mode ("isolated" | "cross"; anything else
+//                   sCode 51000), sz whole contracts, reduceOnly true|"true". MarginAccount::Check
+//                   refuses with sCode 51169 (reduce-only that would open or increase) or 51008
+//                   (insufficient margin); a reduce-only order is cut to the position; each fill is
+//                   MarginAccount::Fill (fee on the wallet, USDT); orders pushes carry fillSz /
+//                   accFillSz in contracts and fee negative; then a `positions` push and an
+//                   `account` push (cashBal = wallet, eq, imr, mmr, availEq).
+//   private         `positions` (instType SWAP; a snapshot of every position on subscribe) and
+//                   `balance_and_position` (liquidations only).
+//   REST            POST /api/v5/account/set-leverage {instId, lever, mgnMode}: a mode or leverage
+//                   change while a position is open is refused with code 59000 ("Setting failed:
+//                   close positions first", the code OKX uses for settings that open positions
+//                   block); a leverage the account refuses otherwise with 51000 "Parameter lever
+//                   error". GET /api/v5/account/balance renders the margin account.
+//   OnFunding       a positions push with the new cumulative fundingFee, then account.
+//   OnLiquidation   balance_and_position eventType "liquidation" (posData pos "0"), then positions
+//                   (pos "0") and account.
+// Account::balances() of the settle asset follows MarginAccount::wallet() after every change.
 // Deliberate differences from the venue: one account for every connection of a venue, order
 // ids are sequential numbers, resting orders never trade later (they are not in the public book
 // and lock no balance), and the fills listing is not paginated.
@@ -56,7 +80,7 @@ namespace {
 using json = nlohmann::json;
 
 // Channel codes in Peer::subs (public connections only).
-enum Chan : int { kBooks = 1, kBooksL2Tbt, kBooks50L2Tbt, kBooks5, kBboTbt };
+enum Chan : int { kBooks = 1, kBooksL2Tbt, kBooks50L2Tbt, kBooks5, kBboTbt, kMarkPrice, kFundingRate };
 constexpr int kChecksumLevels = 25;
 constexpr int64_t kLoginWindowS = 30;
 
@@ -119,12 +143,29 @@ int32_t Checksum(const TextLevels& top) {
 struct PrivateState {
   bool account = false;
   bool orders = false;
+  bool positions = false;
+  bool balance_and_position = false;
+};
+
+// What a push goes to: the subscribers of one private channel.
+enum class To : uint8_t { kOrders, kAccount, kPositions, kBalanceAndPosition };
+
+// The last mark and funding of a swap, for subscribe snapshots and change detection.
+struct Ticker {
+  Price mark;
+  Rate rate;
+  Nanos next_funding;
+  bool has = false;
 };
 
 class OkxProtocol final : public Protocol {
  public:
   OkxProtocol(Server* s, int venue) : s_(s), venue_(venue), cfg_(s->config().base.venues[static_cast<size_t>(venue)]) {
-    for (const auto& sym : cfg_.symbols) by_symbol_[sym.symbol] = sym.instrument.value;
+    for (const auto& sym : cfg_.symbols) {
+      by_symbol_[sym.symbol] = sym.instrument.value;
+      ct_[sym.instrument.value] = sym.contract_size;
+    }
+    perp_ = cfg_.perp();
   }
 
   void OnOpen(Peer& p) override {
@@ -207,7 +248,24 @@ class OkxProtocol final : public Protocol {
 
   // ---- market data ----
 
-  static TextLevels Top(const SimBook& b, int n, bool cross) {
+  // The venue's margin account: only a swap venue has one (Server::margin), null otherwise.
+  MarginAccount* Margin() const { return perp_ ? s_->margin(venue_) : nullptr; }
+
+  // A swap counts contracts on the wire: base ÷ ctVal (rounded down; the market's levels are
+  // whole lots, so exact in practice). Spot: base as it is.
+  Qty Contracts(int inst, Qty base) const {
+    auto it = ct_.find(inst);
+    if (!perp_ || it == ct_.end() || it->second == Qty::FromUnits(1)) return base;
+    return Qty::FromRaw(static_cast<int64_t>(
+        fp_internal::Div(static_cast<fp_internal::Int128>(base.raw()) * Qty::kScale, it->second.raw(), Rounding::kFloor)));
+  }
+  Qty Base(int inst, Qty contracts) const {
+    auto it = ct_.find(inst);
+    if (!perp_ || it == ct_.end()) return contracts;
+    return Qty::FromRaw(static_cast<int64_t>(static_cast<fp_internal::Int128>(contracts.raw()) * it->second.raw() / Qty::kScale));
+  }
+
+  TextLevels Top(int inst, const SimBook& b, int n, bool cross) const {
     TextLevels t;
     if (cross && b.has_top()) {
       // A bid above the best ask: the venue's own book is crossed.
@@ -215,9 +273,9 @@ class OkxProtocol final : public Protocol {
       t.bids.emplace_back(Dec(px), "1");
     }
     for (auto it = b.bids.begin(); it != b.bids.end() && static_cast<int>(t.bids.size()) < n; ++it)
-      t.bids.emplace_back(Dec(Price::FromRaw(it->first)), Dec(it->second));
+      t.bids.emplace_back(Dec(Price::FromRaw(it->first)), Dec(Contracts(inst, it->second)));
     for (auto it = b.asks.begin(); it != b.asks.end() && static_cast<int>(t.asks.size()) < n; ++it)
-      t.asks.emplace_back(Dec(Price::FromRaw(it->first)), Dec(it->second));
+      t.asks.emplace_back(Dec(Price::FromRaw(it->first)), Dec(Contracts(inst, it->second)));
     return t;
   }
 
@@ -226,7 +284,7 @@ class OkxProtocol final : public Protocol {
   }
 
   std::string Snapshot(const ChannelInfo& ch, int inst, const SimBook& b) const {
-    const TextLevels t = Top(b, ch.window, false);
+    const TextLevels t = Top(inst, b, ch.window, false);
     return "{\"arg\":" + Arg(ch, inst) + ",\"action\":\"snapshot\",\"data\":[{\"asks\":" + LevelsJson(t.asks) +
            ",\"bids\":" + LevelsJson(t.bids) + ",\"ts\":\"" + NowMs() + "\",\"checksum\":" +
            std::to_string(Checksum(t)) + ",\"prevSeqId\":-1,\"seqId\":" + std::to_string(b.seq) + "}]}";
@@ -235,8 +293,8 @@ class OkxProtocol final : public Protocol {
   std::string Update(const ChannelInfo& ch, const BookChange& c, const SimBook& b, bool cross, bool corrupt) const {
     TextLevels d;
     if (cross && b.has_top()) d.bids.emplace_back(Dec(b.best_ask().px + (b.best_ask().px - b.best_bid().px)), "1");
-    for (const BookDelta& x : c.deltas) (x.bid ? d.bids : d.asks).emplace_back(Dec(x.px), Dec(x.qty));
-    int32_t sum = Checksum(Top(b, kChecksumLevels, cross));
+    for (const BookDelta& x : c.deltas) (x.bid ? d.bids : d.asks).emplace_back(Dec(x.px), Dec(Contracts(c.instrument, x.qty)));
+    int32_t sum = Checksum(Top(c.instrument, b, kChecksumLevels, cross));
     if (corrupt) sum = static_cast<int32_t>(static_cast<uint32_t>(sum) + 1u);
     return "{\"arg\":" + Arg(ch, c.instrument) + ",\"action\":\"update\",\"data\":[{\"asks\":" + LevelsJson(d.asks) +
            ",\"bids\":" + LevelsJson(d.bids) + ",\"ts\":\"" + NowMs() + "\",\"checksum\":" + std::to_string(sum) +
@@ -244,11 +302,53 @@ class OkxProtocol final : public Protocol {
   }
 
   std::string Full(const ChannelInfo& ch, int inst, const SimBook& b, bool cross, uint64_t seq) const {
-    const TextLevels t = Top(b, ch.window, cross);
+    const TextLevels t = Top(inst, b, ch.window, cross);
     std::string m = "{\"arg\":" + Arg(ch, inst) + ",\"data\":[{\"asks\":" + LevelsJson(t.asks) + ",\"bids\":" +
                     LevelsJson(t.bids);
     if (ch.code == kBooks5) m += ",\"instId\":\"" + SymbolOf(inst) + "\"";
     return m + ",\"ts\":\"" + NowMs() + "\",\"seqId\":" + std::to_string(seq) + "}]}";
+  }
+
+  std::string MarkPush(int inst, const Ticker& t) const {
+    return json{{"arg", {{"channel", "mark-price"}, {"instId", SymbolOf(inst)}}},
+                {"data", json::array({{{"instType", "SWAP"}, {"instId", SymbolOf(inst)}, {"markPx", Dec(t.mark)}, {"ts", NowMs()}}})}}
+        .dump();
+  }
+  std::string FundingPush(int inst, const Ticker& t) const {
+    const int64_t next_ms = t.next_funding.value / 1'000'000;
+    const int64_t interval_ms = s_->config().base.instruments[static_cast<size_t>(inst)].funding_interval_s * 1000;
+    return json{{"arg", {{"channel", "funding-rate"}, {"instId", SymbolOf(inst)}}},
+                {"data", json::array({{{"instType", "SWAP"}, {"instId", SymbolOf(inst)}, {"fundingRate", Dec(t.rate)},
+                                       {"fundingTime", std::to_string(next_ms)},
+                                       {"nextFundingTime", std::to_string(next_ms + interval_ms)},
+                                       {"method", "current_period"}, {"formulaType", "withRate"},
+                                       {"settState", "settled"}, {"ts", NowMs()}}})}}
+        .dump();
+  }
+
+  void OnMark(int instrument, Price mark, Price index, Rate funding_rate, Nanos next_funding) override {
+    if (!perp_ || !ct_.count(instrument)) return;
+    Ticker& t = tickers_[instrument];
+    const bool mark_changed = !t.has || t.mark != mark;
+    // The clock renders the next settlement from its own schedule each tick: compare whole
+    // seconds so that its jitter is not a change.
+    const bool funding_changed = !t.has || t.rate != funding_rate ||
+                                 t.next_funding.value / 1'000'000'000 != next_funding.value / 1'000'000'000;
+    t = Ticker{mark, funding_rate, next_funding, true};
+    if (!mark_changed && !funding_changed) return;
+    const Faults& f = s_->faults(venue_);
+    std::string mp, fp;
+    for (Peer* p : s_->Peers(venue_)) {
+      if (f.stall || p->stalled) continue;
+      if (mark_changed && p->subs.count({kMarkPrice, instrument})) {
+        if (mp.empty()) mp = MarkPush(instrument, t);
+        p->Send(mp);
+      }
+      if (funding_changed && p->subs.count({kFundingRate, instrument})) {
+        if (fp.empty()) fp = FundingPush(instrument, t);
+        p->Send(fp);
+      }
+    }
   }
 
   void PublicSubscribe(Peer& p, const json& j, const std::string& op) {
@@ -259,6 +359,21 @@ class OkxProtocol final : public Protocol {
       const std::string inst_id = a.is_object() ? a.value("instId", "") : "";
       const ChannelInfo* ch = FindChannel(channel);
       auto it = by_symbol_.find(inst_id);
+      const int tick_code = channel == "mark-price" ? kMarkPrice : channel == "funding-rate" ? kFundingRate : 0;
+      if (tick_code != 0 && perp_ && it != by_symbol_.end()) {
+        json ack = {{"event", op}, {"arg", {{"channel", channel}, {"instId", inst_id}}}, {"connId", ConnId(p)}};
+        if (j.contains("id")) ack["id"] = j["id"];
+        p.Send(ack.dump());
+        if (op == "unsubscribe") {
+          p.subs.erase({tick_code, it->second});
+          continue;
+        }
+        p.subs.insert({tick_code, it->second});
+        const Ticker& t = tickers_[it->second];
+        if (t.has && !(s_->faults(venue_).stall || p.stalled))
+          p.Send(tick_code == kMarkPrice ? MarkPush(it->second, t) : FundingPush(it->second, t));
+        continue;
+      }
       if (ch == nullptr || it == by_symbol_.end()) {
         p.Send(Event("error", "60018", "Wrong URL or channel:" + channel + ",instId:" + inst_id + " doesn't exist", p));
         continue;
@@ -305,7 +420,8 @@ class OkxProtocol final : public Protocol {
     PrivateState& st = private_[p.id];
     for (const auto& a : j["args"]) {
       const std::string channel = a.is_object() ? a.value("channel", "") : "";
-      if (channel != "account" && channel != "orders") {
+      const bool swap_channel = perp_ && (channel == "positions" || channel == "balance_and_position");
+      if (channel != "account" && channel != "orders" && !swap_channel) {
         p.Send(Event("error", "60018", "Wrong URL or channel:" + channel + " doesn't exist", p));
         continue;
       }
@@ -315,6 +431,12 @@ class OkxProtocol final : public Protocol {
       if (channel == "account") {
         st.account = on;
         if (on) p.Send(AccountPush());
+      } else if (channel == "positions") {
+        // A snapshot of every position on subscribe, as the venue sends it.
+        st.positions = on;
+        if (on && Margin() != nullptr) p.Send(PositionsPush(-1));
+      } else if (channel == "balance_and_position") {
+        st.balance_and_position = on;
       } else {
         st.orders = on;
       }
@@ -324,6 +446,7 @@ class OkxProtocol final : public Protocol {
   // The account as the `account` channel and GET /api/v5/account/balance both render it: one
   // data entry whose details list every currency the account holds.
   json AccountData() {
+    if (MarginAccount* ma = Margin()) return MarginAccountData(*ma);
     json details = json::array();
     for (const auto& [asset, amt] : s_->account(venue_).balances()) {
       const std::string v = Dec(amt);
@@ -332,16 +455,79 @@ class OkxProtocol final : public Protocol {
     return json::array({{{"uTime", NowMs()}, {"totalEq", ""}, {"details", details}}});
   }
 
+  // The settle asset of this venue's swaps (their quote).
+  const std::string& SettleAsset() const {
+    const auto& ic = s_->config().base.instruments[cfg_.symbols.front().instrument.value];
+    return s_->config().base.assets[ic.quote.value].name;
+  }
+  // Account::balances() of the settle asset follows the margin wallet.
+  void SyncWallet() {
+    if (perp_) s_->SyncMarginWallet(venue_);
+  }
+  json MarginAccountData(const MarginAccount& ma) const {
+    const std::string wallet = Dec(ma.wallet()), eq = Dec(ma.equity());
+    json details = json::array({{{"ccy", SettleAsset()}, {"cashBal", wallet}, {"availBal", Dec(ma.available())},
+                                 {"frozenBal", Dec(ma.initial_margin())}, {"eq", eq}, {"imr", Dec(ma.initial_margin())},
+                                 {"mmr", Dec(ma.maint_margin())}, {"availEq", Dec(ma.available())},
+                                 {"upl", Dec(ma.unrealized())}, {"uTime", NowMs()}}});
+    return json::array({{{"uTime", NowMs()}, {"totalEq", eq}, {"imr", Dec(ma.initial_margin())},
+                         {"mmr", Dec(ma.maint_margin())}, {"details", details}}});
+  }
+
+  // One position as the `positions` channel renders it (pos in contracts, signed: net mode).
+  json PositionJson(const MarginAccount& ma, int inst) const {
+    const MarginAccount::Position& p = ma.position(inst);
+    const auto& ic = s_->config().base.instruments[static_cast<size_t>(inst)];
+    const bool isolated = ma.mode() == MarginMode::kIsolated;
+    const Notional value = margin::PositionValue(p.size, p.mark);
+    const bool flat = p.size.is_zero();
+    const Price liq = flat ? Price::Zero() : ma.liq_price(inst);
+    return json{{"instType", "SWAP"},
+                {"instId", SymbolOf(inst)},
+                {"mgnMode", isolated ? "isolated" : "cross"},
+                {"posId", std::to_string(700'000'000 + inst)},
+                {"posSide", "net"},
+                {"pos", Dec(Contracts(inst, p.size))},
+                {"ccy", SettleAsset()},
+                {"avgPx", flat ? std::string() : Dec(p.entry)},
+                {"markPx", Dec(p.mark)},
+                {"liqPx", liq.is_zero() ? std::string() : Dec(liq)},
+                {"margin", isolated && !flat ? Dec(p.isolated_margin) : std::string()},
+                {"imr", !isolated && !flat ? Dec(margin::InitialMargin(value, ma.leverage())) : std::string()},
+                {"mmr", flat ? std::string("0") : Dec(margin::MaintenanceMargin(ic.mm_tiers, value))},
+                {"upl", Dec(margin::UnrealizedPnl(p.size, p.entry, p.mark))},
+                {"lever", Dec(ma.leverage())},
+                {"fundingFee", Dec(p.funding_cum)},
+                {"fee", Dec(-p.fees_cum)},
+                {"realizedPnl", Dec(p.realized_cum + p.funding_cum - p.fees_cum)},
+                {"uTime", NowMs()},
+                {"cTime", NowMs()}};
+  }
+  // A positions push of one instrument, or of every swap when inst < 0 (the subscribe snapshot).
+  std::string PositionsPush(int inst) const {
+    json data = json::array();
+    if (const MarginAccount* ma = Margin())
+      for (const auto& [i, pos] : ma->positions())
+        if (inst < 0 || i == inst) data.push_back(PositionJson(*ma, i));
+    return json{{"arg", {{"channel", "positions"}, {"instType", "SWAP"}, {"uid", "44705892343619584"}}}, {"data", data}}.dump();
+  }
+
   std::string AccountPush() {
     json m = {{"arg", {{"channel", "account"}, {"uid", "44705892343619584"}}}, {"data", AccountData()}};
     return m.dump();
   }
 
-  void Push(bool account, const std::string& msg) {
+  void Push(bool account, const std::string& msg) { PushTo(account ? To::kAccount : To::kOrders, msg); }
+  void PushTo(To to, const std::string& msg) {
     for (Peer* q : s_->Peers(venue_)) {
       auto it = private_.find(q->id);
       if (it == private_.end() || !q->authed) continue;
-      if (account ? it->second.account : it->second.orders) q->Send(msg);
+      const PrivateState& st = it->second;
+      const bool sub = to == To::kOrders      ? st.orders
+                       : to == To::kAccount   ? st.account
+                       : to == To::kPositions ? st.positions
+                                              : st.balance_and_position;
+      if (sub) q->Send(msg);
     }
   }
 
@@ -360,6 +546,10 @@ class OkxProtocol final : public Protocol {
     std::string time_ms;
   };
   struct OrderRec {
+    int inst = 0;
+    bool swap = false;        // a SWAP order (sizes in contracts on the wire)
+    bool reduce_only = false;
+    std::string td_mode = "cash";
     std::string inst_id, cl_ord_id, ord_id, side, ord_type, px, sz;
     Qty qty;
     Qty acc;
@@ -375,14 +565,16 @@ class OkxProtocol final : public Protocol {
   struct Held {
     Nanos due;
     uint64_t peer = 0;
-    int kind = 0;  // 0 reply, 1 orders push, 2 account push
+    int kind = 0;  // 0 reply, 1 orders push, 2 account push, 3 positions push
     std::string msg;
   };
+
+  static To HeldTo(int kind) { return kind == 2 ? To::kAccount : kind == 3 ? To::kPositions : To::kOrders; }
 
   static bool Resting(const OrderRec& o) { return o.state == "live" || o.state == "partially_filled"; }
 
   json OrderJson(const OrderRec& o) const {
-    return json{{"instType", "SPOT"},
+    json j{{"instType", o.swap ? "SWAP" : "SPOT"},
                 {"instId", o.inst_id},
                 {"ordId", o.ord_id},
                 {"clOrdId", o.cl_ord_id},
@@ -390,17 +582,22 @@ class OkxProtocol final : public Protocol {
                 {"sz", o.sz},
                 {"ordType", o.ord_type},
                 {"side", o.side},
-                {"tdMode", "cash"},
+                {"tdMode", o.td_mode},
                 {"state", o.state},
-                {"accFillSz", Dec(o.acc)},
+                {"accFillSz", Dec(o.swap ? Contracts(o.inst, o.acc) : o.acc)},
                 {"avgPx", o.acc.is_positive() ? Dec(AveragePrice(o.quote, o.acc, Rounding::kFloor)) : std::string()},
                 {"fee", Dec(-o.fee)},
                 {"feeCcy", o.fee_ccy},
                 {"cTime", o.c_time},
                 {"uTime", o.u_time}};
+    if (o.swap) {
+      j["posSide"] = "net";
+      j["reduceOnly"] = o.reduce_only ? "true" : "false";
+    }
+    return j;
   }
   std::string OrdersPush(const json& o) const {
-    return json{{"arg", {{"channel", "orders"}, {"instType", "SPOT"}, {"uid", "44705892343619584"}}},
+    return json{{"arg", {{"channel", "orders"}, {"instType", perp_ ? "SWAP" : "SPOT"}, {"uid", "44705892343619584"}}},
                 {"data", json::array({o})}}
         .dump();
   }
@@ -538,7 +735,14 @@ class OkxProtocol final : public Protocol {
     const std::string inst_id = str("instId"), side_s = str("side"), ord_type = str("ordType"), td_mode = str("tdMode");
     auto it = by_symbol_.find(inst_id);
     if (it == by_symbol_.end()) return reject("51001", "Instrument ID does not exist", "instId");
-    if (td_mode != "cash") return reject("51000", "Parameter tdMode error", "tdMode");
+    // A swap trades on the venue's margin account, in its margin mode; spot trades cash.
+    MarginAccount* ma = Margin();
+    const bool swap = ma != nullptr;
+    const std::string want_mode = !swap ? "cash" : ma->mode() == MarginMode::kIsolated ? "isolated" : "cross";
+    if (td_mode != want_mode) return reject("51000", "Parameter tdMode error", "tdMode");
+    const bool reduce_only = swap && a.contains("reduceOnly") &&
+                             ((a["reduceOnly"].is_boolean() && a["reduceOnly"].get<bool>()) ||
+                              (a["reduceOnly"].is_string() && a["reduceOnly"].get<std::string>() == "true"));
     if (side_s != "buy" && side_s != "sell") return reject("51000", "Parameter side error", "side");
     if (ord_type != "ioc" && ord_type != "fok" && ord_type != "limit" && ord_type != "post_only")
       return reject("51000", "Parameter ordType error", "ordType");
@@ -552,6 +756,11 @@ class OkxProtocol final : public Protocol {
     auto qty = ParseDecimal<Qty>(str("sz"));
     if (!px.ok() || !px.value.is_positive()) return reject("51000", "Parameter px error", "px");
     if (!qty.ok() || !qty.value.is_positive()) return reject("51000", "Parameter sz error", "sz");
+    if (swap) {
+      // sz counts whole contracts; the engine's quantity is base = contracts × ctVal.
+      if (!IsMultipleOf(qty.value.raw(), Qty::kScale)) return reject("51121", "Order quantity must be a multiple of the lot size", "contracts");
+      qty.value = Base(inst, qty.value);
+    }
     if (!IsMultipleOf(px.value.raw(), vs->tick.raw())) return reject("51000", "Parameter px error", "tick");
     if (!IsMultipleOf(qty.value.raw(), vs->lot.raw())) return reject("51121", "Order quantity must be a multiple of the lot size", "lot");
     const auto& ic = s_->config().base.instruments[static_cast<size_t>(inst)];
@@ -559,10 +768,23 @@ class OkxProtocol final : public Protocol {
     const std::string& quote = s_->config().base.assets[ic.quote.value].name;
     Account& acct = s_->account(venue_);
     const Side side = side_s == "buy" ? Side::kBuy : Side::kSell;
-    const bool short_funds = side == Side::kBuy
-                                 ? acct.balance(quote) < AmountFromNotional(MulNotional(px.value, qty.value, Rounding::kCeil))
-                                 : acct.balance(base) < AmountFromQty(qty.value);
-    if (short_funds) return reject("51008", "Order failed. Insufficient balance", "balance");
+    if (swap) {
+      switch (ma->Check(inst, side, qty.value, px.value, reduce_only)) {
+        case MarginAccount::Refusal::kNone:
+          break;
+        case MarginAccount::Refusal::kReduceOnly:
+          return reject("51169", "Order failed because you don't have any positions in this direction for this contract to reduce or close.", "reduce_only");
+        case MarginAccount::Refusal::kInsufficientMargin:
+          return reject("51008", "Order failed. Insufficient USDT margin in account", "margin");
+        case MarginAccount::Refusal::kNotPerpetual:
+          return reject("51001", "Instrument ID does not exist", "not_swap");
+      }
+    } else {
+      const bool short_funds = side == Side::kBuy
+                                   ? acct.balance(quote) < AmountFromNotional(MulNotional(px.value, qty.value, Rounding::kCeil))
+                                   : acct.balance(base) < AmountFromQty(qty.value);
+      if (short_funds) return reject("51008", "Order failed. Insufficient balance", "balance");
+    }
 
     const bool drop = TakeFault(f.drop_replies);
     const bool late = !drop && TakeFault(f.late_replies);
@@ -588,6 +810,7 @@ class OkxProtocol final : public Protocol {
     const bool post_only_crosses = ord_type == "post_only" && crossing().is_positive();
     Qty take = qty.value;
     if (partial) take = Qty::FromRaw(qty.value.raw() / 2 / vs->lot.raw() * vs->lot.raw());
+    if (reduce_only) take = ma->CapReduceOnly(inst, side, take);  // never beyond the position
     std::vector<FillPart> parts;
     std::vector<BookDelta> deltas;
     if (fill && take.is_positive()) book.Take(side, px.value, take, &parts, &deltas);
@@ -601,7 +824,11 @@ class OkxProtocol final : public Protocol {
     o.px = str("px");
     o.sz = str("sz");
     o.qty = qty.value;
-    o.fee_ccy = side == Side::kBuy ? base : quote;
+    o.inst = inst;
+    o.swap = swap;
+    o.reduce_only = reduce_only;
+    o.td_mode = td_mode;
+    o.fee_ccy = swap ? SettleAsset() : side == Side::kBuy ? base : quote;
     o.c_time = o.u_time = NowMs();
     o.state = "live";
     // What this order sends, in order: (0 reply, 1 orders push, 2 account push).
@@ -614,7 +841,15 @@ class OkxProtocol final : public Protocol {
     // or the GTC remainder's `live`.
     for (const FillPart& fp : parts) {
       const Amount qa = AmountFromNotional(MulNotional(fp.px, fp.qty, Rounding::kFloor));
-      const Account::Booked bk = acct.Apply(base, quote, side, fp.qty, qa);
+      Account::Booked bk;
+      if (swap) {
+        // Margin account: position, realized PnL and the fee on the wallet (settle asset).
+        bk.commission = ma->Fill(inst, side, fp.qty, fp.px).fee;
+        bk.commission_asset = SettleAsset();
+        SyncWallet();
+      } else {
+        bk = acct.Apply(base, quote, side, fp.qty, qa);
+      }
       o.acc += fp.qty;
       o.quote += qa;
       o.fee += bk.commission;
@@ -624,7 +859,7 @@ class OkxProtocol final : public Protocol {
       o.u_time = NowMs();
       json oj = OrderJson(o);
       oj["fillPx"] = Dec(fp.px);
-      oj["fillSz"] = Dec(fp.qty);
+      oj["fillSz"] = Dec(swap ? Contracts(inst, fp.qty) : fp.qty);
       oj["fillTime"] = NowMs();
       oj["tradeId"] = o.fills.back().trade_id;
       oj["fillFee"] = Dec(-bk.commission);
@@ -639,6 +874,7 @@ class OkxProtocol final : public Protocol {
       out.emplace_back(1, StatePush(o));
     }
     if (!deltas.empty()) s_->PublishChange(s_->market().Record(venue_, inst, std::move(deltas)));
+    if (swap && !parts.empty()) out.emplace_back(3, PositionsPush(inst));
     if (!parts.empty()) out.emplace_back(2, AccountPush());
     std::string result = o.acc == qty.value ? "filled" : (o.acc.is_positive() ? "partial" : "expired");
     if (rests) result = "resting";
@@ -662,7 +898,7 @@ class OkxProtocol final : public Protocol {
       } else if (kind == 0) {
         p.Send(std::move(msg));
       } else {
-        Push(kind == 2, msg);
+        PushTo(HeldTo(kind), msg);
       }
     }
   }
@@ -718,7 +954,8 @@ class OkxProtocol final : public Protocol {
                                                                                           : nullptr;
     // The balance query is account data, not order entry: answered, never in the order log.
     const bool balance = path == "/api/v5/account/balance";
-    if (request == nullptr && !balance) return false;
+    const bool set_leverage = path == "/api/v5/account/set-leverage";  // a setting, not order entry
+    if (request == nullptr && !balance && !set_leverage) return false;
     const Nanos arrived = WallNow();
     const std::string wire = "\"method\":\"" + method + "\",\"path\":" + json(target).dump() +
                              (body.empty() ? std::string() : ",\"body\":" + json(body).dump());
@@ -742,6 +979,7 @@ class OkxProtocol final : public Protocol {
       return done(Answer(401, "50113", "Invalid Sign", json::array()), "", "\"result\":\"auth\"");
 
     if (balance && method == "GET") return done(Answer(200, "0", "", AccountData()), "", "");
+    if (set_leverage && method == "POST") return done(SetLeverage(body), "", "");
     if (path == "/api/v5/trade/order" && method == "GET") {
       const std::string cl = QueryParam(target, "clOrdId"), oid = QueryParam(target, "ordId");
       const OrderRec* o = FindOrder(cl, oid);
@@ -788,6 +1026,57 @@ class OkxProtocol final : public Protocol {
     return done(Answer(405, "50000", "Method not allowed", json::array()), "", "\"result\":\"refused\"");
   }
 
+  // POST /api/v5/account/set-leverage {"instId","lever","mgnMode"} on the margin account.
+  HttpResult SetLeverage(const std::string& body) {
+    MarginAccount* ma = Margin();
+    const json b = json::parse(body, nullptr, false);
+    auto str = [&](const char* k) { return b.is_object() && b.contains(k) && b[k].is_string() ? b[k].get<std::string>() : std::string(); };
+    const std::string inst_id = str("instId"), lever = str("lever"), mode = str("mgnMode");
+    auto it = by_symbol_.find(inst_id);
+    if (ma == nullptr || it == by_symbol_.end()) return Answer(200, "51001", "Instrument ID does not exist", json::array());
+    if (mode != "isolated" && mode != "cross") return Answer(200, "51000", "Parameter mgnMode error", json::array());
+    const ParseResult<Rate> l = ParseDecimal<Rate>(lever);
+    if (!l.ok() || !l.value.is_positive()) return Answer(200, "51000", "Parameter lever error", json::array());
+    bool open = false;
+    for (const auto& [i, pos] : ma->positions()) open = open || !pos.size.is_zero();
+    const MarginMode m = mode == "isolated" ? MarginMode::kIsolated : MarginMode::kCross;
+    const MarginMode old_mode = ma->mode();
+    if (m != old_mode && !ma->SetMode(m))
+      return Answer(200, "59000", "Setting failed. Close any open positions or orders before changing the margin mode.", json::array());
+    if (l.value != ma->leverage() && !ma->SetLeverage(l.value)) {
+      if (m != old_mode) ma->SetMode(old_mode);  // all or nothing
+      return open ? Answer(200, "59000", "Setting failed. Close any open positions or orders before changing the leverage.", json::array())
+                  : Answer(200, "51000", "Parameter lever error", json::array());
+    }
+    return Answer(200, "0", "", json::array({{{"instId", inst_id}, {"lever", Dec(ma->leverage())}, {"mgnMode", mode}, {"posSide", ""}}}));
+  }
+
+  void OnFunding(int instrument, Amount flow, Rate rate) override {
+    if (Margin() == nullptr) return;
+    SyncWallet();
+    // The position's cumulative fundingFee moved: positions, then the account.
+    PushTo(To::kPositions, PositionsPush(instrument));
+    Push(true, AccountPush());
+  }
+
+  void OnLiquidation(const MarginAccount::Liquidation& l) override {
+    MarginAccount* ma = Margin();
+    if (ma == nullptr) return;
+    SyncWallet();
+    const std::string mode = ma->mode() == MarginMode::kIsolated ? "isolated" : "cross";
+    json pos_data = json::array({{{"posId", std::to_string(700'000'000 + l.instrument)}, {"tradeId", std::to_string(++trade_id_)},
+                                  {"instId", SymbolOf(l.instrument)}, {"instType", "SWAP"}, {"mgnMode", mode},
+                                  {"posSide", "net"}, {"pos", Dec(Contracts(l.instrument, ma->position(l.instrument).size))},
+                                  {"ccy", SettleAsset()}, {"posCcy", ""}, {"avgPx", ""}, {"uTime", NowMs()}}});
+    json bal = json::array({{{"ccy", SettleAsset()}, {"cashBal", Dec(ma->wallet())}, {"uTime", NowMs()}}});
+    PushTo(To::kBalanceAndPosition,
+           json{{"arg", {{"channel", "balance_and_position"}, {"uid", "44705892343619584"}}},
+                {"data", json::array({{{"pTime", NowMs()}, {"eventType", "liquidation"}, {"balData", bal}, {"posData", pos_data}}})}}
+               .dump());
+    PushTo(To::kPositions, PositionsPush(l.instrument));
+    Push(true, AccountPush());
+  }
+
   void OnTick(Nanos) override {
     const Nanos wall = WallNow();
     // Late replies whose time has come, in the order they were held.
@@ -798,7 +1087,7 @@ class OkxProtocol final : public Protocol {
         for (Peer* q : s_->Peers(venue_))
           if (q->id == h.peer) q->Send(std::move(h.msg));
       } else {
-        Push(h.kind == 2, h.msg);
+        PushTo(HeldTo(h.kind), h.msg);
       }
     }
     // The dead man's switch fires on wall time.
@@ -826,6 +1115,9 @@ class OkxProtocol final : public Protocol {
   bool dead_man_armed_ = false;
   int64_t dead_man_trigger_ms_ = 0;
   uint64_t trade_id_ = 1000;
+  bool perp_ = false;                 // the venue lists SWAP instruments
+  std::map<int, Qty> ct_;             // contract size (ctVal) per instrument
+  std::map<int, Ticker> tickers_;     // last mark / funding per swap
 };
 
 }  // namespace

@@ -238,5 +238,92 @@ symbols = { "BTC/USDT" = "BTC-USDT" }
   EXPECT_EQ(testing::StopCountingAllocations(), 0u);
 }
 
+// Swaps (issue 15): the order text in contracts, fills converted back to base units, and the
+// mark, funding, positions and account pushes parsed and converted, all without allocating.
+TEST(OkxHotPath, SwapOrdersPositionsMarksAndMarginAllocateNothing) {
+  auto cfg = config::ParseConfig(testing::UnitConfigToml(R"("BTC", "USDT")", R"([[instruments]]
+name = "BTC-PERP"
+kind = "perp"
+base = "BTC"
+quote = "USDT"
+tick = "0.1"
+lot = "0.01"
+min_notional = "5"
+mm_tiers = [ { max_value = "2000000", mmr = "0.005", imr = "0.01" } ]
+[[venues]]
+name = "okx_swap"
+kind = "okx"
+market_data_url = "ws://127.0.0.1:1"
+rest_url = "http://127.0.0.1:1"
+order_url = "ws://127.0.0.1:1"
+api_key_env = "K"
+api_secret_env = "S"
+passphrase_env = "P"
+taker_fee = "0.0005"
+margin_mode = "isolated"
+leverage = "5"
+symbols = { "BTC-PERP" = "BTC-USDT-SWAP" }
+contract_sizes = { "BTC-PERP" = "0.01" }
+)"),
+                                 "test");
+  ASSERT_TRUE(cfg.ok()) << cfg.status();
+  const venues::SymbolTable symbols(*cfg, cfg->venues[0]);
+  Parser parser(1 << 16);
+  OrderTracker tracker(VenueId{1}, &symbols);
+  OrderEncoder encoder(&symbols);
+  encoder.SetMarginMode(MarginMode::kIsolated);
+  const std::string pad(64, '\0');
+  std::vector<std::string> pushes;
+  for (int i = 0; i < 2000; ++i)
+    pushes.push_back(R"({"arg":{"channel":"orders","instType":"SWAP"},"data":[{"instId":"BTC-USDT-SWAP","ordId":"1","clOrdId":"hs)" +
+                     std::to_string(i) +
+                     R"(","state":"filled","fillPx":"60000.1","fillSz":"100","accFillSz":"100","fee":"-3.00005","feeCcy":"USDT","uTime":"1"}]})" +
+                     pad);
+  const std::string positions =
+      R"({"arg":{"channel":"positions","instType":"SWAP"},"data":[{"instId":"BTC-USDT-SWAP","mgnMode":"isolated","pos":"-100",)"
+      R"("avgPx":"60000","markPx":"60010.5","liqPx":"71000","margin":"12000","mmr":"300.0525000000001","upl":"-10.5",)"
+      R"("lever":"5","fundingFee":"-1.2","uTime":"1"}]})" + pad;
+  const std::string account = R"({"arg":{"channel":"account"},"data":[{"details":[{"ccy":"USDT","cashBal":"100000",)"
+                              R"("eq":"99989.5","imr":"12000","mmr":"300","availEq":"87989.5","uTime":"1"}]}]})" + pad;
+  const std::string mark = R"({"arg":{"channel":"mark-price","instId":"BTC-USDT-SWAP"},"data":[{"instId":"BTC-USDT-SWAP",)"
+                           R"("markPx":"60010.5","ts":"1"}]})" + pad;
+  const std::string funding = R"({"arg":{"channel":"funding-rate","instId":"BTC-USDT-SWAP"},"data":[{"instId":"BTC-USDT-SWAP",)"
+                              R"("fundingRate":"0.0000792386885340","fundingTime":"1","nextFundingTime":"2","ts":"1"}]})" + pad;
+  char buf[1024];
+  auto run = [&](int from, int to) {
+    for (int i = from; i < to; ++i) {
+      OrderIntent in;
+      in.client_id = ClientOrderId{static_cast<uint64_t>(i)};
+      in.instrument = InstrumentId{0};
+      in.limit_px = Price::FromUnits(60000);
+      in.qty = Qty::FromUnits(1);
+      in.reduce_only = i % 2 == 0;
+      ASSERT_GT(encoder.Encode(in, buf, sizeof buf), 0u);
+      tracker.Add(in, TscStamp{});
+      PrivateMsg m;
+      const std::string& p = pushes[static_cast<size_t>(i)];
+      ASSERT_EQ(parser.ParsePrivate(p.data(), p.size() - 64, &m), ParseStatus::kOk);
+      ExecReport ex;
+      ASSERT_EQ(tracker.OnPush(m.orders[0], TscStamp{}, &ex), OrderTracker::Outcome::kReport);
+      ASSERT_EQ(ex.fill_qty, Qty::FromUnits(1));
+      ASSERT_TRUE(ex.final);
+      ASSERT_EQ(parser.ParsePrivate(positions.data(), positions.size() - 64, &m), ParseStatus::kOk);
+      PositionUpdate pu;
+      Amount fee;
+      ASSERT_EQ(PositionAmounts(m.positions[0], symbols.infos()[0].contract_size, &pu, &fee), ParseStatus::kOk);
+      ASSERT_EQ(parser.ParsePrivate(account.data(), account.size() - 64, &m), ParseStatus::kOk);
+      MarginAccountUpdate mu;
+      ASSERT_EQ(MarginAmounts(m.balances[0], &mu), ParseStatus::kOk);
+      MarketFrame f;
+      ASSERT_EQ(parser.ParseMarket(mark.data(), mark.size() - 64, &f), ParseStatus::kOk);
+      ASSERT_EQ(parser.ParseMarket(funding.data(), funding.size() - 64, &f), ParseStatus::kOk);
+    }
+  };
+  run(0, 100);
+  testing::StartCountingAllocations();
+  run(100, 2000);
+  EXPECT_EQ(testing::StopCountingAllocations(), 0u);
+}
+
 }  // namespace
 }  // namespace hs::okx
