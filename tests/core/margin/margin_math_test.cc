@@ -312,15 +312,23 @@ TEST(MarginMath, MarginRatioIsMaintenanceOverEquity) {
   EXPECT_EQ(MarginRatio(A("10000"), Amount::Zero()), Rate::Zero());
 }
 
-TEST(MarginMath, CrossDistanceIsOneMinusMarginRatio) {
-  // 1 − 300 / 10,000 = 0.97.
-  EXPECT_EQ(CrossDistance(A("10000"), A("300")), R("0.97"));
-  // 1 − 0.33333334 (ratio rounded up, so the distance is rounded down).
-  EXPECT_EQ(CrossDistance(A("3"), A("1")), R("0.66666666"));
-  EXPECT_EQ(CrossDistance(A("10000"), Amount::Zero()), Rate::FromUnits(1));  // no positions
-  EXPECT_EQ(CrossDistance(A("300"), A("300")), Rate::Zero());
-  EXPECT_EQ(CrossDistance(A("200"), A("300")), Rate::Zero());
-  EXPECT_EQ(CrossDistance(A("-200"), A("300")), Rate::Zero());
+TEST(MarginMath, CrossDistanceIsFreeEquityOverGrossNotional) {
+  // Wallet 10,000, 1 BTC long @ 60,000 marked at 60,000, MM 300: (10,000 − 300) / 60,000 =
+  // 0.1616666…, rounded down.
+  EXPECT_EQ(CrossDistance(A("10000"), A("300"), N("60000")), R("0.16166666"));
+  // With one position it is the price distance to its cross liquidation price (MM fixed at 300):
+  // 10,000 + (P − 60,000) = 300 → P = 50,300, and 9,700 / 60,000 is the same fraction.
+  const Price liq = CrossLiquidationPrice(Rule::kBybit, Q("1"), Px("60000"), A("10000"), BtcTiers(), Rate::Zero());
+  EXPECT_EQ(liq, Px("50300"));
+  EXPECT_EQ(Distance(Q("1"), Px("60000"), liq), CrossDistance(A("10000"), A("300"), N("60000")));
+  // Rounded down: 2 / 3.
+  EXPECT_EQ(CrossDistance(A("3"), A("1"), N("3")), R("0.66666666"));
+  // Capped at 1: 99,700 / 60,000 would be more.
+  EXPECT_EQ(CrossDistance(A("100000"), A("300"), N("60000")), Rate::FromUnits(1));
+  EXPECT_EQ(CrossDistance(A("10000"), Amount::Zero(), Notional::Zero()), Rate::FromUnits(1));  // no positions
+  EXPECT_EQ(CrossDistance(A("300"), A("300"), N("60000")), Rate::Zero());
+  EXPECT_EQ(CrossDistance(A("200"), A("300"), N("60000")), Rate::Zero());
+  EXPECT_EQ(CrossDistance(A("-200"), A("300"), N("60000")), Rate::Zero());
 }
 
 // ---- distance to an isolated liquidation
