@@ -431,11 +431,17 @@ void ReadVenuePerp(const Node& vn, const Config& c, VenueConfig& v) {
   }
   // An order's size on the wire counts contracts (base ÷ contract size): every multiple of the
   // lot must divide into contracts exactly at 8 decimals, or an order could not be written.
+  // OKX orders count whole contracts (sz): there the lot must be a whole number of them.
   for (const VenueSymbolConfig& s : v.symbols) {
     const __int128 scaled = static_cast<__int128>(s.lot.raw()) * Qty::kScale;
     if (scaled % s.contract_size.raw() != 0)
       vn.Fail("contract_sizes", c.instruments[s.instrument.value].name + ": lot " + Text(s.lot) +
                                     " is not a whole number of 10^-8 contracts of " + Text(s.contract_size));
+    if (v.kind == VenueKind::kOkx && s.lot.raw() % s.contract_size.raw() != 0)
+      vn.Fail("symbols", c.instruments[s.instrument.value].name + ": lot " + Text(s.lot) +
+                             " is not a whole number of contracts of " + Text(s.contract_size) +
+                             " (OKX orders count whole contracts: give the symbol lot = \"" + Text(s.contract_size) +
+                             "\" or a multiple)");
   }
   const std::string mode = vn.String("margin_mode", "cross");
   if (mode == "cross") {

@@ -25,8 +25,14 @@ Notional SpotRoom(const RebalanceView& v, const EngineParams& ep, int vi, Instru
 Notional PerpRoom(const RebalanceView& v, const EngineParams& ep, int vi, InstrumentId inst, Rate max_cost) noexcept {
   const VenueId ven{static_cast<uint8_t>(vi)};
   const Rate keep = Rate::FromRaw(Rate::kScale - ep.venue[vi].taker_fee.raw() - max_cost.raw());
-  const Notional quote =
-      MulRate(NotionalFromAmount(v.portfolio->available(ven, ep.instrument[inst.value].quote)), keep, Rounding::kFloor);
+  const AssetId settle = ep.instrument[inst.value].quote;
+  Amount m = v.portfolio->available(ven, settle);
+  if (v.margin != nullptr) {
+    const Amount free_margin = v.margin->available(ven) - v.portfolio->reserved(ven, settle);
+    if (free_margin < m) m = free_margin;
+  }
+  if (m.is_negative()) m = Amount::Zero();
+  const Notional quote = MulRate(NotionalFromAmount(m), keep, Rounding::kFloor);
   return Notional::FromRaw(fp_internal::Saturate(
       fp_internal::Div(static_cast<Int128>(quote.raw()) * ep.margin_venue[vi].leverage.raw(), kRateOne, Rounding::kFloor)));
 }

@@ -35,8 +35,15 @@ Notional Capacity(const RebalanceView& v, const EngineParams& ep, int vi, Instru
     if (side == Side::kBuy) return quote;
     return MulNotional(ref, QtyFromAmount(v.portfolio->available(ven, ip.base), Rounding::kFloor), Rounding::kFloor);
   }
+  // Margin the venue still has (positions' margin out), less what orders in flight reserved.
+  Notional room = quote;
+  if (v.margin != nullptr) {
+    Amount m = v.margin->available(ven) - v.portfolio->reserved(ven, ip.quote);
+    if (m.is_negative()) m = Amount::Zero();
+    room = Min(room, MulRate(AsNotional(m), keep, Rounding::kFloor));
+  }
   Notional cap = Notional::FromRaw(fp_internal::Saturate(
-      fp_internal::Div(static_cast<Int128>(quote.raw()) * ep.margin_venue[vi].leverage.raw(), kRateOne, Rounding::kFloor)));
+      fp_internal::Div(static_cast<Int128>(room.raw()) * ep.margin_venue[vi].leverage.raw(), kRateOne, Rounding::kFloor)));
   if (v.margin != nullptr) {
     const Qty size = v.margin->position(ven, inst).size;
     if (margin::Reduces(size, side)) cap += MulNotional(ref, size.is_negative() ? -size : size, Rounding::kFloor);

@@ -128,6 +128,23 @@ Amount MarginBook::maint_margin(VenueId v) const noexcept {
   return sum;
 }
 
+Amount MarginBook::available(VenueId v) const noexcept {
+  if (!perp_venue(v)) return Amount::Zero();
+  Amount a;
+  if (venue_[v.value].mode == MarginMode::kIsolated) {
+    a = wallet_[v.value];
+    for (int i = 0; i < instrument_count_; ++i) a -= pos_[v.value][i].isolated_margin;
+  } else {
+    a = equity(v);
+    for (int i = 0; i < instrument_count_; ++i) {
+      const PerpPosition& p = pos_[v.value][i];
+      if (!p.size.is_zero())
+        a -= InitialMargin(PositionValue(p.size, p.mark.is_positive() ? p.mark : p.entry), venue_[v.value].leverage);
+    }
+  }
+  return a.is_negative() ? Amount::Zero() : a;
+}
+
 Notional MarginBook::gross_notional(VenueId v) const noexcept {
   Notional sum;
   for (int i = 0; i < instrument_count_; ++i) {

@@ -98,6 +98,10 @@ class MarginBook {
   Amount equity(VenueId v) const noexcept { return wallet_[v.value] + unrealized(v); }
   // Σ maintenance margin at mark over the venue's positions.
   Amount maint_margin(VenueId v) const noexcept;
+  // What new positions may still margin, as the venue counts it: isolated, the wallet less the
+  // margin every position holds; cross, equity less every position's initial margin at mark
+  // (value / leverage). At least 0. Orders in flight are the caller's to subtract.
+  Amount available(VenueId v) const noexcept;
   // Σ |size| × mark over the venue's positions (entry where no mark yet).
   Notional gross_notional(VenueId v) const noexcept;
   // The last funding rate the venue published for a perpetual (MarkUpdate::kFunding).

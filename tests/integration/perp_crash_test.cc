@@ -20,6 +20,20 @@ using testing::WaitFor;
 
 class PerpCrash : public testing::LoopbackFixture {
  protected:
+  // Every venue's books usable; order entry and balances where the venue trades (the OKX spot
+  // venue only prices BTC here).
+  bool Ready() override {
+    const json s = Status();
+    if (!s.value("ok", false)) return false;
+    for (const auto& v : s["venues"]) {
+      if (!v.value("connected", false)) return false;
+      if (v.value("trading", true) && (!v.value("orders_connected", false) || !v.value("balances_known", false)))
+        return false;
+      for (const auto& b : v["books"])
+        if (!b.value("usable", false)) return false;
+    }
+    return true;
+  }
   void Start(bool limits) {
     SetEnv({{"HS_DEMO_BINANCE_KEY", "key-b"}, {"HS_DEMO_BINANCE_SECRET", "secret-b-3d"},
             {"HS_DEMO_BYBIT_KEY", "key-y"}, {"HS_DEMO_BYBIT_SECRET", "secret-y-8a"},

@@ -100,7 +100,7 @@ passphrase_env = "P"
 taker_fee = "0.0005"
 leverage = "3"
 symbols = { "BTC-PERP" = "BTC-USDT-SWAP" }
-contract_sizes = { "BTC-PERP" = "0.01" }
+contract_sizes = { "BTC-PERP" = "0.001" }
 )";
 }
 
@@ -143,7 +143,7 @@ TEST(PerpConfig, PerpetualInstrumentsVenuesAndLimitsParse) {
   EXPECT_EQ(bybit->leverage, Rate::FromUnits(5));
   EXPECT_EQ(okx->margin_mode, MarginMode::kCross);  // the default
   EXPECT_EQ(bybit->symbols[0].contract_size, Qty::FromUnits(1));
-  EXPECT_EQ(okx->symbols[0].contract_size, Qty::FromRaw(1'000'000));  // 0.01 BTC per contract
+  EXPECT_EQ(okx->symbols[0].contract_size, Qty::FromRaw(100'000));  // 0.001 BTC per contract
   EXPECT_EQ(okx->symbols[0].market, MarketKind::kPerpetual);
 
   const LiquidationConfig& l = c->risk.liquidation;
@@ -197,11 +197,14 @@ TEST(PerpConfig, VenueRulesForPerpetuals) {
   ExpectError(With("margin_mode = \"isolated\"", "margin_mode = \"portfolio\""), "\"portfolio\" is not a margin mode");
   ExpectError(With("leverage = \"5\"", "leverage = \"0.5\""), "is outside [1, 125]");
   ExpectError(With("leverage = \"5\"", "leverage = \"15\""), "is above risk.liquidation.max_leverage");
-  ExpectError(With("contract_sizes = { \"BTC-PERP\" = \"0.01\" }", "contract_sizes = { \"BTC-PERP\" = \"0.000003\" }"),
+  ExpectError(With("contract_sizes = { \"BTC-PERP\" = \"0.001\" }", "contract_sizes = { \"BTC-PERP\" = \"0.000003\" }"),
               "is not a whole number of 10^-8 contracts");
-  ExpectError(With("contract_sizes = { \"BTC-PERP\" = \"0.01\" }", "contract_sizes = { \"BTC/USDT\" = \"0.01\" }"),
+  // OKX orders count whole contracts: a lot of 0.01 BTC with 0.1 BTC contracts is refused.
+  ExpectError(With("contract_sizes = { \"BTC-PERP\" = \"0.001\" }", "contract_sizes = { \"BTC-PERP\" = \"0.1\" }"),
+              "is not a whole number of contracts of 0.1");
+  ExpectError(With("contract_sizes = { \"BTC-PERP\" = \"0.001\" }", "contract_sizes = { \"BTC/USDT\" = \"0.01\" }"),
               "not one of this venue's symbols");
-  ExpectError(With("contract_sizes = { \"BTC-PERP\" = \"0.01\" }", "contract_sizes = { \"BTC-PERP\" = \"0\" }"),
+  ExpectError(With("contract_sizes = { \"BTC-PERP\" = \"0.001\" }", "contract_sizes = { \"BTC-PERP\" = \"0\" }"),
               "must be > 0");
 }
 
