@@ -138,8 +138,8 @@ Amount MarginBook::available(VenueId v) const noexcept {
     a = equity(v);
     for (int i = 0; i < instrument_count_; ++i) {
       const PerpPosition& p = pos_[v.value][i];
-      if (!p.size.is_zero())
-        a -= InitialMargin(PositionValue(p.size, p.mark.is_positive() ? p.mark : p.entry), venue_[v.value].leverage);
+      // Position value at entry (Bybit's positionValue, what the venue holds IM against).
+      if (!p.size.is_zero()) a -= InitialMargin(PositionValue(p.size, p.entry), venue_[v.value].leverage);
     }
   }
   return a.is_negative() ? Amount::Zero() : a;

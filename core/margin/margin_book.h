@@ -99,8 +99,8 @@ class MarginBook {
   // Σ maintenance margin at mark over the venue's positions.
   Amount maint_margin(VenueId v) const noexcept;
   // What new positions may still margin, as the venue counts it: isolated, the wallet less the
-  // margin every position holds; cross, equity less every position's initial margin at mark
-  // (value / leverage). At least 0. Orders in flight are the caller's to subtract.
+  // margin every position holds; cross, equity less every position's initial margin (value at
+  // entry / leverage). At least 0. Orders in flight are the caller's to subtract.
   Amount available(VenueId v) const noexcept;
   // Σ |size| × mark over the venue's positions (entry where no mark yet).
   Notional gross_notional(VenueId v) const noexcept;

@@ -1,7 +1,7 @@
 """The demo's crash fault (scripts/demo --config configs/perps-demo.toml --fault crash).
 
 `drive OUT SIM_SOCK PCT MS DEADLINE_S CTL...`: waits until the engine holds its leveraged
-longs (every perpetual venue's position worth at least 3x its wallet, from
+longs (every perpetual venue's position worth at least 4.5x its wallet, from
 `homeostat ctl status`), or DEADLINE_S passes, then tells the simulator to crash every price by
 PCT% over MS milliseconds. What it saw goes to OUT/crash.json.
 
@@ -44,10 +44,10 @@ def drive(out, sock, pct, ms, deadline_s, ctl):
     st = None
     while time.time() - t0 < deadline_s:
         st = status(ctl)
-        if leveraged(st, 3.0):
+        if leveraged(st, 4.5):
             break
         time.sleep(0.5)
-    built = leveraged(st, 3.0)
+    built = leveraged(st, 4.5)
     reply = sim_cmd(sock, {"cmd": "crash", "pct": pct, "ms": ms})
     record = {"leveraged_longs_built": built, "crash_at_s": round(time.time() - t0, 1), "pct": pct, "ms": ms,
               "sim_reply": reply, "margin_before": (st or {}).get("margin")}
@@ -76,7 +76,7 @@ def finish(out, sock, summary_path):
 
 if __name__ == "__main__":
     if len(sys.argv) >= 7 and sys.argv[1] == "drive":
-        drive(sys.argv[2], sys.argv[3], float(sys.argv[4]), int(sys.argv[5]), float(sys.argv[6]), sys.argv[7:])
+        drive(sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5]), float(sys.argv[6]), sys.argv[7:])
     elif len(sys.argv) == 5 and sys.argv[1] == "finish":
         sys.exit(finish(sys.argv[2], sys.argv[3], sys.argv[4]))
     else:

@@ -99,7 +99,7 @@ class PerpCrash : public testing::LoopbackFixture {
 
 TEST_F(PerpCrash, WithLiquidationLimitsTheEngineDeleveragesAndNothingIsLiquidated) {
   ASSERT_NO_FATAL_FAILURE(Start(/*limits=*/true));
-  ASSERT_NO_FATAL_FAILURE(WaitForLeveragedLongs(3.0));
+  ASSERT_NO_FATAL_FAILURE(WaitForLeveragedLongs(4.5));
   ASSERT_NO_FATAL_FAILURE(Crash());
   const json m = SimCmd({{"cmd", "margin"}});
   EXPECT_EQ(m.value("liquidations", -1), 0) << m.dump();
@@ -115,7 +115,7 @@ TEST_F(PerpCrash, WithLiquidationLimitsTheEngineDeleveragesAndNothingIsLiquidate
 
 TEST_F(PerpCrash, WithoutThemTheSameCrashLiquidates) {
   ASSERT_NO_FATAL_FAILURE(Start(/*limits=*/false));
-  ASSERT_NO_FATAL_FAILURE(WaitForLeveragedLongs(3.0));
+  ASSERT_NO_FATAL_FAILURE(WaitForLeveragedLongs(4.5));
   ASSERT_NO_FATAL_FAILURE(Crash());
   const json m = SimCmd({{"cmd", "margin"}});
   EXPECT_GT(m.value("liquidations", 0), 0) << m.dump();
