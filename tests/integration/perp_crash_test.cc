@@ -41,7 +41,8 @@ class PerpCrash : public testing::LoopbackFixture {
            {"secret-b-3d", "secret-y-8a", "secret-o-5c", "pass-o-1f"});
     const std::vector<int> ports = testing::DistinctFreePorts(4);
     std::string text = testing::ReadFileOrDie(std::string(HS_SOURCE_DIR) + "/configs/perps-demo.toml");
-    text = testing::Substitute(text, {{"run/demo/", "@DIR@/"},
+    text = testing::Substitute(text, {{"run/demo/homeostat.sock", "@DIR@/admin.sock"},  // where Status() asks
+                                      {"run/demo/", "@DIR@/"},
                                       {"127.0.0.1:18411", "127.0.0.1:" + std::to_string(ports[0])},
                                       {"127.0.0.1:18412", "127.0.0.1:" + std::to_string(ports[1])},
                                       {"127.0.0.1:18413", "127.0.0.1:" + std::to_string(ports[2])},
