@@ -370,6 +370,7 @@ void Engine::Run() {
   // running so repairs can. A second signal, a failed agent or the deadline ends it at once.
   int64_t drain_until = 0;
   uint64_t stops_seen = 0;
+  int64_t next_margin_log = 0;
   for (;;) {
     const int64_t until_timer_ms = (next_timer - MonoNow().value) / 1'000'000;
     admin_->Poll(static_cast<int>(std::clamp<int64_t>(until_timer_ms, 0, 50)));
@@ -390,6 +391,10 @@ void Engine::Run() {
         std::printf("%s\n", line.c_str());
       }
       std::fflush(stdout);
+    }
+    if (now >= next_margin_log) {
+      next_margin_log = now + 1'000'000'000;
+      LogMargin();
     }
     if (agent_failed_.load(std::memory_order_acquire)) break;
     const uint64_t stops = stop_signals_.load(std::memory_order_acquire);
@@ -456,6 +461,32 @@ void Engine::Shutdown() {
 }
 
 void Engine::ReadTelemetry() { telemetry_.Read(&tel_); }
+
+void Engine::LogMargin() {
+  // The core counts; the control thread says it in the log (the core never logs): a venue's
+  // liquidation price beyond tolerance of the engine's formula, a liquidation the venue reported,
+  // deleveraging started.
+  ReadTelemetry();
+  const engine::MarginCounters& m = tel_.margin_counters;
+  engine::MarginCounters& was = logged_margin_;
+  if (m.liq_mismatches > was.liq_mismatches)
+    logger_->Direct(runtime::LogLevel::kWarn,
+                    "margin: %llu venue liquidation price(s) beyond tolerance of the engine's formula "
+                    "(%llu in all; worst gap %s of mark)",
+                    static_cast<unsigned long long>(m.liq_mismatches - was.liq_mismatches),
+                    static_cast<unsigned long long>(m.liq_mismatches), Dec(m.worst_liq_gap).c_str());
+  if (m.liquidations > was.liquidations)
+    logger_->Direct(runtime::LogLevel::kError, "margin: the venue liquidated %llu position(s) (%llu in all)",
+                    static_cast<unsigned long long>(m.liquidations - was.liquidations),
+                    static_cast<unsigned long long>(m.liquidations));
+  if (m.delever_orders > was.delever_orders)
+    logger_->Direct(runtime::LogLevel::kWarn,
+                    "margin: %llu deleveraging order(s) sent (%llu in all, %s notional); smallest distance %s",
+                    static_cast<unsigned long long>(m.delever_orders - was.delever_orders),
+                    static_cast<unsigned long long>(m.delever_orders), Dec(m.delever_notional).c_str(),
+                    Dec(m.min_distance).c_str());
+  was = m;
+}
 
 runtime::LatencyHistogram::Snapshot Engine::TickToOrder() const {
   runtime::LatencyHistogram::Snapshot all;

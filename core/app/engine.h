@@ -109,6 +109,9 @@ class Engine : private control::AdminActions {
   engine::TelemetrySlot telemetry_;
   engine::CoreMetrics metrics_;
   engine::CoreTelemetry tel_;  // control thread's copy
+  // Perpetuals: what the log has said so far (LogMargin writes a line when these move).
+  engine::MarginCounters logged_margin_{};
+  void LogMargin();
   std::vector<std::unique_ptr<runtime::AgentRunner>> venue_runners_;
   std::unique_ptr<runtime::AgentRunner> core_runner_;
   std::unique_ptr<runtime::AgentRunner> journal_runner_;

@@ -142,7 +142,9 @@ bool BasisCarry::PlanAsset(const RebalanceView& v, AssetId a, Nanos now, Planned
     want = Min(want, PerpRoom(v, ep, pv, pi, p_.max_cost));
   }
   Qty qty = QtyAt(want, Max(sref, pref), lot);
-  if (exit) qty = Min(qty, held);
+  // Unwinding: the whole carry when one step may take it (it is made of whole lots already), so a
+  // remainder under one lot's worth of notional is never left behind.
+  if (exit) qty = held_value <= p_.max_trade ? held : Min(qty, held);
   const CostWalk sw = spot_side == Side::kBuy
                           ? WalkForCost(Side::kBuy, stop.asks, stop.ask_count, qty, sref, sfee, p_.max_cost, lot)
                           : WalkForCost(Side::kSell, stop.bids, stop.bid_count, qty, sref, sfee, p_.max_cost, lot);
