@@ -11,25 +11,22 @@
 #include <string>
 #include <vector>
 
-#include "core/app/core_params.h"
 #include "core/base/decimal.h"
 #include "core/config/config.h"
 #include "core/engine/decision_core.h"
-#include "tests/support/paths.h"
-#include "tests/support/test_support.h"
+#include "tests/support/perp_core.h"
 
 namespace hs::engine {
 namespace {
 
-Price P(const char* s) { return ParseDecimal<Price>(s).value; }
-Qty Q(const char* s) { return ParseDecimal<Qty>(s).value; }
-Amount A(const char* s) { return ParseDecimal<Amount>(s, Sign::kAllowNegative).value; }
+using testing::PerpCoreDriver;
+constexpr VenueId kBinance = PerpCoreDriver::kBinance;
+constexpr VenueId kBybitPerp = PerpCoreDriver::kBybitPerp;
+constexpr VenueId kOkxSwap = PerpCoreDriver::kOkxSwap;
+constexpr InstrumentId kSpot = PerpCoreDriver::kSpot;
+constexpr InstrumentId kPerp = PerpCoreDriver::kPerp;
 
-constexpr VenueId kBinance{0};
-constexpr VenueId kBybitPerp{2};
-constexpr VenueId kOkxSwap{3};
-constexpr InstrumentId kSpot{0};
-constexpr InstrumentId kPerp{1};
+Price P(const char* s) { return ParseDecimal<Price>(s).value; }
 
 std::string Replace(std::string s, const std::string& from, const std::string& to) {
   const size_t at = s.find(from);
@@ -38,138 +35,47 @@ std::string Replace(std::string s, const std::string& from, const std::string& t
   return s;
 }
 
+// Targets the start already meets (BTC 6000 of 30000), all spot: only the carry trades.
+std::string WithCarry(std::string text) {
+  text = Replace(text, R"(BTC  = { weight = "0.8", band = "0.03", perp_share = "0.9" })",
+                 R"(BTC  = { weight = "0.2", band = "0.05" })");
+  text = Replace(text, R"(USDT = { weight = "0.2", band = "0.05" })", R"(USDT = { weight = "0.8", band = "0.05" })");
+  return Replace(text, "[allocation.targets]",
+                 "[allocation.basis]\nmin_funding_rate = \"0.0005\"\nexit_funding_rate = \"0.0001\"\n"
+                 "max_notional = \"3000\"\n\n[allocation.targets]");
+}
+
 class BasisCarryTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string text = testing::ReadFileOrDie(std::string(HS_SOURCE_DIR) + "/configs/perps-demo.toml");
-    // Targets the start already meets (BTC 6000 of 30000), all spot: only the carry trades.
-    text = Replace(text, R"(BTC  = { weight = "0.8", band = "0.03", perp_share = "0.9" })",
-                   R"(BTC  = { weight = "0.2", band = "0.05" })");
-    text = Replace(text, R"(USDT = { weight = "0.2", band = "0.05" })", R"(USDT = { weight = "0.8", band = "0.05" })");
-    text = Replace(text, "[allocation.targets]",
-                   "[allocation.basis]\nmin_funding_rate = \"0.0005\"\nexit_funding_rate = \"0.0001\"\n"
-                   "max_notional = \"3000\"\n\n[allocation.targets]");
-    auto c = config::ParseConfig(text, "basis");
-    ASSERT_TRUE(c.ok()) << c.status();
-    cfg_ = *c;
-    params_ = app::CoreParamsFromConfig(cfg_, 1000);
-    ASSERT_TRUE(params_.basis.enabled);
-    DecisionCore::Wiring w;
-    for (int v = 0; v < params_.venues; ++v) {
-      rings_.push_back(std::make_unique<IntentRing>(64));
-      w.to_venues.push_back(rings_.back()->TakeProducer());
-      out_.push_back(rings_.back()->TakeConsumer());
-    }
-    core_ = std::make_unique<DecisionCore>(params_, std::move(w));
-    core_->Begin(Nanos::FromMillis(1), "config");
-    for (int v = 0; v < params_.venues; ++v) Connect(v);
-    Balance(0, "BTC", "0.2", false);
-    Balance(0, "USDT", "20000", true);
-    Balance(1, "USDT", "0", true);
-    Balance(2, "USDT", "2000", true);
-    Balance(3, "USDT", "2000", true);
+    d_ = std::make_unique<PerpCoreDriver>(WithCarry);
+    ASSERT_NE(d_->core, nullptr);
+    ASSERT_TRUE(d_->params.basis.enabled);
+    core_ = d_->core.get();
   }
-  void Send(const VenueMsg& m) { core_->Step(m); }
-  void Connect(int v) {
-    VenueMsg m;
-    m.kind = VenueMsg::Kind::kStatus;
-    m.status.venue = VenueId{static_cast<uint8_t>(v)};
-    m.status.state = FeedState::kSynced;
-    m.status.usable = true;
-    m.status.orders_connected = true;
-    Send(m);
-  }
-  void Balance(int v, const char* asset, const char* amount, bool last) {
-    VenueMsg m;
-    m.kind = VenueMsg::Kind::kBalance;
-    m.balance.venue = VenueId{static_cast<uint8_t>(v)};
-    m.balance.asset = cfg_.FindAsset(asset)->id;
-    m.balance.free = A(amount);
-    m.balance.final_of_snapshot = last;
-    Send(m);
-  }
-  void Top(VenueId v, InstrumentId i, const char* bid, const char* ask, int64_t t_ms) {
-    VenueMsg m;
-    m.kind = VenueMsg::Kind::kBookTop;
-    m.recv_time = Nanos::FromMillis(t_ms);
-    m.top.venue = v;
-    m.top.instrument = i;
-    m.top.bid_count = 1;
-    m.top.ask_count = 1;
-    m.top.bids[0] = {P(bid), Q("5")};
-    m.top.asks[0] = {P(ask), Q("5")};
-    Send(m);
-  }
-  void Funding(VenueId v, const char* rate, int64_t t_ms) {
-    VenueMsg m;
-    m.kind = VenueMsg::Kind::kMark;
-    m.recv_time = Nanos::FromMillis(t_ms);
-    m.mark.venue = v;
-    m.mark.instrument = kPerp;
-    m.mark.fields = MarkUpdate::kMark | MarkUpdate::kFunding;
-    m.mark.mark_px = P("30010");
-    m.mark.funding_rate = ParseDecimal<Rate>(rate, Sign::kAllowNegative).value;
-    Send(m);
-  }
-  // Spot at 30000/30001, the perpetuals 10 above (a premium the carry sells into).
-  void Market(int64_t t_ms) {
-    Top(kBinance, kSpot, "30000", "30001", t_ms);
-    Top(VenueId{1}, kSpot, "30000", "30001", t_ms);
-    Top(kBybitPerp, kPerp, "30010", "30011", t_ms);
-    Top(kOkxSwap, kPerp, "30010", "30011", t_ms);
-  }
-  void Timer(int64_t t_ms) {
-    ControlCommand c;
-    c.op = ControlOp::kTimer;
-    c.time = Nanos::FromMillis(t_ms);
-    core_->Step(c);
-  }
-  std::vector<OrderIntent> Drain(VenueId v) {
-    std::vector<OrderIntent> got;
-    OrderIntent in;
-    while (out_[v.value].TryPop(in)) got.push_back(in);
-    return got;
-  }
-  void Fill(const OrderIntent& in, int64_t t_ms) {
-    VenueMsg m;
-    m.kind = VenueMsg::Kind::kExec;
-    m.recv_time = Nanos::FromMillis(t_ms);
-    m.exec.client_id = in.client_id;
-    m.exec.venue = in.venue;
-    m.exec.instrument = in.instrument;
-    m.exec.kind = ExecKind::kFill;
-    m.exec.side = in.side;
-    m.exec.final = true;
-    m.exec.fill_px = in.limit_px;
-    m.exec.fill_qty = in.qty;
-    m.exec.cum_qty = in.qty;
-    m.exec.fill_quote = Amount::FromRaw(MulNotional(in.limit_px, in.qty, Rounding::kFloor).raw());
-    m.exec.fee = Amount::Zero();
-    m.exec.fee_asset = cfg_.FindAsset(in.side == Side::kBuy && in.instrument == kSpot ? "BTC" : "USDT")->id;
-    Send(m);
-  }
-  // One rebalance interval: the market, the funding rates, a timer; fills everything sent.
-  // Returns what was sent, by venue.
+  // One rebalance interval: spot at 30000/30001 and the perpetuals 10 above (a premium the
+  // carry sells into), the funding rates, a timer; everything sent is filled. Returns it.
   std::vector<OrderIntent> Round(int64_t* t, const char* bybit_rate, const char* okx_rate) {
     *t += 260;
-    Market(*t);
-    Funding(kBybitPerp, bybit_rate, *t);
-    Funding(kOkxSwap, okx_rate, *t);
-    Timer(*t);
+    d_->Top(kBinance, kSpot, "30000", "30001", *t);
+    d_->Top(PerpCoreDriver::kOkxSpot, kSpot, "30000", "30001", *t);
+    d_->Top(kBybitPerp, kPerp, "30010", "30011", *t);
+    d_->Top(kOkxSwap, kPerp, "30010", "30011", *t);
+    d_->Mark(kBybitPerp, "30010", *t, bybit_rate);
+    d_->Mark(kOkxSwap, "30010", *t, okx_rate);
+    d_->Timer(*t);
     std::vector<OrderIntent> all;
-    for (int v = 0; v < params_.venues; ++v)
-      for (const OrderIntent& in : Drain(VenueId{static_cast<uint8_t>(v)})) {
-        Fill(in, *t);
+    for (int v = 0; v < d_->params.venues; ++v)
+      for (const OrderIntent& in : d_->Drain(VenueId{static_cast<uint8_t>(v)})) {
+        d_->Fill(in, "0", *t, in.side == Side::kBuy && in.instrument == kSpot ? "BTC" : "USDT");
         all.push_back(in);
       }
     return all;
   }
+  AssetId Btc() const { return d_->cfg.FindAsset("BTC")->id; }
 
-  config::Config cfg_;
-  EngineParams params_;
-  std::vector<std::unique_ptr<IntentRing>> rings_;
-  std::vector<IntentRing::Consumer> out_;
-  std::unique_ptr<DecisionCore> core_;
+  std::unique_ptr<PerpCoreDriver> d_;
+  engine::DecisionCore* core_ = nullptr;
 };
 
 TEST_F(BasisCarryTest, NothingOpensWhileFundingNetOfCostsPaysTooLittle) {
@@ -181,7 +87,7 @@ TEST_F(BasisCarryTest, NothingOpensWhileFundingNetOfCostsPaysTooLittle) {
 TEST_F(BasisCarryTest, OpensLongSpotShortPerpOnTheBestFundingAndKeepsDeltaAndWeights) {
   int64_t t = 0;
   Round(&t, "0.0001", "0.0001");
-  const Rate weight_before = core_->allocator()->weight(cfg_.FindAsset("BTC")->id);
+  const Rate weight_before = core_->allocator()->weight(Btc());
   // OKX pays more: the carry goes there.
   const auto sent = Round(&t, "0.003", "0.004");
   ASSERT_EQ(sent.size(), 2u);
@@ -195,7 +101,7 @@ TEST_F(BasisCarryTest, OpensLongSpotShortPerpOnTheBestFundingAndKeepsDeltaAndWei
   EXPECT_EQ(spot.side, Side::kBuy);
   EXPECT_EQ(spot.qty, perp.qty);
   // Delta unchanged: the spot bought equals the perpetual sold.
-  const AssetId btc = cfg_.FindAsset("BTC")->id;
+  const AssetId btc = Btc();
   EXPECT_EQ(core_->margin().delta(btc), -spot.qty);
   // Later rounds add up to max_notional (3000 at the reference, within one OKX lot of 0.01 BTC)
   // and the rebalancer sells nothing back: the carried value is off its holdings.
@@ -216,7 +122,7 @@ TEST_F(BasisCarryTest, UnwindsBelowTheExitRateWithAReduceOnlyBuyBack) {
   int64_t t = 0;
   Round(&t, "0.0001", "0.0001");
   for (int k = 0; k < 6; ++k) Round(&t, "0.004", "0.001");
-  const AssetId btc = cfg_.FindAsset("BTC")->id;
+  const AssetId btc = Btc();
   ASSERT_TRUE(core_->margin().delta(btc).is_negative());
   // Between the exit and the entry rate: held, nothing sent.
   EXPECT_TRUE(Round(&t, "0.0003", "0.0003").empty());

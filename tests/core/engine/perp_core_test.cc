@@ -6,6 +6,7 @@
 // snapshot.
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -14,133 +15,47 @@
 #include "core/base/decimal.h"
 #include "core/config/config.h"
 #include "core/engine/decision_core.h"
-#include "tests/support/paths.h"
+#include "tests/support/perp_core.h"
 
 namespace hs::engine {
 namespace {
 
 Price P(const char* s) { return ParseDecimal<Price>(s).value; }
-Qty Q(const char* s) { return ParseDecimal<Qty>(s).value; }
 Amount A(const char* s) { return ParseDecimal<Amount>(s, Sign::kAllowNegative).value; }
 
-constexpr VenueId kBinance{0};
-constexpr VenueId kBybitPerp{2};
-constexpr VenueId kOkxSwap{3};
-constexpr InstrumentId kSpot{0};
-constexpr InstrumentId kPerp{1};
+using testing::PerpCoreDriver;
+constexpr VenueId kBinance = PerpCoreDriver::kBinance;
+constexpr VenueId kBybitPerp = PerpCoreDriver::kBybitPerp;
+constexpr VenueId kOkxSwap = PerpCoreDriver::kOkxSwap;
+constexpr InstrumentId kSpot = PerpCoreDriver::kSpot;
+constexpr InstrumentId kPerp = PerpCoreDriver::kPerp;
 
 class PerpCoreTest : public ::testing::Test {
  protected:
   void Build(bool limits) {
-    auto c = config::LoadConfig(std::string(HS_SOURCE_DIR) + "/configs/perps-demo.toml");
-    ASSERT_TRUE(c.ok()) << c.status();
-    if (!limits) {
-      c = config::ParseConfig(config::WithoutLiquidationLimits(c->source_text), "perps-demo");
-      ASSERT_TRUE(c.ok()) << c.status();
-    }
-    cfg_ = *c;
-    params_ = app::CoreParamsFromConfig(cfg_, 1000);
-    DecisionCore::Wiring w;
-    for (int v = 0; v < params_.venues; ++v) {
-      rings_.push_back(std::make_unique<IntentRing>(64));
-      w.to_venues.push_back(rings_.back()->TakeProducer());
-      out_.push_back(rings_.back()->TakeConsumer());
-    }
-    core_ = std::make_unique<DecisionCore>(params_, std::move(w));
-    core_->Begin(Nanos::FromMillis(1), "config");
-    for (int v = 0; v < params_.venues; ++v) Connect(v);
-    Balance(0, "BTC", "0.2", false);
-    Balance(0, "USDT", "20000", true);
-    Balance(1, "USDT", "0", true);
-    Balance(2, "USDT", "2000", true);
-    Balance(3, "USDT", "2000", true);
+    d_ = std::make_unique<PerpCoreDriver>(limits ? std::function<std::string(std::string)>()
+                                                 : [](std::string t) { return config::WithoutLiquidationLimits(t); });
+    ASSERT_NE(d_->core, nullptr);
+    core_ = d_->core.get();
   }
   void SetUp() override { Build(true); }
 
-  void Send(const VenueMsg& m) { core_->Step(m); }
-  void Connect(int v) {
-    VenueMsg m;
-    m.kind = VenueMsg::Kind::kStatus;
-    m.status.venue = VenueId{static_cast<uint8_t>(v)};
-    m.status.state = FeedState::kSynced;
-    m.status.usable = true;
-    m.status.orders_connected = true;
-    Send(m);
-  }
-  void Balance(int v, const char* asset, const char* amount, bool last) {
-    VenueMsg m;
-    m.kind = VenueMsg::Kind::kBalance;
-    m.balance.venue = VenueId{static_cast<uint8_t>(v)};
-    m.balance.asset = cfg_.FindAsset(asset)->id;
-    m.balance.free = A(amount);
-    m.balance.final_of_snapshot = last;
-    Send(m);
-  }
-  void Top(VenueId v, InstrumentId i, const char* bid, const char* ask, int64_t t_ms) {
-    VenueMsg m;
-    m.kind = VenueMsg::Kind::kBookTop;
-    m.recv_time = Nanos::FromMillis(t_ms);
-    m.top.venue = v;
-    m.top.instrument = i;
-    m.top.bid_count = 1;
-    m.top.ask_count = 1;
-    m.top.bids[0] = {P(bid), Q("5")};
-    m.top.asks[0] = {P(ask), Q("5")};
-    Send(m);
-  }
-  void Mark(VenueId v, const char* px, int64_t t_ms) {
-    VenueMsg m;
-    m.kind = VenueMsg::Kind::kMark;
-    m.recv_time = Nanos::FromMillis(t_ms);
-    m.mark.venue = v;
-    m.mark.instrument = kPerp;
-    m.mark.fields = MarkUpdate::kMark | MarkUpdate::kFunding;
-    m.mark.mark_px = P(px);
-    m.mark.funding_rate = Rate::FromRaw(10'000);
-    Send(m);
-  }
+  void Send(const VenueMsg& m) { d_->Send(m); }
+  void Mark(VenueId v, const char* px, int64_t t_ms) { d_->Mark(v, px, t_ms); }
   // Every book at `mid` (spread 1), the marks too.
   void Market(int mid, int64_t t_ms) {
     const std::string bid = std::to_string(mid), ask = std::to_string(mid + 1);
-    Top(kBinance, kSpot, bid.c_str(), ask.c_str(), t_ms);
-    Top(VenueId{1}, kSpot, bid.c_str(), ask.c_str(), t_ms);
-    Top(kBybitPerp, kPerp, bid.c_str(), ask.c_str(), t_ms);
-    Top(kOkxSwap, kPerp, bid.c_str(), ask.c_str(), t_ms);
+    d_->Top(kBinance, kSpot, bid.c_str(), ask.c_str(), t_ms);
+    d_->Top(PerpCoreDriver::kOkxSpot, kSpot, bid.c_str(), ask.c_str(), t_ms);
+    d_->Top(kBybitPerp, kPerp, bid.c_str(), ask.c_str(), t_ms);
+    d_->Top(kOkxSwap, kPerp, bid.c_str(), ask.c_str(), t_ms);
     Mark(kBybitPerp, bid.c_str(), t_ms);
     Mark(kOkxSwap, bid.c_str(), t_ms);
   }
-  void Timer(int64_t t_ms) {
-    ControlCommand c;
-    c.op = ControlOp::kTimer;
-    c.time = Nanos::FromMillis(t_ms);
-    core_->Step(c);
-  }
-  std::vector<OrderIntent> Drain(VenueId v) {
-    std::vector<OrderIntent> got;
-    OrderIntent in;
-    while (out_[v.value].TryPop(in)) got.push_back(in);
-    return got;
-  }
-  // Fills `in` completely at its limit, with a fee in USDT.
-  void Fill(const OrderIntent& in, const char* fee, int64_t t_ms) {
-    VenueMsg m;
-    m.kind = VenueMsg::Kind::kExec;
-    m.recv_time = Nanos::FromMillis(t_ms);
-    m.exec.client_id = in.client_id;
-    m.exec.venue = in.venue;
-    m.exec.instrument = in.instrument;
-    m.exec.kind = ExecKind::kFill;
-    m.exec.side = in.side;
-    m.exec.final = true;
-    m.exec.fill_px = in.limit_px;
-    m.exec.fill_qty = in.qty;
-    m.exec.cum_qty = in.qty;
-    m.exec.fill_quote = Amount::FromRaw(MulNotional(in.limit_px, in.qty, Rounding::kFloor).raw());
-    m.exec.fee = A(fee);
-    m.exec.fee_asset = cfg_.FindAsset("USDT")->id;
-    Send(m);
-  }
-  Amount Usdt(VenueId v) { return core_->portfolio().free(v, cfg_.FindAsset("USDT")->id); }
+  void Timer(int64_t t_ms) { d_->Timer(t_ms); }
+  std::vector<OrderIntent> Drain(VenueId v) { return d_->Drain(v); }
+  void Fill(const OrderIntent& in, const char* fee, int64_t t_ms) { d_->Fill(in, fee, t_ms); }
+  Amount Usdt(VenueId v) { return d_->Free(v, "USDT"); }
   // Runs the market until the rebalancer sends a perpetual buy on `v`; fills it. Returns it.
   OrderIntent OpenLong(VenueId v, int64_t* t) {
     for (int k = 0; k < 40; ++k) {
@@ -159,11 +74,8 @@ class PerpCoreTest : public ::testing::Test {
     return {};
   }
 
-  config::Config cfg_;
-  EngineParams params_;
-  std::vector<std::unique_ptr<IntentRing>> rings_;
-  std::vector<IntentRing::Consumer> out_;
-  std::unique_ptr<DecisionCore> core_;
+  std::unique_ptr<PerpCoreDriver> d_;
+  engine::DecisionCore* core_ = nullptr;
 };
 
 TEST_F(PerpCoreTest, TheRebalancerHoldsExposureAsPerpetualsAndFillsMoveTheMarginBookNotBalances) {
@@ -180,10 +92,10 @@ TEST_F(PerpCoreTest, TheRebalancerHoldsExposureAsPerpetualsAndFillsMoveTheMargin
   EXPECT_EQ(pos.entry, in.limit_px);
   // The wallet paid the fee only; no BTC balance appeared on the perpetual venue.
   EXPECT_EQ(Usdt(kBybitPerp), A("1999"));
-  EXPECT_TRUE(core_->portfolio().free(kBybitPerp, cfg_.FindAsset("BTC")->id).is_zero());
+  EXPECT_TRUE(core_->portfolio().free(kBybitPerp, d_->cfg.FindAsset("BTC")->id).is_zero());
   EXPECT_EQ(core_->margin().wallet(kBybitPerp), A("1999"));
   // Delta: every perpetual venue's position of BTC.
-  EXPECT_EQ(core_->margin().delta(cfg_.FindAsset("BTC")->id), pos.size + core_->margin().position(kOkxSwap, kPerp).size);
+  EXPECT_EQ(core_->margin().delta(d_->cfg.FindAsset("BTC")->id), pos.size + core_->margin().position(kOkxSwap, kPerp).size);
 }
 
 TEST_F(PerpCoreTest, FundingMovesTheWalletAndIsCountedInPnl) {
@@ -195,7 +107,7 @@ TEST_F(PerpCoreTest, FundingMovesTheWalletAndIsCountedInPnl) {
   m.recv_time = Nanos::FromMillis(t + 1);
   m.funding.venue = kBybitPerp;
   m.funding.instrument = kPerp;
-  m.funding.asset = cfg_.FindAsset("USDT")->id;
+  m.funding.asset = d_->cfg.FindAsset("USDT")->id;
   m.funding.amount = A("-1.5");
   Send(m);
   m.funding.amount = A("0.25");
@@ -227,15 +139,15 @@ TEST_F(PerpCoreTest, ACrashTakesTheVenueToReducingThenDeleveragesReduceOnly) {
   int64_t t = 0;
   const OrderIntent in = OpenLong(kBybitPerp, &t);
   const Rate d0 = core_->margin().VenueDistance(kBybitPerp);
-  EXPECT_GE(d0, params_.limits.liquidation.min_distance) << "the pre-trade check let it open closer than the minimum";
+  EXPECT_GE(d0, d_->params.limits.liquidation.min_distance) << "the pre-trade check let it open closer than the minimum";
   // Fall until the venue's distance is under reduce_distance but above delever_distance.
   int px = 30000;
-  while (core_->margin().VenueDistance(kBybitPerp) >= params_.limits.liquidation.reduce_distance && px > 20000) {
+  while (core_->margin().VenueDistance(kBybitPerp) >= d_->params.limits.liquidation.reduce_distance && px > 20000) {
     px -= 100;
     t += 20;
     Mark(kBybitPerp, std::to_string(px).c_str(), t);
   }
-  ASSERT_GE(core_->margin().VenueDistance(kBybitPerp), params_.limits.liquidation.delever_distance);
+  ASSERT_GE(core_->margin().VenueDistance(kBybitPerp), d_->params.limits.liquidation.delever_distance);
   Market(px, t);
   Timer(t);
   EXPECT_EQ(core_->states().venue(kBybitPerp), risk::TradingState::kReducing);
@@ -243,7 +155,7 @@ TEST_F(PerpCoreTest, ACrashTakesTheVenueToReducingThenDeleveragesReduceOnly) {
   // Nothing opens on it now: every order there is a reduction.
   for (const OrderIntent& o : Drain(kBybitPerp)) EXPECT_TRUE(o.reduce_only || o.side == Side::kSell);
   // Further down, below delever_distance: reduce-only IOC sells, inside the collar.
-  while (core_->margin().VenueDistance(kBybitPerp) >= params_.limits.liquidation.delever_distance && px > 20000) {
+  while (core_->margin().VenueDistance(kBybitPerp) >= d_->params.limits.liquidation.delever_distance && px > 20000) {
     px -= 100;
     t += 20;
     Mark(kBybitPerp, std::to_string(px).c_str(), t);
@@ -261,11 +173,11 @@ TEST_F(PerpCoreTest, ACrashTakesTheVenueToReducingThenDeleveragesReduceOnly) {
   EXPECT_LE(d.qty, in.qty);
   core_->PublishTelemetry();
   EXPECT_GE(core_->telemetry().margin_counters.delever_orders, 1u);
-  EXPECT_LT(core_->telemetry().margin_counters.min_distance, params_.limits.liquidation.delever_distance);
+  EXPECT_LT(core_->telemetry().margin_counters.min_distance, d_->params.limits.liquidation.delever_distance);
   // Filled: the distance recovers, REDUCING clears at the next round.
   Fill(d, "0.5", t);
   while (!core_->margin().position(kBybitPerp, kPerp).size.is_zero() &&
-         core_->margin().VenueDistance(kBybitPerp) < params_.limits.liquidation.reduce_distance) {
+         core_->margin().VenueDistance(kBybitPerp) < d_->params.limits.liquidation.reduce_distance) {
     t += 300;
     Market(px, t);
     Timer(t);
@@ -273,15 +185,13 @@ TEST_F(PerpCoreTest, ACrashTakesTheVenueToReducingThenDeleveragesReduceOnly) {
     if (more.empty()) break;
     for (const OrderIntent& o : more) Fill(o, "0", t);
   }
-  EXPECT_GE(core_->margin().VenueDistance(kBybitPerp), params_.limits.liquidation.reduce_distance);
+  EXPECT_GE(core_->margin().VenueDistance(kBybitPerp), d_->params.limits.liquidation.reduce_distance);
   t += 10;
   Timer(t);
   EXPECT_EQ(core_->states().venue(kBybitPerp), risk::TradingState::kActive);
 }
 
 TEST_F(PerpCoreTest, WithoutLimitsNothingReducesOrDeleverages) {
-  rings_.clear();
-  out_.clear();
   Build(false);
   int64_t t = 0;
   OpenLong(kBybitPerp, &t);
@@ -314,7 +224,7 @@ TEST_F(PerpCoreTest, AVenueLiquidationIsAdoptedFromItsAccountFigures) {
   a.kind = VenueMsg::Kind::kMarginAccount;
   a.recv_time = Nanos::FromMillis(t + 2);
   a.margin.venue = kBybitPerp;
-  a.margin.asset = cfg_.FindAsset("USDT")->id;
+  a.margin.asset = d_->cfg.FindAsset("USDT")->id;
   a.margin.wallet_balance = A("12.5");
   a.margin.equity = A("12.5");
   Send(a);
@@ -335,11 +245,11 @@ TEST_F(PerpCoreTest, MarginStateSurvivesASnapshot) {
   core_->SaveState(&bytes);
   DecisionCore::Wiring w;
   std::vector<std::unique_ptr<IntentRing>> rings;
-  for (int v = 0; v < params_.venues; ++v) {
+  for (int v = 0; v < d_->params.venues; ++v) {
     rings.push_back(std::make_unique<IntentRing>(64));
     w.to_venues.push_back(rings.back()->TakeProducer());
   }
-  DecisionCore copy(params_, std::move(w));
+  DecisionCore copy(d_->params, std::move(w));
   ASSERT_TRUE(copy.LoadState(bytes).ok());
   EXPECT_EQ(copy.margin().position(kBybitPerp, kPerp).size, core_->margin().position(kBybitPerp, kPerp).size);
   EXPECT_EQ(copy.margin().position(kBybitPerp, kPerp).mark, P("29000"));
