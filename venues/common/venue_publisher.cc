@@ -68,52 +68,42 @@ void VenuePublisher::PublishStatus(const VenueStatus& st, Nanos now) noexcept {
   PushOrQueue(m);
 }
 
-void VenuePublisher::PublishExec(const ExecReport& ex, Nanos now) noexcept {
+namespace {
+
+// A message of one kind with its payload member set: what every non-conflating Publish* sends.
+template <class T>
+VenueMsg Wrap(VenueMsg::Kind kind, T VenueMsg::*member, const T& payload, Nanos now) noexcept {
   VenueMsg m;
-  m.kind = VenueMsg::Kind::kExec;
+  m.kind = kind;
   m.recv_time = now;
-  m.exec = ex;
-  PushOrQueue(m);
+  m.*member = payload;
+  return m;
+}
+
+}  // namespace
+
+void VenuePublisher::PublishExec(const ExecReport& ex, Nanos now) noexcept {
+  PushOrQueue(Wrap(VenueMsg::Kind::kExec, &VenueMsg::exec, ex, now));
 }
 
 void VenuePublisher::PublishBalance(const BalanceUpdate& b, Nanos now) noexcept {
-  VenueMsg m;
-  m.kind = VenueMsg::Kind::kBalance;
-  m.recv_time = now;
-  m.balance = b;
-  PushOrQueue(m);
+  PushOrQueue(Wrap(VenueMsg::Kind::kBalance, &VenueMsg::balance, b, now));
 }
 
 void VenuePublisher::PublishMark(const MarkUpdate& mk, Nanos now) noexcept {
-  VenueMsg m;
-  m.kind = VenueMsg::Kind::kMark;
-  m.recv_time = now;
-  m.mark = mk;
-  PushOrQueue(m);
+  PushOrQueue(Wrap(VenueMsg::Kind::kMark, &VenueMsg::mark, mk, now));
 }
 
 void VenuePublisher::PublishPosition(const PositionUpdate& p, Nanos now) noexcept {
-  VenueMsg m;
-  m.kind = VenueMsg::Kind::kPosition;
-  m.recv_time = now;
-  m.position = p;
-  PushOrQueue(m);
+  PushOrQueue(Wrap(VenueMsg::Kind::kPosition, &VenueMsg::position, p, now));
 }
 
 void VenuePublisher::PublishMarginAccount(const MarginAccountUpdate& a, Nanos now) noexcept {
-  VenueMsg m;
-  m.kind = VenueMsg::Kind::kMarginAccount;
-  m.recv_time = now;
-  m.margin = a;
-  PushOrQueue(m);
+  PushOrQueue(Wrap(VenueMsg::Kind::kMarginAccount, &VenueMsg::margin, a, now));
 }
 
 void VenuePublisher::PublishFunding(const FundingPayment& f, Nanos now) noexcept {
-  VenueMsg m;
-  m.kind = VenueMsg::Kind::kFunding;
-  m.recv_time = now;
-  m.funding = f;
-  PushOrQueue(m);
+  PushOrQueue(Wrap(VenueMsg::Kind::kFunding, &VenueMsg::funding, f, now));
 }
 
 int VenuePublisher::Flush() noexcept {
