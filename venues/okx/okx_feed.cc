@@ -28,6 +28,13 @@ Feed::Feed(venues::VenueContext ctx, const venues::SymbolTable* symbols, std::fu
   }
   keepalive_ = std::make_unique<KeepAlive>(ctx_.ioc, ctx_.venue != nullptr ? ctx_.venue->idle_timeout_ms : 30'000);
   perp_ = ctx_.venue != nullptr && ctx_.venue->perp();
+  // Each swap's index id (index-tickers): its instId without "-SWAP" (BTC-USDT-SWAP → BTC-USDT).
+  index_ids_.assign(symbols_->infos().size(), std::string());
+  for (size_t i = 0; perp_ && i < symbols_->infos().size(); ++i) {
+    const std::string& sym = symbols_->infos()[i].symbol;
+    if (sym.size() > kSwapSuffix.size() && sym.compare(sym.size() - kSwapSuffix.size(), kSwapSuffix.size(), kSwapSuffix) == 0)
+      index_ids_[i] = sym.substr(0, sym.size() - kSwapSuffix.size());
+  }
   market_ = perp_ ? config::MarketKind::kPerpetual : config::MarketKind::kSpot;
 }
 
@@ -54,6 +61,8 @@ std::string Feed::TickerSubscribeRequest() const {
       if (r.back() != '[') r += ',';
       r += "{\"channel\":\"" + std::string(ch) + "\",\"instId\":\"" + symbols_->infos()[i].symbol + "\"}";
     }
+    if (!index_ids_[i].empty())
+      r += ",{\"channel\":\"" + std::string(kChannelIndexTickers) + "\",\"instId\":\"" + index_ids_[i] + "\"}";
   }
   return r + "]}";
 }
@@ -154,7 +163,14 @@ void Feed::OnFrame(const char* data, size_t len, TscStamp recv, Nanos recv_time)
 }
 
 void Feed::OnTicker(const MarketFrame& f, Nanos recv_time) noexcept {
-  const int sym = symbols_->Find(f.inst_id, market_);
+  int sym = -1;
+  if (f.channel == Channel::kIndexTickers) {
+    // The push names the index (BTC-USDT): the swap whose underlying it is.
+    for (size_t i = 0; i < index_ids_.size() && sym < 0; ++i)
+      if (!index_ids_[i].empty() && f.inst_id == index_ids_[i]) sym = static_cast<int>(i);
+  } else {
+    sym = symbols_->Find(f.inst_id, market_);
+  }
   if (sym < 0 || !perp_) {
     ctx_.counters->Add(ctx_.counters->unknown_messages);
     return;
@@ -165,6 +181,10 @@ void Feed::OnTicker(const MarketFrame& f, Nanos recv_time) noexcept {
   if (f.has_mark) {
     m.fields |= MarkUpdate::kMark;
     m.mark_px = f.mark_px;
+  }
+  if (f.has_index) {
+    m.fields |= MarkUpdate::kIndex;
+    m.index_px = f.index_px;
   }
   if (f.has_funding) {
     m.fields |= MarkUpdate::kFunding;

@@ -16,7 +16,8 @@
 // Perpetual venues (VenueConfig::perp(), instType SWAP): book sizes on the wire are contracts;
 // the books (and their checksums) keep the wire text and the BookTop converts to base units
 // (× the symbol's contract size, ctVal). The connection also subscribes `mark-price` and
-// `funding-rate` per symbol and publishes each push as a MarkUpdate (mark, or funding rate and
+// `funding-rate` per symbol, and `index-tickers` for its underlying index (BTC-USDT for
+// BTC-USDT-SWAP), and publishes each push as a MarkUpdate (mark, index, or funding rate and
 // the settlement time it applies to).
 //
 // Owned by the venue thread.
@@ -100,6 +101,7 @@ class Feed final : public venues::WsListener {
   uint64_t generation_ = 0;  // bumps on every (re)connect: stale watchdogs do nothing
   bool connected_ = false;
   bool perp_ = false;  // the venue lists SWAP instruments (VenueConfig::perp())
+  std::vector<std::string> index_ids_;  // per symbol: its index's instId (index-tickers), "" for none
   config::MarketKind market_ = config::MarketKind::kSpot;
   runtime::RateLimited log_limit_;
 };

@@ -54,6 +54,8 @@ const char* ChannelName(Channel c) noexcept {
       return "other";
     case Channel::kMarkPrice:
       return "mark-price";
+    case Channel::kIndexTickers:
+      return "index-tickers";
     case Channel::kFundingRate:
       return "funding-rate";
     case Channel::kPositions:
@@ -196,6 +198,7 @@ Channel ClassifyChannel(std::string_view c) noexcept {
   if (c == kChannelAccount) return Channel::kAccount;
   if (c == kChannelMarkPrice) return Channel::kMarkPrice;
   if (c == kChannelFundingRate) return Channel::kFundingRate;
+  if (c == kChannelIndexTickers) return Channel::kIndexTickers;
   if (c == kChannelPositions) return Channel::kPositions;
   if (c == kChannelBalanceAndPosition) return Channel::kBalanceAndPosition;
   return Channel::kOther;
@@ -352,7 +355,9 @@ enum : uint32_t {
   kFFunding = 1u << 10,
 };
 
-inline bool IsTickerChannel(Channel c) noexcept { return c == Channel::kMarkPrice || c == Channel::kFundingRate; }
+inline bool IsTickerChannel(Channel c) noexcept {
+  return c == Channel::kMarkPrice || c == Channel::kFundingRate || c == Channel::kIndexTickers;
+}
 
 // One book entry of `data`: asks, bids, ts, checksum, seqId, prevSeqId (instId and others skipped).
 ParseStatus ParseBookEntry(od::object entry, MarketFrame* out, BookLevel* bids, BookLevel* asks, uint32_t* seen,
@@ -390,6 +395,11 @@ ParseStatus ParseBookEntry(od::object entry, MarketFrame* out, BookLevel* bids, 
       HS_PARSE_TRY(LenientDecimal(t, &out->mark_px, &out->has_mark));
       if (!out->mark_px.is_positive() && out->has_mark) return ParseStatus::kBadNumber;
       *seen |= kFMark;
+    } else if (KeyIs(key, "idxPx")) {
+      std::string_view t;
+      HS_PARSE_TRY(GetString(v, &t));
+      HS_PARSE_TRY(LenientDecimal(t, &out->index_px, &out->has_index));
+      if (!out->index_px.is_positive() && out->has_index) return ParseStatus::kBadNumber;
     } else if (KeyIs(key, "fundingRate")) {
       std::string_view t;
       HS_PARSE_TRY(GetString(v, &t));
@@ -543,7 +553,10 @@ ParseStatus FinishMarket(MarketFrame* out, uint32_t seen, int entries) noexcept 
   if (!(seen & kFArg)) return (seen & kFData) ? ParseStatus::kMissingField : ParseStatus::kUnknown;
   if (IsTickerChannel(out->channel)) {
     if (out->inst_id.empty() || entries != 1) return ParseStatus::kMissingField;
-    if (out->channel == Channel::kMarkPrice ? !out->has_mark : !out->has_funding) return ParseStatus::kMissingField;
+    const bool has = out->channel == Channel::kMarkPrice     ? out->has_mark
+                     : out->channel == Channel::kFundingRate ? out->has_funding
+                                                             : out->has_index;
+    if (!has) return ParseStatus::kMissingField;
     out->kind = FrameKind::kTicker;
     return ParseStatus::kOk;
   }

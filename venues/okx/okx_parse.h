@@ -46,6 +46,7 @@ enum class Channel : uint8_t {
   // Perpetual swaps.
   kMarkPrice,     // public: markPx
   kFundingRate,   // public: fundingRate, nextFundingTime
+  kIndexTickers,  // public: idxPx of the swap's underlying index
   kPositions,     // private: one entry per position
   kBalanceAndPosition,  // private: eventType (liquidation ...), balData, posData
 };
@@ -69,7 +70,7 @@ enum class FrameKind : uint8_t {
   kBook = 0,  // a push on a book channel
   kEvent,     // {"event":...}: subscribe/unsubscribe acks, errors, login
   kPong,      // the text "pong"
-  kTicker,    // a push on `mark-price` or `funding-rate` (perpetuals)
+  kTicker,    // a push on `mark-price`, `funding-rate` or `index-tickers` (perpetuals)
 };
 
 struct MarketFrame {
@@ -94,6 +95,8 @@ struct MarketFrame {
   bool has_mark = false;
   Rate funding_rate;
   bool has_funding = false;
+  Price index_px;                    // index-tickers: idxPx (inst_id is then the index's)
+  bool has_index = false;
   int64_t next_funding_ms = 0;       // 0 when absent
   // Events.
   EventKind event = EventKind::kNone;

@@ -24,6 +24,9 @@ inline constexpr std::string_view kChannelOrders = "orders";
 // funding per instId; private: positions and the liquidation event stream.
 inline constexpr std::string_view kChannelMarkPrice = "mark-price";
 inline constexpr std::string_view kChannelFundingRate = "funding-rate";
+// The index of a swap's underlying: instId is the index's (BTC-USDT for BTC-USDT-SWAP).
+inline constexpr std::string_view kChannelIndexTickers = "index-tickers";
+inline constexpr std::string_view kSwapSuffix = "-SWAP";
 inline constexpr std::string_view kChannelPositions = "positions";
 inline constexpr std::string_view kChannelBalanceAndPosition = "balance_and_position";
 

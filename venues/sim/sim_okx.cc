@@ -35,7 +35,8 @@
 // pongs included).
 // Perpetual swaps (a venue whose symbols are SWAP instruments, VenueConfig::perp(); the account
 // is Server::margin(venue), ../shared/venues/ORDERS.md §6.2):
-//   public          book sizes in contracts (base ÷ the symbol's contract size, ctVal); `mark-price`
+//   public          book sizes in contracts (base ÷ the symbol's contract size, ctVal); `index-tickers`
+//                   (idxPx, instId = the swap's without "-SWAP"); `mark-price`
 //                   (markPx) and `funding-rate` (fundingRate, fundingTime = the next settlement,
 //                   nextFundingTime one interval later) pushed from OnMark when they change, and
 //                   the last values on subscribe.
@@ -80,7 +81,7 @@ namespace {
 using json = nlohmann::json;
 
 // Channel codes in Peer::subs (public connections only).
-enum Chan : int { kBooks = 1, kBooksL2Tbt, kBooks50L2Tbt, kBooks5, kBboTbt, kMarkPrice, kFundingRate };
+enum Chan : int { kBooks = 1, kBooksL2Tbt, kBooks50L2Tbt, kBooks5, kBboTbt, kMarkPrice, kFundingRate, kIndexTickers };
 constexpr int kChecksumLevels = 25;
 constexpr int64_t kLoginWindowS = 30;
 
@@ -156,6 +157,7 @@ struct Ticker {
   Rate rate;
   Nanos next_funding;
   bool has = false;
+  Price index;  // the underlying's index (index-tickers, instId without "-SWAP")
 };
 
 class OkxProtocol final : public Protocol {
@@ -314,6 +316,19 @@ class OkxProtocol final : public Protocol {
                 {"data", json::array({{{"instType", "SWAP"}, {"instId", SymbolOf(inst)}, {"markPx", Dec(t.mark)}, {"ts", NowMs()}}})}}
         .dump();
   }
+  // index-tickers names the index, not the swap: BTC-USDT-SWAP's is BTC-USDT.
+  static std::string IndexIdOf(const std::string& swap) {
+    constexpr std::string_view kSuffix = "-SWAP";
+    return swap.size() > kSuffix.size() && swap.compare(swap.size() - kSuffix.size(), kSuffix.size(), kSuffix) == 0
+               ? swap.substr(0, swap.size() - kSuffix.size())
+               : swap;
+  }
+  std::string IndexPush(int inst, const Ticker& t) const {
+    const std::string id = IndexIdOf(SymbolOf(inst));
+    return json{{"arg", {{"channel", "index-tickers"}, {"instId", id}}},
+                {"data", json::array({{{"instId", id}, {"idxPx", Dec(t.index)}, {"ts", NowMs()}}})}}
+        .dump();
+  }
   std::string FundingPush(int inst, const Ticker& t) const {
     const int64_t next_ms = t.next_funding.value / 1'000'000;
     const int64_t interval_ms = s_->config().base.instruments[static_cast<size_t>(inst)].funding_interval_s * 1000;
@@ -334,12 +349,17 @@ class OkxProtocol final : public Protocol {
     // seconds so that its jitter is not a change.
     const bool funding_changed = !t.has || t.rate != funding_rate ||
                                  t.next_funding.value / 1'000'000'000 != next_funding.value / 1'000'000'000;
-    t = Ticker{mark, funding_rate, next_funding, true};
-    if (!mark_changed && !funding_changed) return;
+    const bool index_changed = !t.has || t.index != index;
+    t = Ticker{mark, funding_rate, next_funding, true, index};
+    if (!mark_changed && !funding_changed && !index_changed) return;
     const Faults& f = s_->faults(venue_);
-    std::string mp, fp;
+    std::string mp, fp, ip;
     for (Peer* p : s_->Peers(venue_)) {
       if (f.stall || p->stalled) continue;
+      if (index_changed && p->subs.count({kIndexTickers, instrument})) {
+        if (ip.empty()) ip = IndexPush(instrument, t);
+        p->Send(ip);
+      }
       if (mark_changed && p->subs.count({kMarkPrice, instrument})) {
         if (mp.empty()) mp = MarkPush(instrument, t);
         p->Send(mp);
@@ -358,8 +378,11 @@ class OkxProtocol final : public Protocol {
       const std::string channel = a.is_object() ? a.value("channel", "") : "";
       const std::string inst_id = a.is_object() ? a.value("instId", "") : "";
       const ChannelInfo* ch = FindChannel(channel);
-      auto it = by_symbol_.find(inst_id);
-      const int tick_code = channel == "mark-price" ? kMarkPrice : channel == "funding-rate" ? kFundingRate : 0;
+      auto it = by_symbol_.find(channel == "index-tickers" ? inst_id + "-SWAP" : inst_id);
+      const int tick_code = channel == "mark-price"      ? kMarkPrice
+                            : channel == "funding-rate"  ? kFundingRate
+                            : channel == "index-tickers" ? kIndexTickers
+                                                         : 0;
       if (tick_code != 0 && perp_ && it != by_symbol_.end()) {
         json ack = {{"event", op}, {"arg", {{"channel", channel}, {"instId", inst_id}}}, {"connId", ConnId(p)}};
         if (j.contains("id")) ack["id"] = j["id"];
@@ -371,7 +394,9 @@ class OkxProtocol final : public Protocol {
         p.subs.insert({tick_code, it->second});
         const Ticker& t = tickers_[it->second];
         if (t.has && !(s_->faults(venue_).stall || p.stalled))
-          p.Send(tick_code == kMarkPrice ? MarkPush(it->second, t) : FundingPush(it->second, t));
+          p.Send(tick_code == kMarkPrice     ? MarkPush(it->second, t)
+                 : tick_code == kFundingRate ? FundingPush(it->second, t)
+                                             : IndexPush(it->second, t));
         continue;
       }
       if (ch == nullptr || it == by_symbol_.end()) {

@@ -142,23 +142,27 @@ TEST_F(OkxSwapLoopback, BooksAreInBaseUnitsAndMarksArrive) {
   EXPECT_EQ(tops_.back().asks[0].qty, Q("0.3"));
   // The market clock sets each swap's mark and funding (Protocol::OnMark); the protocol pushes
   // them on `mark-price` and `funding-rate`.
-  auto both = [&] {
-    bool m = false, f = false;
+  auto all = [&] {
+    bool m = false, f = false, i = false;
     for (const MarkUpdate& u : marks_) {
       m = m || (u.fields & MarkUpdate::kMark);
       f = f || (u.fields & MarkUpdate::kFunding);
+      i = i || (u.fields & MarkUpdate::kIndex);
     }
-    return m && f;
+    return m && f && i;
   };
-  ASSERT_TRUE(RunUntil(both));
+  ASSERT_TRUE(RunUntil(all));
   const MarkUpdate* mark = nullptr;
   const MarkUpdate* funding = nullptr;
+  const MarkUpdate* index = nullptr;
   for (const MarkUpdate& u : marks_) {
     EXPECT_EQ(u.instrument, InstrumentId{0});
     if (u.fields & MarkUpdate::kMark) mark = &u;
     if (u.fields & MarkUpdate::kFunding) funding = &u;
+    if (u.fields & MarkUpdate::kIndex) index = &u;
   }
   EXPECT_EQ(mark->mark_px, sim_.market->mark(0)) << "the market is paused: the mark stands";
+  EXPECT_EQ(index->index_px, sim_.market->index(0)) << "index-tickers of BTC-USDT, for BTC-USDT-SWAP";
   EXPECT_EQ(funding->funding_rate, sim_.market->funding_rate(0));
   EXPECT_GT(funding->next_funding_time.value, WallNow().value - 60'000'000'000) << "a settlement time, in ns";
   // A new mark from the clock's hook reaches the feed.

@@ -104,6 +104,24 @@ TEST_F(OkxSwapParse, FundingRateKeepsEightDecimalsAndTheSettlementItAppliesTo) {
   EXPECT_EQ(f_.next_funding_ms, 1703116800000);
 }
 
+TEST_F(OkxSwapParse, IndexTickersPushIsATickerWithTheIndex) {
+  ASSERT_EQ(Market(R"({"arg":{"channel":"index-tickers","instId":"BTC-USDT"},"data":[{"instId":"BTC-USDT",)"
+                   R"("idxPx":"59987.6","high24h":"61000","sodUtc0":"59000","open24h":"59500","low24h":"58000",)"
+                   R"("sodUtc8":"59200","ts":"1597026383085"}]})"),
+            ParseStatus::kOk);
+  EXPECT_EQ(f_.kind, FrameKind::kTicker);
+  EXPECT_EQ(f_.channel, Channel::kIndexTickers);
+  EXPECT_EQ(f_.inst_id, "BTC-USDT") << "the index's id, not the swap's";
+  EXPECT_TRUE(f_.has_index);
+  EXPECT_EQ(f_.index_px, P("59987.6"));
+  EXPECT_FALSE(f_.has_mark);
+  const std::string arg = R"({"arg":{"channel":"index-tickers","instId":"BTC-USDT"},"data":[)";
+  EXPECT_EQ(Market(arg + R"({"idxPx":"0"}]})"), ParseStatus::kBadNumber) << "an index of 0";
+  EXPECT_EQ(Market(arg + R"({"idxPx":"5x"}]})"), ParseStatus::kBadNumber);
+  EXPECT_EQ(Market(arg + R"({"idxPx":59987.6}]})"), ParseStatus::kBadField) << "a number";
+  EXPECT_EQ(Market(arg + R"({"ts":"1"}]})"), ParseStatus::kMissingField) << "no idxPx";
+}
+
 TEST_F(OkxSwapParse, MalformedTickerFieldsAreNamedErrors) {
   const std::string arg = R"({"arg":{"channel":"mark-price","instId":"BTC-USDT-SWAP"},"data":[)";
   EXPECT_EQ(Market(arg + R"({"markPx":"6x0","instId":"BTC-USDT-SWAP"}]})"), ParseStatus::kBadNumber);
@@ -568,6 +586,17 @@ TEST_F(OkxSwapFeed, BookTopsAreInBaseUnitsAndMarksArePublished) {
   EXPECT_EQ(out_.marks[1].fields, MarkUpdate::kFunding);
   EXPECT_EQ(out_.marks[1].funding_rate, R("0.0001"));
   EXPECT_EQ(out_.marks[1].next_funding_time, Nanos::FromMillis(1700006400000));
+  // The index arrives under the index's id (BTC-USDT) and is published for its swap.
+  Md(R"({"arg":{"channel":"index-tickers","instId":"BTC-USDT"},"data":[{"instId":"BTC-USDT","idxPx":"59990.5",)"
+     R"("ts":"3"}]})");
+  ASSERT_EQ(out_.marks.size(), 3u);
+  EXPECT_EQ(out_.marks[2].fields, MarkUpdate::kIndex);
+  EXPECT_EQ(out_.marks[2].instrument, out_.marks[0].instrument);
+  EXPECT_EQ(out_.marks[2].index_px, P("59990.5"));
+  out_.marks.pop_back();
+  // An index of no swap of this venue: counted as unknown, nothing published.
+  Md(R"({"arg":{"channel":"index-tickers","instId":"ETH-USDT"},"data":[{"instId":"ETH-USDT","idxPx":"3000"}]})");
+  EXPECT_EQ(out_.marks.size(), 2u);
   // Malformed and unknown: counted, nothing published.
   const int64_t errors = C(ring_.counters.parse_errors);
   Md(R"({"arg":{"channel":"mark-price","instId":"BTC-USDT-SWAP"},"data":[{"markPx":"x"}]})");
@@ -576,10 +605,10 @@ TEST_F(OkxSwapFeed, BookTopsAreInBaseUnitsAndMarksArePublished) {
   EXPECT_EQ(out_.marks.size(), 2u);
 }
 
-TEST_F(OkxSwapFeed, SubscribesMarkAndFundingForEverySwap) {
+TEST_F(OkxSwapFeed, SubscribesMarkFundingAndIndexForEverySwap) {
   EXPECT_EQ(feed_->TickerSubscribeRequest(),
             R"({"op":"subscribe","args":[{"channel":"mark-price","instId":"BTC-USDT-SWAP"},)"
-            R"({"channel":"funding-rate","instId":"BTC-USDT-SWAP"}]})");
+            R"({"channel":"funding-rate","instId":"BTC-USDT-SWAP"},{"channel":"index-tickers","instId":"BTC-USDT"}]})");
 }
 
 }  // namespace
